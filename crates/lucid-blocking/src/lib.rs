@@ -1,0 +1,2 @@
+//! Blocking `std` driver for lucid-core.
+#![warn(missing_docs)]

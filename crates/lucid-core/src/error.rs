@@ -1,0 +1,307 @@
+//! Errors, layered by cause, each mapping to the alert lucid sends.
+//!
+//! - [`InvalidMessage`]: the peer's bytes do not decode (syntax).
+//! - [`PeerMisbehaved`]: well-formed, but breaks the protocol.
+//! - [`PeerIncompatible`]: the peer and this configuration share no way forward.
+//! - [`CertificateError`]: the peer's certificate was rejected.
+//! - record-layer failures ([`Error::BadRecordMac`], [`Error::RecordOverflow`]).
+//! - things that happened to the connection: an alert received, an unexpected EOF.
+//! - [`Error::Misuse`]: the caller broke the API contract; nothing is sent.
+
+use core::fmt;
+
+use crate::codec::InvalidMessage;
+use crate::msgs::enums::{
+    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+};
+pub use crate::x509::CertificateError;
+
+/// Everything that can end a lucid connection.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The peer's bytes could not be decoded.
+    InvalidMessage(InvalidMessage),
+    /// The peer broke the protocol.
+    PeerMisbehaved(PeerMisbehaved),
+    /// The peer and this configuration have nothing in common to agree on.
+    PeerIncompatible(PeerIncompatible),
+    /// The peer's certificate chain was rejected.
+    InvalidCertificate(CertificateError),
+    /// A protected record failed its MAC or padding check (the two are indistinguishable
+    /// on purpose: Lucky 13, RFC 5246 §6.2.3.2).
+    BadRecordMac,
+    /// A record longer than the protocol allows (RFC 5246 §6.2.3: 2^14 + 2048 ciphertext).
+    RecordOverflow {
+        /// Length field of the offending record.
+        len: usize,
+        /// Largest length allowed at that point.
+        max: usize,
+    },
+    /// The peer sent a fatal alert (or a warning alert that lucid treats as fatal).
+    AlertReceived(AlertDescription),
+    /// The transport ended without a close_notify: the data may have been truncated.
+    UnexpectedEof,
+    /// A 64-bit record sequence number would wrap; the connection must be closed
+    /// (RFC 5246 §6.1 forbids wrapping).
+    SequenceNumberExhausted,
+    /// The caller broke the API's calling contract; nothing is sent to the peer.
+    Misuse(&'static str),
+    /// A local failure that is not the peer's fault (e.g. RNG failure, RSA encryption).
+    Internal(&'static str),
+}
+
+impl Error {
+    /// The alert lucid sends to the peer for this error, if any.
+    pub fn alert(&self) -> Option<AlertDescription> {
+        use AlertDescription as A;
+        Some(match self {
+            Self::InvalidMessage(InvalidMessage::TooLarge(_)) => A::DECODE_ERROR,
+            Self::InvalidMessage(_) => A::DECODE_ERROR,
+            Self::PeerMisbehaved(p) => p.alert(),
+            Self::PeerIncompatible(p) => p.alert(),
+            Self::InvalidCertificate(c) => c.alert(),
+            Self::BadRecordMac => A::BAD_RECORD_MAC,
+            Self::RecordOverflow { .. } => A::RECORD_OVERFLOW,
+            Self::Internal(_) | Self::SequenceNumberExhausted => A::INTERNAL_ERROR,
+            Self::AlertReceived(_) | Self::UnexpectedEof | Self::Misuse(_) => return None,
+        })
+    }
+}
+
+impl From<InvalidMessage> for Error {
+    fn from(e: InvalidMessage) -> Self {
+        Self::InvalidMessage(e)
+    }
+}
+
+impl From<PeerMisbehaved> for Error {
+    fn from(e: PeerMisbehaved) -> Self {
+        Self::PeerMisbehaved(e)
+    }
+}
+
+impl From<PeerIncompatible> for Error {
+    fn from(e: PeerIncompatible) -> Self {
+        Self::PeerIncompatible(e)
+    }
+}
+
+impl From<CertificateError> for Error {
+    fn from(e: CertificateError) -> Self {
+        Self::InvalidCertificate(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidMessage(e) => write!(f, "malformed message from peer: {e}"),
+            Self::PeerMisbehaved(e) => write!(f, "peer misbehaved: {e}"),
+            Self::PeerIncompatible(e) => write!(f, "peer incompatible: {e}"),
+            Self::InvalidCertificate(e) => write!(f, "invalid certificate: {e}"),
+            Self::BadRecordMac => f.write_str("record failed MAC/padding check (bad_record_mac)"),
+            Self::RecordOverflow { len, max } => {
+                write!(
+                    f,
+                    "record of {len} bytes exceeds the limit of {max} (record_overflow)"
+                )
+            }
+            Self::AlertReceived(a) => write!(f, "peer sent fatal alert {a}"),
+            Self::UnexpectedEof => {
+                f.write_str("connection closed without close_notify (possible truncation)")
+            }
+            Self::SequenceNumberExhausted => f.write_str("record sequence number exhausted"),
+            Self::Misuse(what) => write!(f, "API misuse: {what}"),
+            Self::Internal(what) => write!(f, "internal error: {what}"),
+        }
+    }
+}
+
+/// The peer sent something well-formed that breaks the protocol.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerMisbehaved {
+    /// A message arrived that is not allowed in the current state.
+    UnexpectedMessage {
+        /// What the state machine was waiting for.
+        expected: &'static str,
+        /// Content type of what arrived.
+        got: ContentType,
+        /// Handshake type of what arrived, when it was a handshake message.
+        got_handshake: Option<HandshakeType>,
+    },
+    /// A record arrived with a content type that is not defined.
+    UnknownContentType(ContentType),
+    /// A record's version field does not match the negotiated version.
+    WrongRecordVersion {
+        /// The negotiated (or expected) version.
+        expected: ProtocolVersion,
+        /// What the record carried.
+        got: ProtocolVersion,
+    },
+    /// An empty record of a type that must not be empty (handshake, alert, CCS).
+    EmptyRecord(ContentType),
+    /// A ChangeCipherSpec whose body is not the single byte 1.
+    BadChangeCipherSpec,
+    /// An alert record with a length other than 2 or an unknown level.
+    BadAlert,
+    /// A handshake message was interleaved with another content type, or ended mid-message
+    /// at a point where the cipher state changes (RFC 5246 §6.2.1).
+    HandshakeMessageInterleaved,
+    /// The server chose a version outside the configured range.
+    UnofferedVersion(ProtocolVersion),
+    /// The server chose a cipher suite the client did not offer.
+    UnofferedCipherSuite(CipherSuite),
+    /// A hello carried an extension that was not offered / is not allowed there.
+    UnofferedExtension(ExtensionType),
+    /// The peer asked for compression.
+    CompressionSelected,
+    /// renegotiation_info was missing from the ServerHello or not empty on an initial
+    /// handshake (RFC 5746 §3.4).
+    BadRenegotiationInfo,
+    /// The ServerHello random carries the RFC 8446 §4.1.3 downgrade sentinel.
+    DowngradeSentinel,
+    /// The peer's Finished verify_data was wrong.
+    BadFinished,
+    /// Application data arrived before the handshake finished.
+    ApplicationDataBeforeFinished,
+    /// Data arrived after the peer's close_notify.
+    DataAfterCloseNotify,
+    /// The peer tried to renegotiate, which lucid never does.
+    Renegotiation,
+    /// A certificate-bearing message had no certificate where one is required.
+    NoCertificate,
+    /// The server's certificate key is not usable for RSA key exchange.
+    UnusableServerKey,
+    /// A resumed session's parameters differ from the cached ones (RFC 7627 §5.3).
+    ResumptionMismatch,
+    /// Any other protocol violation, named.
+    Other(&'static str),
+}
+
+impl PeerMisbehaved {
+    /// The alert lucid sends for this.
+    pub fn alert(&self) -> AlertDescription {
+        use AlertDescription as A;
+        match self {
+            Self::UnexpectedMessage { .. }
+            | Self::UnknownContentType(_)
+            | Self::EmptyRecord(_)
+            | Self::ApplicationDataBeforeFinished
+            | Self::DataAfterCloseNotify
+            | Self::HandshakeMessageInterleaved => A::UNEXPECTED_MESSAGE,
+            Self::WrongRecordVersion { .. } => A::PROTOCOL_VERSION,
+            Self::BadChangeCipherSpec | Self::BadAlert => A::DECODE_ERROR,
+            Self::UnofferedVersion(_) => A::PROTOCOL_VERSION,
+            Self::UnofferedCipherSuite(_)
+            | Self::CompressionSelected
+            | Self::DowngradeSentinel
+            | Self::ResumptionMismatch
+            | Self::Other(_) => A::ILLEGAL_PARAMETER,
+            Self::UnofferedExtension(_) => A::UNSUPPORTED_EXTENSION,
+            Self::BadRenegotiationInfo => A::HANDSHAKE_FAILURE,
+            Self::BadFinished => A::DECRYPT_ERROR,
+            Self::Renegotiation => A::NO_RENEGOTIATION,
+            Self::NoCertificate => A::BAD_CERTIFICATE,
+            Self::UnusableServerKey => A::UNSUPPORTED_CERTIFICATE,
+        }
+    }
+}
+
+impl fmt::Display for PeerMisbehaved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnexpectedMessage {
+                expected,
+                got,
+                got_handshake: Some(h),
+            } => {
+                write!(f, "expected {expected}, got {got} {h}")
+            }
+            Self::UnexpectedMessage {
+                expected,
+                got,
+                got_handshake: None,
+            } => {
+                write!(f, "expected {expected}, got {got}")
+            }
+            Self::UnknownContentType(t) => write!(f, "record of unknown content type {t}"),
+            Self::WrongRecordVersion { expected, got } => {
+                write!(f, "record version {got}, expected {expected}")
+            }
+            Self::EmptyRecord(t) => write!(f, "empty {t} record"),
+            Self::BadChangeCipherSpec => f.write_str("malformed ChangeCipherSpec"),
+            Self::BadAlert => f.write_str("malformed alert"),
+            Self::HandshakeMessageInterleaved => {
+                f.write_str("handshake message interleaved with other records")
+            }
+            Self::UnofferedVersion(v) => write!(f, "server chose {v}, outside the offered range"),
+            Self::UnofferedCipherSuite(s) => write!(f, "server chose {s}, which was not offered"),
+            Self::UnofferedExtension(e) => write!(f, "extension {e} not offered or not allowed"),
+            Self::CompressionSelected => f.write_str("peer selected compression"),
+            Self::BadRenegotiationInfo => f.write_str("renegotiation_info missing or wrong"),
+            Self::DowngradeSentinel => {
+                f.write_str("server random carries the TLS 1.3 downgrade sentinel")
+            }
+            Self::BadFinished => f.write_str("Finished verify_data mismatch"),
+            Self::ApplicationDataBeforeFinished => {
+                f.write_str("application data before the handshake finished")
+            }
+            Self::DataAfterCloseNotify => f.write_str("data after close_notify"),
+            Self::Renegotiation => f.write_str("peer attempted renegotiation"),
+            Self::NoCertificate => f.write_str("no certificate sent"),
+            Self::UnusableServerKey => f.write_str("server certificate key is not an RSA key"),
+            Self::ResumptionMismatch => f.write_str("resumed session parameters differ"),
+            Self::Other(what) => f.write_str(what),
+        }
+    }
+}
+
+/// The peer and this configuration share no way forward.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerIncompatible {
+    /// No protocol version in common.
+    NoCommonVersion,
+    /// No cipher suite in common.
+    NoCommonCipherSuite,
+    /// The peer does not support null compression.
+    NullCompressionRequired,
+    /// The peer supports neither renegotiation_info nor the SCSV (RFC 5746).
+    SecureRenegotiationRequired,
+    /// TLS_FALLBACK_SCSV from a client that could have negotiated higher (RFC 7507).
+    InappropriateFallback,
+    /// The peer requires something lucid does not implement.
+    Unsupported(&'static str),
+}
+
+impl PeerIncompatible {
+    /// The alert lucid sends for this.
+    pub fn alert(&self) -> AlertDescription {
+        use AlertDescription as A;
+        match self {
+            Self::NoCommonVersion => A::PROTOCOL_VERSION,
+            Self::InappropriateFallback => A::INAPPROPRIATE_FALLBACK,
+            Self::NullCompressionRequired => A::ILLEGAL_PARAMETER,
+            Self::NoCommonCipherSuite
+            | Self::SecureRenegotiationRequired
+            | Self::Unsupported(_) => A::HANDSHAKE_FAILURE,
+        }
+    }
+}
+
+impl fmt::Display for PeerIncompatible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoCommonVersion => f.write_str("no protocol version in common"),
+            Self::NoCommonCipherSuite => f.write_str("no cipher suite in common"),
+            Self::NullCompressionRequired => f.write_str("peer does not offer null compression"),
+            Self::SecureRenegotiationRequired => {
+                f.write_str("peer does not support secure renegotiation (RFC 5746)")
+            }
+            Self::InappropriateFallback => f.write_str("inappropriate fallback (RFC 7507)"),
+            Self::Unsupported(what) => write!(f, "unsupported: {what}"),
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! lucid-core: a sans-IO TLS 1.0 / 1.1 / 1.2 engine.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+// Peer data is never indexed: every access goes through `codec::Reader` or `get`.
+#![warn(clippy::indexing_slicing)]
+#![cfg_attr(test, allow(clippy::indexing_slicing, reason = "tests index their own fixed data"))]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod codec;
+pub mod error;
+pub mod msgs;
+pub mod x509;
+
+pub use error::{Error, PeerIncompatible, PeerMisbehaved};

@@ -1,0 +1,3 @@
+//! Wire messages: record header, alerts, handshake messages, extensions.
+
+pub mod enums;

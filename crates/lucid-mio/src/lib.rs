@@ -1,0 +1,2 @@
+//! Non-blocking mio driver for lucid-core.
+#![warn(missing_docs)]
