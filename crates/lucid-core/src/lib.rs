@@ -15,7 +15,10 @@ extern crate std;
 
 pub mod codec;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod msgs;
+pub mod record;
 pub mod x509;
 
 pub use error::{Error, PeerIncompatible, PeerMisbehaved};
