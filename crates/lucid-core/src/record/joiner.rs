@@ -27,10 +27,11 @@ use crate::error::Error;
 /// Length of a handshake message header: msg_type (1) + length (3).
 pub const HANDSHAKE_HEADER_LEN: usize = 4;
 
-/// Largest handshake message body accepted (the 24-bit length field): 64 KiB, enough for
-/// any certificate chain lucid is willing to process. A header announcing more is rejected
+/// Largest handshake message body accepted (the 24-bit length field): a Certificate message
+/// carrying the largest chain lucid accepts (`msgs::handshake::MAX_CERTIFICATE_CHAIN_LEN`). A header announcing more is rejected
 /// with `InvalidMessage::TooLarge("handshake message")` before anything is buffered.
-pub const MAX_HANDSHAKE_MESSAGE_BODY: usize = 65536;
+pub const MAX_HANDSHAKE_MESSAGE_BODY: usize =
+    crate::msgs::handshake::MAX_HANDSHAKE_MESSAGE_LEN - HANDSHAKE_HEADER_LEN;
 
 /// The joiner's buffer never exceeds this: the largest whole message plus the rest of one
 /// plaintext record ([`MAX_PLAINTEXT`]) that carried its last bytes.
@@ -295,7 +296,10 @@ mod tests {
     fn oversized_announcement_rejected_before_buffering() {
         let mut j = HandshakeJoiner::new();
         let mut rec = msg(14, 0);
-        rec.extend_from_slice(&[11, 0x01, 0x00, 0x01]); // 65537
+        let over = u32::try_from(MAX_HANDSHAKE_MESSAGE_BODY + 1)
+            .unwrap()
+            .to_be_bytes();
+        rec.extend_from_slice(&[11, over[1], over[2], over[3]]);
         let err = Error::InvalidMessage(InvalidMessage::TooLarge("handshake message"));
         assert_eq!(j.push(&rec), Err(err.clone()));
         assert_eq!(j.buffered(), 0, "nothing appended");
