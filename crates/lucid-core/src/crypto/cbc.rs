@@ -376,6 +376,7 @@ impl RecordSealer {
         let body_len16 = u16::try_from(body_len).map_err(err_internal)?;
         // ≤ 2^14 checked above
         let plain_len16 = u16::try_from(plaintext.len()).map_err(err_internal)?;
+        let etm_covered_len16 = u16::try_from(self.iv_len() + cipher_len).map_err(err_internal)?;
 
         let start = out.len();
         out.reserve(HEADER_LEN + body_len);
@@ -406,8 +407,7 @@ impl RecordSealer {
             }
         }
         if self.encrypt_then_mac {
-            let mac_input_len = u16::try_from(self.iv_len() + cipher_len).map_err(err_internal)?;
-            let header = mac_header(self.seq, typ, version, mac_input_len);
+            let header = mac_header(self.seq, typ, version, etm_covered_len16);
             let covered = out.get(start + HEADER_LEN..).unwrap_or(&[]);
             self.mac.compute(&[&header, covered], &mut tag);
             out.extend_from_slice(tag.get(..mac_len).unwrap_or(&[]));
