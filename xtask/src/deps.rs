@@ -97,7 +97,14 @@ pub(crate) fn ensure_debian_packages() -> Result<String> {
 
     run(as_root("apt-get").args(["update", "-q"]))?;
     run(as_root("apt-get")
-        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args([
+            "install",
+            "-y",
+            "-q",
+            "-o",
+            "Dpkg::Use-Pty=0",
+            "--no-install-recommends",
+        ])
         .args(&missing))?;
     for (package, programs) in DEBIAN {
         for program in *programs {
