@@ -1,0 +1,249 @@
+//! `cargo xtask ci`: the whole test suite, in a fixed order, failing fast.
+//!
+//! Each step prints a header and its wall time; a summary of all steps closes the run (also
+//! when a step fails). The dependency steps install what the tests need when it is missing,
+//! so this runs on a clean machine with only Rust, Python 3 and apt present.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::deps::{self, TestEnv};
+use crate::{Result, cargo, fuzz, output, project_root, run, succeeds};
+
+const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
+/// Seconds each fuzz target runs in CI.
+const FUZZ_SMOKE_SECONDS: u64 = 20;
+
+const USAGE: &str = "\
+cargo xtask ci: the full test suite (fmt, clippy, no_std build, test dependencies, tests,
+PKITS summary check, fuzz smoke run). Takes no options.
+";
+
+/// How a step ended, when it did not fail.
+enum Done {
+    Ran(String),
+    Skipped(String),
+}
+
+struct Record {
+    name: &'static str,
+    time: Duration,
+    outcome: String,
+}
+
+#[derive(Default)]
+struct Run {
+    records: Vec<Record>,
+    started: Option<Instant>,
+}
+
+impl Run {
+    fn step(&mut self, name: &'static str, f: impl FnOnce() -> Result<Done>) -> Result {
+        let n = self.records.len() + 1;
+        println!("\n==> [{n}] {name}");
+        let start = Instant::now();
+        let result = f();
+        let time = start.elapsed();
+        let (outcome, failure) = match result {
+            Ok(Done::Ran(note)) if note.is_empty() => ("ok".to_owned(), None),
+            Ok(Done::Ran(note)) => (format!("ok: {note}"), None),
+            Ok(Done::Skipped(why)) => (format!("SKIPPED: {why}"), None),
+            Err(e) => ("FAILED".to_owned(), Some(e)),
+        };
+        println!("<== [{n}] {name}: {outcome} ({})", secs(time));
+        self.records.push(Record {
+            name,
+            time,
+            outcome,
+        });
+        match failure {
+            None => Ok(()),
+            Some(e) => {
+                self.summary();
+                Err(format!("step `{name}` failed: {e}").into())
+            }
+        }
+    }
+
+    fn summary(&self) {
+        let total = self.started.map(|s| s.elapsed()).unwrap_or_default();
+        let width = self.records.iter().map(|r| r.name.len()).max().unwrap_or(0);
+        println!("\n==> summary");
+        for r in &self.records {
+            println!("    {:<width$}  {:>8}  {}", r.name, secs(r.time), r.outcome);
+        }
+        println!("    {:<width$}  {:>8}", "total", secs(total));
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+pub(crate) fn ci(args: &[String]) -> Result {
+    match args.first().map(String::as_str) {
+        None => {}
+        Some("-h" | "--help") => {
+            print!("{USAGE}");
+            return Ok(());
+        }
+        Some(other) => {
+            return Err(format!("`cargo xtask ci` takes no arguments (got `{other}`)").into());
+        }
+    }
+    let mut ci = Run {
+        started: Some(Instant::now()),
+        ..Run::default()
+    };
+
+    ci.step("fmt", || {
+        ensure_component("rustfmt", "fmt")?;
+        run(cargo().args(["fmt", "--all", "--check"]))
+            .map_err(|e| format!("{e}\nrun `cargo fmt --all` to fix the formatting"))?;
+        Ok(Done::Ran(String::new()))
+    })?;
+
+    ci.step("clippy", || {
+        ensure_component("clippy", "clippy")?;
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        Ok(Done::Ran(String::new()))
+    })?;
+
+    ci.step("no_std build", || {
+        let note = ensure_target(NO_STD_TARGET)?;
+        run(cargo().args(["build", "-p", "lucid-core", "--target", NO_STD_TARGET]))?;
+        Ok(Done::Ran(note))
+    })?;
+
+    ci.step("deps: debian packages", || {
+        deps::ensure_debian_packages().map(Done::Ran)
+    })?;
+
+    let mut venv = None;
+    ci.step("deps: python venv", || {
+        let (v, note) = deps::ensure_python_venv()?;
+        venv = Some(v);
+        Ok(Done::Ran(note))
+    })?;
+    let venv = venv.ok_or("the python step produced no venv")?;
+
+    let mut pkits = None;
+    ci.step("deps: pkits data", || {
+        let (dir, note) = deps::ensure_pkits(&venv)?;
+        pkits = Some(dir);
+        Ok(Done::Ran(note))
+    })?;
+    let pkits = pkits.ok_or("the pkits step produced no directory")?;
+    let test_env = deps::test_env(&venv, &pkits)?;
+
+    // A summary left by an earlier run must not satisfy the check after this one.
+    let summary = deps::pkits_summary();
+    remove_if_present(&summary)?;
+
+    ci.step("test", || {
+        let mut cmd = cargo();
+        cmd.args(["test", "--workspace"]);
+        apply(&mut cmd, &test_env);
+        for (key, value) in &test_env.vars {
+            if *key != "PATH" {
+                println!("    {key}={}", value.to_string_lossy());
+            }
+        }
+        run(&mut cmd)?;
+        Ok(Done::Ran(String::new()))
+    })?;
+
+    ci.step("pkits summary", || check_pkits_summary(&summary))?;
+
+    ci.step("fuzz smoke", || match fuzz::smoke(FUZZ_SMOKE_SECONDS)? {
+        Some(why) => Ok(Done::Skipped(why)),
+        None => Ok(Done::Ran(format!("every target {FUZZ_SMOKE_SECONDS} s"))),
+    })?;
+
+    ci.summary();
+    println!("\nci: all steps passed");
+    Ok(())
+}
+
+fn apply(cmd: &mut Command, test_env: &TestEnv) {
+    for (key, value) in &test_env.vars {
+        cmd.env(key, value);
+    }
+}
+
+fn remove_if_present(path: &Path) -> Result {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("could not remove the old {}: {e}", path.display()).into()),
+    }
+}
+
+fn check_pkits_summary(summary: &Path) -> Result<Done> {
+    let test = project_root().join("crates/lucid-core/tests/pkits.rs");
+    if !test.is_file() {
+        return Ok(Done::Skipped(
+            "crates/lucid-core/tests/pkits.rs does not exist yet".into(),
+        ));
+    }
+    let text = fs::read_to_string(summary).map_err(|e| {
+        format!(
+            "the PKITS test ran with LUCID_PKITS_SUMMARY={} but left no readable summary ({e})",
+            summary.display()
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Err(format!("{} is empty", summary.display()).into());
+    }
+    println!("{}", text.trim_end());
+    let lines = text.lines().count();
+    Ok(Done::Ran(format!("{} ({lines} lines)", summary.display())))
+}
+
+/// Makes sure a rustup component (rustfmt, clippy) is there, adding it when rustup can.
+fn ensure_component(component: &str, subcommand: &str) -> Result {
+    if succeeds(cargo().args([subcommand, "--version"])) {
+        return Ok(());
+    }
+    println!("`cargo {subcommand}` is missing: adding the {component} component");
+    run(Command::new("rustup").args(["component", "add", component]))
+}
+
+/// Makes sure the standard library for `target` is installed, adding it with rustup.
+fn ensure_target(target: &str) -> Result<String> {
+    if sysroot_has(target) {
+        return Ok(format!("{target} already installed"));
+    }
+    run(Command::new("rustup").args(["target", "add", target])).map_err(|e| {
+        format!("{e}\nthe no_std check needs the {target} target (rustup target add {target})")
+    })?;
+    if !sysroot_has(target) {
+        return Err(format!("rustup added {target} but it is not in the sysroot").into());
+    }
+    Ok(format!("installed {target}"))
+}
+
+fn sysroot_has(target: &str) -> bool {
+    // Under `cargo run` the rustup proxy sets RUSTUP_TOOLCHAIN, so `rustc` here is the
+    // toolchain that builds the workspace.
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    output(Command::new(rustc).args(["--print", "sysroot"]))
+        .map(PathBuf::from)
+        .is_some_and(|sysroot| {
+            sysroot
+                .join("lib/rustlib")
+                .join(target)
+                .join("lib")
+                .is_dir()
+        })
+}
