@@ -310,6 +310,39 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// NameType of a ServerName entry (RFC 6066 §3).
+    pub struct ServerNameType(u8) {
+        /// host_name(0): a DNS host name.
+        HOST_NAME = 0 => "host_name",
+    }
+}
+
+wire_enum! {
+    /// MaxFragmentLength (RFC 6066 §4). Only 1..=4 are defined; the extension decoder rejects
+    /// any other value with [`InvalidMessage::InvalidValue`].
+    pub struct MaxFragmentLength(u8) {
+        /// 2^9(1): 512-byte fragments.
+        LEN_512 = 1 => "2^9",
+        /// 2^10(2): 1024-byte fragments.
+        LEN_1024 = 2 => "2^10",
+        /// 2^11(3): 2048-byte fragments.
+        LEN_2048 = 3 => "2^11",
+        /// 2^12(4): 4096-byte fragments.
+        LEN_4096 = 4 => "2^12",
+    }
+}
+
+impl MaxFragmentLength {
+    /// The maximum plaintext fragment length this code point stands for, if it is defined.
+    pub fn fragment_len(self) -> Option<usize> {
+        match self.0 {
+            1..=4 => Some(256usize << self.0),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +366,16 @@ mod tests {
         assert!(ContentType::read_bytes(&[]).is_err());
         assert!(ProtocolVersion::read_bytes(&[3]).is_err());
         assert_eq!(AlertDescription(0xee).get_encoding(), [0xee]);
+    }
+
+    #[test]
+    fn max_fragment_length_sizes() {
+        assert_eq!(MaxFragmentLength::LEN_512.fragment_len(), Some(512));
+        assert_eq!(MaxFragmentLength::LEN_1024.fragment_len(), Some(1024));
+        assert_eq!(MaxFragmentLength::LEN_2048.fragment_len(), Some(2048));
+        assert_eq!(MaxFragmentLength::LEN_4096.fragment_len(), Some(4096));
+        assert_eq!(MaxFragmentLength(0).fragment_len(), None);
+        assert_eq!(MaxFragmentLength(5).fragment_len(), None);
+        assert_eq!(ServerNameType::HOST_NAME.get_encoding(), [0]);
     }
 }

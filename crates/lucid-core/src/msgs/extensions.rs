@@ -1,0 +1,634 @@
+//! Hello extensions (RFC 5246 §7.4.1.4) that lucid understands, and a lossless `Unknown`
+//! for everything else.
+//!
+//! On the wire every extension is `extension_type(2) || u16 length || body`. The body must
+//! exactly fill its length: each decoder rejects trailing bytes with
+//! [`InvalidMessage::TrailingData`] naming the extension.
+//!
+//! [`ClientExtension`] is what a ClientHello carries and [`ServerExtension`] what a
+//! ServerHello carries; the same code point can have a different body in each direction
+//! (server_name and session_ticket are empty acknowledgements from the server). Decoders map
+//! a code point to its typed variant only if it is listed for that direction; anything else
+//! becomes `Unknown` so that the state machine can report it (e.g. a server that answers
+//! with signature_algorithms is [`crate::PeerMisbehaved::UnofferedExtension`]).
+
+use alloc::vec::Vec;
+
+use crate::codec::{Codec, InvalidMessage, LengthPrefixedBuffer, ListLength, Reader, put_vec};
+use crate::msgs::enums::{ExtensionType, MaxFragmentLength, ServerNameType, SignatureScheme};
+
+/// `SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>`
+const SIGALGS_LEN: ListLength = ListLength::U16_NONEMPTY.with_max(0xfffe);
+
+/// Reads a u16-prefixed list of 2-byte elements, failing with
+/// [`InvalidMessage::BadListLength`] if the length is odd (rather than with a confusing
+/// "missing data" on the last half element).
+pub(crate) fn read_u16_elements<T: Codec>(
+    r: &mut Reader<'_>,
+    len: ListLength,
+    what: &'static str,
+) -> Result<Vec<T>, InvalidMessage> {
+    let mut sub = r.sub(len, what)?;
+    if sub.left() % 2 != 0 {
+        return Err(InvalidMessage::BadListLength(what));
+    }
+    let mut items = Vec::with_capacity(sub.left() / 2);
+    while sub.any_left() {
+        items.push(T::read(&mut sub)?);
+    }
+    Ok(items)
+}
+
+/// Checks that an extension defined to have an empty body has one.
+fn expect_empty_body(body: &Reader<'_>, what: &'static str) -> Result<(), InvalidMessage> {
+    body.expect_empty(what)
+}
+
+/// Reads a `max_fragment_length` body: one byte, 1..=4 (RFC 6066 §4).
+fn read_max_fragment_length(body: &mut Reader<'_>) -> Result<MaxFragmentLength, InvalidMessage> {
+    let v = MaxFragmentLength(body.u8("max_fragment_length")?);
+    match v.fragment_len() {
+        Some(_) => Ok(v),
+        None => Err(InvalidMessage::InvalidValue("max_fragment_length")),
+    }
+}
+
+/// Reads a `renegotiation_info` body: `opaque renegotiated_connection<0..255>` (RFC 5746).
+fn read_renegotiation_info(body: &mut Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
+    Ok(body.vec(ListLength::U8, "renegotiation_info")?.to_vec())
+}
+
+/// One entry of a ServerNameList (RFC 6066 §3).
+///
+/// RFC 6066 only defines `host_name(0)`, whose body is `opaque HostName<1..2^16-1>`. Entries
+/// of other name types are decoded with the same shape (as OpenSSL and most servers do) and
+/// kept, so they survive a round trip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerNameEntry {
+    /// The name type; lucid only ever sends `host_name`.
+    pub name_type: ServerNameType,
+    /// The name as sent, without a trailing dot (RFC 6066 §3). Not validated here: checking
+    /// that it is a well-formed DNS name (and not an IP literal) is the server's job.
+    pub name: Vec<u8>,
+}
+
+impl ServerNameEntry {
+    /// A `host_name` entry.
+    pub fn host_name(name: &[u8]) -> Self {
+        Self {
+            name_type: ServerNameType::HOST_NAME,
+            name: name.to_vec(),
+        }
+    }
+}
+
+impl Codec for ServerNameEntry {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.name_type.encode(out);
+        put_vec(out, ListLength::U16, &self.name);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(Self {
+            name_type: ServerNameType::read(r)?,
+            name: r.vec(ListLength::U16_NONEMPTY, "HostName")?.to_vec(),
+        })
+    }
+}
+
+/// Reads a client's `server_name` body: `ServerName server_name_list<1..2^16-1>`, with at most
+/// one entry per name type (RFC 6066 §3: "MUST NOT contain more than one name of the same
+/// name_type").
+fn read_server_name_list(body: &mut Reader<'_>) -> Result<Vec<ServerNameEntry>, InvalidMessage> {
+    let mut list = body.sub(ListLength::U16_NONEMPTY, "server_name")?;
+    let mut seen = [false; 256];
+    let mut entries = Vec::new();
+    while list.any_left() {
+        let e = ServerNameEntry::read(&mut list)?;
+        let slot = seen
+            .get_mut(usize::from(e.name_type.get()))
+            .ok_or(InvalidMessage::InvalidValue("server_name"))?;
+        if core::mem::replace(slot, true) {
+            return Err(InvalidMessage::InvalidValue("server_name"));
+        }
+        entries.push(e);
+    }
+    Ok(entries)
+}
+
+/// An extension in a ClientHello.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientExtension {
+    /// server_name (RFC 6066 §3): the names the client wants to reach.
+    ServerName(Vec<ServerNameEntry>),
+    /// max_fragment_length (RFC 6066 §4). Decoding rejects values outside 1..=4.
+    MaxFragmentLength(MaxFragmentLength),
+    /// signature_algorithms (RFC 5246 §7.4.1.4.1), non-empty.
+    SignatureAlgorithms(Vec<SignatureScheme>),
+    /// encrypt_then_mac (RFC 7366), empty body.
+    EncryptThenMac,
+    /// extended_master_secret (RFC 7627), empty body.
+    ExtendedMasterSecret,
+    /// session_ticket (RFC 5077): empty to ask for a ticket, or the ticket to resume with.
+    SessionTicket(Vec<u8>),
+    /// renegotiation_info (RFC 5746): `renegotiated_connection`, empty on an initial
+    /// handshake.
+    RenegotiationInfo(Vec<u8>),
+    /// Any other extension, kept byte for byte. `typ` should not be one of the types above
+    /// (such a value encodes fine but decodes as the typed variant).
+    Unknown {
+        /// The extension type.
+        typ: ExtensionType,
+        /// The body, without the length prefix.
+        data: Vec<u8>,
+    },
+}
+
+impl ClientExtension {
+    /// A `server_name` extension naming one DNS host.
+    pub fn server_name(host: &[u8]) -> Self {
+        Self::ServerName(alloc::vec![ServerNameEntry::host_name(host)])
+    }
+
+    /// The extension type this value is encoded with.
+    pub fn ext_type(&self) -> ExtensionType {
+        match self {
+            Self::ServerName(_) => ExtensionType::SERVER_NAME,
+            Self::MaxFragmentLength(_) => ExtensionType::MAX_FRAGMENT_LENGTH,
+            Self::SignatureAlgorithms(_) => ExtensionType::SIGNATURE_ALGORITHMS,
+            Self::EncryptThenMac => ExtensionType::ENCRYPT_THEN_MAC,
+            Self::ExtendedMasterSecret => ExtensionType::EXTENDED_MASTER_SECRET,
+            Self::SessionTicket(_) => ExtensionType::SESSION_TICKET,
+            Self::RenegotiationInfo(_) => ExtensionType::RENEGOTIATION_INFO,
+            Self::Unknown { typ, .. } => *typ,
+        }
+    }
+
+    fn read_body(typ: ExtensionType, body: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(match typ {
+            ExtensionType::SERVER_NAME => Self::ServerName(read_server_name_list(body)?),
+            ExtensionType::MAX_FRAGMENT_LENGTH => {
+                Self::MaxFragmentLength(read_max_fragment_length(body)?)
+            }
+            ExtensionType::SIGNATURE_ALGORITHMS => Self::SignatureAlgorithms(read_u16_elements(
+                body,
+                SIGALGS_LEN,
+                "signature_algorithms",
+            )?),
+            ExtensionType::ENCRYPT_THEN_MAC => {
+                expect_empty_body(body, "encrypt_then_mac")?;
+                Self::EncryptThenMac
+            }
+            ExtensionType::EXTENDED_MASTER_SECRET => {
+                expect_empty_body(body, "extended_master_secret")?;
+                Self::ExtendedMasterSecret
+            }
+            ExtensionType::SESSION_TICKET => Self::SessionTicket(body.rest().to_vec()),
+            ExtensionType::RENEGOTIATION_INFO => {
+                Self::RenegotiationInfo(read_renegotiation_info(body)?)
+            }
+            typ => Self::Unknown {
+                typ,
+                data: body.rest().to_vec(),
+            },
+        })
+    }
+}
+
+impl Codec for ClientExtension {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.ext_type().encode(out);
+        let body = LengthPrefixedBuffer::new(ListLength::U16, out);
+        let out = &mut *body.buf;
+        match self {
+            Self::ServerName(entries) => {
+                let list = LengthPrefixedBuffer::new(ListLength::U16, out);
+                for e in entries {
+                    e.encode(list.buf);
+                }
+            }
+            Self::MaxFragmentLength(v) => v.encode(out),
+            Self::SignatureAlgorithms(schemes) => {
+                crate::codec::put_list(out, ListLength::U16, schemes);
+            }
+            Self::EncryptThenMac | Self::ExtendedMasterSecret => {}
+            Self::SessionTicket(data) | Self::Unknown { data, .. } => {
+                out.extend_from_slice(data);
+            }
+            Self::RenegotiationInfo(v) => put_vec(out, ListLength::U8, v),
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let typ = ExtensionType::read(r)?;
+        let mut body = r.sub(ListLength::U16, "extension")?;
+        let ext = Self::read_body(typ, &mut body)?;
+        body.expect_empty(typ.name().unwrap_or("extension"))?;
+        Ok(ext)
+    }
+}
+
+/// An extension in a ServerHello.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerExtension {
+    /// server_name (RFC 6066 §3): the server used the client's name; empty body.
+    ServerName,
+    /// max_fragment_length (RFC 6066 §4): echoes the client's value. Decoding rejects values
+    /// outside 1..=4.
+    MaxFragmentLength(MaxFragmentLength),
+    /// encrypt_then_mac (RFC 7366), empty body.
+    EncryptThenMac,
+    /// extended_master_secret (RFC 7627), empty body.
+    ExtendedMasterSecret,
+    /// session_ticket (RFC 5077 §3.2): the server will send a NewSessionTicket; empty body.
+    SessionTicket,
+    /// renegotiation_info (RFC 5746): `client_verify_data || server_verify_data`, empty on
+    /// an initial handshake.
+    RenegotiationInfo(Vec<u8>),
+    /// Any other extension, kept byte for byte. `typ` should not be one of the types above.
+    Unknown {
+        /// The extension type.
+        typ: ExtensionType,
+        /// The body, without the length prefix.
+        data: Vec<u8>,
+    },
+}
+
+impl ServerExtension {
+    /// The extension type this value is encoded with.
+    pub fn ext_type(&self) -> ExtensionType {
+        match self {
+            Self::ServerName => ExtensionType::SERVER_NAME,
+            Self::MaxFragmentLength(_) => ExtensionType::MAX_FRAGMENT_LENGTH,
+            Self::EncryptThenMac => ExtensionType::ENCRYPT_THEN_MAC,
+            Self::ExtendedMasterSecret => ExtensionType::EXTENDED_MASTER_SECRET,
+            Self::SessionTicket => ExtensionType::SESSION_TICKET,
+            Self::RenegotiationInfo(_) => ExtensionType::RENEGOTIATION_INFO,
+            Self::Unknown { typ, .. } => *typ,
+        }
+    }
+
+    fn read_body(typ: ExtensionType, body: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(match typ {
+            ExtensionType::SERVER_NAME => {
+                expect_empty_body(body, "server_name")?;
+                Self::ServerName
+            }
+            ExtensionType::MAX_FRAGMENT_LENGTH => {
+                Self::MaxFragmentLength(read_max_fragment_length(body)?)
+            }
+            ExtensionType::ENCRYPT_THEN_MAC => {
+                expect_empty_body(body, "encrypt_then_mac")?;
+                Self::EncryptThenMac
+            }
+            ExtensionType::EXTENDED_MASTER_SECRET => {
+                expect_empty_body(body, "extended_master_secret")?;
+                Self::ExtendedMasterSecret
+            }
+            ExtensionType::SESSION_TICKET => {
+                expect_empty_body(body, "session_ticket")?;
+                Self::SessionTicket
+            }
+            ExtensionType::RENEGOTIATION_INFO => {
+                Self::RenegotiationInfo(read_renegotiation_info(body)?)
+            }
+            typ => Self::Unknown {
+                typ,
+                data: body.rest().to_vec(),
+            },
+        })
+    }
+}
+
+impl Codec for ServerExtension {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.ext_type().encode(out);
+        let body = LengthPrefixedBuffer::new(ListLength::U16, out);
+        let out = &mut *body.buf;
+        match self {
+            Self::ServerName
+            | Self::EncryptThenMac
+            | Self::ExtendedMasterSecret
+            | Self::SessionTicket => {}
+            Self::MaxFragmentLength(v) => v.encode(out),
+            Self::RenegotiationInfo(v) => put_vec(out, ListLength::U8, v),
+            Self::Unknown { data, .. } => out.extend_from_slice(data),
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let typ = ExtensionType::read(r)?;
+        let mut body = r.sub(ListLength::U16, "extension")?;
+        let ext = Self::read_body(typ, &mut body)?;
+        body.expect_empty(typ.name().unwrap_or("extension"))?;
+        Ok(ext)
+    }
+}
+
+/// The first extension type that occurs more than once in `types`, if any.
+///
+/// Sorts a copy, so a hostile hello with thousands of extensions costs O(n log n), not O(n²).
+pub(crate) fn first_duplicate(types: impl Iterator<Item = ExtensionType>) -> Option<ExtensionType> {
+    let mut v: Vec<u16> = types.map(ExtensionType::get).collect();
+    v.sort_unstable();
+    v.windows(2).find_map(|w| match w {
+        [a, b] if a == b => Some(ExtensionType(*a)),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msgs::mutate::{check_codec_mutants, check_truncations};
+    use alloc::vec;
+
+    fn h(s: &str) -> Vec<u8> {
+        hex::decode(s.replace(' ', "")).unwrap()
+    }
+
+    fn client_cases() -> Vec<(ClientExtension, Vec<u8>)> {
+        vec![
+            (
+                ClientExtension::server_name(b"example.com"),
+                h("0000 0010 000e 00 000b 6578616d706c652e636f6d"),
+            ),
+            (
+                ClientExtension::ServerName(vec![
+                    ServerNameEntry::host_name(b"a"),
+                    ServerNameEntry {
+                        name_type: ServerNameType(7),
+                        name: vec![0xaa, 0xbb],
+                    },
+                ]),
+                h("0000 000b 0009 00 0001 61 07 0002 aabb"),
+            ),
+            (
+                ClientExtension::MaxFragmentLength(MaxFragmentLength::LEN_4096),
+                h("0001 0001 04"),
+            ),
+            (
+                ClientExtension::SignatureAlgorithms(vec![
+                    SignatureScheme::RSA_PKCS1_SHA256,
+                    SignatureScheme::RSA_PKCS1_SHA1,
+                ]),
+                h("000d 0006 0004 0401 0201"),
+            ),
+            (
+                ClientExtension::SignatureAlgorithms(vec![SignatureScheme(0xeeee)]),
+                h("000d 0004 0002 eeee"),
+            ),
+            (ClientExtension::EncryptThenMac, h("0016 0000")),
+            (ClientExtension::ExtendedMasterSecret, h("0017 0000")),
+            (ClientExtension::SessionTicket(vec![]), h("0023 0000")),
+            (
+                ClientExtension::SessionTicket(vec![0xaa, 0xbb, 0xcc]),
+                h("0023 0003 aabbcc"),
+            ),
+            (
+                ClientExtension::RenegotiationInfo(vec![]),
+                h("ff01 0001 00"),
+            ),
+            (
+                ClientExtension::RenegotiationInfo(vec![0x5a; 12]),
+                h("ff01 000d 0c 5a5a5a5a5a5a5a5a5a5a5a5a"),
+            ),
+            (
+                ClientExtension::Unknown {
+                    typ: ExtensionType::SUPPORTED_GROUPS,
+                    data: h("0002 0017"),
+                },
+                h("000a 0004 0002 0017"),
+            ),
+            (
+                ClientExtension::Unknown {
+                    typ: ExtensionType(0xfe0d),
+                    data: vec![],
+                },
+                h("fe0d 0000"),
+            ),
+        ]
+    }
+
+    fn server_cases() -> Vec<(ServerExtension, Vec<u8>)> {
+        vec![
+            (ServerExtension::ServerName, h("0000 0000")),
+            (
+                ServerExtension::MaxFragmentLength(MaxFragmentLength::LEN_512),
+                h("0001 0001 01"),
+            ),
+            (ServerExtension::EncryptThenMac, h("0016 0000")),
+            (ServerExtension::ExtendedMasterSecret, h("0017 0000")),
+            (ServerExtension::SessionTicket, h("0023 0000")),
+            (
+                ServerExtension::RenegotiationInfo(vec![]),
+                h("ff01 0001 00"),
+            ),
+            (
+                ServerExtension::RenegotiationInfo((1..=24).collect()),
+                h("ff01 0019 18 0102030405060708090a0b0c0d0e0f101112131415161718"),
+            ),
+            (
+                ServerExtension::Unknown {
+                    typ: ExtensionType::SIGNATURE_ALGORITHMS,
+                    data: h("0002 0401"),
+                },
+                h("000d 0004 0002 0401"),
+            ),
+            (
+                ServerExtension::Unknown {
+                    typ: ExtensionType(0x1234),
+                    data: vec![9],
+                },
+                h("1234 0001 09"),
+            ),
+        ]
+    }
+
+    #[test]
+    fn client_extensions_round_trip() {
+        for (ext, bytes) in client_cases() {
+            assert_eq!(ext.get_encoding(), bytes, "{ext:?}");
+            assert_eq!(ClientExtension::read_bytes(&bytes), Ok(ext.clone()));
+            assert_eq!(
+                ext.ext_type().get(),
+                u16::from_be_bytes([bytes[0], bytes[1]])
+            );
+        }
+    }
+
+    #[test]
+    fn server_extensions_round_trip() {
+        for (ext, bytes) in server_cases() {
+            assert_eq!(ext.get_encoding(), bytes, "{ext:?}");
+            assert_eq!(ServerExtension::read_bytes(&bytes), Ok(ext.clone()));
+            assert_eq!(
+                ext.ext_type().get(),
+                u16::from_be_bytes([bytes[0], bytes[1]])
+            );
+        }
+    }
+
+    #[test]
+    fn truncation_at_every_length_fails() {
+        for (_, bytes) in client_cases() {
+            check_truncations(&bytes, ClientExtension::read_bytes);
+        }
+        for (_, bytes) in server_cases() {
+            check_truncations(&bytes, ServerExtension::read_bytes);
+        }
+    }
+
+    #[test]
+    fn empty_body_extensions_reject_bodies() {
+        assert_eq!(
+            ClientExtension::read_bytes(&h("0017 0001 00")),
+            Err(InvalidMessage::TrailingData("extended_master_secret"))
+        );
+        assert_eq!(
+            ClientExtension::read_bytes(&h("0016 0002 0000")),
+            Err(InvalidMessage::TrailingData("encrypt_then_mac"))
+        );
+        for (bytes, what) in [
+            ("0000 0001 00", "server_name"),
+            ("0016 0001 00", "encrypt_then_mac"),
+            ("0017 0001 00", "extended_master_secret"),
+            ("0023 0001 00", "session_ticket"),
+        ] {
+            assert_eq!(
+                ServerExtension::read_bytes(&h(bytes)),
+                Err(InvalidMessage::TrailingData(what))
+            );
+        }
+    }
+
+    #[test]
+    fn bodies_must_fill_their_length() {
+        // renegotiation_info with a byte after renegotiated_connection
+        assert_eq!(
+            ClientExtension::read_bytes(&h("ff01 0002 00 ff")),
+            Err(InvalidMessage::TrailingData("renegotiation_info"))
+        );
+        assert_eq!(
+            ServerExtension::read_bytes(&h("ff01 0003 01 aa bb")),
+            Err(InvalidMessage::TrailingData("renegotiation_info"))
+        );
+        // renegotiated_connection longer than the extension
+        assert_eq!(
+            ServerExtension::read_bytes(&h("ff01 0002 05 aa")),
+            Err(InvalidMessage::MissingData("renegotiation_info"))
+        );
+        // max_fragment_length with two bytes
+        assert_eq!(
+            ClientExtension::read_bytes(&h("0001 0002 01 01")),
+            Err(InvalidMessage::TrailingData("max_fragment_length"))
+        );
+        // server_name list shorter than the extension
+        assert_eq!(
+            ClientExtension::read_bytes(&h("0000 0007 0004 00 0001 61 00")),
+            Err(InvalidMessage::TrailingData("server_name"))
+        );
+        // extension length past the end of the input
+        assert_eq!(
+            ClientExtension::read_bytes(&h("0017 0001")),
+            Err(InvalidMessage::MissingData("extension"))
+        );
+    }
+
+    #[test]
+    fn max_fragment_length_range() {
+        for bad in [0u8, 5, 0xff] {
+            let bytes = [0x00, 0x01, 0x00, 0x01, bad];
+            assert_eq!(
+                ClientExtension::read_bytes(&bytes),
+                Err(InvalidMessage::InvalidValue("max_fragment_length"))
+            );
+            assert_eq!(
+                ServerExtension::read_bytes(&bytes),
+                Err(InvalidMessage::InvalidValue("max_fragment_length"))
+            );
+        }
+        for good in 1u8..=4 {
+            assert_eq!(
+                ClientExtension::read_bytes(&[0, 1, 0, 1, good]),
+                Ok(ClientExtension::MaxFragmentLength(MaxFragmentLength(good)))
+            );
+        }
+        // An out-of-range value is representable and encodes as-is (lucid never sends one).
+        assert_eq!(
+            ServerExtension::MaxFragmentLength(MaxFragmentLength(9)).get_encoding(),
+            [0, 1, 0, 1, 9]
+        );
+    }
+
+    #[test]
+    fn signature_algorithms_shape() {
+        assert_eq!(
+            ClientExtension::read_bytes(&h("000d 0002 0000")),
+            Err(InvalidMessage::EmptyList("signature_algorithms"))
+        );
+        assert_eq!(
+            ClientExtension::read_bytes(&h("000d 0005 0003 0401 02")),
+            Err(InvalidMessage::BadListLength("signature_algorithms"))
+        );
+        assert_eq!(
+            ClientExtension::read_bytes(&h("000d 0000")),
+            Err(InvalidMessage::MissingData("signature_algorithms"))
+        );
+    }
+
+    #[test]
+    fn server_name_shape() {
+        assert_eq!(
+            ClientExtension::read_bytes(&h("0000 0002 0000")),
+            Err(InvalidMessage::EmptyList("server_name"))
+        );
+        assert_eq!(
+            ClientExtension::read_bytes(&h("0000 0005 0003 00 0000")),
+            Err(InvalidMessage::EmptyList("HostName"))
+        );
+        // two host_name entries (RFC 6066 §3 MUST NOT)
+        assert_eq!(
+            ClientExtension::read_bytes(&h("0000 000a 0008 00 0001 61 00 0001 62")),
+            Err(InvalidMessage::InvalidValue("server_name"))
+        );
+    }
+
+    #[test]
+    fn unknown_extension_preserved() {
+        let bytes = h("3374 0003 010203");
+        let c = ClientExtension::read_bytes(&bytes).unwrap();
+        assert_eq!(
+            c,
+            ClientExtension::Unknown {
+                typ: ExtensionType(0x3374),
+                data: vec![1, 2, 3]
+            }
+        );
+        assert_eq!(c.get_encoding(), bytes);
+        let s = ServerExtension::read_bytes(&bytes).unwrap();
+        assert_eq!(s.ext_type(), ExtensionType(0x3374));
+        assert_eq!(s.get_encoding(), bytes);
+    }
+
+    #[test]
+    fn duplicates_found() {
+        let t = |v: &[u16]| first_duplicate(v.iter().map(|&x| ExtensionType(x)));
+        assert_eq!(t(&[]), None);
+        assert_eq!(t(&[1, 2, 3]), None);
+        assert_eq!(
+            t(&[0xff01, 23, 0xff01]),
+            Some(ExtensionType::RENEGOTIATION_INFO)
+        );
+    }
+
+    #[test]
+    fn mutants() {
+        let seeds: Vec<_> = client_cases().into_iter().map(|(_, b)| b).collect();
+        check_codec_mutants::<ClientExtension>(&seeds, 4000, 3);
+        let seeds: Vec<_> = server_cases().into_iter().map(|(_, b)| b).collect();
+        check_codec_mutants::<ServerExtension>(&seeds, 4000, 4);
+    }
+}

@@ -1,0 +1,783 @@
+//! Cutting the received byte stream into records.
+//!
+//! Implementation notes (buffer invariants):
+//!
+//! ```text
+//!  0        start      start+popped             end               CAPACITY
+//!  | garbage | popped rec | unconsumed bytes     | free (recv_buf)  |
+//! ```
+//!
+//! - `buf` has exactly [`CAPACITY`] bytes, allocated in [`Deframer::new`] and never resized.
+//! - `start <= start + popped <= end <= CAPACITY` always holds.
+//! - `popped` is the length of the record (header included) handed out by the last `pop`. It
+//!   stays in place while the caller holds the borrowed [`OpaqueRecord`] and is released by
+//!   the next `&mut self` call ([`Deframer::pop`], [`Deframer::recv_buf`],
+//!   [`Deframer::read_tls`] or [`Deframer::discard`]); the borrow checker guarantees the
+//!   caller no longer holds it by then.
+//! - Compaction (moving `start..end` to the front) is lazy: it happens in `recv_buf` /
+//!   `read_tls` only when the record at `start` could not be completed in the space left
+//!   behind `end`. Because the front record is at most `HEADER_LEN + max_record_len <=
+//!   CAPACITY` bytes, after consumption there is always room to receive it whole.
+//! - Once `pop` has failed, the deframer is poisoned: every later `pop` returns the same
+//!   error. The connection is dead at that point; the caller sends the alert and closes.
+
+use alloc::boxed::Box;
+use alloc::vec;
+use core::fmt;
+
+use super::{HEADER_LEN, MAX_CIPHERTEXT, OpaqueRecord, RecordHeader};
+use crate::codec::{Codec, InvalidMessage, Reader};
+use crate::error::{Error, PeerIncompatible};
+
+/// Size of the deframer's buffer: one whole record of the largest allowed size.
+pub const CAPACITY: usize = HEADER_LEN + MAX_CIPHERTEXT;
+
+/// Largest SSLv2-compatible ClientHello accepted (the 15-bit length after the 2-byte header).
+///
+/// RFC 5246 appendix E.2 hellos carry 3-byte cipher specs, no session id and a 16..32-byte
+/// challenge: 1024 bytes leave room for over 300 cipher specs, far more than any real client
+/// sent. Longer ones fail with [`Error::RecordOverflow`].
+pub const MAX_SSLV2_CLIENT_HELLO: usize = 1024;
+
+/// Length of the SSLv2 record header (2-byte form, high bit set, no padding).
+const SSLV2_HEADER_LEN: usize = 2;
+
+/// What [`Deframer::pop`] hands out.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Deframed<'a> {
+    /// A TLS record.
+    Record(OpaqueRecord<'a>),
+    /// An SSLv2-compatible ClientHello (RFC 5246 appendix E.2), only ever returned as the
+    /// very first item and only after [`Deframer::allow_sslv2_client_hello`].
+    ///
+    /// The slice starts at `msg_type` (always 1) and excludes the 2-byte SSLv2 record header:
+    /// exactly the bytes the handshake transcript hashes (E.2).
+    Sslv2ClientHello(&'a [u8]),
+}
+
+/// Where a whole item starts in the unconsumed bytes, once enough is known.
+#[derive(Clone, Copy)]
+enum Frame {
+    Tls(RecordHeader),
+    Sslv2 { body_len: usize },
+}
+
+impl Frame {
+    fn header_len(self) -> usize {
+        match self {
+            Self::Tls(_) => HEADER_LEN,
+            Self::Sslv2 { .. } => SSLV2_HEADER_LEN,
+        }
+    }
+
+    fn body_len(self) -> usize {
+        match self {
+            Self::Tls(h) => h.payload_len(),
+            Self::Sslv2 { body_len } => body_len,
+        }
+    }
+
+    /// Total bytes the item occupies (header + body); at most [`CAPACITY`].
+    fn total_len(self) -> usize {
+        self.header_len().saturating_add(self.body_len())
+    }
+}
+
+/// Turns the received byte stream into whole records, in a fixed buffer.
+///
+/// # Calling contract
+///
+/// - The caller MUST feed received bytes either through [`recv_buf`](Self::recv_buf) +
+///   [`recv_ack`](Self::recv_ack) (zero-copy: read the socket straight into the returned
+///   slice, then acknowledge how many bytes were written) or through
+///   [`read_tls`](Self::read_tls) (copy from the caller's buffer).
+/// - After feeding, the caller SHOULD call [`pop`](Self::pop) until it returns `Ok(None)`
+///   ("need more bytes", not an error) or an error. Only once every whole record has been
+///   popped is `recv_buf` guaranteed to offer room for the next record.
+/// - A popped record borrows the buffer. It is released by the next call to `pop`,
+///   `recv_buf`, `read_tls` or [`discard`](Self::discard): there is nothing else to do.
+/// - On error the caller MUST treat the connection as failed (send [`Error::alert`]); the
+///   deframer is poisoned and `pop` returns the same error again.
+/// - At EOF, [`has_partial`](Self::has_partial) tells whether the stream stopped in the
+///   middle of a record (a truncation, distinct from a clean close).
+pub struct Deframer {
+    buf: Box<[u8]>,
+    start: usize,
+    popped: usize,
+    end: usize,
+    max_record_len: usize,
+    sslv2_allowed: bool,
+    first_popped: bool,
+    poisoned: Option<Error>,
+}
+
+impl fmt::Debug for Deframer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deframer")
+            .field("start", &self.start)
+            .field("popped", &self.popped)
+            .field("end", &self.end)
+            .field("max_record_len", &self.max_record_len)
+            .field("sslv2_allowed", &self.sslv2_allowed)
+            .field("first_popped", &self.first_popped)
+            .field("poisoned", &self.poisoned)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Deframer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Deframer {
+    /// A deframer with its whole buffer ([`CAPACITY`] bytes) allocated now, accepting
+    /// records up to [`MAX_CIPHERTEXT`] bytes.
+    pub fn new() -> Self {
+        Self {
+            buf: vec![0u8; CAPACITY].into_boxed_slice(),
+            start: 0,
+            popped: 0,
+            end: 0,
+            max_record_len: MAX_CIPHERTEXT,
+            sslv2_allowed: false,
+            first_popped: false,
+            poisoned: None,
+        }
+    }
+
+    /// Sets the largest record fragment accepted from now on, clamped to
+    /// [`MAX_CIPHERTEXT`]. A header announcing more fails with [`Error::RecordOverflow`].
+    ///
+    /// The caller decides: e.g. [`super::MAX_PLAINTEXT`] while no protection is active,
+    /// `MAX_CIPHERTEXT` once it is.
+    pub fn set_max_record_len(&mut self, max: usize) {
+        self.max_record_len = max.min(MAX_CIPHERTEXT);
+    }
+
+    /// The current maximum record fragment length.
+    pub fn max_record_len(&self) -> usize {
+        self.max_record_len
+    }
+
+    /// Servers: accept an SSLv2-compatible ClientHello (RFC 5246 appendix E.2) as the very
+    /// first message. Has no effect once a record has been popped.
+    ///
+    /// When enabled and the first byte received has its high bit set, the first item is
+    /// framed with the 2-byte SSLv2 header; its length must be 1..=[`MAX_SSLV2_CLIENT_HELLO`]
+    /// and its first byte (msg_type) must be 1, and it is returned as
+    /// [`Deframed::Sslv2ClientHello`]. Parsing the body is the caller's job.
+    pub fn allow_sslv2_client_hello(&mut self) {
+        if !self.first_popped {
+            self.sslv2_allowed = true;
+        }
+    }
+
+    /// The free space after the buffered bytes, for the caller to fill from the transport;
+    /// then call [`recv_ack`](Self::recv_ack) with the number of bytes written.
+    ///
+    /// Releases the last popped record and compacts the buffer if the pending record would
+    /// not fit otherwise. Empty only when whole records are waiting to be popped.
+    pub fn recv_buf(&mut self) -> &mut [u8] {
+        self.release();
+        self.make_room();
+        self.buf.get_mut(self.end..).unwrap_or_default()
+    }
+
+    /// Marks `n` bytes written into the slice returned by the last
+    /// [`recv_buf`](Self::recv_buf) as received.
+    ///
+    /// `n` MUST NOT exceed that slice's length; a larger `n` is clamped to it.
+    pub fn recv_ack(&mut self, n: usize) {
+        let free = self.buf.len().saturating_sub(self.end);
+        debug_assert!(n <= free, "recv_ack({n}) with only {free} bytes offered");
+        self.end = self.end.saturating_add(n.min(free));
+    }
+
+    /// Copies as much of `input` as fits into the buffer; returns how many bytes were taken.
+    ///
+    /// Returns less than `input.len()` (possibly 0) when the buffer is full: pop the
+    /// buffered records, then offer the rest again.
+    pub fn read_tls(&mut self, input: &[u8]) -> usize {
+        let free = self.recv_buf();
+        let n = free.len().min(input.len());
+        match (free.get_mut(..n), input.get(..n)) {
+            (Some(dst), Some(src)) => dst.copy_from_slice(src),
+            _ => return 0,
+        }
+        self.recv_ack(n);
+        n
+    }
+
+    /// The next whole item, `Ok(None)` if more bytes are needed.
+    ///
+    /// First releases the record returned by the previous call. The header is checked as
+    /// soon as its 5 bytes are buffered, before waiting for the body:
+    ///
+    /// - length over [`max_record_len`](Self::max_record_len) → [`Error::RecordOverflow`];
+    /// - version major byte other than 3 →
+    ///   `Error::InvalidMessage(InvalidMessage::InvalidValue("record version"))`.
+    ///
+    /// Unknown content types and empty records pass through. After an error the deframer is
+    /// poisoned and returns the same error on every later call.
+    pub fn pop(&mut self) -> Result<Option<Deframed<'_>>, Error> {
+        if let Some(e) = &self.poisoned {
+            return Err(e.clone());
+        }
+        self.release();
+        let frame = match self.front_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                self.poisoned = Some(e.clone());
+                return Err(e);
+            }
+        };
+        let total = frame.total_len();
+        let end = self.start.checked_add(total);
+        let item = end
+            .and_then(|end| self.buf.get_mut(self.start..end))
+            .and_then(|item| item.split_at_mut_checked(frame.header_len()));
+        let Some((_, body)) = item else {
+            // Unreachable by the invariants: `front_frame` only returns buffered items.
+            let e = Error::Internal("deframer bounds");
+            self.poisoned = Some(e.clone());
+            return Err(e);
+        };
+        self.popped = total;
+        self.first_popped = true;
+        Ok(Some(match frame {
+            Frame::Tls(header) => Deframed::Record(OpaqueRecord {
+                header,
+                payload: body,
+            }),
+            Frame::Sslv2 { .. } => Deframed::Sslv2ClientHello(body),
+        }))
+    }
+
+    /// Like [`pop`](Self::pop), for callers that never enable SSLv2-compatible hellos
+    /// (clients): returns the record itself.
+    ///
+    /// If SSLv2 hellos were allowed and one arrives, fails with
+    /// `PeerIncompatible::Unsupported("SSLv2-compatible ClientHello")` (and poisons).
+    pub fn pop_record(&mut self) -> Result<Option<OpaqueRecord<'_>>, Error> {
+        if let Some(e) = &self.poisoned {
+            return Err(e.clone());
+        }
+        if self.sslv2_allowed && !self.first_popped && self.front_is_sslv2() {
+            let e = Error::PeerIncompatible(PeerIncompatible::Unsupported(
+                "SSLv2-compatible ClientHello",
+            ));
+            self.poisoned = Some(e.clone());
+            return Err(e);
+        }
+        match self.pop()? {
+            Some(Deframed::Record(r)) => Ok(Some(r)),
+            // Excluded by the check above.
+            Some(Deframed::Sslv2ClientHello(_)) => Err(Error::Internal("deframer sslv2 state")),
+            None => Ok(None),
+        }
+    }
+
+    /// Releases the last popped record now (it is released by the next `pop` anyway).
+    pub fn discard(&mut self) {
+        self.release();
+    }
+
+    /// Bytes received and not yet handed out by `pop`.
+    pub fn buffered(&self) -> usize {
+        self.end
+            .saturating_sub(self.start.saturating_add(self.popped))
+    }
+
+    /// Whether buffered bytes exist that do not form a whole record: at EOF, this means
+    /// the peer stopped mid-record. False when nothing is buffered or a whole record waits.
+    pub fn has_partial(&self) -> bool {
+        if self.buffered() == 0 {
+            return false;
+        }
+        if self.poisoned.is_some() {
+            return true;
+        }
+        let from = self.start.saturating_add(self.popped);
+        let avail = self.buf.get(from..self.end).unwrap_or_default();
+        !matches!(self.frame(avail), Ok(Some(f)) if f.total_len() <= avail.len())
+    }
+
+    /// Size of the internal buffer: always [`CAPACITY`].
+    pub fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Whether a previous `pop` failed (see the type's calling contract).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.is_some()
+    }
+
+    fn release(&mut self) {
+        self.start = self.start.saturating_add(self.popped).min(self.end);
+        self.popped = 0;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Moves the unconsumed bytes to the front if the front item could not be completed
+    /// in the space left. Called only after `release`.
+    fn make_room(&mut self) {
+        if self.start == 0 {
+            return;
+        }
+        let avail = self.buf.get(self.start..self.end).unwrap_or_default();
+        let need = match self.frame(avail) {
+            Ok(Some(f)) => f.total_len(),
+            // Header not complete yet (or invalid): assume the largest record.
+            _ => HEADER_LEN.saturating_add(self.max_record_len),
+        };
+        if self.start.saturating_add(need) > self.buf.len() {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end = self.end.saturating_sub(self.start);
+            self.start = 0;
+        }
+    }
+
+    fn front_is_sslv2(&self) -> bool {
+        let from = self.start.saturating_add(self.popped);
+        matches!(self.buf.get(from), Some(b) if b & 0x80 != 0)
+    }
+
+    /// The front item once whole, after releasing the popped record.
+    fn front_frame(&self) -> Result<Option<Frame>, Error> {
+        let avail = self.buf.get(self.start..self.end).unwrap_or_default();
+        match self.frame(avail)? {
+            Some(f) if f.total_len() <= avail.len() => Ok(Some(f)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Frames the item at the front of `avail` as far as its header allows: `Ok(None)` if
+    /// the header is incomplete, `Ok(Some(_))` once the header is known and valid (the body
+    /// may still be incomplete).
+    fn frame(&self, avail: &[u8]) -> Result<Option<Frame>, Error> {
+        let sslv2_possible = self.sslv2_allowed && !self.first_popped;
+        if sslv2_possible && matches!(avail.first(), Some(b) if b & 0x80 != 0) {
+            return frame_sslv2(avail);
+        }
+        let Some(head) = avail.get(..HEADER_LEN) else {
+            return Ok(None);
+        };
+        let header = RecordHeader::read(&mut Reader::new(head))?;
+        if header.version.get() >> 8 != 3 {
+            return Err(InvalidMessage::InvalidValue("record version").into());
+        }
+        if header.payload_len() > self.max_record_len {
+            return Err(Error::RecordOverflow {
+                len: header.payload_len(),
+                max: self.max_record_len,
+            });
+        }
+        Ok(Some(Frame::Tls(header)))
+    }
+}
+
+/// RFC 5246 appendix E.2: `msg_length` is the low 15 bits of the first two bytes; the body
+/// starts with msg_type 1 (client_hello).
+fn frame_sslv2(avail: &[u8]) -> Result<Option<Frame>, Error> {
+    let mut r = Reader::new(avail);
+    let Ok(len) = r.u16("SSLv2 record header") else {
+        return Ok(None);
+    };
+    let body_len = usize::from(len & 0x7fff);
+    if body_len == 0 {
+        return Err(InvalidMessage::InvalidValue("SSLv2 record length").into());
+    }
+    if body_len > MAX_SSLV2_CLIENT_HELLO {
+        return Err(Error::RecordOverflow {
+            len: body_len,
+            max: MAX_SSLV2_CLIENT_HELLO,
+        });
+    }
+    match r.u8("SSLv2 msg_type") {
+        Ok(1) => Ok(Some(Frame::Sslv2 { body_len })),
+        Ok(_) => Err(InvalidMessage::InvalidValue("SSLv2 msg_type").into()),
+        Err(_) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msgs::enums::{ContentType, ProtocolVersion};
+    use crate::record::MAX_PLAINTEXT;
+    use alloc::vec::Vec;
+
+    fn record(typ: u8, body: &[u8]) -> Vec<u8> {
+        let mut v = alloc::vec![typ, 3, 3];
+        v.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+        v.extend_from_slice(body);
+        v
+    }
+
+    /// (type, version, payload) of one record.
+    type Rec = (u8, u16, Vec<u8>);
+
+    /// Pops every whole record.
+    fn drain(d: &mut Deframer) -> Vec<Rec> {
+        let mut out = Vec::new();
+        while let Some(item) = d.pop().unwrap() {
+            match item {
+                Deframed::Record(r) => {
+                    assert_eq!(r.payload.len(), r.header.payload_len());
+                    out.push((
+                        r.header.typ.get(),
+                        r.header.version.get(),
+                        r.payload.to_vec(),
+                    ));
+                }
+                Deframed::Sslv2ClientHello(_) => panic!("unexpected SSLv2"),
+            }
+        }
+        out
+    }
+
+    fn stream() -> (Vec<u8>, Vec<Rec>) {
+        let recs = [
+            (22u8, (0..300u16).map(|i| i as u8).collect::<Vec<u8>>()),
+            (21, alloc::vec![2, 40]),
+            (23, Vec::new()),
+            (20, alloc::vec![1]),
+            (0x99, alloc::vec![0xaa; 17]),
+        ];
+        let mut bytes = Vec::new();
+        let mut want = Vec::new();
+        for (t, b) in recs {
+            bytes.extend_from_slice(&record(t, &b));
+            want.push((t, 0x0303, b));
+        }
+        (bytes, want)
+    }
+
+    #[test]
+    fn several_records_in_one_read() {
+        let (bytes, want) = stream();
+        let mut d = Deframer::new();
+        assert_eq!(d.read_tls(&bytes), bytes.len());
+        assert_eq!(d.buffered(), bytes.len());
+        assert_eq!(drain(&mut d), want);
+        assert_eq!(d.buffered(), 0);
+        assert!(!d.has_partial());
+    }
+
+    #[test]
+    fn every_split_point_yields_the_same_records() {
+        let (bytes, want) = stream();
+        for split in 0..=bytes.len() {
+            let mut d = Deframer::new();
+            let mut got = Vec::new();
+            let (a, b) = bytes.split_at(split);
+            assert_eq!(d.read_tls(a), a.len());
+            got.extend(drain(&mut d));
+            // Via the zero-copy path for the second half.
+            let free = d.recv_buf();
+            free[..b.len()].copy_from_slice(b);
+            d.recv_ack(b.len());
+            got.extend(drain(&mut d));
+            assert_eq!(got, want, "split at {split}");
+            assert!(!d.has_partial());
+        }
+    }
+
+    #[test]
+    fn one_byte_at_a_time() {
+        let (bytes, want) = stream();
+        let mut d = Deframer::new();
+        let mut got = Vec::new();
+        for (i, b) in bytes.iter().enumerate() {
+            assert_eq!(d.read_tls(core::slice::from_ref(b)), 1);
+            got.extend(drain(&mut d));
+            // A partial record is pending exactly when not all records so far are out.
+            let at_boundary = got.iter().map(|r| HEADER_LEN + r.2.len()).sum::<usize>() == i + 1;
+            assert_eq!(d.has_partial(), !at_boundary, "byte {i}");
+        }
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn header_fields_are_reported() {
+        let mut d = Deframer::new();
+        d.read_tls(&[0x17, 0x03, 0x01, 0x00, 0x02, 0xab, 0xcd]);
+        let Some(Deframed::Record(r)) = d.pop().unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            r.header,
+            RecordHeader {
+                typ: ContentType::APPLICATION_DATA,
+                version: ProtocolVersion::TLSV1_0,
+                len: 2
+            }
+        );
+        // In-place mutation is possible (decryption).
+        r.payload[0] = 0;
+        assert_eq!(r.payload, &[0, 0xcd]);
+        assert_eq!(d.pop().unwrap(), None);
+    }
+
+    #[test]
+    fn record_overflow_at_max_ciphertext_plus_one() {
+        let body = alloc::vec![7u8; MAX_CIPHERTEXT];
+        let mut d = Deframer::new();
+        let rec = record(23, &body);
+        assert_eq!(d.read_tls(&rec), rec.len());
+        let Some(Deframed::Record(r)) = d.pop().unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.payload.len(), MAX_CIPHERTEXT);
+        assert!(r.payload.iter().all(|&b| b == 7));
+        assert_eq!(d.pop().unwrap(), None);
+
+        // Rejected from the header alone, before the body arrives.
+        let mut d = Deframer::new();
+        let len = u16::try_from(MAX_CIPHERTEXT + 1).unwrap().to_be_bytes();
+        d.read_tls(&[23, 3, 3, len[0], len[1]]);
+        let err = Error::RecordOverflow {
+            len: MAX_CIPHERTEXT + 1,
+            max: MAX_CIPHERTEXT,
+        };
+        assert_eq!(d.pop().unwrap_err(), err);
+        // Poisoned: same error again, even after more bytes.
+        d.read_tls(&[0; 10]);
+        assert_eq!(d.pop().unwrap_err(), err);
+        assert!(d.is_poisoned());
+        assert!(d.has_partial());
+    }
+
+    #[test]
+    fn lowered_max_record_len() {
+        let mut d = Deframer::new();
+        d.set_max_record_len(MAX_PLAINTEXT);
+        assert_eq!(d.max_record_len(), MAX_PLAINTEXT);
+        let ok = record(22, &alloc::vec![1; MAX_PLAINTEXT]);
+        d.read_tls(&ok);
+        assert!(matches!(d.pop(), Ok(Some(Deframed::Record(_)))));
+        let len = u16::try_from(MAX_PLAINTEXT + 1).unwrap().to_be_bytes();
+        d.read_tls(&[22, 3, 3, len[0], len[1]]);
+        assert_eq!(
+            d.pop().unwrap_err(),
+            Error::RecordOverflow {
+                len: MAX_PLAINTEXT + 1,
+                max: MAX_PLAINTEXT
+            }
+        );
+        // Raising above the buffer is clamped.
+        let mut d = Deframer::new();
+        d.set_max_record_len(usize::MAX);
+        assert_eq!(d.max_record_len(), MAX_CIPHERTEXT);
+    }
+
+    #[test]
+    fn bad_version_major_is_rejected_from_the_header() {
+        for v in [[2u8, 0], [4, 3], [0x45, 0x54], [0, 0]] {
+            let mut d = Deframer::new();
+            d.read_tls(&[22, v[0], v[1], 0, 1]);
+            assert_eq!(
+                d.pop().unwrap_err(),
+                Error::InvalidMessage(InvalidMessage::InvalidValue("record version"))
+            );
+        }
+        // "GET / HTTP/1.1" to a TLS port.
+        let mut d = Deframer::new();
+        d.read_tls(b"GET / HTTP/1.1\r\n");
+        assert!(matches!(
+            d.pop(),
+            Err(Error::InvalidMessage(InvalidMessage::InvalidValue(
+                "record version"
+            )))
+        ));
+        // SSLv3 and TLS 1.3 record versions pass: the caller checks the exact version.
+        let mut d = Deframer::new();
+        d.read_tls(&[22, 3, 0, 0, 1, 9, 22, 3, 4, 0, 0]);
+        let got = drain(&mut d);
+        assert_eq!(
+            got,
+            [(22, 0x0300, alloc::vec![9]), (22, 0x0304, alloc::vec![])]
+        );
+    }
+
+    #[test]
+    fn header_checks_need_all_five_bytes() {
+        let mut d = Deframer::new();
+        d.read_tls(&[22, 9, 9, 0xff]);
+        assert_eq!(d.pop().unwrap(), None);
+        assert!(d.has_partial());
+        d.read_tls(&[0xff]);
+        assert!(d.pop().is_err());
+    }
+
+    #[test]
+    fn sslv2_client_hello_framing() {
+        // 2-byte header 0x80 0x2e (46 bytes), msg_type 1, version 3.1, ...
+        let mut body = alloc::vec![1u8, 3, 1, 0, 9, 0, 0, 0, 16];
+        body.extend_from_slice(&[0, 0, 0x2f, 0, 0, 0x35, 0, 0, 0xff]);
+        body.extend_from_slice(&[0x5a; 16]);
+        let mut wire = alloc::vec![0x80, u8::try_from(body.len()).unwrap()];
+        wire.extend_from_slice(&body);
+        let follow = record(22, &[16, 0, 0, 0]);
+        wire.extend_from_slice(&follow);
+
+        let mut d = Deframer::new();
+        d.allow_sslv2_client_hello();
+        // Byte by byte: nothing until the whole hello is in.
+        for (i, b) in wire.iter().enumerate().take(2 + body.len()) {
+            d.read_tls(core::slice::from_ref(b));
+            if i + 1 < 2 + body.len() {
+                assert_eq!(d.pop().unwrap(), None, "byte {i}");
+            }
+        }
+        assert_eq!(
+            d.pop().unwrap(),
+            Some(Deframed::Sslv2ClientHello(&body[..]))
+        );
+        // The next record is plain TLS framing again.
+        d.read_tls(&follow);
+        assert_eq!(drain(&mut d), [(22, 0x0303, alloc::vec![16, 0, 0, 0])]);
+
+        // Not enabled: the same bytes are a bad TLS header.
+        let mut d = Deframer::new();
+        d.read_tls(&wire);
+        assert!(d.pop().is_err());
+
+        // Enabled, but the first record is TLS: SSLv2 no longer considered afterwards.
+        let mut d = Deframer::new();
+        d.allow_sslv2_client_hello();
+        d.read_tls(&follow);
+        assert_eq!(drain(&mut d).len(), 1);
+        d.read_tls(&[0x80, 0x2e, 1, 3, 1]);
+        assert!(d.pop().is_err());
+    }
+
+    #[test]
+    fn sslv2_bad_framing() {
+        let cases: [(&[u8], Error); 3] = [
+            (
+                &[0x80, 0x00],
+                InvalidMessage::InvalidValue("SSLv2 record length").into(),
+            ),
+            (
+                &[0x84, 0x01],
+                Error::RecordOverflow {
+                    len: 0x401,
+                    max: MAX_SSLV2_CLIENT_HELLO,
+                },
+            ),
+            (
+                &[0x80, 0x10, 2],
+                InvalidMessage::InvalidValue("SSLv2 msg_type").into(),
+            ),
+        ];
+        for (wire, err) in cases {
+            let mut d = Deframer::new();
+            d.allow_sslv2_client_hello();
+            d.read_tls(wire);
+            assert_eq!(d.pop().unwrap_err(), err);
+        }
+        // The cap itself is accepted.
+        let mut d = Deframer::new();
+        d.allow_sslv2_client_hello();
+        let mut wire = alloc::vec![0x84, 0x00, 1];
+        wire.resize(2 + MAX_SSLV2_CLIENT_HELLO, 0);
+        d.read_tls(&wire);
+        let Some(Deframed::Sslv2ClientHello(b)) = d.pop().unwrap() else {
+            panic!()
+        };
+        assert_eq!(b.len(), MAX_SSLV2_CLIENT_HELLO);
+        // pop_record refuses SSLv2 hellos.
+        let mut d = Deframer::new();
+        d.allow_sslv2_client_hello();
+        d.read_tls(&wire);
+        assert!(matches!(
+            d.pop_record(),
+            Err(Error::PeerIncompatible(PeerIncompatible::Unsupported(_)))
+        ));
+    }
+
+    #[test]
+    fn pop_record_returns_records() {
+        let (bytes, want) = stream();
+        let mut d = Deframer::new();
+        d.read_tls(&bytes);
+        let mut got = Vec::new();
+        while let Some(r) = d.pop_record().unwrap() {
+            got.push((
+                r.header.typ.get(),
+                r.header.version.get(),
+                r.payload.to_vec(),
+            ));
+        }
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn recv_buf_offers_a_whole_record_after_consumption() {
+        // Fill with a full-size record plus the first bytes of another, then pop: the
+        // leftover moves to the front so the second full-size record fits.
+        let big = record(23, &alloc::vec![3; MAX_CIPHERTEXT]);
+        let mut wire = big.clone();
+        wire.extend_from_slice(&big);
+        let mut d = Deframer::new();
+        let mut fed = 0;
+        let mut popped = 0;
+        for _ in 0..10 {
+            fed += d.read_tls(&wire[fed..]);
+            while let Some(item) = d.pop().unwrap() {
+                let Deframed::Record(r) = item else { panic!() };
+                assert_eq!(r.payload.len(), MAX_CIPHERTEXT);
+                popped += 1;
+            }
+            assert!(d.buffered() <= d.capacity());
+            assert!(d.recv_buf().len() >= CAPACITY - d.buffered());
+        }
+        assert_eq!((fed, popped), (wire.len(), 2));
+        assert_eq!(d.capacity(), CAPACITY);
+    }
+
+    #[test]
+    fn full_buffer_takes_nothing_until_popped() {
+        let big = record(23, &alloc::vec![1; MAX_CIPHERTEXT]);
+        let mut d = Deframer::new();
+        assert_eq!(d.read_tls(&big), CAPACITY);
+        assert_eq!(d.read_tls(&[23]), 0);
+        assert!(d.recv_buf().is_empty());
+        assert!(!d.has_partial());
+        assert!(matches!(d.pop(), Ok(Some(_))));
+        d.discard();
+        assert_eq!(d.buffered(), 0);
+        assert_eq!(d.recv_buf().len(), CAPACITY);
+        assert_eq!(d.read_tls(&[23]), 1);
+        assert!(d.has_partial());
+    }
+
+    #[test]
+    fn record_header_codec() {
+        let h = RecordHeader {
+            typ: ContentType::HANDSHAKE,
+            version: ProtocolVersion::TLSV1_2,
+            len: 0x0102,
+        };
+        let wire = [22, 3, 3, 1, 2];
+        assert_eq!(h.get_encoding(), wire);
+        assert_eq!(h.to_bytes(), wire);
+        assert_eq!(RecordHeader::read_bytes(&wire).unwrap(), h);
+        for n in 0..wire.len() {
+            assert!(
+                RecordHeader::read_bytes(&wire[..n]).is_err(),
+                "truncated at {n}"
+            );
+        }
+        let unknown = RecordHeader::read_bytes(&[0xfe, 0x7f, 0x01, 0, 0]).unwrap();
+        assert_eq!(unknown.typ, ContentType(0xfe));
+        assert_eq!(unknown.get_encoding(), [0xfe, 0x7f, 0x01, 0, 0]);
+    }
+}
