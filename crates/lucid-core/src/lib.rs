@@ -14,6 +14,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod codec;
+pub mod crypto;
 pub mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
