@@ -6,9 +6,9 @@
 //! protocol logic.
 #![warn(missing_docs)]
 
+use core::ops::DerefMut;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::ops::DerefMut;
 use std::sync::Arc;
 
 use lucid_core::Error;
@@ -132,7 +132,12 @@ impl<C: DerefMut<Target = Connection>, S: Read + Write> Stream<C, S> {
         self.flush_tls()?;
         while self.conn.is_handshaking() {
             if !self.read_tls_once()? {
-                return Err(to_io(self.conn.transport_eof().err().unwrap_or(Error::UnexpectedEof)));
+                return Err(to_io(
+                    self.conn
+                        .transport_eof()
+                        .err()
+                        .unwrap_or(Error::UnexpectedEof),
+                ));
             }
             self.process()?;
         }
@@ -183,7 +188,10 @@ impl<C: DerefMut<Target = Connection>, S: Read + Write> Write for Stream<C, S> {
         let mut done = 0;
         while done < buf.len() {
             let rest = buf.get(done..).unwrap_or(&[]);
-            let n = self.conn.write_plaintext(rest, &mut self.rng).map_err(to_io)?;
+            let n = self
+                .conn
+                .write_plaintext(rest, &mut self.rng)
+                .map_err(to_io)?;
             done += n;
             self.flush_tls()?;
         }
@@ -245,10 +253,20 @@ pub fn load_pem_certs(path: &std::path::Path) -> io::Result<Vec<Vec<u8>>> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
     let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?
+        .map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        })?
         .map(|c| c.map(|c| c.as_ref().to_vec()))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?;
+        .map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        })?;
     if certs.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,

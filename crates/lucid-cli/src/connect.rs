@@ -1,11 +1,11 @@
 //! `lucid connect`: the client side of the seed document, against any server.
 
+use core::time::Duration;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Args;
 use lucid_blocking::{KeyLogFile, Stream, load_pem_certs, now, os_rng, tls_error};
@@ -60,7 +60,9 @@ pub(crate) fn parse_version(s: &str) -> Result<ProtocolVersion, String> {
         "1.0" | "1" => Ok(ProtocolVersion::TLSV1_0),
         "1.1" => Ok(ProtocolVersion::TLSV1_1),
         "1.2" => Ok(ProtocolVersion::TLSV1_2),
-        _ => Err(format!("unknown TLS version {s:?} (expected 1.0, 1.1 or 1.2)")),
+        _ => Err(format!(
+            "unknown TLS version {s:?} (expected 1.0, 1.1 or 1.2)"
+        )),
     }
 }
 
@@ -73,7 +75,10 @@ pub(crate) fn parse_suite(s: &str) -> Result<CipherSuite, String> {
                 .iter()
                 .filter_map(|p| p.suite.name())
                 .collect();
-            format!("unsupported cipher suite {s:?}; lucid has {}", known.join(", "))
+            format!(
+                "unsupported cipher suite {s:?}; lucid has {}",
+                known.join(", ")
+            )
         })
 }
 
@@ -110,12 +115,20 @@ fn split_host(address: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{address:?}: expected HOST:PORT"))?;
     port.parse::<u16>()
         .map_err(|_| format!("{address:?}: bad port {port:?}"))?;
-    Ok(host.trim_start_matches('[').trim_end_matches(']').to_string())
+    Ok(host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string())
 }
 
-pub(crate) fn verifier_from(cafile: Option<&PathBuf>) -> Result<Arc<dyn ServerCertVerifier>, String> {
+pub(crate) fn verifier_from(
+    cafile: Option<&PathBuf>,
+) -> Result<Arc<dyn ServerCertVerifier>, String> {
     let Some(path) = cafile else {
-        return Err("--cafile is required (path validation against the system store is not built yet)".into());
+        return Err(
+            "--cafile is required (path validation against the system store is not built yet)"
+                .into(),
+        );
     };
     let certs = load_pem_certs(path).map_err(|e| e.to_string())?;
     let leaf = certs.into_iter().next().ok_or("empty --cafile")?;
@@ -160,8 +173,10 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         .ok_or_else(|| format!("{} resolves to no address", args.address))?;
     let sock = TcpStream::connect_timeout(&addr, timeout)
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    sock.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
-    sock.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    sock.set_write_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
 
     let mut rng = os_rng();
     let conn = ClientConnection::new(Arc::new(config), server_name, now(), &mut rng)
@@ -177,7 +192,11 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         "lucid: {} {} ems={} etm={} resumed={}",
         n.version,
         n.suite,
-        if n.extended_master_secret { "yes" } else { "no" },
+        if n.extended_master_secret {
+            "yes"
+        } else {
+            "no"
+        },
         if n.encrypt_then_mac { "yes" } else { "no" },
         if n.resumed { "yes" } else { "no" },
     );

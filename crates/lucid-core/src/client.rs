@@ -32,9 +32,9 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::SuiteParams;
-use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, Compression, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
+    CipherSuite, Compression, HandshakeType, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::handshake::{
@@ -184,10 +184,14 @@ impl ClientConfig {
             (ProtocolVersion::TLSV1_0.get()..=ProtocolVersion::TLSV1_2.get()).contains(&v.get())
         };
         if !ok(self.min_version) || !ok(self.max_version) || self.min_version > self.max_version {
-            return Err(Error::Misuse("version range must lie within TLS 1.0..=TLS 1.2"));
+            return Err(Error::Misuse(
+                "version range must lie within TLS 1.0..=TLS 1.2",
+            ));
         }
         if self.offered_suites().is_empty() {
-            return Err(Error::Misuse("no cipher suite usable with the configured versions"));
+            return Err(Error::Misuse(
+                "no cipher suite usable with the configured versions",
+            ));
         }
         Ok(())
     }
@@ -310,7 +314,11 @@ pub(crate) struct ExpectServerHello {
 
 fn store_key(name: &ServerName<'_>) -> alloc::string::String {
     use alloc::string::ToString;
-    name.to_str().to_string()
+    match name {
+        ServerName::DnsName(d) => d.as_ref().to_string(),
+        ServerName::IpAddress(ip) => alloc::format!("{ip:?}"),
+        _ => alloc::format!("{name:?}"),
+    }
 }
 
 fn gmt_unix_time_random(now: UnixTime, rng: &mut dyn CryptoRng) -> Random {
@@ -372,7 +380,7 @@ impl ExpectServerHello {
             ]));
         }
 
-        let mut session_id = SessionId::empty();
+        let mut session_id = SessionId::EMPTY;
         if let Some(store) = &config.session_store {
             if let Some(s) = store.get(&store_key(&h.server_name)) {
                 let usable = s.version >= config.min_version
@@ -381,7 +389,7 @@ impl ExpectServerHello {
                     && (s.extended_master_secret || !config.offer_extended_master_secret)
                     && !s.session_id.as_slice().is_empty();
                 if usable {
-                    session_id = s.session_id.clone();
+                    session_id = s.session_id;
                     h.resuming = Some(s);
                 }
             }
@@ -393,7 +401,7 @@ impl ExpectServerHello {
         }
         let payload = ClientHelloPayload {
             client_version: config.max_version,
-            random: h.client_random.clone(),
+            random: h.client_random,
             session_id,
             cipher_suites,
             compression_methods: alloc::vec![Compression::NULL],
@@ -413,7 +421,7 @@ impl ExpectServerHello {
     fn handle(
         self: Box<Self>,
         core: &mut Core,
-        cx: &mut Context<'_>,
+        _cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<ClientState, Error> {
         let (sh, raw) = match msg {
@@ -456,7 +464,7 @@ impl ExpectServerHello {
         let ext = check_server_extensions(&sh, &hello)?;
 
         core.set_version(version);
-        hello.transcript.set_version(version);
+        hello.transcript.set_version(version)?;
         hello.transcript.add(raw);
 
         let negotiated = Negotiated {
@@ -464,7 +472,7 @@ impl ExpectServerHello {
             suite: sh.cipher_suite,
             extended_master_secret: ext.ems,
             encrypt_then_mac: ext.etm,
-            session_id: sh.session_id.clone(),
+            session_id: sh.session_id,
             resumed: false,
         };
 
@@ -482,7 +490,7 @@ impl ExpectServerHello {
                 }
                 let master = session.master_secret.clone();
                 log_master(&config, &hello.client_random, &master);
-                let keys = Keys::derive(version, suite, &master, &hello, &sh.random, ext.etm);
+                let keys = Keys::derive(version, suite, &master, &hello, &sh.random, ext.etm)?;
                 core.set_pending_opener(keys.server_opener);
                 return Ok(ClientState::ExpectCcs(Box::new(ExpectCcs {
                     hello,
@@ -500,12 +508,14 @@ impl ExpectServerHello {
             }
         }
 
-        Ok(ClientState::ExpectCertificate(Box::new(ExpectCertificate {
-            hello,
-            server_random: sh.random,
-            suite,
-            negotiated,
-        })))
+        Ok(ClientState::ExpectCertificate(Box::new(
+            ExpectCertificate {
+                hello,
+                server_random: sh.random,
+                suite,
+                negotiated,
+            },
+        )))
     }
 }
 
@@ -545,7 +555,6 @@ fn check_server_extensions(
     if !reneg_ok {
         return Err(PeerMisbehaved::BadRenegotiationInfo.into());
     }
-    let _ = ExtensionType::RENEGOTIATION_INFO;
     Ok(seen)
 }
 
@@ -563,7 +572,7 @@ impl Keys {
         hello: &HelloData,
         server_random: &Random,
         etm: bool,
-    ) -> Self {
+    ) -> Result<Self, Error> {
         let kb = keys::key_block(
             version,
             master,
@@ -571,7 +580,7 @@ impl Keys {
             &hello.client_random.0,
             &server_random.0,
         );
-        Self {
+        Ok(Self {
             client_sealer: RecordSealer::new(
                 suite,
                 version,
@@ -579,7 +588,7 @@ impl Keys {
                 kb.client_write_key(),
                 kb.client_write_iv(),
                 etm,
-            ),
+            )?,
             server_opener: RecordOpener::new(
                 suite,
                 version,
@@ -587,8 +596,8 @@ impl Keys {
                 kb.server_write_key(),
                 kb.server_write_iv(),
                 etm,
-            ),
-        }
+            )?,
+        })
     }
 }
 
@@ -631,8 +640,10 @@ impl ExpectCertificate {
             return Err(PeerMisbehaved::NoCertificate.into());
         };
         let leaf_der = CertificateDer::from(leaf.as_slice());
-        let intermediates: Vec<CertificateDer<'_>> =
-            rest.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
+        let intermediates: Vec<CertificateDer<'_>> = rest
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
         // The verifier runs before lucid touches the server's key.
         this.hello.config.verifier.verify_server_cert(
             &leaf_der,
@@ -661,7 +672,7 @@ pub(crate) struct ExpectServerHelloDone {
     server_random: Random,
     suite: &'static SuiteParams,
     negotiated: Negotiated,
-    server_key: rsa::RsaPublicKey,
+    server_key: rsa::PublicKey,
     certificate_requested: bool,
 }
 
@@ -763,7 +774,7 @@ impl ExpectServerHelloDone {
             &this.hello,
             &this.server_random,
             this.negotiated.encrypt_then_mac,
-        );
+        )?;
         core.set_pending_opener(keys.server_opener);
         core.send_ccs(keys.client_sealer, cx.rng)?;
         send_finished(core, cx, &master, &mut this.hello.transcript, version)?;
@@ -812,12 +823,14 @@ impl fmt::Debug for ExpectCcs {
 impl ExpectCcs {
     fn handle(self: Box<Self>, _core: &mut Core, msg: Message<'_>) -> Result<ClientState, Error> {
         match msg {
-            Message::ChangeCipherSpec => Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
-                hello: self.hello,
-                master: self.master,
-                negotiated: self.negotiated,
-                client_sealer: self.client_sealer,
-            }))),
+            Message::ChangeCipherSpec => {
+                Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+                    hello: self.hello,
+                    master: self.master,
+                    negotiated: self.negotiated,
+                    client_sealer: self.client_sealer,
+                })))
+            }
             other => Err(other.unexpected("ChangeCipherSpec")),
         }
     }
@@ -875,7 +888,7 @@ impl ExpectFinished {
                 store.put(
                     &store_key(&this.hello.server_name),
                     ClientSession {
-                        session_id: this.negotiated.session_id.clone(),
+                        session_id: this.negotiated.session_id,
                         version,
                         suite: this.negotiated.suite,
                         extended_master_secret: this.negotiated.extended_master_secret,
@@ -889,6 +902,3 @@ impl ExpectFinished {
         Ok(ClientState::Traffic)
     }
 }
-
-#[allow(dead_code, reason = "referenced by docs")]
-fn _unused(_: PeerIncompatible) {}

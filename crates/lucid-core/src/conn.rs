@@ -21,7 +21,6 @@
 //! returned by every later call. Cipher state changes only on ChangeCipherSpec: the pending
 //! opener is installed when CCS arrives, the sealer right after we send ours.
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
@@ -38,7 +37,7 @@ use crate::msgs::enums::{
 use crate::msgs::handshake::{HandshakeMessage, SessionId};
 use crate::record::deframer::{Deframed, Deframer};
 use crate::record::joiner::HandshakeJoiner;
-use crate::record::{HEADER_LEN, MAX_CIPHERTEXT, MAX_PLAINTEXT, RecordHeader};
+use crate::record::{HEADER_LEN, MAX_PLAINTEXT, RecordHeader};
 
 /// Largest overhead lucid adds when sealing one record: explicit IV (16), MAC (≤32),
 /// padding (≤16).
@@ -83,6 +82,10 @@ pub(crate) enum Message<'a> {
         raw: &'a [u8],
     },
     /// An SSLv2-compatible ClientHello (server only), with the bytes the transcript covers.
+    #[allow(
+        dead_code,
+        reason = "read by the server state machine, which is being built"
+    )]
     Sslv2ClientHello {
         hello: crate::msgs::handshake::ClientHelloPayload,
         raw: &'a [u8],
@@ -236,7 +239,9 @@ impl Core {
         rng: &mut dyn CryptoRng,
     ) -> Result<(), Error> {
         match self.sealer.as_mut() {
-            Some(sealer) => sealer.seal(typ, self.record_version, fragment, &mut self.sendable, rng),
+            Some(sealer) => {
+                sealer.seal(typ, self.record_version, fragment, &mut self.sendable, rng)
+            }
             None => {
                 let len = u16::try_from(fragment.len())
                     .map_err(|_| Error::Internal("record too long"))?;
@@ -252,7 +257,12 @@ impl Core {
         }
     }
 
-    fn send_alert(&mut self, level: AlertLevel, description: AlertDescription, rng: &mut dyn CryptoRng) {
+    fn send_alert(
+        &mut self,
+        level: AlertLevel,
+        description: AlertDescription,
+        rng: &mut dyn CryptoRng,
+    ) {
         let body = AlertMessage { level, description }.get_encoding();
         // Best effort: if sealing fails (sequence exhausted) there is nothing better to send.
         let _ = self.seal_one(ContentType::ALERT, &body, rng);
@@ -271,7 +281,12 @@ pub(crate) enum State {
 }
 
 impl State {
-    fn handle(self, core: &mut Core, cx: &mut Context<'_>, msg: Message<'_>) -> Result<Self, Error> {
+    fn handle(
+        self,
+        core: &mut Core,
+        cx: &mut Context<'_>,
+        msg: Message<'_>,
+    ) -> Result<Self, Error> {
         match self {
             Self::Client(s) => s.handle(core, cx, msg).map(Self::Client),
             Self::Server(s) => s.handle(core, cx, msg).map(Self::Server),
@@ -319,14 +334,6 @@ impl Connection {
             core: Core::new(side),
             state: Some(state),
         }
-    }
-
-    pub(crate) fn core_mut(&mut self) -> &mut Core {
-        &mut self.core
-    }
-
-    pub(crate) fn deframer_mut(&mut self) -> &mut Deframer {
-        &mut self.deframer
     }
 
     /// Which side this connection plays.
@@ -483,8 +490,7 @@ impl Connection {
                     while let Some(raw) = self.joiner.pop() {
                         let version = self.core.version.unwrap_or(ProtocolVersion::TLSV1_2);
                         let msg = HandshakeMessage::read_versioned(raw, version)?;
-                        if let Some(early) = self.core.filter_renegotiation(&msg, cx)? {
-                            let _ = early;
+                        if self.core.filter_renegotiation(&msg, cx)? {
                             continue;
                         }
                         dispatch(
@@ -502,7 +508,12 @@ impl Connection {
                     if plain != [1] {
                         return Err(PeerMisbehaved::BadChangeCipherSpec.into());
                     }
-                    dispatch(&mut self.core, &mut self.state, cx, Message::ChangeCipherSpec)?;
+                    dispatch(
+                        &mut self.core,
+                        &mut self.state,
+                        cx,
+                        Message::ChangeCipherSpec,
+                    )?;
                     // The state accepted CCS, so it installed the pending keys.
                     match self.core.pending_opener.take() {
                         Some(o) => self.core.opener = Some(o),
@@ -566,7 +577,9 @@ impl Connection {
             return Err(e.clone());
         }
         if !self.core.is_complete() {
-            return Err(Error::Misuse("write_plaintext before the handshake completed"));
+            return Err(Error::Misuse(
+                "write_plaintext before the handshake completed",
+            ));
         }
         if self.core.close_sent {
             return Err(Error::Misuse("write_plaintext after close_notify"));
@@ -589,7 +602,10 @@ impl Connection {
                 break;
             }
             let chunk = rest.get(..take).unwrap_or(&[]);
-            if let Err(e) = self.core.seal_one(ContentType::APPLICATION_DATA, chunk, rng) {
+            if let Err(e) = self
+                .core
+                .seal_one(ContentType::APPLICATION_DATA, chunk, rng)
+            {
                 return Err(self.fail(e, rng));
             }
             written += take;
@@ -627,24 +643,28 @@ impl Core {
     /// Handles renegotiation attempts the same way on both sides (lucid never
     /// renegotiates): a HelloRequest to a client, or a ClientHello to a server after the
     /// handshake, is answered with a no_renegotiation warning and otherwise ignored
-    /// (RFC 5246 §7.4.1.1, RFC 5746 §4.2). Returns `Some(())` when the message was consumed.
+    /// (RFC 5246 §7.4.1.1, RFC 5746 §4.2). Returns true when the message was consumed.
     fn filter_renegotiation(
         &mut self,
         msg: &HandshakeMessage,
         cx: &mut Context<'_>,
-    ) -> Result<Option<()>, Error> {
+    ) -> Result<bool, Error> {
         let renegotiation = match self.side {
             Side::Client => msg.typ == HandshakeType::HELLO_REQUEST,
             Side::Server => msg.typ == HandshakeType::CLIENT_HELLO && self.is_complete(),
         };
         if !renegotiation {
-            return Ok(None);
+            return Ok(false);
         }
         if self.is_complete() {
-            self.send_alert(AlertLevel::WARNING, AlertDescription::NO_RENEGOTIATION, cx.rng);
+            self.send_alert(
+                AlertLevel::WARNING,
+                AlertDescription::NO_RENEGOTIATION,
+                cx.rng,
+            );
         }
         // A HelloRequest during the handshake is ignored (RFC 5246 §7.4.1.1).
-        Ok(Some(()))
+        Ok(true)
     }
 
     fn handle_alert(&mut self, alert: AlertMessage, _cx: &mut Context<'_>) -> Result<(), Error> {
@@ -683,12 +703,3 @@ fn dispatch(
 pub(crate) fn suite_params(suite: CipherSuite) -> Result<&'static SuiteParams, Error> {
     crate::crypto::suites::lookup(suite).ok_or(Error::Internal("unknown suite"))
 }
-
-/// Checks that a received record-size limit is sane; used by tests.
-#[allow(dead_code, reason = "kept for the record-size tests")]
-pub(crate) const fn max_record_len() -> usize {
-    MAX_CIPHERTEXT
-}
-
-#[allow(dead_code, reason = "Box is used by state structs")]
-type _B = Box<()>;
