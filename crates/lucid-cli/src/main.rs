@@ -1,6 +1,10 @@
 //! The `lucid` command-line tool.
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
+
+mod connect;
 
 /// lucid: a TLS 1.0-1.2 engine you can watch.
 #[derive(Debug, Parser)]
@@ -12,16 +16,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Connect to a TLS server, send a request and print the reply.
+    Connect(connect::ConnectArgs),
     /// Run a handshake against a built-in lucid server on 127.0.0.1 and show it (not yet built).
     Demo,
 }
 
-fn main() {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Connect(args) => connect::run(args),
         Command::Demo => {
-            eprintln!("lucid demo: not built yet (the client and server handshakes come first)");
-            std::process::exit(2);
+            eprintln!("lucid demo: not built yet (the server handshake comes first)");
+            ExitCode::from(2)
         }
     }
 }

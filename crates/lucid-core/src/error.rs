@@ -305,3 +305,7 @@ impl fmt::Display for PeerIncompatible {
         }
     }
 }
+
+impl core::error::Error for Error {}
+impl core::error::Error for PeerMisbehaved {}
+impl core::error::Error for PeerIncompatible {}

@@ -13,13 +13,16 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod client;
 pub mod codec;
+pub mod conn;
 pub mod crypto;
 pub mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod msgs;
 pub mod record;
+pub mod server;
 pub mod x509;
 
 pub use error::{Error, PeerIncompatible, PeerMisbehaved};

@@ -42,6 +42,20 @@ pub fn rsa_public_key_from_spki(spki_der: &[u8]) -> Result<PublicKey, Error> {
     PublicKey::try_from(spki).map_err(|_| PeerMisbehaved::UnusableServerKey.into())
 }
 
+/// The RSA public key of a DER certificate (its subjectPublicKeyInfo), for the client to
+/// encrypt the pre-master secret to.
+pub fn rsa_public_key_from_certificate(cert_der: &[u8]) -> Result<PublicKey, Error> {
+    use der::Encode;
+    let cert = x509_cert::Certificate::from_der(cert_der)
+        .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
+    let spki = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
+    rsa_public_key_from_spki(&spki)
+}
+
 /// Client side: `EncryptedPreMasterSecret`, the PKCS#1 v1.5 (block type 2) encryption of
 /// `pms` to `key`. The result is exactly `key.size()` bytes.
 pub fn encrypt_pre_master_secret(

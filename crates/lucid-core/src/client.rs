@@ -1,0 +1,904 @@
+//! The client handshake: the seed document's browser side.
+//!
+//! Full handshake (RFC 5246 §7.3):
+//!
+//! ```text
+//! ClientHello        -------->
+//!                              ServerHello, Certificate, [CertificateRequest], ServerHelloDone
+//!                    <--------
+//! [Certificate(empty)], ClientKeyExchange, ChangeCipherSpec, Finished
+//!                    -------->
+//!                    <-------- ChangeCipherSpec, Finished
+//! ```
+//!
+//! Abbreviated handshake (session-ID resumption): ServerHello echoing our session id, then
+//! the server's ChangeCipherSpec and Finished, then ours.
+//!
+//! Each state is a struct holding only what is valid there; `handle` consumes it.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+
+use rand_core::CryptoRng;
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::conn::{Connection, Context, Core, Message, Negotiated, Side, State, suite_params};
+use crate::crypto::cbc::{RecordOpener, RecordSealer};
+use crate::crypto::hash::Transcript;
+use crate::crypto::keys::{self, MasterSecret};
+use crate::crypto::rsa_kx;
+use crate::crypto::suites::SuiteParams;
+use crate::error::{Error, PeerMisbehaved};
+use crate::msgs::enums::{
+    CipherSuite, Compression, HandshakeType, ProtocolVersion, SignatureScheme,
+};
+use crate::msgs::extensions::{ClientExtension, ServerExtension};
+use crate::msgs::handshake::{
+    CertificatePayload, ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage,
+    HandshakePayload, Random, ServerHelloPayload, SessionId,
+};
+use crate::x509::CertificateError;
+
+/// The last 8 bytes of a ServerHello random from a server that supports a higher version
+/// than it negotiated (RFC 8446 §4.1.3): `DOWNGRD` then 0x00 for TLS 1.1 and below.
+pub const DOWNGRADE_SENTINEL_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
+/// Decides whether the server's certificate chain is acceptable, before lucid uses its key.
+pub trait ServerCertVerifier: fmt::Debug + Send + Sync {
+    /// Verifies `end_entity` (with the `intermediates` the server sent, in its order) for
+    /// `server_name` at `now`.
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Result<(), CertificateError>;
+}
+
+/// Trusts exactly one end-entity certificate, byte for byte, and nothing else. For tests and
+/// for devices whose self-signed certificate you pinned out of band; it performs no date or
+/// name check.
+#[derive(Debug, Clone)]
+pub struct PinnedLeafVerifier {
+    leaf: Vec<u8>,
+}
+
+impl PinnedLeafVerifier {
+    /// Trusts exactly `leaf_der`.
+    pub fn new(leaf_der: Vec<u8>) -> Self {
+        Self { leaf: leaf_der }
+    }
+}
+
+impl ServerCertVerifier for PinnedLeafVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _now: UnixTime,
+    ) -> Result<(), CertificateError> {
+        if end_entity.as_ref() == self.leaf.as_slice() {
+            Ok(())
+        } else {
+            Err(CertificateError::NotTrusted)
+        }
+    }
+}
+
+/// Receives secrets in the NSS key-log format (`CLIENT_RANDOM <random> <master>`), so tools
+/// like Wireshark can decrypt a capture. Only installed when the caller asks.
+pub trait KeyLog: fmt::Debug + Send + Sync {
+    /// Logs one secret.
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]);
+}
+
+/// What a client remembers to resume a session (RFC 5246 §7.3, RFC 7627 §5.3).
+#[derive(Clone)]
+pub struct ClientSession {
+    /// Session id the server assigned.
+    pub session_id: SessionId,
+    /// Version of the original session.
+    pub version: ProtocolVersion,
+    /// Cipher suite of the original session.
+    pub suite: CipherSuite,
+    /// Whether the original session used the extended master secret.
+    pub extended_master_secret: bool,
+    /// The master secret.
+    pub master_secret: MasterSecret,
+    /// When the session was established.
+    pub established: UnixTime,
+}
+
+impl fmt::Debug for ClientSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSession")
+            .field("session_id", &self.session_id)
+            .field("version", &self.version)
+            .field("suite", &self.suite)
+            .field("extended_master_secret", &self.extended_master_secret)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A client-side store of resumable sessions, keyed by server name.
+pub trait ClientSessionStore: fmt::Debug + Send + Sync {
+    /// Remembers `session` for `server_name`.
+    fn put(&self, server_name: &str, session: ClientSession);
+    /// The session to offer to `server_name`, if any.
+    fn get(&self, server_name: &str) -> Option<ClientSession>;
+    /// Forgets the session for `server_name` (the server declined it or it failed).
+    fn remove(&self, server_name: &str);
+}
+
+/// Client configuration. Build with [`ClientConfig::new`], then adjust the public fields.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Lowest version accepted. Default TLS 1.2; lower only when the peer needs it.
+    pub min_version: ProtocolVersion,
+    /// Highest version offered. Default TLS 1.2.
+    pub max_version: ProtocolVersion,
+    /// Suites offered, in preference order. Suites not valid for the offered range are
+    /// dropped from the ClientHello.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Certificate verifier. There is no default that accepts anything.
+    pub verifier: Arc<dyn ServerCertVerifier>,
+    /// Offer extended_master_secret (RFC 7627). Default on.
+    pub offer_extended_master_secret: bool,
+    /// Offer encrypt_then_mac (RFC 7366). Default on.
+    pub offer_encrypt_then_mac: bool,
+    /// Send TLS_FALLBACK_SCSV (RFC 7507): only for a deliberate retry at a lower version.
+    pub send_fallback_scsv: bool,
+    /// Where to log secrets for debugging tools, when wanted.
+    pub key_log: Option<Arc<dyn KeyLog>>,
+    /// Session store for session-ID resumption; `None` disables resumption.
+    pub session_store: Option<Arc<dyn ClientSessionStore>>,
+}
+
+impl ClientConfig {
+    /// TLS 1.2 only, all four suites, EMS and ETM offered, verifying with `verifier`.
+    pub fn new(verifier: Arc<dyn ServerCertVerifier>) -> Self {
+        Self {
+            min_version: ProtocolVersion::TLSV1_2,
+            max_version: ProtocolVersion::TLSV1_2,
+            cipher_suites: crate::crypto::suites::ALL_SUITES
+                .iter()
+                .map(|s| s.suite)
+                .collect(),
+            verifier,
+            offer_extended_master_secret: true,
+            offer_encrypt_then_mac: true,
+            send_fallback_scsv: false,
+            key_log: None,
+            session_store: None,
+        }
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        let ok = |v: ProtocolVersion| {
+            (ProtocolVersion::TLSV1_0.get()..=ProtocolVersion::TLSV1_2.get()).contains(&v.get())
+        };
+        if !ok(self.min_version) || !ok(self.max_version) || self.min_version > self.max_version {
+            return Err(Error::Misuse(
+                "version range must lie within TLS 1.0..=TLS 1.2",
+            ));
+        }
+        if self.offered_suites().is_empty() {
+            return Err(Error::Misuse(
+                "no cipher suite usable with the configured versions",
+            ));
+        }
+        Ok(())
+    }
+
+    fn offered_suites(&self) -> Vec<CipherSuite> {
+        self.cipher_suites
+            .iter()
+            .copied()
+            .filter(|s| {
+                crate::crypto::suites::lookup(*s)
+                    .is_some_and(|p| !p.tls12_only || self.max_version >= ProtocolVersion::TLSV1_2)
+            })
+            .collect()
+    }
+}
+
+/// A client connection: a [`Connection`] that has queued its ClientHello.
+#[derive(Debug)]
+pub struct ClientConnection {
+    conn: Connection,
+}
+
+impl ClientConnection {
+    /// Starts a handshake with `server_name`; the ClientHello is ready in `pending_tls`.
+    pub fn new(
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+        now: UnixTime,
+        rng: &mut dyn CryptoRng,
+    ) -> Result<Self, Error> {
+        config.check()?;
+        let start = ExpectServerHello::placeholder(config, server_name);
+        let mut conn = Connection::new(
+            Side::Client,
+            State::Client(ClientState::Start(Box::new(start))),
+        );
+        conn.start(now, rng)?;
+        Ok(Self { conn })
+    }
+}
+
+impl core::ops::Deref for ClientConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl core::ops::DerefMut for ClientConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+/// The client's handshake states.
+#[derive(Debug)]
+pub(crate) enum ClientState {
+    /// Before the ClientHello is sent.
+    Start(Box<ExpectServerHello>),
+    ExpectServerHello(Box<ExpectServerHello>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectServerHelloDone(Box<ExpectServerHelloDone>),
+    ExpectCcs(Box<ExpectCcs>),
+    ExpectFinished(Box<ExpectFinished>),
+    Traffic,
+}
+
+impl ClientState {
+    pub(crate) fn start(self, core: &mut Core, cx: &mut Context<'_>) -> Result<Self, Error> {
+        match self {
+            Self::Start(s) => s.send_client_hello(core, cx),
+            other => Ok(other),
+        }
+    }
+
+    pub(crate) fn handle(
+        self,
+        core: &mut Core,
+        cx: &mut Context<'_>,
+        msg: Message<'_>,
+    ) -> Result<Self, Error> {
+        match self {
+            Self::Start(_) => Err(Error::Misuse("client not started")),
+            Self::ExpectServerHello(s) => s.handle(core, cx, msg),
+            Self::ExpectCertificate(s) => s.handle(core, cx, msg),
+            Self::ExpectServerHelloDone(s) => s.handle(core, cx, msg),
+            Self::ExpectCcs(s) => s.handle(core, msg),
+            Self::ExpectFinished(s) => s.handle(core, cx, msg),
+            Self::Traffic => Err(msg.unexpected("application data or alert")),
+        }
+    }
+}
+
+/// Everything the client knows once the ClientHello is out.
+struct HelloData {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    client_random: Random,
+    transcript: Transcript,
+    offered_suites: Vec<CipherSuite>,
+    offered_sni: bool,
+    /// The session we offered to resume, if any.
+    resuming: Option<ClientSession>,
+}
+
+impl fmt::Debug for HelloData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HelloData")
+            .field("server_name", &self.server_name)
+            .field("resuming", &self.resuming)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Waiting for ServerHello.
+#[derive(Debug)]
+pub(crate) struct ExpectServerHello {
+    hello: HelloData,
+}
+
+fn store_key(name: &ServerName<'_>) -> alloc::string::String {
+    use alloc::string::ToString;
+    match name {
+        ServerName::DnsName(d) => d.as_ref().to_string(),
+        ServerName::IpAddress(ip) => alloc::format!("{ip:?}"),
+        _ => alloc::format!("{name:?}"),
+    }
+}
+
+fn gmt_unix_time_random(now: UnixTime, rng: &mut dyn CryptoRng) -> Random {
+    let mut r = [0u8; 32];
+    rng.fill_bytes(&mut r);
+    // The first four bytes are gmt_unix_time (RFC 5246 §7.4.1.2); truncation to 32 bits is
+    // what the field is.
+    let t = (now.as_secs() & 0xffff_ffff) as u32;
+    if let Some(head) = r.first_chunk_mut::<4>() {
+        *head = t.to_be_bytes();
+    }
+    Random(r)
+}
+
+impl ExpectServerHello {
+    fn placeholder(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Self {
+        let offered_suites = config.offered_suites();
+        Self {
+            hello: HelloData {
+                config,
+                server_name,
+                client_random: Random([0; 32]),
+                transcript: Transcript::new(),
+                offered_suites,
+                offered_sni: false,
+                resuming: None,
+            },
+        }
+    }
+
+    fn send_client_hello(
+        mut self: Box<Self>,
+        core: &mut Core,
+        cx: &mut Context<'_>,
+    ) -> Result<ClientState, Error> {
+        let h = &mut self.hello;
+        let config = h.config.clone();
+        h.client_random = gmt_unix_time_random(cx.now, cx.rng);
+
+        let mut extensions = Vec::new();
+        if let ServerName::DnsName(dns) = &h.server_name {
+            // Not for IP literals (RFC 6066 §3).
+            extensions.push(ClientExtension::server_name(dns.as_ref().as_bytes()));
+            h.offered_sni = true;
+        }
+        extensions.push(ClientExtension::RenegotiationInfo(Vec::new()));
+        if config.offer_extended_master_secret {
+            extensions.push(ClientExtension::ExtendedMasterSecret);
+        }
+        if config.offer_encrypt_then_mac {
+            extensions.push(ClientExtension::EncryptThenMac);
+        }
+        if config.max_version >= ProtocolVersion::TLSV1_2 {
+            extensions.push(ClientExtension::SignatureAlgorithms(alloc::vec![
+                SignatureScheme::RSA_PKCS1_SHA256,
+                SignatureScheme::RSA_PKCS1_SHA384,
+                SignatureScheme::RSA_PKCS1_SHA512,
+                SignatureScheme::RSA_PKCS1_SHA1,
+            ]));
+        }
+
+        let mut session_id = SessionId::EMPTY;
+        if let Some(store) = &config.session_store {
+            if let Some(s) = store.get(&store_key(&h.server_name)) {
+                let usable = s.version >= config.min_version
+                    && s.version <= config.max_version
+                    && h.offered_suites.contains(&s.suite)
+                    && (s.extended_master_secret || !config.offer_extended_master_secret)
+                    && !s.session_id.as_slice().is_empty();
+                if usable {
+                    session_id = s.session_id;
+                    h.resuming = Some(s);
+                }
+            }
+        }
+
+        let mut cipher_suites = h.offered_suites.clone();
+        if config.send_fallback_scsv {
+            cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
+        }
+        let payload = ClientHelloPayload {
+            client_version: config.max_version,
+            random: h.client_random,
+            session_id,
+            cipher_suites,
+            compression_methods: alloc::vec![Compression::NULL],
+            extensions,
+        };
+        let msg = HandshakeMessage {
+            typ: HandshakeType::CLIENT_HELLO,
+            payload: HandshakePayload::ClientHello(payload),
+        };
+        // The ClientHello travels in a TLS 1.0 record whatever we offer: some old servers
+        // reject higher record versions before reading the hello.
+        core.record_version = ProtocolVersion::TLSV1_0;
+        core.send_handshake(&msg, Some(&mut h.transcript), cx.rng)?;
+        Ok(ClientState::ExpectServerHello(self))
+    }
+
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        _cx: &mut Context<'_>,
+        msg: Message<'_>,
+    ) -> Result<ClientState, Error> {
+        let (sh, raw) = match msg {
+            Message::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::ServerHello(sh),
+                        ..
+                    },
+                raw,
+            } => (sh, raw),
+            other => return Err(other.unexpected("ServerHello")),
+        };
+        let mut hello = self.hello;
+        let config = hello.config.clone();
+
+        // Version inside the configured range.
+        let version = sh.server_version;
+        if version < config.min_version || version > config.max_version {
+            return Err(PeerMisbehaved::UnofferedVersion(version).into());
+        }
+        // Downgrade sentinel (RFC 8446 §4.1.3): a server that could do TLS 1.2 but
+        // negotiated lower says so in its random; we could have done 1.2 too.
+        if version < ProtocolVersion::TLSV1_2
+            && config.max_version >= ProtocolVersion::TLSV1_2
+            && sh.random.0.last_chunk::<8>() == Some(&DOWNGRADE_SENTINEL_TLS11)
+        {
+            return Err(PeerMisbehaved::DowngradeSentinel.into());
+        }
+        if !hello.offered_suites.contains(&sh.cipher_suite) {
+            return Err(PeerMisbehaved::UnofferedCipherSuite(sh.cipher_suite).into());
+        }
+        let suite = suite_params(sh.cipher_suite)?;
+        if suite.tls12_only && version < ProtocolVersion::TLSV1_2 {
+            return Err(PeerMisbehaved::UnofferedCipherSuite(sh.cipher_suite).into());
+        }
+        if sh.compression_method != Compression::NULL {
+            return Err(PeerMisbehaved::CompressionSelected.into());
+        }
+        let ext = check_server_extensions(&sh, &hello)?;
+
+        core.set_version(version);
+        hello.transcript.set_version(version)?;
+        hello.transcript.add(raw);
+
+        let negotiated = Negotiated {
+            version,
+            suite: sh.cipher_suite,
+            extended_master_secret: ext.ems,
+            encrypt_then_mac: ext.etm,
+            session_id: sh.session_id,
+            resumed: false,
+        };
+
+        // Resumption: the server echoed the session id we offered.
+        if let Some(session) = hello.resuming.take() {
+            let echoed = !sh.session_id.as_slice().is_empty()
+                && sh.session_id.as_slice() == session.session_id.as_slice();
+            if echoed {
+                if session.version != version
+                    || session.suite != sh.cipher_suite
+                    || session.extended_master_secret != ext.ems
+                {
+                    // RFC 7627 §5.3 and RFC 5246 §7.4.1.3: the resumed session must match.
+                    return Err(PeerMisbehaved::ResumptionMismatch.into());
+                }
+                let master = session.master_secret.clone();
+                log_master(&config, &hello.client_random, &master);
+                let keys = Keys::derive(version, suite, &master, &hello, &sh.random, ext.etm)?;
+                core.set_pending_opener(keys.server_opener);
+                return Ok(ClientState::ExpectCcs(Box::new(ExpectCcs {
+                    hello,
+                    master,
+                    negotiated: Negotiated {
+                        resumed: true,
+                        ..negotiated
+                    },
+                    client_sealer: Some(keys.client_sealer),
+                })));
+            }
+            // The server declined: a full handshake follows; forget the stale session.
+            if let Some(store) = &config.session_store {
+                store.remove(&store_key(&hello.server_name));
+            }
+        }
+
+        Ok(ClientState::ExpectCertificate(Box::new(
+            ExpectCertificate {
+                hello,
+                server_random: sh.random,
+                suite,
+                negotiated,
+            },
+        )))
+    }
+}
+
+struct ServerExtensionsSeen {
+    ems: bool,
+    etm: bool,
+}
+
+/// Every extension in the ServerHello must answer one we offered (RFC 5246 §7.4.1.4);
+/// renegotiation_info must be present and empty on an initial handshake (RFC 5746 §3.4).
+fn check_server_extensions(
+    sh: &ServerHelloPayload,
+    hello: &HelloData,
+) -> Result<ServerExtensionsSeen, Error> {
+    let config = &hello.config;
+    let mut seen = ServerExtensionsSeen {
+        ems: false,
+        etm: false,
+    };
+    let mut reneg_ok = false;
+    for ext in &sh.extensions {
+        match ext {
+            ServerExtension::RenegotiationInfo(data) => {
+                if !data.is_empty() {
+                    return Err(PeerMisbehaved::BadRenegotiationInfo.into());
+                }
+                reneg_ok = true;
+            }
+            ServerExtension::ServerName if hello.offered_sni => {}
+            ServerExtension::ExtendedMasterSecret if config.offer_extended_master_secret => {
+                seen.ems = true;
+            }
+            ServerExtension::EncryptThenMac if config.offer_encrypt_then_mac => seen.etm = true,
+            other => return Err(PeerMisbehaved::UnofferedExtension(other.ext_type()).into()),
+        }
+    }
+    if !reneg_ok {
+        return Err(PeerMisbehaved::BadRenegotiationInfo.into());
+    }
+    Ok(seen)
+}
+
+/// Record protection for both directions, derived from the master secret.
+struct Keys {
+    client_sealer: RecordSealer,
+    server_opener: RecordOpener,
+}
+
+impl Keys {
+    fn derive(
+        version: ProtocolVersion,
+        suite: &'static SuiteParams,
+        master: &MasterSecret,
+        hello: &HelloData,
+        server_random: &Random,
+        etm: bool,
+    ) -> Result<Self, Error> {
+        let kb = keys::key_block(
+            version,
+            master,
+            suite,
+            &hello.client_random.0,
+            &server_random.0,
+        );
+        Ok(Self {
+            client_sealer: RecordSealer::new(
+                suite,
+                version,
+                kb.client_write_mac_key(),
+                kb.client_write_key(),
+                kb.client_write_iv(),
+                etm,
+            )?,
+            server_opener: RecordOpener::new(
+                suite,
+                version,
+                kb.server_write_mac_key(),
+                kb.server_write_key(),
+                kb.server_write_iv(),
+                etm,
+            )?,
+        })
+    }
+}
+
+fn log_master(config: &ClientConfig, client_random: &Random, master: &MasterSecret) {
+    if let Some(kl) = &config.key_log {
+        kl.log("CLIENT_RANDOM", &client_random.0, master.as_bytes());
+    }
+}
+
+/// Waiting for the server's Certificate.
+#[derive(Debug)]
+pub(crate) struct ExpectCertificate {
+    hello: HelloData,
+    server_random: Random,
+    suite: &'static SuiteParams,
+    negotiated: Negotiated,
+}
+
+impl ExpectCertificate {
+    fn handle(
+        self: Box<Self>,
+        _core: &mut Core,
+        cx: &mut Context<'_>,
+        msg: Message<'_>,
+    ) -> Result<ClientState, Error> {
+        let (chain, raw) = match msg {
+            Message::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::Certificate(CertificatePayload(chain)),
+                        ..
+                    },
+                raw,
+            } => (chain, raw),
+            other => return Err(other.unexpected("Certificate")),
+        };
+        let mut this = *self;
+        this.hello.transcript.add(raw);
+        let Some((leaf, rest)) = chain.split_first() else {
+            return Err(PeerMisbehaved::NoCertificate.into());
+        };
+        let leaf_der = CertificateDer::from(leaf.as_slice());
+        let intermediates: Vec<CertificateDer<'_>> = rest
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
+        // The verifier runs before lucid touches the server's key.
+        this.hello.config.verifier.verify_server_cert(
+            &leaf_der,
+            &intermediates,
+            &this.hello.server_name,
+            cx.now,
+        )?;
+        let server_key = rsa_kx::rsa_public_key_from_certificate(leaf)
+            .map_err(|_| Error::from(PeerMisbehaved::UnusableServerKey))?;
+        Ok(ClientState::ExpectServerHelloDone(Box::new(
+            ExpectServerHelloDone {
+                hello: this.hello,
+                server_random: this.server_random,
+                suite: this.suite,
+                negotiated: this.negotiated,
+                server_key,
+                certificate_requested: false,
+            },
+        )))
+    }
+}
+
+/// Waiting for ServerHelloDone (a CertificateRequest may come first).
+pub(crate) struct ExpectServerHelloDone {
+    hello: HelloData,
+    server_random: Random,
+    suite: &'static SuiteParams,
+    negotiated: Negotiated,
+    server_key: rsa::PublicKey,
+    certificate_requested: bool,
+}
+
+impl fmt::Debug for ExpectServerHelloDone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExpectServerHelloDone")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExpectServerHelloDone {
+    fn handle(
+        mut self: Box<Self>,
+        core: &mut Core,
+        cx: &mut Context<'_>,
+        msg: Message<'_>,
+    ) -> Result<ClientState, Error> {
+        match msg {
+            Message::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::CertificateRequest(_),
+                        ..
+                    },
+                raw,
+            } if !self.certificate_requested => {
+                // Answered with an empty Certificate after ServerHelloDone.
+                self.hello.transcript.add(raw);
+                self.certificate_requested = true;
+                Ok(ClientState::ExpectServerHelloDone(self))
+            }
+            Message::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::ServerHelloDone,
+                        ..
+                    },
+                raw,
+            } => {
+                self.hello.transcript.add(raw);
+                self.send_flight(core, cx)
+            }
+            other => Err(other.unexpected(if self.certificate_requested {
+                "ServerHelloDone"
+            } else {
+                "CertificateRequest or ServerHelloDone"
+            })),
+        }
+    }
+
+    fn send_flight(
+        self: Box<Self>,
+        core: &mut Core,
+        cx: &mut Context<'_>,
+    ) -> Result<ClientState, Error> {
+        let mut this = *self;
+        let version = this.negotiated.version;
+        if this.certificate_requested {
+            let empty = HandshakeMessage {
+                typ: HandshakeType::CERTIFICATE,
+                payload: HandshakePayload::Certificate(CertificatePayload(Vec::new())),
+            };
+            core.send_handshake(&empty, Some(&mut this.hello.transcript), cx.rng)?;
+        }
+
+        // Pre-master secret: the version we offered (not the negotiated one, RFC 5246
+        // §7.4.7.1), then 46 random bytes.
+        let mut pms = Zeroizing::new([0u8; 48]);
+        cx.rng.fill_bytes(&mut pms[..]);
+        let offered = this.hello.config.max_version.get().to_be_bytes();
+        if let Some(head) = pms.first_chunk_mut::<2>() {
+            *head = offered;
+        }
+        let encrypted = rsa_kx::encrypt_pre_master_secret(&this.server_key, &pms, cx.rng)?;
+        let cke = HandshakeMessage {
+            typ: HandshakeType::CLIENT_KEY_EXCHANGE,
+            payload: HandshakePayload::ClientKeyExchange(ClientKeyExchangeRsa(encrypted)),
+        };
+        core.send_handshake(&cke, Some(&mut this.hello.transcript), cx.rng)?;
+
+        let master = if this.negotiated.extended_master_secret {
+            // session_hash covers everything up to and including ClientKeyExchange.
+            let session_hash = this.hello.transcript.current_hash();
+            keys::extended_master_secret(version, &pms[..], session_hash.as_ref())
+        } else {
+            keys::master_secret(
+                version,
+                &pms[..],
+                &this.hello.client_random.0,
+                &this.server_random.0,
+            )
+        };
+        log_master(&this.hello.config, &this.hello.client_random, &master);
+        let keys = Keys::derive(
+            version,
+            this.suite,
+            &master,
+            &this.hello,
+            &this.server_random,
+            this.negotiated.encrypt_then_mac,
+        )?;
+        core.set_pending_opener(keys.server_opener);
+        core.send_ccs(keys.client_sealer, cx.rng)?;
+        send_finished(core, cx, &master, &mut this.hello.transcript, version)?;
+        Ok(ClientState::ExpectCcs(Box::new(ExpectCcs {
+            hello: this.hello,
+            master,
+            negotiated: this.negotiated,
+            client_sealer: None,
+        })))
+    }
+}
+
+fn send_finished(
+    core: &mut Core,
+    cx: &mut Context<'_>,
+    master: &MasterSecret,
+    transcript: &mut Transcript,
+    version: ProtocolVersion,
+) -> Result<(), Error> {
+    let hash = transcript.current_hash();
+    let verify_data = keys::verify_data(version, master, b"client finished", hash.as_ref());
+    let fin = HandshakeMessage {
+        typ: HandshakeType::FINISHED,
+        payload: HandshakePayload::Finished(verify_data.to_vec()),
+    };
+    core.send_handshake(&fin, Some(transcript), cx.rng)
+}
+
+/// Waiting for the server's ChangeCipherSpec.
+pub(crate) struct ExpectCcs {
+    hello: HelloData,
+    master: MasterSecret,
+    negotiated: Negotiated,
+    /// On resumption our keys are ready but our CCS goes out after the server's Finished.
+    client_sealer: Option<RecordSealer>,
+}
+
+impl fmt::Debug for ExpectCcs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExpectCcs")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExpectCcs {
+    fn handle(self: Box<Self>, _core: &mut Core, msg: Message<'_>) -> Result<ClientState, Error> {
+        match msg {
+            Message::ChangeCipherSpec => {
+                Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+                    hello: self.hello,
+                    master: self.master,
+                    negotiated: self.negotiated,
+                    client_sealer: self.client_sealer,
+                })))
+            }
+            other => Err(other.unexpected("ChangeCipherSpec")),
+        }
+    }
+}
+
+/// Waiting for the server's Finished.
+pub(crate) struct ExpectFinished {
+    hello: HelloData,
+    master: MasterSecret,
+    negotiated: Negotiated,
+    client_sealer: Option<RecordSealer>,
+}
+
+impl fmt::Debug for ExpectFinished {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExpectFinished")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExpectFinished {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        cx: &mut Context<'_>,
+        msg: Message<'_>,
+    ) -> Result<ClientState, Error> {
+        let (received, raw) = match msg {
+            Message::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::Finished(v),
+                        ..
+                    },
+                raw,
+            } => (v, raw),
+            other => return Err(other.unexpected("Finished")),
+        };
+        let mut this = *self;
+        let version = this.negotiated.version;
+        let hash = this.hello.transcript.current_hash();
+        let expected = keys::verify_data(version, &this.master, b"server finished", hash.as_ref());
+        if !bool::from(expected.as_slice().ct_eq(received.as_slice())) {
+            return Err(PeerMisbehaved::BadFinished.into());
+        }
+        this.hello.transcript.add(raw);
+        if let Some(sealer) = this.client_sealer.take() {
+            // Abbreviated handshake: our CCS and Finished come last.
+            core.send_ccs(sealer, cx.rng)?;
+            send_finished(core, cx, &this.master, &mut this.hello.transcript, version)?;
+        }
+        if let Some(store) = &this.hello.config.session_store {
+            if !this.negotiated.session_id.as_slice().is_empty() {
+                store.put(
+                    &store_key(&this.hello.server_name),
+                    ClientSession {
+                        session_id: this.negotiated.session_id,
+                        version,
+                        suite: this.negotiated.suite,
+                        extended_master_secret: this.negotiated.extended_master_secret,
+                        master_secret: this.master.clone(),
+                        established: cx.now,
+                    },
+                );
+            }
+        }
+        core.complete(this.negotiated);
+        Ok(ClientState::Traffic)
+    }
+}

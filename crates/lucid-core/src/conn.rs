@@ -1,0 +1,705 @@
+//! The sans-IO connection surface shared by client and server.
+//!
+//! # Implementation notes
+//!
+//! A [`Connection`] owns four bounded buffers, all allocated in `new`:
+//!
+//! - the [`Deframer`]'s receive buffer (one maximal ciphertext record, 5 + 2^14 + 2048 bytes):
+//!   the caller copies socket bytes in; records are decrypted *in place* there;
+//! - the [`HandshakeJoiner`]'s buffer, where handshake messages are reassembled across records
+//!   (capped; see `record::joiner`);
+//! - `plaintext`: decrypted application data waiting for the caller (at most one record,
+//!   2^14 bytes). While it holds unread bytes, `process` does not decrypt further records:
+//!   that is the back-pressure that keeps memory bounded.
+//! - `sendable`: TLS bytes waiting to go to the peer. Application writes only seal a record
+//!   when the whole sealed record fits in the capacity reserved up front, so sending data
+//!   after the handshake never allocates.
+//!
+//! State: the handshake is a closed enum of per-state structs ([`crate::client`],
+//! [`crate::server`]); each `handle` consumes its state and returns the next. `state` is
+//! `None` only while a handler runs or after a fatal error, which is latched in `error` and
+//! returned by every later call. Cipher state changes only on ChangeCipherSpec: the pending
+//! opener is installed when CCS arrives, the sealer right after we send ours.
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+use rustls_pki_types::UnixTime;
+
+use crate::codec::Codec;
+use crate::crypto::cbc::{RecordOpener, RecordSealer};
+use crate::crypto::suites::SuiteParams;
+use crate::error::{Error, PeerMisbehaved};
+use crate::msgs::alert::AlertMessage;
+use crate::msgs::enums::{
+    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
+};
+use crate::msgs::handshake::{HandshakeMessage, SessionId};
+use crate::record::deframer::{Deframed, Deframer};
+use crate::record::joiner::HandshakeJoiner;
+use crate::record::{HEADER_LEN, MAX_PLAINTEXT, RecordHeader};
+
+/// Largest overhead lucid adds when sealing one record: explicit IV (16), MAC (≤32),
+/// padding (≤16).
+const MAX_SEAL_OVERHEAD: usize = 16 + 32 + 16;
+
+/// Capacity reserved for outgoing TLS bytes: two maximal sealed records.
+const SENDABLE_CAPACITY: usize = 2 * (HEADER_LEN + MAX_PLAINTEXT + MAX_SEAL_OVERHEAD);
+
+/// Which side of the handshake this connection plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The client (sends ClientHello).
+    Client,
+    /// The server.
+    Server,
+}
+
+/// What the handshake agreed on, readable once it completes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    /// Protocol version.
+    pub version: ProtocolVersion,
+    /// Cipher suite.
+    pub suite: CipherSuite,
+    /// Extended master secret (RFC 7627) in use.
+    pub extended_master_secret: bool,
+    /// Encrypt-then-MAC (RFC 7366) in use.
+    pub encrypt_then_mac: bool,
+    /// The session id the server assigned (may be empty).
+    pub session_id: SessionId,
+    /// Whether this was an abbreviated (resumed) handshake.
+    pub resumed: bool,
+}
+
+/// A message handed to a handshake state.
+#[derive(Debug)]
+pub(crate) enum Message<'a> {
+    /// A whole handshake message: parsed, and its raw bytes (header included) for the
+    /// transcript.
+    Handshake {
+        msg: HandshakeMessage,
+        raw: &'a [u8],
+    },
+    /// An SSLv2-compatible ClientHello (server only), with the bytes the transcript covers.
+    #[allow(
+        dead_code,
+        reason = "read by the server state machine, which is being built"
+    )]
+    Sslv2ClientHello {
+        hello: crate::msgs::handshake::ClientHelloPayload,
+        raw: &'a [u8],
+    },
+    /// A ChangeCipherSpec record.
+    ChangeCipherSpec,
+}
+
+impl Message<'_> {
+    pub(crate) fn unexpected(&self, expected: &'static str) -> Error {
+        let (got, got_handshake) = match self {
+            Self::Handshake { msg, .. } => (ContentType::HANDSHAKE, Some(msg.typ)),
+            Self::Sslv2ClientHello { .. } => {
+                (ContentType::HANDSHAKE, Some(HandshakeType::CLIENT_HELLO))
+            }
+            Self::ChangeCipherSpec => (ContentType::CHANGE_CIPHER_SPEC, None),
+        };
+        PeerMisbehaved::UnexpectedMessage {
+            expected,
+            got,
+            got_handshake,
+        }
+        .into()
+    }
+}
+
+/// Per-call inputs handed to handshake states: the caller's clock and RNG.
+pub(crate) struct Context<'a> {
+    pub(crate) now: UnixTime,
+    pub(crate) rng: &'a mut dyn CryptoRng,
+}
+
+/// The state all handshake states write through: record protection, outgoing bytes, and
+/// what has been negotiated.
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub(crate) side: Side,
+    /// Version written on outgoing records.
+    pub(crate) record_version: ProtocolVersion,
+    /// The negotiated version, once known; incoming records must then carry it.
+    pub(crate) version: Option<ProtocolVersion>,
+    sealer: Option<RecordSealer>,
+    opener: Option<RecordOpener>,
+    pending_opener: Option<RecordOpener>,
+    sendable: Vec<u8>,
+    plaintext: Vec<u8>,
+    plaintext_read: usize,
+    pub(crate) negotiated: Option<Negotiated>,
+    /// Split application data 1/n-1 (TLS 1.0 CBC, BEAST countermeasure).
+    split_1_n_minus_1: bool,
+    peer_closed: bool,
+    close_sent: bool,
+    error: Option<Error>,
+    /// Warning alerts received (other than close_notify), most recent last; bounded.
+    warnings: Vec<AlertDescription>,
+    /// Largest plaintext fragment we send (2^14 unless max_fragment_length says less).
+    max_fragment: usize,
+}
+
+/// How many received warning alerts lucid tolerates before treating the peer as abusive.
+const MAX_WARNING_ALERTS: usize = 16;
+
+impl Core {
+    fn new(side: Side) -> Self {
+        Self {
+            side,
+            record_version: ProtocolVersion::TLSV1_0,
+            version: None,
+            sealer: None,
+            opener: None,
+            pending_opener: None,
+            sendable: Vec::with_capacity(SENDABLE_CAPACITY),
+            plaintext: Vec::with_capacity(MAX_PLAINTEXT),
+            plaintext_read: 0,
+            negotiated: None,
+            split_1_n_minus_1: false,
+            peer_closed: false,
+            close_sent: false,
+            error: None,
+            warnings: Vec::new(),
+            max_fragment: MAX_PLAINTEXT,
+        }
+    }
+
+    /// Fixes the protocol version: outgoing records carry it from now on and incoming
+    /// records must.
+    pub(crate) fn set_version(&mut self, v: ProtocolVersion) {
+        self.version = Some(v);
+        self.record_version = v;
+    }
+
+    /// Encodes `msg`, appends its bytes to `transcript` (when given) and queues it.
+    pub(crate) fn send_handshake(
+        &mut self,
+        msg: &HandshakeMessage,
+        transcript: Option<&mut crate::crypto::hash::Transcript>,
+        rng: &mut dyn CryptoRng,
+    ) -> Result<(), Error> {
+        let mut bytes = Vec::new();
+        msg.encode(&mut bytes);
+        if let Some(t) = transcript {
+            t.add(&bytes);
+        }
+        self.send_record(ContentType::HANDSHAKE, &bytes, rng)
+    }
+
+    /// Sends ChangeCipherSpec and switches outgoing records to `sealer`.
+    pub(crate) fn send_ccs(
+        &mut self,
+        sealer: RecordSealer,
+        rng: &mut dyn CryptoRng,
+    ) -> Result<(), Error> {
+        self.send_record(ContentType::CHANGE_CIPHER_SPEC, &[1], rng)?;
+        self.sealer = Some(sealer);
+        Ok(())
+    }
+
+    /// Keys for the peer's direction, installed when its ChangeCipherSpec arrives.
+    pub(crate) fn set_pending_opener(&mut self, opener: RecordOpener) {
+        self.pending_opener = Some(opener);
+    }
+
+    /// Marks the handshake complete with what was agreed.
+    pub(crate) fn complete(&mut self, negotiated: Negotiated) {
+        self.split_1_n_minus_1 = negotiated.version == ProtocolVersion::TLSV1_0;
+        self.negotiated = Some(negotiated);
+    }
+
+    fn is_complete(&self) -> bool {
+        self.negotiated.is_some()
+    }
+
+    /// Fragments `payload` into records of at most `max_fragment` bytes, sealing them when a
+    /// sealer is active.
+    fn send_record(
+        &mut self,
+        typ: ContentType,
+        payload: &[u8],
+        rng: &mut dyn CryptoRng,
+    ) -> Result<(), Error> {
+        for chunk in payload.chunks(self.max_fragment) {
+            self.seal_one(typ, chunk, rng)?;
+        }
+        Ok(())
+    }
+
+    fn seal_one(
+        &mut self,
+        typ: ContentType,
+        fragment: &[u8],
+        rng: &mut dyn CryptoRng,
+    ) -> Result<(), Error> {
+        match self.sealer.as_mut() {
+            Some(sealer) => {
+                sealer.seal(typ, self.record_version, fragment, &mut self.sendable, rng)
+            }
+            None => {
+                let len = u16::try_from(fragment.len())
+                    .map_err(|_| Error::Internal("record too long"))?;
+                RecordHeader {
+                    typ,
+                    version: self.record_version,
+                    len,
+                }
+                .encode(&mut self.sendable);
+                self.sendable.extend_from_slice(fragment);
+                Ok(())
+            }
+        }
+    }
+
+    fn send_alert(
+        &mut self,
+        level: AlertLevel,
+        description: AlertDescription,
+        rng: &mut dyn CryptoRng,
+    ) {
+        let body = AlertMessage { level, description }.get_encoding();
+        // Best effort: if sealing fails (sequence exhausted) there is nothing better to send.
+        let _ = self.seal_one(ContentType::ALERT, &body, rng);
+    }
+
+    fn plaintext_pending(&self) -> &[u8] {
+        self.plaintext.get(self.plaintext_read..).unwrap_or(&[])
+    }
+}
+
+/// Client- or server-side handshake state.
+#[derive(Debug)]
+pub(crate) enum State {
+    Client(crate::client::ClientState),
+    Server(crate::server::ServerState),
+}
+
+impl State {
+    fn handle(
+        self,
+        core: &mut Core,
+        cx: &mut Context<'_>,
+        msg: Message<'_>,
+    ) -> Result<Self, Error> {
+        match self {
+            Self::Client(s) => s.handle(core, cx, msg).map(Self::Client),
+            Self::Server(s) => s.handle(core, cx, msg).map(Self::Server),
+        }
+    }
+}
+
+/// A TLS connection, client or server, that consumes and produces bytes.
+///
+/// # Calling contract
+///
+/// lucid never touches a socket, a clock or an RNG of its own. The caller drives it:
+///
+/// 1. The caller MUST copy bytes received from the transport in with [`Self::read_tls`]
+///    (or [`Self::recv_buf`] + [`Self::recv_ack`]), then call [`Self::process`] with the
+///    current time and a cryptographically secure RNG. `process` handles every whole record
+///    buffered; "need more bytes" is not an error — it simply returns `Ok`.
+/// 2. After every call that may produce output (`process`, `write_plaintext`,
+///    `send_close_notify`, and after an error), the caller MUST send [`Self::pending_tls`] to
+///    the peer and then report how much went out with [`Self::consume_tls`].
+/// 3. Decrypted application data is read with [`Self::read_plaintext`]. While unread
+///    plaintext is pending, `process` decrypts no further records (back-pressure): the
+///    caller SHOULD read it and then call `process` again.
+/// 4. [`Self::write_plaintext`] MUST only be called once [`Self::is_handshaking`] is false.
+///    It accepts as much as fits in the send buffer and returns the count; the caller
+///    flushes and calls again for the rest.
+/// 5. When the transport reports end of stream, the caller MUST call
+///    [`Self::transport_eof`]: it returns `Ok` only if the peer sent close_notify first,
+///    and [`Error::UnexpectedEof`] otherwise (possible truncation attack).
+/// 6. Any error is fatal and latched: the alert to send (if any) is already queued in
+///    `pending_tls`; the caller SHOULD flush it and close the transport.
+#[derive(Debug)]
+pub struct Connection {
+    deframer: Deframer,
+    joiner: HandshakeJoiner,
+    core: Core,
+    state: Option<State>,
+}
+
+impl Connection {
+    pub(crate) fn new(side: Side, state: State) -> Self {
+        Self {
+            deframer: Deframer::new(),
+            joiner: HandshakeJoiner::new(),
+            core: Core::new(side),
+            state: Some(state),
+        }
+    }
+
+    /// Which side this connection plays.
+    pub fn side(&self) -> Side {
+        self.core.side
+    }
+
+    /// Copies received transport bytes in; returns how many were taken (the rest must be
+    /// offered again after `process`).
+    pub fn read_tls(&mut self, input: &[u8]) -> usize {
+        self.deframer.read_tls(input)
+    }
+
+    /// Free space the caller may fill directly from the transport (zero-copy receive).
+    pub fn recv_buf(&mut self) -> &mut [u8] {
+        self.deframer.recv_buf()
+    }
+
+    /// Reports that `n` bytes were written into [`Self::recv_buf`].
+    pub fn recv_ack(&mut self, n: usize) {
+        self.deframer.recv_ack(n);
+    }
+
+    /// TLS bytes waiting to be sent to the peer.
+    pub fn pending_tls(&self) -> &[u8] {
+        &self.core.sendable
+    }
+
+    /// Whether there are TLS bytes waiting to be sent.
+    pub fn wants_write(&self) -> bool {
+        !self.core.sendable.is_empty()
+    }
+
+    /// Reports that the first `n` bytes of [`Self::pending_tls`] were sent.
+    pub fn consume_tls(&mut self, n: usize) {
+        let n = n.min(self.core.sendable.len());
+        self.core.sendable.drain(..n);
+    }
+
+    /// Whether the handshake is still running.
+    pub fn is_handshaking(&self) -> bool {
+        !self.core.is_complete() && self.core.error.is_none()
+    }
+
+    /// What the handshake agreed on, once it has completed.
+    pub fn negotiated(&self) -> Option<&Negotiated> {
+        self.core.negotiated.as_ref()
+    }
+
+    /// Whether the peer has sent close_notify.
+    pub fn peer_has_closed(&self) -> bool {
+        self.core.peer_closed
+    }
+
+    /// The fatal error that ended this connection, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.core.error.as_ref()
+    }
+
+    /// Warning alerts received from the peer (close_notify excluded), oldest first.
+    pub fn received_warnings(&self) -> &[AlertDescription] {
+        &self.core.warnings
+    }
+
+    /// Processes every whole record buffered. See the calling contract on [`Connection`].
+    pub fn process(&mut self, now: UnixTime, rng: &mut dyn CryptoRng) -> Result<(), Error> {
+        if let Some(e) = &self.core.error {
+            return Err(e.clone());
+        }
+        let mut cx = Context { now, rng };
+        match self.process_records(&mut cx) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.fail(e, cx.rng)),
+        }
+    }
+
+    /// Latches `e`, queues the alert it maps to, and returns it.
+    fn fail(&mut self, e: Error, rng: &mut dyn CryptoRng) -> Error {
+        if let Some(alert) = e.alert() {
+            self.core.send_alert(AlertLevel::FATAL, alert, rng);
+        }
+        self.state = None;
+        self.core.error = Some(e.clone());
+        e
+    }
+
+    /// Starts the handshake if this side speaks first (the client's ClientHello).
+    pub(crate) fn start(&mut self, now: UnixTime, rng: &mut dyn CryptoRng) -> Result<(), Error> {
+        let mut cx = Context { now, rng };
+        let state = self.state.take();
+        let res = match state {
+            Some(State::Client(s)) => s.start(&mut self.core, &mut cx).map(State::Client),
+            Some(other) => Ok(other),
+            None => Err(Error::Misuse("connection already failed")),
+        };
+        match res {
+            Ok(s) => {
+                self.state = Some(s);
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e, cx.rng)),
+        }
+    }
+
+    fn process_records(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        loop {
+            if !self.core.plaintext_pending().is_empty() {
+                // back-pressure: the caller reads before we decrypt more
+                return Ok(());
+            }
+            let Some(deframed) = self.deframer.pop()? else {
+                return Ok(());
+            };
+            let record = match deframed {
+                Deframed::Record(r) => r,
+                Deframed::Sslv2ClientHello(raw) => {
+                    let hello = crate::msgs::sslv2::read_sslv2_client_hello(raw)?;
+                    let msg = Message::Sslv2ClientHello { hello, raw };
+                    dispatch(&mut self.core, &mut self.state, cx, msg)?;
+                    continue;
+                }
+            };
+            let header = record.header;
+            if self.core.peer_closed {
+                return Err(PeerMisbehaved::DataAfterCloseNotify.into());
+            }
+            if let Some(v) = self.core.version {
+                if header.version != v {
+                    return Err(PeerMisbehaved::WrongRecordVersion {
+                        expected: v,
+                        got: header.version,
+                    }
+                    .into());
+                }
+            }
+            let plain: &mut [u8] = match self.core.opener.as_mut() {
+                Some(o) => o.open(header.typ, header.version, record.payload)?,
+                None => {
+                    if record.payload.len() > MAX_PLAINTEXT {
+                        return Err(Error::RecordOverflow {
+                            len: record.payload.len(),
+                            max: MAX_PLAINTEXT,
+                        });
+                    }
+                    record.payload
+                }
+            };
+            match header.typ {
+                ContentType::HANDSHAKE => {
+                    if plain.is_empty() {
+                        return Err(PeerMisbehaved::EmptyRecord(header.typ).into());
+                    }
+                    self.joiner.push(plain)?;
+                    while let Some(raw) = self.joiner.pop() {
+                        let version = self.core.version.unwrap_or(ProtocolVersion::TLSV1_2);
+                        let msg = HandshakeMessage::read_versioned(raw, version)?;
+                        if self.core.filter_renegotiation(&msg, cx)? {
+                            continue;
+                        }
+                        dispatch(
+                            &mut self.core,
+                            &mut self.state,
+                            cx,
+                            Message::Handshake { msg, raw },
+                        )?;
+                    }
+                }
+                ContentType::CHANGE_CIPHER_SPEC => {
+                    if self.joiner.has_partial() {
+                        return Err(PeerMisbehaved::HandshakeMessageInterleaved.into());
+                    }
+                    if plain != [1] {
+                        return Err(PeerMisbehaved::BadChangeCipherSpec.into());
+                    }
+                    dispatch(
+                        &mut self.core,
+                        &mut self.state,
+                        cx,
+                        Message::ChangeCipherSpec,
+                    )?;
+                    // The state accepted CCS, so it installed the pending keys.
+                    match self.core.pending_opener.take() {
+                        Some(o) => self.core.opener = Some(o),
+                        None => return Err(Error::Internal("CCS accepted without keys")),
+                    }
+                }
+                ContentType::ALERT => {
+                    if self.joiner.has_partial() {
+                        return Err(PeerMisbehaved::HandshakeMessageInterleaved.into());
+                    }
+                    let alert = AlertMessage::read_bytes(plain)
+                        .map_err(|_| Error::from(PeerMisbehaved::BadAlert))?;
+                    self.core.handle_alert(alert, cx)?;
+                }
+                ContentType::APPLICATION_DATA => {
+                    if !self.core.is_complete() {
+                        return Err(PeerMisbehaved::ApplicationDataBeforeFinished.into());
+                    }
+                    if self.joiner.has_partial() {
+                        return Err(PeerMisbehaved::HandshakeMessageInterleaved.into());
+                    }
+                    self.core.plaintext.clear();
+                    self.core.plaintext_read = 0;
+                    self.core.plaintext.extend_from_slice(plain);
+                }
+                other => return Err(PeerMisbehaved::UnknownContentType(other).into()),
+            }
+        }
+    }
+
+    /// Unread application data, without consuming it.
+    pub fn plaintext(&self) -> &[u8] {
+        self.core.plaintext_pending()
+    }
+
+    /// Marks `n` bytes of [`Self::plaintext`] as read.
+    pub fn consume_plaintext(&mut self, n: usize) {
+        self.core.plaintext_read = (self.core.plaintext_read + n).min(self.core.plaintext.len());
+    }
+
+    /// Copies unread application data into `buf`; returns the count (0 when none is pending).
+    pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
+        let pending = self.core.plaintext_pending();
+        let n = pending.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), pending.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.consume_plaintext(n);
+        n
+    }
+
+    /// Seals application data; returns how many bytes of `data` were accepted (possibly
+    /// fewer than `data.len()` when the send buffer is full: flush and call again).
+    /// Performs no heap allocation.
+    pub fn write_plaintext(
+        &mut self,
+        data: &[u8],
+        rng: &mut dyn CryptoRng,
+    ) -> Result<usize, Error> {
+        if let Some(e) = &self.core.error {
+            return Err(e.clone());
+        }
+        if !self.core.is_complete() {
+            return Err(Error::Misuse(
+                "write_plaintext before the handshake completed",
+            ));
+        }
+        if self.core.close_sent {
+            return Err(Error::Misuse("write_plaintext after close_notify"));
+        }
+        let mut written = 0;
+        let mut first = true;
+        while written < data.len() {
+            let rest = data.get(written..).unwrap_or(&[]);
+            // 1/n-1 split: the first record of each write carries one byte, so the first
+            // block's IV is not predictable by an attacker (BEAST).
+            let limit = if first && self.core.split_1_n_minus_1 && rest.len() > 1 {
+                1
+            } else {
+                self.core.max_fragment
+            };
+            first = false;
+            let take = rest.len().min(limit);
+            let free = self.core.sendable.capacity() - self.core.sendable.len();
+            if free < HEADER_LEN + take + MAX_SEAL_OVERHEAD {
+                break;
+            }
+            let chunk = rest.get(..take).unwrap_or(&[]);
+            if let Err(e) = self
+                .core
+                .seal_one(ContentType::APPLICATION_DATA, chunk, rng)
+            {
+                return Err(self.fail(e, rng));
+            }
+            written += take;
+        }
+        Ok(written)
+    }
+
+    /// Queues a close_notify alert; no more data may be written afterwards.
+    pub fn send_close_notify(&mut self, rng: &mut dyn CryptoRng) {
+        if !self.core.close_sent && self.core.error.is_none() {
+            self.core.close_sent = true;
+            self.core
+                .send_alert(AlertLevel::WARNING, AlertDescription::CLOSE_NOTIFY, rng);
+        }
+    }
+
+    /// Tells the connection that the transport reached end of stream.
+    ///
+    /// Returns `Ok` for a clean close (the peer sent close_notify), and
+    /// [`Error::UnexpectedEof`] otherwise — including EOF in the middle of a record or of
+    /// the handshake — so truncation is never silent.
+    pub fn transport_eof(&mut self) -> Result<(), Error> {
+        if let Some(e) = &self.core.error {
+            return Err(e.clone());
+        }
+        if self.core.peer_closed && !self.deframer.has_partial() {
+            return Ok(());
+        }
+        self.core.error = Some(Error::UnexpectedEof);
+        Err(Error::UnexpectedEof)
+    }
+}
+
+impl Core {
+    /// Handles renegotiation attempts the same way on both sides (lucid never
+    /// renegotiates): a HelloRequest to a client, or a ClientHello to a server after the
+    /// handshake, is answered with a no_renegotiation warning and otherwise ignored
+    /// (RFC 5246 §7.4.1.1, RFC 5746 §4.2). Returns true when the message was consumed.
+    fn filter_renegotiation(
+        &mut self,
+        msg: &HandshakeMessage,
+        cx: &mut Context<'_>,
+    ) -> Result<bool, Error> {
+        let renegotiation = match self.side {
+            Side::Client => msg.typ == HandshakeType::HELLO_REQUEST,
+            Side::Server => msg.typ == HandshakeType::CLIENT_HELLO && self.is_complete(),
+        };
+        if !renegotiation {
+            return Ok(false);
+        }
+        if self.is_complete() {
+            self.send_alert(
+                AlertLevel::WARNING,
+                AlertDescription::NO_RENEGOTIATION,
+                cx.rng,
+            );
+        }
+        // A HelloRequest during the handshake is ignored (RFC 5246 §7.4.1.1).
+        Ok(true)
+    }
+
+    fn handle_alert(&mut self, alert: AlertMessage, _cx: &mut Context<'_>) -> Result<(), Error> {
+        if alert.description == AlertDescription::CLOSE_NOTIFY {
+            self.peer_closed = true;
+            return Ok(());
+        }
+        match alert.level {
+            AlertLevel::WARNING => {
+                if self.warnings.len() >= MAX_WARNING_ALERTS {
+                    return Err(PeerMisbehaved::Other("too many warning alerts").into());
+                }
+                self.warnings.push(alert.description);
+                Ok(())
+            }
+            AlertLevel::FATAL => Err(Error::AlertReceived(alert.description)),
+            _ => Err(PeerMisbehaved::BadAlert.into()),
+        }
+    }
+}
+
+fn dispatch(
+    core: &mut Core,
+    state: &mut Option<State>,
+    cx: &mut Context<'_>,
+    msg: Message<'_>,
+) -> Result<(), Error> {
+    let current = state
+        .take()
+        .ok_or(Error::Misuse("connection already failed"))?;
+    *state = Some(current.handle(core, cx, msg)?);
+    Ok(())
+}
+
+/// Suite parameters helper used by both sides.
+pub(crate) fn suite_params(suite: CipherSuite) -> Result<&'static SuiteParams, Error> {
+    crate::crypto::suites::lookup(suite).ok_or(Error::Internal("unknown suite"))
+}
