@@ -4,7 +4,10 @@
 #![warn(missing_docs)]
 // Peer data is never indexed: every access goes through `codec::Reader` or `get`.
 #![warn(clippy::indexing_slicing)]
-#![cfg_attr(test, allow(clippy::indexing_slicing, reason = "tests index their own fixed data"))]
+#![cfg_attr(
+    test,
+    allow(clippy::indexing_slicing, reason = "tests index their own fixed data")
+)]
 
 extern crate alloc;
 #[cfg(test)]
