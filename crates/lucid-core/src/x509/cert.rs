@@ -43,7 +43,9 @@ pub(crate) struct Cert<'a> {
     /// The signed bytes: the whole `tbsCertificate` TLV.
     pub(crate) tbs: &'a [u8],
     pub(crate) signature_algorithm: Result<SignatureAlgorithm, CertificateError>,
-    pub(crate) signature: &'a [u8],
+    /// The signature octets; a BIT STRING with unused bits cannot hold an RSA signature and
+    /// is reported as a bad signature when it is checked.
+    pub(crate) signature: Result<&'a [u8], CertificateError>,
     /// 0 = v1, 1 = v2, 2 = v3.
     pub(crate) version: u8,
     pub(crate) issuer: &'a [u8],
@@ -128,7 +130,7 @@ impl<'a> Cert<'a> {
             der,
             tbs: tbs.raw,
             signature_algorithm: SignatureAlgorithm::from_tlv(&sig_alg),
-            signature: bit_string_bytes(&sig)?,
+            signature: bit_string_bytes(&sig).map_err(|_| CertificateError::BadSignature),
             version,
             issuer: issuer.raw,
             subject: subject.raw,

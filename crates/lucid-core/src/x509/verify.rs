@@ -150,6 +150,11 @@ pub fn verify_chain_no_name<I: AsRef<[u8]>>(
         path: Vec::new(),
     };
     let anchor = search.find_issuer(&leaf)?;
+    // Checked once a path exists, so PKITS-style chains report path problems first. A CA
+    // certificate is never accepted as a TLS server certificate (webpki does the same).
+    if leaf.is_ca() {
+        return Err(CertificateError::CaUsedAsEndEntity);
+    }
 
     let mut certificates = Vec::with_capacity(search.path.len() + 1);
     certificates.push(chain_cert(&leaf));
@@ -202,9 +207,6 @@ fn check_end_entity(leaf: &Cert<'_>, now: Time) -> Result<(), CertificateError> 
         return Err(CertificateError::UnsupportedVersion);
     }
     check_validity(leaf, now)?;
-    if leaf.is_ca() {
-        return Err(CertificateError::CaUsedAsEndEntity);
-    }
     if let Some(ku) = &leaf.key_usage {
         // RSA key exchange encrypts the pre-master secret to this key (RFC 5280 §4.2.1.3,
         // RFC 5246 §7.4.2).
@@ -356,7 +358,7 @@ impl<'s, 'a> Search<'s, 'a> {
             return Err(CertificateError::TooManySignatureChecks);
         }
         self.signature_checks += 1;
-        verify_signature(alg, issuer_spki, child.tbs, child.signature)
+        verify_signature(alg, issuer_spki, child.tbs, child.signature.clone()?)
     }
 
     /// Apply the name constraints of every CA on the completed path (the anchor's included)
