@@ -2,6 +2,9 @@
 
 use alloc::vec::Vec;
 
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+
 use super::CertificateError;
 use super::cert::{Cert, Mode};
 use super::name::name_to_string;
@@ -78,6 +81,16 @@ fn wrap_sequence(contents: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Every `CERTIFICATE` block of a PEM text, in order (other blocks are ignored).
+///
+/// # Errors
+/// [`CertificateError::BadEncoding`] when a certificate block is not valid base64.
+pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, CertificateError> {
+    CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| CertificateError::BadEncoding)
+}
+
 /// A set of trust anchors.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RootStore {
@@ -108,6 +121,18 @@ impl RootStore {
             }
         }
         (added, skipped)
+    }
+
+    /// Add every certificate of a PEM bundle; returns how many were added.
+    ///
+    /// # Errors
+    /// The first certificate that does not parse (nothing after it is added).
+    pub fn add_pem(&mut self, pem: &[u8]) -> Result<usize, CertificateError> {
+        let certs = certs_from_pem(pem)?;
+        for c in &certs {
+            self.add_der(c)?;
+        }
+        Ok(certs.len())
     }
 
     /// Add an anchor. Duplicates are ignored.

@@ -43,7 +43,10 @@ pub mod signature;
 mod time;
 mod verify;
 
-pub use anchors::{RootStore, TrustAnchor};
+pub use anchors::{RootStore, TrustAnchor, certs_from_pem};
+/// The `rustls-pki-types` crate lucid's API uses (`ServerName`, `UnixTime`,
+/// `CertificateDer`, PEM decoding), re-exported so callers need not depend on it directly.
+pub use rustls_pki_types as pki_types;
 pub use time::Time;
 pub use verify::{
     ChainCert, MAX_INTERMEDIATES, MAX_PATH_DEPTH, MAX_SIGNATURE_CHECKS, VerifiedChain,
