@@ -1,2 +1,4 @@
 //! Blocking `std` driver for lucid-core.
 #![warn(missing_docs)]
+
+pub mod roots;

@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod verify;
+
 /// lucid: a TLS 1.0-1.2 engine you can watch.
 #[derive(Debug, Parser)]
 #[command(name = "lucid", version, about)]
@@ -14,14 +16,18 @@ struct Cli {
 enum Command {
     /// Run a handshake against a built-in lucid server on 127.0.0.1 and show it (not yet built).
     Demo,
+    /// Verify a certificate chain: `--cafile ROOTS.pem [--untrusted INTERMEDIATES.pem]
+    /// [--host NAME] [--at UNIX_SECONDS] LEAF.pem`.
+    Verify(verify::VerifyArgs),
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Demo => {
             eprintln!("lucid demo: not built yet (the client and server handshakes come first)");
             std::process::exit(2);
         }
+        Command::Verify(args) => verify::run(args),
     }
 }
