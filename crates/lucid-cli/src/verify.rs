@@ -56,7 +56,8 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
 /// Run `lucid verify`.
 pub(crate) fn run(args: VerifyArgs) -> ExitCode {
     match run_inner(&args) {
-        Ok(code) => code,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
             eprintln!("lucid verify: {e}");
             ExitCode::from(2)
@@ -64,7 +65,8 @@ pub(crate) fn run(args: VerifyArgs) -> ExitCode {
     }
 }
 
-fn run_inner(args: &VerifyArgs) -> Result<ExitCode, String> {
+/// `Ok(true)`: valid; `Ok(false)`: rejected (reason printed); `Err`: unusable input.
+fn run_inner(args: &VerifyArgs) -> Result<bool, String> {
     let mut roots = RootStore::new();
     for (i, der) in read_certs(&args.cafile)?.iter().enumerate() {
         roots.add_der(der).map_err(|e| {
@@ -123,14 +125,69 @@ fn run_inner(args: &VerifyArgs) -> Result<ExitCode, String> {
                 Some(h) => println!("OK: valid for {h}"),
                 None => println!("OK: chain valid (host name NOT checked: no --host given)"),
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(true)
         }
         Err(e) => {
             println!("FAILED: {e}");
             if args.host.is_none() {
                 println!("(host name not checked: no --host given)");
             }
-            Ok(ExitCode::from(1))
+            Ok(false)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn td(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata")
+            .join(rel)
+    }
+
+    fn args(leaf: &str, untrusted: Option<&str>, host: Option<&str>) -> VerifyArgs {
+        VerifyArgs {
+            cafile: td("pki/root.pem"),
+            untrusted: untrusted.map(td),
+            host: host.map(String::from),
+            at: Some(1_717_200_000),
+            allow_sha1_signatures_legacy: false,
+            allow_common_name_fallback: false,
+            leaf: td(leaf),
+        }
+    }
+
+    #[test]
+    fn verdicts() {
+        assert_eq!(
+            run_inner(&args(
+                "pki/leaf.pem",
+                Some("pki/intermediate.pem"),
+                Some("localhost")
+            )),
+            Ok(true)
+        );
+        assert_eq!(
+            run_inner(&args("pki/chain.pem", None, Some("127.0.0.1"))),
+            Ok(true)
+        );
+        assert_eq!(run_inner(&args("pki/chain.pem", None, None)), Ok(true));
+        assert_eq!(
+            run_inner(&args("pki/chain.pem", None, Some("example.com"))),
+            Ok(false)
+        );
+        assert_eq!(
+            run_inner(&args("pki/leaf.pem", None, Some("localhost"))),
+            Ok(false)
+        );
+        assert!(run_inner(&args("pki/missing.pem", None, None)).is_err());
+        assert!(run_inner(&args("pki/leaf.pem", None, Some("bad name!"))).is_err());
+        let mut expired = args("cases/expired.pem", Some("cases/intermediate.pem"), None);
+        expired.cafile = td("cases/root.pem");
+        assert_eq!(run_inner(&expired), Ok(false));
+        expired.at = Some(1_590_000_000);
+        assert_eq!(run_inner(&expired), Ok(true));
     }
 }
