@@ -275,3 +275,4 @@ pub fn load_pem_certs(path: &std::path::Path) -> io::Result<Vec<Vec<u8>>> {
     }
     Ok(certs)
 }
+pub mod roots;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod connect;
+mod verify;
 
 /// lucid: a TLS 1.0-1.2 engine you can watch.
 #[derive(Debug, Parser)]
@@ -20,6 +21,9 @@ enum Command {
     Connect(connect::ConnectArgs),
     /// Run a handshake against a built-in lucid server on 127.0.0.1 and show it (not yet built).
     Demo,
+    /// Verify a certificate chain: `--cafile ROOTS.pem [--untrusted INTERMEDIATES.pem]
+    /// [--host NAME] [--at UNIX_SECONDS] LEAF.pem`.
+    Verify(verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,5 +34,6 @@ fn main() -> ExitCode {
             eprintln!("lucid demo: not built yet (the server handshake comes first)");
             ExitCode::from(2)
         }
+        Command::Verify(args) => verify::run(args),
     }
 }

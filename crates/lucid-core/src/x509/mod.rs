@@ -1,14 +1,68 @@
-//! X.509 certificate checks (parsing, path building, validity, names, trust anchors).
+//! X.509 certificate checks (parsing, path building, validity, names, trust anchors), the
+//! way rustls-webpki, Go's crypto/x509 and BoringSSL do them.
+//!
+//! Entry points: [`verify_server_chain`] (what a TLS client calls) and
+//! [`verify_chain_no_name`] (same, without the host-name check). Trust anchors live in a
+//! [`RootStore`]. Signature verification is [`signature::verify_signature`].
+//!
+//! What is checked, per certificate on the path:
+//! - strict DER; certificate at most [`MAX_CERT_SIZE`] bytes, at most [`MAX_EXTENSIONS`]
+//!   extensions, bounded names ([`name::MAX_SAN_ENTRIES`], ...);
+//! - version v3 (v1 only as a trust anchor), serial positive and at most 20 bytes, the
+//!   inner and outer signature algorithms identical;
+//! - `now` within notBefore..=notAfter (UTCTime and GeneralizedTime);
+//! - RSA PKCS#1 v1.5 signature with SHA-256/384/512 by the issuer's key (SHA-1 only with
+//!   [`VerifierOptions::allow_sha1_signatures_legacy`]); RSA keys of 2048..=8192 bits;
+//! - issuer/subject chaining by DER equality or RFC 5280 §7.1 comparison;
+//! - issuers: basicConstraints cA, pathLenConstraint (self-issued intermediates not
+//!   counted), keyUsage keyCertSign when present, extendedKeyUsage serverAuth when present;
+//! - end entity: not a CA, keyUsage keyEncipherment when present (RSA key exchange),
+//!   extendedKeyUsage serverAuth when present. anyExtendedKeyUsage alone does *not* satisfy
+//!   serverAuth (webpki's choice; Go would accept it);
+//! - name constraints of every CA and the anchor for dNSName, iPAddress, directoryName,
+//!   rfc822Name and URI; constraints on other forms reject any name of that form;
+//! - unknown critical extensions rejected;
+//! - host names: subjectAltName dNSName / iPAddress only, RFC 6125 wildcards (whole
+//!   left-most label, at least two labels after it), no commonName unless
+//!   [`VerifierOptions::allow_common_name_fallback`].
+//!
+//! Not done (out of scope, as in webpki's default): revocation (CRL/OCSP), certificate
+//! policies, authority key identifier matching (candidates are found by name).
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use crate::msgs::enums::AlertDescription;
+
+mod anchors;
+mod asn1;
+mod cert;
+pub mod name;
+pub mod signature;
+mod time;
+mod verify;
+
+pub use anchors::{RootStore, TrustAnchor, certs_from_pem};
+/// The `rustls-pki-types` crate lucid's API uses (`ServerName`, `UnixTime`,
+/// `CertificateDer`, PEM decoding), re-exported so callers need not depend on it directly.
+pub use rustls_pki_types as pki_types;
+pub use time::Time;
+pub use verify::{
+    ChainCert, MAX_INTERMEDIATES, MAX_PATH_DEPTH, MAX_SIGNATURE_CHECKS, VerifiedChain,
+    VerifierOptions, verify_chain_no_name, verify_server_chain,
+};
+
+/// Largest certificate lucid parses, in bytes.
+pub const MAX_CERT_SIZE: usize = 64 * 1024;
+/// Most extensions lucid accepts in one certificate.
+pub const MAX_EXTENSIONS: usize = 32;
 
 /// Why a certificate (chain) was rejected.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CertificateError {
-    /// The certificate could not be parsed.
+    /// The certificate could not be parsed (not DER, or breaks RFC 5280 structure).
     BadEncoding,
     /// The chain does not lead to a trusted anchor.
     UnknownIssuer,
@@ -16,15 +70,103 @@ pub enum CertificateError {
     NotTrusted,
     /// Any other named reason.
     Other(&'static str),
+    /// A certificate on the path expired before `now`.
+    Expired {
+        /// The certificate's notAfter.
+        not_after: Time,
+        /// The verification time.
+        now: Time,
+    },
+    /// A certificate on the path is not valid yet at `now`.
+    NotValidYet {
+        /// The certificate's notBefore.
+        not_before: Time,
+        /// The verification time.
+        now: Time,
+    },
+    /// A signature did not verify with the issuer's key.
+    BadSignature,
+    /// The signature algorithm is not one lucid verifies (only RSA PKCS#1 v1.5 with SHA-2).
+    UnsupportedSignatureAlgorithm,
+    /// The signature uses SHA-1 and the legacy opt-in is off.
+    Sha1NotAllowed,
+    /// The issuer's public key is not an RSA key.
+    UnsupportedPublicKeyAlgorithm,
+    /// The RSA key is outside 2048..=8192 bits.
+    UnsupportedRsaKeySize {
+        /// The modulus size.
+        bits: usize,
+    },
+    /// tbsCertificate.signature differs from Certificate.signatureAlgorithm.
+    SignatureAlgorithmMismatch,
+    /// The end-entity certificate is not valid for the name the client asked for.
+    NotValidForName {
+        /// The server name the client wanted.
+        expected: String,
+        /// The names the certificate holds (`DNS:…`, `IP:…`, …).
+        presented: Vec<String>,
+    },
+    /// The end-entity certificate is a CA certificate (basicConstraints cA=TRUE).
+    CaUsedAsEndEntity,
+    /// A certificate used as an issuer is not a CA (no basicConstraints or cA=FALSE).
+    EndEntityUsedAsCa,
+    /// An issuer's pathLenConstraint is exceeded.
+    PathLenConstraintViolated,
+    /// The path would need more than [`MAX_PATH_DEPTH`] intermediates.
+    PathTooLong,
+    /// Verification needed more than [`MAX_SIGNATURE_CHECKS`] signature checks.
+    TooManySignatureChecks,
+    /// keyUsage is present but lacks the bit this use requires.
+    InvalidKeyUsage {
+        /// `keyCertSign` (issuers) or `keyEncipherment` (end entity).
+        required: &'static str,
+    },
+    /// extendedKeyUsage is present but lacks id-kp-serverAuth.
+    RequiredEkuNotFound,
+    /// A name in a certificate is outside a CA's name constraints.
+    NameConstraintViolation,
+    /// A critical extension lucid does not understand.
+    UnsupportedCriticalExtension {
+        /// Its OID, dotted.
+        oid: String,
+    },
+    /// The version is not v3 (v1 is accepted only for trust anchors), or does not fit the
+    /// fields present.
+    UnsupportedVersion,
+    /// The serial number is not positive or longer than 20 bytes.
+    BadSerial,
+    /// A size or count limit protecting lucid was exceeded (what is named).
+    LimitExceeded(&'static str),
 }
 
 impl CertificateError {
     /// The alert lucid sends for this.
     pub fn alert(&self) -> AlertDescription {
+        use AlertDescription as A;
         match self {
-            Self::BadEncoding => AlertDescription::BAD_CERTIFICATE,
-            Self::UnknownIssuer | Self::NotTrusted => AlertDescription::UNKNOWN_CA,
-            Self::Other(_) => AlertDescription::BAD_CERTIFICATE,
+            Self::Expired { .. } | Self::NotValidYet { .. } => A::CERTIFICATE_EXPIRED,
+            Self::UnknownIssuer | Self::NotTrusted => A::UNKNOWN_CA,
+            Self::BadSignature => A::DECRYPT_ERROR,
+            Self::UnsupportedSignatureAlgorithm
+            | Self::Sha1NotAllowed
+            | Self::UnsupportedPublicKeyAlgorithm
+            | Self::UnsupportedRsaKeySize { .. }
+            | Self::UnsupportedCriticalExtension { .. }
+            | Self::UnsupportedVersion
+            | Self::InvalidKeyUsage { .. }
+            | Self::RequiredEkuNotFound => A::UNSUPPORTED_CERTIFICATE,
+            Self::BadEncoding
+            | Self::Other(_)
+            | Self::SignatureAlgorithmMismatch
+            | Self::NotValidForName { .. }
+            | Self::CaUsedAsEndEntity
+            | Self::EndEntityUsedAsCa
+            | Self::PathLenConstraintViolated
+            | Self::PathTooLong
+            | Self::TooManySignatureChecks
+            | Self::NameConstraintViolation
+            | Self::BadSerial
+            | Self::LimitExceeded(_) => A::BAD_CERTIFICATE,
         }
     }
 }
@@ -33,9 +175,75 @@ impl fmt::Display for CertificateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::BadEncoding => f.write_str("certificate could not be parsed"),
-            Self::UnknownIssuer => f.write_str("unknown issuer"),
+            Self::UnknownIssuer => {
+                f.write_str("unknown issuer: no path to a trusted root certificate")
+            }
             Self::NotTrusted => f.write_str("certificate is not the trusted one"),
             Self::Other(what) => f.write_str(what),
+            Self::Expired { not_after, now } => {
+                write!(f, "certificate expired: valid until {not_after}, now is {now}")
+            }
+            Self::NotValidYet { not_before, now } => {
+                write!(f, "certificate not valid yet: valid from {not_before}, now is {now}")
+            }
+            Self::BadSignature => f.write_str("certificate signature does not verify"),
+            Self::UnsupportedSignatureAlgorithm => f.write_str(
+                "unsupported signature algorithm (lucid verifies RSA PKCS#1 v1.5 with SHA-256/384/512)",
+            ),
+            Self::Sha1NotAllowed => f.write_str(
+                "certificate is signed with SHA-1, refused unless allow_sha1_signatures_legacy is set",
+            ),
+            Self::UnsupportedPublicKeyAlgorithm => {
+                f.write_str("unsupported public key algorithm (lucid needs RSA)")
+            }
+            Self::UnsupportedRsaKeySize { bits } => {
+                write!(f, "RSA key of {bits} bits is outside the accepted 2048..=8192")
+            }
+            Self::SignatureAlgorithmMismatch => {
+                f.write_str("inner and outer signature algorithms differ")
+            }
+            Self::NotValidForName { expected, presented } => {
+                write!(f, "certificate is not valid for {expected}; it is valid for ")?;
+                if presented.is_empty() {
+                    f.write_str("no names")
+                } else {
+                    f.write_str(&presented.join(", "))
+                }
+            }
+            Self::CaUsedAsEndEntity => {
+                f.write_str("a CA certificate (cA=TRUE) was presented as the end entity")
+            }
+            Self::EndEntityUsedAsCa => {
+                f.write_str("an issuer is not a CA (basicConstraints cA missing or FALSE)")
+            }
+            Self::PathLenConstraintViolated => f.write_str("pathLenConstraint exceeded"),
+            Self::PathTooLong => write!(
+                f,
+                "certificate path longer than {MAX_PATH_DEPTH} intermediates"
+            ),
+            Self::TooManySignatureChecks => write!(
+                f,
+                "path building needed more than {MAX_SIGNATURE_CHECKS} signature checks"
+            ),
+            Self::InvalidKeyUsage { required } => {
+                write!(f, "keyUsage does not allow {required}")
+            }
+            Self::RequiredEkuNotFound => {
+                f.write_str("extendedKeyUsage does not include serverAuth")
+            }
+            Self::NameConstraintViolation => {
+                f.write_str("a name is outside an issuer's name constraints")
+            }
+            Self::UnsupportedCriticalExtension { oid } => {
+                write!(f, "unsupported critical extension {oid}")
+            }
+            Self::UnsupportedVersion => {
+                f.write_str("unsupported certificate version (v3 required; v1 only for roots)")
+            }
+            Self::BadSerial => {
+                f.write_str("serial number is not a positive integer of at most 20 bytes")
+            }
+            Self::LimitExceeded(what) => write!(f, "limit exceeded: {what}"),
         }
     }
 }

@@ -1,0 +1,245 @@
+//! Signature verification: RSASSA-PKCS1-v1_5 (RFC 8017 §8.2) with SHA-256/384/512 and, only
+//! behind a loudly named opt-in, SHA-1.
+//!
+//! The `DigestInfo` prefixes are the exact DER encodings from RFC 8017 §9.2 note 1; the
+//! padding check (in the `rsa` crate) compares the whole encoded message, so BER variants
+//! and a missing `NULL` are rejected — the Wycheproof vectors run through [`verify_signature`]
+//! to prove it (`tests/x509_wycheproof.rs`).
+
+use alloc::boxed::Box;
+use core::fmt;
+
+use der::Tag;
+use rsa::{BoxedUint, Pkcs1v15Sign, PublicKey};
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use super::CertificateError;
+use super::asn1::{Tlv, bit_string_bytes, single};
+
+/// Smallest RSA modulus accepted in a certificate path, in bits (as webpki).
+pub const MIN_RSA_MODULUS_BITS: usize = 2048;
+/// Largest RSA modulus accepted, in bits (bounds verification cost).
+pub const MAX_RSA_MODULUS_BITS: usize = 8192;
+
+/// A certificate signature algorithm lucid can verify.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureAlgorithm {
+    /// sha1WithRSAEncryption (1.2.840.113549.1.1.5): legacy, opt-in only.
+    RsaPkcs1Sha1,
+    /// sha256WithRSAEncryption (1.2.840.113549.1.1.11).
+    RsaPkcs1Sha256,
+    /// sha384WithRSAEncryption (1.2.840.113549.1.1.12).
+    RsaPkcs1Sha384,
+    /// sha512WithRSAEncryption (1.2.840.113549.1.1.13).
+    RsaPkcs1Sha512,
+}
+
+// 1.2.840.113549.1.1 arc (pkcs-1).
+const PKCS1_ARC: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01];
+const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+
+const SHA1_PREFIX: &[u8] = &[
+    0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
+];
+const SHA256_PREFIX: &[u8] = &[
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+const SHA384_PREFIX: &[u8] = &[
+    0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05,
+    0x00, 0x04, 0x30,
+];
+const SHA512_PREFIX: &[u8] = &[
+    0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05,
+    0x00, 0x04, 0x40,
+];
+
+impl SignatureAlgorithm {
+    /// Decode a certificate `AlgorithmIdentifier` (the whole DER SEQUENCE). Parameters must
+    /// be `NULL` or absent (RFC 4055 §5).
+    pub fn from_der(alg_id: &[u8]) -> Result<Self, CertificateError> {
+        let seq = single(alg_id, Tag::Sequence)?;
+        Self::from_tlv(&seq)
+    }
+
+    pub(crate) fn from_tlv(seq: &Tlv<'_>) -> Result<Self, CertificateError> {
+        let mut r = seq.reader()?;
+        let oid = r.read(Tag::ObjectIdentifier)?;
+        let alg = match oid.value.strip_prefix(PKCS1_ARC) {
+            Some([0x05]) => Self::RsaPkcs1Sha1,
+            Some([0x0b]) => Self::RsaPkcs1Sha256,
+            Some([0x0c]) => Self::RsaPkcs1Sha384,
+            Some([0x0d]) => Self::RsaPkcs1Sha512,
+            _ => return Err(CertificateError::UnsupportedSignatureAlgorithm),
+        };
+        if let Some(null) = r.read_optional(Tag::Null)? {
+            if !null.value.is_empty() {
+                return Err(CertificateError::BadEncoding);
+            }
+        }
+        r.finish()?;
+        Ok(alg)
+    }
+
+    /// Is this a SHA-1 based algorithm (rejected unless the legacy opt-in is set)?
+    pub fn is_sha1(self) -> bool {
+        self == Self::RsaPkcs1Sha1
+    }
+
+    fn hash_and_prefix(self, message: &[u8]) -> (Box<[u8]>, &'static [u8]) {
+        match self {
+            Self::RsaPkcs1Sha1 => (Box::from(&Sha1::digest(message)[..]), SHA1_PREFIX),
+            Self::RsaPkcs1Sha256 => (Box::from(&Sha256::digest(message)[..]), SHA256_PREFIX),
+            Self::RsaPkcs1Sha384 => (Box::from(&Sha384::digest(message)[..]), SHA384_PREFIX),
+            Self::RsaPkcs1Sha512 => (Box::from(&Sha512::digest(message)[..]), SHA512_PREFIX),
+        }
+    }
+}
+
+impl fmt::Display for SignatureAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::RsaPkcs1Sha1 => "sha1WithRSAEncryption",
+            Self::RsaPkcs1Sha256 => "sha256WithRSAEncryption",
+            Self::RsaPkcs1Sha384 => "sha384WithRSAEncryption",
+            Self::RsaPkcs1Sha512 => "sha512WithRSAEncryption",
+        })
+    }
+}
+
+/// Decode an RSA `SubjectPublicKeyInfo` (whole DER SEQUENCE, algorithm rsaEncryption with
+/// `NULL` parameters) into a key usable for signature verification and RSA encryption.
+///
+/// Accepts moduli of [`MIN_RSA_MODULUS_BITS`]..=[`MAX_RSA_MODULUS_BITS`] bits.
+pub fn rsa_public_key(spki: &[u8]) -> Result<PublicKey, CertificateError> {
+    rsa_public_key_with_min_bits(spki, MIN_RSA_MODULUS_BITS)
+}
+
+fn rsa_public_key_with_min_bits(
+    spki: &[u8],
+    min_bits: usize,
+) -> Result<PublicKey, CertificateError> {
+    let seq = single(spki, Tag::Sequence)?;
+    let mut r = seq.reader()?;
+    let alg = r.read(Tag::Sequence)?;
+    let bits = r.read(Tag::BitString)?;
+    r.finish()?;
+
+    let mut ar = alg.reader()?;
+    let oid = ar.read(Tag::ObjectIdentifier)?;
+    if oid.value != RSA_ENCRYPTION {
+        return Err(CertificateError::UnsupportedPublicKeyAlgorithm);
+    }
+    let null = ar.read(Tag::Null)?;
+    if !null.value.is_empty() {
+        return Err(CertificateError::BadEncoding);
+    }
+    ar.finish()?;
+
+    let key = single(bit_string_bytes(&bits)?, Tag::Sequence)?;
+    let mut kr = key.reader()?;
+    let n = positive_integer(kr.read(Tag::Integer)?.value)?;
+    let e = positive_integer(kr.read(Tag::Integer)?.value)?;
+    kr.finish()?;
+
+    let n_bits = n
+        .len()
+        .checked_mul(8)
+        .and_then(|b| b.checked_sub(n.first().map_or(8, |top| top.leading_zeros() as usize)))
+        .ok_or(CertificateError::BadEncoding)?;
+    if n_bits < min_bits || n_bits > MAX_RSA_MODULUS_BITS {
+        return Err(CertificateError::UnsupportedRsaKeySize { bits: n_bits });
+    }
+    PublicKey::new_with_size_limits(
+        BoxedUint::from_be_slice_vartime(n),
+        BoxedUint::from_be_slice_vartime(e),
+        min_bits..=MAX_RSA_MODULUS_BITS,
+    )
+    .map_err(|_| CertificateError::BadEncoding)
+}
+
+/// The magnitude bytes of a DER INTEGER that must be positive (leading zero stripped).
+fn positive_integer(value: &[u8]) -> Result<&[u8], CertificateError> {
+    match value {
+        [] => Err(CertificateError::BadEncoding),
+        [first, ..] if *first >= 0x80 => Err(CertificateError::BadEncoding),
+        [0] => Err(CertificateError::BadEncoding),
+        [0, second, ..] if *second < 0x80 => Err(CertificateError::BadEncoding),
+        [0, rest @ ..] => Ok(rest),
+        _ => Ok(value),
+    }
+}
+
+/// Verify `signature` over `message` with the key in `spki` (whole DER
+/// `SubjectPublicKeyInfo`) under `alg`.
+///
+/// This is the one function every certificate signature in lucid goes through. It does not
+/// apply the SHA-1 policy (the path verifier does); it does apply the key size limits
+/// ([`MIN_RSA_MODULUS_BITS`]).
+///
+/// # Errors
+/// [`CertificateError::BadSignature`] when the signature does not verify;
+/// [`CertificateError::UnsupportedPublicKeyAlgorithm`] / [`CertificateError::BadEncoding`] /
+/// [`CertificateError::UnsupportedRsaKeySize`] when the key cannot be used.
+pub fn verify_signature(
+    alg: SignatureAlgorithm,
+    spki: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CertificateError> {
+    let key = rsa_public_key(spki)?;
+    let (hash, prefix) = alg.hash_and_prefix(message);
+    let scheme = Pkcs1v15Sign {
+        hash_len: Some(hash.len()),
+        prefix: Box::from(prefix),
+    };
+    key.verify(scheme, &hash, signature)
+        .map_err(|_| CertificateError::BadSignature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn algorithm_identifiers() {
+        let sha256_null = [
+            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05,
+            0x00,
+        ];
+        assert_eq!(
+            SignatureAlgorithm::from_der(&sha256_null).unwrap(),
+            SignatureAlgorithm::RsaPkcs1Sha256
+        );
+        let sha512_absent = [
+            0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d,
+        ];
+        assert_eq!(
+            SignatureAlgorithm::from_der(&sha512_absent).unwrap(),
+            SignatureAlgorithm::RsaPkcs1Sha512
+        );
+        // PSS (1.1.10) is not supported.
+        let pss = [
+            0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a,
+        ];
+        assert_eq!(
+            SignatureAlgorithm::from_der(&pss),
+            Err(CertificateError::UnsupportedSignatureAlgorithm)
+        );
+        for n in 0..sha256_null.len() {
+            assert!(SignatureAlgorithm::from_der(&sha256_null[..n]).is_err());
+        }
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(positive_integer(&[1]).unwrap(), &[1]);
+        assert_eq!(positive_integer(&[0, 0x80]).unwrap(), &[0x80]);
+        assert!(positive_integer(&[0, 1]).is_err());
+        assert!(positive_integer(&[0x80]).is_err());
+        assert!(positive_integer(&[]).is_err());
+        assert!(positive_integer(&[0]).is_err());
+    }
+}
