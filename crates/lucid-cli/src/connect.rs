@@ -9,8 +9,11 @@ use std::sync::Arc;
 
 use clap::Args;
 use lucid_blocking::{KeyLogFile, Stream, load_pem_certs, now, os_rng, tls_error};
-use lucid_core::client::{ClientConfig, ClientConnection, PinnedLeafVerifier, ServerCertVerifier};
+use lucid_core::client::{
+    ClientConfig, ClientConnection, PinnedLeafVerifier, ServerCertVerifier, WebPkiVerifier,
+};
 use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::x509::{RootStore, VerifierOptions};
 use rustls_pki_types::ServerName;
 
 /// Arguments of `lucid connect`.
@@ -21,9 +24,16 @@ pub(crate) struct ConnectArgs {
     /// Name sent in server_name (SNI) and checked against the certificate [default: HOST].
     #[arg(long, value_name = "NAME")]
     pub(crate) servername: Option<String>,
-    /// PEM file with the certificate to trust: today, exactly the server's leaf certificate.
+    /// PEM file of trusted root certificates [default: the operating system's store].
     #[arg(long, value_name = "ROOTS.pem")]
     pub(crate) cafile: Option<PathBuf>,
+    /// Trust exactly this server certificate (PEM), byte for byte, with no path, date or
+    /// name check: for devices with a self-signed certificate pinned out of band.
+    #[arg(long, value_name = "LEAF.pem", conflicts_with = "cafile")]
+    pub(crate) pin_leaf: Option<PathBuf>,
+    /// Accept SHA-1 signatures in the chain (legacy devices only; SHA-1 is broken).
+    #[arg(long)]
+    pub(crate) allow_sha1_legacy: bool,
     /// Lowest TLS version to accept: 1.0, 1.1 or 1.2.
     #[arg(long, value_name = "V", default_value = "1.2", value_parser = parse_version)]
     pub(crate) tls_min: ProtocolVersion,
@@ -121,18 +131,29 @@ fn split_host(address: &str) -> Result<String, String> {
         .to_string())
 }
 
-pub(crate) fn verifier_from(
-    cafile: Option<&PathBuf>,
-) -> Result<Arc<dyn ServerCertVerifier>, String> {
-    let Some(path) = cafile else {
-        return Err(
-            "--cafile is required (path validation against the system store is not built yet)"
-                .into(),
-        );
+/// The verifier `lucid connect` uses: `--pin-leaf`, else `--cafile` roots, else the
+/// operating system's store.
+pub(crate) fn verifier_from(args: &ConnectArgs) -> Result<Arc<dyn ServerCertVerifier>, String> {
+    if let Some(path) = &args.pin_leaf {
+        let certs = load_pem_certs(path).map_err(|e| e.to_string())?;
+        let leaf = certs.into_iter().next().ok_or("empty --pin-leaf file")?;
+        return Ok(Arc::new(PinnedLeafVerifier::new(leaf)));
+    }
+    let roots = match &args.cafile {
+        Some(path) => {
+            let mut roots = RootStore::new();
+            for der in load_pem_certs(path).map_err(|e| e.to_string())? {
+                roots
+                    .add_der(&der)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            roots
+        }
+        None => lucid_blocking::roots::load_native_roots(),
     };
-    let certs = load_pem_certs(path).map_err(|e| e.to_string())?;
-    let leaf = certs.into_iter().next().ok_or("empty --cafile")?;
-    Ok(Arc::new(PinnedLeafVerifier::new(leaf)))
+    let mut options = VerifierOptions::default();
+    options.allow_sha1_signatures_legacy = args.allow_sha1_legacy;
+    Ok(Arc::new(WebPkiVerifier::with_options(roots, options)))
 }
 
 pub(crate) fn run(args: ConnectArgs) -> ExitCode {
@@ -151,7 +172,7 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
     let server_name = ServerName::try_from(name.clone())
         .map_err(|_| format!("{name:?} is not a valid DNS name or IP address"))?;
 
-    let mut config = ClientConfig::new(verifier_from(args.cafile.as_ref())?);
+    let mut config = ClientConfig::new(verifier_from(args)?);
     config.min_version = args.tls_min;
     config.max_version = args.tls_max;
     if !args.ciphers.is_empty() {

@@ -41,7 +41,7 @@ use crate::msgs::handshake::{
     CertificatePayload, ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage,
     HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
-use crate::x509::CertificateError;
+use crate::x509::{CertificateError, RootStore, VerifierOptions};
 
 /// The last 8 bytes of a ServerHello random from a server that supports a higher version
 /// than it negotiated (RFC 8446 §4.1.3): `DOWNGRD` then 0x00 for TLS 1.1 and below.
@@ -58,6 +58,46 @@ pub trait ServerCertVerifier: fmt::Debug + Send + Sync {
         server_name: &ServerName<'_>,
         now: UnixTime,
     ) -> Result<(), CertificateError>;
+}
+
+/// The default verifier: path building to a [`RootStore`] anchor, validity at `now`, RSA
+/// signatures, constraints and the host name (see [`crate::x509`]).
+#[derive(Debug, Clone)]
+pub struct WebPkiVerifier {
+    roots: RootStore,
+    options: VerifierOptions,
+}
+
+impl WebPkiVerifier {
+    /// Verifies against `roots` with the default (strict) options.
+    pub fn new(roots: RootStore) -> Self {
+        Self::with_options(roots, VerifierOptions::default())
+    }
+
+    /// Verifies against `roots` with explicit options (e.g. the SHA-1 legacy opt-in).
+    pub fn with_options(roots: RootStore, options: VerifierOptions) -> Self {
+        Self { roots, options }
+    }
+}
+
+impl ServerCertVerifier for WebPkiVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Result<(), CertificateError> {
+        crate::x509::verify_server_chain(
+            &self.roots,
+            end_entity.as_ref(),
+            intermediates,
+            server_name,
+            now,
+            &self.options,
+        )
+        .map(|_| ())
+    }
 }
 
 /// Trusts exactly one end-entity certificate, byte for byte, and nothing else. For tests and
