@@ -18,7 +18,9 @@ pub mod codec;
 pub mod conn;
 pub mod crypto;
 pub mod error;
-#[cfg(feature = "fuzzing")]
+// Also under `cfg(test)`, so the harnesses, seed checks and crash regressions run in
+// `cargo test`.
+#[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod msgs;
 pub mod record;

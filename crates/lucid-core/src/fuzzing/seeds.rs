@@ -1,0 +1,719 @@
+//! Seed corpora for the fuzz targets, produced in memory, and the checks that keep the
+//! committed ones working.
+//!
+//! The `client` seeds are whole server byte streams recorded against the deterministic
+//! harness client by a scripted server (built from lucid's own codecs and crypto, with the
+//! testdata/pki leaf key). Because the client is deterministic, replaying a recording
+//! drives it through the handshake, application data and close_notify — the test
+//! [`committed_client_seeds_complete_their_handshakes`] fails if a change to the client
+//! (say, a new ClientHello extension) makes the committed recordings stale.
+//!
+//! Regenerate every committed seed with
+//! `LUCID_WRITE_FUZZ_SEEDS=1 cargo test -p lucid-core --lib fuzzing::seeds`.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use std::path::PathBuf;
+
+use rsa::PrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rustls_pki_types::PrivatePkcs8KeyDer;
+use rustls_pki_types::pem::PemObject;
+
+use super::client::{
+    CLIENT_REQUEST, CLIENT_RNG_SEED, ClientSetup, RESUME_MASTER_SECRET, RESUME_SESSION_ID,
+    RESUME_SUITE, drive_client,
+};
+use super::rng::FuzzRng;
+use super::x509::{NOW, PKI_INTERMEDIATE_PEM, PKI_LEAF_PEM, first_der};
+use crate::crypto::cbc::{RecordOpener, RecordSealer};
+use crate::crypto::hash::Transcript;
+use crate::crypto::keys::{self, MasterSecret};
+use crate::crypto::rsa_kx;
+use crate::crypto::suites::{SuiteParams, lookup};
+use crate::msgs::enums::{
+    AlertDescription, CipherSuite, ClientCertificateType, Compression, ContentType, HandshakeType,
+    ProtocolVersion, SignatureScheme,
+};
+use crate::msgs::extensions::ServerExtension;
+use crate::msgs::handshake::{
+    CertificatePayload, CertificateRequestPayload, HandshakeMessage, HandshakePayload, Random,
+    ServerHelloPayload, SessionId,
+};
+use crate::record::HandshakeJoiner;
+
+const LEAF_KEY_PEM: &[u8] = include_bytes!("../../../../testdata/pki/leaf.key");
+
+/// What the scripted server does.
+#[derive(Debug, Clone)]
+struct Script {
+    version: ProtocolVersion,
+    suite: CipherSuite,
+    ems: bool,
+    etm: bool,
+    certificate_request: bool,
+    /// Accept the client's resumption offer (abbreviated handshake).
+    resume: bool,
+    /// Session id for a full handshake.
+    session_id: Vec<u8>,
+    /// Application data records sent after Finished.
+    app_data: Vec<&'static [u8]>,
+    /// Send close_notify at the end.
+    close: bool,
+}
+
+/// A server's record stream under construction.
+struct Server {
+    script: Script,
+    suite: &'static SuiteParams,
+    random: Random,
+    client_random: Random,
+    transcript: Transcript,
+    sealer: Option<RecordSealer>,
+    rng: FuzzRng,
+    out: Vec<u8>,
+}
+
+fn record(out: &mut Vec<u8>, typ: ContentType, version: ProtocolVersion, body: &[u8]) {
+    out.push(typ.get());
+    out.extend_from_slice(&version.get().to_be_bytes());
+    out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    out.extend_from_slice(body);
+}
+
+/// Splits a TLS byte stream into records (test data, so indexing is fine).
+fn records(mut bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
+    let mut v = Vec::new();
+    while bytes.len() >= 5 {
+        let len = usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+        v.push((ContentType(bytes[0]), bytes[5..5 + len].to_vec()));
+        bytes = &bytes[5 + len..];
+    }
+    assert!(bytes.is_empty());
+    v
+}
+
+impl Server {
+    fn new(script: Script, client_hello_record: &[u8]) -> Self {
+        let recs = records(client_hello_record);
+        assert_eq!(recs.len(), 1);
+        let msg = HandshakeMessage::read_versioned(&recs[0].1, ProtocolVersion::TLSV1_2).unwrap();
+        let HandshakePayload::ClientHello(ch) = &msg.payload else {
+            panic!("not a ClientHello")
+        };
+        let mut transcript = Transcript::new();
+        transcript.set_version(script.version).unwrap();
+        transcript.add(&recs[0].1);
+        let mut random = [0x53; 32];
+        random[..4].copy_from_slice(&(NOW.as_secs() as u32).to_be_bytes());
+        Self {
+            suite: lookup(script.suite).unwrap(),
+            script,
+            random: Random(random),
+            client_random: ch.random,
+            transcript,
+            sealer: None,
+            rng: FuzzRng::new(0x005e_4ee4),
+            out: Vec::new(),
+        }
+    }
+
+    fn handshake(&mut self, payload: HandshakePayload, into: &mut Vec<u8>) {
+        let msg = HandshakeMessage::new(payload);
+        let bytes = msg.get_encoding();
+        self.transcript.add(&bytes);
+        into.extend_from_slice(&bytes);
+    }
+
+    fn send(&mut self, typ: ContentType, body: &[u8]) {
+        match &mut self.sealer {
+            Some(s) => s
+                .seal(typ, self.script.version, body, &mut self.out, &mut self.rng)
+                .unwrap(),
+            None => record(&mut self.out, typ, self.script.version, body),
+        }
+    }
+
+    fn keys(&self, master: &MasterSecret) -> (RecordSealer, RecordOpener) {
+        let (v, s) = (self.script.version, self.suite);
+        let kb = keys::key_block(v, master, s, &self.client_random.0, &self.random.0);
+        let etm = self.script.etm;
+        (
+            RecordSealer::new(
+                s,
+                v,
+                kb.server_write_mac_key(),
+                kb.server_write_key(),
+                kb.server_write_iv(),
+                etm,
+            )
+            .unwrap(),
+            RecordOpener::new(
+                s,
+                v,
+                kb.client_write_mac_key(),
+                kb.client_write_key(),
+                kb.client_write_iv(),
+                etm,
+            )
+            .unwrap(),
+        )
+    }
+
+    /// ServerHello .. ServerHelloDone (full) or ServerHello, CCS, Finished (resumed).
+    fn first_flight(&mut self) -> Option<MasterSecret> {
+        let mut extensions = vec![ServerExtension::RenegotiationInfo(Vec::new())];
+        if self.script.ems {
+            extensions.push(ServerExtension::ExtendedMasterSecret);
+        }
+        if self.script.etm {
+            extensions.push(ServerExtension::EncryptThenMac);
+        }
+        let session_id = if self.script.resume {
+            RESUME_SESSION_ID.to_vec()
+        } else {
+            self.script.session_id.clone()
+        };
+        let mut flight = Vec::new();
+        let sh = ServerHelloPayload {
+            server_version: self.script.version,
+            random: self.random,
+            session_id: SessionId::new(&session_id).unwrap(),
+            cipher_suite: self.script.suite,
+            compression_method: Compression::NULL,
+            extensions,
+        };
+        self.handshake(HandshakePayload::ServerHello(sh), &mut flight);
+        if self.script.resume {
+            self.send(ContentType::HANDSHAKE, &flight);
+            let master = MasterSecret::from_bytes(RESUME_MASTER_SECRET);
+            let (sealer, _) = self.keys(&master);
+            self.server_finished(&master, sealer);
+            return Some(master);
+        }
+        let chain = vec![first_der(PKI_LEAF_PEM), first_der(PKI_INTERMEDIATE_PEM)];
+        self.handshake(
+            HandshakePayload::Certificate(CertificatePayload(chain)),
+            &mut flight,
+        );
+        if self.script.certificate_request {
+            let tls12 = self.script.version == ProtocolVersion::TLSV1_2;
+            let req = CertificateRequestPayload {
+                certificate_types: vec![ClientCertificateType::RSA_SIGN],
+                sigalgs: tls12.then(|| vec![SignatureScheme::RSA_PKCS1_SHA256]),
+                authorities: vec![],
+            };
+            self.handshake(HandshakePayload::CertificateRequest(req), &mut flight);
+        }
+        self.handshake(HandshakePayload::ServerHelloDone, &mut flight);
+        self.send(ContentType::HANDSHAKE, &flight);
+        None
+    }
+
+    fn server_finished(&mut self, master: &MasterSecret, sealer: RecordSealer) {
+        self.send(ContentType::CHANGE_CIPHER_SPEC, &[1]);
+        self.sealer = Some(sealer);
+        let hash = self.transcript.current_hash();
+        let vd = keys::verify_data(
+            self.script.version,
+            master,
+            b"server finished",
+            hash.as_ref(),
+        );
+        let mut fin = Vec::new();
+        self.handshake(HandshakePayload::Finished(vd.to_vec()), &mut fin);
+        self.send(ContentType::HANDSHAKE, &fin);
+    }
+
+    /// Reads the client's key exchange flight; sends CCS + Finished (full handshake).
+    fn second_flight(&mut self, client_bytes: &[u8]) {
+        let key_pem = PrivatePkcs8KeyDer::from_pem_slice(LEAF_KEY_PEM).unwrap();
+        let key = PrivateKey::from_pkcs8_der(key_pem.secret_pkcs8_der()).unwrap();
+        let mut joiner = HandshakeJoiner::new();
+        let mut opener = None;
+        let mut master = None;
+        for (typ, mut body) in records(client_bytes) {
+            match typ {
+                ContentType::CHANGE_CIPHER_SPEC => {
+                    assert_eq!(body, [1]);
+                    let m = master.as_ref().expect("CCS after the key exchange");
+                    opener = Some(self.keys(m).1);
+                }
+                ContentType::HANDSHAKE => {
+                    let plain = match &mut opener {
+                        Some(o) => o
+                            .open(typ, self.script.version, &mut body)
+                            .unwrap()
+                            .to_vec(),
+                        None => body,
+                    };
+                    joiner.push(&plain).unwrap();
+                    while let Some(raw) = joiner.pop() {
+                        let raw = raw.to_vec();
+                        let msg =
+                            HandshakeMessage::read_versioned(&raw, self.script.version).unwrap();
+                        match msg.payload {
+                            HandshakePayload::Certificate(c) => assert!(c.0.is_empty()),
+                            HandshakePayload::ClientKeyExchange(cke) => {
+                                self.transcript.add(&raw);
+                                let pms =
+                                    rsa_kx::decrypt_pkcs1v15(&key, &cke.0, &mut self.rng).unwrap();
+                                assert_eq!(pms.len(), 48);
+                                let v = self.script.version;
+                                master = Some(if self.script.ems {
+                                    let h = self.transcript.current_hash();
+                                    keys::extended_master_secret(v, &pms, h.as_ref())
+                                } else {
+                                    keys::master_secret(
+                                        v,
+                                        &pms,
+                                        &self.client_random.0,
+                                        &self.random.0,
+                                    )
+                                });
+                                continue;
+                            }
+                            HandshakePayload::Finished(vd) => {
+                                let m = master.as_ref().unwrap();
+                                let h = self.transcript.current_hash();
+                                let want = keys::verify_data(
+                                    self.script.version,
+                                    m,
+                                    b"client finished",
+                                    h.as_ref(),
+                                );
+                                assert_eq!(vd, want, "client Finished verifies");
+                            }
+                            other => panic!("unexpected {other:?}"),
+                        }
+                        self.transcript.add(&raw);
+                    }
+                }
+                other => panic!("unexpected record type {other:?}"),
+            }
+        }
+        let master = master.expect("the client sent its key exchange");
+        let (sealer, _) = self.keys(&master);
+        self.server_finished(&master, sealer);
+    }
+
+    fn trailer(&mut self) {
+        for data in self.script.app_data.clone() {
+            self.send(ContentType::APPLICATION_DATA, data);
+        }
+        if self.script.close {
+            self.send(
+                ContentType::ALERT,
+                &[1, AlertDescription::CLOSE_NOTIFY.get()],
+            );
+        }
+    }
+}
+
+/// Runs the client interactively against the scripted server; returns everything the
+/// server sent (the seed's flight).
+fn record_flight(setup: ClientSetup, script: Script) -> Vec<u8> {
+    let mut rng = FuzzRng::new(CLIENT_RNG_SEED);
+    let mut conn = setup.connect(&mut rng);
+    let hello = conn.pending_tls().to_vec();
+    conn.consume_tls(hello.len());
+    let mut server = Server::new(script.clone(), &hello);
+    let resumed = server.first_flight().is_some();
+    let first = core::mem::take(&mut server.out);
+    assert_eq!(conn.read_tls(&first), first.len());
+    conn.process(NOW, &mut rng).unwrap();
+    let client_flight = conn.pending_tls().to_vec();
+    conn.consume_tls(client_flight.len());
+    if !resumed {
+        server.second_flight(&client_flight);
+    }
+    server.trailer();
+    let mut flight = first;
+    flight.extend_from_slice(&server.out);
+    flight
+}
+
+struct Seed {
+    name: &'static str,
+    setup: u8,
+    script: Script,
+}
+
+const HTTP_OK: &[u8] = b"HTTP/1.0 200 ok\r\n\r\nhello from the scripted server\n";
+
+fn script(version: ProtocolVersion, suite: CipherSuite) -> Script {
+    Script {
+        version,
+        suite,
+        ems: false,
+        etm: false,
+        certificate_request: false,
+        resume: false,
+        session_id: vec![0x17; 32],
+        app_data: vec![HTTP_OK],
+        close: true,
+    }
+}
+
+/// The committed `client` seeds: name, setup byte, what the server does.
+fn client_seeds() -> Vec<Seed> {
+    use CipherSuite as S;
+    use ProtocolVersion as V;
+    vec![
+        Seed {
+            // TLS 1.2 only, EMS + ETM, whole input at once.
+            name: "hs-tls12-ems-etm-aes128sha256",
+            setup: 0b0000_1100,
+            script: Script {
+                ems: true,
+                etm: true,
+                ..script(V::TLSV1_2, S::TLS_RSA_WITH_AES_128_CBC_SHA256)
+            },
+        },
+        Seed {
+            // TLS 1.2, nothing optional offered, empty session id, two data records.
+            name: "hs-tls12-plain-aes256sha",
+            setup: 0b1100_0000,
+            script: Script {
+                session_id: vec![],
+                app_data: vec![HTTP_OK, b"second record"],
+                ..script(V::TLSV1_2, S::TLS_RSA_WITH_AES_256_CBC_SHA)
+            },
+        },
+        Seed {
+            // TLS 1.0..=1.2 offered, server picks 1.0 (chained IVs, MAC-then-encrypt),
+            // EMS; small chunks.
+            name: "hs-tls10-ems-mte-aes128sha",
+            setup: 0b0100_0101,
+            script: Script {
+                ems: true,
+                ..script(V::TLSV1_0, S::TLS_RSA_WITH_AES_128_CBC_SHA)
+            },
+        },
+        Seed {
+            // TLS 1.1 only, ETM, CertificateRequest; recv_buf feeding.
+            name: "hs-tls11-etm-certreq-aes256sha",
+            setup: 0b1000_1011,
+            script: Script {
+                etm: true,
+                certificate_request: true,
+                ..script(V::TLSV1_1, S::TLS_RSA_WITH_AES_256_CBC_SHA)
+            },
+        },
+        Seed {
+            // TLS 1.2 CertificateRequest (with sigalgs), EMS + ETM offered, only ETM taken.
+            name: "hs-tls12-certreq-etm-only",
+            setup: 0b0000_1100,
+            script: Script {
+                etm: true,
+                certificate_request: true,
+                ..script(V::TLSV1_2, S::TLS_RSA_WITH_AES_128_CBC_SHA)
+            },
+        },
+        Seed {
+            // Abbreviated handshake resuming the fixed session (TLS 1.2, EMS).
+            name: "resume-tls12-ems",
+            setup: 0b0001_0100,
+            script: Script {
+                ems: true,
+                resume: true,
+                ..script(V::TLSV1_2, RESUME_SUITE)
+            },
+        },
+        Seed {
+            // Resumption offered at TLS 1.0 (no EMS), server declines: full handshake.
+            name: "resume-declined-tls10",
+            setup: 0b0101_0010,
+            script: script(V::TLSV1_0, S::TLS_RSA_WITH_AES_128_CBC_SHA),
+        },
+        Seed {
+            // Handshake completes; the connection then ends without close_notify.
+            name: "hs-tls12-no-close",
+            setup: 0b0000_0000,
+            script: Script {
+                close: false,
+                ..script(V::TLSV1_2, S::TLS_RSA_WITH_AES_128_CBC_SHA)
+            },
+        },
+    ]
+}
+
+fn corpus_dir(target: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target)
+}
+
+fn write_seeds() -> bool {
+    std::env::var_os("LUCID_WRITE_FUZZ_SEEDS").is_some()
+}
+
+fn check_complete(name: &str, setup: ClientSetup, flight: &[u8], script: &Script) {
+    let out = drive_client(setup, flight);
+    assert!(out.error.is_none(), "{name}: {out:?}");
+    assert!(out.handshake_done, "{name}: {out:?}");
+    let want: Vec<u8> = script.app_data.concat();
+    assert_eq!(out.plaintext_len, want.len(), "{name}");
+    assert_eq!(out.plaintext_head, want[..want.len().min(64)], "{name}");
+    if script.close {
+        assert_eq!(out.eof, Some(Ok(())), "{name}");
+    } else {
+        assert_eq!(out.eof, Some(Err(crate::Error::UnexpectedEof)), "{name}");
+    }
+    // The harness's request went out after the handshake (at least one more record).
+    assert!(out.sent > CLIENT_REQUEST.len(), "{name}");
+}
+
+#[test]
+fn scripted_server_flights_complete_handshakes() {
+    for seed in client_seeds() {
+        let setup = ClientSetup { byte: seed.setup };
+        let flight = record_flight(setup, seed.script.clone());
+        check_complete(seed.name, setup, &flight, &seed.script);
+        // Every feed mode replays the same flight to the same end.
+        for feed in 0..4u8 {
+            let other = ClientSetup {
+                byte: seed.setup & 0x3f | feed << 6,
+            };
+            check_complete(seed.name, other, &flight, &seed.script);
+        }
+        if write_seeds() {
+            let mut file = vec![seed.setup];
+            file.extend_from_slice(&flight);
+            let dir = corpus_dir("client");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(seed.name), file).unwrap();
+        }
+    }
+}
+
+/// The committed recordings still drive the current client to the end of a handshake.
+#[test]
+fn committed_client_seeds_complete_their_handshakes() {
+    let dir = corpus_dir("client");
+    let mut checked = 0;
+    for seed in client_seeds() {
+        let path = dir.join(seed.name);
+        let Ok(bytes) = std::fs::read(&path) else {
+            panic!(
+                "{} is missing: regenerate with LUCID_WRITE_FUZZ_SEEDS=1",
+                path.display()
+            )
+        };
+        let (setup, flight) = bytes.split_first().unwrap();
+        assert_eq!(*setup, seed.setup, "{}", seed.name);
+        check_complete(
+            seed.name,
+            ClientSetup { byte: *setup },
+            flight,
+            &seed.script,
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, client_seeds().len());
+}
+
+/// A target name and its entry point.
+type Entry = (&'static str, fn(&[u8]));
+
+/// Every committed seed of every target runs through its entry point without a panic.
+#[test]
+fn committed_seeds_run_cleanly() {
+    let targets: &[Entry] = &[
+        ("deframer", super::deframer),
+        ("handshake_messages", super::handshake_messages),
+        ("x509", super::x509),
+        ("cbc_open", super::cbc_open),
+        ("client", super::client),
+        ("alloc_bound", |data| {
+            for b in super::ALLOC_BOUND_RUNS {
+                (b.run)(data);
+            }
+        }),
+    ];
+    for (target, run) in targets {
+        let dir = corpus_dir(target);
+        let mut n = 0;
+        let mut total = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            total += bytes.len();
+            run(&bytes);
+            n += 1;
+        }
+        assert!(n >= 3, "{target}: only {n} seeds");
+        assert!(total < 100 * 1024, "{target}: seeds take {total} bytes");
+    }
+}
+
+/// Seeds for the other targets (written with LUCID_WRITE_FUZZ_SEEDS, like the client's).
+#[test]
+fn write_other_seeds() {
+    if !write_seeds() {
+        return;
+    }
+    let write = |target: &str, name: &str, bytes: &[u8]| {
+        let dir = corpus_dir(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    };
+
+    // handshake_messages: a selector byte, then the message (taken from real flights).
+    let flight = record_flight(
+        ClientSetup { byte: 0b0000_1100 },
+        Script {
+            ems: true,
+            etm: true,
+            certificate_request: true,
+            ..script(
+                ProtocolVersion::TLSV1_2,
+                CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
+            )
+        },
+    );
+    let mut rng = FuzzRng::new(CLIENT_RNG_SEED);
+    let conn = ClientSetup { byte: 0b0010_1101 }.connect(&mut rng);
+    let hello = records(conn.pending_tls()).remove(0).1;
+    write(
+        "handshake_messages",
+        "client_hello",
+        &[&[2u8][..], &hello].concat(),
+    );
+    let first = &records(&flight)[0].1;
+    let mut joiner = HandshakeJoiner::new();
+    joiner.push(first).unwrap();
+    while let Some(raw) = joiner.pop() {
+        let name = HandshakeType(raw[0])
+            .name()
+            .unwrap_or("unknown")
+            .replace(' ', "_");
+        write("handshake_messages", &name, &[&[2u8][..], raw].concat());
+    }
+    write(
+        "handshake_messages",
+        "client_ext_sni",
+        &[
+            3, 0, 0, 0, 14, 0, 12, 0, 0, 9, b'l', b'o', b'c', b'a', b'l', b'h', b'o', b's', b't',
+        ],
+    );
+    write(
+        "handshake_messages",
+        "server_ext_reneg",
+        &[4, 0xff, 1, 0, 1, 0],
+    );
+    write("handshake_messages", "alert", &[5, 2, 40]);
+    let mut v2 = vec![
+        6u8, 0x80, 0x1c, 0x01, 0x03, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x10,
+    ];
+    v2.extend_from_slice(&[0x00, 0x00, 0x2f]);
+    v2.extend_from_slice(&[0x5a; 16]);
+    write("handshake_messages", "sslv2_client_hello", &v2);
+    write("handshake_messages", "ccs", &[7, 1]);
+
+    // x509: flags, then length-prefixed DER.
+    let leaf = first_der(PKI_LEAF_PEM);
+    let inter = first_der(PKI_INTERMEDIATE_PEM);
+    let framed = |flags: u8, certs: &[&[u8]]| {
+        let mut out = vec![flags];
+        for c in certs {
+            crate::codec::put_vec(&mut out, crate::codec::ListLength::U16, c);
+        }
+        out
+    };
+    write("x509", "pki_localhost", &framed(0x00, &[&leaf, &inter]));
+    write("x509", "pki_ip_no_intermediate", &framed(0x04, &[&leaf]));
+    write(
+        "x509",
+        "pki_no_name_reversed",
+        &framed(0x0c, &[&inter, &leaf]),
+    );
+    write("x509", "single_leaf", &[&[0x20u8][..], &leaf].concat());
+    write("x509", "dns_match", b"\x30*.example.coma.example.com");
+    let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/cases");
+    let case = |name: &str| first_der(&std::fs::read(cases.join(name)).unwrap());
+    let cases_inter = case("intermediate.pem");
+    write(
+        "x509",
+        "case_good",
+        &framed(0x08, &[&case("good.pem"), &cases_inter]),
+    );
+    write(
+        "x509",
+        "case_nc",
+        &framed(0x0c, &[&case("nc-ok.pem"), &case("nc-ca.pem")]),
+    );
+    write(
+        "x509",
+        "case_sha1",
+        &framed(0x0d, &[&case("sha1.pem"), &cases_inter]),
+    );
+    write(
+        "x509",
+        "case_cn_only",
+        &framed(0x0e, &[&case("cn-only.pem"), &cases_inter]),
+    );
+
+    // alloc_bound: the worst cases measured for the bounds (a Certificate message at the
+    // 64 KiB chain cap after a valid ServerHello; a 30 KB handshake message for the
+    // deframer, which the fuzzer can grow) and an ordinary handshake.
+    let tls12 = script(
+        ProtocolVersion::TLSV1_2,
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+    );
+    let flight = record_flight(ClientSetup { byte: 0 }, tls12);
+    let first = &records(&flight)[0].1;
+    let sh_len = 4 + usize::from(u16::from_be_bytes([first[2], first[3]]));
+    let mut msgs = first[..sh_len].to_vec();
+    let cert = vec![0x30u8; 65536 / 10 - 3];
+    let chain = CertificatePayload(vec![cert; 10]);
+    msgs.extend_from_slice(
+        &HandshakeMessage::new(HandshakePayload::Certificate(chain)).get_encoding(),
+    );
+    let as_records = |msgs: &[u8]| {
+        let mut out = Vec::new();
+        for chunk in msgs.chunks(16384) {
+            record(
+                &mut out,
+                ContentType::HANDSHAKE,
+                ProtocolVersion::TLSV1_2,
+                chunk,
+            );
+        }
+        out
+    };
+    write(
+        "alloc_bound",
+        "client_max_certificate",
+        &[&[0u8][..], &as_records(&msgs)].concat(),
+    );
+    let mut big = vec![12u8, 0, 0x75, 0x30];
+    big.resize(4 + 30000, 0);
+    write("alloc_bound", "deframer_30k_message", &as_records(&big));
+    let mut ordinary = vec![0b0000_1100u8];
+    ordinary.extend_from_slice(&record_flight(
+        ClientSetup { byte: 0b0000_1100 },
+        Script {
+            ems: true,
+            etm: true,
+            ..script(
+                ProtocolVersion::TLSV1_2,
+                CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
+            )
+        },
+    ));
+    write("alloc_bound", "hs-tls12-ems-etm-aes128sha256", &ordinary);
+
+    // cbc_open: configuration, type, then length-prefixed records.
+    for (n, name) in [
+        (0, "tls10_sha_mte"),
+        (3, "tls11_sha_etm"),
+        (13, "tls12_sha256_etm"),
+        (14, "tls12_aes256sha256_mte"),
+    ] {
+        let body = super::cbc::sealed_body(n, ContentType::APPLICATION_DATA, b"hello, world");
+        let mut input = vec![n as u8, ContentType::APPLICATION_DATA.get()];
+        crate::codec::put_vec(&mut input, crate::codec::ListLength::U16, &body);
+        write("cbc_open", name, &input);
+    }
+}
