@@ -88,7 +88,15 @@ impl Peer {
     /// Starts `cmd` (stdout/stderr to files in `dir`), then waits until 127.0.0.1:`port`
     /// accepts a TCP connection. Panics, with the child's output, if it exits first or
     /// does not listen within [`START_TIMEOUT`].
-    pub(crate) fn start(name: &str, mut cmd: Command, port: u16, dir: &Path) -> Self {
+    pub(crate) fn start(name: &str, cmd: Command, port: u16, dir: &Path) -> Self {
+        let mut peer = Self::spawn(name, cmd, dir);
+        peer.port = port;
+        peer.wait_listening();
+        peer
+    }
+
+    /// Starts `cmd` with stdout/stderr to files in `dir`, without waiting for anything.
+    pub(crate) fn spawn(name: &str, mut cmd: Command, dir: &Path) -> Self {
         let stdout = dir.join(format!("{name}.stdout"));
         let stderr = dir.join(format!("{name}.stderr"));
         cmd.stdin(Stdio::null())
@@ -97,15 +105,57 @@ impl Peer {
         let child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("could not start {name} ({cmd:?}): {e}"));
-        let mut peer = Self {
+        Self {
             name: name.to_owned(),
-            port,
+            port: 0,
             child,
             stdout,
             stderr,
-        };
-        peer.wait_listening();
-        peer
+        }
+    }
+
+    /// Waits until the child's stderr contains `needle`. `Err` (with its output) if it
+    /// exits first or `timeout` passes.
+    pub(crate) fn wait_stderr(&mut self, needle: &str, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let err = fs::read(&self.stderr).unwrap_or_default();
+            if String::from_utf8_lossy(&err).contains(needle) {
+                return Ok(());
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "{} exited ({status}) before printing {needle:?}\n{}",
+                    self.name,
+                    self.output()
+                ));
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{} did not print {needle:?} within {timeout:?}\n{}",
+                    self.name,
+                    self.output()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Asks the child to stop with SIGINT (so a capture tool flushes its file) and waits
+    /// up to `timeout` for it to exit. Returns whether it exited.
+    pub(crate) fn interrupt(&mut self, timeout: Duration) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("sh")
+            .args(["-c", "kill -INT \"$1\"", "sh", &pid])
+            .status();
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
     }
 
     fn wait_listening(&mut self) {
