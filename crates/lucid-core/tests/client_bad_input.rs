@@ -12,12 +12,14 @@
 //! only.
 
 use core::time::Duration;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use aes::cipher::{Array, BlockModeEncrypt, KeyIvInit, consts::U16};
 use hmac::{Hmac, KeyInit, Mac};
 use lucid_core::client::{
-    ClientConfig, ClientConnection, DOWNGRADE_SENTINEL_TLS11, WebPkiVerifier,
+    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, DOWNGRADE_SENTINEL_TLS11,
+    WebPkiVerifier,
 };
 use lucid_core::codec::{Codec, InvalidMessage, Reader};
 use lucid_core::crypto::cbc::{RecordOpener, RecordSealer};
@@ -81,6 +83,27 @@ struct Opts {
     etm: bool,
     /// The server name: `localhost` (SNI sent) or an address such as `127.0.0.1` (no SNI).
     name: &'static str,
+    /// Session-ID resumption cache.
+    store: Option<Arc<MemStore>>,
+}
+
+/// An in-memory [`ClientSessionStore`].
+#[derive(Debug, Default)]
+struct MemStore(Mutex<HashMap<String, ClientSession>>);
+
+impl ClientSessionStore for MemStore {
+    fn put(&self, server_name: &str, session: ClientSession) {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(server_name.to_owned(), session);
+    }
+    fn get(&self, server_name: &str) -> Option<ClientSession> {
+        self.0.lock().unwrap().get(server_name).cloned()
+    }
+    fn remove(&self, server_name: &str) {
+        self.0.lock().unwrap().remove(server_name);
+    }
 }
 
 impl Opts {
@@ -96,6 +119,7 @@ impl Opts {
             ems: true,
             etm: true,
             name: "localhost",
+            store: None,
         }
     }
 
@@ -163,6 +187,7 @@ impl Script {
         config.cipher_suites = opts.suites.clone();
         config.offer_extended_master_secret = opts.ems;
         config.offer_encrypt_then_mac = opts.etm;
+        config.session_store = opts.store.clone().map(|s| s as Arc<dyn ClientSessionStore>);
         let name = ServerName::try_from(opts.name).unwrap();
         let by_name = matches!(name, ServerName::DnsName(_));
         let mut crng = ChaCha20Rng::seed_from_u64(seed);
@@ -421,6 +446,45 @@ impl Script {
         out
     }
 
+    /// Record keys for both directions from `master` (full handshake or resumption).
+    fn derive_keys(&mut self, master: MasterSecret) {
+        let suite = self.suite.unwrap();
+        let kb = keys::key_block(
+            self.version,
+            &master,
+            suite,
+            &self.hello.random.0,
+            &self.server_random,
+        );
+        self.opener = Some(
+            RecordOpener::new(
+                suite,
+                self.version,
+                kb.client_write_mac_key(),
+                kb.client_write_key(),
+                kb.client_write_iv(),
+                self.etm,
+            )
+            .unwrap(),
+        );
+        self.sealer = Some(
+            RecordSealer::new(
+                suite,
+                self.version,
+                kb.server_write_mac_key(),
+                kb.server_write_key(),
+                kb.server_write_iv(),
+                self.etm,
+            )
+            .unwrap(),
+        );
+        if let Ok(iv) = <[u8; 16]>::try_from(kb.server_write_iv()) {
+            self.last_block = iv;
+        }
+        self.master = Some(master);
+        self.kb = Some(kb);
+    }
+
     fn on_client_handshake(&mut self, raw: &[u8]) {
         let msg = HandshakeMessage::read_versioned(raw, self.version).unwrap();
         match msg.payload {
@@ -449,41 +513,7 @@ impl Script {
                         &self.server_random,
                     )
                 };
-                let suite = self.suite.unwrap();
-                let kb = keys::key_block(
-                    self.version,
-                    &master,
-                    suite,
-                    &self.hello.random.0,
-                    &self.server_random,
-                );
-                self.opener = Some(
-                    RecordOpener::new(
-                        suite,
-                        self.version,
-                        kb.client_write_mac_key(),
-                        kb.client_write_key(),
-                        kb.client_write_iv(),
-                        self.etm,
-                    )
-                    .unwrap(),
-                );
-                self.sealer = Some(
-                    RecordSealer::new(
-                        suite,
-                        self.version,
-                        kb.server_write_mac_key(),
-                        kb.server_write_key(),
-                        kb.server_write_iv(),
-                        self.etm,
-                    )
-                    .unwrap(),
-                );
-                if let Ok(iv) = <[u8; 16]>::try_from(kb.server_write_iv()) {
-                    self.last_block = iv;
-                }
-                self.master = Some(master);
-                self.kb = Some(kb);
+                self.derive_keys(master);
             }
             HandshakePayload::Finished(verify) => {
                 assert!(self.client_ccs, "Finished before CCS");
@@ -1760,6 +1790,151 @@ fn too_many_warning_alerts() {
         res,
         Error::PeerMisbehaved(PM::Other("too many warning alerts")),
         AD::ILLEGAL_PARAMETER,
+    );
+}
+
+// ======================================================================================
+// Session-ID resumption
+// ======================================================================================
+
+/// A full handshake that leaves a session in `store`; returns the server's master secret.
+fn full_handshake_into(store: &Arc<MemStore>, opts: Opts) -> MasterSecret {
+    let mut s = Script::with_seed(
+        Opts {
+            store: Some(store.clone()),
+            ..opts
+        },
+        11,
+    );
+    assert!(s.hello.session_id.is_empty());
+    s.handshake();
+    let cached = store.get("localhost").expect("session cached");
+    assert_eq!(cached.session_id.as_slice(), [0x5a; 32]);
+    assert_eq!(
+        cached.master_secret.as_bytes(),
+        s.master.as_ref().unwrap().as_bytes()
+    );
+    s.master.clone().unwrap()
+}
+
+impl Script {
+    /// The server resumes: ServerHello echoing the session id, CCS, Finished.
+    fn resume_flight(&mut self, sh: &ServerHelloPayload, master: MasterSecret) -> Vec<u8> {
+        let hello = self.hello_msg(sh);
+        self.derive_keys(master);
+        let mut bytes = self.record(ContentType::HANDSHAKE, &hello);
+        bytes.extend(self.server_finish());
+        bytes
+    }
+}
+
+#[test]
+fn resumption_abbreviated_handshake() {
+    for (v, ext) in [(V10, true), (V12, true), (V12, false)] {
+        let opts = Opts::v(v).ext(ext);
+        let store = Arc::new(MemStore::default());
+        let master = full_handshake_into(&store, opts.clone());
+
+        let mut s = Script::with_seed(
+            Opts {
+                store: Some(store.clone()),
+                ..opts
+            },
+            12,
+        );
+        assert_eq!(
+            s.hello.session_id.as_slice(),
+            [0x5a; 32],
+            "offers the session"
+        );
+        let sh = s.server_hello(v);
+        let bytes = s.resume_flight(&sh, master);
+        s.feed(&bytes).unwrap();
+        // the client's CCS and Finished come last, over CH + SH + server Finished
+        let sent = s.drain();
+        let kinds: Vec<_> = sent.iter().map(|r| (r.typ, r.plain[0])).collect();
+        assert_eq!(
+            kinds,
+            [
+                (ContentType::CHANGE_CIPHER_SPEC, 1),
+                (ContentType::HANDSHAKE, 20)
+            ]
+        );
+        assert!(s.client_finished);
+        let n = s.client.negotiated().unwrap();
+        assert!(n.resumed);
+        assert_eq!(
+            (n.version, n.extended_master_secret, n.encrypt_then_mac),
+            (v, ext, ext)
+        );
+        let rec = s.record(ContentType::APPLICATION_DATA, b"resumed");
+        s.feed(&rec).unwrap();
+        assert_eq!(s.app_in, b"resumed");
+    }
+}
+
+#[test]
+fn resumption_with_different_parameters_is_refused() {
+    // (original session's options, edit of the resuming ServerHello)
+    type Edit = fn(&mut ServerHelloPayload);
+    let cases: [(Opts, Edit); 3] = [
+        // another suite than the session's
+        (Opts::range(V10, V12), |sh| sh.cipher_suite = AES256_SHA),
+        // another version than the session's
+        (Opts::range(V10, V12), |sh| sh.server_version = V11),
+        // EMS dropped (RFC 7627 §5.3)
+        (Opts::range(V10, V12), |sh| {
+            sh.extensions
+                .retain(|e| *e != ServerExtension::ExtendedMasterSecret);
+        }),
+    ];
+    for (opts, edit) in cases {
+        let store = Arc::new(MemStore::default());
+        // the original session: TLS 1.2, AES128-SHA (first suite offered), EMS
+        let mut first = opts.clone();
+        first.suites = vec![AES128_SHA, AES256_SHA];
+        full_handshake_into(&store, first.clone());
+        let mut s = Script::with_seed(
+            Opts {
+                store: Some(store.clone()),
+                ..first
+            },
+            12,
+        );
+        let mut sh = s.server_hello_with(V12, AES128_SHA);
+        edit(&mut sh);
+        let hello = s.hello_msg(&sh);
+        let rec = s.record(ContentType::HANDSHAKE, &hello);
+        let res = s.feed(&rec);
+        s.fails_plain(
+            res,
+            Error::PeerMisbehaved(PM::ResumptionMismatch),
+            sh.server_version,
+            AD::ILLEGAL_PARAMETER,
+        );
+    }
+}
+
+#[test]
+fn resumption_declined_falls_back_to_a_full_handshake() {
+    let store = Arc::new(MemStore::default());
+    full_handshake_into(&store, Opts::v(V12));
+    let mut s = Script::with_seed(
+        Opts {
+            store: Some(store.clone()),
+            ..Opts::v(V12)
+        },
+        12,
+    );
+    assert_eq!(s.hello.session_id.as_slice(), [0x5a; 32]);
+    let mut sh = s.server_hello(V12);
+    sh.session_id = SessionId::new(&[0x77; 32]).unwrap();
+    s.handshake_with(&sh);
+    assert!(!s.client.negotiated().unwrap().resumed);
+    // the new session replaced the old one
+    assert_eq!(
+        store.get("localhost").unwrap().session_id.as_slice(),
+        [0x77; 32]
     );
 }
 
