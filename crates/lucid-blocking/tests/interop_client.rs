@@ -542,17 +542,25 @@ fn run_defaults(kind: Kind, bins: &[PathBuf], dir: &Path, out: &mut String) {
         let _ = writeln!(out, "    refused {r}");
     }
     // The server's own reason, for the record: openssl logs
-    // `<thread>:error:<code>:SSL routines:<function>:<reason>:<file>:<line>:` on stderr.
-    // (The readiness probe's "unexpected eof while reading" is not a refusal.)
+    // `<thread>:error:<code>:SSL routines:<function>:<reason>:<file>:<line>:`, gnutls-serv
+    // `Error in handshake: <reason>`. (What the readiness probe's empty connection causes is
+    // not a refusal.)
     let reasons: Vec<String> = peer
         .output()
         .lines()
-        .filter(|l| l.contains(":error:"))
         .filter_map(|l| {
+            if let Some(reason) = l.strip_prefix("Error in handshake: ") {
+                return Some(reason.to_owned());
+            }
             let fields: Vec<&str> = l.split(':').collect();
-            Some(format!("{} ({})", fields.get(5)?, fields.get(4)?))
+            (fields.get(1) == Some(&"error"))
+                .then(|| Some(format!("{} ({})", fields.get(5)?, fields.get(4)?)))
+                .flatten()
         })
-        .filter(|r| !r.starts_with("unexpected eof while reading"))
+        .filter(|r| {
+            !r.starts_with("unexpected eof while reading")
+                && !r.starts_with("The TLS connection was non-properly terminated")
+        })
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
