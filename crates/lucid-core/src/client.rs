@@ -41,7 +41,8 @@ use crate::msgs::handshake::{
     CertificatePayload, ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage,
     HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
-use crate::x509::{CertificateError, RootStore, VerifierOptions};
+use crate::trace::{Direction, Event, Observer, ResumptionEvent};
+use crate::x509::{CertificateError, RootStore, VerifiedChain, VerifierOptions};
 
 /// The last 8 bytes of a ServerHello random from a server that supports a higher version
 /// than it negotiated (RFC 8446 §4.1.3): `DOWNGRD` then 0x00 for TLS 1.1 and below.
@@ -57,7 +58,15 @@ pub trait ServerCertVerifier: fmt::Debug + Send + Sync {
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
         now: UnixTime,
-    ) -> Result<(), CertificateError>;
+    ) -> Result<ServerCertVerified, CertificateError>;
+}
+
+/// A successful verification, with the path that was built when there is one (for traces
+/// and summaries).
+#[derive(Debug, Clone, Default)]
+pub struct ServerCertVerified {
+    /// The verified path from the leaf to a trust anchor, if the verifier builds one.
+    pub chain: Option<VerifiedChain>,
 }
 
 /// The default verifier: path building to a [`RootStore`] anchor, validity at `now`, RSA
@@ -87,7 +96,7 @@ impl ServerCertVerifier for WebPkiVerifier {
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
         now: UnixTime,
-    ) -> Result<(), CertificateError> {
+    ) -> Result<ServerCertVerified, CertificateError> {
         crate::x509::verify_server_chain(
             &self.roots,
             end_entity.as_ref(),
@@ -96,7 +105,7 @@ impl ServerCertVerifier for WebPkiVerifier {
             now,
             &self.options,
         )
-        .map(|_| ())
+        .map(|chain| ServerCertVerified { chain: Some(chain) })
     }
 }
 
@@ -122,9 +131,9 @@ impl ServerCertVerifier for PinnedLeafVerifier {
         _intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
         _now: UnixTime,
-    ) -> Result<(), CertificateError> {
+    ) -> Result<ServerCertVerified, CertificateError> {
         if end_entity.as_ref() == self.leaf.as_slice() {
-            Ok(())
+            Ok(ServerCertVerified::default())
         } else {
             Err(CertificateError::NotTrusted)
         }
@@ -262,12 +271,27 @@ impl ClientConnection {
         now: UnixTime,
         rng: &mut dyn CryptoRng,
     ) -> Result<Self, Error> {
+        Self::new_traced(config, server_name, None, now, rng)
+    }
+
+    /// Like [`Self::new`], with an observer installed before the ClientHello is written, so
+    /// the whole connection is traced.
+    pub fn new_traced(
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+        observer: Option<Box<dyn Observer>>,
+        now: UnixTime,
+        rng: &mut dyn CryptoRng,
+    ) -> Result<Self, Error> {
         config.check()?;
         let start = ExpectServerHello::placeholder(config, server_name);
         let mut conn = Connection::new(
             Side::Client,
             State::Client(ClientState::Start(Box::new(start))),
         );
+        if let Some(o) = observer {
+            conn.set_observer(o);
+        }
         conn.start(now, rng)?;
         Ok(Self { conn })
     }
@@ -435,6 +459,12 @@ impl ExpectServerHello {
             }
         }
 
+        core.tracer
+            .emit(&Event::Resumption(if h.resuming.is_some() {
+                ResumptionEvent::Offered
+            } else {
+                ResumptionEvent::NotOffered
+            }));
         let mut cipher_suites = h.offered_suites.clone();
         if config.send_fallback_scsv {
             cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
@@ -530,6 +560,9 @@ impl ExpectServerHello {
                 }
                 let master = session.master_secret.clone();
                 log_master(&config, &hello.client_random, &master);
+                core.tracer
+                    .emit(&Event::Resumption(ResumptionEvent::Resumed));
+                core.trace_key_schedule(false, 0, &master, suite, version);
                 let keys = Keys::derive(version, suite, &master, &hello, &sh.random, ext.etm)?;
                 core.set_pending_opener(keys.server_opener);
                 return Ok(ClientState::ExpectCcs(Box::new(ExpectCcs {
@@ -543,6 +576,8 @@ impl ExpectServerHello {
                 })));
             }
             // The server declined: a full handshake follows; forget the stale session.
+            core.tracer
+                .emit(&Event::Resumption(ResumptionEvent::Declined));
             if let Some(store) = &config.session_store {
                 store.remove(&store_key(&hello.server_name));
             }
@@ -659,7 +694,7 @@ pub(crate) struct ExpectCertificate {
 impl ExpectCertificate {
     fn handle(
         self: Box<Self>,
-        _core: &mut Core,
+        core: &mut Core,
         cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<ClientState, Error> {
@@ -685,12 +720,19 @@ impl ExpectCertificate {
             .map(|c| CertificateDer::from(c.as_slice()))
             .collect();
         // The verifier runs before lucid touches the server's key.
-        this.hello.config.verifier.verify_server_cert(
+        let verified = this.hello.config.verifier.verify_server_cert(
             &leaf_der,
             &intermediates,
             &this.hello.server_name,
             cx.now,
         )?;
+        if core.tracer.on() {
+            let name = store_key(&this.hello.server_name);
+            core.tracer.emit(&Event::CertificateVerified {
+                chain: verified.chain.as_ref(),
+                server_name: &name,
+            });
+        }
         let server_key = rsa_kx::rsa_public_key_from_certificate(leaf)
             .map_err(|_| Error::from(PeerMisbehaved::UnusableServerKey))?;
         Ok(ClientState::ExpectServerHelloDone(Box::new(
@@ -787,6 +829,7 @@ impl ExpectServerHelloDone {
         if let Some(head) = pms.first_chunk_mut::<2>() {
             *head = offered;
         }
+        core.trace_pre_master(&pms[..]);
         let encrypted = rsa_kx::encrypt_pre_master_secret(&this.server_key, &pms, cx.rng)?;
         let cke = HandshakeMessage {
             typ: HandshakeType::CLIENT_KEY_EXCHANGE,
@@ -794,18 +837,31 @@ impl ExpectServerHelloDone {
         };
         core.send_handshake(&cke, Some(&mut this.hello.transcript), cx.rng)?;
 
-        let master = if this.negotiated.extended_master_secret {
+        let (master, seed_len) = if this.negotiated.extended_master_secret {
             // session_hash covers everything up to and including ClientKeyExchange.
             let session_hash = this.hello.transcript.current_hash();
-            keys::extended_master_secret(version, &pms[..], session_hash.as_ref())
+            (
+                keys::extended_master_secret(version, &pms[..], session_hash.as_ref()),
+                session_hash.len(),
+            )
         } else {
-            keys::master_secret(
-                version,
-                &pms[..],
-                &this.hello.client_random.0,
-                &this.server_random.0,
+            (
+                keys::master_secret(
+                    version,
+                    &pms[..],
+                    &this.hello.client_random.0,
+                    &this.server_random.0,
+                ),
+                64,
             )
         };
+        core.trace_key_schedule(
+            this.negotiated.extended_master_secret,
+            seed_len,
+            &master,
+            this.suite,
+            version,
+        );
         log_master(&this.hello.config, &this.hello.client_random, &master);
         let keys = Keys::derive(
             version,
@@ -836,6 +892,12 @@ fn send_finished(
 ) -> Result<(), Error> {
     let hash = transcript.current_hash();
     let verify_data = keys::verify_data(version, master, b"client finished", hash.as_ref());
+    core.trace_finished(
+        Direction::Sent,
+        "client finished",
+        &verify_data,
+        hash.as_ref(),
+    );
     let fin = HandshakeMessage {
         typ: HandshakeType::FINISHED,
         payload: HandshakePayload::Finished(verify_data.to_vec()),
@@ -917,6 +979,12 @@ impl ExpectFinished {
         if !bool::from(expected.as_slice().ct_eq(received.as_slice())) {
             return Err(PeerMisbehaved::BadFinished.into());
         }
+        core.trace_finished(
+            Direction::Received,
+            "server finished",
+            &received,
+            hash.as_ref(),
+        );
         this.hello.transcript.add(raw);
         if let Some(sealer) = this.client_sealer.take() {
             // Abbreviated handshake: our CCS and Finished come last.
@@ -936,6 +1004,8 @@ impl ExpectFinished {
                         established: cx.now,
                     },
                 );
+                core.tracer
+                    .emit(&Event::Resumption(ResumptionEvent::Stored));
             }
         }
         core.complete(this.negotiated);

@@ -23,6 +23,8 @@
 
 use alloc::vec::Vec;
 
+use alloc::boxed::Box;
+
 use rand_core::CryptoRng;
 use rustls_pki_types::UnixTime;
 
@@ -38,6 +40,7 @@ use crate::msgs::handshake::{HandshakeMessage, SessionId};
 use crate::record::deframer::{Deframed, Deframer};
 use crate::record::joiner::HandshakeJoiner;
 use crate::record::{HEADER_LEN, MAX_PLAINTEXT, RecordHeader};
+use crate::trace::{Direction, Event, KeyScheduleEvent, Observer, Tracer};
 
 /// Largest overhead lucid adds when sealing one record: explicit IV (16), MAC (≤32),
 /// padding (≤16).
@@ -143,6 +146,10 @@ pub(crate) struct Core {
     warnings: Vec<AlertDescription>,
     /// Largest plaintext fragment we send (2^14 unless max_fragment_length says less).
     max_fragment: usize,
+    /// Bytes written so far (offset of the next record header we send).
+    tx_offset: u64,
+    /// The caller's observer, if any.
+    pub(crate) tracer: Tracer,
 }
 
 /// How many received warning alerts lucid tolerates before treating the peer as abusive.
@@ -167,6 +174,8 @@ impl Core {
             error: None,
             warnings: Vec::new(),
             max_fragment: MAX_PLAINTEXT,
+            tx_offset: 0,
+            tracer: Tracer::default(),
         }
     }
 
@@ -189,7 +198,15 @@ impl Core {
         if let Some(t) = transcript {
             t.add(&bytes);
         }
-        self.send_record(ContentType::HANDSHAKE, &bytes, rng)
+        self.send_record(ContentType::HANDSHAKE, &bytes, rng)?;
+        if self.tracer.on() {
+            self.tracer.emit(&Event::Handshake {
+                dir: Direction::Sent,
+                msg,
+                raw: &bytes,
+            });
+        }
+        Ok(())
     }
 
     /// Sends ChangeCipherSpec and switches outgoing records to `sealer`.
@@ -200,6 +217,9 @@ impl Core {
     ) -> Result<(), Error> {
         self.send_record(ContentType::CHANGE_CIPHER_SPEC, &[1], rng)?;
         self.sealer = Some(sealer);
+        self.tracer.emit(&Event::ChangeCipherSpec {
+            dir: Direction::Sent,
+        });
         Ok(())
     }
 
@@ -210,8 +230,79 @@ impl Core {
 
     /// Marks the handshake complete with what was agreed.
     pub(crate) fn complete(&mut self, negotiated: Negotiated) {
+        self.tracer.emit(&Event::HandshakeComplete {
+            version: negotiated.version,
+            suite: negotiated.suite,
+            resumed: negotiated.resumed,
+        });
         self.split_1_n_minus_1 = negotiated.version == ProtocolVersion::TLSV1_0;
         self.negotiated = Some(negotiated);
+    }
+
+    /// Traces the pre-master secret (its value only for observers that want secrets).
+    pub(crate) fn trace_pre_master(&mut self, pms: &[u8]) {
+        if !self.tracer.on() {
+            return;
+        }
+        let mut v = [0u8; 2];
+        if let Some(head) = pms.first_chunk::<2>() {
+            v = *head;
+        }
+        let secret = self.tracer.secrets().then_some(pms);
+        self.tracer
+            .emit(&Event::KeySchedule(KeyScheduleEvent::PreMasterSecret {
+                len: pms.len(),
+                client_version: ProtocolVersion(u16::from_be_bytes(v)),
+                secret,
+            }));
+    }
+
+    /// Traces the master secret derivation and the key block expansion that follows.
+    pub(crate) fn trace_key_schedule(
+        &mut self,
+        extended: bool,
+        seed_len: usize,
+        master: &crate::crypto::keys::MasterSecret,
+        suite: &SuiteParams,
+        version: ProtocolVersion,
+    ) {
+        if !self.tracer.on() {
+            return;
+        }
+        let secret = self.tracer.secrets().then_some(&master.as_bytes()[..]);
+        self.tracer
+            .emit(&Event::KeySchedule(KeyScheduleEvent::MasterSecret {
+                label: if extended {
+                    "extended master secret"
+                } else {
+                    "master secret"
+                },
+                seed_len,
+                secret,
+            }));
+        self.tracer
+            .emit(&Event::KeySchedule(KeyScheduleEvent::KeyBlock {
+                len: suite.key_block_len(version),
+                mac_key_len: suite.mac_len(),
+                enc_key_len: suite.enc_key_len,
+                iv_len: suite.fixed_iv_len(version),
+            }));
+    }
+
+    /// Traces a Finished message's verify_data and the hash it covers.
+    pub(crate) fn trace_finished(
+        &mut self,
+        dir: Direction,
+        label: &'static str,
+        verify_data: &[u8],
+        transcript_hash: &[u8],
+    ) {
+        self.tracer.emit(&Event::Finished {
+            dir,
+            verify_data,
+            transcript_hash,
+            label,
+        });
     }
 
     fn is_complete(&self) -> bool {
@@ -233,6 +324,34 @@ impl Core {
     }
 
     fn seal_one(
+        &mut self,
+        typ: ContentType,
+        fragment: &[u8],
+        rng: &mut dyn CryptoRng,
+    ) -> Result<(), Error> {
+        let start = self.sendable.len();
+        self.seal_into_sendable(typ, fragment, rng)?;
+        let written = self.sendable.len() - start;
+        if self.tracer.on() {
+            let mut header = [0u8; HEADER_LEN];
+            if let Some(h) = self.sendable.get(start..start + HEADER_LEN) {
+                header.copy_from_slice(h);
+            }
+            self.tracer.emit(&Event::Record {
+                dir: Direction::Sent,
+                offset: self.tx_offset,
+                typ,
+                version: self.record_version,
+                len: written.saturating_sub(HEADER_LEN),
+                header,
+                protected: self.sealer.is_some(),
+            });
+        }
+        self.tx_offset += written as u64;
+        Ok(())
+    }
+
+    fn seal_into_sendable(
         &mut self,
         typ: ContentType,
         fragment: &[u8],
@@ -265,7 +384,13 @@ impl Core {
     ) {
         let body = AlertMessage { level, description }.get_encoding();
         // Best effort: if sealing fails (sequence exhausted) there is nothing better to send.
-        let _ = self.seal_one(ContentType::ALERT, &body, rng);
+        if self.seal_one(ContentType::ALERT, &body, rng).is_ok() {
+            self.tracer.emit(&Event::Alert {
+                dir: Direction::Sent,
+                level,
+                description,
+            });
+        }
     }
 
     fn plaintext_pending(&self) -> &[u8] {
@@ -324,6 +449,8 @@ pub struct Connection {
     joiner: HandshakeJoiner,
     core: Core,
     state: Option<State>,
+    /// Bytes received and deframed so far (offset of the next record header).
+    rx_offset: u64,
 }
 
 impl Connection {
@@ -333,7 +460,20 @@ impl Connection {
             joiner: HandshakeJoiner::new(),
             core: Core::new(side),
             state: Some(state),
+            rx_offset: 0,
         }
+    }
+
+    /// Installs an observer that receives every [`Event`] from now on (see
+    /// [`crate::trace`]). Client and server constructors also take one, so the first
+    /// flight is traced too.
+    pub fn set_observer(&mut self, observer: Box<dyn Observer>) {
+        self.core.tracer.set(observer);
+    }
+
+    /// Removes and returns the observer.
+    pub fn take_observer(&mut self) -> Option<Box<dyn Observer>> {
+        self.core.tracer.take()
     }
 
     /// Which side this connection plays.
@@ -450,6 +590,8 @@ impl Connection {
             let record = match deframed {
                 Deframed::Record(r) => r,
                 Deframed::Sslv2ClientHello(raw) => {
+                    self.rx_offset += (raw.len() + 2) as u64;
+                    self.core.tracer.emit(&Event::Sslv2ClientHello { raw });
                     let hello = crate::msgs::sslv2::read_sslv2_client_hello(raw)?;
                     let msg = Message::Sslv2ClientHello { hello, raw };
                     dispatch(&mut self.core, &mut self.state, cx, msg)?;
@@ -457,6 +599,18 @@ impl Connection {
                 }
             };
             let header = record.header;
+            if self.core.tracer.on() {
+                self.core.tracer.emit(&Event::Record {
+                    dir: Direction::Received,
+                    offset: self.rx_offset,
+                    typ: header.typ,
+                    version: header.version,
+                    len: record.payload.len(),
+                    header: header.to_bytes(),
+                    protected: self.core.opener.is_some(),
+                });
+            }
+            self.rx_offset += (HEADER_LEN + record.payload.len()) as u64;
             if self.core.peer_closed {
                 return Err(PeerMisbehaved::DataAfterCloseNotify.into());
             }
@@ -490,6 +644,13 @@ impl Connection {
                     while let Some(raw) = self.joiner.pop() {
                         let version = self.core.version.unwrap_or(ProtocolVersion::TLSV1_2);
                         let msg = HandshakeMessage::read_versioned(raw, version)?;
+                        if self.core.tracer.on() {
+                            self.core.tracer.emit(&Event::Handshake {
+                                dir: Direction::Received,
+                                msg: &msg,
+                                raw,
+                            });
+                        }
                         if self.core.filter_renegotiation(&msg, cx)? {
                             continue;
                         }
@@ -508,6 +669,9 @@ impl Connection {
                     if plain != [1] {
                         return Err(PeerMisbehaved::BadChangeCipherSpec.into());
                     }
+                    self.core.tracer.emit(&Event::ChangeCipherSpec {
+                        dir: Direction::Received,
+                    });
                     dispatch(
                         &mut self.core,
                         &mut self.state,
@@ -526,6 +690,11 @@ impl Connection {
                     }
                     let alert = AlertMessage::read_bytes(plain)
                         .map_err(|_| Error::from(PeerMisbehaved::BadAlert))?;
+                    self.core.tracer.emit(&Event::Alert {
+                        dir: Direction::Received,
+                        level: alert.level,
+                        description: alert.description,
+                    });
                     self.core.handle_alert(alert, cx)?;
                 }
                 ContentType::APPLICATION_DATA => {
@@ -538,6 +707,10 @@ impl Connection {
                     self.core.plaintext.clear();
                     self.core.plaintext_read = 0;
                     self.core.plaintext.extend_from_slice(plain);
+                    self.core.tracer.emit(&Event::ApplicationData {
+                        dir: Direction::Received,
+                        len: plain.len(),
+                    });
                 }
                 other => return Err(PeerMisbehaved::UnknownContentType(other).into()),
             }

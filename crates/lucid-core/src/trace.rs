@@ -1,0 +1,230 @@
+//! Trace events: what a handshake does, byte by byte, for observers the caller installs.
+//!
+//! A connection with no [`Observer`] pays one branch per event site and builds nothing.
+//! Events borrow from the connection for the duration of the callback; an observer that
+//! keeps them copies what it needs. Secret values (pre-master and master secret, keys) are
+//! only included when the observer asks for them through [`Observer::wants_secrets`], as for
+//! the key log.
+//!
+//! lucid-core has no clock: drivers stamp events with a monotonic time as they receive them.
+
+use core::fmt;
+
+use crate::msgs::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, ProtocolVersion};
+use crate::msgs::handshake::HandshakeMessage;
+use crate::x509::VerifiedChain;
+
+/// Which way bytes travelled, from this endpoint's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Written by this endpoint.
+    Sent,
+    /// Received from the peer.
+    Received,
+}
+
+/// One step of a connection, as seen from this endpoint.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A record crossed the wire (RFC 5246 §6.2).
+    Record {
+        /// Direction.
+        dir: Direction,
+        /// Offset of the record header in this direction's byte stream.
+        offset: u64,
+        /// Content type from the header.
+        typ: ContentType,
+        /// Version field from the header.
+        version: ProtocolVersion,
+        /// Length field from the header (the protected length when encrypted).
+        len: usize,
+        /// The 5 header bytes.
+        header: [u8; 5],
+        /// Whether the record was protected (encrypted and MACed).
+        protected: bool,
+    },
+    /// A whole handshake message (after reassembly / before fragmentation).
+    Handshake {
+        /// Direction.
+        dir: Direction,
+        /// The decoded message.
+        msg: &'a HandshakeMessage,
+        /// Its bytes, 4-byte header included: exactly what the transcript hashes.
+        raw: &'a [u8],
+    },
+    /// An SSLv2-compatible ClientHello was received (RFC 5246 appendix E.2).
+    Sslv2ClientHello {
+        /// Its bytes from msg_type on.
+        raw: &'a [u8],
+    },
+    /// ChangeCipherSpec: from here on this direction is protected.
+    ChangeCipherSpec {
+        /// Direction.
+        dir: Direction,
+    },
+    /// An alert.
+    Alert {
+        /// Direction.
+        dir: Direction,
+        /// Level.
+        level: AlertLevel,
+        /// Description.
+        description: AlertDescription,
+    },
+    /// Application data (length only; lucid never traces its content).
+    ApplicationData {
+        /// Direction.
+        dir: Direction,
+        /// Plaintext length.
+        len: usize,
+    },
+    /// A key-schedule step.
+    KeySchedule(KeyScheduleEvent<'a>),
+    /// The server's certificate chain was checked.
+    CertificateVerified {
+        /// The verified path, when the verifier builds one (the pinned-leaf verifier does
+        /// not).
+        chain: Option<&'a VerifiedChain>,
+        /// The name the certificate was checked against.
+        server_name: &'a str,
+    },
+    /// A Finished message's verify_data (RFC 5246 §7.4.9).
+    Finished {
+        /// Direction.
+        dir: Direction,
+        /// The 12 bytes of verify_data.
+        verify_data: &'a [u8],
+        /// The transcript hash it was computed over.
+        transcript_hash: &'a [u8],
+        /// PRF label: "client finished" or "server finished".
+        label: &'static str,
+    },
+    /// What happened to session resumption.
+    Resumption(ResumptionEvent),
+    /// The handshake completed.
+    HandshakeComplete {
+        /// Version.
+        version: ProtocolVersion,
+        /// Suite.
+        suite: CipherSuite,
+        /// Whether the handshake was abbreviated.
+        resumed: bool,
+    },
+}
+
+/// Key-schedule steps (RFC 5246 §8.1, §6.3; RFC 7627 §4).
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum KeyScheduleEvent<'a> {
+    /// The pre-master secret was chosen (client) or recovered (server).
+    PreMasterSecret {
+        /// Its length (48 for RSA key exchange).
+        len: usize,
+        /// The client_version bytes it starts with.
+        client_version: ProtocolVersion,
+        /// The value, only when the observer wants secrets.
+        secret: Option<&'a [u8]>,
+    },
+    /// The master secret was derived.
+    MasterSecret {
+        /// "master secret" or "extended master secret".
+        label: &'static str,
+        /// Seed length: 64 (the two randoms) or the session hash length.
+        seed_len: usize,
+        /// The value, only when the observer wants secrets.
+        secret: Option<&'a [u8]>,
+    },
+    /// The key block was expanded ("key expansion", seed server_random ‖ client_random).
+    KeyBlock {
+        /// Total bytes of key material.
+        len: usize,
+        /// MAC key length per direction.
+        mac_key_len: usize,
+        /// Encryption key length per direction.
+        enc_key_len: usize,
+        /// Fixed IV length per direction (16 on TLS 1.0, 0 after).
+        iv_len: usize,
+    },
+}
+
+/// Session resumption outcomes.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResumptionEvent {
+    /// The client offered a cached session.
+    Offered,
+    /// The client had no session to offer.
+    NotOffered,
+    /// Both sides agreed on an abbreviated handshake.
+    Resumed,
+    /// The server declined the offered session; a full handshake follows.
+    Declined,
+    /// The session was stored for later resumption.
+    Stored,
+}
+
+/// Receives [`Event`]s from a connection.
+pub trait Observer: Send {
+    /// Called for each event, in order.
+    fn on_event(&mut self, event: &Event<'_>);
+
+    /// Whether secret values may be included in events (default: no).
+    fn wants_secrets(&self) -> bool {
+        false
+    }
+}
+
+/// The installed observer, if any, behind the cheap check every event site makes.
+#[derive(Default)]
+pub(crate) struct Tracer {
+    observer: Option<alloc::boxed::Box<dyn Observer>>,
+}
+
+impl Tracer {
+    pub(crate) fn set(&mut self, observer: alloc::boxed::Box<dyn Observer>) {
+        self.observer = Some(observer);
+    }
+
+    pub(crate) fn take(&mut self) -> Option<alloc::boxed::Box<dyn Observer>> {
+        self.observer.take()
+    }
+
+    /// Whether anyone listens: event sites check this before building an event.
+    #[inline]
+    pub(crate) fn on(&self) -> bool {
+        self.observer.is_some()
+    }
+
+    /// Whether secrets may be traced.
+    pub(crate) fn secrets(&self) -> bool {
+        self.observer.as_ref().is_some_and(|o| o.wants_secrets())
+    }
+
+    #[inline]
+    pub(crate) fn emit(&mut self, event: &Event<'_>) {
+        if let Some(o) = self.observer.as_mut() {
+            o.on_event(event);
+        }
+    }
+}
+
+impl fmt::Debug for Tracer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.on() {
+            "Tracer(on)"
+        } else {
+            "Tracer(off)"
+        })
+    }
+}
+
+impl Direction {
+    /// "->" for sent, "<-" for received.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Self::Sent => "->",
+            Self::Received => "<-",
+        }
+    }
+}
