@@ -144,6 +144,9 @@ pub(crate) struct Core {
     error: Option<Error>,
     /// Warning alerts received (other than close_notify), most recent last; bounded.
     warnings: Vec<AlertDescription>,
+    /// Renegotiation attempts refused with a no_renegotiation warning; bounded, so a peer
+    /// cannot make us queue alerts without limit.
+    renegotiations_refused: usize,
     /// Largest plaintext fragment we send (2^14 unless max_fragment_length says less).
     max_fragment: usize,
     /// Bytes written so far (offset of the next record header we send).
@@ -173,6 +176,7 @@ impl Core {
             close_sent: false,
             error: None,
             warnings: Vec::new(),
+            renegotiations_refused: 0,
             max_fragment: MAX_PLAINTEXT,
             tx_offset: 0,
             tracer: Tracer::default(),
@@ -830,6 +834,12 @@ impl Core {
             return Ok(false);
         }
         if self.is_complete() {
+            // Each refusal is a record we queue: a peer sending thousands of HelloRequests
+            // in one record would otherwise grow the send buffer ~50x its input.
+            if self.renegotiations_refused >= MAX_WARNING_ALERTS {
+                return Err(PeerMisbehaved::Renegotiation.into());
+            }
+            self.renegotiations_refused += 1;
             self.send_alert(
                 AlertLevel::WARNING,
                 AlertDescription::NO_RENEGOTIATION,

@@ -31,6 +31,7 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::{SuiteParams, lookup};
+use crate::error::PeerMisbehaved;
 use crate::msgs::enums::{
     AlertDescription, CipherSuite, ClientCertificateType, Compression, ContentType, HandshakeType,
     ProtocolVersion, SignatureScheme,
@@ -58,6 +59,9 @@ struct Script {
     session_id: Vec<u8>,
     /// Application data records sent after Finished.
     app_data: Vec<&'static [u8]>,
+    /// HelloRequests sent in one record after the application data (renegotiation
+    /// requests the client must refuse).
+    hello_requests: usize,
     /// Send close_notify at the end.
     close: bool,
 }
@@ -301,6 +305,12 @@ impl Server {
         for data in self.script.app_data.clone() {
             self.send(ContentType::APPLICATION_DATA, data);
         }
+        if self.script.hello_requests > 0 {
+            let requests = [0u8; 4].repeat(self.script.hello_requests);
+            for chunk in requests.chunks(16384) {
+                self.send(ContentType::HANDSHAKE, chunk);
+            }
+        }
         if self.script.close {
             self.send(
                 ContentType::ALERT,
@@ -351,6 +361,7 @@ fn script(version: ProtocolVersion, suite: CipherSuite) -> Script {
         resume: false,
         session_id: vec![0x17; 32],
         app_data: vec![HTTP_OK],
+        hello_requests: 0,
         close: true,
     }
 }
@@ -547,6 +558,42 @@ fn committed_seeds_run_cleanly() {
     }
 }
 
+/// A server that answers the handshake with a flood of HelloRequests: lucid refuses each
+/// with a no_renegotiation warning, and those answers must not pile up without bound in
+/// the send buffer (the caller drains it only between `process` calls).
+#[test]
+fn hello_request_flood_does_not_grow_the_send_buffer() {
+    let setup = ClientSetup { byte: 0 };
+    let tls12 = Script {
+        hello_requests: 4096,
+        ..script(
+            ProtocolVersion::TLSV1_2,
+            CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        )
+    };
+    let flight = record_flight(setup, tls12);
+    let mut rng = FuzzRng::new(CLIENT_RNG_SEED);
+    let mut conn = setup.connect(&mut rng);
+    let n = conn.pending_tls().len();
+    conn.consume_tls(n);
+    let mut rest = &flight[..];
+    let mut most = 0;
+    let mut result = Ok(());
+    while !rest.is_empty() && result.is_ok() {
+        let taken = conn.read_tls(rest);
+        rest = &rest[taken..];
+        result = conn.process(NOW, &mut rng);
+        while conn.read_plaintext(&mut [0u8; 4096]) > 0 {}
+        most = most.max(conn.pending_tls().len());
+        let n = conn.pending_tls().len();
+        conn.consume_tls(n);
+    }
+    // Found in review: each HelloRequest was answered, 217,088 bytes queued by one
+    // `process` call. Now 16 refusals, then a fatal no_renegotiation.
+    assert_eq!(result, Err(PeerMisbehaved::Renegotiation.into()));
+    assert!(most < 2048, "one process call queued {most} bytes");
+}
+
 /// Seeds for the other targets (written with LUCID_WRITE_FUZZ_SEEDS, like the client's).
 #[test]
 fn write_other_seeds() {
@@ -715,5 +762,128 @@ fn write_other_seeds() {
         let mut input = vec![n as u8, ContentType::APPLICATION_DATA.get()];
         crate::codec::put_vec(&mut input, crate::codec::ListLength::U16, &body);
         write("cbc_open", name, &input);
+    }
+}
+
+/// Client seeds recorded from `openssl s_server -www` (realistic ServerHello extensions,
+/// record packing and HTML page): name, setup byte, extra s_server arguments.
+const OPENSSL_SEEDS: &[(&str, u8, &[&str])] = &[
+    (
+        "openssl-tls12-ems-etm",
+        0b0000_1100,
+        &["-cipher", "AES128-SHA256", "-tls1_2"],
+    ),
+    (
+        "openssl-tls10-aes256sha",
+        0b0100_0110,
+        &["-cipher", "AES256-SHA:@SECLEVEL=0", "-tls1"],
+    ),
+];
+
+/// Records [`OPENSSL_SEEDS`] when `LUCID_RECORD_OPENSSL=1` (needs `openssl` on PATH): runs
+/// the harness client interactively against `s_server` over loopback and saves what the
+/// server sent.
+#[test]
+fn record_openssl_seeds() {
+    use core::time::Duration;
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+
+    if std::env::var_os("LUCID_RECORD_OPENSSL").is_none() {
+        return;
+    }
+    let pki = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/pki");
+    for (name, setup, args) in OPENSSL_SEEDS {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = Command::new("openssl")
+            .args(["s_server", "-www", "-accept"])
+            .arg(alloc::format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(pki.join("leaf.pem"))
+            .arg("-cert_chain")
+            .arg(pki.join("intermediate.pem"))
+            .arg("-key")
+            .arg(pki.join("leaf.key"))
+            .args(*args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        let mut sock = loop {
+            match TcpStream::connect(("127.0.0.1", port)) {
+                Ok(s) => break s,
+                Err(_) if start.elapsed() < Duration::from_secs(10) => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => panic!("s_server did not start: {e}"),
+            }
+        };
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+
+        let setup = ClientSetup { byte: *setup };
+        let mut rng = FuzzRng::new(CLIENT_RNG_SEED);
+        let mut conn = setup.connect(&mut rng);
+        let mut recorded = Vec::new();
+        let mut wrote = false;
+        let mut buf = vec![0u8; 32 * 1024];
+        loop {
+            let out = conn.pending_tls().to_vec();
+            sock.write_all(&out).unwrap();
+            conn.consume_tls(out.len());
+            let n = sock.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            recorded.extend_from_slice(&buf[..n]);
+            let mut rest = &buf[..n];
+            while !rest.is_empty() {
+                let taken = conn.read_tls(rest);
+                rest = &rest[taken..];
+                conn.process(NOW, &mut rng).unwrap();
+                while conn.read_plaintext(&mut [0u8; 4096]) > 0 {
+                    conn.process(NOW, &mut rng).unwrap();
+                }
+            }
+            if !conn.is_handshaking() && !wrote {
+                assert_eq!(conn.write_plaintext(CLIENT_REQUEST, &mut rng).unwrap(), 18);
+                wrote = true;
+            }
+        }
+        let _ = server.kill();
+        let _ = server.wait();
+        assert!(wrote, "{name}: the handshake did not complete");
+
+        let out = drive_client(setup, &recorded);
+        assert!(out.error.is_none() && out.handshake_done, "{name}: {out:?}");
+        assert!(
+            out.plaintext_head.starts_with(b"HTTP/1.0 200 ok"),
+            "{name}: {out:?}"
+        );
+        let mut file = vec![setup.byte];
+        file.extend_from_slice(&recorded);
+        std::fs::write(corpus_dir("client").join(name), file).unwrap();
+    }
+}
+
+/// The committed openssl recordings still complete a handshake with the current client.
+#[test]
+fn committed_openssl_seeds_complete_their_handshakes() {
+    for (name, setup, _) in OPENSSL_SEEDS {
+        let bytes = std::fs::read(corpus_dir("client").join(name)).unwrap();
+        assert_eq!(bytes[0], *setup);
+        let out = drive_client(ClientSetup { byte: *setup }, &bytes[1..]);
+        assert!(out.error.is_none() && out.handshake_done, "{name}: {out:?}");
+        assert!(
+            out.plaintext_head.starts_with(b"HTTP/1.0 200 ok"),
+            "{name}: {out:?}"
+        );
     }
 }
