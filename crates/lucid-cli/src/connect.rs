@@ -622,11 +622,13 @@ fn handshake_failure(e: &io::Error, seen: &Seen, secs: u64) -> String {
             .take(16)
             .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
     if plain_text {
-        let first_line: String = show::hex::ascii(&seen.first)
-            .split("..")
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let line_end = seen
+            .first
+            .iter()
+            .position(|b| *b == b'\r' || *b == b'\n')
+            .unwrap_or(seen.first.len())
+            .min(48);
+        let first_line = show::hex::ascii(seen.first.get(..line_end).unwrap_or_default());
         return format!(
             "the server answered in plain text, not TLS: \"{first_line}\" (is this the TLS port?)"
         );
