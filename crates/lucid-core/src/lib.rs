@@ -4,6 +4,8 @@
 #![warn(missing_docs)]
 // Peer data is never indexed: every access goes through `codec::Reader` or `get`.
 #![warn(clippy::indexing_slicing)]
+// The core crate names `core`/`alloc` items directly (the std crates need not).
+#![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 #![cfg_attr(
     test,
     allow(clippy::indexing_slicing, reason = "tests index their own fixed data")

@@ -247,3 +247,4 @@ impl fmt::Display for CertificateError {
         }
     }
 }
+impl core::error::Error for CertificateError {}
