@@ -30,14 +30,7 @@ use lucid_core::trace::Direction;
 use lucid_core::x509::{RootStore, VerifierOptions};
 use rustls_pki_types::ServerName;
 
-/// Connect to a TLS server, show the handshake, send a request and print the reply.
-///
-/// Without an output flag, the reply goes to stdout and a summary of the handshake (version,
-/// suite, certificate chain with a verdict per check, session, milliseconds to each step) to
-/// stderr. `--trace`, `--timeline` and `--json` print the recorded handshake on stdout; in
-/// those modes stdin is not read, only `--request` is sent, and its reply is printed after
-/// the trace (for `--json`, as a final {"event":"reply"} line). Exits 1 with a one-line
-/// reason when the connection or the handshake fails.
+/// Arguments of `lucid connect` (its help text is on `Command::Connect` in main.rs).
 #[derive(Debug, Args)]
 pub(crate) struct ConnectArgs {
     /// Server to connect to, as HOST:PORT.

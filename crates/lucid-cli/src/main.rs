@@ -17,7 +17,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Connect to a TLS server, send a request and print the reply.
+    /// Connect to a TLS server, show its handshake, send a request and print the reply.
+    ///
+    /// Output: without --trace, --timeline or --json, stdin (or --request) is sent after
+    /// the handshake, the reply goes to stdout as it arrives, and a one-screen summary goes
+    /// to stderr (version, suite, extensions, the certificate chain with a verdict per
+    /// check, session id, resumption, milliseconds to each step).
+    ///
+    /// With --trace, --timeline or --json, stdout carries the recorded connection: stdin is
+    /// not read, only --request is sent, and its reply is printed after the trace (for
+    /// --json, as a final {"event":"reply"} line); the summary still goes to stderr.
+    ///
+    /// Colour is used only on a terminal and never when NO_COLOR is set. Every failure
+    /// (refused, unresolvable, silent or non-TLS server, rejected certificate, timeout)
+    /// ends with one line on stderr and exit code 1.
     Connect(connect::ConnectArgs),
     /// Run a handshake against a built-in lucid server on 127.0.0.1 and show it (not yet built).
     Demo,

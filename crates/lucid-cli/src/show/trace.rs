@@ -141,7 +141,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                         bytes_word(*len)
                     )
                 };
-                line(&mut out, st, &[ct], 0, "content_type", &ct_note);
+                line(&mut out, st, &[ct], 0, "type", &ct_note);
                 line(&mut out, st, &[v0, v1], 0, "version", &v_note);
                 line(&mut out, st, &[l0, l1], 0, "length", &l_note);
                 out.push('\n');
@@ -579,7 +579,7 @@ fn protected_layout(len: usize, s: &State, plain: Option<usize>) -> Option<Strin
     let iv_text = if iv > 0 {
         "explicit IV 16 + ".to_string()
     } else {
-        String::new()
+        "(IV: the previous record's last ciphertext block) ".to_string()
     };
     let plain = plain?;
     if s.etm {
@@ -587,14 +587,17 @@ fn protected_layout(len: usize, s: &State, plain: Option<usize>) -> Option<Strin
         let pad = enc.checked_sub(plain)?;
         (enc % 16 == 0 && (1..=256).contains(&pad)).then(|| {
             format!(
-                "{iv_text}{aes}(plaintext {plain} + padding {pad}) = {enc}, then {mac_name} {mac} over them (encrypt-then-MAC)"
+                "{iv_text}{aes}(plaintext {plain} + padding {pad}) = {enc}, then {mac_name} {mac} over sequence number, header, {}ciphertext (encrypt-then-MAC, RFC 7366)",
+                if iv > 0 { "IV and " } else { "" }
             )
         })
     } else {
         let enc = len.checked_sub(iv)?;
         let pad = enc.checked_sub(plain + mac)?;
         (enc % 16 == 0 && (1..=256).contains(&pad)).then(|| {
-            format!("{iv_text}{aes}(plaintext {plain} + {mac_name} {mac} + padding {pad}) = {enc}")
+            format!(
+                "{iv_text}{aes}(plaintext {plain} + {mac_name} {mac} + padding {pad}) = {enc} (MAC-then-encrypt, RFC 5246 §6.2.3.2)"
+            )
         })
     }
 }
