@@ -804,7 +804,9 @@ impl Connection {
         if let Some(e) = &self.core.error {
             return Err(e.clone());
         }
-        if self.core.peer_closed && !self.deframer.has_partial() {
+        // A close_notify only makes the end clean once the handshake is complete: a peer
+        // that closes mid-handshake has not given us a session.
+        if self.core.peer_closed && self.core.is_complete() && !self.deframer.has_partial() {
             return Ok(());
         }
         self.core.error = Some(Error::UnexpectedEof);

@@ -1912,6 +1912,8 @@ fn resumption_with_different_parameters_is_refused() {
             sh.server_version,
             AD::ILLEGAL_PARAMETER,
         );
+        // the suspect session is forgotten, so the next connection does a full handshake
+        assert!(store.0.lock().unwrap().is_empty());
     }
 }
 
@@ -2211,6 +2213,14 @@ fn eof_mid_record_and_without_close_notify_are_not_a_clean_close() {
     // mid-handshake, after the client's flight
     let mut s = Script::new(Opts::v(V12));
     s.run_to_server_finish();
+    let res = s.client.transport_eof();
+    s.fails_silently(res, Error::UnexpectedEof);
+    // close_notify in the middle of the handshake, then EOF: no session, not a clean close
+    let mut s = Script::new(Opts::v(V12));
+    s.run_to_server_finish();
+    let close = s.record(ContentType::ALERT, &[1, 0]);
+    s.feed(&close).unwrap();
+    assert!(s.client.is_handshaking());
     let res = s.client.transport_eof();
     s.fails_silently(res, Error::UnexpectedEof);
 }
