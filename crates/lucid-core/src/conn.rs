@@ -82,10 +82,6 @@ pub(crate) enum Message<'a> {
         raw: &'a [u8],
     },
     /// An SSLv2-compatible ClientHello (server only), with the bytes the transcript covers.
-    #[allow(
-        dead_code,
-        reason = "read by the server state machine, which is being built"
-    )]
     Sslv2ClientHello {
         hello: crate::msgs::handshake::ClientHelloPayload,
         raw: &'a [u8],
@@ -143,6 +139,8 @@ pub(crate) struct Core {
     warnings: Vec<AlertDescription>,
     /// Largest plaintext fragment we send (2^14 unless max_fragment_length says less).
     max_fragment: usize,
+    /// Server side: the host name the client asked for (SNI), once the ClientHello is in.
+    pub(crate) sni: Option<alloc::string::String>,
 }
 
 /// How many received warning alerts lucid tolerates before treating the peer as abusive.
@@ -167,6 +165,7 @@ impl Core {
             error: None,
             warnings: Vec::new(),
             max_fragment: MAX_PLAINTEXT,
+            sni: None,
         }
     }
 
@@ -328,12 +327,22 @@ pub struct Connection {
 
 impl Connection {
     pub(crate) fn new(side: Side, state: State) -> Self {
+        let mut deframer = Deframer::new();
+        if side == Side::Server {
+            // RFC 5246 appendix E.2: servers accept an SSLv2-compatible first ClientHello.
+            deframer.allow_sslv2_client_hello();
+        }
         Self {
-            deframer: Deframer::new(),
+            deframer,
             joiner: HandshakeJoiner::new(),
             core: Core::new(side),
             state: Some(state),
         }
+    }
+
+    /// The shared handshake state (read-only), for the client and server wrappers.
+    pub(crate) fn core(&self) -> &Core {
+        &self.core
     }
 
     /// Which side this connection plays.
@@ -460,7 +469,11 @@ impl Connection {
             if self.core.peer_closed {
                 return Err(PeerMisbehaved::DataAfterCloseNotify.into());
             }
-            if let Some(v) = self.core.version {
+            // An unprotected alert may carry another record version: a peer that rejects
+            // our hello alerts before it adopts the version (e.g. a client refusing our
+            // ServerHello). Reporting the alert itself is more useful than a version error.
+            let unprotected_alert = header.typ == ContentType::ALERT && self.core.opener.is_none();
+            if let Some(v) = self.core.version.filter(|_| !unprotected_alert) {
                 if header.version != v {
                     return Err(PeerMisbehaved::WrongRecordVersion {
                         expected: v,

@@ -23,6 +23,7 @@ pub mod fuzzing;
 pub mod msgs;
 pub mod record;
 pub mod server;
+pub mod session;
 pub mod x509;
 
 pub use error::{Error, PeerIncompatible, PeerMisbehaved};
