@@ -154,6 +154,10 @@ pub(crate) fn ci(args: &[String]) -> Result {
         let mut cmd = cargo();
         cmd.args(["test", "--workspace"]);
         apply(&mut cmd, &test_env);
+        // The deps steps installed every peer, so an interop test that cannot find one
+        // must fail rather than skip.
+        cmd.env("LUCID_REQUIRE_PEERS", "1");
+        println!("    LUCID_REQUIRE_PEERS=1");
         for (key, value) in &test_env.vars {
             if *key != "PATH" {
                 println!("    {key}={}", value.to_string_lossy());

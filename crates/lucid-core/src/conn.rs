@@ -85,10 +85,6 @@ pub(crate) enum Message<'a> {
         raw: &'a [u8],
     },
     /// An SSLv2-compatible ClientHello (server only), with the bytes the transcript covers.
-    #[allow(
-        dead_code,
-        reason = "read by the server state machine, which is being built"
-    )]
     Sslv2ClientHello {
         hello: crate::msgs::handshake::ClientHelloPayload,
         raw: &'a [u8],
@@ -150,6 +146,8 @@ pub(crate) struct Core {
     tx_offset: u64,
     /// The caller's observer, if any.
     pub(crate) tracer: Tracer,
+    /// Server side: the host name the client asked for (SNI), once the ClientHello is in.
+    pub(crate) sni: Option<alloc::string::String>,
 }
 
 /// How many received warning alerts lucid tolerates before treating the peer as abusive.
@@ -176,6 +174,7 @@ impl Core {
             max_fragment: MAX_PLAINTEXT,
             tx_offset: 0,
             tracer: Tracer::default(),
+            sni: None,
         }
     }
 
@@ -455,8 +454,13 @@ pub struct Connection {
 
 impl Connection {
     pub(crate) fn new(side: Side, state: State) -> Self {
+        let mut deframer = Deframer::new();
+        if side == Side::Server {
+            // RFC 5246 appendix E.2: servers accept an SSLv2-compatible first ClientHello.
+            deframer.allow_sslv2_client_hello();
+        }
         Self {
-            deframer: Deframer::new(),
+            deframer,
             joiner: HandshakeJoiner::new(),
             core: Core::new(side),
             state: Some(state),
@@ -474,6 +478,11 @@ impl Connection {
     /// Removes and returns the observer.
     pub fn take_observer(&mut self) -> Option<Box<dyn Observer>> {
         self.core.tracer.take()
+    }
+
+    /// The shared handshake state (read-only), for the client and server wrappers.
+    pub(crate) fn core(&self) -> &Core {
+        &self.core
     }
 
     /// Which side this connection plays.
@@ -614,7 +623,11 @@ impl Connection {
             if self.core.peer_closed {
                 return Err(PeerMisbehaved::DataAfterCloseNotify.into());
             }
-            if let Some(v) = self.core.version {
+            // An unprotected alert may carry another record version: a peer that rejects
+            // our hello alerts before it adopts the version (e.g. a client refusing our
+            // ServerHello). Reporting the alert itself is more useful than a version error.
+            let unprotected_alert = header.typ == ContentType::ALERT && self.core.opener.is_none();
+            if let Some(v) = self.core.version.filter(|_| !unprotected_alert) {
                 if header.version != v {
                     return Err(PeerMisbehaved::WrongRecordVersion {
                         expected: v,
@@ -804,7 +817,9 @@ impl Connection {
         if let Some(e) = &self.core.error {
             return Err(e.clone());
         }
-        if self.core.peer_closed && !self.deframer.has_partial() {
+        // A close_notify only makes the end clean once the handshake is complete: a peer
+        // that closes mid-handshake has not given us a session.
+        if self.core.peer_closed && self.core.is_complete() && !self.deframer.has_partial() {
             return Ok(());
         }
         self.core.error = Some(Error::UnexpectedEof);
