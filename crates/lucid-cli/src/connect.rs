@@ -8,13 +8,12 @@
 use core::cell::RefCell;
 use core::net::SocketAddr;
 use core::time::Duration;
-use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 use clap::Args;
@@ -22,8 +21,7 @@ use lucid_blocking::{KeyLogFile, Stream, load_pem_certs, now, os_rng, tls_error}
 use lucid_cli::show::{self, Clock, Ev, Options, Recorder, Stamped, Style};
 use lucid_core::Error;
 use lucid_core::client::{
-    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, PinnedLeafVerifier,
-    ServerCertVerifier, WebPkiVerifier,
+    ClientConfig, ClientConnection, PinnedLeafVerifier, ServerCertVerifier, WebPkiVerifier,
 };
 use lucid_core::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
 use lucid_core::trace::Direction;
@@ -181,36 +179,6 @@ pub(crate) fn verifier_from(args: &ConnectArgs) -> Result<Arc<dyn ServerCertVeri
     Ok(Arc::new(WebPkiVerifier::with_options(roots, options)))
 }
 
-/// A session store in memory, for `--reconnect` and `lucid demo`.
-#[derive(Debug, Default)]
-pub(crate) struct MemorySessionStore {
-    sessions: Mutex<HashMap<String, ClientSession>>,
-}
-
-impl ClientSessionStore for MemorySessionStore {
-    fn put(&self, server_name: &str, session: ClientSession) {
-        self.sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(server_name.to_string(), session);
-    }
-
-    fn get(&self, server_name: &str) -> Option<ClientSession> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(server_name)
-            .cloned()
-    }
-
-    fn remove(&self, server_name: &str) {
-        self.sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(server_name);
-    }
-}
-
 /// How a connection's events are shown.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Modes {
@@ -276,7 +244,7 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         config.key_log = Some(Arc::new(kl));
     }
     if args.reconnect > 0 {
-        config.session_store = Some(Arc::new(MemorySessionStore::default()));
+        config.session_store = Some(Arc::new(lucid_cli::stores::ClientStore::default()));
     }
     let modes = Modes {
         trace: args.trace,

@@ -7,7 +7,7 @@ use core::time::Duration;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 
 use clap::Args;
@@ -16,11 +16,11 @@ use lucid_cli::show::{self, Options, Style};
 use lucid_core::client::{ClientConfig, WebPkiVerifier};
 use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
 use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
-use lucid_core::session::SessionCache;
 use lucid_core::x509::{RootStore, certs_from_pem};
 use rustls_pki_types::ServerName;
 
-use crate::connect::{MemorySessionStore, Modes, Outcome, Target, run_connection};
+use crate::connect::{Modes, Outcome, Target, run_connection};
+use lucid_cli::stores::{ClientStore, ServerStore};
 
 /// The demo CA (TEST ONLY — do not trust).
 const DEMO_CA: &[u8] = include_bytes!("../../../testdata/demo/ca.pem");
@@ -29,13 +29,7 @@ const DEMO_CHAIN: &[u8] = include_bytes!("../../../testdata/demo/chain.pem");
 /// The demo server's key (PKCS#8). Public, TEST ONLY.
 const DEMO_KEY: &[u8] = include_bytes!("../../../testdata/demo/leaf.key");
 
-/// Run a handshake against a built-in lucid server on 127.0.0.1 and show it.
-///
-/// Starts a lucid server on 127.0.0.1 (a free port) with a built-in TEST-ONLY certificate,
-/// then connects to it three times: TLS 1.0 with TLS_RSA_WITH_AES_128_CBC_SHA (the
-/// handshake of "The First Few Milliseconds of an HTTPS Connection"), TLS 1.2 with lucid's
-/// defaults, and TLS 1.2 again resuming that session. For each, prints the annotated trace,
-/// the timeline and a summary on stdout. Needs no network and no files.
+/// Arguments of `lucid demo` (its help text is on `Command::Demo` in main.rs).
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
     /// Only the timelines and summaries, not the byte-level traces.
@@ -87,7 +81,7 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
     tls10.max_version = ProtocolVersion::TLSV1_0;
     tls10.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA];
     let mut tls12 = ClientConfig::new(verifier);
-    tls12.session_store = Some(Arc::new(MemorySessionStore::default()));
+    tls12.session_store = Some(Arc::new(ClientStore::default()));
     let tls12 = Arc::new(tls12);
 
     let steps: [(&str, Arc<ClientConfig>); 3] = [
@@ -126,7 +120,7 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
         };
         let o = run_connection(&target, REQUEST, modes, index);
         let opts = Options {
-            color: st_on(st),
+            color: st.enabled(),
             full_hex: args.full_hex,
             now: now(),
             target: target.label.clone(),
@@ -150,7 +144,9 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             "reply",
             reply.lines().last().unwrap_or_default()
         );
-        o.result.clone().map_err(|e| format!("connection {index}: {e}"))?;
+        o.result
+            .clone()
+            .map_err(|e| format!("connection {index}: {e}"))?;
         outcomes.push(o);
     }
     let _ = writeln!(out, "{}", st.head("in short"));
@@ -169,7 +165,11 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
                 } => Some(format!(
                     "{}, {suite}, {}",
                     show::version_name(*version),
-                    if *resumed { "resumed" } else { "full handshake" }
+                    if *resumed {
+                        "resumed"
+                    } else {
+                        "full handshake"
+                    }
                 )),
                 _ => None,
             })
@@ -191,10 +191,6 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
         .map_err(|_| "the demo server thread panicked".to_string())?
 }
 
-fn st_on(st: Style) -> bool {
-    st.head("x") != "x"
-}
-
 /// Starts the demo server on 127.0.0.1:0 for `connections` connections.
 fn start_server(
     connections: usize,
@@ -204,6 +200,7 @@ fn start_server(
         .into_iter()
         .map(|c| c.as_ref().to_vec())
         .collect();
+    use rustls_pki_types::pem::PemObject;
     let key_der = rustls_pki_types::PrivateKeyDer::from_pem_slice(DEMO_KEY)
         .map_err(|e| format!("built-in demo key: {e}"))?;
     let key = RsaCrateKey::from_pkcs8_der(key_der.secret_der())
@@ -211,10 +208,7 @@ fn start_server(
     let cert = CertifiedKey::new(chain, Arc::new(key)).map_err(|e| e.to_string())?;
     let mut config = ServerConfig::new(cert);
     config.min_version = ProtocolVersion::TLSV1_0;
-    config.session_store = Some(Arc::new(Mutex::new(SessionCache::new(
-        16,
-        Duration::from_secs(300),
-    ))));
+    config.session_store = Some(Arc::new(ServerStore::new(16, Duration::from_secs(300))));
     let config = Arc::new(config);
     let listener =
         TcpListener::bind("127.0.0.1:0").map_err(|e| format!("binding 127.0.0.1: {e}"))?;
@@ -224,6 +218,7 @@ fn start_server(
             let (sock, _) = listener.accept().map_err(|e| e.to_string())?;
             sock.set_read_timeout(Some(Duration::from_secs(10)))
                 .map_err(|e| e.to_string())?;
+            let _ = sock.set_nodelay(true);
             let conn = ServerConnection::new(config.clone()).map_err(|e| e.to_string())?;
             let mut s = Stream::new(conn, sock);
             // A failed connection is the client's to report; the server moves on.

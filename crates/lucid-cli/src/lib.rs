@@ -2,3 +2,4 @@
 //! binary and its snapshot tests.
 
 pub mod show;
+pub mod stores;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod connect;
+mod demo;
 mod verify;
 
 /// lucid: a TLS 1.0-1.2 engine you can watch.
@@ -32,8 +33,15 @@ enum Command {
     /// (refused, unresolvable, silent or non-TLS server, rejected certificate, timeout)
     /// ends with one line on stderr and exit code 1.
     Connect(connect::ConnectArgs),
-    /// Run a handshake against a built-in lucid server on 127.0.0.1 and show it (not yet built).
-    Demo,
+    /// Run handshakes against a built-in lucid server on 127.0.0.1 and show them.
+    ///
+    /// Starts a lucid server on a free port of 127.0.0.1 with a built-in TEST-ONLY
+    /// certificate (its key is public), then connects to it three times: TLS 1.0 with
+    /// TLS_RSA_WITH_AES_128_CBC_SHA (the handshake of "The First Few Milliseconds of an HTTPS
+    /// Connection"), TLS 1.2 with lucid's defaults, and TLS 1.2 again resuming that session.
+    /// For each it prints the annotated trace, the timeline and a summary on stdout. Needs no
+    /// network and no files.
+    Demo(demo::DemoArgs),
     /// Verify a certificate chain: `--cafile ROOTS.pem [--untrusted INTERMEDIATES.pem]
     /// [--host NAME] [--at UNIX_SECONDS] LEAF.pem`.
     Verify(verify::VerifyArgs),
@@ -43,10 +51,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Connect(args) => connect::run(args),
-        Command::Demo => {
-            eprintln!("lucid demo: not built yet (the server handshake comes first)");
-            ExitCode::from(2)
-        }
+        Command::Demo(args) => demo::run(args),
         Command::Verify(args) => verify::run(args),
     }
 }

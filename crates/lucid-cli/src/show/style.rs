@@ -14,6 +14,11 @@ impl Style {
         Self { on }
     }
 
+    /// Whether this style colours anything.
+    pub fn enabled(self) -> bool {
+        self.on
+    }
+
     /// Whether to colour a stream: it is a terminal and `NO_COLOR` is unset or empty.
     pub fn for_stream(is_terminal: bool) -> bool {
         is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())

@@ -177,22 +177,31 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
         };
         let _ = writeln!(out, "  {:<13}{how}{store}", "resumption");
     }
-    let m = Milestones::of(events);
-    let mut timed: Vec<(Duration, &str)> = [
-        (m.tcp, "TCP connected"),
-        (m.server_hello, "ServerHello"),
-        (m.certificate_verified, "certificate verified"),
-        (m.client_finished, "client Finished sent"),
-        (m.server_finished, "server Finished checked"),
-    ]
-    .into_iter()
-    .filter_map(|(t, name)| t.map(|t| (t, name)))
-    .collect();
-    timed.sort_by_key(|(t, _)| *t);
-    let steps: Vec<String> = timed
-        .iter()
-        .map(|(t, name)| format!("{name} {}", ms(*t)))
-        .collect();
+    // The steps in the order they happened (a resumed handshake checks the server's
+    // Finished before sending its own).
+    let mut steps = Vec::new();
+    for e in events {
+        let name = match &e.ev {
+            Ev::TcpConnected { .. } => "TCP connected",
+            Ev::Handshake {
+                dir: Direction::Received,
+                msg,
+                ..
+            } if msg.typ == HandshakeType::SERVER_HELLO => "ServerHello",
+            Ev::CertificateVerified { .. } => "certificate verified",
+            Ev::Handshake {
+                dir: Direction::Sent,
+                msg,
+                ..
+            } if msg.typ == HandshakeType::FINISHED => "client Finished sent",
+            Ev::Finished {
+                dir: Direction::Received,
+                ..
+            } => "server Finished checked",
+            _ => continue,
+        };
+        steps.push(format!("{name} {}", ms(e.at)));
+    }
     if !steps.is_empty() {
         let _ = writeln!(out, "  {:<13}{}", "timing", steps.join(", "));
     }

@@ -31,6 +31,8 @@ struct State {
     /// Protected flag of the last record seen in each direction.
     sent_protected: bool,
     received_protected: bool,
+    /// Protected records seen per direction (sent, received), for the TLS 1.0 IV note.
+    protected_records: [usize; 2],
     records_sent: usize,
     resumed: bool,
     ems: bool,
@@ -92,6 +94,11 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     Direction::Sent => s.sent_protected = *protected,
                     Direction::Received => s.received_protected = *protected,
                 }
+                let first_protected = *protected && {
+                    let k = usize::from(*dir == Direction::Received);
+                    s.protected_records[k] += 1;
+                    s.protected_records[k] == 1
+                };
                 let first_sent = *dir == Direction::Sent && s.records_sent == 0;
                 if *dir == Direction::Sent {
                     s.records_sent += 1;
@@ -132,7 +139,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     format!(
                         "{len} {} follow: {}",
                         bytes_word(*len),
-                        protected_layout(*len, &s, plain)
+                        protected_layout(*len, &s, plain, *dir, first_protected)
                             .unwrap_or_else(|| { "the encrypted and MACed fragment".to_string() })
                     )
                 } else {
@@ -273,7 +280,8 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     "{}{}",
                     INDENT,
                     st.dim(&format!(
-                        "{len} bytes of application data {} (the content is not traced)",
+                        "{len} {} of application data {} (the content is not traced)",
+                        bytes_word(*len),
                         match dir {
                             Direction::Sent => "written by the client",
                             Direction::Received => "decrypted for the client",
@@ -557,7 +565,13 @@ fn plaintext_len_after(events: &[Stamped], i: usize, dir: Direction) -> Option<u
 
 /// How a protected record's length splits into IV, ciphertext, MAC and padding — only when
 /// the arithmetic checks out for the negotiated parameters.
-fn protected_layout(len: usize, s: &State, plain: Option<usize>) -> Option<String> {
+fn protected_layout(
+    len: usize,
+    s: &State,
+    plain: Option<usize>,
+    dir: Direction,
+    first: bool,
+) -> Option<String> {
     let version = s.version?;
     let params = suites::lookup(s.suite?)?;
     let mac = params.mac_len();
@@ -576,10 +590,16 @@ fn protected_layout(len: usize, s: &State, plain: Option<usize>) -> Option<Strin
     } else {
         0
     };
+    let who = match dir {
+        Direction::Sent => "client",
+        Direction::Received => "server",
+    };
     let iv_text = if iv > 0 {
         "explicit IV 16 + ".to_string()
+    } else if first {
+        format!("(no IV on the wire: TLS 1.0 starts from {who}_write_IV) ")
     } else {
-        "(IV: the previous record's last ciphertext block) ".to_string()
+        "(no IV on the wire: TLS 1.0 chains from the previous record's last block) ".to_string()
     };
     let plain = plain?;
     if s.etm {
