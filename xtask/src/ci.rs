@@ -154,6 +154,9 @@ pub(crate) fn ci(args: &[String]) -> Result {
         let mut cmd = cargo();
         cmd.args(["test", "--workspace"]);
         apply(&mut cmd, &test_env);
+        // The dependency steps installed every peer: a missing one is a failure here.
+        cmd.env("LUCID_REQUIRE_PEERS", "1");
+        println!("    LUCID_REQUIRE_PEERS=1");
         for (key, value) in &test_env.vars {
             if *key != "PATH" {
                 println!("    {key}={}", value.to_string_lossy());
