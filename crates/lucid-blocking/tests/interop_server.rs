@@ -10,8 +10,8 @@
 
 mod server_support;
 
-use core::time::Duration;
 use core::fmt::Write as _;
+use core::time::Duration;
 use std::process::Command;
 use std::sync::Arc;
 
