@@ -920,3 +920,133 @@ fn bad_configs_are_refused() {
     c = server_config(ProtocolVersion::SSLV3, V12);
     assert!(ServerConnection::new(Arc::new(c)).is_err());
 }
+
+/// A lucid pair after its handshake, with the client's next record handed to `tamper`
+/// before the server sees it.
+fn after_handshake_tampered(
+    seed: u64,
+    version: ProtocolVersion,
+    tamper: impl FnOnce(&mut Vec<u8>),
+) -> (Pair, Result<Vec<u8>, Error>) {
+    let mut p = Pair::new(
+        client_config(version, version),
+        server_config(V10, V12),
+        seed,
+    );
+    p.handshake().unwrap();
+    p.client
+        .write_plaintext(b"hello server", &mut p.crng)
+        .unwrap();
+    let mut bytes = p.client.pending_tls().to_vec();
+    let n = bytes.len();
+    p.client.consume_tls(n);
+    tamper(&mut bytes);
+    let mut rng = p.srng.clone();
+    let mut res = feed(&mut p.server, &mut rng, &bytes);
+    // Read what arrives so back-pressure lets every record through.
+    let mut got = Vec::new();
+    for _ in 0..MAX_STEPS {
+        let n = p.server.plaintext().len();
+        if res.is_err() || n == 0 {
+            break;
+        }
+        got.extend_from_slice(p.server.plaintext());
+        p.server.consume_plaintext(n);
+        res = p.server.process(now(), &mut rng);
+    }
+    (p, res.map(|()| got))
+}
+
+#[test]
+fn bad_records_after_the_handshake() {
+    for v in [V10, V11, V12] {
+        // Untouched: delivered (TLS 1.0 splits 1/n-1: two records).
+        let (_, res) = after_handshake_tampered(60, v, |_| {});
+        assert_eq!(res.unwrap(), b"hello server");
+        // A flipped bit anywhere in the last record's body: bad_record_mac.
+        let (mut p, res) = after_handshake_tampered(61, v, |b| {
+            let last = b.len() - 1;
+            b[last - 20] ^= 1;
+        });
+        assert_eq!(res, Err(Error::BadRecordMac), "{v}");
+        assert!(p.server.wants_write());
+        let out = drain(&mut p.server);
+        assert_eq!(out[0], 21, "an alert record");
+        assert!(out.len() > 7, "sealed, so longer than a plain alert");
+        // Another record version than the negotiated one: protocol_version.
+        let (_, res) = after_handshake_tampered(62, v, |b| b[2] ^= 3);
+        assert!(
+            matches!(
+                res,
+                Err(Error::PeerMisbehaved(
+                    PeerMisbehaved::WrongRecordVersion { .. }
+                ))
+            ),
+            "{v}: {res:?}"
+        );
+        // The record cut short and the connection closed: truncation is an error.
+        let (mut p, res) = after_handshake_tampered(63, v, |b| {
+            b.truncate(b.len() - 1);
+        });
+        assert_ne!(res.unwrap(), b"hello server");
+        assert_eq!(p.server.transport_eof(), Err(Error::UnexpectedEof));
+    }
+}
+
+#[test]
+fn alerts_and_close_from_the_client() {
+    // A clean close_notify from the client.
+    let mut p = Pair::new(client_config(V12, V12), server_config(V12, V12), 64);
+    p.handshake().unwrap();
+    p.client.send_close_notify(&mut p.crng);
+    p.c2s();
+    assert!(p.server.peer_has_closed());
+    assert_eq!(p.server.transport_eof(), Ok(()));
+    // Warning alerts are recorded; a flood of them ends the connection.
+    let (mut s, mut rng, mut c) = after_hello(65);
+    let pms = good_pms();
+    let ct = c.encrypt_pms(&pms);
+    let cke = c.client_key_exchange(ct);
+    c.derive(&pms);
+    let ccs = c.ccs();
+    let fin = c.finished();
+    feed(&mut s, &mut rng, &[cke, ccs, fin].concat()).unwrap();
+    drain(&mut s);
+    let warning = c.seal(
+        ContentType::ALERT,
+        &[1, AlertDescription::USER_CANCELED.get()],
+    );
+    feed(&mut s, &mut rng, &warning).unwrap();
+    assert_eq!(s.received_warnings(), [AlertDescription::USER_CANCELED]);
+    let mut res = Ok(());
+    for _ in 0..32 {
+        let w = c.seal(
+            ContentType::ALERT,
+            &[1, AlertDescription::USER_CANCELED.get()],
+        );
+        res = feed(&mut s, &mut rng, &w);
+        if res.is_err() {
+            break;
+        }
+    }
+    assert_eq!(
+        res,
+        Err(PeerMisbehaved::Other("too many warning alerts").into())
+    );
+    // A fatal alert from the client ends the connection, and nothing is sent back.
+    let (mut s, mut rng, _c) = after_hello(66);
+    let res = feed(
+        &mut s,
+        &mut rng,
+        &record(
+            ContentType::ALERT,
+            V12,
+            &[2, AlertDescription::HANDSHAKE_FAILURE.get()],
+        ),
+    );
+    assert_eq!(
+        res,
+        Err(Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE))
+    );
+    assert!(!s.wants_write());
+}
