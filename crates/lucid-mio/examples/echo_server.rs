@@ -14,8 +14,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::Parser;
+use lucid_blocking::session::MemoryServerSessionStore;
 use lucid_core::msgs::enums::ProtocolVersion;
-use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig};
+use lucid_core::server::ServerConfig;
 
 #[path = "common/echo.rs"]
 mod echo;
@@ -40,25 +41,13 @@ struct Args {
     verbose: bool,
 }
 
-fn load_key(path: &std::path::Path) -> Result<RsaCrateKey, Box<dyn std::error::Error>> {
-    use rustls_pki_types::PrivateKeyDer;
-    use rustls_pki_types::pem::PemObject;
-    let key = PrivateKeyDer::from_pem_file(path)?;
-    Ok(match key {
-        PrivateKeyDer::Pkcs8(k) => RsaCrateKey::from_pkcs8_der(k.secret_pkcs8_der())?,
-        PrivateKeyDer::Pkcs1(k) => RsaCrateKey::from_pkcs1_der(k.secret_pkcs1_der())?,
-        _ => return Err("the key must be an RSA key (PKCS#8 or PKCS#1)".into()),
-    })
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let chain = lucid_blocking::load_pem_certs(&args.cert)?;
-    let key = load_key(&args.key)?;
-    let mut config = ServerConfig::new(CertifiedKey::new(chain, Arc::new(key))?);
+    let cert = lucid_blocking::server::load_certified_key(&args.cert, &args.key)?;
+    let mut config = ServerConfig::new(cert);
     config.min_version = ProtocolVersion::TLSV1_0;
     config.max_version = ProtocolVersion::TLSV1_2;
-    config.session_store = Some(Arc::new(echo::SharedSessionCache::new(
+    config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
         20_000,
         Duration::from_secs(3600),
     )));

@@ -13,15 +13,14 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lucid_core::client::{
-    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
-};
+use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
+use lucid_core::client::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
 use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
-use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig};
+use lucid_core::server::ServerConfig;
 use lucid_core::x509::RootStore;
 use lucid_mio::TlsStream;
 use mio::net::TcpStream;
@@ -94,63 +93,22 @@ fn testdata(p: &str) -> std::path::PathBuf {
 }
 
 fn server_config() -> ServerConfig {
-    let chain = lucid_blocking::load_pem_certs(&testdata("pki/chain.pem")).unwrap();
-    let pem = std::fs::read_to_string(testdata("pki/leaf.key")).unwrap();
-    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = decode_b64(&b64);
-    let key = RsaCrateKey::from_pkcs8_der(&der).unwrap();
-    let mut config = ServerConfig::new(CertifiedKey::new(chain, Arc::new(key)).unwrap());
+    let cert = lucid_blocking::server::load_certified_key(
+        &testdata("pki/chain.pem"),
+        &testdata("pki/leaf.key"),
+    )
+    .unwrap();
+    let mut config = ServerConfig::new(cert);
     config.min_version = ProtocolVersion::TLSV1_0;
     config.max_version = ProtocolVersion::TLSV1_2;
-    config.session_store = Some(Arc::new(echo::SharedSessionCache::new(
+    config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
         10_000,
         Duration::from_secs(600),
     )));
     config
 }
 
-fn decode_b64(s: &str) -> Vec<u8> {
-    let val = |c: u8| -> u32 {
-        match c {
-            b'A'..=b'Z' => (c - b'A') as u32,
-            b'a'..=b'z' => (c - b'a' + 26) as u32,
-            b'0'..=b'9' => (c - b'0' + 52) as u32,
-            b'+' => 62,
-            _ => 63,
-        }
-    };
-    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').collect();
-    let mut out = Vec::new();
-    for chunk in bytes.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= val(c) << (18 - 6 * i);
-        }
-        out.push((n >> 16) as u8);
-        if chunk.len() > 2 {
-            out.push((n >> 8) as u8);
-        }
-        if chunk.len() > 3 {
-            out.push(n as u8);
-        }
-    }
-    out
-}
-
-#[derive(Debug, Default)]
-struct Store(Mutex<HashMap<String, ClientSession>>);
-
-impl ClientSessionStore for Store {
-    fn put(&self, name: &str, s: ClientSession) {
-        self.0.lock().unwrap().insert(name.to_owned(), s);
-    }
-    fn get(&self, name: &str) -> Option<ClientSession> {
-        self.0.lock().unwrap().get(name).cloned()
-    }
-    fn remove(&self, name: &str) {
-        self.0.lock().unwrap().remove(name);
-    }
-}
+type Store = MemoryClientSessionStore;
 
 fn client_config(
     store: Option<Arc<Store>>,
@@ -334,6 +292,51 @@ fn misbehave(addr: SocketAddr) -> Vec<std::net::TcpStream> {
     held
 }
 
+/// Opens `n` client connections and completes their handshakes without sending data;
+/// returns them still open (idle).
+fn idle_clients(
+    addr: SocketAddr,
+    n: usize,
+    config: &Arc<ClientConfig>,
+) -> (Poll, Vec<TlsStream<ClientConnection>>) {
+    let mut poll = Poll::new().unwrap();
+    let mut rng = lucid_blocking::os_rng();
+    let mut clients = Vec::with_capacity(n);
+    for i in 0..n {
+        let conn = ClientConnection::new(
+            config.clone(),
+            ServerName::try_from("localhost").unwrap(),
+            UnixTime::now(),
+            &mut rng,
+        )
+        .unwrap();
+        let mut tls = TlsStream::new(conn, TcpStream::connect(addr).unwrap());
+        let interest = tls.interest() | mio::Interest::WRITABLE;
+        poll.registry()
+            .register(&mut tls, Token(i), interest)
+            .unwrap();
+        clients.push(tls);
+    }
+    let mut events = Events::with_capacity(1024);
+    let mut buf = [0u8; 64];
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while clients.iter().any(|c| c.is_handshaking()) {
+        assert!(Instant::now() < deadline, "idle handshakes timed out");
+        poll.poll(&mut events, Some(Duration::from_millis(200)))
+            .unwrap();
+        for ev in events.iter() {
+            let c = &mut clients[ev.token().0];
+            match c.read(&mut buf) {
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                other => panic!("idle client: unexpected {other:?}"),
+            }
+            let _ = c.flush();
+            c.update_interest(poll.registry(), ev.token()).unwrap();
+        }
+    }
+    (poll, clients)
+}
+
 struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
@@ -435,13 +438,13 @@ fn thousands_of_clients_full_and_resumed_and_misbehaving_ones() {
     assert_eq!(r1.resumed, 0);
     // Round 2: half the clients resume a session (one shared store seeded by a first
     // connection), half do a full handshake.
-    let store = Arc::new(Store::default());
+    let store = Arc::new(Store::new(16));
     let resuming = client_config(
         Some(store.clone()),
         ProtocolVersion::TLSV1_2,
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
     );
-    let seeded = run_clients(addr, 1, &[resuming.clone()]);
+    let seeded = run_clients(addr, 1, std::slice::from_ref(&resuming));
     assert_eq!(seeded.ok, 1);
     assert!(store.get("localhost").is_some(), "no session stored");
     let fresh = client_config(
@@ -456,10 +459,27 @@ fn thousands_of_clients_full_and_resumed_and_misbehaving_ones() {
         n / 2 + n % 2,
         "half the clients should have resumed"
     );
+    // Round 3: idle established connections, to measure what each one holds. Client and
+    // server live in this one process, so the heap delta covers both ends of each.
+    let idle_n = (n / 4).max(1);
     std::thread::sleep(Duration::from_millis(300));
+    let live_before_idle = LIVE.load(Ordering::Relaxed);
+    let (idle_poll, idle) = idle_clients(addr, idle_n, &full[3]);
+    std::thread::sleep(Duration::from_millis(500));
+    let idle_pair_bytes = (LIVE.load(Ordering::Relaxed) - live_before_idle) / idle_n as isize;
+    for mut c in idle {
+        let _ = c.close();
+        let _ = idle_poll.registry().deregister(&mut c);
+    }
+    drop(idle_poll);
+    std::thread::sleep(Duration::from_millis(500));
     let (stats, server_heap) = server.stop();
     let peak = PEAK.load(Ordering::Relaxed);
-    assert_eq!(stats.handshakes, 2 * n as u64 + 1, "{stats:?}");
+    assert_eq!(
+        stats.handshakes,
+        2 * n as u64 + 1 + idle_n as u64,
+        "{stats:?}"
+    );
     assert_eq!(stats.resumed as usize, r2.resumed, "{stats:?}");
     assert_eq!(stats.errors + stats.timeouts, 0, "{stats:?}");
 
@@ -474,6 +494,8 @@ fn thousands_of_clients_full_and_resumed_and_misbehaving_ones() {
          round 2 (50% resumed + 64 KiB echo):     {:>6.0} conn/s ({} in {:.2?}, {} resumed)\n\
          server: {stats:?}\n\
          misbehaving phase: {bad_stats:?}\n\
+         idle established connection (client + server ends): {idle_pair_bytes} bytes \
+         for {idle_n} connections\n\
          peak heap (clients + server in one process): {:.1} MiB\n\
          server thread heap balance after all closed: {server_heap} / {bad_heap} bytes\n\
          process heap before/after: {heap_before}/{heap_after} bytes\n\

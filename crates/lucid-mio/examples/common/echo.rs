@@ -6,49 +6,19 @@
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lucid_core::msgs::handshake::SessionId;
 use lucid_core::server::{ServerConfig, ServerConnection};
-use lucid_core::session::{ServerSession, ServerSessionStore, SessionCache};
 use lucid_mio::TlsStream;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
-use rustls_pki_types::UnixTime;
 
 const LISTENER: Token = Token(usize::MAX);
 
 /// Most bytes read but not yet echoed per client; reading pauses above it.
 const MAX_PENDING_ECHO: usize = 256 * 1024;
-
-/// A thread-safe server session cache: lucid-core's bounded `SessionCache` behind a mutex.
-#[derive(Debug)]
-pub(crate) struct SharedSessionCache(Mutex<SessionCache>);
-
-impl SharedSessionCache {
-    /// A cache of `capacity` sessions living `lifetime`.
-    pub(crate) fn new(capacity: usize, lifetime: Duration) -> Self {
-        Self(Mutex::new(SessionCache::new(capacity, lifetime)))
-    }
-}
-
-impl ServerSessionStore for SharedSessionCache {
-    fn put(&self, id: SessionId, session: ServerSession) {
-        if let Ok(mut c) = self.0.lock() {
-            c.put(id, session);
-        }
-    }
-    fn get(&self, id: &SessionId, now: UnixTime) -> Option<ServerSession> {
-        self.0.lock().ok()?.get(id, now)
-    }
-    fn remove(&self, id: &SessionId) {
-        if let Ok(mut c) = self.0.lock() {
-            c.remove(id);
-        }
-    }
-}
 
 /// What the loop did, for logs and the load test.
 #[derive(Debug, Default, Clone)]
