@@ -244,7 +244,9 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         config.key_log = Some(Arc::new(kl));
     }
     if args.reconnect > 0 {
-        config.session_store = Some(Arc::new(lucid_cli::stores::ClientStore::default()));
+        config.session_store = Some(Arc::new(
+            lucid_blocking::session::MemoryClientSessionStore::default(),
+        ));
     }
     let modes = Modes {
         trace: args.trace,

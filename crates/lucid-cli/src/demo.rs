@@ -20,7 +20,7 @@ use lucid_core::x509::{RootStore, certs_from_pem};
 use rustls_pki_types::ServerName;
 
 use crate::connect::{Modes, Outcome, Target, run_connection};
-use lucid_cli::stores::{ClientStore, ServerStore};
+use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
 
 /// The demo CA (TEST ONLY — do not trust).
 const DEMO_CA: &[u8] = include_bytes!("../../../testdata/demo/ca.pem");
@@ -81,7 +81,7 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
     tls10.max_version = ProtocolVersion::TLSV1_0;
     tls10.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA];
     let mut tls12 = ClientConfig::new(verifier);
-    tls12.session_store = Some(Arc::new(ClientStore::default()));
+    tls12.session_store = Some(Arc::new(MemoryClientSessionStore::default()));
     let tls12 = Arc::new(tls12);
 
     let steps: [(&str, Arc<ClientConfig>); 3] = [
@@ -208,7 +208,10 @@ fn start_server(
     let cert = CertifiedKey::new(chain, Arc::new(key)).map_err(|e| e.to_string())?;
     let mut config = ServerConfig::new(cert);
     config.min_version = ProtocolVersion::TLSV1_0;
-    config.session_store = Some(Arc::new(ServerStore::new(16, Duration::from_secs(300))));
+    config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
+        16,
+        Duration::from_secs(300),
+    )));
     let config = Arc::new(config);
     let listener =
         TcpListener::bind("127.0.0.1:0").map_err(|e| format!("binding 127.0.0.1: {e}"))?;

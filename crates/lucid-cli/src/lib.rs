@@ -2,4 +2,3 @@
 //! binary and its snapshot tests.
 
 pub mod show;
-pub mod stores;

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod connect;
 mod demo;
+mod serve;
 mod verify;
 
 /// lucid: a TLS 1.0-1.2 engine you can watch.
@@ -33,6 +34,9 @@ enum Command {
     /// (refused, unresolvable, silent or non-TLS server, rejected certificate, timeout)
     /// ends with one line on stderr and exit code 1.
     Connect(connect::ConnectArgs),
+    /// Serve TLS: `--cert CHAIN.pem --key KEY.pem [--listen 127.0.0.1:4433] [--tls-min V]
+    /// [--tls-max V] [--cipher IANA_NAME]... [--www | --echo]`.
+    Serve(serve::ServeArgs),
     /// Run handshakes against a built-in lucid server on 127.0.0.1 and show them.
     ///
     /// Starts a lucid server on a free port of 127.0.0.1 with a built-in TEST-ONLY
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Connect(args) => connect::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Verify(args) => verify::run(args),
     }

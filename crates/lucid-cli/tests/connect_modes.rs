@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use lucid_blocking::Stream;
-use lucid_cli::stores::ServerStore;
+use lucid_blocking::session::MemoryServerSessionStore;
 use lucid_core::msgs::enums::ProtocolVersion;
 use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
 use lucid_core::x509::certs_from_pem;
@@ -36,7 +36,10 @@ fn server(n: usize) -> String {
     let key = RsaCrateKey::from_pkcs8_der(key.secret_der()).unwrap();
     let mut config = ServerConfig::new(CertifiedKey::new(chain, Arc::new(key)).unwrap());
     config.min_version = ProtocolVersion::TLSV1_0;
-    config.session_store = Some(Arc::new(ServerStore::new(8, Duration::from_secs(60))));
+    config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
+        8,
+        Duration::from_secs(60),
+    )));
     let config = Arc::new(config);
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap().to_string();

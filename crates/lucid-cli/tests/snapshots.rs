@@ -9,8 +9,8 @@ use core::time::Duration;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
 use lucid_cli::show::{self, Clock, Ev, ManualClock, Options, Recorder, Stamped};
-use lucid_cli::stores::{ClientStore, ServerStore};
 use lucid_core::client::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
 use lucid_core::conn::Connection;
 use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
@@ -46,11 +46,14 @@ fn server_config() -> Arc<ServerConfig> {
     let key = RsaCrateKey::from_pkcs8_der(key.secret_der()).unwrap();
     let mut config = ServerConfig::new(CertifiedKey::new(chain, Arc::new(key)).unwrap());
     config.min_version = ProtocolVersion::TLSV1_0;
-    config.session_store = Some(Arc::new(ServerStore::new(4, Duration::from_secs(600))));
+    config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
+        4,
+        Duration::from_secs(600),
+    )));
     Arc::new(config)
 }
 
-fn client_config(tls10: bool, store: Option<Arc<ClientStore>>) -> Arc<ClientConfig> {
+fn client_config(tls10: bool, store: Option<Arc<MemoryClientSessionStore>>) -> Arc<ClientConfig> {
     let mut roots = RootStore::new();
     roots.add_pem(&testdata("pki/root.pem")).unwrap();
     let mut c = ClientConfig::new(Arc::new(WebPkiVerifier::new(roots)));
@@ -249,7 +252,7 @@ fn tls10_aes128_sha_full_handshake() {
 #[test]
 fn tls12_full_then_resumed() {
     let server = server_config();
-    let store = Arc::new(ClientStore::default());
+    let store = Arc::new(MemoryClientSessionStore::default());
     let first = Pair::new(client_config(false, Some(store.clone())), &server, 2).run();
     check_all("tls12-full", &first, 1);
     let second = Pair::new(client_config(false, Some(store)), &server, 3).run();

@@ -144,11 +144,17 @@ pub(crate) struct Core {
     max_fragment: usize,
     /// Bytes written so far (offset of the next record header we send).
     tx_offset: u64,
+    /// Renegotiation attempts refused so far.
+    renegotiation_refusals: u8,
     /// The caller's observer, if any.
     pub(crate) tracer: Tracer,
     /// Server side: the host name the client asked for (SNI), once the ClientHello is in.
     pub(crate) sni: Option<alloc::string::String>,
 }
+
+/// How many renegotiation attempts lucid refuses with a warning before ending the
+/// connection.
+const MAX_RENEGOTIATION_REFUSALS: usize = 8;
 
 /// How many received warning alerts lucid tolerates before treating the peer as abusive.
 const MAX_WARNING_ALERTS: usize = 16;
@@ -173,6 +179,7 @@ impl Core {
             warnings: Vec::new(),
             max_fragment: MAX_PLAINTEXT,
             tx_offset: 0,
+            renegotiation_refusals: 0,
             tracer: Tracer::default(),
             sni: None,
         }
@@ -845,6 +852,12 @@ impl Core {
             return Ok(false);
         }
         if self.is_complete() {
+            // Each refusal costs us an alert: a peer that keeps asking is cut off rather
+            // than answered without end.
+            self.renegotiation_refusals = self.renegotiation_refusals.saturating_add(1);
+            if usize::from(self.renegotiation_refusals) > MAX_RENEGOTIATION_REFUSALS {
+                return Err(PeerMisbehaved::Other("repeated renegotiation attempts").into());
+            }
             self.send_alert(
                 AlertLevel::WARNING,
                 AlertDescription::NO_RENEGOTIATION,

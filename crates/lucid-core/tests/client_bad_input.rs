@@ -2058,6 +2058,25 @@ fn hello_request_after_the_handshake_gets_a_no_renegotiation_warning() {
 }
 
 #[test]
+fn repeated_hello_requests_are_refused_eight_times_then_the_connection_ends() {
+    let mut s = Script::new(Opts::v(V12));
+    s.handshake();
+    let hr = s.hs(HandshakePayload::HelloRequest);
+    for _ in 0..8 {
+        let rec = s.record(ContentType::HANDSHAKE, &hr);
+        s.feed(&rec).unwrap();
+        assert_eq!(s.drain().len(), 1, "one no_renegotiation warning each");
+    }
+    let rec = s.record(ContentType::HANDSHAKE, &hr);
+    let res = s.feed(&rec);
+    s.fails_sealed(
+        res,
+        Error::PeerMisbehaved(PM::Other("repeated renegotiation attempts")),
+        AD::ILLEGAL_PARAMETER,
+    );
+}
+
+#[test]
 fn hello_request_during_the_handshake_is_ignored() {
     let mut s = Script::new(Opts::v(V12));
     let sh = s.server_hello(V12);

@@ -53,6 +53,7 @@ use crate::msgs::handshake::{
     SessionId,
 };
 use crate::session::{ServerSession, ServerSessionStore};
+use crate::trace::{Direction, Event, ResumptionEvent};
 
 pub mod kx;
 
@@ -616,6 +617,9 @@ fn resume(
 
     let master = session.master_secret.clone();
     log_master(&data, &master);
+    core.tracer
+        .emit(&Event::Resumption(ResumptionEvent::Resumed));
+    core.trace_key_schedule(false, 0, &master, suite, version);
     let keys = Keys::derive(version, suite, &master, &data, etm)?;
     core.set_pending_opener(keys.client_opener);
     core.send_ccs(keys.server_sealer, cx.rng)?;
@@ -693,6 +697,12 @@ fn send_finished(
 ) -> Result<(), Error> {
     let hash = transcript.current_hash();
     let verify_data = keys::verify_data(version, master, b"server finished", hash.as_ref());
+    core.trace_finished(
+        Direction::Sent,
+        "server finished",
+        &verify_data,
+        hash.as_ref(),
+    );
     let fin = HandshakeMessage::new(HandshakePayload::Finished(verify_data.to_vec()));
     core.send_handshake(&fin, Some(transcript), cx.rng)
 }
@@ -744,18 +754,32 @@ impl ExpectClientKeyExchange {
             this.hello.client_version,
             cx.rng,
         );
-        let master = if this.negotiated.extended_master_secret {
+        core.trace_pre_master(&pms[..]);
+        let (master, seed_len) = if this.negotiated.extended_master_secret {
             let session_hash = this.hello.transcript.current_hash();
-            keys::extended_master_secret(version, &pms[..], session_hash.as_ref())
+            (
+                keys::extended_master_secret(version, &pms[..], session_hash.as_ref()),
+                session_hash.len(),
+            )
         } else {
-            keys::master_secret(
-                version,
-                &pms[..],
-                &this.hello.client_random.0,
-                &this.hello.server_random.0,
+            (
+                keys::master_secret(
+                    version,
+                    &pms[..],
+                    &this.hello.client_random.0,
+                    &this.hello.server_random.0,
+                ),
+                64,
             )
         };
         log_master(&this.hello, &master);
+        core.trace_key_schedule(
+            this.negotiated.extended_master_secret,
+            seed_len,
+            &master,
+            this.suite,
+            version,
+        );
         let keys = Keys::derive(
             version,
             this.suite,
@@ -851,6 +875,12 @@ impl ExpectFinished {
         if !bool::from(expected.as_slice().ct_eq(received.as_slice())) {
             return Err(PeerMisbehaved::BadFinished.into());
         }
+        core.trace_finished(
+            Direction::Received,
+            "client finished",
+            &received,
+            hash.as_ref(),
+        );
         this.hello.transcript.add(raw);
         if let Some(sealer) = this.server_sealer.take() {
             // Full handshake: our CCS and Finished come last; then the session is cached.
@@ -869,6 +899,8 @@ impl ExpectFinished {
                             created: cx.now,
                         },
                     );
+                    core.tracer
+                        .emit(&Event::Resumption(ResumptionEvent::Stored));
                 }
             }
         }

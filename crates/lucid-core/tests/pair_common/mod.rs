@@ -496,6 +496,34 @@ impl Scripted {
         record(ContentType::HANDSHAKE, V10, &bytes)
     }
 
+    /// An SSLv2-compatible CLIENT-HELLO (RFC 5246 E.2) offering `hello`'s version and
+    /// suites (as 3-byte specs, plus one SSLv2-only spec) with a 32-byte challenge, and the
+    /// SCSV when `scsv`. The transcript gets the body after the 2-byte header.
+    pub fn sslv2_client_hello(&mut self, scsv: bool) -> Vec<u8> {
+        let mut specs = vec![0x07, 0x00, 0xc0]; // SSL_CK_DES_192_EDE3_CBC_WITH_MD5
+        let mut suites = self.hello.cipher_suites.clone();
+        if scsv {
+            suites.push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+        }
+        for s in &suites {
+            specs.push(0);
+            specs.extend_from_slice(&s.get().to_be_bytes());
+        }
+        let challenge = self.client_random.0;
+        let mut body = vec![1];
+        body.extend_from_slice(&self.client_version.get().to_be_bytes());
+        body.extend_from_slice(&u16::try_from(specs.len()).unwrap().to_be_bytes());
+        body.extend_from_slice(&[0, 0, 0, 32]);
+        body.extend_from_slice(&specs);
+        body.extend_from_slice(&challenge);
+        self.transcript.add(&body);
+        let mut rec = (0x8000u16 | u16::try_from(body.len()).unwrap())
+            .to_be_bytes()
+            .to_vec();
+        rec.extend_from_slice(&body);
+        rec
+    }
+
     /// Reads the server's first flight (ServerHello, Certificate, ServerHelloDone).
     pub fn read_server_flight(&mut self, bytes: &[u8]) {
         for raw in handshake_messages(bytes) {
