@@ -200,7 +200,8 @@ impl Modes {
 pub(crate) struct Target {
     pub(crate) config: Arc<ClientConfig>,
     pub(crate) server_name: ServerName<'static>,
-    pub(crate) addr: SocketAddr,
+    /// Where HOST:PORT resolved to, tried in order.
+    pub(crate) addrs: Vec<SocketAddr>,
     /// What the user asked for, e.g. `localhost:4433`.
     pub(crate) label: String,
     pub(crate) timeout: Duration,
@@ -256,11 +257,11 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         show_secrets: args.show_secrets,
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let addr = resolve(&args.address, timeout)?;
+    let addrs = resolve(&args.address, timeout)?;
     let target = Target {
         config: Arc::new(config),
         server_name,
-        addr,
+        addrs,
         label: args.address.clone(),
         timeout,
     };
@@ -316,10 +317,7 @@ pub(crate) fn report(target: &Target, o: &Outcome, modes: Modes, index: usize, s
         let _ = writeln!(
             stdout,
             "{}",
-            st.head(&format!(
-                "=== connection {index} to {} ({}) ===",
-                target.label, target.addr
-            ))
+            st.head(&format!("=== connection {index} to {} ===", target.label))
         );
         let _ = writeln!(
             stdout,
@@ -359,23 +357,47 @@ pub(crate) fn report(target: &Target, o: &Outcome, modes: Modes, index: usize, s
 
 /// Resolves HOST:PORT, giving up after `timeout` (the system resolver has no timeout of
 /// its own).
-pub(crate) fn resolve(address: &str, timeout: Duration) -> Result<SocketAddr, String> {
+pub(crate) fn resolve(address: &str, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
     split_host(address)?;
     let (tx, rx) = mpsc::channel();
     let a = address.to_string();
     std::thread::spawn(move || {
-        let r = a.to_socket_addrs().map(|mut it| it.next());
+        let r = a.to_socket_addrs().map(Iterator::collect::<Vec<_>>);
         let _ = tx.send(r);
     });
     match rx.recv_timeout(timeout) {
-        Ok(Ok(Some(addr))) => Ok(addr),
-        Ok(Ok(None)) => Err(format!("{address} resolves to no address")),
+        Ok(Ok(addrs)) if addrs.is_empty() => Err(format!("{address} resolves to no address")),
+        Ok(Ok(addrs)) => Ok(addrs),
         Ok(Err(e)) => Err(format!("cannot resolve {address}: {e}")),
         Err(_) => Err(format!(
             "cannot resolve {address}: no answer from the resolver within {} s",
             timeout.as_secs()
         )),
     }
+}
+
+/// Connects to the first address that accepts (e.g. `localhost` may be ::1 and 127.0.0.1);
+/// the error names the last one tried.
+fn tcp_connect(addrs: &[SocketAddr], t: Duration) -> Result<(TcpStream, SocketAddr), String> {
+    let secs = t.as_secs();
+    let mut last = String::from("no address to connect to");
+    for addr in addrs {
+        match TcpStream::connect_timeout(addr, t) {
+            Ok(s) => return Ok((s, *addr)),
+            Err(e) => {
+                last = match e.kind() {
+                    io::ErrorKind::ConnectionRefused => format!(
+                        "cannot connect to {addr}: connection refused (nothing listens on that port)"
+                    ),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+                        format!("cannot connect to {addr}: no answer within {secs} s")
+                    }
+                    _ => format!("cannot connect to {addr}: {e}"),
+                }
+            }
+        }
+    }
+    Err(last)
 }
 
 fn split_host(address: &str) -> Result<(String, u16), String> {
@@ -475,21 +497,11 @@ fn drive(
 ) -> Result<(), String> {
     let t = target.timeout;
     let secs = t.as_secs();
-    let tcp = TcpStream::connect_timeout(&target.addr, t).map_err(|e| match e.kind() {
-        io::ErrorKind::ConnectionRefused => format!(
-            "cannot connect to {}: connection refused (nothing listens on that port)",
-            target.addr
-        ),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => format!(
-            "cannot connect to {}: no answer within {secs} s",
-            target.addr
-        ),
-        _ => format!("cannot connect to {}: {e}", target.addr),
-    })?;
+    let (tcp, peer) = tcp_connect(&target.addrs, t)?;
     tcp.set_write_timeout(Some(t)).map_err(|e| e.to_string())?;
     let _ = tcp.set_nodelay(true);
     rec.push(Ev::TcpConnected {
-        peer: target.addr.to_string(),
+        peer: peer.to_string(),
     });
     let deadline = Rc::new(RefCell::new(Some(Instant::now() + t)));
     let seen = Rc::new(RefCell::new(Seen::default()));

@@ -114,7 +114,7 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
         let target = Target {
             config,
             server_name: server_name.clone(),
-            addr,
+            addrs: vec![addr],
             label: format!("localhost:{}", addr.port()),
             timeout: Duration::from_secs(10),
         };
