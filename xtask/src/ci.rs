@@ -149,6 +149,15 @@ pub(crate) fn ci(args: &[String]) -> Result {
     // A summary left by an earlier run must not satisfy the check after this one.
     let summary = deps::pkits_summary();
     remove_if_present(&summary)?;
+    // Likewise the server interop matrix and the sslyze summary the tests write.
+    let interop = project_root().join("target/interop");
+    let server_reports = [
+        interop.join("server-matrix.txt"),
+        interop.join("sslyze.txt"),
+    ];
+    for report in &server_reports {
+        remove_if_present(report)?;
+    }
 
     ci.step("test", || {
         let mut cmd = cargo();
@@ -168,6 +177,8 @@ pub(crate) fn ci(args: &[String]) -> Result {
     })?;
 
     ci.step("pkits summary", || check_pkits_summary(&summary))?;
+
+    ci.step("server interop matrix", || print_reports(&server_reports))?;
 
     ci.step("fuzz smoke", || match fuzz::smoke(FUZZ_SMOKE_SECONDS)? {
         Some(why) => Ok(Done::Skipped(why)),
@@ -212,6 +223,23 @@ fn check_pkits_summary(summary: &Path) -> Result<Done> {
     println!("{}", text.trim_end());
     let lines = text.lines().count();
     Ok(Done::Ran(format!("{} ({lines} lines)", summary.display())))
+}
+
+/// Prints the reports the server interop tests wrote (they run with
+/// LUCID_REQUIRE_PEERS=1, so each must exist).
+fn print_reports(reports: &[PathBuf]) -> Result<Done> {
+    let mut notes = Vec::new();
+    for report in reports {
+        let text = fs::read_to_string(report).map_err(|e| {
+            format!(
+                "the server interop tests left no {} ({e})",
+                report.display()
+            )
+        })?;
+        println!("{}\n{}", report.display(), text.trim_end());
+        notes.push(report.display().to_string());
+    }
+    Ok(Done::Ran(notes.join(", ")))
 }
 
 /// Makes sure a rustup component (rustfmt, clippy) is there, adding it when rustup can.

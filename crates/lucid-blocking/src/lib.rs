@@ -276,3 +276,5 @@ pub fn load_pem_certs(path: &std::path::Path) -> io::Result<Vec<Vec<u8>>> {
     Ok(certs)
 }
 pub mod roots;
+pub mod server;
+pub mod session;

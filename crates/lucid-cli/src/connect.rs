@@ -1,22 +1,34 @@
 //! `lucid connect`: the client side of the seed document, against any server.
+//!
+//! Output: by default the server's reply goes to stdout and a one-screen summary of the
+//! handshake to stderr. `--trace`, `--timeline` and `--json` print the recorded events on
+//! stdout instead (the reply, if `--request` was given, follows them); the summary stays on
+//! stderr.
 
+use core::cell::RefCell;
+use core::net::SocketAddr;
 use core::time::Duration;
-use std::io::{Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::rc::Rc;
+use std::sync::{Arc, mpsc};
+use std::time::Instant;
 
 use clap::Args;
 use lucid_blocking::{KeyLogFile, Stream, load_pem_certs, now, os_rng, tls_error};
+use lucid_cli::show::{self, Clock, Ev, Options, Recorder, Stamped, Style};
+use lucid_core::Error;
 use lucid_core::client::{
     ClientConfig, ClientConnection, PinnedLeafVerifier, ServerCertVerifier, WebPkiVerifier,
 };
-use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
+use lucid_core::trace::Direction;
 use lucid_core::x509::{RootStore, VerifierOptions};
 use rustls_pki_types::ServerName;
 
-/// Arguments of `lucid connect`.
+/// Arguments of `lucid connect` (its help text is on `Command::Connect` in main.rs).
 #[derive(Debug, Args)]
 pub(crate) struct ConnectArgs {
     /// Server to connect to, as HOST:PORT.
@@ -44,8 +56,8 @@ pub(crate) struct ConnectArgs {
     /// Default: all four lucid suites.
     #[arg(long = "cipher", value_name = "IANA_NAME", value_parser = parse_suite)]
     pub(crate) ciphers: Vec<CipherSuite>,
-    /// Bytes to send after the handshake; `\r`, `\n`, `\t` and `\\` escapes are understood.
-    /// Without it, stdin is sent.
+    /// Bytes to send after the handshake; `\r`, `\n`, `\t` and `\\` escapes are
+    /// understood. Without it, stdin is sent (in the default output mode only).
     #[arg(long, value_name = "STRING")]
     pub(crate) request: Option<String>,
     /// Append NSS key-log lines (CLIENT_RANDOM) to FILE, for Wireshark/tshark.
@@ -57,9 +69,32 @@ pub(crate) struct ConnectArgs {
     /// Do not offer encrypt_then_mac (RFC 7366).
     #[arg(long)]
     pub(crate) no_etm: bool,
-    /// Seconds to wait for the connection and for each read before giving up.
+    /// Seconds allowed for name resolution, for the TCP connect, for the whole handshake,
+    /// and for each read of the reply.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub(crate) timeout: u64,
+    /// Print the annotated byte-level walk through the handshake on stdout: every record
+    /// header and handshake message in hex, each field labelled with what it is for.
+    #[arg(long)]
+    pub(crate) trace: bool,
+    /// Print a client/server ladder diagram of the flights, with times in ms, on stdout.
+    #[arg(long)]
+    pub(crate) timeline: bool,
+    /// Print the events as JSON lines on stdout (one object per event; bytes as hex).
+    #[arg(long, conflicts_with_all = ["trace", "timeline"])]
+    pub(crate) json: bool,
+    /// Show long byte strings (certificates, the encrypted pre-master secret) in full in
+    /// --trace instead of their first and last lines.
+    #[arg(long)]
+    pub(crate) full_hex: bool,
+    /// Include the pre-master and master secret values in --trace and --json. Anyone who
+    /// sees them can decrypt the connection.
+    #[arg(long)]
+    pub(crate) show_secrets: bool,
+    /// After the first connection, make N more that resume its session (session-ID
+    /// resumption), each summarised (and traced when asked).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) reconnect: u32,
 }
 
 /// Parses "1.0", "1.1", "1.2" (also "tls1.2", "TLSv1.2").
@@ -119,18 +154,6 @@ pub(crate) fn unescape(s: &str) -> Vec<u8> {
     out
 }
 
-fn split_host(address: &str) -> Result<String, String> {
-    let (host, port) = address
-        .rsplit_once(':')
-        .ok_or_else(|| format!("{address:?}: expected HOST:PORT"))?;
-    port.parse::<u16>()
-        .map_err(|_| format!("{address:?}: bad port {port:?}"))?;
-    Ok(host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string())
-}
-
 /// The verifier `lucid connect` uses: `--pin-leaf`, else `--cafile` roots, else the
 /// operating system's store.
 pub(crate) fn verifier_from(args: &ConnectArgs) -> Result<Arc<dyn ServerCertVerifier>, String> {
@@ -156,6 +179,43 @@ pub(crate) fn verifier_from(args: &ConnectArgs) -> Result<Arc<dyn ServerCertVeri
     Ok(Arc::new(WebPkiVerifier::with_options(roots, options)))
 }
 
+/// How a connection's events are shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Modes {
+    pub(crate) trace: bool,
+    pub(crate) timeline: bool,
+    pub(crate) json: bool,
+    pub(crate) full_hex: bool,
+    pub(crate) show_secrets: bool,
+}
+
+impl Modes {
+    fn any(self) -> bool {
+        self.trace || self.timeline || self.json
+    }
+}
+
+/// Everything one connection needs, shared by `--reconnect` connections.
+#[derive(Debug)]
+pub(crate) struct Target {
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) server_name: ServerName<'static>,
+    /// Where HOST:PORT resolved to, tried in order.
+    pub(crate) addrs: Vec<SocketAddr>,
+    /// What the user asked for, e.g. `localhost:4433`.
+    pub(crate) label: String,
+    pub(crate) timeout: Duration,
+}
+
+/// What one connection produced.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub(crate) events: Vec<Stamped>,
+    /// The reply (collected in trace modes; already streamed to stdout otherwise).
+    pub(crate) reply: Vec<u8>,
+    pub(crate) result: Result<(), String>,
+}
+
 pub(crate) fn run(args: ConnectArgs) -> ExitCode {
     match connect(&args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -167,7 +227,7 @@ pub(crate) fn run(args: ConnectArgs) -> ExitCode {
 }
 
 fn connect(args: &ConnectArgs) -> Result<(), String> {
-    let host = split_host(&args.address)?;
+    let (host, _port) = split_host(&args.address)?;
     let name = args.servername.clone().unwrap_or(host);
     let server_name = ServerName::try_from(name.clone())
         .map_err(|_| format!("{name:?} is not a valid DNS name or IP address"))?;
@@ -184,66 +244,336 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         let kl = KeyLogFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         config.key_log = Some(Arc::new(kl));
     }
-
+    if args.reconnect > 0 {
+        config.session_store = Some(Arc::new(
+            lucid_blocking::session::MemoryClientSessionStore::default(),
+        ));
+    }
+    let modes = Modes {
+        trace: args.trace,
+        timeline: args.timeline,
+        json: args.json,
+        full_hex: args.full_hex,
+        show_secrets: args.show_secrets,
+    };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let addr = args
-        .address
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {}: {e}", args.address))?
-        .next()
-        .ok_or_else(|| format!("{} resolves to no address", args.address))?;
-    let sock = TcpStream::connect_timeout(&addr, timeout)
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    sock.set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    sock.set_write_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-
-    let mut rng = os_rng();
-    let conn = ClientConnection::new(Arc::new(config), server_name, now(), &mut rng)
-        .map_err(|e| e.to_string())?;
-    let mut stream = Stream::new(conn, sock);
-    stream.complete_handshake().map_err(describe)?;
-    let n = stream
-        .conn()
-        .negotiated()
-        .cloned()
-        .ok_or("handshake ended without parameters")?;
-    eprintln!(
-        "lucid: {} {} ems={} etm={} resumed={}",
-        n.version,
-        n.suite,
-        if n.extended_master_secret {
-            "yes"
-        } else {
-            "no"
-        },
-        if n.encrypt_then_mac { "yes" } else { "no" },
-        if n.resumed { "yes" } else { "no" },
-    );
+    let addrs = resolve(&args.address, timeout)?;
+    let target = Target {
+        config: Arc::new(config),
+        server_name,
+        addrs,
+        label: args.address.clone(),
+        timeout,
+    };
 
     let request = match &args.request {
         Some(r) => unescape(r),
-        None => {
+        None if !modes.any() => {
             let mut buf = Vec::new();
-            std::io::stdin()
+            io::stdin()
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("reading stdin: {e}"))?;
             buf
         }
+        None => Vec::new(),
     };
-    if !request.is_empty() {
-        stream.write_all(&request).map_err(describe)?;
+
+    for i in 1..=1 + args.reconnect as usize {
+        let outcome = run_connection(&target, &request, modes, i);
+        report(&target, &outcome, modes, i, args.request.is_some());
+        outcome.result?;
     }
-    let mut out = std::io::stdout().lock();
+    Ok(())
+}
+
+/// Prints what `--trace`/`--timeline`/`--json` asked for on stdout and the summary on
+/// stderr.
+pub(crate) fn report(target: &Target, o: &Outcome, modes: Modes, index: usize, show_reply: bool) {
+    let opts = |color| Options {
+        color,
+        full_hex: modes.full_hex,
+        now: now(),
+        target: target.label.clone(),
+    };
+    let out_opts = opts(Style::stdout());
+    let mut stdout = io::stdout().lock();
+    if modes.json {
+        let mut text = show::json::render(&o.events, index);
+        if show_reply {
+            text.push_str(
+                &show::json::Obj::default()
+                    .num("connection", index)
+                    .str("event", "reply")
+                    .num("length", o.reply.len())
+                    .str("text", &String::from_utf8_lossy(&o.reply))
+                    .end(),
+            );
+            text.push('\n');
+        }
+        let _ = stdout.write_all(text.as_bytes());
+    }
+    if modes.trace || modes.timeline {
+        let st = Style::new(out_opts.color);
+        let _ = writeln!(
+            stdout,
+            "{}",
+            st.head(&format!("=== connection {index} to {} ===", target.label))
+        );
+        let _ = writeln!(
+            stdout,
+            "{}\n",
+            st.dim("as seen by the client; times are ms since the TCP connect began")
+        );
+        if modes.trace {
+            let _ = stdout.write_all(show::trace::render(&o.events, &out_opts).as_bytes());
+        }
+        if modes.timeline {
+            let _ = stdout.write_all(show::timeline::render(&o.events, &out_opts).as_bytes());
+            let _ = writeln!(stdout);
+        }
+        if show_reply {
+            let _ = writeln!(
+                stdout,
+                "{}",
+                st.head(&format!("--- reply: {} bytes ---", o.reply.len()))
+            );
+            let _ = stdout.write_all(&o.reply);
+            if !o.reply.ends_with(b"\n") {
+                let _ = writeln!(stdout);
+            }
+        }
+    }
+    let _ = stdout.flush();
+    drop(stdout);
+    // The summary of a failed connection is the one-line reason the caller prints; in the
+    // default mode a successful one was already printed right after the handshake.
+    if o.result.is_ok() && modes.any() {
+        eprint!(
+            "{}",
+            show::summary::render(&o.events, &opts(Style::stderr()), index)
+        );
+    }
+}
+
+/// Resolves HOST:PORT, giving up after `timeout` (the system resolver has no timeout of
+/// its own).
+pub(crate) fn resolve(address: &str, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
+    split_host(address)?;
+    let (tx, rx) = mpsc::channel();
+    let a = address.to_string();
+    std::thread::spawn(move || {
+        let r = a.to_socket_addrs().map(Iterator::collect::<Vec<_>>);
+        let _ = tx.send(r);
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(addrs)) if addrs.is_empty() => Err(format!("{address} resolves to no address")),
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => Err(format!("cannot resolve {address}: {e}")),
+        Err(_) => Err(format!(
+            "cannot resolve {address}: no answer from the resolver within {} s",
+            timeout.as_secs()
+        )),
+    }
+}
+
+/// Connects to the first address that accepts (e.g. `localhost` may be ::1 and 127.0.0.1);
+/// the error names the last one tried.
+fn tcp_connect(addrs: &[SocketAddr], t: Duration) -> Result<(TcpStream, SocketAddr), String> {
+    let secs = t.as_secs();
+    let mut last = String::from("no address to connect to");
+    for addr in addrs {
+        match TcpStream::connect_timeout(addr, t) {
+            Ok(s) => return Ok((s, *addr)),
+            Err(e) => {
+                last = match e.kind() {
+                    io::ErrorKind::ConnectionRefused => format!(
+                        "cannot connect to {addr}: connection refused (nothing listens on that port)"
+                    ),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+                        format!("cannot connect to {addr}: no answer within {secs} s")
+                    }
+                    _ => format!("cannot connect to {addr}: {e}"),
+                }
+            }
+        }
+    }
+    Err(last)
+}
+
+fn split_host(address: &str) -> Result<(String, u16), String> {
+    let (host, port) = address
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{address:?}: expected HOST:PORT"))?;
+    let port = port
+        .parse::<u16>()
+        .map_err(|_| format!("{address:?}: bad port {port:?}"))?;
+    Ok((
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string(),
+        port,
+    ))
+}
+
+/// What the transport saw, shared between the socket wrapper and the driver.
+#[derive(Debug, Default)]
+struct Seen {
+    /// The first bytes received (to recognise a plain-text answer).
+    first: Vec<u8>,
+    received: usize,
+}
+
+/// A `TcpStream` whose reads give up at a deadline (during the handshake) or after an idle
+/// timeout (afterwards), and which remembers the first bytes received.
+#[derive(Debug)]
+struct Sock {
+    inner: TcpStream,
+    deadline: Rc<RefCell<Option<Instant>>>,
+    idle: Duration,
+    seen: Rc<RefCell<Seen>>,
+}
+
+impl Read for Sock {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let wait = match *self.deadline.borrow() {
+            Some(d) => d
+                .checked_duration_since(Instant::now())
+                .filter(|w| !w.is_zero())
+                .ok_or(io::ErrorKind::TimedOut)?,
+            None => self.idle,
+        };
+        self.inner.set_read_timeout(Some(wait))?;
+        let n = self.inner.read(buf)?;
+        let mut seen = self.seen.borrow_mut();
+        seen.received += n;
+        let room = 64usize.saturating_sub(seen.first.len());
+        seen.first
+            .extend_from_slice(buf.get(..n.min(room)).unwrap_or(&[]));
+        Ok(n)
+    }
+}
+
+impl Write for Sock {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Runs one connection: TCP connect, handshake, request, reply, close_notify. Every step is
+/// recorded; failures end up in `Outcome::result` as one human line (and as an `Ev::Failed`
+/// event).
+pub(crate) fn run_connection(
+    target: &Target,
+    request: &[u8],
+    modes: Modes,
+    index: usize,
+) -> Outcome {
+    let rec = Recorder::new(Clock::start(), modes.show_secrets);
+    let mut reply = Vec::new();
+    let result = drive(target, request, modes, index, &rec, &mut reply);
+    if let Err(reason) = &result {
+        rec.push(Ev::Failed {
+            reason: reason.clone(),
+        });
+    }
+    Outcome {
+        events: rec.take(),
+        reply,
+        result,
+    }
+}
+
+fn drive(
+    target: &Target,
+    request: &[u8],
+    modes: Modes,
+    index: usize,
+    rec: &Recorder,
+    reply: &mut Vec<u8>,
+) -> Result<(), String> {
+    let t = target.timeout;
+    let secs = t.as_secs();
+    let (tcp, peer) = tcp_connect(&target.addrs, t)?;
+    tcp.set_write_timeout(Some(t)).map_err(|e| e.to_string())?;
+    let _ = tcp.set_nodelay(true);
+    rec.push(Ev::TcpConnected {
+        peer: peer.to_string(),
+    });
+    let deadline = Rc::new(RefCell::new(Some(Instant::now() + t)));
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let sock = Sock {
+        inner: tcp,
+        deadline: deadline.clone(),
+        idle: t,
+        seen: seen.clone(),
+    };
+
+    let mut rng = os_rng();
+    let conn = ClientConnection::new_traced(
+        target.config.clone(),
+        target.server_name.clone(),
+        Some(rec.observer()),
+        now(),
+        &mut rng,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut stream = Stream::new(conn, sock);
+    if let Err(e) = stream.complete_handshake() {
+        return Err(handshake_failure(&e, &seen.borrow(), secs));
+    }
+    *deadline.borrow_mut() = None;
+
+    if !modes.any() {
+        // The summary now, before the reply starts streaming to stdout.
+        let opts = Options {
+            color: Style::stderr(),
+            full_hex: false,
+            now: now(),
+            target: target.label.clone(),
+        };
+        eprint!("{}", show::summary::render(&rec.snapshot(), &opts, index));
+    }
+
+    if !request.is_empty() {
+        // lucid-core reports received application data; what we write we record ourselves.
+        rec.push(Ev::ApplicationData {
+            dir: Direction::Sent,
+            len: request.len(),
+        });
+        stream.write_all(request).map_err(|e| describe(&e))?;
+    }
+    if modes.any() && request.is_empty() {
+        // Nothing asked for: just close cleanly.
+        let _ = stream.close();
+        return Ok(());
+    }
+    let mut out = io::stdout().lock();
     let mut buf = vec![0u8; 16384];
     loop {
         match stream.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => out
-                .write_all(buf.get(..n).unwrap_or(&[]))
-                .map_err(|e| format!("writing stdout: {e}"))?,
-            Err(e) => return Err(describe(e)),
+            Ok(n) => {
+                let chunk = buf.get(..n).unwrap_or(&[]);
+                if modes.any() {
+                    reply.extend_from_slice(chunk);
+                } else {
+                    out.write_all(chunk)
+                        .map_err(|e| format!("writing stdout: {e}"))?;
+                    let _ = out.flush();
+                }
+            }
+            Err(e) if is_timeout(&e) => {
+                // The server keeps the connection open: we have its answer.
+                if out.is_terminal() || modes.any() {
+                    eprintln!("lucid: no more data from the server for {secs} s; closing");
+                }
+                break;
+            }
+            Err(e) => return Err(describe(&e)),
         }
     }
     out.flush().map_err(|e| e.to_string())?;
@@ -251,15 +581,71 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// One line for a failed I/O or TLS operation.
-pub(crate) fn describe(e: std::io::Error) -> String {
-    match tls_error(&e) {
-        Some(tls) => tls.to_string(),
-        None if e.kind() == std::io::ErrorKind::WouldBlock
-            || e.kind() == std::io::ErrorKind::TimedOut =>
-        {
-            "timed out waiting for the server".to_string()
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// One line saying why the handshake failed, in terms of what was seen on the wire.
+fn handshake_failure(e: &io::Error, seen: &Seen, secs: u64) -> String {
+    let plain_text = seen.first.len() >= 4
+        && seen
+            .first
+            .iter()
+            .take(16)
+            .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+    if plain_text {
+        let line_end = seen
+            .first
+            .iter()
+            .position(|b| *b == b'\r' || *b == b'\n')
+            .unwrap_or(seen.first.len())
+            .min(48);
+        let first_line = show::hex::ascii(seen.first.get(..line_end).unwrap_or_default());
+        return format!(
+            "the server answered in plain text, not TLS: \"{first_line}\" (is this the TLS port?)"
+        );
+    }
+    if is_timeout(e) {
+        return if seen.received == 0 {
+            format!(
+                "no answer to the ClientHello within {secs} s: the server accepted the connection but said nothing (is it a TLS server?)"
+            )
+        } else {
+            format!(
+                "the handshake did not finish within {secs} s ({} bytes received)",
+                seen.received
+            )
+        };
+    }
+    match tls_error(e) {
+        Some(Error::UnexpectedEof) if seen.received == 0 => {
+            "the server closed the connection without answering the ClientHello (not TLS, or it accepts none of the offered versions and suites)".to_string()
         }
+        Some(Error::AlertReceived(a)) => {
+            let hint = match *a {
+                AlertDescription::HANDSHAKE_FAILURE | AlertDescription::INSUFFICIENT_SECURITY => {
+                    ": the server shares no cipher suite with lucid (lucid has only RSA key exchange with AES-CBC)"
+                }
+                AlertDescription::PROTOCOL_VERSION => {
+                    ": the server shares no version with the offered range (see --tls-min/--tls-max)"
+                }
+                _ => "",
+            };
+            format!("handshake failed: the server sent fatal alert {a}{hint}")
+        }
+        Some(tls) => format!("handshake failed: {tls}"),
+        None => describe(e),
+    }
+}
+
+/// One line for a failed I/O or TLS operation.
+pub(crate) fn describe(e: &io::Error) -> String {
+    match tls_error(e) {
+        Some(tls) => tls.to_string(),
+        None if is_timeout(e) => "timed out waiting for the server".to_string(),
         None => e.to_string(),
     }
 }

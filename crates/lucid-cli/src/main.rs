@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod connect;
+mod demo;
+mod serve;
 mod verify;
 
 /// lucid: a TLS 1.0-1.2 engine you can watch.
@@ -17,10 +19,33 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Connect to a TLS server, send a request and print the reply.
+    /// Connect to a TLS server, show its handshake, send a request and print the reply.
+    ///
+    /// Output: without --trace, --timeline or --json, stdin (or --request) is sent after
+    /// the handshake, the reply goes to stdout as it arrives, and a one-screen summary goes
+    /// to stderr (version, suite, extensions, the certificate chain with a verdict per
+    /// check, session id, resumption, milliseconds to each step).
+    ///
+    /// With --trace, --timeline or --json, stdout carries the recorded connection: stdin is
+    /// not read, only --request is sent, and its reply is printed after the trace (for
+    /// --json, as a final {"event":"reply"} line); the summary still goes to stderr.
+    ///
+    /// Colour is used only on a terminal and never when NO_COLOR is set. Every failure
+    /// (refused, unresolvable, silent or non-TLS server, rejected certificate, timeout)
+    /// ends with one line on stderr and exit code 1.
     Connect(connect::ConnectArgs),
-    /// Run a handshake against a built-in lucid server on 127.0.0.1 and show it (not yet built).
-    Demo,
+    /// Serve TLS: `--cert CHAIN.pem --key KEY.pem [--listen 127.0.0.1:4433] [--tls-min V]
+    /// [--tls-max V] [--cipher IANA_NAME]... [--www | --echo]`.
+    Serve(serve::ServeArgs),
+    /// Run handshakes against a built-in lucid server on 127.0.0.1 and show them.
+    ///
+    /// Starts a lucid server on a free port of 127.0.0.1 with a built-in TEST-ONLY
+    /// certificate (its key is public), then connects to it three times: TLS 1.0 with
+    /// TLS_RSA_WITH_AES_128_CBC_SHA (the handshake of "The First Few Milliseconds of an HTTPS
+    /// Connection"), TLS 1.2 with lucid's defaults, and TLS 1.2 again resuming that session.
+    /// For each it prints the annotated trace, the timeline and a summary on stdout. Needs no
+    /// network and no files.
+    Demo(demo::DemoArgs),
     /// Verify a certificate chain: `--cafile ROOTS.pem [--untrusted INTERMEDIATES.pem]
     /// [--host NAME] [--at UNIX_SECONDS] LEAF.pem`.
     Verify(verify::VerifyArgs),
@@ -30,10 +55,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Connect(args) => connect::run(args),
-        Command::Demo => {
-            eprintln!("lucid demo: not built yet (the server handshake comes first)");
-            ExitCode::from(2)
-        }
+        Command::Serve(args) => serve::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Verify(args) => verify::run(args),
     }
 }

@@ -556,6 +556,10 @@ impl ExpectServerHello {
                     || session.extended_master_secret != ext.ems
                 {
                     // RFC 7627 §5.3 and RFC 5246 §7.4.1.3: the resumed session must match.
+                    // The cached session is suspect from now on: forget it.
+                    if let Some(store) = &config.session_store {
+                        store.remove(&store_key(&hello.server_name));
+                    }
                     return Err(PeerMisbehaved::ResumptionMismatch.into());
                 }
                 let master = session.master_secret.clone();

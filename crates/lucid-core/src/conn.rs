@@ -85,10 +85,6 @@ pub(crate) enum Message<'a> {
         raw: &'a [u8],
     },
     /// An SSLv2-compatible ClientHello (server only), with the bytes the transcript covers.
-    #[allow(
-        dead_code,
-        reason = "read by the server state machine, which is being built"
-    )]
     Sslv2ClientHello {
         hello: crate::msgs::handshake::ClientHelloPayload,
         raw: &'a [u8],
@@ -144,16 +140,21 @@ pub(crate) struct Core {
     error: Option<Error>,
     /// Warning alerts received (other than close_notify), most recent last; bounded.
     warnings: Vec<AlertDescription>,
-    /// Renegotiation attempts refused with a no_renegotiation warning; bounded, so a peer
-    /// cannot make us queue alerts without limit.
-    renegotiations_refused: usize,
     /// Largest plaintext fragment we send (2^14 unless max_fragment_length says less).
     max_fragment: usize,
     /// Bytes written so far (offset of the next record header we send).
     tx_offset: u64,
+    /// Renegotiation attempts refused so far.
+    renegotiation_refusals: u8,
     /// The caller's observer, if any.
     pub(crate) tracer: Tracer,
+    /// Server side: the host name the client asked for (SNI), once the ClientHello is in.
+    pub(crate) sni: Option<alloc::string::String>,
 }
+
+/// How many renegotiation attempts lucid refuses with a warning before ending the
+/// connection.
+const MAX_RENEGOTIATION_REFUSALS: usize = 8;
 
 /// How many received warning alerts lucid tolerates before treating the peer as abusive.
 const MAX_WARNING_ALERTS: usize = 16;
@@ -176,10 +177,11 @@ impl Core {
             close_sent: false,
             error: None,
             warnings: Vec::new(),
-            renegotiations_refused: 0,
             max_fragment: MAX_PLAINTEXT,
             tx_offset: 0,
+            renegotiation_refusals: 0,
             tracer: Tracer::default(),
+            sni: None,
         }
     }
 
@@ -459,8 +461,13 @@ pub struct Connection {
 
 impl Connection {
     pub(crate) fn new(side: Side, state: State) -> Self {
+        let mut deframer = Deframer::new();
+        if side == Side::Server {
+            // RFC 5246 appendix E.2: servers accept an SSLv2-compatible first ClientHello.
+            deframer.allow_sslv2_client_hello();
+        }
         Self {
-            deframer: Deframer::new(),
+            deframer,
             joiner: HandshakeJoiner::new(),
             core: Core::new(side),
             state: Some(state),
@@ -478,6 +485,11 @@ impl Connection {
     /// Removes and returns the observer.
     pub fn take_observer(&mut self) -> Option<Box<dyn Observer>> {
         self.core.tracer.take()
+    }
+
+    /// The shared handshake state (read-only), for the client and server wrappers.
+    pub(crate) fn core(&self) -> &Core {
+        &self.core
     }
 
     /// Which side this connection plays.
@@ -618,7 +630,11 @@ impl Connection {
             if self.core.peer_closed {
                 return Err(PeerMisbehaved::DataAfterCloseNotify.into());
             }
-            if let Some(v) = self.core.version {
+            // An unprotected alert may carry another record version: a peer that rejects
+            // our hello alerts before it adopts the version (e.g. a client refusing our
+            // ServerHello). Reporting the alert itself is more useful than a version error.
+            let unprotected_alert = header.typ == ContentType::ALERT && self.core.opener.is_none();
+            if let Some(v) = self.core.version.filter(|_| !unprotected_alert) {
                 if header.version != v {
                     return Err(PeerMisbehaved::WrongRecordVersion {
                         expected: v,
@@ -808,7 +824,9 @@ impl Connection {
         if let Some(e) = &self.core.error {
             return Err(e.clone());
         }
-        if self.core.peer_closed && !self.deframer.has_partial() {
+        // A close_notify only makes the end clean once the handshake is complete: a peer
+        // that closes mid-handshake has not given us a session.
+        if self.core.peer_closed && self.core.is_complete() && !self.deframer.has_partial() {
             return Ok(());
         }
         self.core.error = Some(Error::UnexpectedEof);
@@ -834,12 +852,12 @@ impl Core {
             return Ok(false);
         }
         if self.is_complete() {
-            // Each refusal is a record we queue: a peer sending thousands of HelloRequests
-            // in one record would otherwise grow the send buffer ~50x its input.
-            if self.renegotiations_refused >= MAX_WARNING_ALERTS {
-                return Err(PeerMisbehaved::Renegotiation.into());
+            // Each refusal costs us an alert: a peer that keeps asking is cut off rather
+            // than answered without end.
+            self.renegotiation_refusals = self.renegotiation_refusals.saturating_add(1);
+            if usize::from(self.renegotiation_refusals) > MAX_RENEGOTIATION_REFUSALS {
+                return Err(PeerMisbehaved::Other("repeated renegotiation attempts").into());
             }
-            self.renegotiations_refused += 1;
             self.send_alert(
                 AlertLevel::WARNING,
                 AlertDescription::NO_RENEGOTIATION,

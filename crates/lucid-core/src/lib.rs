@@ -27,6 +27,7 @@ pub mod fuzzing;
 pub mod msgs;
 pub mod record;
 pub mod server;
+pub mod session;
 pub mod trace;
 pub mod x509;
 

@@ -1912,6 +1912,8 @@ fn resumption_with_different_parameters_is_refused() {
             sh.server_version,
             AD::ILLEGAL_PARAMETER,
         );
+        // the suspect session is forgotten, so the next connection does a full handshake
+        assert!(store.0.lock().unwrap().is_empty());
     }
 }
 
@@ -2053,6 +2055,25 @@ fn hello_request_after_the_handshake_gets_a_no_renegotiation_warning() {
         assert_eq!(sent, b"ok");
         assert!(s.client.received_warnings().is_empty());
     }
+}
+
+#[test]
+fn repeated_hello_requests_are_refused_eight_times_then_the_connection_ends() {
+    let mut s = Script::new(Opts::v(V12));
+    s.handshake();
+    let hr = s.hs(HandshakePayload::HelloRequest);
+    for _ in 0..8 {
+        let rec = s.record(ContentType::HANDSHAKE, &hr);
+        s.feed(&rec).unwrap();
+        assert_eq!(s.drain().len(), 1, "one no_renegotiation warning each");
+    }
+    let rec = s.record(ContentType::HANDSHAKE, &hr);
+    let res = s.feed(&rec);
+    s.fails_sealed(
+        res,
+        Error::PeerMisbehaved(PM::Other("repeated renegotiation attempts")),
+        AD::ILLEGAL_PARAMETER,
+    );
 }
 
 #[test]
@@ -2211,6 +2232,14 @@ fn eof_mid_record_and_without_close_notify_are_not_a_clean_close() {
     // mid-handshake, after the client's flight
     let mut s = Script::new(Opts::v(V12));
     s.run_to_server_finish();
+    let res = s.client.transport_eof();
+    s.fails_silently(res, Error::UnexpectedEof);
+    // close_notify in the middle of the handshake, then EOF: no session, not a clean close
+    let mut s = Script::new(Opts::v(V12));
+    s.run_to_server_finish();
+    let close = s.record(ContentType::ALERT, &[1, 0]);
+    s.feed(&close).unwrap();
+    assert!(s.client.is_handshaking());
     let res = s.client.transport_eof();
     s.fails_silently(res, Error::UnexpectedEof);
 }

@@ -1,0 +1,93 @@
+//! The server side of the blocking driver: the accept helper, loading a certificate chain
+//! and key from PEM files, the session caches, and a one-screen description of a session.
+
+use core::fmt::Write as _;
+use std::io;
+use std::net::TcpStream;
+use std::path::Path;
+use std::sync::Arc;
+
+use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+
+use crate::{Stream, load_pem_certs, to_io};
+
+pub use crate::session::{MemoryClientSessionStore, MemoryServerSessionStore};
+
+/// Completes a TLS handshake as a server on an accepted TCP connection.
+///
+/// Set read and write timeouts on `sock` first if a silent client must not hold the
+/// calling thread. On error the alert (if any) has been sent; the caller drops the socket.
+pub fn accept(
+    config: Arc<ServerConfig>,
+    sock: TcpStream,
+) -> io::Result<Stream<ServerConnection, TcpStream>> {
+    let conn = ServerConnection::new(config).map_err(to_io)?;
+    let mut stream = Stream::new(conn, sock);
+    stream.complete_handshake()?;
+    Ok(stream)
+}
+
+fn invalid(path: &Path, what: impl core::fmt::Display) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{}: {what}", path.display()),
+    )
+}
+
+/// Reads an RSA private key from a PEM file: `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY`
+/// (PKCS#1), the first one in the file.
+pub fn load_pem_rsa_key(path: &Path) -> io::Result<RsaCrateKey> {
+    use rustls_pki_types::PrivateKeyDer;
+    use rustls_pki_types::pem::PemObject;
+    let key = PrivateKeyDer::from_pem_file(path).map_err(|e| invalid(path, e))?;
+    match key {
+        PrivateKeyDer::Pkcs8(k) => RsaCrateKey::from_pkcs8_der(k.secret_pkcs8_der()),
+        PrivateKeyDer::Pkcs1(k) => RsaCrateKey::from_pkcs1_der(k.secret_pkcs1_der()),
+        _ => {
+            return Err(invalid(
+                path,
+                "not an RSA key (SEC1/EC keys are not usable)",
+            ));
+        }
+    }
+    .map_err(|e| invalid(path, e))
+}
+
+/// Loads a chain (PEM, leaf first) and its key (PEM, PKCS#8 or PKCS#1) and checks that
+/// they belong together.
+pub fn load_certified_key(chain: &Path, key: &Path) -> io::Result<CertifiedKey> {
+    let certs = load_pem_certs(chain)?;
+    let rsa_key = load_pem_rsa_key(key)?;
+    CertifiedKey::new(certs, Arc::new(rsa_key)).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} with {}: {e}", chain.display(), key.display()),
+        )
+    })
+}
+
+/// What the handshake agreed on, one `Name: value` line each, in the spirit of
+/// `openssl s_server -www`. Empty before the handshake completes.
+pub fn session_summary(conn: &ServerConnection) -> String {
+    let Some(n) = conn.negotiated() else {
+        return String::new();
+    };
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut out = String::new();
+    let mut id = String::new();
+    for b in n.session_id.as_slice() {
+        let _ = write!(id, "{b:02X}");
+    }
+    let _ = writeln!(out, "Protocol  : {}", n.version);
+    let _ = writeln!(out, "Cipher    : {}", n.suite);
+    let _ = writeln!(out, "EMS       : {}", yes_no(n.extended_master_secret));
+    let _ = writeln!(out, "ETM       : {}", yes_no(n.encrypt_then_mac));
+    let _ = writeln!(
+        out,
+        "Session-ID: {}",
+        if id.is_empty() { "(none)" } else { &id }
+    );
+    let _ = writeln!(out, "Resumed   : {}", yes_no(n.resumed));
+    let _ = writeln!(out, "SNI       : {}", conn.sni().unwrap_or("(none)"));
+    out
+}

@@ -1,0 +1,588 @@
+//! Real clients against an in-process lucid server (answering like `lucid serve --www`):
+//! `openssl s_client`, `gnutls-cli`, tlslite-ng (its `tls.py client` and its API), and
+//! lucid's own client over TCP. Every version × suite valid for the peer, with EMS and ETM
+//! on and off (toggled on the client side), each sending an HTTP GET and checking that the
+//! page names the expected version, suite, EMS and ETM; plus session resumption with each.
+//!
+//! The matrix is printed and written to `target/interop/server-matrix.txt`. A missing peer
+//! is skipped with "skipped: <peer> not installed", or fails the test when
+//! `LUCID_REQUIRE_PEERS=1` (as `cargo xtask ci` sets).
+
+mod server_support;
+
+use core::fmt::Write as _;
+use core::time::Duration;
+use std::process::Command;
+use std::sync::Arc;
+
+use lucid_blocking::server::{MemoryClientSessionStore, MemoryServerSessionStore};
+use lucid_core::client::{ClientConfig, WebPkiVerifier};
+use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::x509::RootStore;
+use rustls_pki_types::ServerName;
+use server_support::*;
+
+const PEER_TIMEOUT: Duration = Duration::from_secs(30);
+const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
+
+const SUITES: [CipherSuite; 4] = [
+    CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+    CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
+    CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
+];
+
+/// Every (version, suite) pair valid in TLS.
+fn cells() -> Vec<(ProtocolVersion, CipherSuite)> {
+    let mut out = Vec::new();
+    for v in [V10, V11, V12] {
+        for s in SUITES {
+            let sha256 = matches!(
+                s,
+                CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256
+                    | CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256
+            );
+            if !sha256 || v == V12 {
+                out.push((v, s));
+            }
+        }
+    }
+    out
+}
+
+struct Row {
+    peer: &'static str,
+    check: String,
+    version: String,
+    suite: String,
+    ems: String,
+    etm: String,
+    result: Result<(), String>,
+}
+
+fn on_off(b: bool) -> String {
+    if b { "on" } else { "off" }.to_string()
+}
+
+fn row(
+    peer: &'static str,
+    check: &str,
+    v: ProtocolVersion,
+    s: CipherSuite,
+    ems: Option<bool>,
+    etm: Option<bool>,
+    result: Result<(), String>,
+) -> Row {
+    Row {
+        peer,
+        check: check.to_string(),
+        version: v.to_string(),
+        suite: s.to_string(),
+        ems: ems.map_or("-".into(), on_off),
+        etm: etm.map_or("-".into(), on_off),
+        result,
+    }
+}
+
+/// The server's configuration for one cell: exactly this suite, TLS 1.0..1.2 (the client
+/// limits the version), EMS and ETM accepted.
+fn cell_config(
+    store: &Arc<MemoryServerSessionStore>,
+    suite: CipherSuite,
+) -> lucid_core::server::ServerConfig {
+    let mut c = server_config(store);
+    c.cipher_suites = vec![suite];
+    c
+}
+
+// ---------------------------------------------------------------- openssl s_client
+
+fn openssl_cipher(s: CipherSuite) -> &'static str {
+    match s {
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA => "AES128-SHA",
+        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => "AES256-SHA",
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => "AES128-SHA256",
+        _ => "AES256-SHA256",
+    }
+}
+
+fn openssl_version_flag(v: ProtocolVersion) -> &'static str {
+    match v {
+        V10 => "-tls1",
+        V11 => "-tls1_1",
+        _ => "-tls1_2",
+    }
+}
+
+/// An OpenSSL config file turning the extended master secret off (s_client in OpenSSL 3.0
+/// has `-no_etm` but no flag for EMS).
+fn no_ems_conf() -> std::path::PathBuf {
+    let dir = workspace().join("target/interop");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("openssl-no-ems.cnf");
+    std::fs::write(
+        &path,
+        "openssl_conf = openssl_init\n[openssl_init]\nssl_conf = ssl_sect\n\
+         [ssl_sect]\nsystem_default = system_default_sect\n\
+         [system_default_sect]\nOptions = -ExtendedMasterSecret\n",
+    )
+    .unwrap();
+    path
+}
+
+fn s_client(
+    server: &TestServer,
+    v: ProtocolVersion,
+    s: CipherSuite,
+    ems: bool,
+    etm: bool,
+    extra: &[&str],
+) -> Command {
+    let mut cmd = Command::new("openssl");
+    let cipher = if v == V12 {
+        openssl_cipher(s).to_string()
+    } else {
+        // OpenSSL 3 refuses TLS 1.0/1.1 above security level 0.
+        format!("{}:@SECLEVEL=0", openssl_cipher(s))
+    };
+    cmd.args(["s_client", "-connect"])
+        .arg(format!("127.0.0.1:{}", server.port()))
+        .args(["-servername", "localhost", "-CAfile"])
+        .arg(testdata("pki/root.pem"))
+        .args([
+            "-verify_return_error",
+            openssl_version_flag(v),
+            "-cipher",
+            &cipher,
+        ])
+        .args(["-no_ticket"])
+        .args(extra);
+    if !etm {
+        cmd.arg("-no_etm");
+    }
+    if !ems {
+        cmd.env("OPENSSL_CONF", no_ems_conf());
+    }
+    cmd
+}
+
+fn openssl(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSessionStore>) {
+    if on_path("openssl").is_none() {
+        missing("openssl");
+        return;
+    }
+    for (v, s) in cells() {
+        server.set_config(cell_config(store, s));
+        for (ems, etm) in [(true, true), (true, false), (false, true), (false, false)] {
+            let result = run(
+                &mut s_client(server, v, s, ems, etm, &["-quiet"]),
+                GET,
+                PEER_TIMEOUT,
+            )
+            .map_err(|e| e.to_string())
+            .and_then(|ran| {
+                check_page(&ran.stdout, v, s, Some(ems), Some(etm), Some(false))
+                    .map_err(|e| format!("{e}: {}", tail(&ran)))
+            });
+            rows.push(row(
+                "openssl s_client",
+                "GET",
+                v,
+                s,
+                Some(ems),
+                Some(etm),
+                result,
+            ));
+        }
+    }
+    // Resumption: -sess_out, then -sess_in ("Reused" and our page says so).
+    let dir = workspace().join("target/interop");
+    for v in [V10, V11, V12] {
+        let s = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
+        server.set_config(cell_config(store, s));
+        let sess = dir.join(format!("openssl-session-{v}.pem"));
+        let _ = std::fs::remove_file(&sess);
+        let sess_arg = sess.to_str().unwrap();
+        let result = run(
+            &mut s_client(server, v, s, true, true, &["-quiet", "-sess_out", sess_arg]),
+            GET,
+            PEER_TIMEOUT,
+        )
+        .map_err(|e| e.to_string())
+        .and_then(|ran| {
+            check_page(&ran.stdout, v, s, None, None, Some(false))
+                .map_err(|e| format!("first: {e}: {}", tail(&ran)))
+        })
+        .and_then(|()| {
+            run(
+                &mut s_client(
+                    server,
+                    v,
+                    s,
+                    true,
+                    true,
+                    &["-ign_eof", "-sess_in", sess_arg],
+                ),
+                GET,
+                PEER_TIMEOUT,
+            )
+            .map_err(|e| e.to_string())
+        })
+        .and_then(|ran| {
+            if !ran.stdout.contains("Reused, ") {
+                return Err(format!("no \"Reused\": {}", tail(&ran)));
+            }
+            check_page(&ran.stdout, v, s, None, None, Some(true))
+                .map_err(|e| format!("second: {e}"))
+        });
+        rows.push(row(
+            "openssl s_client",
+            "resume -sess_out/-sess_in",
+            v,
+            s,
+            Some(true),
+            Some(true),
+            result,
+        ));
+    }
+}
+
+// ---------------------------------------------------------------- gnutls-cli
+
+fn gnutls_priority(v: ProtocolVersion, s: CipherSuite, ems: bool, etm: bool) -> String {
+    let vers = match v {
+        V10 => "+VERS-TLS1.0",
+        V11 => "+VERS-TLS1.1",
+        _ => "+VERS-TLS1.2",
+    };
+    let (cipher, mac) = match s {
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA => ("+AES-128-CBC", "+SHA1"),
+        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => ("+AES-256-CBC", "+SHA1"),
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => ("+AES-128-CBC", "+SHA256"),
+        _ => ("+AES-256-CBC", "+SHA256"),
+    };
+    let mut p = format!("NONE:{vers}:+RSA:{cipher}:{mac}:+COMP-NULL:+SIGN-ALL");
+    if !etm {
+        p.push_str(":%NO_ETM");
+    }
+    if !ems {
+        p.push_str(":%NO_SESSION_HASH");
+    }
+    p
+}
+
+fn gnutls_cli(server: &TestServer, priority: &str, extra: &[&str]) -> Command {
+    let mut cmd = Command::new("gnutls-cli");
+    cmd.arg("--x509cafile")
+        .arg(testdata("pki/root.pem"))
+        .args(["-p", &server.port().to_string(), "--priority", priority])
+        .args(extra)
+        .arg("localhost");
+    cmd
+}
+
+fn gnutls(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSessionStore>) {
+    if on_path("gnutls-cli").is_none() {
+        missing("gnutls-cli");
+        return;
+    }
+    for (v, s) in cells() {
+        server.set_config(cell_config(store, s));
+        for (ems, etm) in [(true, true), (true, false), (false, true), (false, false)] {
+            let prio = gnutls_priority(v, s, ems, etm);
+            let result = run(&mut gnutls_cli(server, &prio, &[]), GET, PEER_TIMEOUT)
+                .map_err(|e| e.to_string())
+                .and_then(|ran| {
+                    check_page(&ran.stdout, v, s, Some(ems), Some(etm), Some(false))
+                        .map_err(|e| format!("{e}: {}", tail(&ran)))
+                });
+            rows.push(row("gnutls-cli", "GET", v, s, Some(ems), Some(etm), result));
+        }
+    }
+    for v in [V10, V11, V12] {
+        let s = CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA;
+        server.set_config(cell_config(store, s));
+        let prio = gnutls_priority(v, s, true, true);
+        let result = run(
+            &mut gnutls_cli(server, &prio, &["--resume"]),
+            GET,
+            PEER_TIMEOUT,
+        )
+        .map_err(|e| e.to_string())
+        .and_then(|ran| {
+            if !ran.stdout.contains("This is a resumed session") {
+                return Err(format!("not resumed: {}", tail(&ran)));
+            }
+            check_page(&ran.stdout, v, s, Some(true), Some(true), Some(true))
+        });
+        rows.push(row(
+            "gnutls-cli",
+            "resume --resume",
+            v,
+            s,
+            Some(true),
+            Some(true),
+            result,
+        ));
+    }
+}
+
+// ---------------------------------------------------------------- tlslite-ng
+
+/// A tlslite-ng client through its API: exact version and suite, EMS and ETM toggles, the
+/// page printed, and optionally a second, resumed connection.
+const TLSLITE_CLIENT: &str = r#"
+import socket, sys
+from tlslite import TLSConnection, HandshakeSettings
+port, ver, cipher, mac, ems, etm, resume = sys.argv[1:8]
+versions = {"1.0": (3, 1), "1.1": (3, 2), "1.2": (3, 3)}
+def settings():
+    s = HandshakeSettings()
+    s.minVersion = s.maxVersion = versions[ver]
+    s.cipherNames = [cipher]
+    s.macNames = [mac]
+    s.keyExchangeNames = ["rsa"]
+    s.useExtendedMasterSecret = ems == "1"
+    s.useEncryptThenMAC = etm == "1"
+    return s
+def get(session=None):
+    sock = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+    c = TLSConnection(sock)
+    c.handshakeClientCert(settings=settings(), serverName="localhost", session=session)
+    c.send(b"GET / HTTP/1.0\r\n\r\n")
+    data = b""
+    while True:
+        r = c.recv(10240)
+        if not r:
+            break
+        data += r
+    sys.stdout.write(data.decode())
+    sys.stdout.write("\ntlslite: version=%s resumed=%s ems=%s etm=%s\n" % (
+        c.getVersionName(), c.resumed, c.extendedMasterSecret, c.encryptThenMAC))
+    s = c.session
+    c.close()
+    return s
+session = get()
+if resume == "1":
+    get(session)
+"#;
+
+fn tlslite_names(s: CipherSuite) -> (&'static str, &'static str) {
+    match s {
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA => ("aes128", "sha"),
+        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => ("aes256", "sha"),
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => ("aes128", "sha256"),
+        _ => ("aes256", "sha256"),
+    }
+}
+
+fn version_arg(v: ProtocolVersion) -> &'static str {
+    match v {
+        V10 => "1.0",
+        V11 => "1.1",
+        _ => "1.2",
+    }
+}
+
+fn tlslite(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSessionStore>) {
+    let (Some(python), Some(tls_py)) = (python(), tls_py()) else {
+        missing("tlslite-ng (LUCID_PYTHON / LUCID_TLSLITE, or target/py)");
+        return;
+    };
+    let script = workspace().join("target/interop/tlslite_client.py");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(&script, TLSLITE_CLIENT).unwrap();
+    let api = |v: ProtocolVersion, s: CipherSuite, ems: bool, etm: bool, resume: bool| {
+        let (cipher, mac) = tlslite_names(s);
+        let b = |x: bool| if x { "1" } else { "0" };
+        let mut cmd = Command::new(&python);
+        cmd.arg(&script).args([
+            &server.port().to_string(),
+            version_arg(v),
+            cipher,
+            mac,
+            b(ems),
+            b(etm),
+            b(resume),
+        ]);
+        cmd
+    };
+    for (v, s) in cells() {
+        server.set_config(cell_config(store, s));
+        for (ems, etm) in [(true, true), (true, false), (false, true), (false, false)] {
+            let result = run(&mut api(v, s, ems, etm, false), b"", PEER_TIMEOUT)
+                .map_err(|e| e.to_string())
+                .and_then(|ran| {
+                    check_page(&ran.stdout, v, s, Some(ems), Some(etm), Some(false))
+                        .map_err(|e| format!("{e}: {}", tail(&ran)))
+                });
+            rows.push(row(
+                "tlslite-ng API",
+                "GET",
+                v,
+                s,
+                Some(ems),
+                Some(etm),
+                result,
+            ));
+        }
+    }
+    for v in [V10, V11, V12] {
+        let s = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
+        server.set_config(cell_config(store, s));
+        let result = run(&mut api(v, s, true, true, true), b"", PEER_TIMEOUT)
+            .map_err(|e| e.to_string())
+            .and_then(|ran| {
+                if !ran.stdout.contains("resumed=True") {
+                    return Err(format!("not resumed: {}", tail(&ran)));
+                }
+                // The second page is the resumed one.
+                let second = &ran.stdout[ran.stdout.rfind("HTTP/1.0").unwrap_or(0)..];
+                check_page(second, v, s, Some(true), Some(true), Some(true))
+            });
+        rows.push(row(
+            "tlslite-ng API",
+            "resume (session=)",
+            v,
+            s,
+            Some(true),
+            Some(true),
+            result,
+        ));
+    }
+    // tls.py client itself: a GET with its defaults (TLS 1.3 offered, 1.2 agreed), then
+    // --resumption; its output names the version and suite, our log says "resumed".
+    let s = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
+    server.set_config(cell_config(store, s));
+    server.take_served();
+    let mut cmd = Command::new(&python);
+    cmd.arg(&tls_py)
+        .args(["client", "--resumption"])
+        .arg(format!("localhost:{}", server.port()));
+    let result = run(&mut cmd, b"", PEER_TIMEOUT)
+        .map_err(|e| e.to_string())
+        .and_then(|ran| {
+            let ok = ran.stdout.matches("Handshake success").count() == 2
+                && ran.stdout.contains("Version: TLS 1.2")
+                && ran
+                    .stdout
+                    .contains("Ciphersuite: TLS_RSA_WITH_AES_128_CBC_SHA");
+            if !ok {
+                return Err(tail(&ran));
+            }
+            // Let the server threads record both connections.
+            std::thread::sleep(Duration::from_millis(300));
+            let served = server.take_served();
+            let resumed: Vec<bool> = served
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .map(|s| s.resumed)
+                .collect();
+            if resumed == [false, true] {
+                Ok(())
+            } else {
+                Err(format!("server saw {served:?}"))
+            }
+        });
+    rows.push(row(
+        "tls.py client",
+        "GET + --resumption",
+        V12,
+        s,
+        None,
+        None,
+        result,
+    ));
+}
+
+// ---------------------------------------------------------------- lucid ↔ lucid
+
+fn lucid(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSessionStore>) {
+    let mut roots = RootStore::new();
+    for der in lucid_blocking::load_pem_certs(&testdata("pki/root.pem")).unwrap() {
+        roots.add_der(&der).unwrap();
+    }
+    let verifier = Arc::new(WebPkiVerifier::new(roots));
+    for (v, s) in cells() {
+        server.set_config(cell_config(store, s));
+        let cstore = Arc::new(MemoryClientSessionStore::default());
+        let mut c = ClientConfig::new(verifier.clone());
+        c.min_version = v;
+        c.max_version = v;
+        c.cipher_suites = vec![s];
+        c.session_store = Some(cstore);
+        let c = Arc::new(c);
+        let get = || -> Result<(bool, String), String> {
+            use std::io::{Read, Write};
+            let mut stream = lucid_blocking::connect(
+                c.clone(),
+                ServerName::try_from("localhost").unwrap(),
+                server.addr,
+            )
+            .map_err(|e| e.to_string())?;
+            let resumed = stream.conn().negotiated().is_some_and(|n| n.resumed);
+            stream.write_all(GET).map_err(|e| e.to_string())?;
+            let mut page = String::new();
+            stream
+                .read_to_string(&mut page)
+                .map_err(|e| e.to_string())?;
+            Ok((resumed, page))
+        };
+        let result = get().and_then(|(r1, p1)| {
+            check_page(&p1, v, s, Some(true), Some(true), Some(false))?;
+            let (r2, p2) = get()?;
+            check_page(&p2, v, s, Some(true), Some(true), Some(true))?;
+            if r1 || !r2 {
+                return Err(format!("client saw resumed {r1} then {r2}"));
+            }
+            Ok(())
+        });
+        rows.push(row(
+            "lucid connect",
+            "GET + resume over TCP",
+            v,
+            s,
+            Some(true),
+            Some(true),
+            result,
+        ));
+    }
+}
+
+// ---------------------------------------------------------------- the matrix
+
+#[test]
+fn server_interop_matrix() {
+    let store = Arc::new(MemoryServerSessionStore::default());
+    let server = TestServer::start(server_config(&store));
+    let mut rows = Vec::new();
+    openssl(&mut rows, &server, &store);
+    gnutls(&mut rows, &server, &store);
+    tlslite(&mut rows, &server, &store);
+    lucid(&mut rows, &server, &store);
+
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "{:<18} {:<28} {:<8} {:<32} {:<4} {:<4} result",
+        "peer", "check", "version", "suite", "EMS", "ETM"
+    );
+    for r in &rows {
+        let result = match &r.result {
+            Ok(()) => "ok".to_string(),
+            Err(e) => format!("FAIL: {e}"),
+        };
+        let _ = writeln!(
+            table,
+            "{:<18} {:<28} {:<8} {:<32} {:<4} {:<4} {result}",
+            r.peer, r.check, r.version, r.suite, r.ems, r.etm
+        );
+    }
+    let failed = rows.iter().filter(|r| r.result.is_err()).count();
+    let _ = writeln!(table, "\n{} checks, {} failed", rows.len(), failed);
+    println!("{table}");
+    let dir = workspace().join("target/interop");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("server-matrix.txt"), &table).unwrap();
+    assert_eq!(failed, 0, "interop failures, see the table above");
+}

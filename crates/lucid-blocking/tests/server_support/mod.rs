@@ -1,0 +1,317 @@
+//! Shared by the server interop tests (`interop_server.rs`, `sslyze.rs`): an in-process
+//! lucid server on 127.0.0.1 answering like `lucid serve --www`, whose configuration can be
+//! swapped between connections, and helpers to find and run the real peers.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test binary uses a different subset"
+)]
+
+use core::net::SocketAddr;
+use core::time::Duration;
+use std::io::{self, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use lucid_blocking::server::{
+    MemoryServerSessionStore, accept, load_certified_key, session_summary,
+};
+use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::server::ServerConfig;
+
+pub const V10: ProtocolVersion = ProtocolVersion::TLSV1_0;
+pub const V11: ProtocolVersion = ProtocolVersion::TLSV1_1;
+pub const V12: ProtocolVersion = ProtocolVersion::TLSV1_2;
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn testdata(rel: &str) -> PathBuf {
+    workspace().join("testdata").join(rel)
+}
+
+/// TLS 1.0..1.2, all suites, EMS and ETM on, a session cache shared by `store`.
+pub fn server_config(store: &Arc<MemoryServerSessionStore>) -> ServerConfig {
+    let cert = load_certified_key(&testdata("pki/chain.pem"), &testdata("pki/leaf.key")).unwrap();
+    let mut c = ServerConfig::new(cert);
+    c.min_version = V10;
+    c.max_version = V12;
+    c.session_store = Some(store.clone());
+    c
+}
+
+/// What the server saw on one connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    pub version: ProtocolVersion,
+    pub suite: CipherSuite,
+    pub ems: bool,
+    pub etm: bool,
+    pub resumed: bool,
+    pub sni: Option<String>,
+}
+
+/// The `--www` answer, byte for byte what `lucid serve --www` sends.
+pub fn www_page(conn: &lucid_core::server::ServerConnection) -> String {
+    format!(
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n\
+         lucid serve: this TLS session\n\n{}",
+        session_summary(conn)
+    )
+}
+
+/// An in-process lucid server answering every request with [`www_page`].
+pub struct TestServer {
+    pub addr: SocketAddr,
+    config: Arc<Mutex<Arc<ServerConfig>>>,
+    pub served: Arc<Mutex<Vec<Result<Served, String>>>>,
+}
+
+impl TestServer {
+    pub fn start(config: ServerConfig) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = Arc::new(Mutex::new(Arc::new(config)));
+        let served = Arc::new(Mutex::new(Vec::new()));
+        let (cfg, log) = (config.clone(), served.clone());
+        std::thread::spawn(move || {
+            for sock in listener.incoming() {
+                let Ok(sock) = sock else { continue };
+                let config = cfg.lock().unwrap().clone();
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    let r = serve_one(config, sock);
+                    log.lock().unwrap().push(r);
+                });
+            }
+        });
+        Self {
+            addr,
+            config,
+            served,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Configuration for the connections accepted from now on.
+    pub fn set_config(&self, config: ServerConfig) {
+        *self.config.lock().unwrap() = Arc::new(config);
+    }
+
+    /// The records of connections finished so far (and forgets them).
+    pub fn take_served(&self) -> Vec<Result<Served, String>> {
+        core::mem::take(&mut *self.served.lock().unwrap())
+    }
+}
+
+fn serve_one(config: Arc<ServerConfig>, sock: std::net::TcpStream) -> Result<Served, String> {
+    let timeout = Some(Duration::from_secs(10));
+    sock.set_read_timeout(timeout).map_err(|e| e.to_string())?;
+    sock.set_write_timeout(timeout).map_err(|e| e.to_string())?;
+    let mut stream = accept(config, sock).map_err(|e| format!("handshake: {e}"))?;
+    let n = stream.conn().negotiated().cloned().ok_or("no parameters")?;
+    let served = Served {
+        version: n.version,
+        suite: n.suite,
+        ems: n.extended_master_secret,
+        etm: n.encrypt_then_mac,
+        resumed: n.resumed,
+        sni: stream.conn().sni().map(str::to_string),
+    };
+    // Read the request (until a blank line, EOF or 16 KiB), then answer and close.
+    let mut request = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return Ok(served),
+            Ok(k) => request.extend_from_slice(&buf[..k]),
+            // A client that hangs up without close_notify after its handshake (e.g. a
+            // resumption probe) still counts as served.
+            Err(_) => return Ok(served),
+        }
+        if request.windows(4).any(|w| w == b"\r\n\r\n") || request.len() > 16384 {
+            break;
+        }
+    }
+    let page = www_page(stream.conn());
+    stream
+        .write_all(page.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let _ = stream.close();
+    Ok(served)
+}
+
+/// Whether `LUCID_REQUIRE_PEERS=1`: then a missing peer is a failure, not a skip.
+pub fn require_peers() -> bool {
+    std::env::var("LUCID_REQUIRE_PEERS").is_ok_and(|v| v == "1")
+}
+
+/// Handles a missing peer: panics under `LUCID_REQUIRE_PEERS=1`, else prints the skip.
+pub fn missing(peer: &str) {
+    assert!(
+        !require_peers(),
+        "{peer} not installed, and LUCID_REQUIRE_PEERS=1 requires it (run `cargo xtask ci`, \
+         which installs it)"
+    );
+    println!("skipped: {peer} not installed");
+}
+
+/// `program` on PATH, if present.
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// The venv python (`LUCID_PYTHON`, else `target/py/bin/python`) if it exists.
+pub fn python() -> Option<PathBuf> {
+    std::env::var_os("LUCID_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| Some(workspace().join("target/py/bin/python")))
+        .filter(|p| p.is_file())
+}
+
+/// tlslite-ng's `tls.py` (`LUCID_TLSLITE`, else `target/py/bin/tls.py`) if it exists.
+pub fn tls_py() -> Option<PathBuf> {
+    std::env::var_os("LUCID_TLSLITE")
+        .map(PathBuf::from)
+        .or_else(|| Some(workspace().join("target/py/bin/tls.py")))
+        .filter(|p| p.is_file())
+}
+
+/// What a peer process did.
+#[derive(Debug)]
+pub struct Ran {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `cmd` with `stdin` written to it, killing it after `timeout`.
+pub fn run(cmd: &mut Command, stdin: &[u8], timeout: Duration) -> io::Result<Ran> {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut input = child
+        .stdin
+        .take()
+        .ok_or_else(|| io::Error::other("no stdin"))?;
+    // Kept open until the process ends: some clients quit on stdin EOF before the reply
+    // arrives. The request is small, so the pipe buffer takes it without blocking.
+    input.write_all(stdin)?;
+    let mut out = child
+        .stdout
+        .take()
+        .ok_or_else(|| io::Error::other("no stdout"))?;
+    let mut err = child
+        .stderr
+        .take()
+        .ok_or_else(|| io::Error::other("no stderr"))?;
+    let out_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break Some(s);
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(input);
+    let stdout = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
+    let mut stderr = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
+    if status.is_none() {
+        stderr.push_str("\n[killed after timeout]");
+    }
+    Ok(Ran {
+        success: status.is_some_and(|s| s.success()),
+        stdout,
+        stderr,
+    })
+}
+
+/// The `Name: value` lines our page carries, from a peer's output.
+pub fn page_fields(output: &str) -> Option<Vec<(String, String)>> {
+    let at = output.find("lucid serve: this TLS session")?;
+    Some(
+        output[at..]
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .filter(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "Protocol" | "Cipher" | "EMS" | "ETM" | "Session-ID" | "Resumed" | "SNI"
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Checks the page in `output` against expectations; `None` means "don't care".
+pub fn check_page(
+    output: &str,
+    version: ProtocolVersion,
+    suite: CipherSuite,
+    ems: Option<bool>,
+    etm: Option<bool>,
+    resumed: Option<bool>,
+) -> Result<(), String> {
+    let fields = page_fields(output).ok_or("no lucid page in the peer's output")?;
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut wrong = Vec::new();
+    if get("Protocol") != version.to_string() {
+        wrong.push(format!("Protocol {}", get("Protocol")));
+    }
+    if get("Cipher") != suite.to_string() {
+        wrong.push(format!("Cipher {}", get("Cipher")));
+    }
+    for (k, want) in [("EMS", ems), ("ETM", etm), ("Resumed", resumed)] {
+        if let Some(w) = want {
+            if get(k) != yes_no(w) {
+                wrong.push(format!("{k} {}", get(k)));
+            }
+        }
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("page says {}", wrong.join(", ")))
+    }
+}
+
+/// The last lines of a peer's output, for a failure message.
+pub fn tail(ran: &Ran) -> String {
+    let text = format!("{}\n{}", ran.stdout, ran.stderr);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(6)..].join(" | ")
+}

@@ -1,0 +1,268 @@
+//! `lucid demo`: a lucid server and a lucid client in one process, talking over
+//! 127.0.0.1, with the handshake shown byte by byte. No network, no files: the demo CA,
+//! certificate and key are compiled in (testdata/demo, labelled TEST ONLY everywhere).
+
+use core::net::SocketAddr;
+use core::time::Duration;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::thread;
+
+use clap::Args;
+use lucid_blocking::{Stream, now};
+use lucid_cli::show::{self, Options, Style};
+use lucid_core::client::{ClientConfig, WebPkiVerifier};
+use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::x509::{RootStore, certs_from_pem};
+use rustls_pki_types::ServerName;
+
+use crate::connect::{Modes, Outcome, Target, run_connection};
+use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
+
+/// The demo CA (TEST ONLY — do not trust).
+const DEMO_CA: &[u8] = include_bytes!("../../../testdata/demo/ca.pem");
+/// The demo server's chain: leaf for localhost/127.0.0.1, then the CA.
+const DEMO_CHAIN: &[u8] = include_bytes!("../../../testdata/demo/chain.pem");
+/// The demo server's key (PKCS#8). Public, TEST ONLY.
+const DEMO_KEY: &[u8] = include_bytes!("../../../testdata/demo/leaf.key");
+
+/// Arguments of `lucid demo` (its help text is on `Command::Demo` in main.rs).
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Only the timelines and summaries, not the byte-level traces.
+    #[arg(long)]
+    brief: bool,
+    /// Show certificates and the encrypted pre-master secret in full in the trace.
+    #[arg(long)]
+    full_hex: bool,
+    /// Print the pre-master and master secrets too (they are throwaway, like the demo key).
+    #[arg(long)]
+    show_secrets: bool,
+}
+
+const REQUEST: &[u8] = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
+
+pub(crate) fn run(args: DemoArgs) -> ExitCode {
+    match demo(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lucid demo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn demo(args: &DemoArgs) -> Result<(), String> {
+    let (addr, server) = start_server(3)?;
+    let st = Style::new(Style::stdout());
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{}\n\
+         A lucid server is listening on {addr}; the lucid client below connects to it three\n\
+         times. The server's certificate is lucid's built-in demo certificate, issued by\n\
+         \"lucid demo CA (TEST ONLY — do not trust)\": its private key is public, never trust it.\n\
+         Everything is shown from the client's side, the way \"The First Few Milliseconds of an\n\
+         HTTPS Connection\" walks through a browser's handshake.\n",
+        st.head("lucid demo")
+    );
+
+    let mut roots = RootStore::new();
+    roots
+        .add_pem(DEMO_CA)
+        .map_err(|e| format!("built-in demo CA: {e}"))?;
+    let verifier = Arc::new(WebPkiVerifier::new(roots));
+
+    let mut tls10 = ClientConfig::new(verifier.clone());
+    tls10.min_version = ProtocolVersion::TLSV1_0;
+    tls10.max_version = ProtocolVersion::TLSV1_0;
+    tls10.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA];
+    let mut tls12 = ClientConfig::new(verifier);
+    tls12.session_store = Some(Arc::new(MemoryClientSessionStore::default()));
+    let tls12 = Arc::new(tls12);
+
+    let steps: [(&str, Arc<ClientConfig>); 3] = [
+        (
+            "TLS 1.0 with TLS_RSA_WITH_AES_128_CBC_SHA: the handshake of the seed article's era",
+            Arc::new(tls10),
+        ),
+        (
+            "TLS 1.2 with lucid's defaults (all four suites, extended master secret, encrypt-then-MAC); the session is kept",
+            tls12.clone(),
+        ),
+        (
+            "TLS 1.2 again, offering the session from connection 2: the abbreviated handshake",
+            tls12,
+        ),
+    ];
+    let modes = Modes {
+        trace: !args.brief,
+        timeline: true,
+        json: false,
+        full_hex: args.full_hex,
+        show_secrets: args.show_secrets,
+    };
+    let server_name = ServerName::try_from("localhost")
+        .map_err(|e| e.to_string())?
+        .to_owned();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for (i, (title, config)) in steps.into_iter().enumerate() {
+        let index = i + 1;
+        let target = Target {
+            config,
+            server_name: server_name.clone(),
+            addrs: vec![addr],
+            label: format!("localhost:{}", addr.port()),
+            timeout: Duration::from_secs(10),
+        };
+        let o = run_connection(&target, REQUEST, modes, index);
+        let opts = Options {
+            color: st.enabled(),
+            full_hex: args.full_hex,
+            now: now(),
+            target: target.label.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "{}\n",
+            st.head(&format!("=== connection {index}: {title} ==="))
+        );
+        if modes.trace {
+            let _ = out.write_all(show::trace::render(&o.events, &opts).as_bytes());
+        }
+        let _ = writeln!(out, "{}", st.head("timeline"));
+        let _ = out.write_all(show::timeline::render(&o.events, &opts).as_bytes());
+        let _ = writeln!(out);
+        let _ = out.write_all(show::summary::render(&o.events, &opts, index).as_bytes());
+        let reply = String::from_utf8_lossy(&o.reply);
+        let _ = writeln!(
+            out,
+            "  {:<13}{}\n",
+            "reply",
+            reply.lines().last().unwrap_or_default()
+        );
+        o.result
+            .clone()
+            .map_err(|e| format!("connection {index}: {e}"))?;
+        outcomes.push(o);
+    }
+    let _ = writeln!(out, "{}", st.head("in short"));
+    for (i, o) in outcomes.iter().enumerate() {
+        let m = show::summary::Milestones::of(&o.events);
+        let last = o.events.last().map(|e| e.at).unwrap_or_default();
+        let done = m.server_finished.max(m.client_finished).unwrap_or(last);
+        let what = o
+            .events
+            .iter()
+            .find_map(|e| match &e.ev {
+                show::Ev::HandshakeComplete {
+                    version,
+                    suite,
+                    resumed,
+                } => Some(format!(
+                    "{}, {suite}, {}",
+                    show::version_name(*version),
+                    if *resumed {
+                        "resumed"
+                    } else {
+                        "full handshake"
+                    }
+                )),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  connection {}: {what}, handshake done after {}",
+            i + 1,
+            show::ms(done)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nNext: `lucid connect HOST:PORT --trace` shows the same for any server (`lucid connect --help`)."
+    );
+    drop(out);
+    server
+        .join()
+        .map_err(|_| "the demo server thread panicked".to_string())?
+}
+
+/// Starts the demo server on 127.0.0.1:0 for `connections` connections.
+fn start_server(
+    connections: usize,
+) -> Result<(SocketAddr, thread::JoinHandle<Result<(), String>>), String> {
+    let chain: Vec<Vec<u8>> = certs_from_pem(DEMO_CHAIN)
+        .map_err(|e| format!("built-in demo chain: {e}"))?
+        .into_iter()
+        .map(|c| c.as_ref().to_vec())
+        .collect();
+    use rustls_pki_types::pem::PemObject;
+    let key_der = rustls_pki_types::PrivateKeyDer::from_pem_slice(DEMO_KEY)
+        .map_err(|e| format!("built-in demo key: {e}"))?;
+    let key = RsaCrateKey::from_pkcs8_der(key_der.secret_der())
+        .map_err(|e| format!("built-in demo key: {e}"))?;
+    let cert = CertifiedKey::new(chain, Arc::new(key)).map_err(|e| e.to_string())?;
+    let mut config = ServerConfig::new(cert);
+    config.min_version = ProtocolVersion::TLSV1_0;
+    config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
+        16,
+        Duration::from_secs(300),
+    )));
+    let config = Arc::new(config);
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("binding 127.0.0.1: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let handle = thread::spawn(move || {
+        for _ in 0..connections {
+            let (sock, _) = listener.accept().map_err(|e| e.to_string())?;
+            sock.set_read_timeout(Some(Duration::from_secs(10)))
+                .map_err(|e| e.to_string())?;
+            let _ = sock.set_nodelay(true);
+            let conn = ServerConnection::new(config.clone()).map_err(|e| e.to_string())?;
+            let mut s = Stream::new(conn, sock);
+            // A failed connection is the client's to report; the server moves on.
+            let _ = serve_one(&mut s);
+        }
+        Ok(())
+    });
+    Ok((addr, handle))
+}
+
+fn serve_one<S: Read + Write>(s: &mut Stream<ServerConnection, S>) -> std::io::Result<()> {
+    s.complete_handshake()?;
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        request.extend_from_slice(buf.get(..n).unwrap_or_default());
+    }
+    let what = match s.conn().negotiated() {
+        Some(n) => format!(
+            "{}, {}{}",
+            show::version_name(n.version),
+            n.suite,
+            if n.resumed { ", resumed" } else { "" }
+        ),
+        None => String::new(),
+    };
+    let body = format!(
+        "hello from the lucid demo server (TEST ONLY certificate): {} bytes of request over {what}\n",
+        request.len()
+    );
+    let reply = format!(
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(reply.as_bytes())?;
+    s.close()?;
+    // Let the client's close_notify arrive before the socket goes away.
+    let _ = s.read(&mut buf);
+    Ok(())
+}

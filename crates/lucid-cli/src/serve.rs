@@ -1,0 +1,493 @@
+//! `lucid serve`: the seed document's server side, for any client to talk to.
+//!
+//! One thread per connection, at most `--max-connections` at once (more are closed right
+//! away), each with read and write timeouts so a silent or slow client cannot hold a slot
+//! for long. A failing client only ends its own thread; the accept loop keeps going. One
+//! line per connection goes to stderr.
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+use core::time::Duration;
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use lucid_blocking::server::{
+    MemoryServerSessionStore, accept, load_certified_key, session_summary,
+};
+use lucid_blocking::{KeyLogFile, Stream, tls_error};
+use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::server::{ServerConfig, ServerConnection};
+
+use crate::connect::{parse_suite, parse_version};
+
+/// Arguments of `lucid serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Certificate chain to present (PEM, leaf first).
+    #[arg(long, value_name = "CHAIN.pem")]
+    pub(crate) cert: PathBuf,
+    /// The leaf's RSA private key (PEM: PKCS#8 "PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY").
+    #[arg(long, value_name = "KEY.pem")]
+    pub(crate) key: PathBuf,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4433")]
+    pub(crate) listen: String,
+    /// Lowest TLS version to accept: 1.0, 1.1 or 1.2.
+    #[arg(long, value_name = "V", default_value = "1.2", value_parser = parse_version)]
+    pub(crate) tls_min: ProtocolVersion,
+    /// Highest TLS version to accept: 1.0, 1.1 or 1.2.
+    #[arg(long, value_name = "V", default_value = "1.2", value_parser = parse_version)]
+    pub(crate) tls_max: ProtocolVersion,
+    /// Cipher suite to accept, by IANA name, in preference order (repeatable).
+    /// Default: all four lucid suites.
+    #[arg(long = "cipher", value_name = "IANA_NAME", value_parser = parse_suite)]
+    pub(crate) ciphers: Vec<CipherSuite>,
+    /// Answer each HTTP request with a page describing the session (the default).
+    #[arg(long, conflicts_with = "echo")]
+    pub(crate) www: bool,
+    /// Echo every byte received back to the client.
+    #[arg(long)]
+    pub(crate) echo: bool,
+    /// Do not accept extended_master_secret (RFC 7627).
+    #[arg(long)]
+    pub(crate) no_ems: bool,
+    /// Do not accept encrypt_then_mac (RFC 7366).
+    #[arg(long)]
+    pub(crate) no_etm: bool,
+    /// Append NSS key-log lines (CLIENT_RANDOM) to FILE, for Wireshark/tshark.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) keylog: Option<PathBuf>,
+    /// Seconds a client may stay silent (per read or write) before it is dropped.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub(crate) timeout: u64,
+    /// Most connections served at once.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub(crate) max_connections: usize,
+}
+
+/// What to do with a client once the handshake is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Www,
+    Echo,
+}
+
+/// Everything the accept loop needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Server {
+    pub(crate) config: Arc<ServerConfig>,
+    pub(crate) mode: Mode,
+    pub(crate) timeout: Duration,
+    pub(crate) max_connections: usize,
+}
+
+pub(crate) fn run(args: ServeArgs) -> ExitCode {
+    let server = match build(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("lucid serve: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match TcpListener::bind(&args.listen) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("lucid serve: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .map_or_else(|_| args.listen.clone(), |a| a.to_string());
+    eprintln!(
+        "lucid serve: listening on {addr} ({}..{}, {} suites, {})",
+        server.config.min_version,
+        server.config.max_version,
+        server.config.cipher_suites.len(),
+        match server.mode {
+            Mode::Www => "www",
+            Mode::Echo => "echo",
+        }
+    );
+    serve(&listener, &server);
+    ExitCode::SUCCESS
+}
+
+pub(crate) fn build(args: &ServeArgs) -> Result<Server, String> {
+    let cert = load_certified_key(&args.cert, &args.key).map_err(|e| e.to_string())?;
+    let mut config = ServerConfig::new(cert);
+    config.min_version = args.tls_min;
+    config.max_version = args.tls_max;
+    if !args.ciphers.is_empty() {
+        config.cipher_suites = args.ciphers.clone();
+    }
+    config.accept_extended_master_secret = !args.no_ems;
+    config.accept_encrypt_then_mac = !args.no_etm;
+    config.session_store = Some(Arc::new(MemoryServerSessionStore::default()));
+    if let Some(path) = &args.keylog {
+        let kl = KeyLogFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        config.key_log = Some(Arc::new(kl));
+    }
+    // Surface configuration mistakes now rather than on the first client.
+    ServerConnection::new(Arc::new(config.clone())).map_err(|e| e.to_string())?;
+    Ok(Server {
+        config: Arc::new(config),
+        mode: if args.echo { Mode::Echo } else { Mode::Www },
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        max_connections: args.max_connections.max(1),
+    })
+}
+
+/// Accepts forever; each client runs on its own thread.
+pub(crate) fn serve(listener: &TcpListener, server: &Server) {
+    let active = Arc::new(AtomicUsize::new(0));
+    for sock in listener.incoming() {
+        let sock = match sock {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("lucid serve: accept failed: {e}");
+                // e.g. out of file descriptors: don't spin.
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        let peer = sock
+            .peer_addr()
+            .map_or_else(|_| "?".to_string(), |a| a.to_string());
+        if active.fetch_add(1, Ordering::SeqCst) >= server.max_connections {
+            active.fetch_sub(1, Ordering::SeqCst);
+            eprintln!(
+                "{peer}: refused, {} connections busy",
+                server.max_connections
+            );
+            continue;
+        }
+        let server = server.clone();
+        let slot = Slot(active.clone());
+        let name = format!("lucid {peer}");
+        let thread_peer = peer.clone();
+        let spawned = std::thread::Builder::new().name(name).spawn(move || {
+            let peer = thread_peer;
+            {
+                let _slot = slot;
+                eprintln!("{peer}: {}", handle(sock, &server));
+            }
+        });
+        if let Err(e) = spawned {
+            eprintln!("{peer}: could not start a thread: {e}");
+        }
+    }
+}
+
+/// Releases a connection slot when the thread ends, however it ends.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Serves one client; returns the line to log.
+fn handle(sock: TcpStream, server: &Server) -> String {
+    if let Err(e) = sock
+        .set_read_timeout(Some(server.timeout))
+        .and_then(|()| sock.set_write_timeout(Some(server.timeout)))
+    {
+        return format!("socket setup failed: {e}");
+    }
+    let mut stream = match accept(server.config.clone(), sock) {
+        Ok(s) => s,
+        Err(e) => return format!("handshake failed: {}", describe(&e)),
+    };
+    let summary = one_line(&stream);
+    let outcome = match server.mode {
+        Mode::Www => www(&mut stream),
+        Mode::Echo => echo(&mut stream),
+    };
+    match outcome {
+        Ok(what) => format!("{summary}; {what}"),
+        Err(e) => format!("{summary}; ended: {}", describe(&e)),
+    }
+}
+
+fn one_line(stream: &Stream<ServerConnection, TcpStream>) -> String {
+    let conn = stream.conn();
+    match conn.negotiated() {
+        Some(n) => format!(
+            "{} {} ems={} etm={} resumed={} sni={}",
+            n.version,
+            n.suite,
+            yes_no(n.extended_master_secret),
+            yes_no(n.encrypt_then_mac),
+            yes_no(n.resumed),
+            conn.sni().unwrap_or("-"),
+        ),
+        None => "handshake incomplete".to_string(),
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// Most bytes of request header `--www` reads before answering anyway.
+const MAX_REQUEST: usize = 16 * 1024;
+
+/// The `--www` page for this connection.
+pub(crate) fn www_page(conn: &ServerConnection) -> String {
+    format!(
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n\
+         lucid serve: this TLS session\n\n{}",
+        session_summary(conn)
+    )
+}
+
+fn www(stream: &mut Stream<ServerConnection, TcpStream>) -> io::Result<String> {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok("closed before a request".to_string());
+        }
+        request.extend_from_slice(buf.get(..n).unwrap_or(&[]));
+        let ended = request.windows(4).any(|w| w == b"\r\n\r\n")
+            || request.windows(2).any(|w| w == b"\n\n");
+        if ended || request.len() >= MAX_REQUEST {
+            break;
+        }
+    }
+    let first_line = request
+        .split(|b| *b == b'\n')
+        .next()
+        .map(|l| String::from_utf8_lossy(l).trim_end().to_string())
+        .unwrap_or_default();
+    let page = www_page(stream.conn());
+    stream.write_all(page.as_bytes())?;
+    stream.close()?;
+    Ok(format!("www {first_line:?}"))
+}
+
+fn echo(stream: &mut Stream<ServerConnection, TcpStream>) -> io::Result<String> {
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut total = 0usize;
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        stream.write_all(buf.get(..n).unwrap_or(&[]))?;
+        total += n;
+    }
+    stream.close()?;
+    Ok(format!("echoed {total} bytes"))
+}
+
+/// One phrase for a failed I/O or TLS operation.
+fn describe(e: &io::Error) -> String {
+    match tls_error(e) {
+        Some(tls) => tls.to_string(),
+        None if matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) =>
+        {
+            "timed out".to_string()
+        }
+        None => e.to_string(),
+    }
+}
+
+/// Where a test server listens.
+#[cfg(test)]
+pub(crate) fn spawn_for_test(server: Server) -> core::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || serve(&listener, &server));
+    addr
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lucid_blocking::server::MemoryClientSessionStore;
+    use lucid_core::client::{ClientConfig, ClientConnection, WebPkiVerifier};
+    use lucid_core::x509::RootStore;
+    use rustls_pki_types::ServerName;
+    use std::path::Path;
+    use std::time::Instant;
+
+    fn testdata(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata")
+            .join(rel)
+    }
+
+    fn args(mode: &str, key: &str) -> ServeArgs {
+        ServeArgs {
+            cert: testdata("pki/chain.pem"),
+            key: testdata(key),
+            listen: "127.0.0.1:0".into(),
+            tls_min: ProtocolVersion::TLSV1_0,
+            tls_max: ProtocolVersion::TLSV1_2,
+            ciphers: vec![],
+            www: mode == "www",
+            echo: mode == "echo",
+            no_ems: false,
+            no_etm: false,
+            keylog: None,
+            timeout: 1,
+            max_connections: 8,
+        }
+    }
+
+    fn client(store: Option<Arc<MemoryClientSessionStore>>) -> Arc<ClientConfig> {
+        let mut roots = RootStore::new();
+        for der in lucid_blocking::load_pem_certs(&testdata("pki/root.pem")).unwrap() {
+            roots.add_der(&der).unwrap();
+        }
+        let mut c = ClientConfig::new(Arc::new(WebPkiVerifier::new(roots)));
+        c.min_version = ProtocolVersion::TLSV1_0;
+        if let Some(s) = store {
+            c.session_store = Some(s);
+        }
+        Arc::new(c)
+    }
+
+    fn get(addr: core::net::SocketAddr, config: Arc<ClientConfig>) -> String {
+        let sock = TcpStream::connect(addr).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut rng = lucid_blocking::os_rng();
+        let conn = ClientConnection::new(
+            config,
+            ServerName::try_from("localhost").unwrap(),
+            lucid_blocking::now(),
+            &mut rng,
+        )
+        .unwrap();
+        let mut s = Stream::new(conn, sock);
+        s.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn www_pages_and_resumption() {
+        let addr = spawn_for_test(build(&args("www", "pki/leaf.key")).unwrap());
+        let store = Arc::new(MemoryClientSessionStore::default());
+        let first = get(addr, client(Some(store.clone())));
+        assert!(first.starts_with("HTTP/1.0 200 OK\r\n"), "{first}");
+        assert!(first.contains("Protocol  : TLSv1.2\n"), "{first}");
+        assert!(first.contains("Cipher    : TLS_RSA_WITH_AES_128_CBC_SHA\n"));
+        assert!(first.contains("EMS       : yes\n"));
+        assert!(first.contains("ETM       : yes\n"));
+        assert!(first.contains("Resumed   : no\n"));
+        assert!(first.contains("SNI       : localhost\n"));
+        let id_line = first.lines().find(|l| l.starts_with("Session-ID")).unwrap();
+        assert_eq!(id_line.len(), "Session-ID: ".len() + 64);
+        let second = get(addr, client(Some(store)));
+        assert!(second.contains("Resumed   : yes\n"), "{second}");
+        assert!(second.contains(id_line), "same session id");
+    }
+
+    #[test]
+    fn echo_mode() {
+        let addr = spawn_for_test(build(&args("echo", "pki/leaf.rsa.key")).unwrap());
+        let sock = TcpStream::connect(addr).unwrap();
+        let mut rng = lucid_blocking::os_rng();
+        let conn = ClientConnection::new(
+            client(None),
+            ServerName::try_from("localhost").unwrap(),
+            lucid_blocking::now(),
+            &mut rng,
+        )
+        .unwrap();
+        let mut s = Stream::new(conn, sock);
+        let data: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+        s.write_all(&data).unwrap();
+        let mut back = vec![0u8; data.len()];
+        s.read_exact(&mut back).unwrap();
+        assert_eq!(back, data);
+        s.close().unwrap();
+    }
+
+    #[test]
+    fn bad_clients_do_not_affect_others() {
+        let addr = spawn_for_test(build(&args("www", "pki/leaf.key")).unwrap());
+        // A silent client, a client sending garbage, one stopping mid-record and one
+        // sending a record of junk: all at once, and they hold their sockets open.
+        let silent = TcpStream::connect(addr).unwrap();
+        let mut garbage = TcpStream::connect(addr).unwrap();
+        garbage
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut partial = TcpStream::connect(addr).unwrap();
+        partial.write_all(&[22, 3, 1, 0x01, 0x00, 1, 0]).unwrap();
+        let mut flood = TcpStream::connect(addr).unwrap();
+        let _ = flood.write_all(&[22, 3, 1, 0x40, 0x00]);
+        let _ = flood.write_all(&[0xaa; 16384]);
+        // A good client is served meanwhile, promptly.
+        let start = Instant::now();
+        let page = get(addr, client(None));
+        assert!(page.contains("Protocol  : TLSv1.2"));
+        assert!(start.elapsed() < Duration::from_secs(5));
+        // The garbage client got a fatal decode_error alert.
+        garbage
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut alert = [0u8; 7];
+        garbage.read_exact(&mut alert).unwrap();
+        assert_eq!(alert, [21, 3, 1, 0, 2, 2, 50]);
+        // The silent client is dropped after the timeout (1 s here).
+        let mut silent = silent;
+        silent
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let n = silent.read(&mut buf).unwrap_or(0);
+        assert_eq!(n, 0, "closed without a word");
+        drop(partial);
+        drop(flood);
+        // And the server still serves.
+        for _ in 0..3 {
+            assert!(get(addr, client(None)).contains("HTTP/1.0 200 OK"));
+        }
+    }
+
+    #[test]
+    fn connection_limit() {
+        let mut a = args("www", "pki/leaf.key");
+        a.max_connections = 1;
+        a.timeout = 2;
+        let addr = spawn_for_test(build(&a).unwrap());
+        let _holder = TcpStream::connect(addr).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        // The second connection is closed at once.
+        let mut second = TcpStream::connect(addr).unwrap();
+        second
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(second.read(&mut buf).unwrap_or(0), 0);
+    }
+
+    #[test]
+    fn configuration_errors() {
+        let mut a = args("www", "pki/leaf.key");
+        a.key = testdata("demo/leaf.key");
+        assert!(build(&a).unwrap_err().contains("does not match"));
+        let mut a = args("www", "pki/leaf.key");
+        a.tls_max = ProtocolVersion::TLSV1_1;
+        a.ciphers = vec![CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256];
+        assert!(build(&a).is_err());
+        let mut a = args("www", "pki/leaf.key");
+        a.key = testdata("pki/chain.pem");
+        assert!(build(&a).is_err());
+    }
+}

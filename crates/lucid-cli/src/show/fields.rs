@@ -1,0 +1,708 @@
+//! Splits a handshake message's bytes into labelled fields, each with a one-line note on
+//! what it is for (RFC 5246 §7.4 and the extensions' RFCs).
+//!
+//! The walk reads the raw bytes (exactly what went over the wire and into the transcript),
+//! so every byte of the message appears in exactly one field; anything it cannot follow is
+//! shown as "unparsed" rather than dropped.
+
+use lucid_core::msgs::enums::{
+    CipherSuite, Compression, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
+};
+use lucid_core::x509::VerifiedChain;
+use lucid_core::x509::name::name_to_string;
+
+use super::version_name;
+
+/// One labelled run of bytes (or, with empty `bytes`, a note about the message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Field name, RFC spelling.
+    pub name: String,
+    /// What the value means and what the field is for.
+    pub note: String,
+    /// Nesting depth (extensions inside the extensions block...).
+    pub depth: usize,
+}
+
+/// What the walker knows about the connection so far.
+#[derive(Debug, Default, Clone)]
+pub struct Ctx<'a> {
+    /// Negotiated version, once the ServerHello was seen.
+    pub version: Option<ProtocolVersion>,
+    /// Session id the client offered.
+    pub offered_session_id: Vec<u8>,
+    /// The verified path, to name certificates.
+    pub chain: Option<&'a VerifiedChain>,
+    /// Whether the server asked for a client certificate.
+    pub certificate_requested: bool,
+    /// For a Finished message: its PRF label and the transcript hash it covers.
+    pub finished: Option<(&'static str, &'a [u8])>,
+    /// The client's clock (seconds since 1970), to tell a real gmt_unix_time from random
+    /// bytes.
+    pub now_secs: Option<i64>,
+}
+
+struct Walk<'b> {
+    buf: &'b [u8],
+    pos: usize,
+    out: Vec<Field>,
+    depth: usize,
+}
+
+impl<'b> Walk<'b> {
+    fn take(&mut self, n: usize) -> Option<&'b [u8]> {
+        let end = self.pos.checked_add(n)?;
+        let s = self.buf.get(self.pos..end)?;
+        self.pos = end;
+        Some(s)
+    }
+
+    fn left(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
+    fn push(&mut self, bytes: &[u8], name: impl Into<String>, note: impl Into<String>) {
+        self.out.push(Field {
+            bytes: bytes.to_vec(),
+            name: name.into(),
+            note: note.into(),
+            depth: self.depth,
+        });
+    }
+
+    /// Takes `n` bytes and labels them; `None` when the message is shorter.
+    fn field(
+        &mut self,
+        n: usize,
+        name: &str,
+        note: impl FnOnce(&[u8]) -> String,
+    ) -> Option<&'b [u8]> {
+        let b = self.take(n)?;
+        let text = note(b);
+        self.push(b, name, text);
+        Some(b)
+    }
+
+    fn uint(&mut self, n: usize, name: &str, note: impl FnOnce(usize) -> String) -> Option<usize> {
+        let b = self.take(n)?;
+        let v = b.iter().fold(0usize, |acc, x| (acc << 8) | usize::from(*x));
+        let text = note(v);
+        self.push(b, name, text);
+        Some(v)
+    }
+
+    fn rest(&mut self, name: &str, note: &str) {
+        if self.left() > 0 {
+            let b = self.buf.get(self.pos..).unwrap_or(&[]);
+            self.pos = self.buf.len();
+            self.push(b, name, note);
+        }
+    }
+}
+
+/// The fields of a whole handshake message `raw` (4-byte header included).
+pub fn handshake_fields(raw: &[u8], ctx: &Ctx<'_>) -> Vec<Field> {
+    let mut w = Walk {
+        buf: raw,
+        pos: 0,
+        out: Vec::new(),
+        depth: 0,
+    };
+    let Some(typ) = w.take(1).and_then(|b| b.first().copied()) else {
+        return w.out;
+    };
+    let typ = HandshakeType(typ);
+    let type_note = format!(
+        "{}({}): {}",
+        typ.name().unwrap_or("unknown"),
+        typ.get(),
+        type_purpose(typ)
+    );
+    w.push(&[typ.get()], "msg_type", type_note);
+    let Some(body_len) = w.uint(3, "length", |n| format!("{n} bytes of body follow")) else {
+        w.rest("unparsed", "truncated header");
+        return w.out;
+    };
+    let _ = body_len;
+    let ok = match typ {
+        HandshakeType::CLIENT_HELLO => client_hello(&mut w, ctx),
+        HandshakeType::SERVER_HELLO => server_hello(&mut w, ctx),
+        HandshakeType::CERTIFICATE => certificate(&mut w, ctx),
+        HandshakeType::SERVER_HELLO_DONE | HandshakeType::HELLO_REQUEST => Some(()),
+        HandshakeType::CLIENT_KEY_EXCHANGE => client_key_exchange(&mut w),
+        HandshakeType::FINISHED => finished(&mut w, ctx),
+        _ => None,
+    };
+    if ok.is_none() || w.left() > 0 {
+        w.rest(
+            "body",
+            "bytes lucid's trace does not break down further for this message type",
+        );
+    }
+    if typ == HandshakeType::SERVER_HELLO_DONE {
+        let note = if ctx.certificate_requested {
+            "empty body: the server's hello messages are complete (it asked for a client certificate earlier)"
+        } else {
+            "empty body: the server's hello messages are complete, and it will not ask for a client certificate"
+        };
+        w.push(&[], "(no body)", note);
+    }
+    if typ == HandshakeType::FINISHED {
+        if let Some((label, hash)) = ctx.finished {
+            w.push(
+                &[],
+                "covers",
+                format!(
+                    "{} of every handshake message before this one, both directions, ClientHello onwards (not ChangeCipherSpec, which is not a handshake message): {}",
+                    transcript_hash_name(hash.len()),
+                    super::hex::compact(hash)
+                ),
+            );
+            let _ = label;
+        }
+    }
+    w.out
+}
+
+/// What each handshake message is for, in one line.
+pub fn type_purpose(typ: HandshakeType) -> &'static str {
+    match typ {
+        HandshakeType::HELLO_REQUEST => "the server asks the client to start a new handshake",
+        HandshakeType::CLIENT_HELLO => {
+            "the client's offer: versions, random, session to resume, cipher suites, extensions"
+        }
+        HandshakeType::SERVER_HELLO => "the server's choices from the client's offer",
+        HandshakeType::CERTIFICATE => "the server's certificate chain, its own certificate first",
+        HandshakeType::CERTIFICATE_REQUEST => "the server asks for a client certificate",
+        HandshakeType::SERVER_HELLO_DONE => "the server has sent all its hello messages",
+        HandshakeType::CLIENT_KEY_EXCHANGE => {
+            "the pre-master secret, encrypted to the server's RSA key"
+        }
+        HandshakeType::FINISHED => {
+            "proves both sides saw the same handshake and hold the same master secret"
+        }
+        _ => "not part of lucid's RSA handshake",
+    }
+}
+
+fn version_note(b: &[u8]) -> ProtocolVersion {
+    let v = b.first_chunk::<2>().map_or(0, |x| u16::from_be_bytes(*x));
+    ProtocolVersion(v)
+}
+
+/// "TLS 1.2 (3,3)".
+pub fn version_label(v: ProtocolVersion) -> String {
+    let [major, minor] = v.get().to_be_bytes();
+    format!("{} ({major},{minor})", version_name(v))
+}
+
+fn random(w: &mut Walk<'_>, who: &str, now_secs: Option<i64>) -> Option<()> {
+    w.field(4, "random.gmt_unix_time", |b| {
+        let secs = i64::from(b.first_chunk::<4>().map_or(0, |x| u32::from_be_bytes(*x)));
+        let clock = now_secs.is_none_or(|now| (now - secs).abs() <= 86_400);
+        if clock {
+            format!(
+                "{}: the {who}'s clock in seconds since 1970 (RFC 5246 §7.4.1.2), the first 4 of the 32 random bytes",
+                lucid_core::x509::Time::from_unix_seconds(secs)
+            )
+        } else {
+            format!(
+                "would be {}, so not a clock: this {who} makes all 32 bytes random, as many do (RFC 5246 §7.4.1.2 says gmt_unix_time; nothing relies on it)",
+                lucid_core::x509::Time::from_unix_seconds(secs)
+            )
+        }
+    })?;
+    w.field(28, "random.random_bytes", |b| {
+        let sentinel = match b.last_chunk::<8>() {
+            Some(b"DOWNGRD\x01") => "; it ends in \"DOWNGRD\" 01: the server speaks TLS 1.3 but agreed to TLS 1.2 (RFC 8446 §4.1.3)",
+            Some(b"DOWNGRD\x00") => "; it ends in \"DOWNGRD\" 00: the server speaks TLS 1.2 or newer but agreed to TLS 1.1 or older, which a client offering 1.2 must refuse (RFC 8446 §4.1.3)",
+            _ => "",
+        };
+        format!(
+            "28 bytes from the {who}'s random generator; both hellos' randoms go into the master secret and the key block, so every connection's keys differ{sentinel}"
+        )
+    })?;
+    Some(())
+}
+
+fn client_hello(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
+    w.field(2, "client_version", |b| {
+        format!(
+            "{}: the newest version the client speaks; the server answers with this or an older one",
+            version_label(version_note(b))
+        )
+    })?;
+    random(w, "client", ctx.now_secs)?;
+    let sid = w.uint(1, "session_id length", |n| {
+        if n == 0 {
+            "0: no earlier session to resume, so this is a full handshake".to_string()
+        } else {
+            format!("{n}: the client asks to resume an earlier session")
+        }
+    })?;
+    if sid > 0 {
+        w.field(sid, "session_id", |_| {
+            "the id the server gave the session; if it still has it, the handshake is abbreviated"
+                .to_string()
+        })?;
+    }
+    let n = w.uint(2, "cipher_suites length", |n| {
+        format!(
+            "{n} bytes: {} {}, 2 bytes each, most preferred first",
+            n / 2,
+            if n == 2 { "suite" } else { "suites" }
+        )
+    })?;
+    w.depth += 1;
+    for _ in 0..n / 2 {
+        w.field(2, "cipher_suite", |b| suite_note(code16(b)))?;
+    }
+    w.depth -= 1;
+    let n = w.uint(1, "compression_methods length", |n| {
+        format!("{n} method(s)")
+    })?;
+    w.depth += 1;
+    for _ in 0..n {
+        w.field(1, "compression_method", |b| {
+            compression_note(Compression(b.first().copied().unwrap_or(0)))
+        })?;
+    }
+    w.depth -= 1;
+    extensions(w, true)
+}
+
+fn server_hello(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
+    w.field(2, "server_version", |b| {
+        format!(
+            "{}: the version the server chose; both sides use it from here on",
+            version_label(version_note(b))
+        )
+    })?;
+    random(w, "server", ctx.now_secs)?;
+    let sid = w.uint(1, "session_id length", |n| {
+        if n == 0 {
+            "0: the server will not cache this session, so it cannot be resumed".to_string()
+        } else {
+            format!("{n}")
+        }
+    })?;
+    if sid > 0 {
+        let offered = ctx.offered_session_id.clone();
+        w.field(sid, "session_id", |b| {
+            if !offered.is_empty() && b == offered.as_slice() {
+                "the session the client offered: the server agreed to resume it, so no certificate and no key exchange follow".to_string()
+            } else {
+                "the server's name for this session; the client may offer it later to skip the full handshake".to_string()
+            }
+        })?;
+    }
+    w.field(2, "cipher_suite", |b| {
+        format!(
+            "{} — the server's pick from the client's list",
+            suite_note(code16(b))
+        )
+    })?;
+    w.field(1, "compression_method", |b| {
+        compression_note(Compression(b.first().copied().unwrap_or(0)))
+    })?;
+    extensions(w, false)
+}
+
+fn code16(b: &[u8]) -> u16 {
+    b.first_chunk::<2>().map_or(0, |x| u16::from_be_bytes(*x))
+}
+
+/// A suite's name and what it means.
+pub fn suite_note(code: u16) -> String {
+    let s = CipherSuite(code);
+    let what = match s {
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA => {
+            "RSA key exchange, AES-128 in CBC mode, HMAC-SHA1 records"
+        }
+        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => {
+            "RSA key exchange, AES-256 in CBC mode, HMAC-SHA1 records"
+        }
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => {
+            "RSA key exchange, AES-128 in CBC mode, HMAC-SHA256 records (TLS 1.2 only)"
+        }
+        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256 => {
+            "RSA key exchange, AES-256 in CBC mode, HMAC-SHA256 records (TLS 1.2 only)"
+        }
+        CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV => {
+            "not a suite: signals secure renegotiation support (RFC 5746)"
+        }
+        CipherSuite::TLS_FALLBACK_SCSV => {
+            "not a suite: says this is a deliberate retry at a lower version (RFC 7507)"
+        }
+        _ => "not one lucid implements",
+    };
+    match s.name() {
+        Some(n) => format!("{n}: {what}"),
+        None => format!("0x{code:04x}: {what}"),
+    }
+}
+
+fn compression_note(c: Compression) -> String {
+    match c {
+        Compression::NULL => {
+            "null(0): no compression (compressing secrets next to attacker data leaks them: CRIME)"
+                .to_string()
+        }
+        other => format!("{other}({}): lucid never accepts compression", other.get()),
+    }
+}
+
+fn extensions(w: &mut Walk<'_>, client: bool) -> Option<()> {
+    if w.left() == 0 {
+        w.push(
+            &[],
+            "(no extensions)",
+            "the message ends here: the extensions block is optional",
+        );
+        return Some(());
+    }
+    let n = w.uint(2, "extensions length", |n| {
+        format!("{n} bytes of extensions")
+    })?;
+    let end = w.pos.checked_add(n)?;
+    w.depth += 1;
+    while w.pos < end {
+        let typ = w.field(2, "extension_type", |b| {
+            let t = ExtensionType(code16(b));
+            format!(
+                "{}({}): {}",
+                t.name().unwrap_or("unknown"),
+                t.get(),
+                extension_purpose(t, client)
+            )
+        })?;
+        let typ = ExtensionType(code16(typ));
+        let len = w.uint(2, "extension_data length", |n| format!("{n}"))?;
+        let body_end = w.pos.checked_add(len)?;
+        w.depth += 1;
+        let parsed = extension_body(w, typ, len, client);
+        if parsed.is_none() || w.pos != body_end {
+            w.pos = w.pos.min(body_end);
+            let rest = w.take(body_end.saturating_sub(w.pos))?;
+            if !rest.is_empty() {
+                w.push(rest, "extension_data", "");
+            }
+        }
+        w.depth -= 1;
+    }
+    w.depth -= 1;
+    Some(())
+}
+
+fn extension_purpose(t: ExtensionType, client: bool) -> &'static str {
+    match (t, client) {
+        (ExtensionType::SERVER_NAME, true) => {
+            "the host the client wants, so one address can serve many names (RFC 6066)"
+        }
+        (ExtensionType::SERVER_NAME, false) => "the server used the client's server_name",
+        (ExtensionType::RENEGOTIATION_INFO, true) => {
+            "the client supports secure renegotiation signalling (RFC 5746); lucid never renegotiates"
+        }
+        (ExtensionType::RENEGOTIATION_INFO, false) => {
+            "the server supports secure renegotiation signalling (RFC 5746)"
+        }
+        (ExtensionType::EXTENDED_MASTER_SECRET, true) => {
+            "asks to bind the master secret to the whole handshake (RFC 7627)"
+        }
+        (ExtensionType::EXTENDED_MASTER_SECRET, false) => {
+            "agreed: the master secret will cover a hash of the handshake (RFC 7627)"
+        }
+        (ExtensionType::ENCRYPT_THEN_MAC, true) => {
+            "asks to MAC the ciphertext instead of the plaintext (RFC 7366)"
+        }
+        (ExtensionType::ENCRYPT_THEN_MAC, false) => {
+            "agreed: records are encrypted, then MACed (RFC 7366), closing CBC padding oracles"
+        }
+        (ExtensionType::SIGNATURE_ALGORITHMS, _) => {
+            "the signature/hash pairs the client accepts on certificates (TLS 1.2)"
+        }
+        (ExtensionType::SESSION_TICKET, _) => "stateless session resumption (RFC 5077)",
+        (ExtensionType::MAX_FRAGMENT_LENGTH, _) => "smaller records for small devices (RFC 6066)",
+        _ => "an extension lucid does not use",
+    }
+}
+
+fn extension_body(w: &mut Walk<'_>, t: ExtensionType, len: usize, client: bool) -> Option<()> {
+    match t {
+        ExtensionType::SERVER_NAME if client => {
+            let n = w.uint(2, "server_name_list length", |n| format!("{n}"))?;
+            let end = w.pos.checked_add(n)?;
+            while w.pos < end {
+                w.field(1, "name_type", |b| match b.first() {
+                    Some(0) => "host_name(0)".to_string(),
+                    Some(x) => format!("unknown({x})"),
+                    None => String::new(),
+                })?;
+                let n = w.uint(2, "host_name length", |n| format!("{n}"))?;
+                w.field(n, "host_name", |b| {
+                    format!(
+                        "\"{}\" (ASCII), also the name the certificate must match",
+                        super::hex::ascii(b)
+                    )
+                })?;
+            }
+            Some(())
+        }
+        ExtensionType::RENEGOTIATION_INFO => {
+            let n = w.uint(1, "renegotiated_connection length", |n| {
+                if n == 0 {
+                    "0: empty, as on every initial handshake".to_string()
+                } else {
+                    format!("{n}: verify_data of the previous handshake")
+                }
+            })?;
+            if n > 0 {
+                w.field(n, "renegotiated_connection", |_| String::new())?;
+            }
+            Some(())
+        }
+        ExtensionType::SIGNATURE_ALGORITHMS if client => {
+            let n = w.uint(2, "supported_signature_algorithms length", |n| {
+                format!("{n} bytes: {} pairs", n / 2)
+            })?;
+            for _ in 0..n / 2 {
+                w.field(2, "signature_and_hash", |b| {
+                    let s = SignatureScheme(code16(b));
+                    let [hash, sig] = s.get().to_be_bytes();
+                    format!(
+                        "{}: hash {}({hash}), signature {}({sig})",
+                        s.name().unwrap_or("unknown"),
+                        hash_name(hash),
+                        if sig == 1 { "rsa" } else { "other" }
+                    )
+                })?;
+            }
+            Some(())
+        }
+        ExtensionType::EXTENDED_MASTER_SECRET | ExtensionType::ENCRYPT_THEN_MAC if len == 0 => {
+            Some(())
+        }
+        ExtensionType::SERVER_NAME if len == 0 => Some(()),
+        _ => None,
+    }
+}
+
+fn hash_name(h: u8) -> &'static str {
+    match h {
+        1 => "md5",
+        2 => "sha1",
+        3 => "sha224",
+        4 => "sha256",
+        5 => "sha384",
+        6 => "sha512",
+        _ => "unknown",
+    }
+}
+
+fn certificate(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
+    let total = w.uint(3, "certificate_list length", |n| {
+        format!("{n} bytes of certificates, each with a 3-byte length")
+    })?;
+    let end = w.pos.checked_add(total)?;
+    let mut i = 0;
+    w.depth += 1;
+    while w.pos < end {
+        let n = w.uint(3, "ASN.1Cert length", |n| format!("{n} bytes of DER"))?;
+        let role = if i == 0 {
+            "the server's own certificate"
+        } else {
+            "a certificate to help build the path to a trusted root"
+        };
+        let chain = ctx.chain;
+        w.field(n, &format!("certificate[{i}]"), |der| {
+            let (subject, issuer) = describe_cert(der, chain);
+            format!("{role}: subject {subject}; issued by {issuer}")
+        })?;
+        i += 1;
+    }
+    w.depth -= 1;
+    Some(())
+}
+
+/// Subject and issuer of a DER certificate, from the verified path when it is on it,
+/// otherwise from a minimal DER walk.
+pub fn describe_cert(der: &[u8], chain: Option<&VerifiedChain>) -> (String, String) {
+    if let Some(c) = chain.and_then(|ch| ch.certificates.iter().find(|c| c.der == der)) {
+        return (c.subject.clone(), c.issuer.clone());
+    }
+    match cert_names(der) {
+        Some((issuer, subject)) => (name_to_string(subject), name_to_string(issuer)),
+        None => ("<not parsed>".into(), "<not parsed>".into()),
+    }
+}
+
+/// A DER TLV at the front of some bytes.
+struct Tlv<'a> {
+    tag: u8,
+    whole: &'a [u8],
+    contents: &'a [u8],
+    after: &'a [u8],
+}
+
+fn tlv(b: &[u8]) -> Option<Tlv<'_>> {
+    let (&tag, rest) = b.split_first()?;
+    let (&l0, rest) = rest.split_first()?;
+    let (len, rest) = if l0 < 0x80 {
+        (usize::from(l0), rest)
+    } else {
+        let n = usize::from(l0 & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let (lb, rest) = rest.split_at_checked(n)?;
+        (
+            lb.iter().fold(0usize, |a, x| (a << 8) | usize::from(*x)),
+            rest,
+        )
+    };
+    let (contents, after) = rest.split_at_checked(len)?;
+    let header = b.len() - rest.len();
+    let whole = b.get(..header + len)?;
+    Some(Tlv {
+        tag,
+        whole,
+        contents,
+        after,
+    })
+}
+
+/// (issuer, subject) Name TLVs of a certificate.
+fn cert_names(der: &[u8]) -> Option<(&[u8], &[u8])> {
+    let cert = tlv(der)?.contents;
+    let tbs = tlv(cert)?.contents;
+    let first = tlv(tbs)?;
+    let mut rest = first.after;
+    if first.tag == 0xa0 {
+        // [0] version, then the serial number
+        rest = tlv(rest)?.after;
+    }
+    let rest = tlv(rest)?.after; // signature AlgorithmIdentifier
+    let issuer = tlv(rest)?;
+    let rest = tlv(issuer.after)?.after; // validity
+    let subject = tlv(rest)?;
+    Some((issuer.whole, subject.whole))
+}
+
+fn client_key_exchange(w: &mut Walk<'_>) -> Option<()> {
+    let n = w.uint(2, "EncryptedPreMasterSecret length", |n| {
+        format!(
+            "{n} bytes: the size of the server's RSA modulus ({} bits)",
+            n * 8
+        )
+    })?;
+    w.field(n, "EncryptedPreMasterSecret", |_| {
+        "RSAES-PKCS1-v1_5 encryption of the 48-byte pre-master secret under the certificate's public key: only the holder of the private key can read it".to_string()
+    })?;
+    Some(())
+}
+
+fn finished(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
+    let n = w.left();
+    let label = ctx.finished.map_or("client/server finished", |(l, _)| l);
+    let hash = match ctx.version {
+        Some(v) if v >= ProtocolVersion::TLSV1_2 => "SHA-256(handshake_messages)",
+        Some(_) => "MD5(handshake_messages) + SHA-1(handshake_messages)",
+        None => "Hash(handshake_messages)",
+    };
+    w.field(n, "verify_data", |_| {
+        format!("PRF(master_secret, \"{label}\", {hash}), first {n} bytes")
+    })?;
+    Some(())
+}
+
+/// The transcript hash's algorithm, from its length.
+pub fn transcript_hash_name(len: usize) -> &'static str {
+    match len {
+        36 => "MD5 + SHA-1",
+        32 => "SHA-256",
+        48 => "SHA-384",
+        _ => "the hash",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(s: &str) -> Vec<u8> {
+        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn every_byte_of_a_client_hello_is_labelled_once() {
+        // From lucid-core's handshake codec tests.
+        let raw = h("01 000059 0303
+            000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+            00 000a 002f 0035 003c 003d 00ff 01 00
+            0026 0000 0010 000e 00 000b 6578616d706c652e636f6d
+            0017 0000 0016 0000 000d 0006 0004 0401 0201");
+        let f = handshake_fields(&raw, &Ctx::default());
+        let joined: Vec<u8> = f.iter().flat_map(|x| x.bytes.clone()).collect();
+        assert_eq!(joined, raw);
+        let names: Vec<&str> = f.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(
+            &names[..8],
+            &[
+                "msg_type",
+                "length",
+                "client_version",
+                "random.gmt_unix_time",
+                "random.random_bytes",
+                "session_id length",
+                "cipher_suites length",
+                "cipher_suite"
+            ]
+        );
+        assert!(f[1].note.starts_with("89 bytes"));
+        assert!(f[2].note.starts_with("TLS 1.2 (3,3)"));
+        assert!(f[7].note.starts_with("TLS_RSA_WITH_AES_128_CBC_SHA:"));
+        let sni = f.iter().find(|x| x.name == "host_name").unwrap();
+        assert_eq!(sni.bytes, b"example.com");
+        assert!(sni.note.starts_with("\"example.com\""));
+        let sig: Vec<&Field> = f
+            .iter()
+            .filter(|x| x.name == "signature_and_hash")
+            .collect();
+        assert_eq!(sig.len(), 2);
+        assert!(sig[0].note.starts_with("rsa_pkcs1_sha256: hash sha256(4)"));
+    }
+
+    #[test]
+    fn server_hello_done_says_no_client_certificate() {
+        let f = handshake_fields(&[14, 0, 0, 0], &Ctx::default());
+        assert_eq!(f.len(), 3);
+        assert!(f[2].note.contains("will not ask for a client certificate"));
+    }
+
+    #[test]
+    fn truncated_messages_fall_back_to_raw_bytes() {
+        let raw = h("02 000026 0301 3333");
+        let f = handshake_fields(&raw, &Ctx::default());
+        let joined: Vec<u8> = f.iter().flat_map(|x| x.bytes.clone()).collect();
+        assert_eq!(joined, raw);
+    }
+
+    #[test]
+    fn cert_names_walks_tbs() {
+        let der = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/pki/leaf.pem"
+        ))
+        .unwrap();
+        let certs = lucid_core::x509::certs_from_pem(&der).unwrap();
+        let (subject, issuer) = describe_cert(certs[0].as_ref(), None);
+        assert!(subject.contains("CN=localhost"), "{subject}");
+        assert!(issuer.contains("CN="), "{issuer}");
+    }
+}

@@ -1,0 +1,414 @@
+//! Recording and rendering the trace events of a lucid connection.
+//!
+//! [`Recorder`] is an [`Observer`] that copies every event into an owned [`Ev`] stamped with
+//! the time since the connection started; the connection owns the observer, the caller keeps a
+//! clone of the same `Recorder` (they share an `Arc<Mutex<..>>`) and reads the events back
+//! with [`Recorder::take`]. The renderers turn a list of [`Stamped`] events into text:
+//!
+//! - [`summary::render`]: the one-screen summary (`lucid connect` default, on stderr);
+//! - [`trace::render`]: the annotated byte-level walk-through (`--trace`);
+//! - [`timeline::render`]: the client↔server ladder diagram (`--timeline`);
+//! - [`json::render`]: one JSON object per event per line (`--json`).
+//!
+//! Renderers are pure functions of the events and [`Options`], so tests can drive an
+//! in-memory client↔server pair with a seeded RNG, a fixed time and a [`Clock::manual`]
+//! clock and compare the text to committed snapshots.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+use core::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use lucid_core::msgs::enums::{
+    AlertDescription, AlertLevel, CipherSuite, ContentType, ProtocolVersion,
+};
+use lucid_core::msgs::handshake::HandshakeMessage;
+use lucid_core::trace::{Direction, Event, KeyScheduleEvent, Observer, ResumptionEvent};
+use lucid_core::x509::VerifiedChain;
+use lucid_core::x509::pki_types::UnixTime;
+
+pub mod fields;
+pub mod hex;
+pub mod json;
+pub mod style;
+pub mod summary;
+pub mod timeline;
+pub mod trace;
+
+pub use style::Style;
+
+/// An owned copy of one [`Event`], plus the few events the command line adds itself
+/// (TCP connect, application data it wrote, the error that ended the connection).
+#[non_exhaustive]
+#[derive(Debug, Clone)]
+pub enum Ev {
+    /// The TCP connection was established (added by the driver).
+    TcpConnected {
+        /// The peer's address.
+        peer: String,
+    },
+    /// A record crossed the wire.
+    Record {
+        /// Direction.
+        dir: Direction,
+        /// Offset of the header in this direction's stream.
+        offset: u64,
+        /// Content type.
+        typ: ContentType,
+        /// Record-layer version.
+        version: ProtocolVersion,
+        /// Length field.
+        len: usize,
+        /// The 5 header bytes.
+        header: [u8; 5],
+        /// Whether the payload was encrypted and MACed.
+        protected: bool,
+    },
+    /// A whole handshake message.
+    Handshake {
+        /// Direction.
+        dir: Direction,
+        /// The decoded message.
+        msg: HandshakeMessage,
+        /// Its bytes, header included.
+        raw: Vec<u8>,
+    },
+    /// An SSLv2-compatible ClientHello.
+    Sslv2ClientHello {
+        /// Its bytes.
+        raw: Vec<u8>,
+    },
+    /// ChangeCipherSpec.
+    ChangeCipherSpec {
+        /// Direction.
+        dir: Direction,
+    },
+    /// An alert.
+    Alert {
+        /// Direction.
+        dir: Direction,
+        /// Level.
+        level: AlertLevel,
+        /// Description.
+        description: AlertDescription,
+    },
+    /// Application data (plaintext length only).
+    ApplicationData {
+        /// Direction.
+        dir: Direction,
+        /// Plaintext bytes.
+        len: usize,
+    },
+    /// The pre-master secret was chosen.
+    PreMasterSecret {
+        /// Length.
+        len: usize,
+        /// Its first two bytes.
+        client_version: ProtocolVersion,
+        /// The value, when secrets were asked for.
+        secret: Option<Vec<u8>>,
+    },
+    /// The master secret was derived (or, with `seed_len` 0, taken from a resumed session).
+    MasterSecret {
+        /// PRF label.
+        label: &'static str,
+        /// PRF seed length.
+        seed_len: usize,
+        /// The value, when secrets were asked for.
+        secret: Option<Vec<u8>>,
+    },
+    /// The key block was expanded.
+    KeyBlock {
+        /// Total length.
+        len: usize,
+        /// MAC key length per direction.
+        mac_key_len: usize,
+        /// Encryption key length per direction.
+        enc_key_len: usize,
+        /// Fixed IV length per direction.
+        iv_len: usize,
+    },
+    /// The server's certificate was accepted.
+    CertificateVerified {
+        /// The verified path, when the verifier builds one.
+        chain: Option<VerifiedChain>,
+        /// The name it was checked against.
+        server_name: String,
+    },
+    /// A Finished value.
+    Finished {
+        /// Direction.
+        dir: Direction,
+        /// verify_data.
+        verify_data: Vec<u8>,
+        /// The transcript hash it covers.
+        transcript_hash: Vec<u8>,
+        /// PRF label.
+        label: &'static str,
+    },
+    /// A resumption decision.
+    Resumption(ResumptionEvent),
+    /// The handshake completed.
+    HandshakeComplete {
+        /// Version.
+        version: ProtocolVersion,
+        /// Suite.
+        suite: CipherSuite,
+        /// Abbreviated handshake.
+        resumed: bool,
+    },
+    /// The connection failed (added by the driver).
+    Failed {
+        /// One human line.
+        reason: String,
+    },
+    /// An event this version of the renderer does not know (lucid-core's `Event` is
+    /// non-exhaustive), in its `Debug` form.
+    Other(String),
+}
+
+impl Ev {
+    /// Copies a borrowed event.
+    pub fn from_event(e: &Event<'_>) -> Self {
+        match e {
+            Event::Record {
+                dir,
+                offset,
+                typ,
+                version,
+                len,
+                header,
+                protected,
+            } => Self::Record {
+                dir: *dir,
+                offset: *offset,
+                typ: *typ,
+                version: *version,
+                len: *len,
+                header: *header,
+                protected: *protected,
+            },
+            Event::Handshake { dir, msg, raw } => Self::Handshake {
+                dir: *dir,
+                msg: (*msg).clone(),
+                raw: raw.to_vec(),
+            },
+            Event::Sslv2ClientHello { raw } => Self::Sslv2ClientHello { raw: raw.to_vec() },
+            Event::ChangeCipherSpec { dir } => Self::ChangeCipherSpec { dir: *dir },
+            Event::Alert {
+                dir,
+                level,
+                description,
+            } => Self::Alert {
+                dir: *dir,
+                level: *level,
+                description: *description,
+            },
+            Event::ApplicationData { dir, len } => Self::ApplicationData {
+                dir: *dir,
+                len: *len,
+            },
+            Event::KeySchedule(KeyScheduleEvent::PreMasterSecret {
+                len,
+                client_version,
+                secret,
+            }) => Self::PreMasterSecret {
+                len: *len,
+                client_version: *client_version,
+                secret: secret.map(<[u8]>::to_vec),
+            },
+            Event::KeySchedule(KeyScheduleEvent::MasterSecret {
+                label,
+                seed_len,
+                secret,
+            }) => Self::MasterSecret {
+                label,
+                seed_len: *seed_len,
+                secret: secret.map(<[u8]>::to_vec),
+            },
+            Event::KeySchedule(KeyScheduleEvent::KeyBlock {
+                len,
+                mac_key_len,
+                enc_key_len,
+                iv_len,
+            }) => Self::KeyBlock {
+                len: *len,
+                mac_key_len: *mac_key_len,
+                enc_key_len: *enc_key_len,
+                iv_len: *iv_len,
+            },
+            Event::CertificateVerified { chain, server_name } => Self::CertificateVerified {
+                chain: chain.cloned(),
+                server_name: (*server_name).to_string(),
+            },
+            Event::Finished {
+                dir,
+                verify_data,
+                transcript_hash,
+                label,
+            } => Self::Finished {
+                dir: *dir,
+                verify_data: verify_data.to_vec(),
+                transcript_hash: transcript_hash.to_vec(),
+                label,
+            },
+            Event::Resumption(r) => Self::Resumption(r.clone()),
+            Event::HandshakeComplete {
+                version,
+                suite,
+                resumed,
+            } => Self::HandshakeComplete {
+                version: *version,
+                suite: *suite,
+                resumed: *resumed,
+            },
+            other => Self::Other(format!("{other:?}")),
+        }
+    }
+}
+
+/// An event and when it happened, relative to the start of the connection.
+#[derive(Debug, Clone)]
+pub struct Stamped {
+    /// Time since the connection started.
+    pub at: Duration,
+    /// The event.
+    pub ev: Ev,
+}
+
+/// Where a [`Recorder`] takes its timestamps from.
+#[derive(Debug, Clone)]
+pub enum Clock {
+    /// Monotonic wall time since `Instant`.
+    Monotonic(Instant),
+    /// A value the caller sets (tests: reproducible times), in microseconds.
+    Manual(Arc<AtomicU64>),
+}
+
+impl Clock {
+    /// Monotonic time starting now.
+    pub fn start() -> Self {
+        Self::Monotonic(Instant::now())
+    }
+
+    /// A manual clock at zero, and the handle that moves it.
+    pub fn manual() -> (Self, ManualClock) {
+        let v = Arc::new(AtomicU64::new(0));
+        (Self::Manual(v.clone()), ManualClock(v))
+    }
+
+    fn now(&self) -> Duration {
+        match self {
+            Self::Monotonic(start) => start.elapsed(),
+            Self::Manual(us) => Duration::from_micros(us.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// Moves a [`Clock::manual`] clock.
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<AtomicU64>);
+
+impl ManualClock {
+    /// Advances the clock.
+    pub fn advance(&self, by: Duration) {
+        let us = u64::try_from(by.as_micros()).unwrap_or(u64::MAX);
+        self.0.fetch_add(us, Ordering::Relaxed);
+    }
+}
+
+/// Records events; clones share the same list. Install one clone as the connection's
+/// observer with [`Recorder::observer`].
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    events: Arc<Mutex<Vec<Stamped>>>,
+    clock: Clock,
+    secrets: bool,
+}
+
+impl Recorder {
+    /// A recorder stamping with `clock`; `secrets` asks lucid for secret values
+    /// (pre-master and master secret), for `--show-secrets`.
+    pub fn new(clock: Clock, secrets: bool) -> Self {
+        Self {
+            events: Arc::new(Mutex::new(Vec::new())),
+            clock,
+            secrets,
+        }
+    }
+
+    /// A boxed observer feeding this recorder.
+    pub fn observer(&self) -> Box<dyn Observer> {
+        Box::new(self.clone())
+    }
+
+    /// Appends an event the driver produced itself.
+    pub fn push(&self, ev: Ev) {
+        let at = self.clock.now();
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Stamped { at, ev });
+    }
+
+    /// Removes and returns everything recorded so far.
+    pub fn take(&self) -> Vec<Stamped> {
+        core::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// A copy of everything recorded so far.
+    pub fn snapshot(&self) -> Vec<Stamped> {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Observer for Recorder {
+    fn on_event(&mut self, event: &Event<'_>) {
+        self.push(Ev::from_event(event));
+    }
+
+    fn wants_secrets(&self) -> bool {
+        self.secrets
+    }
+}
+
+/// What the renderers need besides the events.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Use ANSI colours.
+    pub color: bool,
+    /// Show long byte strings in full instead of first and last lines.
+    pub full_hex: bool,
+    /// The time certificates were checked at (for the validity verdicts).
+    pub now: UnixTime,
+    /// What was connected to, e.g. `localhost:4433`.
+    pub target: String,
+}
+
+/// "1.234 ms".
+pub fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// "client -> server" or "server -> client" for the client's point of view.
+pub fn way(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Sent => "client -> server",
+        Direction::Received => "server -> client",
+    }
+}
+
+/// Human name of a version ("TLS 1.2").
+pub fn version_name(v: ProtocolVersion) -> String {
+    match v {
+        ProtocolVersion::SSLV3 => "SSL 3.0".into(),
+        ProtocolVersion::TLSV1_0 => "TLS 1.0".into(),
+        ProtocolVersion::TLSV1_1 => "TLS 1.1".into(),
+        ProtocolVersion::TLSV1_2 => "TLS 1.2".into(),
+        ProtocolVersion::TLSV1_3 => "TLS 1.3".into(),
+        other => format!("unknown version 0x{:04x}", other.get()),
+    }
+}

@@ -1,0 +1,217 @@
+//! The one-screen summary `lucid connect` prints on stderr: what was negotiated, the
+//! certificate chain with a verdict per check, the session, and how long each step took.
+
+use core::fmt::Write;
+use core::time::Duration;
+
+use lucid_core::msgs::enums::HandshakeType;
+use lucid_core::msgs::extensions::ServerExtension;
+use lucid_core::msgs::handshake::HandshakePayload;
+use lucid_core::trace::{Direction, ResumptionEvent};
+
+use super::{Ev, Options, Stamped, Style, hex, ms, version_name};
+
+/// Milestones of a handshake, in time since the connection started.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Milestones {
+    /// TCP connect done.
+    pub tcp: Option<Duration>,
+    /// ServerHello processed.
+    pub server_hello: Option<Duration>,
+    /// Certificate chain accepted.
+    pub certificate_verified: Option<Duration>,
+    /// Our Finished queued.
+    pub client_finished: Option<Duration>,
+    /// The server's Finished checked.
+    pub server_finished: Option<Duration>,
+}
+
+impl Milestones {
+    /// Finds the milestones in `events`.
+    pub fn of(events: &[Stamped]) -> Self {
+        let mut m = Self::default();
+        for e in events {
+            match &e.ev {
+                Ev::TcpConnected { .. } => m.tcp = m.tcp.or(Some(e.at)),
+                Ev::Handshake {
+                    dir: Direction::Received,
+                    msg,
+                    ..
+                } if msg.typ == HandshakeType::SERVER_HELLO => {
+                    m.server_hello = m.server_hello.or(Some(e.at));
+                }
+                Ev::Handshake {
+                    dir: Direction::Sent,
+                    msg,
+                    ..
+                } if msg.typ == HandshakeType::FINISHED => {
+                    m.client_finished = m.client_finished.or(Some(e.at));
+                }
+                Ev::CertificateVerified { .. } => {
+                    m.certificate_verified = m.certificate_verified.or(Some(e.at));
+                }
+                Ev::Finished {
+                    dir: Direction::Received,
+                    ..
+                } => m.server_finished = m.server_finished.or(Some(e.at)),
+                _ => {}
+            }
+        }
+        m
+    }
+}
+
+/// Renders the summary of one connection. `index` numbers it (1 for the first; later ones
+/// are `--reconnect` connections).
+pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
+    let st = Style::new(opts.color);
+    let mut out = String::new();
+    let mut version = None;
+    let mut suite = None;
+    let mut ems = false;
+    let mut etm = false;
+    let mut reneg = false;
+    let mut session_id = Vec::new();
+    let mut resumed = None;
+    let mut stored = false;
+    let mut offered = false;
+    let mut chain = None;
+    let mut failed = None;
+    let mut received = 0usize;
+    let mut sent = 0usize;
+    for e in events {
+        match &e.ev {
+            Ev::Handshake {
+                dir: Direction::Received,
+                msg,
+                ..
+            } => {
+                if let HandshakePayload::ServerHello(sh) = &msg.payload {
+                    version = Some(sh.server_version);
+                    suite = Some(sh.cipher_suite);
+                    session_id = sh.session_id.as_slice().to_vec();
+                    for x in &sh.extensions {
+                        match x {
+                            ServerExtension::ExtendedMasterSecret => ems = true,
+                            ServerExtension::EncryptThenMac => etm = true,
+                            ServerExtension::RenegotiationInfo(_) => reneg = true,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Ev::Record { dir, len, .. } => match dir {
+                Direction::Sent => sent += len + 5,
+                Direction::Received => received += len + 5,
+            },
+            Ev::CertificateVerified {
+                chain: c,
+                server_name,
+            } => {
+                chain = Some((c.clone(), server_name.clone()));
+            }
+            Ev::HandshakeComplete { resumed: r, .. } => resumed = Some(*r),
+            Ev::Resumption(ResumptionEvent::Stored) => stored = true,
+            Ev::Resumption(ResumptionEvent::Offered) => offered = true,
+            Ev::Failed { reason } => failed = Some(reason.clone()),
+            _ => {}
+        }
+    }
+    let title = format!("lucid: connection {index} to {}", opts.target);
+    let _ = writeln!(out, "{}", st.head(&title));
+    match (version, suite) {
+        (Some(v), Some(s)) => {
+            let _ = writeln!(out, "  {:<13}{}, {s}", "negotiated", version_name(v));
+        }
+        _ => {
+            let _ = writeln!(out, "  {:<13}nothing (no ServerHello)", "negotiated");
+        }
+    }
+    if version.is_some() {
+        let yn = |b: bool| if b { st.good("yes") } else { st.warn("no") };
+        let _ = writeln!(
+            out,
+            "  {:<13}extended_master_secret {}, encrypt_then_mac {}, secure renegotiation {}",
+            "extensions",
+            yn(ems),
+            yn(etm),
+            yn(reneg)
+        );
+    }
+    match &chain {
+        Some((c, name)) => {
+            let lines = super::trace::chain_verdicts(c.as_ref(), name, opts, st);
+            for (i, l) in lines.iter().enumerate() {
+                let head = if i == 0 { "certificate" } else { "" };
+                let _ = writeln!(out, "  {head:<13}{l}");
+            }
+        }
+        None if resumed == Some(true) => {
+            let _ = writeln!(
+                out,
+                "  {:<13}not sent: a resumed session reuses the first connection's check",
+                "certificate"
+            );
+        }
+        None => {}
+    }
+    if version.is_some() {
+        let sid = if session_id.is_empty() {
+            "none (the server does not cache sessions)".to_string()
+        } else {
+            format!("{} ({} bytes)", hex::compact(&session_id), session_id.len())
+        };
+        let _ = writeln!(out, "  {:<13}{sid}", "session id");
+        let how = match resumed {
+            Some(true) => st.good("resumed (abbreviated handshake)"),
+            Some(false) if offered => {
+                "full handshake: the server declined the offered session".to_string()
+            }
+            Some(false) => "full handshake".to_string(),
+            None => "handshake did not complete".to_string(),
+        };
+        let store = if stored {
+            "; stored for resumption"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  {:<13}{how}{store}", "resumption");
+    }
+    // The steps in the order they happened (a resumed handshake checks the server's
+    // Finished before sending its own).
+    let mut steps = Vec::new();
+    for e in events {
+        let name = match &e.ev {
+            Ev::TcpConnected { .. } => "TCP connected",
+            Ev::Handshake {
+                dir: Direction::Received,
+                msg,
+                ..
+            } if msg.typ == HandshakeType::SERVER_HELLO => "ServerHello",
+            Ev::CertificateVerified { .. } => "certificate verified",
+            Ev::Handshake {
+                dir: Direction::Sent,
+                msg,
+                ..
+            } if msg.typ == HandshakeType::FINISHED => "client Finished sent",
+            Ev::Finished {
+                dir: Direction::Received,
+                ..
+            } => "server Finished checked",
+            _ => continue,
+        };
+        steps.push(format!("{name} {}", ms(e.at)));
+    }
+    if !steps.is_empty() {
+        let _ = writeln!(out, "  {:<13}{}", "timing", steps.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "  {:<13}{sent} bytes sent, {received} bytes received (TLS records)",
+        "traffic"
+    );
+    if let Some(r) = failed {
+        let _ = writeln!(out, "  {:<13}{}", "error", st.bad(&r));
+    }
+    out
+}

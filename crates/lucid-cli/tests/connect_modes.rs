@@ -1,0 +1,233 @@
+//! `lucid connect` output modes and `lucid demo`, end to end: the built binary against a
+//! lucid server running in a thread of the test.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use lucid_blocking::Stream;
+use lucid_blocking::session::MemoryServerSessionStore;
+use lucid_core::msgs::enums::ProtocolVersion;
+use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::x509::certs_from_pem;
+use lucid_core::x509::pki_types::PrivateKeyDer;
+use lucid_core::x509::pki_types::pem::PemObject;
+
+fn testdata(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
+}
+
+const REPLY: &str = "HTTP/1.0 200 OK\r\n\r\nhello from the test server\n";
+
+/// A lucid server for `n` connections that answers any request with [`REPLY`].
+fn server(n: usize) -> String {
+    let chain = certs_from_pem(&std::fs::read(testdata("pki/chain.pem")).unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|c| c.as_ref().to_vec())
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(testdata("pki/leaf.key")).unwrap();
+    let key = RsaCrateKey::from_pkcs8_der(key.secret_der()).unwrap();
+    let mut config = ServerConfig::new(CertifiedKey::new(chain, Arc::new(key)).unwrap());
+    config.min_version = ProtocolVersion::TLSV1_0;
+    config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
+        8,
+        Duration::from_secs(60),
+    )));
+    let config = Arc::new(config);
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    thread::spawn(move || {
+        for _ in 0..n {
+            let (sock, _) = l.accept().unwrap();
+            sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut s = Stream::new(ServerConnection::new(config.clone()).unwrap(), sock);
+            let mut buf = [0u8; 256];
+            let mut got = Vec::new();
+            while !got.ends_with(b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => got.extend_from_slice(&buf[..k]),
+                }
+            }
+            let _ = s.write_all(REPLY.as_bytes());
+            let _ = s.close();
+            let _ = s.read(&mut buf);
+        }
+    });
+    addr
+}
+
+fn lucid(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lucid"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn connect(addr: &str, extra: &[&str]) -> (Output, String, String) {
+    let root = testdata("pki/root.pem");
+    let mut args = vec![
+        "connect",
+        addr,
+        "--servername",
+        "localhost",
+        "--cafile",
+        root.to_str().unwrap(),
+        "--request",
+        "GET / HTTP/1.0\\r\\n\\r\\n",
+        "--timeout",
+        "5",
+    ];
+    args.extend_from_slice(extra);
+    let out = lucid(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        !stdout.contains('\x1b') && !stderr.contains('\x1b'),
+        "colour off a terminal"
+    );
+    (out, stdout, stderr)
+}
+
+#[test]
+fn default_mode_prints_the_reply_and_a_summary() {
+    let addr = server(1);
+    let (_, stdout, stderr) = connect(&addr, &[]);
+    assert_eq!(stdout, REPLY);
+    for want in [
+        "lucid: connection 1 to ",
+        "negotiated   TLS 1.2, TLS_RSA_WITH_AES_128_CBC_SHA",
+        "extended_master_secret yes, encrypt_then_mac yes",
+        "[0] C=XX, O=lucid test PKI, CN=localhost",
+        "signature verified with the public key of [1] ok",
+        "anchor: C=XX, O=lucid test PKI, CN=lucid test root CA",
+        "name: \"localhost\" is one of [0]'s subjectAltNames ok",
+        "resumption   full handshake",
+        "timing       TCP connected ",
+        "server Finished checked ",
+    ] {
+        assert!(stderr.contains(want), "{want:?} not in:\n{stderr}");
+    }
+}
+
+#[test]
+fn trace_and_timeline_then_the_reply() {
+    let addr = server(1);
+    let (_, stdout, stderr) = connect(
+        &addr,
+        &[
+            "--trace",
+            "--timeline",
+            "--tls-min",
+            "1.0",
+            "--tls-max",
+            "1.0",
+        ],
+    );
+    for want in [
+        "=== connection 1 to ",
+        "client -> server  handshake record, stream offset 0, plaintext",
+        "ClientHello (",
+        "client_version: TLS 1.0 (3,1)",
+        "ServerHelloDone (4 bytes: 4-byte header + 0-byte body)",
+        "will not ask for a client certificate",
+        "EncryptedPreMasterSecret length: 256 bytes",
+        "key_block: PRF(master_secret, \"key expansion\"",
+        "client_write_IV[16] server_write_IV[16]",
+        "verify_data: PRF(master_secret, \"client finished\", MD5(handshake_messages) + SHA-1(handshake_messages))",
+        "server Finished checked",
+        "|--- ClientHello ---",
+        "--- ServerHelloDone ---|",
+        "--- reply: ",
+    ] {
+        assert!(stdout.contains(want), "{want:?} not in:\n{stdout}");
+    }
+    assert!(stdout.ends_with(REPLY), "{stdout}");
+    assert!(stderr.contains("negotiated   TLS 1.0"), "{stderr}");
+}
+
+#[test]
+fn json_lines_and_reconnect() {
+    let addr = server(2);
+    let (_, stdout, stderr) = connect(&addr, &["--json", "--reconnect", "1"]);
+    for line in stdout.lines() {
+        assert!(
+            line.starts_with("{\"connection\":") && line.ends_with('}'),
+            "{line}"
+        );
+    }
+    let complete: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("\"event\":\"handshake_complete\""))
+        .collect();
+    assert_eq!(complete.len(), 2, "{stdout}");
+    assert!(
+        complete[0].starts_with("{\"connection\":1,") && complete[0].contains("\"resumed\":false")
+    );
+    assert!(
+        complete[1].starts_with("{\"connection\":2,") && complete[1].contains("\"resumed\":true")
+    );
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("\"event\":\"reply\""))
+            .count(),
+        2
+    );
+    assert!(stdout.contains("\"outcome\":\"offered\""));
+    assert!(stdout.contains("\"event\":\"certificate_verified\",\"server_name\":\"localhost\""));
+    assert!(stderr.contains("lucid: connection 2 to "), "{stderr}");
+    assert!(
+        stderr.contains("resumed (abbreviated handshake)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn show_secrets_prints_the_master_secret() {
+    let addr = server(1);
+    let (_, stdout, _) = connect(&addr, &["--trace", "--show-secrets"]);
+    assert!(stdout.contains("value: "), "{stdout}");
+    assert!(!stdout.contains("--show-secrets prints it"), "{stdout}");
+}
+
+#[test]
+fn demo_runs_without_network_or_files() {
+    let start = Instant::now();
+    let out = lucid(&["demo"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(start.elapsed() < Duration::from_secs(30));
+    for want in [
+        "TEST ONLY",
+        "=== connection 1: TLS 1.0 with TLS_RSA_WITH_AES_128_CBC_SHA",
+        "cipher_suite: TLS_RSA_WITH_AES_128_CBC_SHA",
+        "=== connection 3: TLS 1.2 again",
+        "resumed (abbreviated handshake)",
+        "connection 1: TLS 1.0, TLS_RSA_WITH_AES_128_CBC_SHA, full handshake",
+        "connection 3: TLS 1.2, ",
+        ", resumed, handshake done after",
+    ] {
+        assert!(stdout.contains(want), "{want:?} not in demo output");
+    }
+    let brief = lucid(&["demo", "--brief"]);
+    let brief = String::from_utf8_lossy(&brief.stdout);
+    assert!(
+        !brief.contains("ClientHello ("),
+        "--brief has no byte-level trace"
+    );
+    assert!(brief.contains("|--- ClientHello ---"));
+}

@@ -1,0 +1,273 @@
+//! Snapshot tests of `--trace`, `--timeline` and `--json`: an in-memory lucid client↔server
+//! pair with seeded RNGs, a fixed time and a manual clock (1 ms per flight), so every byte
+//! and every time in the rendering is reproducible. The expected text is committed in
+//! tests/snapshots/ and was read by eye against RFC 5246 (field names, lengths, labels).
+//!
+//! `UPDATE_SNAPSHOTS=1 cargo test -p lucid-cli --test snapshots` rewrites the files.
+
+use core::time::Duration;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
+use lucid_cli::show::{self, Clock, Ev, ManualClock, Options, Recorder, Stamped};
+use lucid_core::client::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
+use lucid_core::conn::Connection;
+use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::trace::Direction;
+use lucid_core::x509::pki_types::pem::PemObject;
+use lucid_core::x509::pki_types::{PrivateKeyDer, ServerName, UnixTime};
+use lucid_core::x509::{RootStore, certs_from_pem};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+/// 2024-06-01 00:00:00 UTC, inside the test PKI's validity.
+const NOW: u64 = 1_717_200_000;
+
+fn now() -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(NOW))
+}
+
+fn testdata(rel: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn server_config() -> Arc<ServerConfig> {
+    let chain = certs_from_pem(&testdata("pki/chain.pem"))
+        .unwrap()
+        .into_iter()
+        .map(|c| c.as_ref().to_vec())
+        .collect();
+    let key = PrivateKeyDer::from_pem_slice(&testdata("pki/leaf.key")).unwrap();
+    let key = RsaCrateKey::from_pkcs8_der(key.secret_der()).unwrap();
+    let mut config = ServerConfig::new(CertifiedKey::new(chain, Arc::new(key)).unwrap());
+    config.min_version = ProtocolVersion::TLSV1_0;
+    config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
+        4,
+        Duration::from_secs(600),
+    )));
+    Arc::new(config)
+}
+
+fn client_config(tls10: bool, store: Option<Arc<MemoryClientSessionStore>>) -> Arc<ClientConfig> {
+    let mut roots = RootStore::new();
+    roots.add_pem(&testdata("pki/root.pem")).unwrap();
+    let mut c = ClientConfig::new(Arc::new(WebPkiVerifier::new(roots)));
+    if tls10 {
+        c.min_version = ProtocolVersion::TLSV1_0;
+        c.max_version = ProtocolVersion::TLSV1_0;
+        c.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA];
+    }
+    c.session_store = store.map(|s| s as Arc<dyn ClientSessionStore>);
+    Arc::new(c)
+}
+
+/// Moves everything `from` wants to send into `to`; returns whether anything moved.
+fn transfer(from: &mut Connection, to: &mut Connection) -> bool {
+    let mut moved = false;
+    while from.wants_write() {
+        let n = to.read_tls(from.pending_tls());
+        assert!(n > 0, "receiver full");
+        from.consume_tls(n);
+        moved = true;
+    }
+    moved
+}
+
+/// Reads all decrypted application data, letting `conn` decrypt the next record each time
+/// the previous one was read (lucid holds one record of plaintext at a time).
+fn read_all(conn: &mut Connection, rng: &mut ChaCha20Rng) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 256];
+    for _ in 0..100 {
+        let n = conn.read_plaintext(&mut buf);
+        if n == 0 {
+            conn.process(now(), rng).unwrap();
+            if conn.plaintext().is_empty() {
+                return out;
+            }
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    panic!("too many records");
+}
+
+struct Pair {
+    client: ClientConnection,
+    server: ServerConnection,
+    crng: ChaCha20Rng,
+    srng: ChaCha20Rng,
+    clock: ManualClock,
+    rec: Recorder,
+}
+
+impl Pair {
+    fn new(config: Arc<ClientConfig>, server: &Arc<ServerConfig>, seed: u64) -> Self {
+        let (clock, manual) = Clock::manual();
+        let rec = Recorder::new(clock, false);
+        let mut crng = ChaCha20Rng::seed_from_u64(seed);
+        let srng = ChaCha20Rng::seed_from_u64(seed + 1000);
+        manual.advance(Duration::from_millis(1));
+        rec.push(Ev::TcpConnected {
+            peer: "127.0.0.1:443 (in memory)".to_string(),
+        });
+        manual.advance(Duration::from_millis(1));
+        let client = ClientConnection::new_traced(
+            config,
+            ServerName::try_from("localhost").unwrap(),
+            Some(rec.observer()),
+            now(),
+            &mut crng,
+        )
+        .unwrap();
+        Self {
+            client,
+            server: ServerConnection::new(server.clone()).unwrap(),
+            crng,
+            srng,
+            clock: manual,
+            rec,
+        }
+    }
+
+    /// One flight each way, 1 ms per hop, until nothing moves.
+    fn pump(&mut self) {
+        for _ in 0..20 {
+            let mut moved = false;
+            if transfer(&mut self.client, &mut self.server) {
+                self.clock.advance(Duration::from_millis(1));
+                self.server.process(now(), &mut self.srng).unwrap();
+                moved = true;
+            }
+            if transfer(&mut self.server, &mut self.client) {
+                self.clock.advance(Duration::from_millis(1));
+                self.client.process(now(), &mut self.crng).unwrap();
+                moved = true;
+            }
+            if !moved {
+                return;
+            }
+        }
+        panic!("pair did not settle in 20 rounds");
+    }
+
+    /// Handshake, a request, a reply, close_notify both ways.
+    fn run(mut self) -> Vec<Stamped> {
+        self.pump();
+        assert!(!self.client.is_handshaking());
+        assert!(!self.server.is_handshaking());
+        let request = b"GET / HTTP/1.0\r\n\r\n";
+        self.rec.push(Ev::ApplicationData {
+            dir: Direction::Sent,
+            len: request.len(),
+        });
+        let n = self
+            .client
+            .write_plaintext(request, &mut self.crng)
+            .unwrap();
+        assert_eq!(n, request.len());
+        self.pump();
+        assert_eq!(read_all(&mut self.server, &mut self.srng), request);
+        let reply = b"HTTP/1.0 200 OK\r\n\r\nhello\n";
+        self.server.write_plaintext(reply, &mut self.srng).unwrap();
+        self.server.send_close_notify(&mut self.srng);
+        self.pump();
+        assert_eq!(read_all(&mut self.client, &mut self.crng), reply);
+        assert!(self.client.peer_has_closed());
+        self.client.send_close_notify(&mut self.crng);
+        self.pump();
+        self.rec.take()
+    }
+}
+
+fn options() -> Options {
+    Options {
+        color: false,
+        full_hex: false,
+        now: now(),
+        target: "localhost:443".to_string(),
+    }
+}
+
+fn check(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_SNAPSHOTS=1 to create it)",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{name} differs from the snapshot at line {}:\n  expected: {:?}\n  actual:   {:?}\n(UPDATE_SNAPSHOTS=1 rewrites it; review the diff)",
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+}
+
+fn check_all(name: &str, events: &[Stamped], connection: usize) {
+    let opts = options();
+    check(
+        &format!("{name}.trace.txt"),
+        &show::trace::render(events, &opts),
+    );
+    check(
+        &format!("{name}.timeline.txt"),
+        &show::timeline::render(events, &opts),
+    );
+    check(
+        &format!("{name}.json.txt"),
+        &show::json::render(events, connection),
+    );
+    check(
+        &format!("{name}.summary.txt"),
+        &show::summary::render(events, &opts, connection),
+    );
+}
+
+#[test]
+fn tls10_aes128_sha_full_handshake() {
+    let server = server_config();
+    let events = Pair::new(client_config(true, None), &server, 1).run();
+    check_all("tls10-full", &events, 1);
+}
+
+#[test]
+fn tls12_full_then_resumed() {
+    let server = server_config();
+    let store = Arc::new(MemoryClientSessionStore::default());
+    let first = Pair::new(client_config(false, Some(store.clone())), &server, 2).run();
+    check_all("tls12-full", &first, 1);
+    let second = Pair::new(client_config(false, Some(store)), &server, 3).run();
+    check_all("tls12-resumed", &second, 2);
+}
+
+#[test]
+fn renderings_are_reproducible() {
+    let server = server_config();
+    let a = Pair::new(client_config(true, None), &server, 7).run();
+    let b = Pair::new(client_config(true, None), &server_config(), 7).run();
+    let opts = options();
+    assert_eq!(
+        show::trace::render(&a, &opts),
+        show::trace::render(&b, &opts)
+    );
+    assert_eq!(show::json::render(&a, 1), show::json::render(&b, 1));
+}

@@ -1,0 +1,710 @@
+//! The in-memory client↔server harness shared by the `pair_*` tests (quinn-proto's
+//! `tests/util.rs` shape): a lucid [`ClientConnection`] and [`ServerConnection`] with a
+//! fixed clock and seeded ChaCha20 RNGs, bytes shuttled between them by hand, every loop
+//! bounded. Also a [`Scripted`] client built from lucid's public crypto pieces, for
+//! byte-level attacks the real client would never send.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each pair_* binary uses a different subset of the harness"
+)]
+
+use core::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use lucid_core::client::{
+    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
+};
+use lucid_core::codec::{Codec, Reader};
+use lucid_core::crypto::cbc::{RecordOpener, RecordSealer};
+use lucid_core::crypto::hash::Transcript;
+use lucid_core::crypto::keys::{self, MasterSecret};
+use lucid_core::crypto::rsa_kx;
+use lucid_core::crypto::suites;
+use lucid_core::msgs::enums::{
+    CipherSuite, Compression, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+};
+use lucid_core::msgs::extensions::ClientExtension;
+use lucid_core::msgs::handshake::{
+    ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage, HandshakePayload, Random,
+    ServerHelloPayload, SessionId,
+};
+use lucid_core::record::RecordHeader;
+use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::session::{ServerSession, ServerSessionStore, SessionCache};
+use lucid_core::x509::RootStore;
+use lucid_core::x509::pki_types::pem::PemObject;
+use lucid_core::x509::pki_types::{PrivateKeyDer, ServerName, UnixTime};
+use lucid_core::{Error, x509};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+
+/// 2024-06-01T00:00:00Z: inside the fixtures' validity (2020..2120).
+pub const NOW: u64 = 1_717_200_000;
+
+/// Bound on every shuttle loop: a livelock fails fast instead of hanging.
+pub const MAX_STEPS: usize = 10_000;
+
+pub const V10: ProtocolVersion = ProtocolVersion::TLSV1_0;
+pub const V11: ProtocolVersion = ProtocolVersion::TLSV1_1;
+pub const V12: ProtocolVersion = ProtocolVersion::TLSV1_2;
+pub const VERSIONS: [ProtocolVersion; 3] = [V10, V11, V12];
+
+pub fn now() -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(NOW))
+}
+
+pub fn at(secs: u64) -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(secs))
+}
+
+/// The `testdata/pki` chain, key and root, parsed once.
+pub struct Fixtures {
+    pub chain: Vec<Vec<u8>>,
+    pub cert: Arc<CertifiedKey>,
+    pub roots: RootStore,
+    pub key_pkcs8: Vec<u8>,
+}
+
+pub fn fixtures() -> &'static Fixtures {
+    static F: OnceLock<Fixtures> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/pki");
+        let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+        let chain: Vec<Vec<u8>> = x509::certs_from_pem(&read("chain.pem"))
+            .unwrap()
+            .into_iter()
+            .map(|c| c.to_vec())
+            .collect();
+        let key_pkcs8 = match PrivateKeyDer::from_pem_slice(&read("leaf.key")).unwrap() {
+            PrivateKeyDer::Pkcs8(k) => k.secret_pkcs8_der().to_vec(),
+            other => panic!("leaf.key is not PKCS#8: {other:?}"),
+        };
+        let key = RsaCrateKey::from_pkcs8_der(&key_pkcs8).unwrap();
+        let cert = Arc::new(CertifiedKey::new(chain.clone(), Arc::new(key)).unwrap());
+        let mut roots = RootStore::new();
+        for c in x509::certs_from_pem(&read("root.pem")).unwrap() {
+            roots.add_der(&c).unwrap();
+        }
+        Fixtures {
+            chain,
+            cert,
+            roots,
+            key_pkcs8,
+        }
+    })
+}
+
+/// Suites valid at `v`, in table order.
+pub fn suites_for(v: ProtocolVersion) -> Vec<CipherSuite> {
+    suites::ALL_SUITES
+        .iter()
+        .filter(|s| s.usable_with(v))
+        .map(|s| s.suite)
+        .collect()
+}
+
+pub fn server_config(min: ProtocolVersion, max: ProtocolVersion) -> ServerConfig {
+    let mut c = ServerConfig::new((*fixtures().cert).clone());
+    c.min_version = min;
+    c.max_version = max;
+    c
+}
+
+pub fn client_config(min: ProtocolVersion, max: ProtocolVersion) -> ClientConfig {
+    let mut c = ClientConfig::new(Arc::new(WebPkiVerifier::new(fixtures().roots.clone())));
+    c.min_version = min;
+    c.max_version = max;
+    c
+}
+
+/// A server session store for tests: a [`SessionCache`] behind a mutex.
+#[derive(Debug)]
+pub struct TestServerStore(pub Mutex<SessionCache>);
+
+impl TestServerStore {
+    pub fn new(capacity: usize, lifetime_secs: u64) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(SessionCache::new(
+            capacity,
+            Duration::from_secs(lifetime_secs),
+        ))))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+impl ServerSessionStore for TestServerStore {
+    fn put(&self, id: SessionId, session: ServerSession) {
+        self.0.lock().unwrap().put(id, session);
+    }
+    fn get(&self, id: &SessionId, now: UnixTime) -> Option<ServerSession> {
+        self.0.lock().unwrap().get(id, now)
+    }
+    fn remove(&self, id: &SessionId) {
+        self.0.lock().unwrap().remove(id);
+    }
+}
+
+/// A client session store for tests.
+#[derive(Debug, Default)]
+pub struct TestClientStore(pub Mutex<HashMap<String, ClientSession>>);
+
+impl ClientSessionStore for TestClientStore {
+    fn put(&self, server_name: &str, session: ClientSession) {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(server_name.to_string(), session);
+    }
+    fn get(&self, server_name: &str) -> Option<ClientSession> {
+        self.0.lock().unwrap().get(server_name).cloned()
+    }
+    fn remove(&self, server_name: &str) {
+        self.0.lock().unwrap().remove(server_name);
+    }
+}
+
+/// A client and a server joined by two in-memory pipes.
+pub struct Pair {
+    pub client: ClientConnection,
+    pub server: ServerConnection,
+    pub now: UnixTime,
+    pub crng: ChaCha20Rng,
+    pub srng: ChaCha20Rng,
+    pub client_err: Option<Error>,
+    pub server_err: Option<Error>,
+    /// Record every byte that crossed, when asked (allocates: off in the allocation test).
+    pub record: bool,
+    pub c2s_log: Vec<u8>,
+    pub s2c_log: Vec<u8>,
+}
+
+impl Pair {
+    pub fn new(client: ClientConfig, server: ServerConfig, seed: u64) -> Self {
+        Self::with_name(client, server, seed, "localhost")
+    }
+
+    pub fn with_name(client: ClientConfig, server: ServerConfig, seed: u64, name: &str) -> Self {
+        Self::at_time(Arc::new(client), Arc::new(server), seed, name, now())
+    }
+
+    pub fn at_time(
+        client: Arc<ClientConfig>,
+        server: Arc<ServerConfig>,
+        seed: u64,
+        name: &str,
+        now: UnixTime,
+    ) -> Self {
+        let mut crng = ChaCha20Rng::seed_from_u64(seed);
+        let srng = ChaCha20Rng::seed_from_u64(seed ^ 0x5eed_5eed);
+        let name = ServerName::try_from(name.to_string()).unwrap();
+        let client = ClientConnection::new(client, name, now, &mut crng).unwrap();
+        let server = ServerConnection::new(server).unwrap();
+        Self {
+            client,
+            server,
+            now,
+            crng,
+            srng,
+            client_err: None,
+            server_err: None,
+            record: true,
+            c2s_log: Vec::new(),
+            s2c_log: Vec::new(),
+        }
+    }
+
+    /// Moves everything the client has queued to the server, processing as it goes.
+    /// Returns the number of bytes moved. Performs no allocation unless `record` is set.
+    pub fn c2s(&mut self) -> usize {
+        let mut moved = 0;
+        for _ in 0..MAX_STEPS {
+            let pending = self.client.pending_tls();
+            if pending.is_empty() {
+                break;
+            }
+            let n = self.server.read_tls(pending);
+            if self.record {
+                self.c2s_log.extend_from_slice(&pending[..n]);
+            }
+            self.client.consume_tls(n);
+            moved += n;
+            if let Err(e) = self.server.process(self.now, &mut self.srng) {
+                self.server_err.get_or_insert(e);
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        moved
+    }
+
+    /// Moves everything the server has queued to the client, processing as it goes.
+    pub fn s2c(&mut self) -> usize {
+        let mut moved = 0;
+        for _ in 0..MAX_STEPS {
+            let pending = self.server.pending_tls();
+            if pending.is_empty() {
+                break;
+            }
+            let n = self.client.read_tls(pending);
+            if self.record {
+                self.s2c_log.extend_from_slice(&pending[..n]);
+            }
+            self.server.consume_tls(n);
+            moved += n;
+            if let Err(e) = self.client.process(self.now, &mut self.crng) {
+                self.client_err.get_or_insert(e);
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        moved
+    }
+
+    /// Shuttles until both sides are quiet. Ok when both finished the handshake cleanly.
+    pub fn handshake(&mut self) -> Result<(), (Option<Error>, Option<Error>)> {
+        for _ in 0..64 {
+            let moved = self.c2s() + self.s2c();
+            if moved == 0 {
+                break;
+            }
+        }
+        if self.client_err.is_some()
+            || self.server_err.is_some()
+            || self.client.is_handshaking()
+            || self.server.is_handshaking()
+        {
+            return Err((self.client_err.clone(), self.server_err.clone()));
+        }
+        Ok(())
+    }
+
+    /// Client writes `data`; the server reads it all into `out` (which must be large
+    /// enough). Returns the number of bytes the server received.
+    pub fn send_c2s(&mut self, data: &[u8], out: &mut [u8]) -> usize {
+        let mut written = 0;
+        let mut got = 0;
+        for _ in 0..MAX_STEPS {
+            if written < data.len() {
+                written += self
+                    .client
+                    .write_plaintext(&data[written..], &mut self.crng)
+                    .unwrap();
+            }
+            self.c2s();
+            loop {
+                let n = self.server.read_plaintext(&mut out[got..]);
+                if n == 0 {
+                    break;
+                }
+                got += n;
+                // Back-pressure released: let it decrypt what is buffered.
+                if let Err(e) = self.server.process(self.now, &mut self.srng) {
+                    self.server_err.get_or_insert(e);
+                }
+            }
+            if written == data.len() && got == data.len() {
+                break;
+            }
+            if self.server_err.is_some() {
+                break;
+            }
+        }
+        got
+    }
+
+    /// Server writes `data`; the client reads it into `out`.
+    pub fn send_s2c(&mut self, data: &[u8], out: &mut [u8]) -> usize {
+        let mut written = 0;
+        let mut got = 0;
+        for _ in 0..MAX_STEPS {
+            if written < data.len() {
+                written += self
+                    .server
+                    .write_plaintext(&data[written..], &mut self.srng)
+                    .unwrap();
+            }
+            self.s2c();
+            loop {
+                let n = self.client.read_plaintext(&mut out[got..]);
+                if n == 0 {
+                    break;
+                }
+                got += n;
+                if let Err(e) = self.client.process(self.now, &mut self.crng) {
+                    self.client_err.get_or_insert(e);
+                }
+            }
+            if written == data.len() && got == data.len() {
+                break;
+            }
+            if self.client_err.is_some() {
+                break;
+            }
+        }
+        got
+    }
+
+    /// Application data both ways, then close_notify both ways; asserts on the bytes.
+    pub fn exercise(&mut self) {
+        let c_msg: Vec<u8> = (0..40_000u32).map(|i| (i * 7 + 3) as u8).collect();
+        let s_msg: Vec<u8> = (0..20_001u32).map(|i| (i * 13 + 1) as u8).collect();
+        let mut buf = vec![0u8; 64 * 1024];
+        assert_eq!(self.send_c2s(&c_msg, &mut buf), c_msg.len());
+        assert_eq!(&buf[..c_msg.len()], &c_msg[..]);
+        assert_eq!(self.send_s2c(&s_msg, &mut buf), s_msg.len());
+        assert_eq!(&buf[..s_msg.len()], &s_msg[..]);
+        self.close_both();
+    }
+
+    pub fn close_both(&mut self) {
+        self.client.send_close_notify(&mut self.crng);
+        self.c2s();
+        assert!(self.server.peer_has_closed());
+        self.server.send_close_notify(&mut self.srng);
+        self.s2c();
+        assert!(self.client.peer_has_closed());
+        assert_eq!(self.server.transport_eof(), Ok(()));
+        assert_eq!(self.client.transport_eof(), Ok(()));
+        assert_eq!(self.client_err, None);
+        assert_eq!(self.server_err, None);
+    }
+}
+
+/// Splits TLS bytes into (header, payload) records. Panics on a partial record.
+pub fn records(mut bytes: &[u8]) -> Vec<(RecordHeader, Vec<u8>)> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let mut r = Reader::new(bytes);
+        let typ = ContentType::read(&mut r).unwrap();
+        let version = ProtocolVersion::read(&mut r).unwrap();
+        let len = r.u16("len").unwrap();
+        let payload = r.take(usize::from(len), "payload").unwrap().to_vec();
+        out.push((RecordHeader { typ, version, len }, payload));
+        bytes = &bytes[5 + usize::from(len)..];
+    }
+    out
+}
+
+/// One plaintext record.
+pub fn record(typ: ContentType, version: ProtocolVersion, payload: &[u8]) -> Vec<u8> {
+    let mut out = RecordHeader {
+        typ,
+        version,
+        len: u16::try_from(payload.len()).unwrap(),
+    }
+    .to_bytes()
+    .to_vec();
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Raw handshake messages (header included) from the plaintext handshake records in `bytes`.
+pub fn handshake_messages(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut joined = Vec::new();
+    for (h, p) in records(bytes) {
+        if h.typ == ContentType::HANDSHAKE {
+            joined.extend_from_slice(&p);
+        }
+    }
+    let mut out = Vec::new();
+    let mut rest = &joined[..];
+    while !rest.is_empty() {
+        let (_, len) = HandshakeMessage::peek_header(rest).unwrap();
+        out.push(rest[..4 + len].to_vec());
+        rest = &rest[4 + len..];
+    }
+    out
+}
+
+/// A hand-driven TLS client: builds each message itself from lucid's public codecs and
+/// crypto, so tests can send what the real client never would.
+pub struct Scripted {
+    pub rng: ChaCha20Rng,
+    pub transcript: Transcript,
+    pub client_random: Random,
+    pub client_version: ProtocolVersion,
+    pub hello: ClientHelloPayload,
+    pub version: ProtocolVersion,
+    pub server_hello: Option<ServerHelloPayload>,
+    pub server_cert: Vec<u8>,
+    pub master: Option<MasterSecret>,
+    pub sealer: Option<RecordSealer>,
+    pub opener: Option<RecordOpener>,
+    pub ems: bool,
+    pub etm: bool,
+}
+
+impl Scripted {
+    /// A ClientHello offering `version`, `suites`, null compression and empty
+    /// renegotiation_info, plus EMS/ETM when asked.
+    pub fn new(
+        seed: u64,
+        version: ProtocolVersion,
+        suites: &[CipherSuite],
+        ems: bool,
+        etm: bool,
+    ) -> Self {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let mut random = [0u8; 32];
+        rng.fill_bytes(&mut random);
+        let mut extensions = vec![
+            ClientExtension::server_name(b"localhost"),
+            ClientExtension::RenegotiationInfo(Vec::new()),
+        ];
+        if ems {
+            extensions.push(ClientExtension::ExtendedMasterSecret);
+        }
+        if etm {
+            extensions.push(ClientExtension::EncryptThenMac);
+        }
+        let hello = ClientHelloPayload {
+            client_version: version,
+            random: Random(random),
+            session_id: SessionId::EMPTY,
+            cipher_suites: suites.to_vec(),
+            compression_methods: vec![Compression::NULL],
+            extensions,
+        };
+        Self {
+            rng,
+            transcript: Transcript::new(),
+            client_random: Random(random),
+            client_version: version,
+            hello,
+            version,
+            server_hello: None,
+            server_cert: Vec::new(),
+            master: None,
+            sealer: None,
+            opener: None,
+            ems: false,
+            etm: false,
+        }
+    }
+
+    /// The ClientHello in one TLS 1.0 record; adds it to the transcript.
+    pub fn client_hello(&mut self) -> Vec<u8> {
+        let msg = HandshakeMessage::new(HandshakePayload::ClientHello(self.hello.clone()));
+        let bytes = msg.get_encoding();
+        self.transcript.add(&bytes);
+        record(ContentType::HANDSHAKE, V10, &bytes)
+    }
+
+    /// An SSLv2-compatible CLIENT-HELLO (RFC 5246 E.2) offering `hello`'s version and
+    /// suites (as 3-byte specs, plus one SSLv2-only spec) with a 32-byte challenge, and the
+    /// SCSV when `scsv`. The transcript gets the body after the 2-byte header.
+    pub fn sslv2_client_hello(&mut self, scsv: bool) -> Vec<u8> {
+        let mut specs = vec![0x07, 0x00, 0xc0]; // SSL_CK_DES_192_EDE3_CBC_WITH_MD5
+        let mut suites = self.hello.cipher_suites.clone();
+        if scsv {
+            suites.push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+        }
+        for s in &suites {
+            specs.push(0);
+            specs.extend_from_slice(&s.get().to_be_bytes());
+        }
+        let challenge = self.client_random.0;
+        let mut body = vec![1];
+        body.extend_from_slice(&self.client_version.get().to_be_bytes());
+        body.extend_from_slice(&u16::try_from(specs.len()).unwrap().to_be_bytes());
+        body.extend_from_slice(&[0, 0, 0, 32]);
+        body.extend_from_slice(&specs);
+        body.extend_from_slice(&challenge);
+        self.transcript.add(&body);
+        let mut rec = (0x8000u16 | u16::try_from(body.len()).unwrap())
+            .to_be_bytes()
+            .to_vec();
+        rec.extend_from_slice(&body);
+        rec
+    }
+
+    /// Reads the server's first flight (ServerHello, Certificate, ServerHelloDone).
+    pub fn read_server_flight(&mut self, bytes: &[u8]) {
+        for raw in handshake_messages(bytes) {
+            let msg = HandshakeMessage::read_versioned(&raw, V12).unwrap();
+            match msg.payload {
+                HandshakePayload::ServerHello(sh) => {
+                    self.version = sh.server_version;
+                    self.transcript.set_version(self.version).unwrap();
+                    self.ems = sh
+                        .extensions
+                        .iter()
+                        .any(|e| e.ext_type() == ExtensionType::EXTENDED_MASTER_SECRET);
+                    self.etm = sh
+                        .extensions
+                        .iter()
+                        .any(|e| e.ext_type() == ExtensionType::ENCRYPT_THEN_MAC);
+                    self.server_hello = Some(sh);
+                }
+                HandshakePayload::Certificate(c) => self.server_cert = c.0[0].clone(),
+                HandshakePayload::ServerHelloDone => {}
+                other => panic!("unexpected {other:?}"),
+            }
+            self.transcript.add(&raw);
+        }
+    }
+
+    /// A ClientKeyExchange record carrying `ciphertext` (added to the transcript).
+    pub fn client_key_exchange(&mut self, ciphertext: Vec<u8>) -> Vec<u8> {
+        let msg = HandshakeMessage::new(HandshakePayload::ClientKeyExchange(ClientKeyExchangeRsa(
+            ciphertext,
+        )));
+        let bytes = msg.get_encoding();
+        self.transcript.add(&bytes);
+        record(ContentType::HANDSHAKE, self.version, &bytes)
+    }
+
+    /// The honest ciphertext for `pms` under the server's certificate key.
+    pub fn encrypt_pms(&mut self, pms: &[u8; 48]) -> Vec<u8> {
+        let key = rsa_kx::rsa_public_key_from_certificate(&self.server_cert).unwrap();
+        rsa_kx::encrypt_pre_master_secret(&key, pms, &mut self.rng).unwrap()
+    }
+
+    /// Derives the keys from the pre-master secret the client *believes* in.
+    pub fn derive(&mut self, pms: &[u8; 48]) {
+        let sh = self.server_hello.as_ref().unwrap();
+        let master = if self.ems {
+            keys::extended_master_secret(self.version, pms, self.transcript.current_hash().as_ref())
+        } else {
+            keys::master_secret(self.version, pms, &self.client_random.0, &sh.random.0)
+        };
+        let suite = suites::lookup(sh.cipher_suite).unwrap();
+        let kb = keys::key_block(
+            self.version,
+            &master,
+            suite,
+            &self.client_random.0,
+            &sh.random.0,
+        );
+        self.sealer = Some(
+            RecordSealer::new(
+                suite,
+                self.version,
+                kb.client_write_mac_key(),
+                kb.client_write_key(),
+                kb.client_write_iv(),
+                self.etm,
+            )
+            .unwrap(),
+        );
+        self.opener = Some(
+            RecordOpener::new(
+                suite,
+                self.version,
+                kb.server_write_mac_key(),
+                kb.server_write_key(),
+                kb.server_write_iv(),
+                self.etm,
+            )
+            .unwrap(),
+        );
+        self.master = Some(master);
+    }
+
+    pub fn ccs(&self) -> Vec<u8> {
+        record(ContentType::CHANGE_CIPHER_SPEC, self.version, &[1])
+    }
+
+    /// The client Finished, sealed (added to the transcript).
+    pub fn finished(&mut self) -> Vec<u8> {
+        let hash = self.transcript.current_hash();
+        let vd = keys::verify_data(
+            self.version,
+            self.master.as_ref().unwrap(),
+            b"client finished",
+            hash.as_ref(),
+        );
+        let bytes = HandshakeMessage::new(HandshakePayload::Finished(vd.to_vec())).get_encoding();
+        self.transcript.add(&bytes);
+        self.seal(ContentType::HANDSHAKE, &bytes)
+    }
+
+    /// Seals one record with the client's keys.
+    pub fn seal(&mut self, typ: ContentType, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(payload.len() + 128);
+        self.sealer
+            .as_mut()
+            .unwrap()
+            .seal(typ, self.version, payload, &mut out, &mut self.rng)
+            .unwrap();
+        out
+    }
+
+    /// Opens every record in `bytes` that comes after the server's CCS; returns
+    /// (type, plaintext) pairs.
+    pub fn open_all(&mut self, bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut protected = false;
+        for (h, mut p) in records(bytes) {
+            if h.typ == ContentType::CHANGE_CIPHER_SPEC && !protected {
+                protected = true;
+                out.push((h.typ, p));
+                continue;
+            }
+            if protected {
+                let plain = self
+                    .opener
+                    .as_mut()
+                    .unwrap()
+                    .open(h.typ, h.version, &mut p)
+                    .unwrap()
+                    .to_vec();
+                out.push((h.typ, plain));
+            } else {
+                out.push((h.typ, p));
+            }
+        }
+        out
+    }
+
+    /// The server Finished this client expects next.
+    pub fn expected_server_finished(&self) -> Vec<u8> {
+        let hash = self.transcript.current_hash();
+        let vd = keys::verify_data(
+            self.version,
+            self.master.as_ref().unwrap(),
+            b"server finished",
+            hash.as_ref(),
+        );
+        HandshakeMessage::new(HandshakePayload::Finished(vd.to_vec())).get_encoding()
+    }
+}
+
+/// Feeds `bytes` to `server` and processes; returns the result of `process`.
+pub fn feed(
+    server: &mut ServerConnection,
+    rng: &mut ChaCha20Rng,
+    bytes: &[u8],
+) -> Result<(), Error> {
+    let mut off = 0;
+    for _ in 0..MAX_STEPS {
+        if off == bytes.len() {
+            break;
+        }
+        let n = server.read_tls(&bytes[off..]);
+        off += n;
+        server.process(now(), rng)?;
+        if n == 0 {
+            break;
+        }
+    }
+    assert_eq!(off, bytes.len(), "server stopped taking bytes");
+    server.process(now(), rng)
+}
+
+/// Takes everything the server queued.
+pub fn drain(server: &mut ServerConnection) -> Vec<u8> {
+    let out = server.pending_tls().to_vec();
+    server.consume_tls(out.len());
+    out
+}
+
+pub fn hs_type(raw: &[u8]) -> HandshakeType {
+    HandshakeType(raw[0])
+}

@@ -1,0 +1,356 @@
+//! lucid client ↔ lucid server in memory: every version × suite × EMS × ETM, byte-for-byte
+//! reproducibility, version negotiation and the downgrade defences (RFC 7507 fallback SCSV,
+//! RFC 8446 §4.1.3 sentinel).
+
+mod pair_common;
+
+use lucid_core::client::DOWNGRADE_SENTINEL_TLS11;
+use lucid_core::msgs::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType};
+use lucid_core::msgs::handshake::{HandshakeMessage, HandshakePayload};
+use lucid_core::{Error, PeerIncompatible, PeerMisbehaved};
+use pair_common::*;
+
+#[test]
+fn every_version_suite_ems_etm() {
+    let mut count = 0;
+    for v in VERSIONS {
+        for suite in suites_for(v) {
+            for (c_ems, s_ems) in [(true, true), (true, false), (false, true), (false, false)] {
+                for (c_etm, s_etm) in [(true, true), (false, true), (true, false)] {
+                    let mut cc = client_config(v, v);
+                    cc.cipher_suites = vec![suite];
+                    cc.offer_extended_master_secret = c_ems;
+                    cc.offer_encrypt_then_mac = c_etm;
+                    let mut sc = server_config(V10, V12);
+                    sc.accept_extended_master_secret = s_ems;
+                    sc.accept_encrypt_then_mac = s_etm;
+                    let mut p = Pair::new(cc, sc, count);
+                    p.handshake().unwrap_or_else(|e| {
+                        panic!("{v} {suite} ems {c_ems}/{s_ems} etm {c_etm}/{s_etm}: {e:?}")
+                    });
+                    let want_ems = c_ems && s_ems;
+                    let want_etm = c_etm && s_etm;
+                    for n in [
+                        p.client.negotiated().unwrap(),
+                        p.server.negotiated().unwrap(),
+                    ] {
+                        assert_eq!(n.version, v);
+                        assert_eq!(n.suite, suite);
+                        assert_eq!(n.extended_master_secret, want_ems);
+                        assert_eq!(n.encrypt_then_mac, want_etm);
+                        assert!(!n.resumed);
+                        assert!(n.session_id.is_empty(), "no cache, no session id");
+                    }
+                    assert_eq!(p.server.sni(), Some("localhost"));
+                    p.exercise();
+                    count += 1;
+                }
+            }
+        }
+    }
+    // (2 + 2 + 4 suites) × 4 EMS × 3 ETM combinations.
+    assert_eq!(count, 96);
+}
+
+#[test]
+fn server_flight_shape() {
+    let mut p = Pair::new(client_config(V12, V12), server_config(V12, V12), 1);
+    p.c2s();
+    let flight = p.server.pending_tls().to_vec();
+    let msgs = handshake_messages(&flight);
+    let types: Vec<HandshakeType> = msgs.iter().map(|m| hs_type(m)).collect();
+    assert_eq!(
+        types,
+        [
+            HandshakeType::SERVER_HELLO,
+            HandshakeType::CERTIFICATE,
+            HandshakeType::SERVER_HELLO_DONE
+        ],
+        "no CertificateRequest, no ServerKeyExchange"
+    );
+    let HandshakePayload::ServerHello(sh) = HandshakeMessage::read_versioned(&msgs[0], V12)
+        .unwrap()
+        .payload
+    else {
+        panic!()
+    };
+    // Server preference: the first of our list the client offers.
+    assert_eq!(sh.cipher_suite, CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA);
+    let ext: Vec<&str> = sh
+        .extensions
+        .iter()
+        .map(|e| e.ext_type().name().unwrap())
+        .collect();
+    assert_eq!(
+        ext,
+        [
+            "renegotiation_info",
+            "server_name",
+            "extended_master_secret",
+            "encrypt_then_mac"
+        ]
+    );
+    // gmt_unix_time is the fixed clock.
+    assert_eq!(&sh.random.0[..4], &(NOW as u32).to_be_bytes());
+    let HandshakePayload::Certificate(c) = HandshakeMessage::read_versioned(&msgs[1], V12)
+        .unwrap()
+        .payload
+    else {
+        panic!()
+    };
+    assert_eq!(c.0, fixtures().chain);
+}
+
+#[test]
+fn server_preference_order() {
+    let mut sc = server_config(V12, V12);
+    sc.cipher_suites = vec![
+        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+    ];
+    let mut p = Pair::new(client_config(V12, V12), sc.clone(), 2);
+    p.handshake().unwrap();
+    assert_eq!(
+        p.server.negotiated().unwrap().suite,
+        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256
+    );
+    // At TLS 1.1 the SHA-256 suite is skipped for the next one.
+    sc.min_version = V10;
+    let mut p = Pair::new(client_config(V10, V11), sc.clone(), 3);
+    p.handshake().unwrap();
+    assert_eq!(
+        p.server.negotiated().unwrap().suite,
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA
+    );
+    // Nothing in common: handshake_failure, typed on both sides.
+    let mut cc = client_config(V12, V12);
+    cc.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256];
+    let mut p = Pair::new(cc, sc, 4);
+    let (c, s) = p.handshake().unwrap_err();
+    assert_eq!(s, Some(PeerIncompatible::NoCommonCipherSuite.into()));
+    assert_eq!(
+        c,
+        Some(Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE))
+    );
+}
+
+#[test]
+fn version_negotiation() {
+    // Highest common version.
+    for (cmin, cmax, smin, smax, want) in [
+        (V10, V12, V10, V12, V12),
+        (V10, V12, V10, V11, V11),
+        (V10, V11, V10, V12, V11),
+        (V10, V10, V10, V12, V10),
+        (V11, V11, V11, V11, V11),
+    ] {
+        let mut p = Pair::new(client_config(cmin, cmax), server_config(smin, smax), 5);
+        p.handshake().unwrap();
+        assert_eq!(p.server.negotiated().unwrap().version, want);
+        assert_eq!(p.client.negotiated().unwrap().version, want);
+    }
+    // The client is above the server's range: the server answers with its best, which
+    // the client refuses (and says so with protocol_version).
+    let mut p = Pair::new(client_config(V12, V12), server_config(V10, V11), 5);
+    let (c, s) = p.handshake().unwrap_err();
+    assert_eq!(c, Some(PeerMisbehaved::UnofferedVersion(V11).into()));
+    assert_eq!(
+        s,
+        Some(Error::AlertReceived(AlertDescription::PROTOCOL_VERSION))
+    );
+    // The client is below the server's range: the server refuses.
+    let mut p = Pair::new(client_config(V10, V11), server_config(V12, V12), 5);
+    let (c, s) = p.handshake().unwrap_err();
+    assert_eq!(s, Some(PeerIncompatible::NoCommonVersion.into()));
+    assert_eq!(
+        c,
+        Some(Error::AlertReceived(AlertDescription::PROTOCOL_VERSION))
+    );
+}
+
+#[test]
+fn reproducible_byte_for_byte() {
+    let run = |seed| {
+        let mut p = Pair::new(client_config(V10, V12), server_config(V10, V12), seed);
+        p.handshake().unwrap();
+        p.exercise();
+        (p.c2s_log, p.s2c_log)
+    };
+    let a = run(42);
+    let b = run(42);
+    assert!(a.0.len() > 40_000 && a.1.len() > 20_000);
+    assert_eq!(a, b, "same seed, same clock: identical bytes both ways");
+    let c = run(43);
+    assert_ne!(a.0, c.0);
+    assert_ne!(a.1, c.1);
+}
+
+#[test]
+fn fallback_scsv() {
+    // A client retrying at 1.1 with the SCSV against a 1.2 server: inappropriate_fallback.
+    let mut cc = client_config(V10, V11);
+    cc.send_fallback_scsv = true;
+    let mut p = Pair::new(cc.clone(), server_config(V10, V12), 6);
+    let (c, s) = p.handshake().unwrap_err();
+    assert_eq!(s, Some(PeerIncompatible::InappropriateFallback.into()));
+    assert_eq!(
+        c,
+        Some(Error::AlertReceived(
+            AlertDescription::INAPPROPRIATE_FALLBACK
+        ))
+    );
+    // The same retry against a server whose best is 1.1 is legitimate.
+    let mut p = Pair::new(cc, server_config(V10, V11), 7);
+    p.handshake().unwrap();
+    assert_eq!(p.server.negotiated().unwrap().version, V11);
+    // The SCSV with the server's own maximum is harmless.
+    let mut cc = client_config(V12, V12);
+    cc.send_fallback_scsv = true;
+    let mut p = Pair::new(cc, server_config(V10, V12), 8);
+    p.handshake().unwrap();
+}
+
+fn server_random_of(flight: &[u8]) -> [u8; 32] {
+    let msgs = handshake_messages(flight);
+    match HandshakeMessage::read_versioned(&msgs[0], V12)
+        .unwrap()
+        .payload
+    {
+        HandshakePayload::ServerHello(sh) => sh.random.0,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn downgrade_sentinel_written_and_accepted_when_genuine() {
+    // Client can only do 1.1; the server could do 1.2: sentinel present, client fine
+    // (it could not have done better).
+    let mut p = Pair::new(client_config(V10, V11), server_config(V10, V12), 9);
+    p.c2s();
+    let random = server_random_of(p.server.pending_tls());
+    assert_eq!(random[24..], DOWNGRADE_SENTINEL_TLS11);
+    p.handshake().unwrap();
+    assert_eq!(p.client.negotiated().unwrap().version, V11);
+    p.exercise();
+
+    // Server capped at 1.1: no sentinel, whatever the client offers.
+    let mut p = Pair::new(client_config(V10, V12), server_config(V10, V11), 10);
+    p.c2s();
+    let random = server_random_of(p.server.pending_tls());
+    assert_ne!(random[24..], DOWNGRADE_SENTINEL_TLS11);
+    p.handshake().unwrap();
+    // At 1.2 never a sentinel.
+    let mut p = Pair::new(client_config(V12, V12), server_config(V10, V12), 11);
+    p.c2s();
+    assert_ne!(
+        server_random_of(p.server.pending_tls())[24..],
+        DOWNGRADE_SENTINEL_TLS11
+    );
+}
+
+/// A middleman rewrites the ClientHello's client_version from 1.2 to 1.1.
+fn tampered_pair(
+    server_max: lucid_core::msgs::enums::ProtocolVersion,
+    seed: u64,
+    ems: bool,
+) -> Pair {
+    let mut cc = client_config(V10, V12);
+    cc.offer_extended_master_secret = ems;
+    let mut p = Pair::new(cc, server_config(V10, server_max), seed);
+    let mut hello = p.client.pending_tls().to_vec();
+    // record header (5) + handshake header (4), then client_version.
+    assert_eq!(hello[9..11], [3, 3]);
+    hello[10] = 2;
+    let n = p.client.pending_tls().len();
+    p.client.consume_tls(n);
+    let mut rng = p.srng.clone();
+    feed(&mut p.server, &mut rng, &hello).unwrap();
+    p.srng = rng;
+    p
+}
+
+#[test]
+fn downgrade_by_middleman_caught_by_the_sentinel() {
+    let mut p = tampered_pair(V12, 12, true);
+    assert_eq!(
+        server_random_of(p.server.pending_tls())[24..],
+        DOWNGRADE_SENTINEL_TLS11
+    );
+    let (c, _s) = p.handshake().unwrap_err();
+    // The client aborts on the ServerHello itself, before any key exchange.
+    assert_eq!(c, Some(PeerMisbehaved::DowngradeSentinel.into()));
+    assert_eq!(
+        p.server.error(),
+        Some(&Error::AlertReceived(AlertDescription::ILLEGAL_PARAMETER))
+    );
+}
+
+#[test]
+fn downgrade_by_middleman_without_sentinel_caught_at_finished() {
+    // A server capped at 1.1 writes no sentinel, so the client accepts 1.1. The rewrite is
+    // still caught when the client's Finished arrives, in both configurations:
+    // - with EMS the session hash covers the original ClientHello, so the keys differ;
+    // - without EMS, the pre-master secret carries the client's real maximum (1.2) while
+    //   the server checks it against the rewritten client_version (1.1): the RFC 5246
+    //   §7.4.7.1 check fails and the server silently uses a random pre-master secret.
+    // Either way the Finished record fails to decrypt: bad_record_mac.
+    for ems in [true, false] {
+        let mut p = tampered_pair(V11, 13, ems);
+        let (c, s) = p.handshake().unwrap_err();
+        assert_eq!(s, Some(Error::BadRecordMac), "ems {ems}");
+        assert_eq!(
+            c,
+            Some(Error::AlertReceived(AlertDescription::BAD_RECORD_MAC)),
+            "ems {ems}"
+        );
+    }
+}
+
+#[test]
+fn renegotiation_after_handshake_refused() {
+    // A client-initiated renegotiation (a ClientHello under the established keys) gets a
+    // no_renegotiation warning; the connection carries on.
+    let fx = fixtures();
+    let _ = fx;
+    let mut server =
+        lucid_core::server::ServerConnection::new(std::sync::Arc::new(server_config(V12, V12)))
+            .unwrap();
+    let mut srng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(14);
+    let mut c = Scripted::new(14, V12, &suites_for(V12), true, true);
+    feed(&mut server, &mut srng, &c.client_hello()).unwrap();
+    let flight = drain(&mut server);
+    c.read_server_flight(&flight);
+    let pms = {
+        let mut p = [7u8; 48];
+        p[..2].copy_from_slice(&[3, 3]);
+        p
+    };
+    let ct = c.encrypt_pms(&pms);
+    let cke = c.client_key_exchange(ct);
+    c.derive(&pms);
+    let ccs = c.ccs();
+    let fin = c.finished();
+    feed(&mut server, &mut srng, &[cke, ccs, fin].concat()).unwrap();
+    assert!(!server.is_handshaking());
+    let expected_fin = c.expected_server_finished();
+    let out = c.open_all(&drain(&mut server));
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[1], (ContentType::HANDSHAKE, expected_fin));
+
+    let hello =
+        HandshakeMessage::new(HandshakePayload::ClientHello(c.hello.clone())).get_encoding();
+    let reneg = c.seal(ContentType::HANDSHAKE, &hello);
+    feed(&mut server, &mut srng, &reneg).unwrap();
+    let out = c.open_all(&[&[20u8, 3, 3, 0, 1, 1][..], &drain(&mut server)].concat());
+    assert_eq!(
+        out[1],
+        (
+            ContentType::ALERT,
+            vec![1, AlertDescription::NO_RENEGOTIATION.get()]
+        )
+    );
+    // Still alive: application data flows.
+    let data = c.seal(ContentType::APPLICATION_DATA, b"still here");
+    feed(&mut server, &mut srng, &data).unwrap();
+    assert_eq!(server.plaintext(), b"still here");
+}
