@@ -13,7 +13,8 @@
 //! | `x509` | [`x509`] | flags byte, then length-prefixed certificates |
 //! | `cbc_open` | [`cbc_open`] | configuration and content type bytes, then records |
 //! | `client` | [`client`] | setup byte, then the server's byte stream |
-//! | `alloc_bound` | [`ALLOC_BOUND_RUNS`] | the `client` and `deframer` inputs |
+//! | `server` | [`server`] ([`ServerHarness`]) | setup byte, then the client's byte stream |
+//! | `alloc_bound` | [`ALLOC_BOUND_RUNS`] | the `client`, `server` and `deframer` inputs |
 //!
 //! # Memory bound
 //!
@@ -28,10 +29,12 @@
 
 mod cbc;
 mod client;
+mod drive;
 mod messages;
 mod rng;
 #[cfg(test)]
 mod seeds;
+mod server;
 mod x509;
 
 pub use cbc::cbc_open;
@@ -40,6 +43,7 @@ pub use client::{
 };
 pub use messages::handshake_messages;
 pub use rng::FuzzRng;
+pub use server::{SERVER_RNG_SEED, ServerHarness, server};
 pub use x509::{NOW, roots, x509};
 
 /// Feeds `data` through a record [`Deframer`](crate::record::Deframer) in variable-sized
@@ -63,6 +67,9 @@ pub fn deframer(data: &[u8]) {
 /// or, just after, holds the message while the decoder copies the certificates out. The
 /// bound leaves about 15% headroom over that.
 pub const ALLOC_BOUND_CLIENT: usize = 256 * 1024;
+
+/// Peak heap bytes one server connection may use, harness included (see the module docs).
+pub const ALLOC_BOUND_SERVER: usize = 256 * 1024;
 
 /// Peak heap bytes the deframer + joiner pair may use.
 ///
@@ -88,6 +95,11 @@ pub const ALLOC_BOUND_RUNS: &[AllocBound] = &[
         name: "client",
         run: client,
         bound: ALLOC_BOUND_CLIENT,
+    },
+    AllocBound {
+        name: "server",
+        run: server,
+        bound: ALLOC_BOUND_SERVER,
     },
     AllocBound {
         name: "deframer",

@@ -8,15 +8,13 @@
 //! and the fuzzer mutates from deep inside the handshake.
 
 use alloc::sync::Arc;
-use alloc::vec::Vec;
-
 use rustls_pki_types::ServerName;
 
 use crate::client::{
     ClientConfig, ClientConnection, ClientSession, ClientSessionStore, PinnedLeafVerifier,
 };
 use crate::crypto::keys::MasterSecret;
-use crate::error::Error;
+use crate::fuzzing::drive::{Feed, Outcome, drive};
 use crate::fuzzing::rng::FuzzRng;
 use crate::fuzzing::x509::{NOW, PKI_LEAF_PEM, first_der};
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
@@ -36,19 +34,6 @@ pub const RESUME_MASTER_SECRET: [u8; 48] = [0x4d; 48];
 
 /// Cipher suite of that session.
 pub const RESUME_SUITE: CipherSuite = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
-
-/// How the server bytes are handed to the connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Feed {
-    /// As much as `read_tls` takes at once.
-    Whole,
-    /// `read_tls` with chunks of 1..=64 bytes.
-    Small,
-    /// `recv_buf` + `recv_ack` with chunks of 1..=20000 bytes.
-    RecvBuf,
-    /// `read_tls` with chunks of 1..=600 bytes.
-    Medium,
-}
 
 /// The client's configuration, decoded from the first input byte.
 ///
@@ -91,12 +76,7 @@ impl ClientSetup {
     }
 
     pub(crate) fn feed(self) -> Feed {
-        match self.byte >> 6 {
-            0 => Feed::Whole,
-            1 => Feed::Small,
-            2 => Feed::RecvBuf,
-            _ => Feed::Medium,
-        }
+        Feed::from_setup(self.byte)
     }
 
     /// The session offered for resumption.
@@ -146,26 +126,6 @@ impl ClientSessionStore for FixedSession {
     fn remove(&self, _server_name: &str) {}
 }
 
-/// What a harness run saw (for tests and seed checks).
-#[derive(Debug, Default)]
-pub(crate) struct ClientOutcome {
-    /// The handshake completed.
-    pub(crate) handshake_done: bool,
-    /// Application data received.
-    pub(crate) plaintext_len: usize,
-    /// Its first bytes.
-    pub(crate) plaintext_head: Vec<u8>,
-    /// TLS bytes the client sent in total.
-    pub(crate) sent: usize,
-    /// The error that ended the run.
-    pub(crate) error: Option<Error>,
-    /// What `transport_eof` said at the end (None if the run ended with an error).
-    pub(crate) eof: Option<Result<(), Error>>,
-}
-
-/// Bytes of application data kept in [`ClientOutcome::plaintext_head`].
-const HEAD: usize = 64;
-
 /// What the harness writes once the handshake completes.
 pub(crate) const CLIENT_REQUEST: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
@@ -174,9 +134,9 @@ pub(crate) const CLIENT_REQUEST: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 /// Drives the client through `read_tls` (or `recv_buf`/`recv_ack`), `process`,
 /// `pending_tls`/`consume_tls`, `read_plaintext`, `write_plaintext` (once, after the
 /// handshake), `transport_eof` and `send_close_notify`, and checks the calling contract's
-/// promises: errors are latched and repeated, every call after an error fails the same way,
-/// the deframer always takes input once the whole records are processed, `negotiated` is
-/// set exactly when the handshake is done, a clean EOF only follows close_notify.
+/// promises (see `fuzzing/drive.rs`): errors are latched and repeated, the connection
+/// always takes input once its whole records are processed, `negotiated` is set exactly
+/// when the handshake is done, a clean EOF only follows close_notify.
 pub fn client(data: &[u8]) {
     let Some((&setup, flight)) = data.split_first() else {
         return;
@@ -184,128 +144,25 @@ pub fn client(data: &[u8]) {
     drive_client(ClientSetup { byte: setup }, flight);
 }
 
-fn drain(conn: &mut ClientConnection, out: &mut ClientOutcome) {
-    let n = conn.pending_tls().len();
-    out.sent += n;
-    conn.consume_tls(n);
-    assert!(!conn.wants_write());
-}
-
-/// Processes until nothing more can be done without input; reads all plaintext.
-fn process(
-    conn: &mut ClientConnection,
-    rng: &mut FuzzRng,
-    out: &mut ClientOutcome,
-) -> Result<(), Error> {
-    let mut buf = [0u8; 2048];
-    loop {
-        let res = conn.process(NOW, rng);
-        drain(conn, out);
-        let mut got = 0;
-        loop {
-            let n = conn.read_plaintext(&mut buf);
-            if n == 0 {
-                break;
-            }
-            let room = HEAD.saturating_sub(out.plaintext_head.len());
-            out.plaintext_head
-                .extend_from_slice(buf.get(..n.min(room)).unwrap_or(&[]));
-            out.plaintext_len += n;
-            got += n;
-        }
-        assert!(conn.plaintext().is_empty());
-        res?;
-        if got == 0 {
-            return Ok(());
-        }
-    }
-}
-
-pub(crate) fn drive_client(setup: ClientSetup, flight: &[u8]) -> ClientOutcome {
+/// Runs the harness client for `setup` over `flight`.
+pub(crate) fn drive_client(setup: ClientSetup, flight: &[u8]) -> Outcome {
     let mut rng = FuzzRng::new(CLIENT_RNG_SEED);
     let mut conn = setup.connect(&mut rng);
-    let mut out = ClientOutcome::default();
-    assert!(conn.is_handshaking());
     assert!(conn.wants_write(), "the ClientHello is queued");
-    drain(&mut conn, &mut out);
-
-    let mut chunks = FuzzRng::new(u64::from(setup.byte));
-    let mut rest = flight;
-    while !rest.is_empty() {
-        let want = match setup.feed() {
-            Feed::Whole => rest.len(),
-            Feed::Small => chunks.between_1_and(64),
-            Feed::RecvBuf => chunks.between_1_and(20_000),
-            Feed::Medium => chunks.between_1_and(600),
-        }
-        .min(rest.len());
-        let chunk = rest.get(..want).unwrap_or(rest);
-        let taken = if setup.feed() == Feed::RecvBuf {
-            let free = conn.recv_buf();
-            let n = free.len().min(chunk.len());
-            if let (Some(dst), Some(src)) = (free.get_mut(..n), chunk.get(..n)) {
-                dst.copy_from_slice(src);
-            }
-            conn.recv_ack(n);
-            n
-        } else {
-            conn.read_tls(chunk)
-        };
-        // Every whole record was processed last round, so there is room for more.
-        assert!(taken > 0, "connection took no input with no record pending");
-        rest = rest.get(taken..).unwrap_or_default();
-
-        if let Err(e) = process(&mut conn, &mut rng, &mut out) {
-            check_failed(&mut conn, &e, &mut rng);
-            out.error = Some(e);
-            return out;
-        }
-        let done = !conn.is_handshaking();
-        assert_eq!(done, conn.negotiated().is_some());
-        if done && !out.handshake_done {
-            out.handshake_done = true;
-            let n = conn
-                .write_plaintext(CLIENT_REQUEST, &mut rng)
-                .expect("writing after the handshake");
-            assert_eq!(n, CLIENT_REQUEST.len());
-            drain(&mut conn, &mut out);
-        }
-    }
-    if !out.handshake_done {
-        assert!(matches!(
-            conn.write_plaintext(b"x", &mut rng),
-            Err(Error::Misuse(_))
-        ));
-    }
-    let eof = conn.transport_eof();
-    if eof.is_ok() {
-        assert!(conn.peer_has_closed());
-    } else {
-        assert_eq!(eof, Err(Error::UnexpectedEof));
-    }
-    out.eof = Some(eof);
-    conn.send_close_notify(&mut rng);
-    drain(&mut conn, &mut out);
-    out
-}
-
-/// After `process` failed with `e`: the error is latched and every call repeats it.
-fn check_failed(conn: &mut ClientConnection, e: &Error, rng: &mut FuzzRng) {
-    assert_eq!(conn.error(), Some(e));
-    assert!(!conn.is_handshaking());
-    assert_eq!(conn.process(NOW, rng).as_ref(), Err(e));
-    assert_eq!(conn.transport_eof().as_ref(), Err(e));
-    assert_eq!(conn.write_plaintext(b"x", rng).as_ref(), Err(e));
-    // The alert (if any) was queued before the error was returned, and drained; nothing
-    // more is sent after a failure.
-    conn.send_close_notify(rng);
-    assert!(!conn.wants_write(), "output after a fatal error");
-    assert!(conn.plaintext().is_empty());
+    drive(
+        &mut conn,
+        setup.feed(),
+        u64::from(setup.byte),
+        flight,
+        &mut rng,
+        CLIENT_REQUEST,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn every_setup_builds_and_sends_a_hello() {

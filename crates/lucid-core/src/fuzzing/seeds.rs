@@ -536,6 +536,7 @@ fn committed_seeds_run_cleanly() {
         ("x509", super::x509),
         ("cbc_open", super::cbc_open),
         ("client", super::client),
+        ("server", super::server),
         ("alloc_bound", |data| {
             for b in super::ALLOC_BOUND_RUNS {
                 (b.run)(data);
@@ -653,12 +654,20 @@ fn write_other_seeds() {
         &[4, 0xff, 1, 0, 1, 0],
     );
     write("handshake_messages", "alert", &[5, 2, 40]);
+    // AES128-SHA and the renegotiation SCSV (which a lucid server requires), 16-byte
+    // challenge.
     let mut v2 = vec![
-        6u8, 0x80, 0x1c, 0x01, 0x03, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x10,
+        6u8, 0x80, 0x1f, 0x01, 0x03, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00, 0x10,
     ];
-    v2.extend_from_slice(&[0x00, 0x00, 0x2f]);
+    v2.extend_from_slice(&[0x00, 0x00, 0x2f, 0x00, 0x00, 0xff]);
     v2.extend_from_slice(&[0x5a; 16]);
     write("handshake_messages", "sslv2_client_hello", &v2);
+    // server: the same SSLv2-compatible hello as a first flight (TLS 1.0..=1.2 server).
+    write(
+        "server",
+        "sslv2_client_hello",
+        &[&[0b0000_0001u8][..], &v2[1..]].concat(),
+    );
     write("handshake_messages", "ccs", &[7, 1]);
 
     // x509: flags, then length-prefixed DER.
@@ -889,4 +898,245 @@ fn committed_openssl_seeds_complete_their_handshakes() {
             "{name}: {out:?}"
         );
     }
+}
+
+/// The harness client against the harness server, in memory: returns (what the client
+/// sent, what the server sent). Each side writes its reply once its handshake is done and
+/// closes at the end, as the harness drivers do.
+fn pair(client_setup: u8, server_setup: u8) -> (Vec<u8>, Vec<u8>) {
+    use super::client::CLIENT_REQUEST;
+    use super::server::{SERVER_RESPONSE, SERVER_RNG_SEED, ServerHarness, ServerSetup};
+    let harness = ServerHarness::new();
+    let mut crng = FuzzRng::new(CLIENT_RNG_SEED);
+    let mut srng = FuzzRng::new(SERVER_RNG_SEED);
+    let mut c = ClientSetup { byte: client_setup }.connect(&mut crng);
+    let mut s = harness.connect(ServerSetup { byte: server_setup });
+    let (mut c2s, mut s2c) = (Vec::new(), Vec::new());
+    let (mut c_wrote, mut s_wrote) = (false, false);
+    for _ in 0..20 {
+        let bytes = c.pending_tls().to_vec();
+        c.consume_tls(bytes.len());
+        c2s.extend_from_slice(&bytes);
+        let mut rest = &bytes[..];
+        while !rest.is_empty() {
+            let n = s.read_tls(rest);
+            rest = &rest[n..];
+            s.process(NOW, &mut srng).unwrap();
+            while s.read_plaintext(&mut [0u8; 4096]) > 0 {
+                s.process(NOW, &mut srng).unwrap();
+            }
+        }
+        if !s.is_handshaking() && !s_wrote {
+            s.write_plaintext(SERVER_RESPONSE, &mut srng).unwrap();
+            s_wrote = true;
+        }
+        let bytes = s.pending_tls().to_vec();
+        s.consume_tls(bytes.len());
+        s2c.extend_from_slice(&bytes);
+        let mut rest = &bytes[..];
+        while !rest.is_empty() {
+            let n = c.read_tls(rest);
+            rest = &rest[n..];
+            c.process(NOW, &mut crng).unwrap();
+            while c.read_plaintext(&mut [0u8; 4096]) > 0 {
+                c.process(NOW, &mut crng).unwrap();
+            }
+        }
+        if !c.is_handshaking() && !c_wrote {
+            c.write_plaintext(CLIENT_REQUEST, &mut crng).unwrap();
+            c_wrote = true;
+        }
+        if c_wrote && s_wrote && !c.wants_write() && !s.wants_write() {
+            break;
+        }
+    }
+    assert!(
+        c_wrote && s_wrote,
+        "the in-memory handshake did not complete"
+    );
+    // Deliver the last application data, then both close.
+    let last = c.pending_tls().to_vec();
+    c.consume_tls(last.len());
+    c2s.extend_from_slice(&last);
+    c.send_close_notify(&mut crng);
+    s.send_close_notify(&mut srng);
+    c2s.extend_from_slice(c.pending_tls());
+    s2c.extend_from_slice(s.pending_tls());
+    (c2s, s2c)
+}
+
+/// In-memory lucid↔lucid recordings: name, client setup, server setup. `server` seeds are
+/// what the client sent; `client` seeds (prefixed `lucid-`) what the server sent.
+const PAIR_SEEDS: &[(&str, u8, u8)] = &[
+    ("lucid-tls12-ems-etm", 0b0000_1100, 0b0000_1100),
+    ("lucid-tls10-ems", 0b0100_0110, 0b0100_0101),
+    ("lucid-tls11-etm", 0b1000_1011, 0b1000_1011),
+    ("lucid-resume-tls12-ems", 0b0001_0100, 0b0001_0100),
+    ("lucid-tls12-sha256-first", 0b1100_0000, 0b0011_0000),
+];
+
+fn check_server_complete(name: &str, setup: u8, flight: &[u8]) {
+    use super::client::CLIENT_REQUEST;
+    use super::server::{ServerHarness, ServerSetup};
+    let out = ServerHarness::new().drive(ServerSetup { byte: setup }, flight);
+    assert!(out.error.is_none() && out.handshake_done, "{name}: {out:?}");
+    assert_eq!(out.plaintext_head, CLIENT_REQUEST, "{name}");
+    assert_eq!(out.eof, Some(Ok(())), "{name}");
+}
+
+fn check_client_complete(name: &str, setup: u8, flight: &[u8]) {
+    use super::server::SERVER_RESPONSE;
+    let out = drive_client(ClientSetup { byte: setup }, flight);
+    assert!(out.error.is_none() && out.handshake_done, "{name}: {out:?}");
+    assert_eq!(out.plaintext_head, SERVER_RESPONSE, "{name}");
+    assert_eq!(out.eof, Some(Ok(())), "{name}");
+}
+
+#[test]
+fn lucid_pair_flights_replay_on_both_sides() {
+    for (name, cs, ss) in PAIR_SEEDS {
+        let (c2s, s2c) = pair(*cs, *ss);
+        check_server_complete(name, *ss, &c2s);
+        check_client_complete(name, *cs, &s2c);
+        if write_seeds() {
+            for (target, setup, flight) in [("server", ss, &c2s), ("client", cs, &s2c)] {
+                let dir = corpus_dir(target);
+                std::fs::create_dir_all(&dir).unwrap();
+                let file = [&[*setup][..], flight].concat();
+                std::fs::write(dir.join(name), file).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn committed_lucid_pair_seeds_replay() {
+    for (name, cs, ss) in PAIR_SEEDS {
+        let server = std::fs::read(corpus_dir("server").join(name)).unwrap();
+        assert_eq!(server[0], *ss);
+        check_server_complete(name, *ss, &server[1..]);
+        let client = std::fs::read(corpus_dir("client").join(name)).unwrap();
+        assert_eq!(client[0], *cs);
+        check_client_complete(name, *cs, &client[1..]);
+    }
+}
+
+/// Server seeds recorded from `openssl s_client` against the harness server over loopback
+/// (a real-world ClientHello: many extensions, TLS 1.3 offers, ...): name, setup byte,
+/// s_client arguments. Recorded with `LUCID_RECORD_OPENSSL=1`.
+const OPENSSL_CLIENT_SEEDS: &[(&str, u8, &[&str])] = &[
+    (
+        "openssl-s_client-tls12",
+        0b0000_1100,
+        &["-cipher", "AES128-SHA256"],
+    ),
+    (
+        "openssl-s_client-tls10",
+        0b0100_0101,
+        &["-cipher", "AES256-SHA:@SECLEVEL=0", "-tls1"],
+    ),
+];
+
+#[test]
+fn record_openssl_client_seeds() {
+    use super::server::{SERVER_RESPONSE, SERVER_RNG_SEED, ServerHarness, ServerSetup};
+    use core::time::Duration;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::process::{Command, Stdio};
+
+    if std::env::var_os("LUCID_RECORD_OPENSSL").is_none() {
+        return;
+    }
+    let harness = ServerHarness::new();
+    for (name, setup, args) in OPENSSL_CLIENT_SEEDS {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut client = Command::new("openssl")
+            .args(["s_client", "-quiet", "-connect"])
+            .arg(alloc::format!("127.0.0.1:{port}"))
+            .arg("-servername")
+            .arg("localhost")
+            .args(*args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        client
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(CLIENT_REQUEST)
+            .unwrap();
+        let (mut sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut rng = FuzzRng::new(SERVER_RNG_SEED);
+        let mut conn = harness.connect(ServerSetup { byte: *setup });
+        let mut recorded = Vec::new();
+        let mut wrote = false;
+        let mut buf = vec![0u8; 32 * 1024];
+        loop {
+            let n = sock.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            recorded.extend_from_slice(&buf[..n]);
+            let mut rest = &buf[..n];
+            while !rest.is_empty() {
+                let taken = conn.read_tls(rest);
+                rest = &rest[taken..];
+                conn.process(NOW, &mut rng).unwrap();
+                while conn.read_plaintext(&mut [0u8; 4096]) > 0 {
+                    conn.process(NOW, &mut rng).unwrap();
+                }
+            }
+            if !conn.is_handshaking() && !wrote {
+                conn.write_plaintext(SERVER_RESPONSE, &mut rng).unwrap();
+                wrote = true;
+            }
+            if wrote && conn.plaintext().is_empty() {
+                // The request has arrived (or will not): answer and close.
+                conn.send_close_notify(&mut rng);
+            }
+            let out = conn.pending_tls().to_vec();
+            sock.write_all(&out).unwrap();
+            conn.consume_tls(out.len());
+            if conn.peer_has_closed() {
+                break;
+            }
+        }
+        drop(sock);
+        let _ = client.kill();
+        let _ = client.wait();
+        assert!(wrote, "{name}: the handshake did not complete");
+        let out = harness.drive(ServerSetup { byte: *setup }, &recorded);
+        assert!(out.error.is_none() && out.handshake_done, "{name}: {out:?}");
+        let file = [&[*setup][..], &recorded].concat();
+        std::fs::write(corpus_dir("server").join(name), file).unwrap();
+    }
+}
+
+#[test]
+fn committed_openssl_client_seeds_complete_their_handshakes() {
+    use super::server::{ServerHarness, ServerSetup};
+    let harness = ServerHarness::new();
+    for (name, setup, _) in OPENSSL_CLIENT_SEEDS {
+        let bytes = std::fs::read(corpus_dir("server").join(name)).unwrap();
+        assert_eq!(bytes[0], *setup);
+        let out = harness.drive(ServerSetup { byte: *setup }, &bytes[1..]);
+        assert!(out.error.is_none() && out.handshake_done, "{name}: {out:?}");
+    }
+}
+
+#[test]
+fn committed_sslv2_server_seed_is_answered() {
+    use super::server::{ServerHarness, ServerSetup};
+    let bytes = std::fs::read(corpus_dir("server").join("sslv2_client_hello")).unwrap();
+    let out = ServerHarness::new().drive(ServerSetup { byte: bytes[0] }, &bytes[1..]);
+    assert!(out.error.is_none(), "{out:?}");
+    // ServerHello, Certificate (two certificates), ServerHelloDone.
+    assert!(out.sent > 1500, "{out:?}");
+    assert_eq!(out.eof, Some(Err(crate::Error::UnexpectedEof)));
 }

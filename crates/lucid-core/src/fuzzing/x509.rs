@@ -19,7 +19,6 @@ pub const NOW: UnixTime =
 
 /// testdata/pki (root → intermediate → leaf for `localhost`).
 pub(crate) const PKI_ROOT_PEM: &[u8] = include_bytes!("../../../../testdata/pki/root.pem");
-#[cfg(test)]
 pub(crate) const PKI_INTERMEDIATE_PEM: &[u8] =
     include_bytes!("../../../../testdata/pki/intermediate.pem");
 pub(crate) const PKI_LEAF_PEM: &[u8] = include_bytes!("../../../../testdata/pki/leaf.pem");

@@ -44,6 +44,17 @@ pub const MAX_CERTIFICATE_CHAIN_LEN: usize = MAX_CERTIFICATE_CHAIN_LEN_U32 as us
 /// intermediates; path building needs no more).
 pub const MAX_CERTIFICATES: usize = 10;
 
+/// Most extensions lucid decodes in one hello. Duplicates are refused, so a genuine hello
+/// holds at most one of each assigned type (about 60 exist, browsers send under 25). The cap
+/// keeps decoding from amplifying memory: each extension costs a 32-byte entry for as few as
+/// 4 wire bytes, so a 64 KiB hello would otherwise take ~0.9 MB.
+pub const MAX_HELLO_EXTENSIONS: usize = 128;
+
+/// Most `certificate_authorities` names lucid decodes in one CertificateRequest (real
+/// servers send up to a few hundred). Each costs a 24-byte vector for as few as 3 wire
+/// bytes; uncapped, a 64 KiB message would take ~1.3 MB.
+pub const MAX_CERTIFICATE_AUTHORITIES: usize = 1024;
+
 /// Largest handshake message lucid accepts, header included.
 ///
 /// Sized so that a Certificate message whose chain is exactly
@@ -173,7 +184,14 @@ fn read_hello_extensions<T: Codec>(
     if !r.any_left() {
         return Ok(Vec::new());
     }
-    let exts: Vec<T> = read_list(r, ListLength::U16, "extensions")?;
+    let mut list = r.sub(ListLength::U16, "extensions")?;
+    let mut exts: Vec<T> = Vec::new();
+    while list.any_left() {
+        if exts.len() >= MAX_HELLO_EXTENSIONS {
+            return Err(InvalidMessage::TooLarge("extensions"));
+        }
+        exts.push(T::read(&mut list)?);
+    }
     match first_duplicate(exts.iter().map(ext_type)) {
         Some(dup) => Err(InvalidMessage::DuplicateExtension(dup.get())),
         None => Ok(exts),
@@ -393,6 +411,9 @@ impl CertificateRequestPayload {
         let mut list = r.sub(ListLength::U16, "certificate_authorities")?;
         let mut authorities = Vec::new();
         while list.any_left() {
+            if authorities.len() >= MAX_CERTIFICATE_AUTHORITIES {
+                return Err(InvalidMessage::TooLarge("certificate_authorities"));
+            }
             authorities.push(
                 list.vec(ListLength::U16_NONEMPTY, "DistinguishedName")?
                     .to_vec(),
@@ -1155,6 +1176,79 @@ mod tests {
             rd("01 01 0003 0002 30", V10),
             Err(InvalidMessage::MissingData("DistinguishedName"))
         );
+    }
+
+    /// A hello carrying `n` empty extensions of distinct unknown types.
+    fn hello_with_extensions(typ: HandshakeType, n: usize) -> Vec<u8> {
+        let mut body = h("0303");
+        body.extend_from_slice(&[0x11; 32]);
+        body.push(0); // session id
+        if typ == HandshakeType::CLIENT_HELLO {
+            body.extend_from_slice(&h("0004 002f 00ff 01 00"));
+        } else {
+            body.extend_from_slice(&h("002f 00"));
+        }
+        let exts: Vec<u8> = (0..n)
+            .flat_map(|i| [(0x1000 + i as u16).to_be_bytes(), [0, 0]].concat())
+            .collect();
+        put_vec(&mut body, ListLength::U16, &exts);
+        let mut msg = vec![typ.get()];
+        put_vec(&mut msg, ListLength::U24, &body);
+        msg
+    }
+
+    /// Memory amplification found with the alloc_bound fuzz target's crafted inputs: 16,000
+    /// empty extensions in a 64 KiB ServerHello made decoding peak at 921,265 heap bytes
+    /// (32-byte entries, doubled while growing). Now capped at MAX_HELLO_EXTENSIONS.
+    #[test]
+    fn hello_extension_count_is_capped() {
+        for typ in [HandshakeType::CLIENT_HELLO, HandshakeType::SERVER_HELLO] {
+            let ok = hello_with_extensions(typ, MAX_HELLO_EXTENSIONS);
+            let msg = HandshakeMessage::read_versioned(&ok, V12).unwrap();
+            let n = match msg.payload {
+                HandshakePayload::ClientHello(p) => p.extensions.len(),
+                HandshakePayload::ServerHello(p) => p.extensions.len(),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(n, MAX_HELLO_EXTENSIONS);
+            for n in [MAX_HELLO_EXTENSIONS + 1, 16_000] {
+                let bad = hello_with_extensions(typ, n);
+                assert_eq!(
+                    HandshakeMessage::read_versioned(&bad, V12),
+                    Err(InvalidMessage::TooLarge("extensions")),
+                    "{typ:?} with {n} extensions"
+                );
+            }
+        }
+    }
+
+    /// Same for CertificateRequest: 21,000 one-byte names (`0001 30` each) made decoding
+    /// peak at 1,332,116 heap bytes. Now capped at MAX_CERTIFICATE_AUTHORITIES.
+    #[test]
+    fn certificate_authorities_count_is_capped() {
+        let request = |n: usize| {
+            let mut body = h("01 01 0002 0401");
+            let names = [0u8, 1, 0x30].repeat(n);
+            put_vec(&mut body, ListLength::U16, &names);
+            let mut msg = vec![HandshakeType::CERTIFICATE_REQUEST.get()];
+            put_vec(&mut msg, ListLength::U24, &body);
+            msg
+        };
+        let ok = HandshakeMessage::read_versioned(&request(MAX_CERTIFICATE_AUTHORITIES), V12);
+        match ok.unwrap().payload {
+            HandshakePayload::CertificateRequest(r) => {
+                assert_eq!(r.authorities.len(), MAX_CERTIFICATE_AUTHORITIES);
+                assert_eq!(r.authorities[0], [0x30]);
+            }
+            other => panic!("{other:?}"),
+        }
+        for n in [MAX_CERTIFICATE_AUTHORITIES + 1, 21_000] {
+            assert_eq!(
+                HandshakeMessage::read_versioned(&request(n), V12),
+                Err(InvalidMessage::TooLarge("certificate_authorities")),
+                "{n} names"
+            );
+        }
     }
 
     #[test]

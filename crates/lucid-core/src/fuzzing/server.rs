@@ -1,0 +1,175 @@
+//! The `server` harness: a real [`ServerConnection`] fed an arbitrary client byte stream.
+//!
+//! Deterministic like the client harness (fixed clock, [`SERVER_RNG_SEED`], fixed
+//! configuration per setup byte), so a client flight recorded against it — including the
+//! RSA-encrypted pre-master secret and the client's encrypted Finished — replays exactly.
+//! The key is the testdata/pki leaf key; its RSA decryption is the slow part of a run.
+
+use alloc::string::ToString;
+use alloc::sync::Arc;
+use alloc::vec;
+
+use rustls_pki_types::PrivatePkcs8KeyDer;
+use rustls_pki_types::pem::PemObject;
+
+use crate::crypto::keys::MasterSecret;
+use crate::fuzzing::client::{RESUME_MASTER_SECRET, RESUME_SESSION_ID, RESUME_SUITE, SERVER_NAME};
+use crate::fuzzing::drive::{Feed, Outcome, drive};
+use crate::fuzzing::rng::FuzzRng;
+use crate::fuzzing::x509::{NOW, PKI_INTERMEDIATE_PEM, PKI_LEAF_PEM, first_der};
+use crate::msgs::enums::ProtocolVersion;
+use crate::msgs::handshake::SessionId;
+use crate::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use crate::session::{ServerSession, ServerSessionStore};
+
+/// Seed of the server's RNG in every harness run.
+pub const SERVER_RNG_SEED: u64 = 0x6c75_6369_642d_7321;
+
+const LEAF_KEY_PEM: &[u8] = include_bytes!("../../../../testdata/pki/leaf.key");
+
+/// What the harness server writes once the handshake completes.
+pub(crate) const SERVER_RESPONSE: &[u8] = b"HTTP/1.0 200 ok\r\n\r\nhello from lucid\n";
+
+/// The server's configuration, decoded from the first input byte.
+///
+/// - bits 0-1: versions — 0: TLS 1.2 only; 1: TLS 1.0..=1.2; 2: TLS 1.0 only; 3: TLS 1.1 only
+/// - bit 2: accept extended_master_secret; bit 3: accept encrypt_then_mac
+/// - bit 4: a session cache holding one session, [`RESUME_SESSION_ID`] for `localhost`
+///   ([`RESUME_SUITE`], the highest configured version, EMS as accepted)
+/// - bit 5: prefer the SHA-256 suites (reversed suite order)
+/// - bits 6-7: feed mode (whole, 1..=64, recv_buf 1..=20000, 1..=600 byte chunks)
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServerSetup {
+    pub(crate) byte: u8,
+}
+
+impl ServerSetup {
+    fn versions(self) -> (ProtocolVersion, ProtocolVersion) {
+        use ProtocolVersion as V;
+        match self.byte & 3 {
+            0 => (V::TLSV1_2, V::TLSV1_2),
+            1 => (V::TLSV1_0, V::TLSV1_2),
+            2 => (V::TLSV1_0, V::TLSV1_0),
+            _ => (V::TLSV1_1, V::TLSV1_1),
+        }
+    }
+
+    fn config(self, cert: &Arc<CertifiedKey>) -> ServerConfig {
+        let mut config = ServerConfig::with_resolver(Arc::new(cert.clone()));
+        (config.min_version, config.max_version) = self.versions();
+        config.accept_extended_master_secret = self.byte & 4 != 0;
+        config.accept_encrypt_then_mac = self.byte & 8 != 0;
+        if self.byte & 16 != 0 {
+            config.session_store = Some(Arc::new(FixedServerSession(ServerSession {
+                version: self.versions().1,
+                suite: RESUME_SUITE,
+                extended_master_secret: self.byte & 4 != 0,
+                master_secret: MasterSecret::from_bytes(RESUME_MASTER_SECRET),
+                server_name: Some(SERVER_NAME.to_string()),
+                created: NOW,
+            })));
+        }
+        if self.byte & 32 != 0 {
+            config.cipher_suites.reverse();
+        }
+        config
+    }
+}
+
+/// A session cache that knows exactly one session and remembers nothing new.
+#[derive(Debug)]
+struct FixedServerSession(ServerSession);
+
+impl ServerSessionStore for FixedServerSession {
+    fn put(&self, _id: SessionId, _session: ServerSession) {}
+
+    fn get(&self, id: &SessionId, _now: rustls_pki_types::UnixTime) -> Option<ServerSession> {
+        (id.as_slice() == RESUME_SESSION_ID).then(|| self.0.clone())
+    }
+
+    fn remove(&self, _id: &SessionId) {}
+}
+
+/// The parsed key and chain, built once (RSA key parsing is slow) and shared by runs.
+#[derive(Debug, Clone)]
+pub struct ServerHarness {
+    cert: Arc<CertifiedKey>,
+}
+
+impl Default for ServerHarness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ServerHarness {
+    /// Loads testdata/pki's leaf key and chain.
+    pub fn new() -> Self {
+        let pem = PrivatePkcs8KeyDer::from_pem_slice(LEAF_KEY_PEM).expect("fixture key PEM");
+        let key = RsaCrateKey::from_pkcs8_der(pem.secret_pkcs8_der()).expect("fixture key");
+        let chain = vec![first_der(PKI_LEAF_PEM), first_der(PKI_INTERMEDIATE_PEM)];
+        let cert = CertifiedKey::new(chain, Arc::new(key)).expect("fixture key matches leaf");
+        Self {
+            cert: Arc::new(cert),
+        }
+    }
+
+    /// Input: `setup(1) || client bytes`; see [`server`].
+    pub fn run(&self, data: &[u8]) {
+        let Some((&setup, flight)) = data.split_first() else {
+            return;
+        };
+        self.drive(ServerSetup { byte: setup }, flight);
+    }
+
+    pub(crate) fn connect(&self, setup: ServerSetup) -> ServerConnection {
+        ServerConnection::new(Arc::new(setup.config(&self.cert)))
+            .expect("every setup is a valid server configuration")
+    }
+
+    pub(crate) fn drive(&self, setup: ServerSetup, flight: &[u8]) -> Outcome {
+        let mut rng = FuzzRng::new(SERVER_RNG_SEED);
+        let mut conn = self.connect(setup);
+        assert!(!conn.wants_write(), "the server speaks second");
+        let out = drive(
+            &mut conn,
+            Feed::from_setup(setup.byte),
+            u64::from(setup.byte),
+            flight,
+            &mut rng,
+            SERVER_RESPONSE,
+        );
+        if out.handshake_done {
+            // The client asked for `localhost` (every recorded flight does); the name
+            // is only ever a plausible host name.
+            if let Some(name) = conn.sni() {
+                assert!(!name.is_empty() && !name.ends_with('.'));
+            }
+        }
+        out
+    }
+}
+
+/// Input: `setup(1) || client bytes`. See [`ServerSetup`] for the setup byte.
+///
+/// Drives a [`ServerConnection`] (testdata/pki chain and key) through the same calling
+/// contract checks as [`client`](super::client), writing a response once the handshake is
+/// done. Builds a [`ServerHarness`] per call; the fuzz target keeps one instead.
+pub fn server(data: &[u8]) {
+    ServerHarness::new().run(data);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setup_builds_a_server() {
+        let h = ServerHarness::new();
+        for byte in 0..=u8::MAX {
+            let out = h.drive(ServerSetup { byte }, &[]);
+            assert_eq!(out.sent, 0);
+            assert_eq!(out.eof, Some(Err(crate::Error::UnexpectedEof)));
+        }
+    }
+}
