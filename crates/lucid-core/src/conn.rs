@@ -801,6 +801,11 @@ impl Connection {
             {
                 return Err(self.fail(e, rng));
             }
+            // Traced after the record that carries it, as received data is.
+            self.core.tracer.emit(&Event::ApplicationData {
+                dir: Direction::Sent,
+                len: take,
+            });
             written += take;
         }
         Ok(written)
