@@ -63,6 +63,8 @@ struct Args {
     out: PathBuf,
     pki: PathBuf,
     benchmarks_md: Option<PathBuf>,
+    /// Run one workload for a profiler instead of the benchmark.
+    profile: Option<String>,
 }
 
 fn parse_args() -> Args {
@@ -72,6 +74,7 @@ fn parse_args() -> Args {
         out: root.join("target/bench"),
         pki: root.join("testdata/pki"),
         benchmarks_md: None,
+        profile: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -82,6 +85,7 @@ fn parse_args() -> Args {
             "--benchmarks-md" => {
                 args.benchmarks_md = Some(it.next().expect("--benchmarks-md PATH").into())
             }
+            "--profile" => args.profile = Some(it.next().expect("--profile WORKLOAD")),
             "-h" | "--help" => {
                 println!("lucid-bench [--quick] [--out DIR] [--pki DIR] [--benchmarks-md PATH]");
                 std::process::exit(0);
@@ -93,6 +97,21 @@ fn parse_args() -> Args {
         }
     }
     args
+}
+
+/// One workload, long enough for `perf record` / callgrind.
+fn profile(workload: &str, lu: &mut lucid::Lucid, os: &ossl::OpenSsl) {
+    let t = Instant::now();
+    let what = match workload {
+        "lucid-bulk-etm" => format!("{:?}", lu.bulk(Suite::Aes128Sha, Dir::ClientToServer, true, 40_000)),
+        "lucid-bulk-mte" => format!("{:?}", lu.bulk(Suite::Aes128Sha, Dir::ClientToServer, false, 40_000)),
+        "lucid-bulk256-etm" => format!("{:?}", lu.bulk(Suite::Aes256Sha256, Dir::ClientToServer, true, 40_000)),
+        "openssl-bulk-etm" => format!("{:?}", os.bulk(Suite::Aes128Sha, Dir::ClientToServer, true, 40_000).0),
+        "lucid-resumed" => format!("{:?}", lu.resumed_handshakes(20_000)),
+        "lucid-full-client" => format!("{:?}", lu.full_handshakes(Arc::new(os.lucid_key()), 2_000).0),
+        other => panic!("unknown workload {other}"),
+    };
+    eprintln!("{workload}: {what} in {:.1} s", t.elapsed().as_secs_f64());
 }
 
 fn main() {
@@ -109,6 +128,10 @@ fn main() {
     let mut lu = lucid::Lucid::new(&pki);
     let os = ossl::OpenSsl::new(&pki);
     let rl = rustls_side::Rustls::new(&pki);
+    if let Some(w) = &args.profile {
+        profile(w, &mut lu, &os);
+        return;
+    }
     let mut rows: Vec<Row> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let progress = |what: &str| eprintln!("[{:>5.1}s] {what}", started.elapsed().as_secs_f64());
