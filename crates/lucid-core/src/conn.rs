@@ -11,9 +11,14 @@
 //! - `plaintext`: decrypted application data waiting for the caller (at most one record,
 //!   2^14 bytes). While it holds unread bytes, `process` does not decrypt further records:
 //!   that is the back-pressure that keeps memory bounded.
-//! - `sendable`: TLS bytes waiting to go to the peer. Application writes only seal a record
+//! - `sendable`: TLS bytes waiting to go to the peer, with room for one maximal sealed
+//!   record (plus the TLS 1.0 1/n-1 split record). Application writes only seal a record
 //!   when the whole sealed record fits in the capacity reserved up front, so sending data
 //!   after the handshake never allocates.
+//!
+//! Once the handshake is complete the joiner's buffer is freed (and `sendable` trimmed back
+//! to its reserved capacity if a large flight grew it): an idle established connection
+//! holds the receive buffer, `plaintext` and `sendable` only.
 //!
 //! State: the handshake is a closed enum of per-state structs ([`crate::client`],
 //! [`crate::server`]); each `handle` consumes its state and returns the next. `state` is
@@ -46,8 +51,10 @@ use crate::trace::{Direction, Event, KeyScheduleEvent, Observer, Tracer};
 /// padding (≤16).
 const MAX_SEAL_OVERHEAD: usize = 16 + 32 + 16;
 
-/// Capacity reserved for outgoing TLS bytes: two maximal sealed records.
-const SENDABLE_CAPACITY: usize = 2 * (HEADER_LEN + MAX_PLAINTEXT + MAX_SEAL_OVERHEAD);
+/// Capacity reserved for outgoing TLS bytes: one maximal sealed record, plus the one-byte
+/// record that the TLS 1.0 1/n-1 split puts in front of it.
+const SENDABLE_CAPACITY: usize =
+    (HEADER_LEN + MAX_PLAINTEXT + MAX_SEAL_OVERHEAD) + (HEADER_LEN + 1 + MAX_SEAL_OVERHEAD);
 
 /// Which side of the handshake this connection plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -673,6 +680,15 @@ impl Connection {
                             cx,
                             Message::Handshake { msg, raw },
                         )?;
+                    }
+                    if self.core.is_complete() {
+                        // Established: drop the reassembly buffer, and any send capacity a
+                        // large flight added, so an idle connection holds only its record
+                        // buffers (this happens once; later records never allocate).
+                        self.joiner.release_if_empty();
+                        if self.core.sendable.capacity() > SENDABLE_CAPACITY {
+                            self.core.sendable.shrink_to(SENDABLE_CAPACITY);
+                        }
                     }
                 }
                 ContentType::CHANGE_CIPHER_SPEC => {
