@@ -103,12 +103,28 @@ fn parse_args() -> Args {
 fn profile(workload: &str, lu: &mut lucid::Lucid, os: &ossl::OpenSsl) {
     let t = Instant::now();
     let what = match workload {
-        "lucid-bulk-etm" => format!("{:?}", lu.bulk(Suite::Aes128Sha, Dir::ClientToServer, true, 40_000)),
-        "lucid-bulk-mte" => format!("{:?}", lu.bulk(Suite::Aes128Sha, Dir::ClientToServer, false, 40_000)),
-        "lucid-bulk256-etm" => format!("{:?}", lu.bulk(Suite::Aes256Sha256, Dir::ClientToServer, true, 40_000)),
-        "openssl-bulk-etm" => format!("{:?}", os.bulk(Suite::Aes128Sha, Dir::ClientToServer, true, 40_000).0),
+        "lucid-bulk-etm" => format!(
+            "{:?}",
+            lu.bulk(Suite::Aes128Sha, Dir::ClientToServer, true, 40_000)
+        ),
+        "lucid-bulk-mte" => format!(
+            "{:?}",
+            lu.bulk(Suite::Aes128Sha, Dir::ClientToServer, false, 40_000)
+        ),
+        "lucid-bulk256-etm" => format!(
+            "{:?}",
+            lu.bulk(Suite::Aes256Sha256, Dir::ClientToServer, true, 40_000)
+        ),
+        "openssl-bulk-etm" => format!(
+            "{:?}",
+            os.bulk(Suite::Aes128Sha, Dir::ClientToServer, true, 40_000)
+                .0
+        ),
         "lucid-resumed" => format!("{:?}", lu.resumed_handshakes(20_000)),
-        "lucid-full-client" => format!("{:?}", lu.full_handshakes(Arc::new(os.lucid_key()), 2_000).0),
+        "lucid-full-client" => format!(
+            "{:?}",
+            lu.full_handshakes(Arc::new(os.lucid_key()), 2_000).0
+        ),
         other => panic!("unknown workload {other}"),
     };
     eprintln!("{workload}: {what} in {:.1} s", t.elapsed().as_secs_f64());
@@ -157,7 +173,7 @@ fn main() {
         None,
     ));
     rows.push(Row::new(
-        "RSA-2048 private-key op (lucid OpenSSL-key backend)",
+        "RSA-2048 private-key op (lucid openssl-key backend)",
         "us",
         Better::Lower,
         rsa_lucid_ossl,
@@ -204,7 +220,7 @@ fn main() {
         Some(rf.server_us),
     ));
     rows.push(Row::new(
-        "full handshake: server CPU, lucid OpenSSL-key backend",
+        "full handshake: server CPU, lucid openssl-key backend",
         "us",
         Better::Lower,
         lf_o.server_us,
@@ -220,7 +236,7 @@ fn main() {
         Some(rf.pair_per_s()),
     ));
     rows.push(Row::new(
-        "full handshake: pair, lucid OpenSSL-key backend",
+        "full handshake: pair, lucid openssl-key backend",
         "hs/s",
         Better::Higher,
         lf_o.pair_per_s(),

@@ -360,38 +360,10 @@ impl OpenSsl {
     }
 }
 
-/// A lucid [`ServerRsaKey`](lucid_core::server::ServerRsaKey) backed by OpenSSL's raw RSA
-/// private operation (`RSA_NO_PADDING`: constant-time Montgomery with blinding). lucid's
-/// RFC 5246 §7.4.7.1 countermeasure runs on top, unchanged.
-#[derive(Debug)]
-pub struct OpensslKey(pub Rsa<Private>);
-
-impl lucid_core::server::ServerRsaKey for OpensslKey {
-    fn modulus_len(&self) -> usize {
-        self.0.size() as usize
-    }
-    fn modulus(&self) -> Option<Vec<u8>> {
-        Some(self.0.n().to_vec())
-    }
-    fn decrypt_raw(
-        &self,
-        ciphertext: &[u8],
-        out: &mut [u8],
-        _rng: &mut dyn rand_core::CryptoRng,
-    ) -> Result<(), lucid_core::server::RawRsaError> {
-        let k = self.modulus_len();
-        if ciphertext.len() != k || out.len() != k {
-            return Err(lucid_core::server::RawRsaError);
-        }
-        match self.0.private_decrypt(ciphertext, out, Padding::NONE) {
-            Ok(n) if n == k => Ok(()),
-            _ => Err(lucid_core::server::RawRsaError),
-        }
-    }
-}
-
 impl OpenSsl {
-    pub fn lucid_key(&self) -> OpensslKey {
-        OpensslKey(self.pki_rsa.clone())
+    /// lucid's OpenSSL-backed server key (`lucid_blocking::OpensslRsaKey`, feature
+    /// `openssl-key`) over the same key.
+    pub fn lucid_key(&self) -> lucid_blocking::OpensslRsaKey {
+        lucid_blocking::OpensslRsaKey::new(self.pki_rsa.clone())
     }
 }

@@ -217,19 +217,19 @@ pub fn targets(rows: &[Row], rsa_lucid: f64, rsa_ossl: f64, rsa_lucid_ossl: f64)
     });
     let s_fast = find(
         rows,
-        "full handshake: server CPU, lucid OpenSSL-key backend",
+        "full handshake: server CPU, lucid openssl-key backend",
     )
     .lucid;
     let k = s_fast / rsa_lucid_ossl;
     t.push(Target {
-        what: "full handshake, server CPU <= 1.15x one RSA-2048 private op of the backend in use (OpenSSL-key backend)".into(),
+        what: "full handshake, server CPU <= 1.15x one RSA-2048 private op of the backend in use (lucid-blocking openssl-key backend)".into(),
         measured: format!("{k:.2}x ({s_fast:.0} us / {rsa_lucid_ossl:.0} us)"),
         met: k <= 1.15,
     });
-    let x = ratio("full handshake: server CPU, lucid OpenSSL-key backend");
+    let x = ratio("full handshake: server CPU, lucid openssl-key backend");
     t.push(Target {
         what:
-            "full handshake, server CPU >= 0.8x OpenSSL with lucid's fastest backend (OpenSSL-key)"
+            "full handshake, server CPU >= 0.8x OpenSSL with lucid's fastest backend (lucid-blocking openssl-key)"
                 .into(),
         measured: format!(
             "{x:.2}x (default backend: {:.2}x; OpenSSL's own server / its RSA op: {:.2}x)",
