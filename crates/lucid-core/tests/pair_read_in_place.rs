@@ -47,7 +47,12 @@ fn stream(v: lucid_core::msgs::enums::ProtocolVersion, etm: bool, chunk: usize, 
 fn partial_reads_and_queued_records_deliver_the_exact_stream() {
     for v in VERSIONS {
         for etm in [true, false] {
-            for (chunk, read) in [(16_384, 1_000), (16_384, 16_384), (5_000, 777), (300, 4_096)] {
+            for (chunk, read) in [
+                (16_384, 1_000),
+                (16_384, 16_384),
+                (5_000, 777),
+                (300, 4_096),
+            ] {
                 stream(v, etm, chunk, read);
             }
         }
@@ -58,7 +63,9 @@ fn partial_reads_and_queued_records_deliver_the_exact_stream() {
 fn plaintext_and_consume_plaintext_read_in_place() {
     let mut p = Pair::new(client_config(V12, V12), server_config(V12, V12), 9);
     p.handshake().unwrap();
-    p.client.write_plaintext(b"hello, in place", &mut p.crng).unwrap();
+    p.client
+        .write_plaintext(b"hello, in place", &mut p.crng)
+        .unwrap();
     p.c2s();
     assert_eq!(p.server.plaintext(), b"hello, in place");
     p.server.consume_plaintext(7);
