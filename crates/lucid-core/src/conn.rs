@@ -497,12 +497,14 @@ impl Connection {
     }
 
     /// Copies received transport bytes in; returns how many were taken (the rest must be
-    /// offered again after `process`).
+    /// offered again after `process`, and after reading the pending plaintext: its record
+    /// stays in the receive buffer until it is consumed).
     pub fn read_tls(&mut self, input: &[u8]) -> usize {
         self.deframer.read_tls(input)
     }
 
     /// Free space the caller may fill directly from the transport (zero-copy receive).
+    /// Possibly empty while unread plaintext is pending (see [`Self::read_tls`]).
     pub fn recv_buf(&mut self) -> &mut [u8] {
         self.deframer.recv_buf()
     }
