@@ -325,7 +325,7 @@ fn main() {
                 o.mb_s,
                 r.map(|r| r.mb_s),
             ));
-            if etm {
+            {
                 alloc_send.0 = alloc_send.0.max(l.send_allocs_per_record);
                 alloc_send.1 = alloc_send.1.max(o.send_allocs_per_record);
                 alloc_send.2 = alloc_send
