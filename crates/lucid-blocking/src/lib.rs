@@ -6,6 +6,11 @@
 //! protocol logic.
 #![warn(missing_docs)]
 
+#[cfg(feature = "openssl-key")]
+mod openssl_key;
+#[cfg(feature = "openssl-key")]
+pub use openssl_key::OpensslRsaKey;
+
 use core::ops::DerefMut;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
