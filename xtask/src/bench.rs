@@ -60,7 +60,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
 }
 
 /// The `openssl` crate builds against the system OpenSSL found through pkg-config.
-fn ensure_libssl_dev() -> Result {
+pub(crate) fn ensure_libssl_dev() -> Result {
     let present = succeeds(Command::new("pkg-config").args(["--exists", "openssl"]));
     if present {
         return Ok(());
