@@ -33,16 +33,19 @@ use alloc::boxed::Box;
 
 use rand_core::CryptoRng;
 use rustls_pki_types::UnixTime;
+use subtle::ConstantTimeEq;
 
 use crate::codec::Codec;
 use crate::crypto::cbc::{RecordOpener, RecordSealer};
+use crate::crypto::hash::Transcript;
+use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
 };
-use crate::msgs::handshake::{HandshakeMessage, SessionId};
+use crate::msgs::handshake::{HandshakeMessage, HandshakePayload, SessionId};
 use crate::record::deframer::{Deframed, Deframer};
 use crate::record::joiner::HandshakeJoiner;
 use crate::record::{HEADER_LEN, MAX_PLAINTEXT, RecordHeader};
@@ -200,7 +203,7 @@ impl Core {
     pub(crate) fn send_handshake(
         &mut self,
         msg: &HandshakeMessage,
-        transcript: Option<&mut crate::crypto::hash::Transcript>,
+        transcript: Option<&mut Transcript>,
         rng: &mut dyn CryptoRng,
     ) -> Result<(), Error> {
         let mut bytes = Vec::new();
@@ -272,7 +275,7 @@ impl Core {
         &mut self,
         extended: bool,
         seed_len: usize,
-        master: &crate::crypto::keys::MasterSecret,
+        master: &MasterSecret,
         suite: &SuiteParams,
         version: ProtocolVersion,
     ) {
@@ -297,6 +300,45 @@ impl Core {
                 enc_key_len: suite.enc_key_len,
                 iv_len: suite.fixed_iv_len(version),
             }));
+    }
+
+    /// Computes our Finished over the transcript so far, traces it, sends it and adds it to
+    /// the transcript (RFC 5246 §7.4.9), labelled for this side.
+    pub(crate) fn send_finished(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        master: &MasterSecret,
+        transcript: &mut Transcript,
+        version: ProtocolVersion,
+    ) -> Result<(), Error> {
+        let label = finished_label(self.side);
+        let hash = transcript.current_hash();
+        let verify_data = keys::verify_data(version, master, label.as_bytes(), hash.as_ref());
+        self.trace_finished(Direction::Sent, label, &verify_data, hash.as_ref());
+        let fin = HandshakeMessage::new(HandshakePayload::Finished(verify_data.to_vec()));
+        self.send_handshake(&fin, Some(transcript), rng)
+    }
+
+    /// Checks the peer's Finished in constant time against the transcript so far (which
+    /// must not include it yet), then traces it.
+    pub(crate) fn check_peer_finished(
+        &mut self,
+        master: &MasterSecret,
+        transcript: &Transcript,
+        version: ProtocolVersion,
+        received: &[u8],
+    ) -> Result<(), Error> {
+        let label = finished_label(match self.side {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        });
+        let hash = transcript.current_hash();
+        let expected = keys::verify_data(version, master, label.as_bytes(), hash.as_ref());
+        if !bool::from(expected.as_slice().ct_eq(received)) {
+            return Err(PeerMisbehaved::BadFinished.into());
+        }
+        self.trace_finished(Direction::Received, label, received, hash.as_ref());
+        Ok(())
     }
 
     /// Traces a Finished message's verify_data and the hash it covers.
@@ -401,6 +443,14 @@ impl Core {
                 description,
             });
         }
+    }
+}
+
+/// The PRF label of the Finished message `side` sends.
+fn finished_label(side: Side) -> &'static str {
+    match side {
+        Side::Client => "client finished",
+        Side::Server => "server finished",
     }
 }
 
