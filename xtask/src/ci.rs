@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::bench;
 use crate::deps::{self, TestEnv};
 use crate::{Result, cargo, fuzz, output, project_root, run, succeeds};
 
@@ -173,6 +174,33 @@ pub(crate) fn ci(args: &[String]) -> Result {
             }
         }
         run(&mut cmd)?;
+        Ok(Done::Ran(String::new()))
+    })?;
+
+    // The optional OpenSSL-backed server key (`lucid-blocking/openssl-key`) links the
+    // system libssl: lint and test it on its own so the default build stays pure Rust.
+    ci.step("openssl-key backend", || {
+        bench::ensure_libssl_dev()?;
+        run(cargo().args([
+            "clippy",
+            "-p",
+            "lucid-blocking",
+            "--features",
+            "openssl-key",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        run(cargo().args([
+            "test",
+            "-p",
+            "lucid-blocking",
+            "--features",
+            "openssl-key",
+            "--lib",
+            "openssl_key",
+        ]))?;
         Ok(Done::Ran(String::new()))
     })?;
 

@@ -120,6 +120,44 @@ pub(crate) fn ensure_debian_packages() -> Result<String> {
 }
 
 /// `None` when we are root, `Some("sudo")` when sudo can do it, an error otherwise.
+/// `apt-get update` and `apt-get install` of `packages` (as root, or through sudo), for
+/// tasks that need other Debian packages than the test peers above (e.g. `cargo xtask bench`
+/// needs libssl-dev and pkg-config).
+pub(crate) fn apt_install(packages: &[&str]) -> Result {
+    let list = packages.join(" ");
+    if find_on_path("apt-get").is_none() {
+        return Err(format!(
+            "this task needs the Debian packages `{list}` and apt-get is not available here; \
+             install their equivalents, then rerun"
+        )
+        .into());
+    }
+    let sudo = privilege_prefix(&list)?;
+    let as_root = |program: &str| {
+        let mut cmd = match sudo {
+            Some(sudo) => {
+                let mut cmd = Command::new(sudo);
+                cmd.args(["env", "DEBIAN_FRONTEND=noninteractive", program]);
+                cmd
+            }
+            None => Command::new(program),
+        };
+        cmd.env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    run(as_root("apt-get").args(["update", "-q"]))?;
+    run(as_root("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-q",
+            "-o",
+            "Dpkg::Use-Pty=0",
+            "--no-install-recommends",
+        ])
+        .args(packages))
+}
+
 fn privilege_prefix(list: &str) -> Result<Option<&'static str>> {
     let uid = output(Command::new("id").arg("-u"));
     if uid.as_deref() == Some("0") {

@@ -8,6 +8,7 @@
     reason = "xtask is a std-only host tool; the workspace lint is for lucid-core"
 )]
 
+mod bench;
 mod certs;
 mod ci;
 mod deps;
@@ -36,7 +37,8 @@ COMMANDS:
               run cargo-fuzz targets with the nightly toolchain (lists targets when none given)
     certs     generate the test certificates
     interop   the interop matrix against real peers (not built yet)
-    bench     benchmarks beside OpenSSL (not built yet)
+    bench     [--quick] lucid beside OpenSSL and rustls in one process: handshakes,
+              resumption, bulk, memory; writes target/bench/summary.json and BENCHMARKS.md
     help      this text
 
 Run `cargo xtask <COMMAND> --help` for a command's options.
@@ -53,7 +55,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::fuzz(rest),
         "certs" => certs::certs(rest),
         "interop" => not_built("interop", "the client/server issues fill it in"),
-        "bench" => not_built("bench", "the benchmark issue fills it in"),
+        "bench" => bench::bench(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())

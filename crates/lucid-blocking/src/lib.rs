@@ -6,6 +6,11 @@
 //! protocol logic.
 #![warn(missing_docs)]
 
+#[cfg(feature = "openssl-key")]
+mod openssl_key;
+#[cfg(feature = "openssl-key")]
+pub use openssl_key::OpensslRsaKey;
+
 use core::ops::DerefMut;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -32,16 +37,12 @@ pub fn now() -> UnixTime {
 
 /// Converts a lucid error to an `io::Error` that still carries it (see [`tls_error`]).
 pub fn to_io(e: Error) -> io::Error {
-    let kind = match e {
-        Error::UnexpectedEof => io::ErrorKind::UnexpectedEof,
-        _ => io::ErrorKind::InvalidData,
-    };
-    io::Error::new(kind, e)
+    e.into()
 }
 
 /// The lucid error inside an `io::Error` returned by [`Stream`], if it carries one.
 pub fn tls_error(e: &io::Error) -> Option<&Error> {
-    e.get_ref().and_then(|inner| inner.downcast_ref::<Error>())
+    Error::from_io(e)
 }
 
 /// A TLS stream over a blocking transport `S`.

@@ -24,7 +24,6 @@ use lucid_core::client::{
     ClientConfig, ClientConnection, PinnedLeafVerifier, ServerCertVerifier, WebPkiVerifier,
 };
 use lucid_core::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
-use lucid_core::trace::Direction;
 use lucid_core::x509::{RootStore, VerifierOptions};
 use rustls_pki_types::ServerName;
 
@@ -539,11 +538,6 @@ fn drive(
     }
 
     if !request.is_empty() {
-        // lucid-core reports received application data; what we write we record ourselves.
-        rec.push(Ev::ApplicationData {
-            dir: Direction::Sent,
-            len: request.len(),
-        });
         stream.write_all(request).map_err(|e| describe(&e))?;
     }
     if modes.any() && request.is_empty() {

@@ -15,7 +15,6 @@ use lucid_core::client::{ClientConfig, ClientConnection, ClientSessionStore, Web
 use lucid_core::conn::Connection;
 use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
 use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
-use lucid_core::trace::Direction;
 use lucid_core::x509::pki_types::pem::PemObject;
 use lucid_core::x509::pki_types::{PrivateKeyDer, ServerName, UnixTime};
 use lucid_core::x509::{RootStore, certs_from_pem};
@@ -161,10 +160,6 @@ impl Pair {
         assert!(!self.client.is_handshaking());
         assert!(!self.server.is_handshaking());
         let request = b"GET / HTTP/1.0\r\n\r\n";
-        self.rec.push(Ev::ApplicationData {
-            dir: Direction::Sent,
-            len: request.len(),
-        });
         let n = self
             .client
             .write_plaintext(request, &mut self.crng)

@@ -23,7 +23,6 @@ use core::fmt;
 
 use rand_core::CryptoRng;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::conn::{Connection, Context, Core, Message, Negotiated, Side, State, suite_params};
@@ -41,7 +40,7 @@ use crate::msgs::handshake::{
     CertificatePayload, ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage,
     HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
-use crate::trace::{Direction, Event, Observer, ResumptionEvent};
+use crate::trace::{Event, Observer, ResumptionEvent};
 use crate::x509::{CertificateError, RootStore, VerifiedChain, VerifierOptions};
 
 /// The last 8 bytes of a ServerHello random from a server that supports a higher version
@@ -877,7 +876,7 @@ impl ExpectServerHelloDone {
         )?;
         core.set_pending_opener(keys.server_opener);
         core.send_ccs(keys.client_sealer, cx.rng)?;
-        send_finished(core, cx, &master, &mut this.hello.transcript, version)?;
+        core.send_finished(cx.rng, &master, &mut this.hello.transcript, version)?;
         Ok(ClientState::ExpectCcs(Box::new(ExpectCcs {
             hello: this.hello,
             master,
@@ -885,28 +884,6 @@ impl ExpectServerHelloDone {
             client_sealer: None,
         })))
     }
-}
-
-fn send_finished(
-    core: &mut Core,
-    cx: &mut Context<'_>,
-    master: &MasterSecret,
-    transcript: &mut Transcript,
-    version: ProtocolVersion,
-) -> Result<(), Error> {
-    let hash = transcript.current_hash();
-    let verify_data = keys::verify_data(version, master, b"client finished", hash.as_ref());
-    core.trace_finished(
-        Direction::Sent,
-        "client finished",
-        &verify_data,
-        hash.as_ref(),
-    );
-    let fin = HandshakeMessage {
-        typ: HandshakeType::FINISHED,
-        payload: HandshakePayload::Finished(verify_data.to_vec()),
-    };
-    core.send_handshake(&fin, Some(transcript), cx.rng)
 }
 
 /// Waiting for the server's ChangeCipherSpec.
@@ -978,22 +955,12 @@ impl ExpectFinished {
         };
         let mut this = *self;
         let version = this.negotiated.version;
-        let hash = this.hello.transcript.current_hash();
-        let expected = keys::verify_data(version, &this.master, b"server finished", hash.as_ref());
-        if !bool::from(expected.as_slice().ct_eq(received.as_slice())) {
-            return Err(PeerMisbehaved::BadFinished.into());
-        }
-        core.trace_finished(
-            Direction::Received,
-            "server finished",
-            &received,
-            hash.as_ref(),
-        );
+        core.check_peer_finished(&this.master, &this.hello.transcript, version, &received)?;
         this.hello.transcript.add(raw);
         if let Some(sealer) = this.client_sealer.take() {
             // Abbreviated handshake: our CCS and Finished come last.
             core.send_ccs(sealer, cx.rng)?;
-            send_finished(core, cx, &this.master, &mut this.hello.transcript, version)?;
+            core.send_finished(cx.rng, &this.master, &mut this.hello.transcript, version)?;
         }
         if let Some(store) = &this.hello.config.session_store {
             if !this.negotiated.session_id.as_slice().is_empty() {

@@ -5,15 +5,21 @@
 //! A [`Connection`] owns four bounded buffers, all allocated in `new`:
 //!
 //! - the [`Deframer`]'s receive buffer (one maximal ciphertext record, 5 + 2^14 + 2048 bytes):
-//!   the caller copies socket bytes in; records are decrypted *in place* there;
+//!   the caller copies socket bytes in; records are decrypted *in place* there, and
+//!   application data is read straight from there: the record is *held* in the deframer
+//!   (see `Deframer::hold`) until the caller has consumed it. While it holds unread bytes,
+//!   `process` does not decrypt further records: that is the back-pressure that keeps
+//!   memory bounded.
 //! - the [`HandshakeJoiner`]'s buffer, where handshake messages are reassembled across records
 //!   (capped; see `record::joiner`);
-//! - `plaintext`: decrypted application data waiting for the caller (at most one record,
-//!   2^14 bytes). While it holds unread bytes, `process` does not decrypt further records:
-//!   that is the back-pressure that keeps memory bounded.
-//! - `sendable`: TLS bytes waiting to go to the peer. Application writes only seal a record
+//! - `sendable`: TLS bytes waiting to go to the peer, with room for one maximal sealed
+//!   record (plus the TLS 1.0 1/n-1 split record). Application writes only seal a record
 //!   when the whole sealed record fits in the capacity reserved up front, so sending data
 //!   after the handshake never allocates.
+//!
+//! Once the handshake is complete the joiner's buffer is freed (and `sendable` trimmed back
+//! to its reserved capacity if a large flight grew it): an idle established connection
+//! holds the receive buffer and `sendable` only.
 //!
 //! State: the handshake is a closed enum of per-state structs ([`crate::client`],
 //! [`crate::server`]); each `handle` consumes its state and returns the next. `state` is
@@ -27,16 +33,19 @@ use alloc::boxed::Box;
 
 use rand_core::CryptoRng;
 use rustls_pki_types::UnixTime;
+use subtle::ConstantTimeEq;
 
 use crate::codec::Codec;
 use crate::crypto::cbc::{RecordOpener, RecordSealer};
+use crate::crypto::hash::Transcript;
+use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
 };
-use crate::msgs::handshake::{HandshakeMessage, SessionId};
+use crate::msgs::handshake::{HandshakeMessage, HandshakePayload, SessionId};
 use crate::record::deframer::{Deframed, Deframer};
 use crate::record::joiner::HandshakeJoiner;
 use crate::record::{HEADER_LEN, MAX_PLAINTEXT, RecordHeader};
@@ -46,8 +55,10 @@ use crate::trace::{Direction, Event, KeyScheduleEvent, Observer, Tracer};
 /// padding (≤16).
 const MAX_SEAL_OVERHEAD: usize = 16 + 32 + 16;
 
-/// Capacity reserved for outgoing TLS bytes: two maximal sealed records.
-const SENDABLE_CAPACITY: usize = 2 * (HEADER_LEN + MAX_PLAINTEXT + MAX_SEAL_OVERHEAD);
+/// Capacity reserved for outgoing TLS bytes: one maximal sealed record, plus the one-byte
+/// record that the TLS 1.0 1/n-1 split puts in front of it.
+const SENDABLE_CAPACITY: usize =
+    (HEADER_LEN + MAX_PLAINTEXT + MAX_SEAL_OVERHEAD) + (HEADER_LEN + 1 + MAX_SEAL_OVERHEAD);
 
 /// Which side of the handshake this connection plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,8 +141,6 @@ pub(crate) struct Core {
     opener: Option<RecordOpener>,
     pending_opener: Option<RecordOpener>,
     sendable: Vec<u8>,
-    plaintext: Vec<u8>,
-    plaintext_read: usize,
     pub(crate) negotiated: Option<Negotiated>,
     /// Split application data 1/n-1 (TLS 1.0 CBC, BEAST countermeasure).
     split_1_n_minus_1: bool,
@@ -169,8 +178,6 @@ impl Core {
             opener: None,
             pending_opener: None,
             sendable: Vec::with_capacity(SENDABLE_CAPACITY),
-            plaintext: Vec::with_capacity(MAX_PLAINTEXT),
-            plaintext_read: 0,
             negotiated: None,
             split_1_n_minus_1: false,
             peer_closed: false,
@@ -196,7 +203,7 @@ impl Core {
     pub(crate) fn send_handshake(
         &mut self,
         msg: &HandshakeMessage,
-        transcript: Option<&mut crate::crypto::hash::Transcript>,
+        transcript: Option<&mut Transcript>,
         rng: &mut dyn CryptoRng,
     ) -> Result<(), Error> {
         let mut bytes = Vec::new();
@@ -268,7 +275,7 @@ impl Core {
         &mut self,
         extended: bool,
         seed_len: usize,
-        master: &crate::crypto::keys::MasterSecret,
+        master: &MasterSecret,
         suite: &SuiteParams,
         version: ProtocolVersion,
     ) {
@@ -293,6 +300,45 @@ impl Core {
                 enc_key_len: suite.enc_key_len,
                 iv_len: suite.fixed_iv_len(version),
             }));
+    }
+
+    /// Computes our Finished over the transcript so far, traces it, sends it and adds it to
+    /// the transcript (RFC 5246 §7.4.9), labelled for this side.
+    pub(crate) fn send_finished(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        master: &MasterSecret,
+        transcript: &mut Transcript,
+        version: ProtocolVersion,
+    ) -> Result<(), Error> {
+        let label = finished_label(self.side);
+        let hash = transcript.current_hash();
+        let verify_data = keys::verify_data(version, master, label.as_bytes(), hash.as_ref());
+        self.trace_finished(Direction::Sent, label, &verify_data, hash.as_ref());
+        let fin = HandshakeMessage::new(HandshakePayload::Finished(verify_data.to_vec()));
+        self.send_handshake(&fin, Some(transcript), rng)
+    }
+
+    /// Checks the peer's Finished in constant time against the transcript so far (which
+    /// must not include it yet), then traces it.
+    pub(crate) fn check_peer_finished(
+        &mut self,
+        master: &MasterSecret,
+        transcript: &Transcript,
+        version: ProtocolVersion,
+        received: &[u8],
+    ) -> Result<(), Error> {
+        let label = finished_label(match self.side {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        });
+        let hash = transcript.current_hash();
+        let expected = keys::verify_data(version, master, label.as_bytes(), hash.as_ref());
+        if !bool::from(expected.as_slice().ct_eq(received)) {
+            return Err(PeerMisbehaved::BadFinished.into());
+        }
+        self.trace_finished(Direction::Received, label, received, hash.as_ref());
+        Ok(())
     }
 
     /// Traces a Finished message's verify_data and the hash it covers.
@@ -398,9 +444,13 @@ impl Core {
             });
         }
     }
+}
 
-    fn plaintext_pending(&self) -> &[u8] {
-        self.plaintext.get(self.plaintext_read..).unwrap_or(&[])
+/// The PRF label of the Finished message `side` sends.
+fn finished_label(side: Side) -> &'static str {
+    match side {
+        Side::Client => "client finished",
+        Side::Server => "server finished",
     }
 }
 
@@ -457,6 +507,10 @@ pub struct Connection {
     state: Option<State>,
     /// Bytes received and deframed so far (offset of the next record header).
     rx_offset: u64,
+    /// Unread application data: `held_record()[plain_from..plain_to]` of the deframer's
+    /// held record. Empty (`plain_from == plain_to`) when nothing is held.
+    plain_from: usize,
+    plain_to: usize,
 }
 
 impl Connection {
@@ -472,6 +526,8 @@ impl Connection {
             core: Core::new(side),
             state: Some(state),
             rx_offset: 0,
+            plain_from: 0,
+            plain_to: 0,
         }
     }
 
@@ -498,12 +554,14 @@ impl Connection {
     }
 
     /// Copies received transport bytes in; returns how many were taken (the rest must be
-    /// offered again after `process`).
+    /// offered again after `process`, and after reading the pending plaintext: its record
+    /// stays in the receive buffer until it is consumed).
     pub fn read_tls(&mut self, input: &[u8]) -> usize {
         self.deframer.read_tls(input)
     }
 
     /// Free space the caller may fill directly from the transport (zero-copy receive).
+    /// Possibly empty while unread plaintext is pending (see [`Self::read_tls`]).
     pub fn recv_buf(&mut self) -> &mut [u8] {
         self.deframer.recv_buf()
     }
@@ -596,7 +654,7 @@ impl Connection {
 
     fn process_records(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
         loop {
-            if !self.core.plaintext_pending().is_empty() {
+            if !self.plaintext().is_empty() {
                 // back-pressure: the caller reads before we decrypt more
                 return Ok(());
             }
@@ -643,6 +701,7 @@ impl Connection {
                     .into());
                 }
             }
+            let payload_addr = record.payload.as_ptr() as usize;
             let plain: &mut [u8] = match self.core.opener.as_mut() {
                 Some(o) => o.open(header.typ, header.version, record.payload)?,
                 None => {
@@ -680,6 +739,15 @@ impl Connection {
                             cx,
                             Message::Handshake { msg, raw },
                         )?;
+                    }
+                    if self.core.is_complete() {
+                        // Established: drop the reassembly buffer, and any send capacity a
+                        // large flight added, so an idle connection holds only its record
+                        // buffers (this happens once; later records never allocate).
+                        self.joiner.release_if_empty();
+                        if self.core.sendable.capacity() > SENDABLE_CAPACITY {
+                            self.core.sendable.shrink_to(SENDABLE_CAPACITY);
+                        }
                     }
                 }
                 ContentType::CHANGE_CIPHER_SPEC => {
@@ -724,13 +792,24 @@ impl Connection {
                     if self.joiner.has_partial() {
                         return Err(PeerMisbehaved::HandshakeMessageInterleaved.into());
                     }
-                    self.core.plaintext.clear();
-                    self.core.plaintext_read = 0;
-                    self.core.plaintext.extend_from_slice(plain);
+                    let len = plain.len();
                     self.core.tracer.emit(&Event::ApplicationData {
                         dir: Direction::Received,
-                        len: plain.len(),
+                        len,
                     });
+                    if len > 0 {
+                        // Where the plaintext sits in the record (header included): the
+                        // opener returned a sub-slice of the payload, which follows the
+                        // 5-byte header.
+                        let offset = (plain.as_ptr() as usize)
+                            .checked_sub(payload_addr)
+                            .and_then(|o| o.checked_add(HEADER_LEN))
+                            .ok_or(Error::Internal("plaintext outside its record"))?;
+                        // Read in place: keep the record until the caller consumed it.
+                        self.deframer.hold();
+                        self.plain_from = offset;
+                        self.plain_to = offset.saturating_add(len);
+                    }
                 }
                 other => return Err(PeerMisbehaved::UnknownContentType(other).into()),
             }
@@ -739,17 +818,26 @@ impl Connection {
 
     /// Unread application data, without consuming it.
     pub fn plaintext(&self) -> &[u8] {
-        self.core.plaintext_pending()
+        self.deframer
+            .held_record()
+            .get(self.plain_from..self.plain_to)
+            .unwrap_or(&[])
     }
 
     /// Marks `n` bytes of [`Self::plaintext`] as read.
     pub fn consume_plaintext(&mut self, n: usize) {
-        self.core.plaintext_read = (self.core.plaintext_read + n).min(self.core.plaintext.len());
+        self.plain_from = self.plain_from.saturating_add(n).min(self.plain_to);
+        if self.plain_from == self.plain_to {
+            // All read: the deframer may release the record and reuse its space.
+            self.plain_from = 0;
+            self.plain_to = 0;
+            self.deframer.unhold();
+        }
     }
 
     /// Copies unread application data into `buf`; returns the count (0 when none is pending).
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
-        let pending = self.core.plaintext_pending();
+        let pending = self.plaintext();
         let n = pending.len().min(buf.len());
         if let (Some(dst), Some(src)) = (buf.get_mut(..n), pending.get(..n)) {
             dst.copy_from_slice(src);
@@ -801,6 +889,11 @@ impl Connection {
             {
                 return Err(self.fail(e, rng));
             }
+            // Traced after the record that carries it, as received data is.
+            self.core.tracer.emit(&Event::ApplicationData {
+                dir: Direction::Sent,
+                len: take,
+            });
             written += take;
         }
         Ok(written)

@@ -309,3 +309,24 @@ impl fmt::Display for PeerIncompatible {
 impl core::error::Error for Error {}
 impl core::error::Error for PeerMisbehaved {}
 impl core::error::Error for PeerIncompatible {}
+
+#[cfg(feature = "std")]
+impl From<Error> for std::io::Error {
+    /// Wraps the error so that drivers returning `io::Result` keep it: get it back with
+    /// [`Error::from_io`]. A truncation is `UnexpectedEof`; everything else `InvalidData`.
+    fn from(e: Error) -> Self {
+        let kind = match e {
+            Error::UnexpectedEof => std::io::ErrorKind::UnexpectedEof,
+            _ => std::io::ErrorKind::InvalidData,
+        };
+        Self::new(kind, e)
+    }
+}
+
+#[cfg(feature = "std")]
+impl Error {
+    /// The lucid error inside an `io::Error` made by `From<Error>`, if it carries one.
+    pub fn from_io(e: &std::io::Error) -> Option<&Self> {
+        e.get_ref().and_then(|inner| inner.downcast_ref::<Self>())
+    }
+}

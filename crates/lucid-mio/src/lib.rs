@@ -27,18 +27,13 @@ use mio::{Interest, Registry, Token};
 use rand_core::UnwrapErr;
 use rustls_pki_types::UnixTime;
 
-/// Converts a lucid error into an `io::Error` carrying it.
 fn to_io(e: Error) -> io::Error {
-    let kind = match e {
-        Error::UnexpectedEof => io::ErrorKind::UnexpectedEof,
-        _ => io::ErrorKind::InvalidData,
-    };
-    io::Error::new(kind, e)
+    e.into()
 }
 
 /// The lucid error inside an `io::Error` returned by [`TlsStream`], if it carries one.
 pub fn tls_error(e: &io::Error) -> Option<&Error> {
-    e.get_ref().and_then(|inner| inner.downcast_ref::<Error>())
+    Error::from_io(e)
 }
 
 /// A TLS connection over a non-blocking mio TCP stream.

@@ -36,11 +36,6 @@ struct State {
     records_sent: usize,
     resumed: bool,
     ems: bool,
-    /// Application data the client wrote and lucid has not yet sealed into records
-    /// (lucid-core traces received application data; the driver records what it writes).
-    app_pending: usize,
-    /// Whether the next sent application_data record starts a write.
-    app_write_start: bool,
 }
 
 /// Renders the annotated trace of one connection.
@@ -130,12 +125,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     format!("{}: the record layer's version", version_label(*version))
                 };
                 let l_note = if *protected {
-                    let plain = if *dir == Direction::Sent && *typ == ContentType::APPLICATION_DATA
-                    {
-                        sent_app_record(&mut s)
-                    } else {
-                        plaintext_len_after(events, i, *dir)
-                    };
+                    let plain = plaintext_len_after(events, i, *dir);
                     format!(
                         "{len} {} follow: {}",
                         bytes_word(*len),
@@ -271,10 +261,6 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 out.push('\n');
             }
             Ev::ApplicationData { dir, len } => {
-                if *dir == Direction::Sent {
-                    s.app_pending += len;
-                    s.app_write_start = true;
-                }
                 let _ = writeln!(
                     out,
                     "{}{}",
@@ -298,7 +284,10 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                         )
                     );
                 }
-                if *dir == Direction::Sent && s.version == Some(ProtocolVersion::TLSV1_0) {
+                if *dir == Direction::Sent
+                    && s.version == Some(ProtocolVersion::TLSV1_0)
+                    && *len == 1
+                {
                     let _ = writeln!(
                         out,
                         "{}{}",
@@ -523,24 +512,6 @@ fn learn(s: &mut State, dir: Direction, p: &HandshakePayload) {
         }
         _ => {}
     }
-}
-
-/// Plaintext length of the next application_data record the client sent: lucid seals each
-/// write into records of at most 2^14 bytes, and on TLS 1.0 splits off the first byte
-/// (1/n-1). Checked against the record length by [`protected_layout`].
-fn sent_app_record(s: &mut State) -> Option<usize> {
-    if s.app_pending == 0 {
-        return None;
-    }
-    let n = if s.app_write_start && s.version == Some(ProtocolVersion::TLSV1_0) && s.app_pending > 1
-    {
-        1
-    } else {
-        s.app_pending.min(16384)
-    };
-    s.app_write_start = false;
-    s.app_pending -= n;
-    Some(n)
 }
 
 fn bytes_word(n: usize) -> &'static str {

@@ -23,6 +23,8 @@
 //! The key is prepared once (`K ⊕ ipad` and `K ⊕ opad` blocks compressed into chaining
 //! states), like a keyed `hmac::Hmac` that is cloned per record.
 
+use aes::cipher::Array;
+use aes::cipher::consts::U64;
 use subtle::{
     Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess,
 };
@@ -75,15 +77,21 @@ fn initial_state(alg: MacAlgorithm) -> State {
 }
 
 fn compress(alg: MacAlgorithm, state: &mut State, block: &[u8; BLOCK]) {
+    compress_blocks(alg, state, core::slice::from_ref(block));
+}
+
+/// Compresses consecutive blocks in one call, so the SHA-NI / SIMD backends run their own
+/// loop (one feature check and state load per call, not per block).
+fn compress_blocks(alg: MacAlgorithm, state: &mut State, blocks: &[[u8; BLOCK]]) {
     #[cfg(test)]
-    COMPRESS_CALLS.with(|c| c.set(c.get() + 1));
+    COMPRESS_CALLS.with(|c| c.set(c.get() + blocks.len() as u64));
     match alg {
         MacAlgorithm::Sha1 => {
             if let Some((s5, _)) = state.split_first_chunk_mut::<5>() {
-                sha1::block_api::compress(s5, core::slice::from_ref(block));
+                sha1::block_api::compress(s5, blocks);
             }
         }
-        MacAlgorithm::Sha256 => sha2::block_api::compress256(state, core::slice::from_ref(block)),
+        MacAlgorithm::Sha256 => sha2::block_api::compress256(state, blocks),
     }
 }
 
@@ -195,15 +203,29 @@ impl CtHmacKey {
         let mut state = self.inner;
         let mut block = [0u8; BLOCK];
 
-        // 1. Blocks that are data for every candidate length: ordinary hashing.
+        // 1. Blocks that are data for every candidate length: ordinary hashing. The blocks
+        //    that hold header bytes are assembled; after them the public blocks are whole
+        //    64-byte runs of `data`, hashed in place in one call. Every offset here depends
+        //    only on `hl` and `min_len` (public).
+        let public_bytes = (public_blocks as usize) * BLOCK;
+        let head_bytes = public_bytes.min(hl.div_ceil(BLOCK) * BLOCK);
         let mut j = 0u64;
-        while j < public_blocks {
+        while (j as usize) * BLOCK < head_bytes {
             let base = (j as usize) * BLOCK;
             for (i, b) in block.iter_mut().enumerate() {
                 *b = msg_byte(base + i);
             }
             compress(alg, &mut state, &block);
             j += 1;
+        }
+        let run = head_bytes
+            .checked_sub(hl)
+            .zip(public_bytes.checked_sub(hl))
+            .and_then(|(from, to)| data.get(from..to));
+        if let Some(run) = run {
+            let (blocks, _) = Array::<u8, U64>::slice_as_chunks(run);
+            compress_blocks(alg, &mut state, Array::cast_slice_to_core(blocks));
+            j += blocks.len() as u64;
         }
 
         // 2. Blocks where the message may end: built with masks, all of them compressed,

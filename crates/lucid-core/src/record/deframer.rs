@@ -14,6 +14,10 @@
 //!   the next `&mut self` call ([`Deframer::pop`], [`Deframer::recv_buf`],
 //!   [`Deframer::read_tls`] or [`Deframer::discard`]); the borrow checker guarantees the
 //!   caller no longer holds it by then.
+//! - [`Deframer::hold`] pins the popped record: while `held`, nothing releases it (`pop`
+//!   returns `Ok(None)`, `recv_buf` / `read_tls` only offer the space behind `end`) and
+//!   [`Deframer::held_record`] reads it, until [`Deframer::unhold`]. The connection uses this
+//!   to hand out decrypted application data straight from this buffer, without a copy.
 //! - Compaction (moving `start..end` to the front) is lazy: it happens in `recv_buf` /
 //!   `read_tls` only when the record at `start` could not be completed in the space left
 //!   behind `end`. Because the front record is at most `HEADER_LEN + max_record_len <=
@@ -108,6 +112,7 @@ pub struct Deframer {
     max_record_len: usize,
     sslv2_allowed: bool,
     first_popped: bool,
+    held: bool,
     poisoned: Option<Error>,
 }
 
@@ -143,8 +148,36 @@ impl Deframer {
             max_record_len: MAX_CIPHERTEXT,
             sslv2_allowed: false,
             first_popped: false,
+            held: false,
             poisoned: None,
         }
+    }
+
+    /// Keeps the record returned by the last `pop` in the buffer, readable through
+    /// [`held_record`](Self::held_record), until [`unhold`](Self::unhold). Meanwhile `pop`
+    /// returns `Ok(None)` and `recv_buf` / `read_tls` offer only the free space behind the
+    /// buffered bytes (so a following record may not fit until the hold ends). No effect if
+    /// nothing was popped or it was already released.
+    pub fn hold(&mut self) {
+        if self.popped > 0 {
+            self.held = true;
+        }
+    }
+
+    /// Ends [`hold`](Self::hold): the record is released by the next `pop`, `recv_buf`,
+    /// `read_tls` or `discard`.
+    pub fn unhold(&mut self) {
+        self.held = false;
+    }
+
+    /// The held record (header included, body as the caller left it, e.g. decrypted in
+    /// place); empty when nothing is held.
+    pub fn held_record(&self) -> &[u8] {
+        if !self.held {
+            return &[];
+        }
+        let end = self.start.saturating_add(self.popped);
+        self.buf.get(self.start..end).unwrap_or_default()
     }
 
     /// Sets the largest record fragment accepted from now on, clamped to
@@ -224,6 +257,9 @@ impl Deframer {
     pub fn pop(&mut self) -> Result<Option<Deframed<'_>>, Error> {
         if let Some(e) = &self.poisoned {
             return Err(e.clone());
+        }
+        if self.held {
+            return Ok(None);
         }
         self.release();
         let frame = match self.front_frame() {
@@ -316,6 +352,9 @@ impl Deframer {
     }
 
     fn release(&mut self) {
+        if self.held {
+            return;
+        }
         self.start = self.start.saturating_add(self.popped).min(self.end);
         self.popped = 0;
         if self.start == self.end {
@@ -457,6 +496,39 @@ mod tests {
             want.push((t, 0x0303, b));
         }
         (bytes, want)
+    }
+
+    #[test]
+    fn held_record_survives_reads_and_blocks_pop_until_unhold() {
+        let a = record(23, &[0xaa; 16_000]);
+        let b = record(23, &[0xbb; 3_000]);
+        let mut d = Deframer::new();
+        assert_eq!(d.read_tls(&a), a.len());
+        {
+            let Some(Deframed::Record(r)) = d.pop().unwrap() else {
+                panic!("no record")
+            };
+            r.payload[0] = 0x11; // e.g. decrypted in place
+        }
+        d.hold();
+        // Only the space behind the held record is offered; nothing is compacted over it.
+        let taken = d.read_tls(&b);
+        assert_eq!(taken, CAPACITY - a.len());
+        assert_eq!(d.pop().unwrap(), None);
+        d.discard();
+        let held = d.held_record();
+        assert_eq!(held.len(), a.len());
+        assert_eq!(&held[..5], &a[..5]);
+        assert_eq!(held[5], 0x11);
+        assert!(held[6..].iter().all(|&x| x == 0xaa));
+        // Released: the rest of `b` now fits and pops whole.
+        d.unhold();
+        assert_eq!(d.held_record(), &[] as &[u8]);
+        assert_eq!(d.read_tls(&b[taken..]), b.len() - taken);
+        assert_eq!(drain(&mut d), vec![(23, 0x0303, vec![0xbb; 3_000])]);
+        // Holding with nothing popped is a no-op.
+        d.hold();
+        assert_eq!(d.held_record(), &[] as &[u8]);
     }
 
     #[test]

@@ -139,6 +139,16 @@ impl HandshakeJoiner {
         self.buf.get(from..to)
     }
 
+    /// Frees the buffer if nothing is buffered. The connection calls this once the
+    /// handshake is complete: an established connection then holds no reassembly buffer,
+    /// and the rare later handshake message (a refused renegotiation) allocates it again.
+    pub fn release_if_empty(&mut self) {
+        if self.is_empty() && self.buf.capacity() > 0 {
+            self.buf = Vec::new();
+            self.consumed = 0;
+        }
+    }
+
     /// Whether nothing is buffered (every pushed byte has been returned by `pop`).
     pub fn is_empty(&self) -> bool {
         self.buffered() == 0
@@ -244,6 +254,22 @@ mod tests {
         assert_eq!(j.pop(), None);
         assert!(j.is_empty());
         assert!(!j.has_partial());
+    }
+
+    #[test]
+    fn release_if_empty_frees_only_an_empty_buffer_and_push_regrows_it() {
+        let m = msg(0, 0); // HelloRequest
+        let mut j = HandshakeJoiner::new();
+        j.push(&m[..2]).unwrap();
+        j.release_if_empty(); // a partial message is kept
+        assert!(j.buf.capacity() >= INITIAL_CAPACITY);
+        j.push(&m[2..]).unwrap();
+        assert_eq!(j.pop(), Some(&m[..]));
+        j.release_if_empty();
+        assert_eq!(j.buf.capacity(), 0);
+        j.push(&m).unwrap();
+        assert_eq!(j.pop(), Some(&m[..]));
+        assert!(j.is_empty());
     }
 
     #[test]

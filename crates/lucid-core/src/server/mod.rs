@@ -34,7 +34,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::client::KeyLog;
@@ -53,7 +52,7 @@ use crate::msgs::handshake::{
     SessionId,
 };
 use crate::session::{ServerSession, ServerSessionStore};
-use crate::trace::{Direction, Event, ResumptionEvent};
+use crate::trace::{Event, ResumptionEvent};
 
 pub mod kx;
 
@@ -623,7 +622,7 @@ fn resume(
     let keys = Keys::derive(version, suite, &master, &data, etm)?;
     core.set_pending_opener(keys.client_opener);
     core.send_ccs(keys.server_sealer, cx.rng)?;
-    send_finished(core, cx, &master, &mut data.transcript, version)?;
+    core.send_finished(cx.rng, &master, &mut data.transcript, version)?;
     Ok(ServerState::ExpectCcs(Box::new(ExpectCcs {
         hello: data,
         master,
@@ -686,25 +685,6 @@ fn log_master(data: &HelloData, master: &MasterSecret) {
     if let Some(kl) = &data.config.key_log {
         kl.log("CLIENT_RANDOM", &data.client_random.0, master.as_bytes());
     }
-}
-
-fn send_finished(
-    core: &mut Core,
-    cx: &mut Context<'_>,
-    master: &MasterSecret,
-    transcript: &mut Transcript,
-    version: ProtocolVersion,
-) -> Result<(), Error> {
-    let hash = transcript.current_hash();
-    let verify_data = keys::verify_data(version, master, b"server finished", hash.as_ref());
-    core.trace_finished(
-        Direction::Sent,
-        "server finished",
-        &verify_data,
-        hash.as_ref(),
-    );
-    let fin = HandshakeMessage::new(HandshakePayload::Finished(verify_data.to_vec()));
-    core.send_handshake(&fin, Some(transcript), cx.rng)
 }
 
 /// Waiting for the ClientKeyExchange.
@@ -870,22 +850,12 @@ impl ExpectFinished {
         };
         let mut this = *self;
         let version = this.negotiated.version;
-        let hash = this.hello.transcript.current_hash();
-        let expected = keys::verify_data(version, &this.master, b"client finished", hash.as_ref());
-        if !bool::from(expected.as_slice().ct_eq(received.as_slice())) {
-            return Err(PeerMisbehaved::BadFinished.into());
-        }
-        core.trace_finished(
-            Direction::Received,
-            "client finished",
-            &received,
-            hash.as_ref(),
-        );
+        core.check_peer_finished(&this.master, &this.hello.transcript, version, &received)?;
         this.hello.transcript.add(raw);
         if let Some(sealer) = this.server_sealer.take() {
             // Full handshake: our CCS and Finished come last; then the session is cached.
             core.send_ccs(sealer, cx.rng)?;
-            send_finished(core, cx, &this.master, &mut this.hello.transcript, version)?;
+            core.send_finished(cx.rng, &this.master, &mut this.hello.transcript, version)?;
             if let Some(store) = &this.hello.config.session_store {
                 if !this.negotiated.session_id.is_empty() {
                     store.put(

@@ -1,0 +1,343 @@
+//! lucid's side: client and server `Connection`s joined by hand (sans-IO), the bytes moved
+//! straight from one side's `pending_tls` into the other's `read_tls`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lucid_core::client::{
+    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
+};
+use lucid_core::conn::Connection;
+use lucid_core::msgs::enums::CipherSuite;
+use lucid_core::msgs::handshake::SessionId;
+use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey};
+use lucid_core::session::{ServerSession, ServerSessionStore, SessionCache};
+use lucid_core::x509::{self, RootStore};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{PrivateKeyDer, ServerName, UnixTime};
+
+use crate::common::{Bulk, Dir, Hs, Mem, NOW_SECS, Negotiated, Pki, RECORD, Suite};
+use crate::measure::{cpu_ns, rust_heap};
+
+fn now() -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(NOW_SECS))
+}
+
+fn suite_id(s: Suite) -> CipherSuite {
+    match s {
+        Suite::Aes128Sha => CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        Suite::Aes256Sha256 => CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
+    }
+}
+
+#[derive(Debug)]
+struct ServerStore(Mutex<SessionCache>);
+
+impl ServerSessionStore for ServerStore {
+    fn put(&self, id: SessionId, session: ServerSession) {
+        self.0.lock().unwrap().put(id, session);
+    }
+    fn get(&self, id: &SessionId, now: UnixTime) -> Option<ServerSession> {
+        self.0.lock().unwrap().get(id, now)
+    }
+    fn remove(&self, id: &SessionId) {
+        self.0.lock().unwrap().remove(id);
+    }
+}
+
+#[derive(Debug, Default)]
+struct ClientStore(Mutex<HashMap<String, ClientSession>>);
+
+impl ClientSessionStore for ClientStore {
+    fn put(&self, server_name: &str, session: ClientSession) {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(server_name.to_owned(), session);
+    }
+    fn get(&self, server_name: &str) -> Option<ClientSession> {
+        self.0.lock().unwrap().get(server_name).cloned()
+    }
+    fn remove(&self, server_name: &str) {
+        self.0.lock().unwrap().remove(server_name);
+    }
+}
+
+/// Everything lucid needs, parsed once.
+pub struct Lucid {
+    chain: Vec<Vec<u8>>,
+    pub key_pkcs8: Vec<u8>,
+    roots: RootStore,
+    crng: ChaCha20Rng,
+    srng: ChaCha20Rng,
+    name: ServerName<'static>,
+}
+
+impl Lucid {
+    pub fn new(pki: &Pki) -> Self {
+        let chain = x509::certs_from_pem(&pki.chain_pem)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.to_vec())
+            .collect();
+        let key_pkcs8 = match PrivateKeyDer::from_pem_slice(&pki.leaf_key_pem).unwrap() {
+            PrivateKeyDer::Pkcs8(k) => k.secret_pkcs8_der().to_vec(),
+            _ => panic!("leaf.key is not PKCS#8"),
+        };
+        let mut roots = RootStore::new();
+        for c in x509::certs_from_pem(&pki.root_pem).unwrap() {
+            roots.add_der(&c).unwrap();
+        }
+        Self {
+            chain,
+            key_pkcs8,
+            roots,
+            crng: ChaCha20Rng::seed_from_u64(1),
+            srng: ChaCha20Rng::seed_from_u64(2),
+            name: ServerName::try_from("localhost").unwrap(),
+        }
+    }
+
+    /// The default backend (the `rsa` crate).
+    pub fn default_key(&self) -> Arc<dyn ServerRsaKey> {
+        Arc::new(RsaCrateKey::from_pkcs8_der(&self.key_pkcs8).unwrap())
+    }
+
+    pub fn leaf_der(&self) -> &[u8] {
+        &self.chain[0]
+    }
+
+    pub fn server_config(&self, key: Arc<dyn ServerRsaKey>, cache: bool) -> Arc<ServerConfig> {
+        let mut c = ServerConfig::new(CertifiedKey::new(self.chain.clone(), key).unwrap());
+        if cache {
+            c.session_store = Some(Arc::new(ServerStore(Mutex::new(SessionCache::new(
+                4096,
+                Duration::from_secs(3600),
+            )))));
+        }
+        Arc::new(c)
+    }
+
+    pub fn client_config(
+        &self,
+        suite: Suite,
+        store: Option<Arc<dyn ClientSessionStore>>,
+        etm: bool,
+    ) -> Arc<ClientConfig> {
+        let mut c = ClientConfig::new(Arc::new(WebPkiVerifier::new(self.roots.clone())));
+        c.cipher_suites = vec![suite_id(suite)];
+        c.session_store = store;
+        c.offer_encrypt_then_mac = etm;
+        Arc::new(c)
+    }
+
+    /// Moves `from`'s pending bytes into `to` and lets `to` process them; CPU is charged to
+    /// the side whose calls ran.
+    fn xfer(
+        from: &mut Connection,
+        to: &mut Connection,
+        to_rng: &mut ChaCha20Rng,
+        from_ns: &mut u64,
+        to_ns: &mut u64,
+    ) -> usize {
+        let mut moved = 0;
+        for _ in 0..1000 {
+            let t0 = cpu_ns();
+            let pending = from.pending_tls();
+            if pending.is_empty() {
+                break;
+            }
+            let n = to.read_tls(pending);
+            to.process(now(), to_rng).expect("lucid: process failed");
+            let t1 = cpu_ns();
+            from.consume_tls(n);
+            let t2 = cpu_ns();
+            *to_ns += t1 - t0;
+            *from_ns += t2 - t1;
+            assert!(n > 0, "lucid: receiver took no bytes");
+            moved += n;
+        }
+        moved
+    }
+
+    /// One handshake; returns the pair and the CPU each side spent.
+    fn handshake(
+        &mut self,
+        cc: &Arc<ClientConfig>,
+        sc: &Arc<ServerConfig>,
+    ) -> (ClientConnection, ServerConnection, u64, u64) {
+        let (mut c_ns, mut s_ns) = (0, 0);
+        let t0 = cpu_ns();
+        let mut c = ClientConnection::new(cc.clone(), self.name.clone(), now(), &mut self.crng)
+            .expect("lucid: client");
+        let t1 = cpu_ns();
+        let mut s = ServerConnection::new(sc.clone()).expect("lucid: server");
+        let t2 = cpu_ns();
+        c_ns += t1 - t0;
+        s_ns += t2 - t1;
+        for _ in 0..16 {
+            let a = Self::xfer(&mut c, &mut s, &mut self.srng, &mut c_ns, &mut s_ns);
+            let b = Self::xfer(&mut s, &mut c, &mut self.crng, &mut s_ns, &mut c_ns);
+            if a + b == 0 {
+                break;
+            }
+        }
+        assert!(
+            !c.is_handshaking() && !s.is_handshaking(),
+            "lucid: handshake did not finish"
+        );
+        (c, s, c_ns, s_ns)
+    }
+
+    pub fn full_handshakes(&mut self, key: Arc<dyn ServerRsaKey>, n: usize) -> (Hs, Negotiated) {
+        let cc = self.client_config(Suite::Aes128Sha, None, true);
+        let sc = self.server_config(key, true);
+        let (c, _, _, _) = self.handshake(&cc, &sc); // warm-up
+        let neg = c.negotiated().unwrap();
+        let facts = Negotiated {
+            suite: format!("{:?}", neg.suite),
+            ems: neg.extended_master_secret,
+            etm: neg.encrypt_then_mac,
+        };
+        let (mut ct, mut st) = (0, 0);
+        for _ in 0..n {
+            let (c, _s, c_ns, s_ns) = self.handshake(&cc, &sc);
+            assert!(!c.negotiated().unwrap().resumed);
+            ct += c_ns;
+            st += s_ns;
+        }
+        (Hs::from_totals(ct, st, n), facts)
+    }
+
+    pub fn resumed_handshakes(&mut self, n: usize) -> Hs {
+        let store: Arc<dyn ClientSessionStore> = Arc::new(ClientStore::default());
+        let cc = self.client_config(Suite::Aes128Sha, Some(store), true);
+        let sc = self.server_config(self.default_key(), true);
+        let (c, _, _, _) = self.handshake(&cc, &sc); // the full handshake that makes the session
+        assert!(!c.negotiated().unwrap().resumed);
+        let (mut ct, mut st) = (0, 0);
+        for _ in 0..n {
+            let (c, _s, c_ns, s_ns) = self.handshake(&cc, &sc);
+            assert!(
+                c.negotiated().unwrap().resumed,
+                "lucid: session not resumed"
+            );
+            ct += c_ns;
+            st += s_ns;
+        }
+        Hs::from_totals(ct, st, n)
+    }
+
+    pub fn bulk(&mut self, suite: Suite, dir: Dir, etm: bool, records: usize) -> Bulk {
+        let cc = self.client_config(suite, None, etm);
+        let sc = self.server_config(self.default_key(), false);
+        let (mut c, mut s, _, _) = self.handshake(&cc, &sc);
+        assert_eq!(c.negotiated().unwrap().encrypt_then_mac, etm);
+        let (mut crng, mut srng) = (self.crng.clone(), self.srng.clone());
+        let (sender, receiver, send_rng, recv_rng): (&mut Connection, &mut Connection, _, _) =
+            match dir {
+                Dir::ClientToServer => (&mut c, &mut s, &mut crng, &mut srng),
+                Dir::ServerToClient => (&mut s, &mut c, &mut srng, &mut crng),
+            };
+        let data = vec![0x5a_u8; RECORD];
+        let mut sink = vec![0_u8; RECORD];
+        let mut wire = 0;
+        let mut one = |count: bool, send_allocs: &mut u64, recv_allocs: &mut u64| {
+            let h0 = rust_heap();
+            let w = sender
+                .write_plaintext(&data, send_rng)
+                .expect("lucid: write");
+            assert_eq!(w, RECORD);
+            let h1 = rust_heap();
+            let pending = sender.pending_tls();
+            wire = pending.len();
+            let n = receiver.read_tls(pending);
+            assert_eq!(n, wire, "lucid: a whole record must fit the receive buffer");
+            receiver.process(now(), recv_rng).expect("lucid: process");
+            let got = receiver.read_plaintext(&mut sink);
+            assert_eq!(got, RECORD);
+            let h2 = rust_heap();
+            sender.consume_tls(n);
+            let h3 = rust_heap();
+            if count {
+                *send_allocs += (h1.allocs - h0.allocs) + (h3.allocs - h2.allocs);
+                *recv_allocs += h2.allocs - h1.allocs;
+            }
+        };
+        let (mut sa, mut ra) = (0, 0);
+        for _ in 0..16 {
+            one(false, &mut sa, &mut ra);
+        }
+        let t0 = cpu_ns();
+        for _ in 0..records {
+            one(true, &mut sa, &mut ra);
+        }
+        let ns = cpu_ns() - t0;
+        Bulk {
+            mb_s: (records * RECORD) as f64 / (ns as f64 / 1e9) / 1e6,
+            send_allocs_per_record: sa as f64 / records as f64,
+            recv_allocs_per_record: ra as f64 / records as f64,
+            wire_per_record: wire,
+        }
+    }
+
+    /// Heap held per established connection after a handshake and one small message each
+    /// way (no session stores: those hold sessions, not connections).
+    pub fn idle_memory(&mut self, n: usize) -> Mem {
+        let cc = self.client_config(Suite::Aes128Sha, None, true);
+        let sc = self.server_config(self.default_key(), false);
+        let mut clients = Vec::with_capacity(n);
+        let mut servers = Vec::with_capacity(n);
+        let mut buf = [0_u8; 256];
+        let h0 = rust_heap();
+        for _ in 0..n {
+            let (mut c, mut s, _, _) = self.handshake(&cc, &sc);
+            let (mut a, mut b) = (0, 0);
+            c.write_plaintext(b"ping", &mut self.crng).unwrap();
+            Self::xfer(&mut c, &mut s, &mut self.srng, &mut a, &mut b);
+            assert_eq!(s.read_plaintext(&mut buf), 4);
+            s.write_plaintext(b"pong", &mut self.srng).unwrap();
+            Self::xfer(&mut s, &mut c, &mut self.crng, &mut a, &mut b);
+            assert_eq!(c.read_plaintext(&mut buf), 4);
+            clients.push(Box::new(c));
+            servers.push(Box::new(s));
+        }
+        let h1 = rust_heap();
+        drop(clients);
+        let h2 = rust_heap();
+        drop(servers);
+        let h3 = rust_heap();
+        let _ = h0;
+        Mem {
+            client: (h1.live - h2.live) as f64 / n as f64,
+            server: (h2.live - h3.live) as f64 / n as f64,
+        }
+    }
+
+    /// One raw RSA-2048 private-key operation through `key` (what the server's
+    /// ClientKeyExchange costs before lucid's countermeasure), in µs.
+    pub fn rsa_op(&mut self, key: &dyn ServerRsaKey, ciphertext: &[u8], n: usize) -> f64 {
+        let mut out = vec![0_u8; key.modulus_len()];
+        key.decrypt_raw(ciphertext, &mut out, &mut self.srng)
+            .unwrap();
+        let t0 = cpu_ns();
+        for _ in 0..n {
+            key.decrypt_raw(ciphertext, &mut out, &mut self.srng)
+                .unwrap();
+        }
+        (cpu_ns() - t0) as f64 / n as f64 / 1e3
+    }
+
+    /// An honest ClientKeyExchange ciphertext under the leaf's key.
+    pub fn sample_ciphertext(&mut self) -> Vec<u8> {
+        use lucid_core::crypto::rsa_kx;
+        let key = rsa_kx::rsa_public_key_from_certificate(self.leaf_der()).unwrap();
+        let mut pms = [7_u8; 48];
+        pms[0] = 3;
+        pms[1] = 3;
+        rsa_kx::encrypt_pre_master_secret(&key, &pms, &mut self.crng).unwrap()
+    }
+}

@@ -1,0 +1,156 @@
+//! What the benchmark counts with: thread CPU time, a counting global allocator (Rust heap:
+//! lucid and rustls), and OpenSSL's memory hooks (`CRYPTO_set_mem_functions`), so each
+//! library's heap is counted separately even in one process.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+
+/// CPU time consumed by the calling thread, in nanoseconds.
+pub fn cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant Linux supports.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// A snapshot of one heap's counters.
+#[derive(Debug, Clone, Copy)]
+pub struct Heap {
+    /// Allocation calls so far (malloc and realloc).
+    pub allocs: u64,
+    /// Bytes currently allocated.
+    pub live: i64,
+}
+
+static RUST_ALLOCS: AtomicU64 = AtomicU64::new(0);
+static RUST_LIVE: AtomicI64 = AtomicI64::new(0);
+
+/// The global allocator: the system allocator plus two relaxed counters.
+pub struct Counting;
+
+// SAFETY: every method forwards to `System` with the same arguments; the counters have no
+// effect on the memory handed out.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        RUST_ALLOCS.fetch_add(1, Relaxed);
+        RUST_LIVE.fetch_add(layout.size() as i64, Relaxed);
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        RUST_ALLOCS.fetch_add(1, Relaxed);
+        RUST_LIVE.fetch_add(layout.size() as i64, Relaxed);
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        RUST_LIVE.fetch_sub(layout.size() as i64, Relaxed);
+        // SAFETY: forwarded contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        RUST_ALLOCS.fetch_add(1, Relaxed);
+        RUST_LIVE.fetch_add(new_size as i64 - layout.size() as i64, Relaxed);
+        // SAFETY: forwarded contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// The Rust heap (lucid, rustls, and the openssl crate's Rust-side wrappers).
+pub fn rust_heap() -> Heap {
+    Heap {
+        allocs: RUST_ALLOCS.load(Relaxed),
+        live: RUST_LIVE.load(Relaxed),
+    }
+}
+
+static OSSL_ALLOCS: AtomicU64 = AtomicU64::new(0);
+static OSSL_LIVE: AtomicI64 = AtomicI64::new(0);
+
+/// OpenSSL's own heap (libssl and libcrypto), once [`install_openssl_hooks`] succeeded.
+pub fn openssl_heap() -> Heap {
+    Heap {
+        allocs: OSSL_ALLOCS.load(Relaxed),
+        live: OSSL_LIVE.load(Relaxed),
+    }
+}
+
+type MallocFn = extern "C" fn(usize, *const c_char, c_int) -> *mut c_void;
+type ReallocFn = extern "C" fn(*mut c_void, usize, *const c_char, c_int) -> *mut c_void;
+type FreeFn = extern "C" fn(*mut c_void, *const c_char, c_int);
+
+unsafe extern "C" {
+    // libcrypto (OpenSSL 3): int CRYPTO_set_mem_functions(CRYPTO_malloc_fn,
+    // CRYPTO_realloc_fn, CRYPTO_free_fn); fails (0) once libcrypto has allocated.
+    fn CRYPTO_set_mem_functions(m: MallocFn, r: ReallocFn, f: FreeFn) -> c_int;
+}
+
+/// Each block carries its size in a 16-byte header (keeps malloc's 16-byte alignment).
+const HDR: usize = 16;
+
+extern "C" fn ossl_malloc(n: usize, _file: *const c_char, _line: c_int) -> *mut c_void {
+    // SAFETY: plain malloc; the header is written inside the block we got.
+    unsafe {
+        let p = libc::malloc(n + HDR);
+        if p.is_null() {
+            return p;
+        }
+        p.cast::<usize>().write(n);
+        OSSL_ALLOCS.fetch_add(1, Relaxed);
+        OSSL_LIVE.fetch_add(n as i64, Relaxed);
+        p.cast::<u8>().add(HDR).cast()
+    }
+}
+
+extern "C" fn ossl_free(p: *mut c_void, _file: *const c_char, _line: c_int) {
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: `p` came from ossl_malloc/ossl_realloc, so the header precedes it.
+    unsafe {
+        let base = p.cast::<u8>().sub(HDR);
+        let n = base.cast::<usize>().read();
+        OSSL_LIVE.fetch_sub(n as i64, Relaxed);
+        libc::free(base.cast());
+    }
+}
+
+extern "C" fn ossl_realloc(
+    p: *mut c_void,
+    n: usize,
+    file: *const c_char,
+    line: c_int,
+) -> *mut c_void {
+    // CRYPTO_realloc's semantics: NULL allocates, size 0 frees.
+    if p.is_null() {
+        return ossl_malloc(n, file, line);
+    }
+    if n == 0 {
+        ossl_free(p, file, line);
+        return std::ptr::null_mut();
+    }
+    // SAFETY: `p` came from ossl_malloc/ossl_realloc; realloc keeps the header in place.
+    unsafe {
+        let base = p.cast::<u8>().sub(HDR);
+        let old = base.cast::<usize>().read();
+        let q = libc::realloc(base.cast(), n + HDR);
+        if q.is_null() {
+            return q;
+        }
+        q.cast::<usize>().write(n);
+        OSSL_ALLOCS.fetch_add(1, Relaxed);
+        OSSL_LIVE.fetch_add(n as i64 - old as i64, Relaxed);
+        q.cast::<u8>().add(HDR).cast()
+    }
+}
+
+/// Routes OpenSSL's allocations through counting hooks. Must run before any OpenSSL call.
+pub fn install_openssl_hooks() -> bool {
+    // SAFETY: the three functions implement CRYPTO_malloc/realloc/free's contracts.
+    unsafe { CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free) == 1 }
+}

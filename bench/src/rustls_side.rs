@@ -1,0 +1,251 @@
+//! rustls' side (ring provider, TLS 1.2 only): ECDHE-RSA with AES-GCM, the nearest suites
+//! it has to lucid's RSA-kx CBC suites.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use rustls::client::Resumption;
+use rustls::crypto::CryptoProvider;
+use rustls::crypto::ring::{cipher_suite, default_provider};
+use rustls::{
+    ClientConfig, ClientConnection, Connection, HandshakeKind, RootCertStore, ServerConfig,
+    ServerConnection,
+};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+
+use crate::common::{Bulk, Dir, Hs, Mem, Pki, RECORD, Suite};
+use crate::measure::{cpu_ns, rust_heap};
+
+pub struct Rustls {
+    server: Arc<ServerConfig>,
+    roots: Arc<RootCertStore>,
+}
+
+fn provider(suite: Suite) -> Arc<CryptoProvider> {
+    let s = match suite {
+        Suite::Aes128Sha => cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        Suite::Aes256Sha256 => cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    };
+    Arc::new(CryptoProvider {
+        cipher_suites: vec![s],
+        ..default_provider()
+    })
+}
+
+fn all_suites() -> Arc<CryptoProvider> {
+    Arc::new(CryptoProvider {
+        cipher_suites: vec![
+            cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        ],
+        ..default_provider()
+    })
+}
+
+/// Moves `from`'s TLS bytes into `to` and processes; CPU charged per side.
+fn xfer(
+    from: &mut Connection,
+    to: &mut Connection,
+    pipe: &mut Vec<u8>,
+    from_ns: &mut u64,
+    to_ns: &mut u64,
+) -> usize {
+    let t0 = cpu_ns();
+    pipe.clear();
+    while from.wants_write() {
+        from.write_tls(pipe).unwrap();
+    }
+    let t1 = cpu_ns();
+    let mut rest = &pipe[..];
+    while !rest.is_empty() {
+        to.read_tls(&mut rest).unwrap();
+        to.process_new_packets().expect("rustls: process");
+    }
+    let t2 = cpu_ns();
+    *from_ns += t1 - t0;
+    *to_ns += t2 - t1;
+    pipe.len()
+}
+
+impl Rustls {
+    pub fn new(pki: &Pki) -> Self {
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pki.chain_pem)
+            .map(|c| c.unwrap())
+            .collect();
+        let key = PrivateKeyDer::from_pem_slice(&pki.leaf_key_pem).unwrap();
+        let server = ServerConfig::builder_with_provider(all_suites())
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        let mut roots = RootCertStore::empty();
+        for c in CertificateDer::pem_slice_iter(&pki.root_pem) {
+            roots.add(c.unwrap()).unwrap();
+        }
+        Self {
+            server: Arc::new(server),
+            roots: Arc::new(roots),
+        }
+    }
+
+    fn client_config(&self, suite: Suite, resume: bool) -> Arc<ClientConfig> {
+        let mut c = ClientConfig::builder_with_provider(provider(suite))
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_root_certificates(self.roots.clone())
+            .with_no_client_auth();
+        if !resume {
+            c.resumption = Resumption::disabled();
+        }
+        Arc::new(c)
+    }
+
+    fn handshake(
+        &self,
+        cc: &Arc<ClientConfig>,
+        pipe: &mut Vec<u8>,
+    ) -> (Connection, Connection, u64, u64) {
+        let t0 = cpu_ns();
+        let c =
+            ClientConnection::new(cc.clone(), ServerName::try_from("localhost").unwrap()).unwrap();
+        let t1 = cpu_ns();
+        let s = ServerConnection::new(self.server.clone()).unwrap();
+        let t2 = cpu_ns();
+        let (mut c, mut s) = (Connection::Client(c), Connection::Server(s));
+        let (mut c_ns, mut s_ns) = (t1 - t0, t2 - t1);
+        for _ in 0..16 {
+            let a = xfer(&mut c, &mut s, pipe, &mut c_ns, &mut s_ns);
+            let b = xfer(&mut s, &mut c, pipe, &mut s_ns, &mut c_ns);
+            if a + b == 0 {
+                break;
+            }
+        }
+        assert!(
+            !c.is_handshaking() && !s.is_handshaking(),
+            "rustls: handshake did not finish"
+        );
+        (c, s, c_ns, s_ns)
+    }
+
+    pub fn full_handshakes(&self, n: usize) -> Hs {
+        let cc = self.client_config(Suite::Aes128Sha, false);
+        let mut pipe = Vec::new();
+        self.handshake(&cc, &mut pipe);
+        let (mut ct, mut st) = (0, 0);
+        for _ in 0..n {
+            let (c, _s, c_ns, s_ns) = self.handshake(&cc, &mut pipe);
+            assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
+            ct += c_ns;
+            st += s_ns;
+        }
+        Hs::from_totals(ct, st, n)
+    }
+
+    pub fn resumed_handshakes(&self, n: usize) -> Hs {
+        let cc = self.client_config(Suite::Aes128Sha, true);
+        let mut pipe = Vec::new();
+        self.handshake(&cc, &mut pipe);
+        let (mut ct, mut st) = (0, 0);
+        for _ in 0..n {
+            let (c, _s, c_ns, s_ns) = self.handshake(&cc, &mut pipe);
+            assert_eq!(
+                c.handshake_kind(),
+                Some(HandshakeKind::Resumed),
+                "rustls: not resumed"
+            );
+            ct += c_ns;
+            st += s_ns;
+        }
+        Hs::from_totals(ct, st, n)
+    }
+
+    pub fn bulk(&self, suite: Suite, dir: Dir, records: usize) -> Bulk {
+        let cc = self.client_config(suite, false);
+        let mut pipe = Vec::with_capacity(4 * (RECORD + 1024));
+        let (mut c, mut s, _, _) = self.handshake(&cc, &mut pipe);
+        let (sender, receiver) = match dir {
+            Dir::ClientToServer => (&mut c, &mut s),
+            Dir::ServerToClient => (&mut s, &mut c),
+        };
+        let data = vec![0x5a_u8; RECORD];
+        let mut sink = vec![0_u8; RECORD];
+        let mut wire = 0;
+        let mut one = |count: bool, sa: &mut u64, ra: &mut u64| {
+            let h0 = rust_heap();
+            sender.writer().write_all(&data).unwrap();
+            pipe.clear();
+            while sender.wants_write() {
+                sender.write_tls(&mut pipe).unwrap();
+            }
+            let h1 = rust_heap();
+            wire = pipe.len();
+            let mut rest = &pipe[..];
+            let mut got = 0;
+            while got < RECORD {
+                if !rest.is_empty() {
+                    receiver.read_tls(&mut rest).unwrap();
+                    receiver.process_new_packets().unwrap();
+                }
+                match receiver.reader().read(&mut sink[got..]) {
+                    Ok(n) => got += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        assert!(!rest.is_empty(), "rustls: record incomplete")
+                    }
+                    Err(e) => panic!("rustls read: {e}"),
+                }
+            }
+            let h2 = rust_heap();
+            if count {
+                *sa += h1.allocs - h0.allocs;
+                *ra += h2.allocs - h1.allocs;
+            }
+        };
+        let (mut sa, mut ra) = (0, 0);
+        for _ in 0..16 {
+            one(false, &mut sa, &mut ra);
+        }
+        let t0 = cpu_ns();
+        for _ in 0..records {
+            one(true, &mut sa, &mut ra);
+        }
+        let ns = cpu_ns() - t0;
+        Bulk {
+            mb_s: (records * RECORD) as f64 / (ns as f64 / 1e9) / 1e6,
+            send_allocs_per_record: sa as f64 / records as f64,
+            recv_allocs_per_record: ra as f64 / records as f64,
+            wire_per_record: wire,
+        }
+    }
+
+    pub fn idle_memory(&self, n: usize) -> Mem {
+        let cc = self.client_config(Suite::Aes128Sha, false);
+        let mut pipe = Vec::new();
+        let mut clients = Vec::with_capacity(n);
+        let mut servers = Vec::with_capacity(n);
+        let mut buf = [0_u8; 256];
+        for _ in 0..n {
+            let (mut c, mut s, _, _) = self.handshake(&cc, &mut pipe);
+            let (mut a, mut b) = (0, 0);
+            c.writer().write_all(b"ping").unwrap();
+            xfer(&mut c, &mut s, &mut pipe, &mut a, &mut b);
+            assert_eq!(s.reader().read(&mut buf).unwrap(), 4);
+            s.writer().write_all(b"pong").unwrap();
+            xfer(&mut s, &mut c, &mut pipe, &mut a, &mut b);
+            assert_eq!(c.reader().read(&mut buf).unwrap(), 4);
+            clients.push(Box::new(c));
+            servers.push(Box::new(s));
+        }
+        drop(pipe);
+        let h1 = rust_heap();
+        drop(clients);
+        let h2 = rust_heap();
+        drop(servers);
+        let h3 = rust_heap();
+        Mem {
+            client: (h1.live - h2.live) as f64 / n as f64,
+            server: (h2.live - h3.live) as f64 / n as f64,
+        }
+    }
+}
