@@ -59,16 +59,21 @@ pub fn deframer(data: &[u8]) {
 
 /// Peak heap bytes one client connection may use, harness included (see the module docs).
 ///
-/// Measured (x86_64): a typical full handshake peaks at about 93 KB: the deframer's receive
-/// buffer (18,437 B), the send buffer (32,906 B), the plaintext buffer (16,384 B), the
-/// joiner at its initial 16 KiB, the decoded Certificate, RSA and transcript temporaries.
-/// The worst case found is a Certificate message at the 64 KiB chain cap: 217,404 B, when
-/// the joiner grows from 64 KiB to its cap of 81,931 B (both buffers live during the copy)
-/// or, just after, holds the message while the decoder copies the certificates out. The
-/// bound leaves about 15% headroom over that.
+/// Measured (x86_64, after `conn` started reading plaintext in place): a full handshake
+/// peaks at about 60 KB — the deframer's receive buffer (18,437 B), the send buffer
+/// (16,523 B), the joiner at its initial 16 KiB, the decoded Certificate, RSA and transcript
+/// temporaries. The worst case found is a handshake message at the 64 KiB cap (a
+/// Certificate with a maximal chain): 184,637 B, while the joiner grows from 64 KiB to its
+/// 81,931 B cap (both buffers live during the copy). Before the hello-extension and
+/// certificate-authority caps (`msgs::handshake`), a 64 KiB ServerHello or CertificateRequest
+/// reached 0.9 and 1.3 MB. The bound is a round figure ~40% above the worst case.
 pub const ALLOC_BOUND_CLIENT: usize = 256 * 1024;
 
 /// Peak heap bytes one server connection may use, harness included (see the module docs).
+///
+/// Measured: about 65 KB for a full handshake (the same buffers as the client, plus the
+/// parsed key's share); the worst case has the same shape as the client's (a handshake
+/// message near the 64 KiB cap growing the joiner), 138,861 B found so far.
 pub const ALLOC_BOUND_SERVER: usize = 256 * 1024;
 
 /// Peak heap bytes the deframer + joiner pair may use.
