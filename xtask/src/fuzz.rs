@@ -104,8 +104,36 @@ pub(crate) fn smoke(seconds: u64) -> Result<Option<String>> {
     if targets.is_empty() {
         return Ok(Some("no fuzz targets in fuzz/fuzz_targets/ yet".into()));
     }
+    if !ensure_nightly() {
+        // The harnesses, seeds and crash regressions still ran in `cargo test` (the fuzzing
+        // module is compiled under cfg(test)); only libFuzzer's own run needs nightly.
+        return Ok(Some(format!(
+            "NOT RUN: no `{}` toolchain and rustup could not install one; the fuzz harnesses \
+             and seeds ran in the test step only",
+            nightly()
+        )));
+    }
     run_all(&targets, seconds, &[])?;
     Ok(None)
+}
+
+/// Whether the nightly toolchain is usable, installing it (minimal profile) when missing.
+fn ensure_nightly() -> bool {
+    let toolchain = nightly();
+    let usable =
+        || succeeds(Command::new("rustup").args(["run", &toolchain, "rustc", "--version"]));
+    if usable() {
+        return true;
+    }
+    println!("the `{toolchain}` toolchain is missing: installing it with rustup");
+    let _ = run(Command::new("rustup").args([
+        "toolchain",
+        "install",
+        &toolchain,
+        "--profile",
+        "minimal",
+    ]));
+    usable()
 }
 
 fn run_all(targets: &[String], seconds: u64, extra: &[String]) -> Result {
