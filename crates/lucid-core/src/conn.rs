@@ -2,9 +2,10 @@
 //!
 //! # Implementation notes
 //!
-//! A [`Connection`] owns four bounded buffers, all allocated in `new`:
+//! A [`Connection`] owns three bounded buffers, each sized on demand and kept once grown:
 //!
-//! - the [`Deframer`]'s receive buffer (one maximal ciphertext record, 5 + 2^14 + 2048 bytes):
+//! - the [`Deframer`]'s receive buffer (a page to start with, growing in pages to the
+//!   largest record received, at most one maximal ciphertext record, 5 + 2^14 + 2048 bytes):
 //!   the caller copies socket bytes in; records are decrypted *in place* there, and
 //!   application data is read straight from there: the record is *held* in the deframer
 //!   (see `Deframer::hold`) until the caller has consumed it. While it holds unread bytes,
@@ -12,14 +13,16 @@
 //!   memory bounded.
 //! - the [`HandshakeJoiner`]'s buffer, where handshake messages are reassembled across records
 //!   (capped; see `record::joiner`);
-//! - `sendable`: TLS bytes waiting to go to the peer, with room for one maximal sealed
-//!   record (plus the TLS 1.0 1/n-1 split record). Application writes only seal a record
-//!   when the whole sealed record fits in the capacity reserved up front, so sending data
-//!   after the handshake never allocates.
+//! - `sendable`: TLS bytes waiting to go to the peer. Application writes seal a record only
+//!   when the whole sealed record fits in [`SENDABLE_CAPACITY`] (one maximal sealed record
+//!   plus the TLS 1.0 1/n-1 split record); the capacity grows towards that in 1 KiB steps
+//!   (or by doubling) and is then kept, so a steady stream of writes never allocates.
 //!
-//! Once the handshake is complete the joiner's buffer is freed (and `sendable` trimmed back
-//! to its reserved capacity if a large flight grew it): an idle established connection
-//! holds the receive buffer and `sendable` only.
+//! Once the handshake is complete the joiner's buffer is freed, and so are the receive
+//! buffer and `sendable` if they hold nothing (the handshake flights grew them to sizes
+//! application data may never need): an idle established connection holds only what its
+//! application records have needed. [`Connection::release_buffers`] frees the record
+//! buffers again whenever they are empty, for callers that park many idle connections.
 //!
 //! State: the handshake is a closed enum of per-state structs ([`crate::client`],
 //! [`crate::server`]); each `handle` consumes its state and returns the next. `state` is
@@ -55,10 +58,13 @@ use crate::trace::{Direction, Event, KeyScheduleEvent, Observer, Tracer};
 /// padding (≤16).
 const MAX_SEAL_OVERHEAD: usize = 16 + 32 + 16;
 
-/// Capacity reserved for outgoing TLS bytes: one maximal sealed record, plus the one-byte
-/// record that the TLS 1.0 1/n-1 split puts in front of it.
-const SENDABLE_CAPACITY: usize =
+/// Largest capacity application writes grow the send buffer to: one maximal sealed record,
+/// plus the one-byte record that the TLS 1.0 1/n-1 split puts in front of it.
+pub const SENDABLE_CAPACITY: usize =
     (HEADER_LEN + MAX_PLAINTEXT + MAX_SEAL_OVERHEAD) + (HEADER_LEN + 1 + MAX_SEAL_OVERHEAD);
+
+/// Step in which application writes grow the send buffer.
+const SENDABLE_STEP: usize = 1024;
 
 /// Which side of the handshake this connection plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +175,24 @@ const MAX_RENEGOTIATION_REFUSALS: usize = 8;
 const MAX_WARNING_ALERTS: usize = 16;
 
 impl Core {
+    /// Makes room for `len` more bytes in `sendable` without going over
+    /// [`SENDABLE_CAPACITY`]; false when they do not fit.
+    fn reserve_sendable(&mut self, len: usize) -> bool {
+        let want = self.sendable.len().saturating_add(len);
+        if want > SENDABLE_CAPACITY.max(self.sendable.capacity()) {
+            return false;
+        }
+        if want > self.sendable.capacity() {
+            let cap = want
+                .next_multiple_of(SENDABLE_STEP)
+                .max(self.sendable.capacity().saturating_mul(2))
+                .min(SENDABLE_CAPACITY);
+            self.sendable
+                .reserve_exact(cap.saturating_sub(self.sendable.len()));
+        }
+        true
+    }
+
     fn new(side: Side) -> Self {
         Self {
             side,
@@ -177,7 +201,7 @@ impl Core {
             sealer: None,
             opener: None,
             pending_opener: None,
-            sendable: Vec::with_capacity(SENDABLE_CAPACITY),
+            sendable: Vec::new(),
             negotiated: None,
             split_1_n_minus_1: false,
             peer_closed: false,
@@ -741,13 +765,12 @@ impl Connection {
                         )?;
                     }
                     if self.core.is_complete() {
-                        // Established: drop the reassembly buffer, and any send capacity a
-                        // large flight added, so an idle connection holds only its record
-                        // buffers (this happens once; later records never allocate).
+                        // Established: drop the reassembly buffer and whatever the
+                        // handshake flights made the record buffers grow to; application
+                        // records size them again (once: later records never allocate).
                         self.joiner.release_if_empty();
-                        if self.core.sendable.capacity() > SENDABLE_CAPACITY {
-                            self.core.sendable.shrink_to(SENDABLE_CAPACITY);
-                        }
+                        self.deframer.release_buffer();
+                        self.core.sendable.shrink_to(0);
                     }
                 }
                 ContentType::CHANGE_CIPHER_SPEC => {
@@ -848,7 +871,10 @@ impl Connection {
 
     /// Seals application data; returns how many bytes of `data` were accepted (possibly
     /// fewer than `data.len()` when the send buffer is full: flush and call again).
-    /// Performs no heap allocation.
+    ///
+    /// Allocates only to grow the send buffer towards [`SENDABLE_CAPACITY`], which happens
+    /// a few times in a connection's life (and again after
+    /// [`release_buffers`](Self::release_buffers)), never per record once it has grown.
     pub fn write_plaintext(
         &mut self,
         data: &[u8],
@@ -878,8 +904,10 @@ impl Connection {
             };
             first = false;
             let take = rest.len().min(limit);
-            let free = self.core.sendable.capacity() - self.core.sendable.len();
-            if free < HEADER_LEN + take + MAX_SEAL_OVERHEAD {
+            if !self
+                .core
+                .reserve_sendable(HEADER_LEN + take + MAX_SEAL_OVERHEAD)
+            {
                 break;
             }
             let chunk = rest.get(..take).unwrap_or(&[]);
@@ -897,6 +925,18 @@ impl Connection {
             written += take;
         }
         Ok(written)
+    }
+
+    /// Frees the receive buffer and the send buffer if they hold nothing (no unread
+    /// plaintext, no partial record, no unsent bytes); they are allocated again when the
+    /// next bytes arrive or the next write comes. For a caller holding many idle
+    /// connections: an established connection then holds a few KiB of state only. Calling
+    /// it after every record makes every record allocate.
+    pub fn release_buffers(&mut self) {
+        self.deframer.release_buffer();
+        if self.core.sendable.is_empty() {
+            self.core.sendable = Vec::new();
+        }
     }
 
     /// Queues a close_notify alert; no more data may be written afterwards.

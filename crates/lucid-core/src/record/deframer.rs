@@ -3,12 +3,16 @@
 //! Implementation notes (buffer invariants):
 //!
 //! ```text
-//!  0        start      start+popped             end               CAPACITY
+//!  0        start      start+popped             end               buf.len()
 //!  | garbage | popped rec | unconsumed bytes     | free (recv_buf)  |
 //! ```
 //!
-//! - `buf` has exactly [`CAPACITY`] bytes, allocated in [`Deframer::new`] and never resized.
-//! - `start <= start + popped <= end <= CAPACITY` always holds.
+//! - `buf` starts empty and is sized on demand by `recv_buf` / `read_tls`: at least
+//!   [`MIN_RECV_BUF`] bytes to read a header into, and once the front record's header is
+//!   known, enough for that whole record, rounded up to [`GROWTH_STEP`] and never more than
+//!   [`CAPACITY`]. It only grows (at most a few times per connection, so a steady stream
+//!   of records never allocates) until [`Deframer::release_buffer`] frees it while empty.
+//! - `start <= start + popped <= end <= buf.len() <= CAPACITY` always holds.
 //! - `popped` is the length of the record (header included) handed out by the last `pop`. It
 //!   stays in place while the caller holds the borrowed [`OpaqueRecord`] and is released by
 //!   the next `&mut self` call ([`Deframer::pop`], [`Deframer::recv_buf`],
@@ -20,21 +24,29 @@
 //!   to hand out decrypted application data straight from this buffer, without a copy.
 //! - Compaction (moving `start..end` to the front) is lazy: it happens in `recv_buf` /
 //!   `read_tls` only when the record at `start` could not be completed in the space left
-//!   behind `end`. Because the front record is at most `HEADER_LEN + max_record_len <=
-//!   CAPACITY` bytes, after consumption there is always room to receive it whole.
+//!   behind `end`; growth follows it. Because the front record is at most `HEADER_LEN +
+//!   max_record_len <= CAPACITY` bytes, after consumption there is always room to receive
+//!   it whole.
 //! - Once `pop` has failed, the deframer is poisoned: every later `pop` returns the same
 //!   error. The connection is dead at that point; the caller sends the alert and closes.
 
-use alloc::boxed::Box;
-use alloc::vec;
+use alloc::vec::Vec;
 use core::fmt;
 
 use super::{HEADER_LEN, MAX_CIPHERTEXT, OpaqueRecord, RecordHeader};
 use crate::codec::{Codec, InvalidMessage, Reader};
 use crate::error::{Error, PeerIncompatible};
 
-/// Size of the deframer's buffer: one whole record of the largest allowed size.
+/// Largest size of the deframer's buffer: one whole record of the largest allowed size.
 pub const CAPACITY: usize = HEADER_LEN + MAX_CIPHERTEXT;
+
+/// Smallest buffer `recv_buf` offers to read into while the next record's size is unknown
+/// (a page: a whole small record, or the header of a large one, arrives in one read).
+pub const MIN_RECV_BUF: usize = 4096;
+
+/// The buffer grows in multiples of this, so records whose sizes differ by a few
+/// padding blocks do not each cost a reallocation.
+pub const GROWTH_STEP: usize = 4096;
 
 /// Largest SSLv2-compatible ClientHello accepted (the 15-bit length after the 2-byte header).
 ///
@@ -87,7 +99,8 @@ impl Frame {
     }
 }
 
-/// Turns the received byte stream into whole records, in a fixed buffer.
+/// Turns the received byte stream into whole records, in a buffer sized on demand (at most
+/// [`CAPACITY`] bytes).
 ///
 /// # Calling contract
 ///
@@ -105,7 +118,7 @@ impl Frame {
 /// - At EOF, [`has_partial`](Self::has_partial) tells whether the stream stopped in the
 ///   middle of a record (a truncation, distinct from a clean close).
 pub struct Deframer {
-    buf: Box<[u8]>,
+    buf: Vec<u8>,
     start: usize,
     popped: usize,
     end: usize,
@@ -122,6 +135,7 @@ impl fmt::Debug for Deframer {
             .field("start", &self.start)
             .field("popped", &self.popped)
             .field("end", &self.end)
+            .field("capacity", &self.buf.len())
             .field("max_record_len", &self.max_record_len)
             .field("sslv2_allowed", &self.sslv2_allowed)
             .field("first_popped", &self.first_popped)
@@ -137,11 +151,11 @@ impl Default for Deframer {
 }
 
 impl Deframer {
-    /// A deframer with its whole buffer ([`CAPACITY`] bytes) allocated now, accepting
-    /// records up to [`MAX_CIPHERTEXT`] bytes.
+    /// A deframer accepting records up to [`MAX_CIPHERTEXT`] bytes. Allocates nothing
+    /// until the first `recv_buf` / `read_tls`.
     pub fn new() -> Self {
         Self {
-            buf: vec![0u8; CAPACITY].into_boxed_slice(),
+            buf: Vec::new(),
             start: 0,
             popped: 0,
             end: 0,
@@ -211,7 +225,10 @@ impl Deframer {
     /// then call [`recv_ack`](Self::recv_ack) with the number of bytes written.
     ///
     /// Releases the last popped record and compacts the buffer if the pending record would
-    /// not fit otherwise. Empty only when whole records are waiting to be popped.
+    /// not fit otherwise; grows the buffer (up to [`CAPACITY`]) if the pending record is
+    /// larger than it. Offers at least the rest of the pending record, or at least
+    /// [`MIN_RECV_BUF`] bytes in all while its header is incomplete. Empty only when whole
+    /// records are waiting to be popped (or the popped one is held).
     pub fn recv_buf(&mut self) -> &mut [u8] {
         self.release();
         self.make_room();
@@ -233,14 +250,20 @@ impl Deframer {
     /// Returns less than `input.len()` (possibly 0) when the buffer is full: pop the
     /// buffered records, then offer the rest again.
     pub fn read_tls(&mut self, input: &[u8]) -> usize {
-        let free = self.recv_buf();
-        let n = free.len().min(input.len());
-        match (free.get_mut(..n), input.get(..n)) {
-            (Some(dst), Some(src)) => dst.copy_from_slice(src),
-            _ => return 0,
+        let mut taken = 0;
+        // A second round only when the first completed a header the buffer was too small
+        // for: `recv_buf` then grows it to the whole record.
+        while let Some(rest) = input.get(taken..).filter(|r| !r.is_empty()) {
+            let free = self.recv_buf();
+            let n = free.len().min(rest.len());
+            match (free.get_mut(..n), rest.get(..n)) {
+                (Some(dst), Some(src)) if n > 0 => dst.copy_from_slice(src),
+                _ => break,
+            }
+            self.recv_ack(n);
+            taken += n;
         }
-        self.recv_ack(n);
-        n
+        taken
     }
 
     /// The next whole item, `Ok(None)` if more bytes are needed.
@@ -341,9 +364,19 @@ impl Deframer {
         !matches!(self.frame(avail), Ok(Some(f)) if f.total_len() <= avail.len())
     }
 
-    /// Size of the internal buffer: always [`CAPACITY`].
+    /// Size of the internal buffer now: 0 before the first read and after
+    /// [`release_buffer`](Self::release_buffer), never more than [`CAPACITY`].
     pub fn capacity(&self) -> usize {
         self.buf.len()
+    }
+
+    /// Frees the buffer if it holds nothing (no unconsumed bytes, no held record); the next
+    /// `recv_buf` / `read_tls` allocates again. For connections going idle.
+    pub fn release_buffer(&mut self) {
+        self.release();
+        if !self.held && self.end == 0 && !self.buf.is_empty() {
+            self.buf = Vec::new();
+        }
     }
 
     /// Whether a previous `pop` failed (see the type's calling contract).
@@ -364,21 +397,32 @@ impl Deframer {
     }
 
     /// Moves the unconsumed bytes to the front if the front item could not be completed
-    /// in the space left. Called only after `release`.
+    /// in the space left, and grows the buffer if it could not be completed at all.
+    /// Called only after `release`.
     fn make_room(&mut self) {
-        if self.start == 0 {
+        if self.held {
             return;
         }
         let avail = self.buf.get(self.start..self.end).unwrap_or_default();
         let need = match self.frame(avail) {
-            Ok(Some(f)) => f.total_len(),
-            // Header not complete yet (or invalid): assume the largest record.
-            _ => HEADER_LEN.saturating_add(self.max_record_len),
-        };
-        if self.start.saturating_add(need) > self.buf.len() {
+            Ok(Some(f)) => f.total_len().max(MIN_RECV_BUF),
+            // Header not complete yet (or invalid): room to read at least a page.
+            _ => MIN_RECV_BUF,
+        }
+        .min(CAPACITY);
+        if self.start > 0 && self.start.saturating_add(need) > self.buf.len() {
             self.buf.copy_within(self.start..self.end, 0);
             self.end = self.end.saturating_sub(self.start);
             self.start = 0;
+        }
+        if need > self.buf.len() {
+            let size = need
+                .div_ceil(GROWTH_STEP)
+                .saturating_mul(GROWTH_STEP)
+                .min(CAPACITY);
+            // Exactly `size`: `resize` alone may over-allocate (amortized doubling).
+            self.buf.reserve_exact(size.saturating_sub(self.buf.len()));
+            self.buf.resize(size, 0);
         }
     }
 
@@ -450,6 +494,7 @@ mod tests {
     use super::*;
     use crate::msgs::enums::{ContentType, ProtocolVersion};
     use crate::record::MAX_PLAINTEXT;
+    use alloc::vec;
     use alloc::vec::Vec;
 
     fn record(typ: u8, body: &[u8]) -> Vec<u8> {
@@ -513,7 +558,8 @@ mod tests {
         d.hold();
         // Only the space behind the held record is offered; nothing is compacted over it.
         let taken = d.read_tls(&b);
-        assert_eq!(taken, CAPACITY - a.len());
+        assert_eq!(taken, d.capacity() - a.len());
+        assert!(d.capacity() < CAPACITY);
         assert_eq!(d.pop().unwrap(), None);
         d.discard();
         let held = d.held_record();
@@ -813,6 +859,44 @@ mod tests {
         }
         assert_eq!((fed, popped), (wire.len(), 2));
         assert_eq!(d.capacity(), CAPACITY);
+    }
+
+    #[test]
+    fn buffer_grows_on_demand_in_steps_and_is_released_only_when_empty() {
+        let mut d = Deframer::new();
+        assert_eq!(d.capacity(), 0);
+        assert_eq!(d.recv_buf().len(), MIN_RECV_BUF);
+        let small = record(23, &[1; 100]);
+        assert_eq!(d.read_tls(&small), small.len());
+        assert_eq!(d.capacity(), MIN_RECV_BUF);
+        assert!(matches!(d.pop(), Ok(Some(_))));
+        // A record larger than the buffer: the header arrives first, then the buffer grows
+        // to the next step and the rest fits.
+        let mid = record(23, &[2; 5_000]);
+        let mut wire = mid.clone();
+        wire.extend_from_slice(&record(23, &[3; MAX_CIPHERTEXT]));
+        let mut fed = d.read_tls(&wire);
+        assert!(matches!(d.pop(), Ok(Some(_))));
+        assert_eq!(d.capacity(), 2 * GROWTH_STEP);
+        while fed < wire.len() {
+            fed += d.read_tls(&wire[fed..]);
+            while d.pop().unwrap().is_some() {}
+        }
+        assert_eq!(d.capacity(), CAPACITY);
+        // Nothing buffered: released; a partial record or a held one keeps it.
+        d.read_tls(&small[..3]);
+        d.release_buffer();
+        assert_eq!(d.capacity(), CAPACITY);
+        d.read_tls(&small[3..]);
+        assert!(matches!(d.pop(), Ok(Some(_))));
+        d.hold();
+        d.release_buffer();
+        assert_eq!(d.held_record(), &small[..]);
+        d.unhold();
+        d.release_buffer();
+        assert_eq!(d.capacity(), 0);
+        assert_eq!(d.read_tls(&small), small.len());
+        assert!(matches!(d.pop_record(), Ok(Some(r)) if r.payload == &small[5..]));
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub(crate) fn run(data: &[u8]) -> Outcome {
         };
         rest = rest.get(taken..).unwrap_or_default();
         assert!(d.buffered() <= d.capacity());
-        assert_eq!(d.capacity(), deframer::CAPACITY);
+        assert!(d.capacity() <= deframer::CAPACITY);
 
         let before = out.records + out.sslv2;
         if let Err(e) = pop_all(&mut d, &mut j, &mut out) {

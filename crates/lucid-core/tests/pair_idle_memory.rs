@@ -1,0 +1,123 @@
+//! What an established connection holds on the heap while idle (issue 9's "≤ 32 KiB per
+//! idle established connection"), measured with a counting global allocator in its own
+//! test binary: after a handshake and one small record each way, after bulk records (the
+//! record buffers at their largest), and after `release_buffers`.
+#![allow(
+    unsafe_code,
+    reason = "a GlobalAlloc implementation is unsafe by definition"
+)]
+
+mod pair_common;
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::sync::atomic::{AtomicIsize, Ordering};
+use std::alloc::System;
+use std::sync::Arc;
+
+use lucid_core::conn::SENDABLE_CAPACITY;
+use lucid_core::record::deframer::CAPACITY;
+use pair_common::*;
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter has no
+// effect on the memory handed out.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::SeqCst);
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::SeqCst);
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::SeqCst);
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::SeqCst);
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Heap bytes freed by dropping `x` (what it held).
+fn held<T>(x: T) -> isize {
+    let before = LIVE.load(Ordering::SeqCst);
+    drop(x);
+    before - LIVE.load(Ordering::SeqCst)
+}
+
+/// (client, server) bytes held after `f` ran on an established pair.
+fn measure(
+    v: lucid_core::msgs::enums::ProtocolVersion,
+    f: impl FnOnce(&mut Pair),
+) -> (isize, isize) {
+    let cc = Arc::new(client_config(v, v));
+    let sc = Arc::new(server_config(V10, V12));
+    let mut p = Pair::at_time(cc.clone(), sc.clone(), 7, "localhost", now());
+    p.handshake().unwrap();
+    p.record = false;
+    f(&mut p);
+    let Pair { client, server, .. } = p;
+    // The configurations stay alive here: they are shared, not per connection.
+    (held(Box::new(client)), held(Box::new(server)))
+}
+
+fn ping_pong(p: &mut Pair) {
+    let mut out = [0_u8; 16];
+    assert_eq!(p.send_c2s(b"ping", &mut out), 4);
+    assert_eq!(p.send_s2c(b"pong", &mut out), 4);
+    assert_eq!(&out[..4], b"pong");
+}
+
+fn bulk(p: &mut Pair) {
+    let big: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+    let mut out = vec![0_u8; big.len()];
+    assert_eq!(p.send_c2s(&big, &mut out), big.len());
+    assert_eq!(p.send_s2c(&big, &mut out), big.len());
+    assert_eq!(out, big);
+}
+
+#[test]
+fn idle_connection_memory() {
+    // One test function: the counter is global, so nothing may run concurrently.
+    for v in VERSIONS {
+        let (c, s) = measure(v, ping_pong);
+        println!("{v}: idle after ping/pong: client {c} B, server {s} B");
+        assert!(c <= 32 * 1024 && s <= 32 * 1024, "{v}: {c} / {s}");
+
+        // Bulk records grow the buffers to their largest; they are kept (so records never
+        // allocate), bounded by one record each way plus state.
+        let (c, s) = measure(v, |p| {
+            bulk(p);
+            ping_pong(p);
+        });
+        println!("{v}: idle after 100 kB each way: client {c} B, server {s} B");
+        let bound = (CAPACITY + SENDABLE_CAPACITY + 8 * 1024) as isize;
+        assert!(c <= bound && s <= bound, "{v}: {c} / {s} > {bound}");
+
+        // release_buffers gives them back; the connection still works afterwards.
+        let (c, s) = measure(v, |p| {
+            bulk(p);
+            p.client.release_buffers();
+            p.server.release_buffers();
+            ping_pong(p);
+            bulk(p);
+            ping_pong(p);
+            p.client.release_buffers();
+            p.server.release_buffers();
+        });
+        println!("{v}: idle after bulk + release_buffers: client {c} B, server {s} B");
+        assert!(c <= 8 * 1024 && s <= 8 * 1024, "{v}: {c} / {s}");
+    }
+}
