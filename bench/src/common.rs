@@ -71,6 +71,18 @@ pub struct Bulk {
     pub wire_per_record: usize,
 }
 
+/// What an idle connection did before it went idle.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Idle {
+    /// Handshake, then one 4-byte message each way.
+    Ping,
+    /// Handshake, one 16 KiB record each way, then one 4-byte message each way.
+    Bulk,
+    /// As `Bulk`, then the buffers released (lucid `Connection::release_buffers`, OpenSSL
+    /// `SSL_MODE_RELEASE_BUFFERS`).
+    BulkReleased,
+}
+
 /// Heap bytes per established idle connection.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Mem {

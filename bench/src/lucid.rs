@@ -19,7 +19,7 @@ use rand_core::SeedableRng;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{PrivateKeyDer, ServerName, UnixTime};
 
-use crate::common::{Bulk, Dir, Hs, Mem, NOW_SECS, Negotiated, Pki, RECORD, Suite};
+use crate::common::{Bulk, Dir, Hs, Idle, Mem, NOW_SECS, Negotiated, Pki, RECORD, Suite};
 use crate::measure::{cpu_ns, rust_heap};
 
 fn now() -> UnixTime {
@@ -284,24 +284,45 @@ impl Lucid {
         }
     }
 
-    /// Heap held per established connection after a handshake and one small message each
-    /// way (no session stores: those hold sessions, not connections).
-    pub fn idle_memory(&mut self, n: usize) -> Mem {
+    /// Heap held per established connection after a handshake and what `idle` says (no
+    /// session stores: those hold sessions, not connections).
+    pub fn idle_memory(&mut self, n: usize, idle: Idle) -> Mem {
         let cc = self.client_config(Suite::Aes128Sha, None, true);
         let sc = self.server_config(self.default_key(), false);
         let mut clients = Vec::with_capacity(n);
         let mut servers = Vec::with_capacity(n);
-        let mut buf = [0_u8; 256];
-        let h0 = rust_heap();
+        let mut buf = vec![0_u8; RECORD];
+        let big = vec![0x5a_u8; RECORD];
         for _ in 0..n {
             let (mut c, mut s, _, _) = self.handshake(&cc, &sc);
             let (mut a, mut b) = (0, 0);
-            c.write_plaintext(b"ping", &mut self.crng).unwrap();
-            Self::xfer(&mut c, &mut s, &mut self.srng, &mut a, &mut b);
-            assert_eq!(s.read_plaintext(&mut buf), 4);
-            s.write_plaintext(b"pong", &mut self.srng).unwrap();
-            Self::xfer(&mut s, &mut c, &mut self.crng, &mut a, &mut b);
-            assert_eq!(c.read_plaintext(&mut buf), 4);
+            let mut msgs: Vec<&[u8]> = vec![b"ping"];
+            if idle != Idle::Ping {
+                msgs.insert(0, &big);
+            }
+            let mut one_way = |from: &mut Connection,
+                               to: &mut Connection,
+                               from_rng: &mut ChaCha20Rng,
+                               to_rng: &mut ChaCha20Rng,
+                               m: &[u8]| {
+                assert_eq!(from.write_plaintext(m, from_rng).unwrap(), m.len());
+                Self::xfer(from, to, to_rng, &mut a, &mut b);
+                let mut got = 0;
+                while got < m.len() {
+                    let k = to.read_plaintext(&mut buf[got..]);
+                    assert!(k > 0, "lucid: idle-memory message incomplete");
+                    got += k;
+                    to.process(now(), to_rng).unwrap();
+                }
+            };
+            for m in msgs {
+                one_way(&mut c, &mut s, &mut self.crng, &mut self.srng, m);
+                one_way(&mut s, &mut c, &mut self.srng, &mut self.crng, m);
+            }
+            if idle == Idle::BulkReleased {
+                c.release_buffers();
+                s.release_buffers();
+            }
             clients.push(Box::new(c));
             servers.push(Box::new(s));
         }
@@ -310,7 +331,6 @@ impl Lucid {
         let h2 = rust_heap();
         drop(servers);
         let h3 = rust_heap();
-        let _ = h0;
         Mem {
             client: (h1.live - h2.live) as f64 / n as f64,
             server: (h2.live - h3.live) as f64 / n as f64,

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::{Dir, Pki, Sizes, Suite};
+use common::{Dir, Idle, Pki, Sizes, Suite};
 use report::{Better, Row};
 
 /// Every measurement runs in this many rounds, the libraries interleaved, and reports the
@@ -370,30 +370,50 @@ fn main() {
     ));
 
     progress("idle connection memory");
-    let lm = lu.idle_memory(sizes.idle_connections);
-    let om = os.idle_memory(&pki, sizes.idle_connections, false);
-    let om_rel = os.idle_memory(&pki, sizes.idle_connections, true);
-    let rm = rl.idle_memory(sizes.idle_connections);
-    rows.push(Row::new(
-        "memory per idle established connection: client",
-        "bytes",
-        Better::Lower,
-        lm.client,
-        om.client,
-        Some(rm.client),
-    ));
-    rows.push(Row::new(
-        "memory per idle established connection: server",
-        "bytes",
-        Better::Lower,
-        lm.server,
-        om.server,
-        Some(rm.server),
-    ));
-    notes.push(format!(
-        "OpenSSL memory is its heap through CRYPTO_set_mem_functions plus the Rust-side stream wrapper, default modes; with SSL_MODE_RELEASE_BUFFERS it holds {:.0} (client) / {:.0} (server) bytes. lucid and rustls: live Rust heap of the boxed connection (counting allocator). Session caches excluded.",
-        om_rel.client, om_rel.server
-    ));
+    let n = sizes.idle_connections;
+    let variants = [
+        (Idle::Ping, "memory per idle established connection"),
+        (
+            Idle::Bulk,
+            "memory per idle connection after a 16 KiB record each way",
+        ),
+        (
+            Idle::BulkReleased,
+            "memory per idle connection after a 16 KiB record each way, buffers released",
+        ),
+    ];
+    for (idle, name) in variants {
+        let lm = lu.idle_memory(n, idle);
+        let om = os.idle_memory(&pki, n, idle);
+        let rm = (idle != Idle::BulkReleased).then(|| rl.idle_memory(n, idle));
+        for (side, l, o, r) in [
+            (
+                "client",
+                lm.client,
+                om.client,
+                rm.as_ref().map(|m| m.client),
+            ),
+            (
+                "server",
+                lm.server,
+                om.server,
+                rm.as_ref().map(|m| m.server),
+            ),
+        ] {
+            rows.push(Row::new(
+                &format!("{name}: {side}"),
+                "bytes",
+                Better::Lower,
+                l,
+                o,
+                r,
+            ));
+        }
+    }
+    notes.push(
+        "Memory: OpenSSL's is its heap through CRYPTO_set_mem_functions plus the Rust-side stream wrapper (default modes; SSL_MODE_RELEASE_BUFFERS in the \"buffers released\" rows, where lucid calls `Connection::release_buffers()`); lucid and rustls: live Rust heap of the boxed connection (counting allocator). Idle rows: a handshake, then (where the row says so) one 16 KiB record each way, then one 4-byte message each way. Session caches excluded; rustls has no way to release its buffers, hence no value in that row."
+            .to_string(),
+    );
 
     let elapsed = started.elapsed().as_secs_f64();
     progress("done");

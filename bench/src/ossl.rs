@@ -14,7 +14,7 @@ use openssl::ssl::{
 use openssl::x509::X509;
 
 use crate::common::{
-    Bulk, Dir, Hs, Mem, Negotiated, Pki, RECORD, Suite, server_hello_facts, suite_name,
+    Bulk, Dir, Hs, Idle, Mem, Negotiated, Pki, RECORD, Suite, server_hello_facts, suite_name,
 };
 use crate::measure::{cpu_ns, openssl_heap, rust_heap};
 
@@ -312,20 +312,33 @@ impl OpenSsl {
     }
 
     /// OpenSSL's heap (through its memory hooks) plus the Rust-side wrappers, per
-    /// established connection after one small message each way. Default modes (no
-    /// SSL_MODE_RELEASE_BUFFERS); the server's session cache is off for this run.
-    pub fn idle_memory(&self, pki: &Pki, n: usize, release_buffers: bool) -> Mem {
+    /// established connection after what `idle` says. Default modes except for
+    /// `Idle::BulkReleased` (SSL_MODE_RELEASE_BUFFERS); the server's session cache is off.
+    pub fn idle_memory(&self, pki: &Pki, n: usize, idle: Idle) -> Mem {
+        let release_buffers = idle == Idle::BulkReleased;
         let cctx = self.client_ctx_with(Suite::Aes128Sha, true, release_buffers);
         let sctx = Self::server_ctx(pki, false, 2, release_buffers);
         let mut clients = Vec::with_capacity(n);
         let mut servers = Vec::with_capacity(n);
-        let mut buf = [0_u8; 256];
+        let mut buf = vec![0_u8; RECORD];
+        let big = vec![0x5a_u8; RECORD];
         for _ in 0..n {
             let (mut c, mut s, _, _, _) = self.handshake(&cctx, &sctx, None, false);
-            c.ssl_write(b"ping").unwrap();
-            assert_eq!(s.ssl_read(&mut buf).unwrap(), 4);
-            s.ssl_write(b"pong").unwrap();
-            assert_eq!(c.ssl_read(&mut buf).unwrap(), 4);
+            let mut msgs: Vec<&[u8]> = vec![b"ping"];
+            if idle != Idle::Ping {
+                msgs.insert(0, &big);
+            }
+            let mut one_way = |from: &mut SslStream<End>, to: &mut SslStream<End>, m: &[u8]| {
+                assert_eq!(from.ssl_write(m).unwrap(), m.len());
+                let mut got = 0;
+                while got < m.len() {
+                    got += to.ssl_read(&mut buf[got..]).unwrap();
+                }
+            };
+            for m in msgs {
+                one_way(&mut c, &mut s, m);
+                one_way(&mut s, &mut c, m);
+            }
             for end in [c.get_mut(), s.get_mut()] {
                 end.tx.borrow_mut().data = Vec::new();
                 end.rx.borrow_mut().data = Vec::new();

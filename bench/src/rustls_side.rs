@@ -14,7 +14,7 @@ use rustls::{
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
-use crate::common::{Bulk, Dir, Hs, Mem, Pki, RECORD, Suite};
+use crate::common::{Bulk, Dir, Hs, Idle, Mem, Pki, RECORD, Suite};
 use crate::measure::{cpu_ns, rust_heap};
 
 pub struct Rustls {
@@ -219,21 +219,34 @@ impl Rustls {
         }
     }
 
-    pub fn idle_memory(&self, n: usize) -> Mem {
+    /// Heap per established connection after what `idle` says (`Idle::BulkReleased` has no
+    /// rustls counterpart: callers pass `Ping` or `Bulk`).
+    pub fn idle_memory(&self, n: usize, idle: Idle) -> Mem {
         let cc = self.client_config(Suite::Aes128Sha, false);
         let mut pipe = Vec::new();
         let mut clients = Vec::with_capacity(n);
         let mut servers = Vec::with_capacity(n);
-        let mut buf = [0_u8; 256];
+        let mut buf = vec![0_u8; RECORD];
+        let big = vec![0x5a_u8; RECORD];
         for _ in 0..n {
             let (mut c, mut s, _, _) = self.handshake(&cc, &mut pipe);
             let (mut a, mut b) = (0, 0);
-            c.writer().write_all(b"ping").unwrap();
-            xfer(&mut c, &mut s, &mut pipe, &mut a, &mut b);
-            assert_eq!(s.reader().read(&mut buf).unwrap(), 4);
-            s.writer().write_all(b"pong").unwrap();
-            xfer(&mut s, &mut c, &mut pipe, &mut a, &mut b);
-            assert_eq!(c.reader().read(&mut buf).unwrap(), 4);
+            let mut msgs: Vec<&[u8]> = vec![b"ping"];
+            if idle != Idle::Ping {
+                msgs.insert(0, &big);
+            }
+            let mut one_way = |from: &mut Connection, to: &mut Connection, m: &[u8]| {
+                from.writer().write_all(m).unwrap();
+                xfer(from, to, &mut pipe, &mut a, &mut b);
+                let mut got = 0;
+                while got < m.len() {
+                    got += to.reader().read(&mut buf[got..]).unwrap();
+                }
+            };
+            for m in msgs {
+                one_way(&mut c, &mut s, m);
+                one_way(&mut s, &mut c, m);
+            }
             clients.push(Box::new(c));
             servers.push(Box::new(s));
         }

@@ -65,6 +65,13 @@ impl<C: DerefMut<Target = Connection>> TlsStream<C> {
         &self.conn
     }
 
+    /// Frees the connection's record buffers while they are empty (see
+    /// `lucid_core::conn::Connection::release_buffers`): for servers parking many idle
+    /// connections. The next record allocates them again.
+    pub fn release_buffers(&mut self) {
+        self.conn.release_buffers();
+    }
+
     /// The socket.
     pub fn socket(&self) -> &TcpStream {
         &self.sock
