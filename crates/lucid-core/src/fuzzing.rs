@@ -14,7 +14,7 @@
 //! | `cbc_open` | [`cbc_open`] | configuration and content type bytes, then records |
 //! | `client` | [`client`] | setup byte, then the server's byte stream |
 //! | `server` | [`server`] ([`ServerHarness`]) | setup byte, then the client's byte stream |
-//! | `alloc_bound` | [`ALLOC_BOUND_RUNS`] | the `client`, `server` and `deframer` inputs |
+//! | `alloc_bound` | [`ALLOC_BOUND_RUNS`] | the `client` (pinned leaf and path validation), `server` and `deframer` inputs |
 //!
 //! # Memory bound
 //!
@@ -40,6 +40,7 @@ mod x509;
 pub use cbc::cbc_open;
 pub use client::{
     CLIENT_RNG_SEED, RESUME_MASTER_SECRET, RESUME_SESSION_ID, RESUME_SUITE, SERVER_NAME, client,
+    client_path_validation,
 };
 pub use messages::handshake_messages;
 pub use rng::FuzzRng;
@@ -99,6 +100,11 @@ pub const ALLOC_BOUND_RUNS: &[AllocBound] = &[
     AllocBound {
         name: "client",
         run: client,
+        bound: ALLOC_BOUND_CLIENT,
+    },
+    AllocBound {
+        name: "client (path validation)",
+        run: client_path_validation,
         bound: ALLOC_BOUND_CLIENT,
     },
     AllocBound {

@@ -12,11 +12,12 @@ use rustls_pki_types::ServerName;
 
 use crate::client::{
     ClientConfig, ClientConnection, ClientSession, ClientSessionStore, PinnedLeafVerifier,
+    ServerCertVerifier, WebPkiVerifier,
 };
 use crate::crypto::keys::MasterSecret;
 use crate::fuzzing::drive::{Feed, Outcome, drive};
 use crate::fuzzing::rng::FuzzRng;
-use crate::fuzzing::x509::{NOW, PKI_LEAF_PEM, first_der};
+use crate::fuzzing::x509::{NOW, PKI_LEAF_PEM, first_der, roots};
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 use crate::msgs::handshake::SessionId;
 
@@ -91,9 +92,12 @@ impl ClientSetup {
         }
     }
 
-    fn config(self) -> ClientConfig {
-        let leaf = first_der(PKI_LEAF_PEM);
-        let mut config = ClientConfig::new(Arc::new(PinnedLeafVerifier::new(leaf)));
+    fn config(self, verifier: Verifier) -> ClientConfig {
+        let verifier: Arc<dyn ServerCertVerifier> = match verifier {
+            Verifier::PinnedLeaf => Arc::new(PinnedLeafVerifier::new(first_der(PKI_LEAF_PEM))),
+            Verifier::PathValidation => Arc::new(WebPkiVerifier::new(roots())),
+        };
+        let mut config = ClientConfig::new(verifier);
         (config.min_version, config.max_version) = self.versions();
         config.offer_extended_master_secret = self.ems();
         config.offer_encrypt_then_mac = self.etm();
@@ -104,12 +108,28 @@ impl ClientSetup {
         config
     }
 
-    /// A client for this setup; its ClientHello is in `pending_tls`.
+    /// A client for this setup (pinned leaf); its ClientHello is in `pending_tls`.
+    #[cfg(test)]
     pub(crate) fn connect(self, rng: &mut FuzzRng) -> ClientConnection {
+        self.connect_with(rng, Verifier::PinnedLeaf)
+    }
+
+    fn connect_with(self, rng: &mut FuzzRng, verifier: Verifier) -> ClientConnection {
         let name = ServerName::try_from(SERVER_NAME).expect("valid DNS name");
-        ClientConnection::new(Arc::new(self.config()), name, NOW, rng)
+        ClientConnection::new(Arc::new(self.config(verifier)), name, NOW, rng)
             .expect("every setup is a valid client configuration")
     }
+}
+
+/// How the harness client checks the server's certificate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Verifier {
+    /// The testdata/pki leaf, byte for byte (cheap: the fuzzer spends its time on the
+    /// protocol, not on signatures).
+    PinnedLeaf,
+    /// Path validation to the fixture roots ([`roots`]) at [`NOW`], as a real client does
+    /// (the recorded flights carry leaf + intermediate, so they still validate).
+    PathValidation,
 }
 
 /// A session store that always offers the same session and forgets nothing.
@@ -144,10 +164,27 @@ pub fn client(data: &[u8]) {
     drive_client(ClientSetup { byte: setup }, flight);
 }
 
+/// [`client`] with full path validation instead of the pinned leaf: what the
+/// `alloc_bound` target runs, so certificate-path memory is inside the client's bound.
+pub fn client_path_validation(data: &[u8]) {
+    let Some((&setup, flight)) = data.split_first() else {
+        return;
+    };
+    drive_client_with(
+        ClientSetup { byte: setup },
+        flight,
+        Verifier::PathValidation,
+    );
+}
+
 /// Runs the harness client for `setup` over `flight`.
 pub(crate) fn drive_client(setup: ClientSetup, flight: &[u8]) -> Outcome {
+    drive_client_with(setup, flight, Verifier::PinnedLeaf)
+}
+
+pub(crate) fn drive_client_with(setup: ClientSetup, flight: &[u8], verifier: Verifier) -> Outcome {
     let mut rng = FuzzRng::new(CLIENT_RNG_SEED);
-    let mut conn = setup.connect(&mut rng);
+    let mut conn = setup.connect_with(&mut rng, verifier);
     assert!(conn.wants_write(), "the ClientHello is queued");
     drive(
         &mut conn,

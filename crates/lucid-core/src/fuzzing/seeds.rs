@@ -885,6 +885,22 @@ fn record_openssl_seeds() {
     }
 }
 
+/// With path validation instead of the pinned leaf (the `alloc_bound` target's second
+/// client run), the same recordings still validate and complete: that run reaches as deep.
+#[test]
+fn committed_openssl_seeds_complete_with_path_validation() {
+    use super::client::{Verifier, drive_client_with};
+    for (name, setup, _) in OPENSSL_SEEDS {
+        let bytes = std::fs::read(corpus_dir("client").join(name)).unwrap();
+        let out = drive_client_with(
+            ClientSetup { byte: *setup },
+            &bytes[1..],
+            Verifier::PathValidation,
+        );
+        assert!(out.error.is_none() && out.handshake_done, "{name}: {out:?}");
+    }
+}
+
 /// The committed openssl recordings still complete a handshake with the current client.
 #[test]
 fn committed_openssl_seeds_complete_their_handshakes() {
