@@ -69,6 +69,10 @@ pub struct Bulk {
     pub recv_allocs_per_record: f64,
     /// Bytes on the wire per record (header included), to show what was negotiated.
     pub wire_per_record: usize,
+    /// CPU µs per record in the sender's calls and in the receiver's, from a separate pass
+    /// that reads the clock around each (so their sum is a little above 1 / `mb_s`).
+    pub send_us: f64,
+    pub recv_us: f64,
 }
 
 /// What an idle connection did before it went idle.

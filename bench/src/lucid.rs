@@ -245,13 +245,17 @@ impl Lucid {
         let data = vec![0x5a_u8; RECORD];
         let mut sink = vec![0_u8; RECORD];
         let mut wire = 0;
-        let mut one = |count: bool, send_allocs: &mut u64, recv_allocs: &mut u64| {
+        let (mut send_ns, mut recv_ns) = (0, 0);
+        let mut one = |count: bool, split: bool, send_allocs: &mut u64, recv_allocs: &mut u64| {
+            let clock = |on: bool| if on { cpu_ns() } else { 0 };
+            let t0 = clock(split);
             let h0 = rust_heap();
             let w = sender
                 .write_plaintext(&data, send_rng)
                 .expect("lucid: write");
             assert_eq!(w, RECORD);
             let h1 = rust_heap();
+            let t1 = clock(split);
             let pending = sender.pending_tls();
             wire = pending.len();
             let n = receiver.read_tls(pending);
@@ -260,27 +264,37 @@ impl Lucid {
             let got = receiver.read_plaintext(&mut sink);
             assert_eq!(got, RECORD);
             let h2 = rust_heap();
+            let t2 = clock(split);
             sender.consume_tls(n);
             let h3 = rust_heap();
+            let t3 = clock(split);
             if count {
                 *send_allocs += (h1.allocs - h0.allocs) + (h3.allocs - h2.allocs);
                 *recv_allocs += h2.allocs - h1.allocs;
             }
+            send_ns += (t1 - t0) + (t3 - t2);
+            recv_ns += t2 - t1;
         };
         let (mut sa, mut ra) = (0, 0);
         for _ in 0..16 {
-            one(false, &mut sa, &mut ra);
+            one(false, false, &mut sa, &mut ra);
         }
         let t0 = cpu_ns();
         for _ in 0..records {
-            one(true, &mut sa, &mut ra);
+            one(true, false, &mut sa, &mut ra);
         }
         let ns = cpu_ns() - t0;
+        let split = records.div_ceil(4);
+        for _ in 0..split {
+            one(false, true, &mut sa, &mut ra);
+        }
         Bulk {
             mb_s: (records * RECORD) as f64 / (ns as f64 / 1e9) / 1e6,
             send_allocs_per_record: sa as f64 / records as f64,
             recv_allocs_per_record: ra as f64 / records as f64,
             wire_per_record: wire,
+            send_us: send_ns as f64 / split as f64 / 1e3,
+            recv_us: recv_ns as f64 / split as f64 / 1e3,
         }
     }
 

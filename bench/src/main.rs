@@ -52,6 +52,8 @@ fn median_bulk(v: &[common::Bulk]) -> common::Bulk {
             .map(|b| b.recv_allocs_per_record)
             .fold(0.0, f64::max),
         wire_per_record: v.last().map_or(0, |b| b.wire_per_record),
+        send_us: median(v.iter().map(|b| b.send_us).collect()),
+        recv_us: median(v.iter().map(|b| b.recv_us).collect()),
     }
 }
 
@@ -281,6 +283,7 @@ fn main() {
     // Bulk.
     let mut alloc_send = (0.0_f64, 0.0_f64, 0.0_f64);
     let mut alloc_recv = (0.0_f64, 0.0_f64, 0.0_f64);
+    let mut split = Vec::new();
     for (suite, etm) in [
         (Suite::Aes128Sha, true),
         (Suite::Aes256Sha256, true),
@@ -337,6 +340,18 @@ fn main() {
                     .2
                     .max(r.map_or(0.0, |r| r.recv_allocs_per_record));
             }
+            split.push(format!(
+                "{} {}{}: lucid {:.1} / {:.1}, OpenSSL {:.1} / {:.1}{}",
+                suite.label(),
+                dir.label(),
+                if etm { "" } else { " ETM off" },
+                l.send_us,
+                l.recv_us,
+                o.send_us,
+                o.recv_us,
+                r.map(|r| format!(", rustls {:.1} / {:.1}", r.send_us, r.recv_us))
+                    .unwrap_or_default(),
+            ));
             if dir == Dir::ClientToServer {
                 notes.push(format!(
                     "Bulk {} ETM {}: OpenSSL negotiated {} (EMS {}, ETM {}); bytes on the wire per 16 KiB record: lucid {}, OpenSSL {}{}.",
@@ -352,6 +367,10 @@ fn main() {
             }
         }
     }
+    notes.push(format!(
+        "Bulk CPU per 16 KiB record, sender / receiver µs (a separate pass that reads the clock around each side's calls): {}.",
+        split.join("; ")
+    ));
     rows.push(Row::new(
         "heap allocations per 16 KiB record sent",
         "allocs",

@@ -254,10 +254,19 @@ impl CtHmacKey {
         }
 
         // 3. Outer hash over the inner digest: always exactly one block.
+        self.finish_outer(&result, out);
+        state.zeroize();
+        result.zeroize();
+        block.zeroize();
+    }
+
+    /// The outer hash: `H(K ⊕ opad ‖ inner digest)` from the inner hash's final state.
+    fn finish_outer(&self, inner: &State, out: &mut [u8; MAX_MAC_LEN]) {
+        let alg = self.alg;
         let mut inner_digest = [0u8; MAX_MAC_LEN];
-        state_bytes(alg, &result, &mut inner_digest);
+        state_bytes(alg, inner, &mut inner_digest);
         let out_len = alg.mac_len();
-        block = [0u8; BLOCK];
+        let mut block = [0u8; BLOCK];
         copy_prefix(&mut block, inner_digest.get(..out_len).unwrap_or(&[]));
         if let Some(b) = block.get_mut(out_len) {
             *b = 0x80;
@@ -268,12 +277,117 @@ impl CtHmacKey {
         let mut outer = self.outer;
         compress(alg, &mut outer, &block);
         state_bytes(alg, &outer, out);
-
-        state.zeroize();
-        result.zeroize();
         outer.zeroize();
         inner_digest.zeroize();
         block.zeroize();
+    }
+
+    /// An HMAC over public-length data, fed piecewise (see [`MacStream`]).
+    pub(crate) fn stream(&self) -> MacStream<'_> {
+        MacStream {
+            key: self,
+            state: self.inner,
+            buf: [0; BLOCK],
+            buffered: 0,
+            len: 0,
+        }
+    }
+
+    /// HMAC over the concatenation of `parts` (public lengths), written to the front of
+    /// `out`; returns the MAC length. (Tests; the record layer streams.)
+    #[cfg(test)]
+    pub(crate) fn compute(&self, parts: &[&[u8]], out: &mut [u8; MAX_MAC_LEN]) -> usize {
+        let mut m = self.stream();
+        for p in parts {
+            m.update(p);
+        }
+        m.finish(out)
+    }
+}
+
+/// An HMAC in progress over data whose length is public (the records' encrypt-then-MAC
+/// tags, everything the sealer MACs), from a [`CtHmacKey`]'s prepared states: no per-record
+/// key setup, nothing on the heap, state zeroized on drop.
+///
+/// Whole 64-byte blocks are compressed straight from the caller's slices, several per call.
+/// A caller interleaving the MAC with CBC work (see `crypto::cbc`) keeps `update` on block
+/// boundaries with [`MacStream::aligned`], so no byte is copied.
+pub(crate) struct MacStream<'k> {
+    key: &'k CtHmacKey,
+    state: State,
+    buf: [u8; BLOCK],
+    buffered: usize,
+    len: u64,
+}
+
+impl Drop for MacStream<'_> {
+    fn drop(&mut self) {
+        self.state.zeroize();
+        self.buf.zeroize();
+    }
+}
+
+impl MacStream<'_> {
+    /// Appends `data` to the MACed message.
+    pub(crate) fn update(&mut self, mut data: &[u8]) {
+        let alg = self.key.alg;
+        self.len = self.len.wrapping_add(data.len() as u64);
+        if self.buffered > 0 {
+            let free = self.buf.get_mut(self.buffered..).unwrap_or_default();
+            let n = free.len().min(data.len());
+            let (head, rest) = data.split_at(n);
+            if let Some(dst) = free.get_mut(..n) {
+                dst.copy_from_slice(head);
+            }
+            self.buffered += n;
+            data = rest;
+            if self.buffered < BLOCK {
+                return;
+            }
+            compress(alg, &mut self.state, &self.buf);
+            self.buffered = 0;
+        }
+        let (blocks, tail) = Array::<u8, U64>::slice_as_chunks(data);
+        if !blocks.is_empty() {
+            compress_blocks(alg, &mut self.state, Array::cast_slice_to_core(blocks));
+        }
+        if let Some(dst) = self.buf.get_mut(..tail.len()) {
+            dst.copy_from_slice(tail);
+        }
+        self.buffered = tail.len();
+    }
+
+    /// The largest `n <= available` such that `update` with `n` more bytes ends exactly on
+    /// a block boundary (0 if none does): what an interleaving caller hashes next.
+    pub(crate) fn aligned(&self, available: usize) -> usize {
+        let total = self.buffered + available;
+        (total - total % BLOCK).saturating_sub(self.buffered)
+    }
+
+    /// Finishes the inner hash and the outer one; writes the MAC to the front of `out` and
+    /// returns its length.
+    pub(crate) fn finish(mut self, out: &mut [u8; MAX_MAC_LEN]) -> usize {
+        let alg = self.key.alg;
+        let bit_len = (BLOCK as u64).wrapping_add(self.len).wrapping_mul(8);
+        let mut block = [0u8; BLOCK];
+        copy_prefix(
+            &mut block,
+            self.buf.get(..self.buffered).unwrap_or_default(),
+        );
+        if let Some(b) = block.get_mut(self.buffered) {
+            *b = 0x80;
+        }
+        if self.buffered + 1 > BLOCK - 8 {
+            compress(alg, &mut self.state, &block);
+            block = [0u8; BLOCK];
+        }
+        if let Some((_, tail)) = block.split_last_chunk_mut::<8>() {
+            *tail = bit_len.to_be_bytes();
+        }
+        compress(alg, &mut self.state, &block);
+        block.zeroize();
+        self.key.finish_outer(&self.state, out);
+        alg.mac_len()
     }
 }
 
@@ -305,6 +419,44 @@ mod tests {
                 let mut m = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
                 parts.iter().for_each(|p| m.update(p));
                 m.finalize().into_bytes().to_vec()
+            }
+        }
+    }
+
+    /// MacStream gives the plain HMAC for every length and every way of splitting the
+    /// input (unaligned pieces, pieces ending on block boundaries via `aligned`).
+    #[test]
+    fn mac_stream_matches_plain_hmac_however_split() {
+        let data: alloc::vec::Vec<u8> = (0..600u32).map(|i| (i * 13 + 5) as u8).collect();
+        for alg in [MacAlgorithm::Sha1, MacAlgorithm::Sha256] {
+            for key_len in [0usize, 20, 64, 65] {
+                let key: alloc::vec::Vec<u8> = (0..key_len).map(|i| (i * 3) as u8).collect();
+                let k = CtHmacKey::new(alg, &key);
+                for len in (0..200).chain([255, 256, 257, 511, 512, 600]) {
+                    let want = plain(alg, &key, &[&data[..len]]);
+                    for step in [1usize, 7, 29, 64, 100, 1000] {
+                        let mut m = k.stream();
+                        for piece in data[..len].chunks(step) {
+                            m.update(piece);
+                        }
+                        let mut out = [0u8; MAX_MAC_LEN];
+                        assert_eq!(m.finish(&mut out), alg.mac_len());
+                        assert_eq!(&out[..alg.mac_len()], &want[..], "{alg:?} {len} {step}");
+                    }
+                    // 13-byte header, then aligned pieces as the interleaved seal feeds them.
+                    let mut m = k.stream();
+                    m.update(&data[..13.min(len)]);
+                    let mut at = 13.min(len);
+                    while at < len {
+                        let n = m.aligned(len - at).max(1.min(len - at));
+                        let n = if n == 0 { len - at } else { n.min(64) };
+                        m.update(&data[at..at + n]);
+                        at += n;
+                    }
+                    let mut out = [0u8; MAX_MAC_LEN];
+                    m.finish(&mut out);
+                    assert_eq!(&out[..alg.mac_len()], &want[..], "{alg:?} {len} aligned");
+                }
             }
         }
     }

