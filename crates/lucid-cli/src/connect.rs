@@ -210,6 +210,8 @@ pub(crate) struct Target {
 #[derive(Debug)]
 pub(crate) struct Outcome {
     pub(crate) events: Vec<Stamped>,
+    /// The instant `events` are stamped from.
+    pub(crate) origin: Option<Instant>,
     /// The reply (collected in trace modes; already streamed to stdout otherwise).
     pub(crate) reply: Vec<u8>,
     pub(crate) result: Result<(), String>,
@@ -481,6 +483,7 @@ pub(crate) fn run_connection(
     }
     Outcome {
         events: rec.take(),
+        origin: rec.clock().origin(),
         reply,
         result,
     }

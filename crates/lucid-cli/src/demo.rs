@@ -8,11 +8,13 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::thread;
+use std::time::Instant;
 
 use clap::Args;
 use lucid_blocking::{Stream, now};
-use lucid_cli::show::{self, Options, Style};
+use lucid_cli::show::{self, Clock, Options, Recorder, Stamped, Style};
 use lucid_core::client::{ClientConfig, WebPkiVerifier};
 use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
 use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
@@ -56,7 +58,7 @@ pub(crate) fn run(args: DemoArgs) -> ExitCode {
 }
 
 fn demo(args: &DemoArgs) -> Result<(), String> {
-    let (addr, server) = start_server(3)?;
+    let (addr, server, server_events) = start_server(3)?;
     let st = Style::new(Style::stdout());
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
@@ -66,7 +68,8 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
          times. The server's certificate is lucid's built-in demo certificate, issued by\n\
          \"lucid demo CA (TEST ONLY — do not trust)\": its private key is public, never trust it.\n\
          Everything is shown from the client's side, the way \"The First Few Milliseconds of an\n\
-         HTTPS Connection\" walks through a browser's handshake.\n",
+         HTTPS Connection\" walks through a browser's handshake; the timelines add the server's\n\
+         own steps (from its trace) on the right.\n",
         st.head("lucid demo")
     );
 
@@ -133,8 +136,18 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
         if modes.trace {
             let _ = out.write_all(show::trace::render(&o.events, &opts).as_bytes());
         }
-        let _ = writeln!(out, "{}", st.head("timeline"));
-        let _ = out.write_all(show::timeline::render(&o.events, &opts).as_bytes());
+        // The server thread's own record of this connection, on the client's clock.
+        let server_side = server_events
+            .recv_timeout(Duration::from_secs(10))
+            .map(|(origin, events)| shift(events, origin, o.origin))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{}",
+            st.head("timeline (server's own steps on the right, from its trace)")
+        );
+        let _ =
+            out.write_all(show::timeline::render_both(&o.events, &server_side, &opts).as_bytes());
         let _ = writeln!(out);
         let _ = out.write_all(show::summary::render(&o.events, &opts, index).as_bytes());
         let reply = String::from_utf8_lossy(&o.reply);
@@ -191,10 +204,37 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
         .map_err(|_| "the demo server thread panicked".to_string())?
 }
 
-/// Starts the demo server on 127.0.0.1:0 for `connections` connections.
-fn start_server(
-    connections: usize,
-) -> Result<(SocketAddr, thread::JoinHandle<Result<(), String>>), String> {
+/// Re-stamps server events recorded from `origin` as times since `client_origin`.
+fn shift(
+    events: Vec<Stamped>,
+    origin: Option<Instant>,
+    client_origin: Option<Instant>,
+) -> Vec<Stamped> {
+    let (Some(origin), Some(client_origin)) = (origin, client_origin) else {
+        return Vec::new();
+    };
+    events
+        .into_iter()
+        .map(|mut e| {
+            e.at = (origin + e.at).saturating_duration_since(client_origin);
+            e
+        })
+        .collect()
+}
+
+/// What the server thread reports per connection: its recorder's origin and events.
+type ServerEvents = (Option<Instant>, Vec<Stamped>);
+
+/// The demo server's address, its thread, and where its per-connection events arrive.
+type DemoServer = (
+    SocketAddr,
+    thread::JoinHandle<Result<(), String>>,
+    mpsc::Receiver<ServerEvents>,
+);
+
+/// Starts the demo server on 127.0.0.1:0 for `connections` connections; each
+/// connection's server-side events come back on the channel.
+fn start_server(connections: usize) -> Result<DemoServer, String> {
     let chain: Vec<Vec<u8>> = certs_from_pem(DEMO_CHAIN)
         .map_err(|e| format!("built-in demo chain: {e}"))?
         .into_iter()
@@ -216,20 +256,24 @@ fn start_server(
     let listener =
         TcpListener::bind("127.0.0.1:0").map_err(|e| format!("binding 127.0.0.1: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (tx, rx) = mpsc::channel();
     let handle = thread::spawn(move || {
         for _ in 0..connections {
             let (sock, _) = listener.accept().map_err(|e| e.to_string())?;
+            let rec = Recorder::new(Clock::start(), false);
             sock.set_read_timeout(Some(Duration::from_secs(10)))
                 .map_err(|e| e.to_string())?;
             let _ = sock.set_nodelay(true);
-            let conn = ServerConnection::new(config.clone()).map_err(|e| e.to_string())?;
+            let mut conn = ServerConnection::new(config.clone()).map_err(|e| e.to_string())?;
+            conn.set_observer(rec.observer());
             let mut s = Stream::new(conn, sock);
             // A failed connection is the client's to report; the server moves on.
             let _ = serve_one(&mut s);
+            let _ = tx.send((rec.clock().origin(), rec.take()));
         }
         Ok(())
     });
-    Ok((addr, handle))
+    Ok((addr, handle, rx))
 }
 
 fn serve_one<S: Read + Write>(s: &mut Stream<ServerConnection, S>) -> std::io::Result<()> {

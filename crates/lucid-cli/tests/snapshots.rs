@@ -102,12 +102,15 @@ struct Pair {
     srng: ChaCha20Rng,
     clock: ManualClock,
     rec: Recorder,
+    /// The server's own events, on the same clock.
+    server_rec: Recorder,
 }
 
 impl Pair {
     fn new(config: Arc<ClientConfig>, server: &Arc<ServerConfig>, seed: u64) -> Self {
         let (clock, manual) = Clock::manual();
-        let rec = Recorder::new(clock, false);
+        let rec = Recorder::new(clock.clone(), false);
+        let server_rec = Recorder::new(clock, false);
         let mut crng = ChaCha20Rng::seed_from_u64(seed);
         let srng = ChaCha20Rng::seed_from_u64(seed + 1000);
         manual.advance(Duration::from_millis(1));
@@ -123,13 +126,16 @@ impl Pair {
             &mut crng,
         )
         .unwrap();
+        let mut server = ServerConnection::new(server.clone()).unwrap();
+        server.set_observer(server_rec.observer());
         Self {
             client,
-            server: ServerConnection::new(server.clone()).unwrap(),
+            server,
             crng,
             srng,
             clock: manual,
             rec,
+            server_rec,
         }
     }
 
@@ -154,8 +160,13 @@ impl Pair {
         panic!("pair did not settle in 20 rounds");
     }
 
-    /// Handshake, a request, a reply, close_notify both ways.
-    fn run(mut self) -> Vec<Stamped> {
+    /// Handshake, a request, a reply, close_notify both ways: the client's events.
+    fn run(self) -> Vec<Stamped> {
+        self.run_both().0
+    }
+
+    /// As `run`, returning the client's and the server's events.
+    fn run_both(mut self) -> (Vec<Stamped>, Vec<Stamped>) {
         self.pump();
         assert!(!self.client.is_handshaking());
         assert!(!self.server.is_handshaking());
@@ -175,7 +186,7 @@ impl Pair {
         assert!(self.client.peer_has_closed());
         self.client.send_close_notify(&mut self.crng);
         self.pump();
-        self.rec.take()
+        (self.rec.take(), self.server_rec.take())
     }
 }
 
@@ -237,21 +248,34 @@ fn check_all(name: &str, events: &[Stamped], connection: usize) {
     );
 }
 
+/// The timeline with the server's own steps (what `lucid demo` shows).
+fn check_both(name: &str, client: &[Stamped], server: &[Stamped]) {
+    check(
+        &format!("{name}.timeline-both.txt"),
+        &show::timeline::render_both(client, server, &options()),
+    );
+}
+
 #[test]
 fn tls10_aes128_sha_full_handshake() {
     let server = server_config();
-    let events = Pair::new(client_config(true, None), &server, 1).run();
+    let (events, server_events) = Pair::new(client_config(true, None), &server, 1).run_both();
     check_all("tls10-full", &events, 1);
+    check_both("tls10-full", &events, &server_events);
 }
 
 #[test]
 fn tls12_full_then_resumed() {
     let server = server_config();
     let store = Arc::new(MemoryClientSessionStore::default());
-    let first = Pair::new(client_config(false, Some(store.clone())), &server, 2).run();
+    let (first, first_server) =
+        Pair::new(client_config(false, Some(store.clone())), &server, 2).run_both();
     check_all("tls12-full", &first, 1);
-    let second = Pair::new(client_config(false, Some(store)), &server, 3).run();
+    check_both("tls12-full", &first, &first_server);
+    let (second, second_server) =
+        Pair::new(client_config(false, Some(store)), &server, 3).run_both();
     check_all("tls12-resumed", &second, 2);
+    check_both("tls12-resumed", &second, &second_server);
 }
 
 #[test]

@@ -7,7 +7,9 @@
 //!
 //! - [`summary::render`]: the one-screen summary (`lucid connect` default, on stderr);
 //! - [`trace::render`]: the annotated byte-level walk-through (`--trace`);
-//! - [`timeline::render`]: the client↔server ladder diagram (`--timeline`);
+//! - [`timeline::render`]: the client↔server ladder diagram (`--timeline`), and
+//!   [`timeline::render_both`] with the server's own steps beside it (`lucid demo`, where
+//!   both ends are lucid);
 //! - [`json::render`]: one JSON object per event per line (`--json`).
 //!
 //! Renderers are pure functions of the events and [`Options`], so tests can drive an
@@ -297,6 +299,15 @@ impl Clock {
         (Self::Manual(v.clone()), ManualClock(v))
     }
 
+    /// The instant a monotonic clock counts from (to line up two recorders' times);
+    /// `None` for a manual clock.
+    pub fn origin(&self) -> Option<Instant> {
+        match self {
+            Self::Monotonic(start) => Some(*start),
+            Self::Manual(_) => None,
+        }
+    }
+
     fn now(&self) -> Duration {
         match self {
             Self::Monotonic(start) => start.elapsed(),
@@ -335,6 +346,11 @@ impl Recorder {
             clock,
             secrets,
         }
+    }
+
+    /// The clock this recorder stamps with.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// A boxed observer feeding this recorder.

@@ -1,5 +1,8 @@
 //! `--timeline`: a client↔server ladder diagram of the flights, with the time (ms since the
-//! connection started) at which the client sent or processed each message.
+//! connection started) at which the client sent or processed each message. When the
+//! server's events are known too (`lucid demo`), its own steps (decrypting the pre-master
+//! secret, checking the client's Finished, caching the session) appear as notes against
+//! the server's lifeline, at the times the server took them.
 
 use core::fmt::Write;
 
@@ -14,10 +17,41 @@ const LANE: usize = 50;
 enum Item {
     Arrow(Direction, String),
     Note(String),
+    ServerNote(String),
 }
 
-/// Renders the ladder diagram of one connection.
+/// Renders the ladder diagram of one connection from the client's events.
 pub fn render(events: &[Stamped], opts: &Options) -> String {
+    render_both(events, &[], opts)
+}
+
+/// The server's own steps worth a line, from its events (messages and records are
+/// already drawn from the client's side).
+fn server_note(ev: &Ev) -> Option<String> {
+    Some(match ev {
+        Ev::PreMasterSecret { .. } => "pre-master secret RSA-decrypted".to_string(),
+        Ev::MasterSecret { seed_len, .. } => {
+            if *seed_len == 0 {
+                "master secret from its session cache".to_string()
+            } else {
+                "pre-master -> master secret -> keys".to_string()
+            }
+        }
+        Ev::Finished {
+            dir: Direction::Received,
+            ..
+        } => "client Finished checked".to_string(),
+        Ev::Resumption(ResumptionEvent::Resumed) => "session found: resumes it".to_string(),
+        Ev::Resumption(ResumptionEvent::Stored) => "session cached".to_string(),
+        Ev::HandshakeComplete { .. } => "handshake complete".to_string(),
+        _ => return None,
+    })
+}
+
+/// Renders the ladder diagram of one connection from the client's events, with the
+/// server's notable steps (from the server's events, `server`, stamped on the same clock)
+/// against the server's lifeline.
+pub fn render_both(events: &[Stamped], server: &[Stamped], opts: &Options) -> String {
     let st = Style::new(opts.color);
     let mut out = String::new();
     let _ = writeln!(
@@ -39,8 +73,32 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
     });
     let mut protected = [false, false];
     let mut last_time = String::new();
+    // Client events in order, each server note before the first client event after it.
+    let mut notes = server
+        .iter()
+        .filter_map(|e| server_note(&e.ev).map(|n| (e.at, n)))
+        .peekable();
+    let mut merged: Vec<(core::time::Duration, Option<&Ev>, Option<String>)> = Vec::new();
     for e in events {
-        let item = match &e.ev {
+        while let Some((at, _)) = notes.peek() {
+            if *at > e.at {
+                break;
+            }
+            if let Some((at, n)) = notes.next() {
+                merged.push((at, None, Some(n)));
+            }
+        }
+        merged.push((e.at, Some(&e.ev), None));
+    }
+    merged.extend(notes.map(|(at, n)| (at, None, Some(n))));
+    for (at, ev, note) in merged {
+        let Some(ev) = ev else {
+            if let Some(n) = note {
+                push_line(&mut out, &st, &mut last_time, at, Item::ServerNote(n));
+            }
+            continue;
+        };
+        let item = match ev {
             Ev::TcpConnected { peer } => Item::Note(format!("TCP connected to {peer}")),
             Ev::Record {
                 dir,
@@ -117,13 +175,27 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
             Ev::Failed { reason } => Item::Note(format!("FAILED: {reason}")),
             _ => continue,
         };
-        let t = ms(e.at);
-        let shown = if t == last_time {
+        push_line(&mut out, &st, &mut last_time, at, item);
+    }
+    out
+}
+
+/// Appends one line of the diagram: the time (when it changed) and the item.
+fn push_line(
+    out: &mut String,
+    st: &Style,
+    last_time: &mut String,
+    at: core::time::Duration,
+    item: Item,
+) {
+    {
+        let t = ms(at);
+        let shown = if t == *last_time {
             String::new()
         } else {
             t.clone()
         };
-        last_time = t;
+        *last_time = t;
         let body = match item {
             Item::Arrow(Direction::Sent, label) => {
                 let label = fit(&label, LANE - 8);
@@ -140,10 +212,14 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 let fill = LANE - 2 - text.chars().count();
                 format!("|  {}{}|", st.dim(&text), " ".repeat(fill))
             }
+            Item::ServerNote(text) => {
+                let text = fit(&text, LANE - 3);
+                let fill = LANE - 2 - text.chars().count();
+                format!("|{}{}  |", " ".repeat(fill), st.dim(&text))
+            }
         };
         let _ = writeln!(out, "{shown:>12}   {body}");
     }
-    out
 }
 
 /// Shortens `s` to at most `max` characters.
