@@ -75,16 +75,36 @@ pub struct Bulk {
     pub recv_us: f64,
 }
 
-/// What an idle connection did before it went idle.
+/// What an idle connection did before it went idle, and how lucid's record buffers were
+/// set up.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Idle {
-    /// Handshake, then one 4-byte message each way.
+    /// Default configurations; handshake, then one 4-byte message each way.
     Ping,
-    /// Handshake, one 16 KiB record each way, then one 4-byte message each way.
-    Bulk,
-    /// As `Bulk`, then the buffers released (lucid `Connection::release_buffers`, OpenSSL
-    /// `SSL_MODE_RELEASE_BUFFERS`).
+    /// As `Ping`, lucid with `RecordBuffers::OnDemand` (others: their defaults).
+    PingOnDemand,
+    /// lucid on demand; handshake, one 16 KiB record each way, one 4-byte message each way.
+    BulkOnDemand,
+    /// As `BulkOnDemand`, then the buffers released (lucid `Connection::release_buffers`,
+    /// OpenSSL `SSL_MODE_RELEASE_BUFFERS`).
     BulkReleased,
+}
+
+impl Idle {
+    /// Whether a 16 KiB record crossed each way first.
+    pub fn bulk(self) -> bool {
+        matches!(self, Self::BulkOnDemand | Self::BulkReleased)
+    }
+
+    /// Whether lucid's record buffers are sized on demand.
+    pub fn on_demand(self) -> bool {
+        !matches!(self, Self::Ping)
+    }
+
+    /// Whether the buffers are released before measuring.
+    pub fn released(self) -> bool {
+        self == Self::BulkReleased
+    }
 }
 
 /// Heap bytes per established idle connection.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use lucid_core::client::{
     ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
 };
-use lucid_core::conn::Connection;
+use lucid_core::conn::{Connection, RecordBuffers};
 use lucid_core::msgs::enums::CipherSuite;
 use lucid_core::msgs::handshake::SessionId;
 use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey};
@@ -301,8 +301,17 @@ impl Lucid {
     /// Heap held per established connection after a handshake and what `idle` says (no
     /// session stores: those hold sessions, not connections).
     pub fn idle_memory(&mut self, n: usize, idle: Idle) -> Mem {
-        let cc = self.client_config(Suite::Aes128Sha, None, true);
-        let sc = self.server_config(self.default_key(), false);
+        let buffers = if idle.on_demand() {
+            RecordBuffers::OnDemand
+        } else {
+            RecordBuffers::Preallocated
+        };
+        let mut cc = (*self.client_config(Suite::Aes128Sha, None, true)).clone();
+        cc.record_buffers = buffers;
+        let cc = Arc::new(cc);
+        let mut sc = (*self.server_config(self.default_key(), false)).clone();
+        sc.record_buffers = buffers;
+        let sc = Arc::new(sc);
         let mut clients = Vec::with_capacity(n);
         let mut servers = Vec::with_capacity(n);
         let mut buf = vec![0_u8; RECORD];
@@ -311,7 +320,7 @@ impl Lucid {
             let (mut c, mut s, _, _) = self.handshake(&cc, &sc);
             let (mut a, mut b) = (0, 0);
             let mut msgs: Vec<&[u8]> = vec![b"ping"];
-            if idle != Idle::Ping {
+            if idle.bulk() {
                 msgs.insert(0, &big);
             }
             let mut one_way = |from: &mut Connection,
@@ -333,7 +342,7 @@ impl Lucid {
                 one_way(&mut c, &mut s, &mut self.crng, &mut self.srng, m);
                 one_way(&mut s, &mut c, &mut self.srng, &mut self.crng, m);
             }
-            if idle == Idle::BulkReleased {
+            if idle.released() {
                 c.release_buffers();
                 s.release_buffers();
             }

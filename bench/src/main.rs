@@ -393,8 +393,12 @@ fn main() {
     let variants = [
         (Idle::Ping, "memory per idle established connection"),
         (
-            Idle::Bulk,
-            "memory per idle connection after a 16 KiB record each way",
+            Idle::PingOnDemand,
+            "memory per idle established connection, lucid RecordBuffers::OnDemand",
+        ),
+        (
+            Idle::BulkOnDemand,
+            "memory per idle connection after a 16 KiB record each way, lucid RecordBuffers::OnDemand",
         ),
         (
             Idle::BulkReleased,
@@ -404,7 +408,7 @@ fn main() {
     for (idle, name) in variants {
         let lm = lu.idle_memory(n, idle);
         let om = os.idle_memory(&pki, n, idle);
-        let rm = (idle != Idle::BulkReleased).then(|| rl.idle_memory(n, idle));
+        let rm = (!idle.released()).then(|| rl.idle_memory(n, idle));
         for (side, l, o, r) in [
             (
                 "client",
@@ -430,7 +434,7 @@ fn main() {
         }
     }
     notes.push(
-        "Memory: OpenSSL's is its heap through CRYPTO_set_mem_functions plus the Rust-side stream wrapper (default modes; SSL_MODE_RELEASE_BUFFERS in the \"buffers released\" rows, where lucid calls `Connection::release_buffers()`); lucid and rustls: live Rust heap of the boxed connection (counting allocator). Idle rows: a handshake, then (where the row says so) one 16 KiB record each way, then one 4-byte message each way. Session caches excluded; rustls has no way to release its buffers, hence no value in that row."
+        "Memory: OpenSSL's is its heap through CRYPTO_set_mem_functions plus the Rust-side stream wrapper (default modes; SSL_MODE_RELEASE_BUFFERS in the \"buffers released\" rows, where lucid calls `Connection::release_buffers()`); lucid and rustls: live Rust heap of the boxed connection (counting allocator). Idle rows: a handshake, then (where the row says so) one 16 KiB record each way, then one 4-byte message each way; lucid's default preallocates both record buffers (no allocation after the handshake, as DESIGN.md requires), `RecordBuffers::OnDemand` sizes them to the records seen, the other libraries run their defaults in those rows. Session caches excluded; rustls has no way to release its buffers, hence no value in that row."
             .to_string(),
     );
 

@@ -325,10 +325,11 @@ impl OpenSsl {
     }
 
     /// OpenSSL's heap (through its memory hooks) plus the Rust-side wrappers, per
-    /// established connection after what `idle` says. Default modes except for
-    /// `Idle::BulkReleased` (SSL_MODE_RELEASE_BUFFERS); the server's session cache is off.
+    /// established connection after what `idle` says (lucid's buffer setting does not apply).
+    /// Default modes except for `Idle::BulkReleased` (SSL_MODE_RELEASE_BUFFERS); the
+    /// server's session cache is off.
     pub fn idle_memory(&self, pki: &Pki, n: usize, idle: Idle) -> Mem {
-        let release_buffers = idle == Idle::BulkReleased;
+        let release_buffers = idle.released();
         let cctx = self.client_ctx_with(Suite::Aes128Sha, true, release_buffers);
         let sctx = Self::server_ctx(pki, false, 2, release_buffers);
         let mut clients = Vec::with_capacity(n);
@@ -338,7 +339,7 @@ impl OpenSsl {
         for _ in 0..n {
             let (mut c, mut s, _, _, _) = self.handshake(&cctx, &sctx, None, false);
             let mut msgs: Vec<&[u8]> = vec![b"ping"];
-            if idle != Idle::Ping {
+            if idle.bulk() {
                 msgs.insert(0, &big);
             }
             let mut one_way = |from: &mut SslStream<End>, to: &mut SslStream<End>, m: &[u8]| {

@@ -248,12 +248,16 @@ pub fn targets(rows: &[Row], rsa_lucid: f64, rsa_ossl: f64, rsa_lucid_ossl: f64)
     }
     for (prefix, label) in [
         (
-            "memory per idle established connection",
-            "memory per idle established connection",
+            "memory per idle established connection:",
+            "memory per idle established connection, default (preallocated record buffers)",
         ),
         (
-            "memory per idle connection after a 16 KiB record each way:",
-            "memory per idle connection after 16 KiB records, buffers kept (the default)",
+            "memory per idle established connection, lucid RecordBuffers::OnDemand",
+            "memory per idle established connection, RecordBuffers::OnDemand",
+        ),
+        (
+            "memory per idle connection after a 16 KiB record each way, lucid RecordBuffers::OnDemand",
+            "memory per idle connection after 16 KiB records, RecordBuffers::OnDemand",
         ),
         (
             "memory per idle connection after a 16 KiB record each way, buffers released",
@@ -362,17 +366,19 @@ const BOUNDS: &[&str] = &[
      handshake is a few hashes and records on each side. OpenSSL 3.0 spends most of these \
      handshakes outside the cryptography (per-connection setup and lookups; not profiled in \
      detail here), rustls sits in between.",
-    "**Memory per idle connection:** lucid's record buffers are sized on demand and kept \
-     once grown: the receive buffer starts at 4 KiB and grows in 4 KiB steps to the largest \
-     record received (at most 5 + 2^14 + 2048 = 18 437 bytes), the send buffer grows in 1 KiB \
-     steps to the largest sealed record (at most 16 523 bytes with the TLS 1.0 split record); \
-     the handshake's flights do not count (both are freed when the handshake completes). So \
-     a connection that only exchanged small messages holds ~9 KB, and one that has moved \
-     full 16 KiB records holds both maximal buffers (~39 KB) so that later records never \
-     allocate: over 32 KiB, the price of 0 allocations per record (OpenSSL's default holds \
-     more). `Connection::release_buffers()` frees empty buffers when a connection goes \
-     idle (~4 KB left: keys, MAC states, negotiated parameters); the next record allocates \
-     them again, as OpenSSL's SSL_MODE_RELEASE_BUFFERS does on every record.",
+    "**Memory per idle connection:** DESIGN.md requires that application data never \
+     allocates once the handshake is done, so by default lucid allocates both record buffers \
+     whole when a connection is created: one maximal ciphertext record to receive (5 + 2^14 \
+     + 2048 = 18 437 bytes) and one maximal sealed record plus the TLS 1.0 split record to \
+     send (16 523 bytes). That alone is 34.1 KiB, so the default cannot meet 32 KiB (OpenSSL's \
+     default holds more). `RecordBuffers::OnDemand` (client and server configs) starts them \
+     empty and grows them in steps (4 KiB receive, 1 KiB send) to the records actually seen, \
+     then keeps them, so records stop allocating after the first large ones: a connection \
+     that exchanges small messages holds ~8 KB, one that has moved 16 KiB records both \
+     ways holds both maximal buffers again. `Connection::release_buffers()` frees empty \
+     buffers when a connection goes idle (~3 KB left: keys, MAC states, negotiated \
+     parameters); the next record allocates them again, as OpenSSL's \
+     SSL_MODE_RELEASE_BUFFERS does on every record.",
 ];
 
 pub fn markdown(rows: &[Row], ctx: &Context) -> String {

@@ -232,8 +232,8 @@ impl Rustls {
         }
     }
 
-    /// Heap per established connection after what `idle` says (`Idle::BulkReleased` has no
-    /// rustls counterpart: callers pass `Ping` or `Bulk`).
+    /// Heap per established connection after what `idle` says (lucid's buffer setting does
+    /// not apply; `Idle::BulkReleased` has no rustls counterpart).
     pub fn idle_memory(&self, n: usize, idle: Idle) -> Mem {
         let cc = self.client_config(Suite::Aes128Sha, false);
         let mut pipe = Vec::new();
@@ -245,7 +245,7 @@ impl Rustls {
             let (mut c, mut s, _, _) = self.handshake(&cc, &mut pipe);
             let (mut a, mut b) = (0, 0);
             let mut msgs: Vec<&[u8]> = vec![b"ping"];
-            if idle != Idle::Ping {
+            if idle.bulk() {
                 msgs.insert(0, &big);
             }
             let mut one_way = |from: &mut Connection, to: &mut Connection, m: &[u8]| {

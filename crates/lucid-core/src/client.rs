@@ -25,7 +25,9 @@ use rand_core::CryptoRng;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use zeroize::Zeroizing;
 
-use crate::conn::{Connection, Context, Core, Message, Negotiated, Side, State, suite_params};
+use crate::conn::{
+    Connection, Context, Core, Message, Negotiated, RecordBuffers, Side, State, suite_params,
+};
 use crate::crypto::cbc::{RecordOpener, RecordSealer};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
@@ -206,6 +208,9 @@ pub struct ClientConfig {
     pub key_log: Option<Arc<dyn KeyLog>>,
     /// Session store for session-ID resumption; `None` disables resumption.
     pub session_store: Option<Arc<dyn ClientSessionStore>>,
+    /// How the record buffers are sized (default: preallocated, no allocation after the
+    /// handshake).
+    pub record_buffers: RecordBuffers,
 }
 
 impl ClientConfig {
@@ -224,6 +229,7 @@ impl ClientConfig {
             send_fallback_scsv: false,
             key_log: None,
             session_store: None,
+            record_buffers: RecordBuffers::default(),
         }
     }
 
@@ -283,10 +289,12 @@ impl ClientConnection {
         rng: &mut dyn CryptoRng,
     ) -> Result<Self, Error> {
         config.check()?;
+        let buffers = config.record_buffers;
         let start = ExpectServerHello::placeholder(config, server_name);
         let mut conn = Connection::new(
             Side::Client,
             State::Client(ClientState::Start(Box::new(start))),
+            buffers,
         );
         if let Some(o) = observer {
             conn.set_observer(o);

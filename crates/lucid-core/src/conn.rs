@@ -2,11 +2,10 @@
 //!
 //! # Implementation notes
 //!
-//! A [`Connection`] owns three bounded buffers, each sized on demand and kept once grown:
+//! A [`Connection`] owns three bounded buffers:
 //!
-//! - the [`Deframer`]'s receive buffer (a page to start with, growing in pages to the
-//!   largest record received, at most one maximal ciphertext record, 5 + 2^14 + 2048 bytes):
-//!   the caller copies socket bytes in; records are decrypted *in place* there, and
+//! - the [`Deframer`]'s receive buffer (at most one maximal ciphertext record, 5 + 2^14 +
+//!   2048 bytes): the caller copies socket bytes in; records are decrypted *in place* there, and
 //!   application data is read straight from there: the record is *held* in the deframer
 //!   (see `Deframer::hold`) until the caller has consumed it. While it holds unread bytes,
 //!   `process` does not decrypt further records: that is the back-pressure that keeps
@@ -15,14 +14,17 @@
 //!   (capped; see `record::joiner`);
 //! - `sendable`: TLS bytes waiting to go to the peer. Application writes seal a record only
 //!   when the whole sealed record fits in [`SENDABLE_CAPACITY`] (one maximal sealed record
-//!   plus the TLS 1.0 1/n-1 split record); the capacity grows towards that in 1 KiB steps
-//!   (or by doubling) and is then kept, so a steady stream of writes never allocates.
+//!   plus the TLS 1.0 1/n-1 split record).
 //!
-//! Once the handshake is complete the joiner's buffer is freed, and so are the receive
-//! buffer and `sendable` if they hold nothing (the handshake flights grew them to sizes
-//! application data may never need): an idle established connection holds only what its
-//! application records have needed. [`Connection::release_buffers`] frees the record
-//! buffers again whenever they are empty, for callers that park many idle connections.
+//! How the two record buffers are sized is [`RecordBuffers`]: by default
+//! ([`RecordBuffers::Preallocated`]) both are allocated at their maximum in `new`, so once
+//! the handshake is complete moving application data never allocates (DESIGN.md); with
+//! [`RecordBuffers::OnDemand`] they start empty, grow in steps (4 KiB to receive, 1 KiB to
+//! send) to what the records need and are kept once grown — so records stop allocating
+//! after the first large ones — and are freed when the handshake completes (its flights
+//! are not what application data needs). Either way the joiner's buffer is freed once the
+//! handshake is complete, and [`Connection::release_buffers`] frees empty record buffers on
+//! request (they are then sized on demand).
 //!
 //! State: the handshake is a closed enum of per-state structs ([`crate::client`],
 //! [`crate::server`]); each `handle` consumes its state and returns the next. `state` is
@@ -65,6 +67,23 @@ pub const SENDABLE_CAPACITY: usize =
 
 /// Step in which application writes grow the send buffer.
 const SENDABLE_STEP: usize = 1024;
+
+/// How a connection sizes its two record buffers (receive: one ciphertext record; send:
+/// one sealed record). Set in [`crate::client::ClientConfig`] /
+/// [`crate::server::ServerConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecordBuffers {
+    /// Both buffers allocated at their maximum when the connection is created (18,437 +
+    /// 16,523 bytes): after the handshake, application data in either direction never
+    /// allocates. An established connection holds ~37 KB.
+    #[default]
+    Preallocated,
+    /// Both buffers start empty and grow in steps to what the records need (at most the
+    /// same maximum), then stay: a connection that exchanges small messages holds ~8 KB;
+    /// the first larger records allocate (a few times in a connection's life), later ones
+    /// never. For many mostly idle connections, or small devices.
+    OnDemand,
+}
 
 /// Which side of the handshake this connection plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +180,8 @@ pub(crate) struct Core {
     tx_offset: u64,
     /// Renegotiation attempts refused so far.
     renegotiation_refusals: u8,
+    /// [`RecordBuffers::OnDemand`]: record buffers are freed when the handshake completes.
+    on_demand: bool,
     /// The caller's observer, if any.
     pub(crate) tracer: Tracer,
     /// Server side: the host name the client asked for (SNI), once the ClientHello is in.
@@ -211,6 +232,7 @@ impl Core {
             max_fragment: MAX_PLAINTEXT,
             tx_offset: 0,
             renegotiation_refusals: 0,
+            on_demand: false,
             tracer: Tracer::default(),
             sni: None,
         }
@@ -538,8 +560,14 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub(crate) fn new(side: Side, state: State) -> Self {
+    pub(crate) fn new(side: Side, state: State, buffers: RecordBuffers) -> Self {
         let mut deframer = Deframer::new();
+        let mut core = Core::new(side);
+        core.on_demand = buffers == RecordBuffers::OnDemand;
+        if !core.on_demand {
+            deframer.preallocate();
+            core.sendable.reserve_exact(SENDABLE_CAPACITY);
+        }
         if side == Side::Server {
             // RFC 5246 appendix E.2: servers accept an SSLv2-compatible first ClientHello.
             deframer.allow_sslv2_client_hello();
@@ -547,7 +575,7 @@ impl Connection {
         Self {
             deframer,
             joiner: HandshakeJoiner::new(),
-            core: Core::new(side),
+            core,
             state: Some(state),
             rx_offset: 0,
             plain_from: 0,
@@ -765,12 +793,18 @@ impl Connection {
                         )?;
                     }
                     if self.core.is_complete() {
-                        // Established: drop the reassembly buffer and whatever the
-                        // handshake flights made the record buffers grow to; application
-                        // records size them again (once: later records never allocate).
+                        // Established: drop the reassembly buffer. Preallocated: give back
+                        // any send capacity a large flight added (this happens once; later
+                        // records never allocate). On demand: drop whatever the handshake
+                        // flights made the record buffers grow to; application records size
+                        // them again.
                         self.joiner.release_if_empty();
-                        self.deframer.release_buffer();
-                        self.core.sendable.shrink_to(0);
+                        if self.core.on_demand {
+                            self.deframer.release_buffer();
+                            self.core.sendable.shrink_to(0);
+                        } else if self.core.sendable.capacity() > SENDABLE_CAPACITY {
+                            self.core.sendable.shrink_to(SENDABLE_CAPACITY);
+                        }
                     }
                 }
                 ContentType::CHANGE_CIPHER_SPEC => {
@@ -872,9 +906,10 @@ impl Connection {
     /// Seals application data; returns how many bytes of `data` were accepted (possibly
     /// fewer than `data.len()` when the send buffer is full: flush and call again).
     ///
-    /// Allocates only to grow the send buffer towards [`SENDABLE_CAPACITY`], which happens
-    /// a few times in a connection's life (and again after
-    /// [`release_buffers`](Self::release_buffers)), never per record once it has grown.
+    /// With the default [`RecordBuffers::Preallocated`] this never allocates. Otherwise
+    /// (or after [`release_buffers`](Self::release_buffers)) it allocates only to grow the
+    /// send buffer towards [`SENDABLE_CAPACITY`], a few times in a connection's life, never
+    /// per record once it has grown.
     pub fn write_plaintext(
         &mut self,
         data: &[u8],
@@ -928,10 +963,11 @@ impl Connection {
     }
 
     /// Frees the receive buffer and the send buffer if they hold nothing (no unread
-    /// plaintext, no partial record, no unsent bytes); they are allocated again when the
-    /// next bytes arrive or the next write comes. For a caller holding many idle
-    /// connections: an established connection then holds a few KiB of state only. Calling
-    /// it after every record makes every record allocate.
+    /// plaintext, no partial record, no unsent bytes); from then on they are sized on
+    /// demand, as with [`RecordBuffers::OnDemand`], when the next bytes arrive or the next
+    /// write comes. For a caller holding many idle connections: an established connection
+    /// then holds a few KiB of state only. Calling it after every record makes every record
+    /// allocate.
     pub fn release_buffers(&mut self) {
         self.deframer.release_buffer();
         if self.core.sendable.is_empty() {

@@ -1,7 +1,8 @@
 //! What an established connection holds on the heap while idle (issue 9's "≤ 32 KiB per
 //! idle established connection"), measured with a counting global allocator in its own
-//! test binary: after a handshake and one small record each way, after bulk records (the
-//! record buffers at their largest), and after `release_buffers`.
+//! test binary: with preallocated record buffers (the default) and with on-demand ones,
+//! after a handshake and one small record each way, after bulk records (the record
+//! buffers at their largest), and after `release_buffers`.
 #![allow(
     unsafe_code,
     reason = "a GlobalAlloc implementation is unsafe by definition"
@@ -14,7 +15,7 @@ use core::sync::atomic::{AtomicIsize, Ordering};
 use std::alloc::System;
 use std::sync::Arc;
 
-use lucid_core::conn::SENDABLE_CAPACITY;
+use lucid_core::conn::{RecordBuffers, SENDABLE_CAPACITY};
 use lucid_core::record::deframer::CAPACITY;
 use pair_common::*;
 
@@ -60,10 +61,14 @@ fn held<T>(x: T) -> isize {
 /// (client, server) bytes held after `f` ran on an established pair.
 fn measure(
     v: lucid_core::msgs::enums::ProtocolVersion,
+    buffers: RecordBuffers,
     f: impl FnOnce(&mut Pair),
 ) -> (isize, isize) {
-    let cc = Arc::new(client_config(v, v));
-    let sc = Arc::new(server_config(V10, V12));
+    let mut cc = client_config(v, v);
+    cc.record_buffers = buffers;
+    let mut sc = server_config(V10, V12);
+    sc.record_buffers = buffers;
+    let (cc, sc) = (Arc::new(cc), Arc::new(sc));
     let mut p = Pair::at_time(cc.clone(), sc.clone(), 7, "localhost", now());
     p.handshake().unwrap();
     p.record = false;
@@ -91,33 +96,50 @@ fn bulk(p: &mut Pair) {
 #[test]
 fn idle_connection_memory() {
     // One test function: the counter is global, so nothing may run concurrently.
+    let both_buffers = (CAPACITY + SENDABLE_CAPACITY) as isize;
+    let state = 8 * 1024;
     for v in VERSIONS {
-        let (c, s) = measure(v, ping_pong);
-        println!("{v}: idle after ping/pong: client {c} B, server {s} B");
-        assert!(c <= 32 * 1024 && s <= 32 * 1024, "{v}: {c} / {s}");
+        // Preallocated (default): both record buffers whatever the traffic.
+        let (c, s) = measure(v, RecordBuffers::Preallocated, ping_pong);
+        println!("{v}: preallocated, idle after ping/pong: client {c} B, server {s} B");
+        for x in [c, s] {
+            assert!(
+                x >= both_buffers && x <= both_buffers + state,
+                "{v}: {c} / {s}"
+            );
+        }
 
-        // Bulk records grow the buffers to their largest; they are kept (so records never
+        // On demand: small messages keep the buffers small.
+        let (c, s) = measure(v, RecordBuffers::OnDemand, ping_pong);
+        println!("{v}: on demand, idle after ping/pong: client {c} B, server {s} B");
+        assert!(c <= 16 * 1024 && s <= 16 * 1024, "{v}: {c} / {s}");
+
+        // Bulk records grow them to their largest; they are kept (so records never
         // allocate), bounded by one record each way plus state.
-        let (c, s) = measure(v, |p| {
+        let (c, s) = measure(v, RecordBuffers::OnDemand, |p| {
             bulk(p);
             ping_pong(p);
         });
-        println!("{v}: idle after 100 kB each way: client {c} B, server {s} B");
-        let bound = (CAPACITY + SENDABLE_CAPACITY + 8 * 1024) as isize;
-        assert!(c <= bound && s <= bound, "{v}: {c} / {s} > {bound}");
+        println!("{v}: on demand, idle after 100 kB each way: client {c} B, server {s} B");
+        assert!(
+            c <= both_buffers + state && s <= both_buffers + state,
+            "{v}: {c} / {s}"
+        );
 
-        // release_buffers gives them back; the connection still works afterwards.
-        let (c, s) = measure(v, |p| {
-            bulk(p);
-            p.client.release_buffers();
-            p.server.release_buffers();
-            ping_pong(p);
-            bulk(p);
-            ping_pong(p);
-            p.client.release_buffers();
-            p.server.release_buffers();
-        });
-        println!("{v}: idle after bulk + release_buffers: client {c} B, server {s} B");
-        assert!(c <= 8 * 1024 && s <= 8 * 1024, "{v}: {c} / {s}");
+        // release_buffers gives them back, in either mode; the connection still works.
+        for buffers in [RecordBuffers::Preallocated, RecordBuffers::OnDemand] {
+            let (c, s) = measure(v, buffers, |p| {
+                bulk(p);
+                p.client.release_buffers();
+                p.server.release_buffers();
+                ping_pong(p);
+                bulk(p);
+                ping_pong(p);
+                p.client.release_buffers();
+                p.server.release_buffers();
+            });
+            println!("{v}: {buffers:?}, after bulk + release_buffers: client {c} B, server {s} B");
+            assert!(c <= state && s <= state, "{v}: {c} / {s}");
+        }
     }
 }

@@ -7,7 +7,8 @@
 //!  | garbage | popped rec | unconsumed bytes     | free (recv_buf)  |
 //! ```
 //!
-//! - `buf` starts empty and is sized on demand by `recv_buf` / `read_tls`: at least
+//! - `buf` starts empty (or whole, after [`Deframer::preallocate`]) and is otherwise sized
+//!   on demand by `recv_buf` / `read_tls`: at least
 //!   [`MIN_RECV_BUF`] bytes to read a header into, and once the front record's header is
 //!   known, enough for that whole record, rounded up to [`GROWTH_STEP`] and never more than
 //!   [`CAPACITY`]. It only grows (at most a few times per connection, so a steady stream
@@ -368,6 +369,15 @@ impl Deframer {
     /// [`release_buffer`](Self::release_buffer), never more than [`CAPACITY`].
     pub fn capacity(&self) -> usize {
         self.buf.len()
+    }
+
+    /// Allocates the whole buffer ([`CAPACITY`] bytes) now, so receiving never allocates
+    /// later (until [`release_buffer`](Self::release_buffer)).
+    pub fn preallocate(&mut self) {
+        if self.buf.len() < CAPACITY {
+            self.buf.reserve_exact(CAPACITY - self.buf.len());
+            self.buf.resize(CAPACITY, 0);
+        }
     }
 
     /// Frees the buffer if it holds nothing (no unconsumed bytes, no held record); the next

@@ -37,7 +37,9 @@ use core::fmt;
 use zeroize::Zeroizing;
 
 use crate::client::KeyLog;
-use crate::conn::{Connection, Context, Core, Message, Negotiated, Side, State, suite_params};
+use crate::conn::{
+    Connection, Context, Core, Message, Negotiated, RecordBuffers, Side, State, suite_params,
+};
 use crate::crypto::cbc::{RecordOpener, RecordSealer};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
@@ -184,6 +186,9 @@ pub struct ServerConfig {
     pub session_store: Option<Arc<dyn ServerSessionStore>>,
     /// Where to log secrets for debugging tools, when wanted.
     pub key_log: Option<Arc<dyn KeyLog>>,
+    /// How the record buffers are sized (default: preallocated, no allocation after the
+    /// handshake).
+    pub record_buffers: RecordBuffers,
 }
 
 impl ServerConfig {
@@ -207,6 +212,7 @@ impl ServerConfig {
             accept_encrypt_then_mac: true,
             session_store: None,
             key_log: None,
+            record_buffers: RecordBuffers::default(),
         }
     }
 
@@ -242,11 +248,13 @@ impl ServerConnection {
     /// A connection that will answer one client with `config`.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         config.check()?;
+        let buffers = config.record_buffers;
         let state = ExpectClientHello { config };
         Ok(Self {
             conn: Connection::new(
                 Side::Server,
                 State::Server(ServerState::ExpectClientHello(Box::new(state))),
+                buffers,
             ),
         })
     }
