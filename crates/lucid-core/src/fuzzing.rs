@@ -14,7 +14,7 @@
 //! | `cbc_open` | [`cbc_open`] | configuration and content type bytes, then records |
 //! | `client` | [`client`] | setup byte, then the server's byte stream |
 //! | `server` | [`server`] ([`ServerHarness`]) | setup byte, then the client's byte stream |
-//! | `alloc_bound` | [`ALLOC_BOUND_RUNS`] | the `client` (pinned leaf and path validation), `server` and `deframer` inputs |
+//! | `alloc_bound` | [`ALLOC_BOUND_RUNS`] | the `client` (pinned leaf; path validation with on-demand buffers), `server` (both buffer configurations) and `deframer` inputs |
 //!
 //! # Memory bound
 //!
@@ -44,7 +44,7 @@ pub use client::{
 };
 pub use messages::handshake_messages;
 pub use rng::FuzzRng;
-pub use server::{SERVER_RNG_SEED, ServerHarness, server};
+pub use server::{SERVER_RNG_SEED, ServerHarness, server, server_on_demand};
 pub use x509::{NOW, roots, x509};
 
 /// Feeds `data` through a record [`Deframer`](crate::record::Deframer) in variable-sized
@@ -103,13 +103,18 @@ pub const ALLOC_BOUND_RUNS: &[AllocBound] = &[
         bound: ALLOC_BOUND_CLIENT,
     },
     AllocBound {
-        name: "client (path validation)",
+        name: "client (path validation, on-demand buffers)",
         run: client_path_validation,
         bound: ALLOC_BOUND_CLIENT,
     },
     AllocBound {
         name: "server",
         run: server,
+        bound: ALLOC_BOUND_SERVER,
+    },
+    AllocBound {
+        name: "server (on-demand buffers)",
+        run: server_on_demand,
         bound: ALLOC_BOUND_SERVER,
     },
     AllocBound {

@@ -14,6 +14,7 @@ use crate::client::{
     ClientConfig, ClientConnection, ClientSession, ClientSessionStore, PinnedLeafVerifier,
     ServerCertVerifier, WebPkiVerifier,
 };
+use crate::conn::RecordBuffers;
 use crate::crypto::keys::MasterSecret;
 use crate::fuzzing::drive::{Feed, Outcome, drive};
 use crate::fuzzing::rng::FuzzRng;
@@ -92,12 +93,15 @@ impl ClientSetup {
         }
     }
 
-    fn config(self, verifier: Verifier) -> ClientConfig {
-        let verifier: Arc<dyn ServerCertVerifier> = match verifier {
+    fn config(self, verifier_kind: Verifier) -> ClientConfig {
+        let verifier: Arc<dyn ServerCertVerifier> = match verifier_kind {
             Verifier::PinnedLeaf => Arc::new(PinnedLeafVerifier::new(first_der(PKI_LEAF_PEM))),
             Verifier::PathValidation => Arc::new(WebPkiVerifier::new(roots())),
         };
         let mut config = ClientConfig::new(verifier);
+        if matches!(verifier_kind, Verifier::PathValidation) {
+            config.record_buffers = RecordBuffers::OnDemand;
+        }
         (config.min_version, config.max_version) = self.versions();
         config.offer_extended_master_secret = self.ems();
         config.offer_encrypt_then_mac = self.etm();
@@ -128,7 +132,9 @@ pub(crate) enum Verifier {
     /// protocol, not on signatures).
     PinnedLeaf,
     /// Path validation to the fixture roots ([`roots`]) at [`NOW`], as a real client does
-    /// (the recorded flights carry leaf + intermediate, so they still validate).
+    /// (the recorded flights carry leaf + intermediate, so they still validate), and
+    /// [`RecordBuffers::OnDemand`] record buffers: the `alloc_bound` target's second
+    /// client, covering the other memory configuration.
     PathValidation,
 }
 
@@ -164,8 +170,9 @@ pub fn client(data: &[u8]) {
     drive_client(ClientSetup { byte: setup }, flight);
 }
 
-/// [`client`] with full path validation instead of the pinned leaf: what the
-/// `alloc_bound` target runs, so certificate-path memory is inside the client's bound.
+/// [`client`] with full path validation instead of the pinned leaf and on-demand record
+/// buffers: what the `alloc_bound` target runs besides [`client`], so certificate-path
+/// memory and the other buffer configuration are inside the client's bound.
 pub fn client_path_validation(data: &[u8]) {
     let Some((&setup, flight)) = data.split_first() else {
         return;

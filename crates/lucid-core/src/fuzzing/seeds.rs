@@ -885,8 +885,9 @@ fn record_openssl_seeds() {
     }
 }
 
-/// With path validation instead of the pinned leaf (the `alloc_bound` target's second
-/// client run), the same recordings still validate and complete: that run reaches as deep.
+/// With path validation instead of the pinned leaf and on-demand buffers (the
+/// `alloc_bound` target's second client run), the same recordings still validate and
+/// complete: that run reaches as deep.
 #[test]
 fn committed_openssl_seeds_complete_with_path_validation() {
     use super::client::{Verifier, drive_client_with};
@@ -1137,12 +1138,14 @@ fn record_openssl_client_seeds() {
 #[test]
 fn committed_openssl_client_seeds_complete_their_handshakes() {
     use super::server::{ServerHarness, ServerSetup};
-    let harness = ServerHarness::new();
-    for (name, setup, _) in OPENSSL_CLIENT_SEEDS {
-        let bytes = std::fs::read(corpus_dir("server").join(name)).unwrap();
-        assert_eq!(bytes[0], *setup);
-        let out = harness.drive(ServerSetup { byte: *setup }, &bytes[1..]);
-        assert!(out.error.is_none() && out.handshake_done, "{name}: {out:?}");
+    // Both record-buffer configurations (the second is an `alloc_bound` run).
+    for harness in [ServerHarness::new(), ServerHarness::on_demand()] {
+        for (name, setup, _) in OPENSSL_CLIENT_SEEDS {
+            let bytes = std::fs::read(corpus_dir("server").join(name)).unwrap();
+            assert_eq!(bytes[0], *setup);
+            let out = harness.drive(ServerSetup { byte: *setup }, &bytes[1..]);
+            assert!(out.error.is_none() && out.handshake_done, "{name}: {out:?}");
+        }
     }
 }
 

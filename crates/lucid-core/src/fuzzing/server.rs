@@ -12,6 +12,7 @@ use alloc::vec;
 use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject;
 
+use crate::conn::RecordBuffers;
 use crate::crypto::keys::MasterSecret;
 use crate::fuzzing::client::{RESUME_MASTER_SECRET, RESUME_SESSION_ID, RESUME_SUITE, SERVER_NAME};
 use crate::fuzzing::drive::{Feed, Outcome, drive};
@@ -94,6 +95,7 @@ impl ServerSessionStore for FixedServerSession {
 #[derive(Debug, Clone)]
 pub struct ServerHarness {
     cert: Arc<CertifiedKey>,
+    buffers: RecordBuffers,
 }
 
 impl Default for ServerHarness {
@@ -111,6 +113,15 @@ impl ServerHarness {
         let cert = CertifiedKey::new(chain, Arc::new(key)).expect("fixture key matches leaf");
         Self {
             cert: Arc::new(cert),
+            buffers: RecordBuffers::default(),
+        }
+    }
+
+    /// The same server with [`RecordBuffers::OnDemand`] record buffers.
+    pub fn on_demand() -> Self {
+        Self {
+            buffers: RecordBuffers::OnDemand,
+            ..Self::new()
         }
     }
 
@@ -123,7 +134,9 @@ impl ServerHarness {
     }
 
     pub(crate) fn connect(&self, setup: ServerSetup) -> ServerConnection {
-        ServerConnection::new(Arc::new(setup.config(&self.cert)))
+        let mut config = setup.config(&self.cert);
+        config.record_buffers = self.buffers;
+        ServerConnection::new(Arc::new(config))
             .expect("every setup is a valid server configuration")
     }
 
@@ -157,6 +170,11 @@ impl ServerHarness {
 /// done. Builds a [`ServerHarness`] per call; the fuzz target keeps one instead.
 pub fn server(data: &[u8]) {
     ServerHarness::new().run(data);
+}
+
+/// [`server`] with [`RecordBuffers::OnDemand`] record buffers (an `alloc_bound` run).
+pub fn server_on_demand(data: &[u8]) {
+    ServerHarness::on_demand().run(data);
 }
 
 #[cfg(test)]
