@@ -115,26 +115,35 @@ impl CbcEncryptor {
         })
     }
 
-    /// Encrypts the whole blocks of `buf` in place (a partial tail block is left alone;
-    /// callers only pass whole blocks). With `iv`, the chain restarts from it. (Tests: the
-    /// record layer seals through `seal_interleaved`.)
-    #[cfg(test)]
-    pub(crate) fn encrypt(&mut self, iv: Option<&[u8; AES_BLOCK_LEN]>, buf: &mut [u8]) {
-        let (blocks, _) = Block::slice_as_chunks_mut(buf);
+    /// Runs `f` with the mode's backend (one AES key setup for the whole call); with `iv`,
+    /// the CBC chain restarts from it.
+    fn with_backend(
+        &mut self,
+        iv: Option<&[u8; AES_BLOCK_LEN]>,
+        f: impl BlockModeEncClosure<BlockSize = U16>,
+    ) {
         match self {
             Self::Aes128(c) => {
                 if let Some(iv) = iv {
                     c.set_iv(&Block::from(*iv));
                 }
-                c.encrypt_blocks(blocks);
+                c.encrypt_with_backend(f);
             }
             Self::Aes256(c) => {
                 if let Some(iv) = iv {
                     c.set_iv(&Block::from(*iv));
                 }
-                c.encrypt_blocks(blocks);
+                c.encrypt_with_backend(f);
             }
         }
+    }
+
+    /// Encrypts the whole blocks of `buf` in place (a partial tail block is left alone;
+    /// callers only pass whole blocks). With `iv`, the chain restarts from it. (Tests: the
+    /// record layer seals through [`SealInterleaved`].)
+    #[cfg(test)]
+    pub(crate) fn encrypt(&mut self, iv: Option<&[u8; AES_BLOCK_LEN]>, buf: &mut [u8]) {
+        self.with_backend(iv, EncryptBlocks(buf));
     }
 }
 
@@ -148,23 +157,32 @@ impl CbcDecryptor {
         })
     }
 
-    /// Decrypts the whole blocks of `buf` in place. With `iv`, the chain restarts from it.
-    pub(crate) fn decrypt(&mut self, iv: Option<&[u8; AES_BLOCK_LEN]>, buf: &mut [u8]) {
-        let (blocks, _) = Block::slice_as_chunks_mut(buf);
+    /// Runs `f` with the mode's backend (one AES key setup for the whole call); with `iv`,
+    /// the CBC chain restarts from it.
+    fn with_backend(
+        &mut self,
+        iv: Option<&[u8; AES_BLOCK_LEN]>,
+        f: impl BlockModeDecClosure<BlockSize = U16>,
+    ) {
         match self {
             Self::Aes128(c) => {
                 if let Some(iv) = iv {
                     c.set_iv(&Block::from(*iv));
                 }
-                c.decrypt_blocks(blocks);
+                c.decrypt_with_backend(f);
             }
             Self::Aes256(c) => {
                 if let Some(iv) = iv {
                     c.set_iv(&Block::from(*iv));
                 }
-                c.decrypt_blocks(blocks);
+                c.decrypt_with_backend(f);
             }
         }
+    }
+
+    /// Decrypts the whole blocks of `buf` in place. With `iv`, the chain restarts from it.
+    pub(crate) fn decrypt(&mut self, iv: Option<&[u8; AES_BLOCK_LEN]>, buf: &mut [u8]) {
+        self.with_backend(iv, DecryptBlocks(buf));
     }
 }
 
@@ -378,7 +396,7 @@ impl RecordSealer {
             mac.update(&mac_header(self.seq, typ, version, plain_len16));
             Some(plaintext)
         };
-        self.enc.seal_interleaved(
+        self.enc.with_backend(
             explicit,
             SealInterleaved {
                 region,
@@ -493,28 +511,19 @@ impl BlockModeEncClosure for SealInterleaved<'_, '_, '_, '_> {
     }
 }
 
-impl CbcEncryptor {
-    /// Seals a record body in place while computing its MAC (see [`SealInterleaved`]);
-    /// with `iv`, the CBC chain restarts from it.
-    fn seal_interleaved(
-        &mut self,
-        iv: Option<&[u8; AES_BLOCK_LEN]>,
-        f: SealInterleaved<'_, '_, '_, '_>,
-    ) {
-        match self {
-            Self::Aes128(c) => {
-                if let Some(iv) = iv {
-                    c.set_iv(&Block::from(*iv));
-                }
-                c.encrypt_with_backend(f);
-            }
-            Self::Aes256(c) => {
-                if let Some(iv) = iv {
-                    c.set_iv(&Block::from(*iv));
-                }
-                c.encrypt_with_backend(f);
-            }
-        }
+/// The [`BlockModeEncClosure`] that only encrypts (tests' reference sealing).
+#[cfg(test)]
+struct EncryptBlocks<'r>(&'r mut [u8]);
+
+#[cfg(test)]
+impl BlockSizeUser for EncryptBlocks<'_> {
+    type BlockSize = U16;
+}
+
+#[cfg(test)]
+impl BlockModeEncClosure for EncryptBlocks<'_> {
+    fn call<B: BlockModeEncBackend<BlockSize = U16>>(self, backend: &mut B) {
+        encrypt_blocks_with(backend, self.0);
     }
 }
 
@@ -572,30 +581,17 @@ impl BlockModeDecClosure for OpenInterleaved<'_, '_, '_> {
     }
 }
 
-impl CbcDecryptor {
-    /// MACs and decrypts an encrypt-then-MAC body (see [`OpenInterleaved`]); with `iv`,
-    /// the CBC chain restarts from it.
-    fn open_interleaved(
-        &mut self,
-        iv: Option<&[u8; AES_BLOCK_LEN]>,
-        region: &mut [u8],
-        mac: &mut MacStream<'_>,
-    ) {
-        let f = OpenInterleaved { region, mac };
-        match self {
-            Self::Aes128(c) => {
-                if let Some(iv) = iv {
-                    c.set_iv(&Block::from(*iv));
-                }
-                c.decrypt_with_backend(f);
-            }
-            Self::Aes256(c) => {
-                if let Some(iv) = iv {
-                    c.set_iv(&Block::from(*iv));
-                }
-                c.decrypt_with_backend(f);
-            }
-        }
+/// The [`BlockModeDecClosure`] that only decrypts (the MAC-then-encrypt opener, which
+/// must decrypt the whole record before its constant-time MAC can start).
+struct DecryptBlocks<'r>(&'r mut [u8]);
+
+impl BlockSizeUser for DecryptBlocks<'_> {
+    type BlockSize = U16;
+}
+
+impl BlockModeDecClosure for DecryptBlocks<'_> {
+    fn call<B: BlockModeDecBackend<BlockSize = U16>>(self, backend: &mut B) {
+        decrypt_blocks_with(backend, self.0);
     }
 }
 
@@ -730,7 +726,13 @@ impl RecordOpener {
         mac.update(iv_bytes);
         // MACs the ciphertext and decrypts it in place behind the MAC (interleaved); the
         // plaintext is used only once the MAC has been checked.
-        self.dec.open_interleaved(iv, cipher, &mut mac);
+        self.dec.with_backend(
+            iv,
+            OpenInterleaved {
+                region: cipher,
+                mac: &mut mac,
+            },
+        );
         let mut expected = [0u8; MAX_MAC_LEN];
         mac.finish(&mut expected);
         let expected = expected.get(..mac_len).unwrap_or(&[]);
