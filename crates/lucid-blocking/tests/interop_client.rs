@@ -26,7 +26,7 @@ use common::{End, Peer};
 use lucid_blocking::Stream;
 use lucid_core::Error;
 use lucid_core::client::{ClientConnection, KeyLog};
-use lucid_core::conn::Negotiated;
+use lucid_core::conn::{Negotiated, RecordBuffers};
 use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
 use rustls_pki_types::ServerName;
 
@@ -127,6 +127,13 @@ fn fetch(peer: &Peer, cell: Cell) -> Result<Fetched, Error> {
     config.cipher_suites = vec![cell.suite];
     config.offer_extended_master_secret = cell.ext;
     config.offer_encrypt_then_mac = cell.ext;
+    // Both record-buffer configurations meet every real server: the cells without
+    // extensions size the buffers on demand.
+    config.record_buffers = if cell.ext {
+        RecordBuffers::Preallocated
+    } else {
+        RecordBuffers::OnDemand
+    };
     let keylog = Arc::new(MemKeyLog::default());
     config.key_log = Some(keylog.clone());
 

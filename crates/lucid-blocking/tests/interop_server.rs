@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use lucid_blocking::server::{MemoryClientSessionStore, MemoryServerSessionStore};
 use lucid_core::client::{ClientConfig, WebPkiVerifier};
+use lucid_core::conn::RecordBuffers;
 use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::RootStore;
 use rustls_pki_types::ServerName;
@@ -504,13 +505,18 @@ fn lucid(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSessi
     }
     let verifier = Arc::new(WebPkiVerifier::new(roots));
     for (v, s) in cells() {
-        server.set_config(cell_config(store, s));
+        // Both ends with on-demand record buffers (the real clients above meet the
+        // default, preallocated ones).
+        let mut sc = cell_config(store, s);
+        sc.record_buffers = RecordBuffers::OnDemand;
+        server.set_config(sc);
         let cstore = Arc::new(MemoryClientSessionStore::default());
         let mut c = ClientConfig::new(verifier.clone());
         c.min_version = v;
         c.max_version = v;
         c.cipher_suites = vec![s];
         c.session_store = Some(cstore);
+        c.record_buffers = RecordBuffers::OnDemand;
         let c = Arc::new(c);
         let get = || -> Result<(bool, String), String> {
             use std::io::{Read, Write};
@@ -539,7 +545,7 @@ fn lucid(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSessi
         });
         rows.push(row(
             "lucid connect",
-            "GET + resume over TCP",
+            "GET + resume, on-demand buf",
             v,
             s,
             Some(true),
