@@ -60,11 +60,12 @@ pub fn deframer(data: &[u8]) {
 
 /// Peak heap bytes one client connection may use, harness included (see the module docs).
 ///
-/// Measured (x86_64, after `conn` started reading plaintext in place): a full handshake
-/// peaks at about 60 KB — the deframer's receive buffer (18,437 B), the send buffer
-/// (16,523 B), the joiner at its initial 16 KiB, the decoded Certificate, RSA and transcript
-/// temporaries. The worst case found is a handshake message at the 64 KiB cap (a
-/// Certificate with a maximal chain): 184,637 B, while the joiner grows from 64 KiB to its
+/// Measured (x86_64, 2026-11-27, final `alloc_bound` corpus): with preallocated record
+/// buffers a full handshake peaks at about 54 KB — the receive buffer (18,437 B), the send
+/// buffer (16,523 B), the joiner at its initial 16 KiB, the decoded Certificate, RSA and
+/// transcript temporaries; with on-demand buffers and path validation at about 23 KB. The
+/// worst case found is a handshake message at the 64 KiB cap (a Certificate with a maximal
+/// chain): 184,637 B (168,306 B on demand), while the joiner grows from 64 KiB to its
 /// 81,931 B cap (both buffers live during the copy). Before the hello-extension and
 /// certificate-authority caps (`msgs::handshake`), a 64 KiB ServerHello or CertificateRequest
 /// reached 0.9 and 1.3 MB. The bound is a round figure ~40% above the worst case.
@@ -72,16 +73,17 @@ pub const ALLOC_BOUND_CLIENT: usize = 256 * 1024;
 
 /// Peak heap bytes one server connection may use, harness included (see the module docs).
 ///
-/// Measured: about 65 KB for a full handshake (the same buffers as the client, plus the
-/// parsed key's share); the worst case has the same shape as the client's (a handshake
-/// message near the 64 KiB cap growing the joiner), 138,861 B found so far.
+/// Measured: about 57 KB for a full handshake with preallocated buffers, 26 KB on demand
+/// (the same buffers as the client, plus the parsed key's share); the worst case has the
+/// same shape as the client's (a handshake message near the 64 KiB cap growing the joiner),
+/// 138,861 B found in the first campaign, 103,438 B (86,915 B on demand) in the final corpus.
 pub const ALLOC_BOUND_SERVER: usize = 256 * 1024;
 
 /// Peak heap bytes the deframer + joiner pair may use.
 ///
-/// Measured: 34,821 B for ordinary records (receive buffer + the joiner's initial 16 KiB);
-/// worst case 165,900 B, a maximal handshake message making the joiner grow from 64 KiB to
-/// its 81,931 B cap.
+/// Measured: 20,480 B median for ordinary records (the receive buffer, sized on demand, and
+/// the joiner's initial 16 KiB); worst case 165,900 B, a maximal handshake message making
+/// the joiner grow from 64 KiB to its 81,931 B cap.
 pub const ALLOC_BOUND_DEFRAMER: usize = 192 * 1024;
 
 /// One entry point the `alloc_bound` target runs under the counting allocator.

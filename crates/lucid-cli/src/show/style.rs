@@ -1,4 +1,4 @@
-//! ANSI colour, only on a terminal and only when `NO_COLOR` is unset (https://no-color.org).
+//! ANSI colour, only on a terminal and only when `NO_COLOR` is unset (<https://no-color.org>).
 
 use std::io::IsTerminal;
 

@@ -28,7 +28,7 @@
 //!
 //! **Interleaving.** With encrypt-then-MAC the sealer encrypts and MACs the record in
 //! 64-byte groups, the MAC one group behind, so the CPU overlaps the serial CBC chain with
-//! the hash (see [`INTERLEAVE`]).
+//! the hash (see `INTERLEAVE`).
 //!
 //! **Sequence numbers.** Each direction starts at 0 and increases by one per record
 //! successfully sealed or opened. Numbers `0 ..= u64::MAX - 1` are used; once `u64::MAX - 1`
@@ -48,7 +48,7 @@
 //!    continues as if the padding length were 0 (keeping the remaining indices in range);
 //! 4. checks the padding bytes over a fixed window of the last min(256, len) bytes, using a
 //!    mask for "this byte is inside the padding";
-//! 5. computes the HMAC with [`CtHmacKey::mac_ct`], whose compression-call count and memory
+//! 5. computes the HMAC with `CtHmacKey::mac_ct`, whose compression-call count and memory
 //!    accesses depend only on the record length (see `hmac_ct.rs`);
 //! 6. copies the received MAC out of its secret position by scanning every candidate
 //!    position (at most 256) and OR-ing in the bytes under an equality mask;
