@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lucid_core::client::{
+use lucid_core::{
     ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
 };
-use lucid_core::conn::{Connection, RecordBuffers};
-use lucid_core::msgs::enums::CipherSuite;
-use lucid_core::msgs::handshake::SessionId;
-use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey};
+use lucid_core::{Connection, RecordBuffers};
+use lucid_core::internal::msgs::enums::CipherSuite;
+use lucid_core::internal::msgs::handshake::SessionId;
+use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey};
 use lucid_core::session::{ServerSession, ServerSessionStore, SessionCache};
 use lucid_core::x509::{self, RootStore};
 use rand_chacha::ChaCha20Rng;
@@ -150,7 +150,7 @@ impl Lucid {
             if pending.is_empty() {
                 break;
             }
-            let n = to.read_tls(pending);
+            let n = to.read_tls_bytes(pending);
             to.process(now(), to_rng).expect("lucid: process failed");
             let t1 = cpu_ns();
             from.consume_tls(n);
@@ -258,7 +258,7 @@ impl Lucid {
             let t1 = clock(split);
             let pending = sender.pending_tls();
             wire = pending.len();
-            let n = receiver.read_tls(pending);
+            let n = receiver.read_tls_bytes(pending);
             assert_eq!(n, wire, "lucid: a whole record must fit the receive buffer");
             receiver.process(now(), recv_rng).expect("lucid: process");
             let got = receiver.read_plaintext(&mut sink);
@@ -376,7 +376,7 @@ impl Lucid {
 
     /// An honest ClientKeyExchange ciphertext under the leaf's key.
     pub fn sample_ciphertext(&mut self) -> Vec<u8> {
-        use lucid_core::crypto::rsa_kx;
+        use lucid_core::internal::crypto::rsa_kx;
         let key = rsa_kx::rsa_public_key_from_certificate(self.leaf_der()).unwrap();
         let mut pms = [7_u8; 48];
         pms[0] = 3;

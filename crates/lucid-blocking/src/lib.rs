@@ -16,9 +16,7 @@ use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 
-use lucid_core::Error;
-use lucid_core::client::{ClientConfig, ClientConnection};
-use lucid_core::conn::Connection;
+use lucid_core::{ClientConfig, ClientConnection, Connection, Error};
 use rand_core::UnwrapErr;
 use rustls_pki_types::{ServerName, UnixTime};
 
@@ -47,13 +45,41 @@ pub fn tls_error(e: &io::Error) -> Option<&Error> {
 
 /// A TLS stream over a blocking transport `S`.
 ///
-/// `C` is the lucid connection (a [`ClientConnection`] or a server connection).
+/// `C` is the lucid connection: a [`ClientConnection`], a [`lucid_core::ServerConnection`],
+/// or `&mut Connection` for a stream that borrows both halves ([`StreamRef`]). The byte
+/// moving is lucid-core's [`Connection::complete_io`]; this type adds the clock, the RNG and
+/// the `Read`/`Write` surface.
+///
+/// ```no_run
+/// use std::io::{Read, Write};
+/// use std::sync::Arc;
+/// use lucid_core::{ClientConfig, RootStore, WebPkiVerifier};
+/// use lucid_core::pki_types::ServerName;
+///
+/// let roots = RootStore::new(); // add your trust anchors
+/// let config = Arc::new(ClientConfig::new(Arc::new(WebPkiVerifier::new(roots))));
+/// let name = ServerName::try_from("bmc.example")?;
+/// let mut tls = lucid_blocking::connect(config, name, "bmc.example:443")?;
+/// tls.write_all(b"GET /redfish/v1 HTTP/1.0\r\n\r\n")?;
+/// let mut reply = Vec::new();
+/// tls.read_to_end(&mut reply)?; // Ok only after the server's close_notify
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Stream<C, S> {
     conn: C,
     sock: S,
     rng: OsRng,
-    eof: bool,
+}
+
+/// A [`Stream`] over borrowed halves: a connection and a transport the caller keeps.
+pub type StreamRef<'a, S> = Stream<&'a mut Connection, &'a mut S>;
+
+impl<'a, S: Read + Write> StreamRef<'a, S> {
+    /// A stream over `conn` and `sock` for as long as the borrows last (e.g. one request).
+    pub fn borrowed(conn: &'a mut Connection, sock: &'a mut S) -> Self {
+        Stream::new(conn, sock)
+    }
 }
 
 impl<C: DerefMut<Target = Connection>, S: Read + Write> Stream<C, S> {
@@ -63,7 +89,6 @@ impl<C: DerefMut<Target = Connection>, S: Read + Write> Stream<C, S> {
             conn,
             sock,
             rng: os_rng(),
-            eof: false,
         }
     }
 
@@ -82,66 +107,43 @@ impl<C: DerefMut<Target = Connection>, S: Read + Write> Stream<C, S> {
         &self.sock
     }
 
+    /// The transport, mutably (e.g. to set timeouts). Reading or writing it directly
+    /// corrupts the TLS stream.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.sock
+    }
+
     /// Consumes the stream, returning the connection and the transport.
     pub fn into_parts(self) -> (C, S) {
         (self.conn, self.sock)
     }
 
+    /// One round of [`Connection::complete_io`], retried when interrupted by a signal.
+    fn complete_io(&mut self) -> io::Result<(usize, usize)> {
+        loop {
+            match self.conn.complete_io(&mut self.sock, now(), &mut self.rng) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
     /// Sends everything lucid has queued.
     fn flush_tls(&mut self) -> io::Result<()> {
         while self.conn.wants_write() {
-            let n = self.sock.write(self.conn.pending_tls())?;
-            if n == 0 {
+            if self.conn.write_tls(&mut self.sock)? == 0 {
                 return Err(io::ErrorKind::WriteZero.into());
             }
-            self.conn.consume_tls(n);
         }
         self.sock.flush()
     }
 
-    /// Reads once from the transport into lucid and processes what arrived. Returns false at
-    /// end of stream.
-    fn read_tls_once(&mut self) -> io::Result<bool> {
-        let buf = self.conn.recv_buf();
-        if buf.is_empty() {
-            // The deframer is full with a record it cannot release: process first.
-            return Ok(true);
-        }
-        let n = match self.sock.read(buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(true),
-            Err(e) => return Err(e),
-        };
-        if n == 0 {
-            self.eof = true;
-            return Ok(false);
-        }
-        self.conn.recv_ack(n);
-        Ok(true)
-    }
-
-    fn process(&mut self) -> io::Result<()> {
-        let res = self.conn.process(now(), &mut self.rng);
-        // Flush even on error: the alert is queued.
-        let flushed = self.flush_tls();
-        res.map_err(to_io)?;
-        flushed
-    }
-
     /// Drives the handshake to completion.
     pub fn complete_handshake(&mut self) -> io::Result<()> {
-        self.flush_tls()?;
         while self.conn.is_handshaking() {
-            if !self.read_tls_once()? {
-                return Err(to_io(
-                    self.conn
-                        .transport_eof()
-                        .err()
-                        .unwrap_or(Error::UnexpectedEof),
-                ));
-            }
-            self.process()?;
+            self.complete_io()?;
         }
+        self.flush_tls()?;
         if let Some(e) = self.conn.error() {
             return Err(to_io(e.clone()));
         }
@@ -165,20 +167,19 @@ impl<C: DerefMut<Target = Connection>, S: Read + Write> Read for Stream<C, S> {
             if n > 0 || buf.is_empty() {
                 // Let lucid look at buffered records again now there is room.
                 if self.conn.plaintext().is_empty() {
-                    self.process()?;
+                    let res = self.conn.process(now(), &mut self.rng);
+                    // Flush even on error: the alert is queued.
+                    let flushed = self.flush_tls();
+                    res.map_err(to_io)?;
+                    flushed?;
                 }
                 return Ok(n);
             }
             if self.conn.peer_has_closed() {
                 return Ok(0);
             }
-            if self.eof || !self.read_tls_once()? {
-                return match self.conn.transport_eof() {
-                    Ok(()) => Ok(0),
-                    Err(e) => Err(to_io(e)),
-                };
-            }
-            self.process()?;
+            // Reads once from the transport (EOF: clean only after close_notify).
+            self.complete_io()?;
         }
     }
 }
@@ -238,7 +239,7 @@ impl KeyLogFile {
     }
 }
 
-impl lucid_core::client::KeyLog for KeyLogFile {
+impl lucid_core::KeyLog for KeyLogFile {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
         let line = format!("{label} {} {}\n", hex(client_random), hex(secret));

@@ -1,6 +1,6 @@
 //! A server key backend over the system OpenSSL (feature `openssl-key`).
 //!
-//! lucid's default backend, `lucid_core::server::RsaCrateKey`, is pure Rust and
+//! lucid's default backend, `lucid_core::RsaCrateKey`, is pure Rust and
 //! constant-time but takes milliseconds per RSA-2048 private operation; OpenSSL's
 //! Montgomery code is about ten times faster (see BENCHMARKS.md). [`OpensslRsaKey`] does only
 //! the raw operation `m = c^d mod n` (`RSA_NO_PADDING`, with OpenSSL's default blinding and
@@ -9,7 +9,7 @@
 
 use core::fmt;
 
-use lucid_core::server::{RawRsaError, ServerRsaKey};
+use lucid_core::{RawRsaError, ServerRsaKey};
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::{Padding, Rsa};
 use rand_core::CryptoRng;
@@ -79,8 +79,8 @@ impl ServerRsaKey for OpensslRsaKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lucid_core::crypto::rsa_kx;
-    use lucid_core::server::RsaCrateKey;
+    use lucid_core::RsaCrateKey;
+    use lucid_core::internal::crypto::rsa_kx;
     use rand_core::SeedableRng;
     use rustls_pki_types::PrivateKeyDer;
     use rustls_pki_types::pem::PemObject;

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
 
-use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
 
 use crate::{Stream, load_pem_certs, to_io};
 

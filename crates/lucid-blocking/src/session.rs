@@ -6,9 +6,9 @@ use core::time::Duration;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use lucid_core::client::{ClientSession, ClientSessionStore};
-use lucid_core::msgs::handshake::SessionId;
+use lucid_core::internal::msgs::handshake::SessionId;
 use lucid_core::session::{ServerSession, ServerSessionStore, SessionCache};
+use lucid_core::{ClientSession, ClientSessionStore};
 use rustls_pki_types::UnixTime;
 
 /// Locks, carrying on after a panic elsewhere: the data is a cache, a torn update only
@@ -138,8 +138,8 @@ impl ClientSessionStore for MemoryClientSessionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lucid_core::crypto::keys::MasterSecret;
-    use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+    use lucid_core::internal::crypto::keys::MasterSecret;
+    use lucid_core::internal::msgs::enums::{CipherSuite, ProtocolVersion};
 
     fn client_session(n: u8) -> ClientSession {
         ClientSession {

@@ -25,9 +25,9 @@ use std::time::Instant;
 use common::{End, Peer};
 use lucid_blocking::Stream;
 use lucid_core::Error;
-use lucid_core::client::{ClientConnection, KeyLog};
-use lucid_core::conn::{Negotiated, RecordBuffers};
-use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::internal::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::{ClientConnection, KeyLog};
+use lucid_core::{Negotiated, RecordBuffers};
 use rustls_pki_types::ServerName;
 
 const REQUEST: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
@@ -92,7 +92,7 @@ struct Fetched {
 }
 
 fn suites_for(v: ProtocolVersion) -> Vec<CipherSuite> {
-    lucid_core::crypto::suites::ALL_SUITES
+    lucid_core::internal::crypto::suites::ALL_SUITES
         .iter()
         .filter(|s| !s.tls12_only || v == V12)
         .map(|s| s.suite)

@@ -16,10 +16,10 @@ use std::process::Command;
 use std::sync::Arc;
 
 use lucid_blocking::server::{MemoryClientSessionStore, MemoryServerSessionStore};
-use lucid_core::client::{ClientConfig, WebPkiVerifier};
-use lucid_core::conn::RecordBuffers;
-use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::RecordBuffers;
+use lucid_core::internal::msgs::enums::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::RootStore;
+use lucid_core::{ClientConfig, WebPkiVerifier};
 use rustls_pki_types::ServerName;
 use server_support::*;
 
@@ -90,7 +90,7 @@ fn row(
 fn cell_config(
     store: &Arc<MemoryServerSessionStore>,
     suite: CipherSuite,
-) -> lucid_core::server::ServerConfig {
+) -> lucid_core::ServerConfig {
     let mut c = server_config(store);
     c.cipher_suites = vec![suite];
     c

@@ -26,8 +26,8 @@ use std::sync::Arc;
 
 use common::{End, Peer};
 use lucid_blocking::{KeyLogFile, Stream};
-use lucid_core::client::ClientConnection;
-use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
+use lucid_core::ClientConnection;
+use lucid_core::internal::msgs::enums::{CipherSuite, ProtocolVersion};
 use rustls_pki_types::ServerName;
 
 #[derive(Debug, Clone, Copy)]

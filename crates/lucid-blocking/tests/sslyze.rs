@@ -174,9 +174,7 @@ fn sslyze_finds_nothing_wrong() {
     for der in lucid_blocking::load_pem_certs(&testdata("pki/root.pem")).unwrap() {
         roots.add_der(&der).unwrap();
     }
-    let config = lucid_core::client::ClientConfig::new(Arc::new(
-        lucid_core::client::WebPkiVerifier::new(roots),
-    ));
+    let config = lucid_core::ClientConfig::new(Arc::new(lucid_core::WebPkiVerifier::new(roots)));
     let mut stream = lucid_blocking::connect(
         Arc::new(config),
         rustls_pki_types::ServerName::try_from("localhost").unwrap(),

@@ -20,11 +20,11 @@ use clap::Args;
 use lucid_blocking::{KeyLogFile, Stream, load_pem_certs, now, os_rng, tls_error};
 use lucid_cli::show::{self, Clock, Ev, Options, Recorder, Stamped, Style};
 use lucid_core::Error;
-use lucid_core::client::{
+use lucid_core::trace::wire::{AlertDescription, CipherSuite, ProtocolVersion};
+use lucid_core::x509::{RootStore, VerifierOptions};
+use lucid_core::{
     ClientConfig, ClientConnection, PinnedLeafVerifier, ServerCertVerifier, WebPkiVerifier,
 };
-use lucid_core::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
-use lucid_core::x509::{RootStore, VerifierOptions};
 use rustls_pki_types::ServerName;
 
 /// Arguments of `lucid connect` (its help text is on `Command::Connect` in main.rs).
@@ -113,11 +113,10 @@ pub(crate) fn parse_version(s: &str) -> Result<ProtocolVersion, String> {
 /// Parses an IANA cipher suite name lucid implements.
 pub(crate) fn parse_suite(s: &str) -> Result<CipherSuite, String> {
     CipherSuite::from_name(s)
-        .filter(|c| lucid_core::crypto::suites::lookup(*c).is_some())
+        .filter(|c| lucid_core::supported_cipher_suites().any(|s| s == *c))
         .ok_or_else(|| {
-            let known: Vec<&str> = lucid_core::crypto::suites::ALL_SUITES
-                .iter()
-                .filter_map(|p| p.suite.name())
+            let known: Vec<&str> = lucid_core::supported_cipher_suites()
+                .filter_map(|s| s.name())
                 .collect();
             format!(
                 "unsupported cipher suite {s:?}; lucid has {}",

@@ -15,10 +15,10 @@ use std::time::Instant;
 use clap::Args;
 use lucid_blocking::{Stream, now};
 use lucid_cli::show::{self, Clock, Options, Recorder, Stamped, Style};
-use lucid_core::client::{ClientConfig, WebPkiVerifier};
-use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
-use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::{RootStore, certs_from_pem};
+use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::{ClientConfig, WebPkiVerifier};
 use rustls_pki_types::ServerName;
 
 use crate::connect::{Modes, Outcome, Target, run_connection};

@@ -18,8 +18,8 @@ use lucid_blocking::server::{
     MemoryServerSessionStore, accept, load_certified_key, session_summary,
 };
 use lucid_blocking::{KeyLogFile, Stream, tls_error};
-use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
-use lucid_core::server::{ServerConfig, ServerConnection};
+use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
+use lucid_core::{ServerConfig, ServerConnection};
 
 use crate::connect::{parse_suite, parse_version};
 
@@ -315,8 +315,8 @@ pub(crate) fn spawn_for_test(server: Server) -> core::net::SocketAddr {
 mod tests {
     use super::*;
     use lucid_blocking::server::MemoryClientSessionStore;
-    use lucid_core::client::{ClientConfig, ClientConnection, WebPkiVerifier};
     use lucid_core::x509::RootStore;
+    use lucid_core::{ClientConfig, ClientConnection, WebPkiVerifier};
     use rustls_pki_types::ServerName;
     use std::path::Path;
     use std::time::Instant;

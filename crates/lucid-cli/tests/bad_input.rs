@@ -13,11 +13,11 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lucid_core::msgs::enums::{CipherSuite, Compression, ProtocolVersion};
-use lucid_core::msgs::extensions::ServerExtension;
-use lucid_core::msgs::handshake::{
+use lucid_core::trace::wire::ServerExtension;
+use lucid_core::trace::wire::{
     CertificatePayload, HandshakeMessage, HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
+use lucid_core::trace::wire::{CipherSuite, Compression, ProtocolVersion};
 
 fn testdata(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

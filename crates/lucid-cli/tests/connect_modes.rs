@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use lucid_blocking::Stream;
 use lucid_blocking::session::MemoryServerSessionStore;
-use lucid_core::msgs::enums::ProtocolVersion;
-use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::trace::wire::ProtocolVersion;
 use lucid_core::x509::certs_from_pem;
 use lucid_core::x509::pki_types::PrivateKeyDer;
 use lucid_core::x509::pki_types::pem::PemObject;
+use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
 
 fn testdata(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

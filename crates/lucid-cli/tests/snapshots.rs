@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
 use lucid_cli::show::{self, Clock, Ev, ManualClock, Options, Recorder, Stamped};
-use lucid_core::client::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
-use lucid_core::conn::Connection;
-use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
-use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::Connection;
+use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::pki_types::pem::PemObject;
 use lucid_core::x509::pki_types::{PrivateKeyDer, ServerName, UnixTime};
 use lucid_core::x509::{RootStore, certs_from_pem};
+use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -69,7 +69,7 @@ fn client_config(tls10: bool, store: Option<Arc<MemoryClientSessionStore>>) -> A
 fn transfer(from: &mut Connection, to: &mut Connection) -> bool {
     let mut moved = false;
     while from.wants_write() {
-        let n = to.read_tls(from.pending_tls());
+        let n = to.read_tls_bytes(from.pending_tls());
         assert!(n > 0, "receiver full");
         from.consume_tls(n);
         moved = true;

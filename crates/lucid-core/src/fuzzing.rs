@@ -30,6 +30,7 @@
 mod cbc;
 mod client;
 mod drive;
+mod example;
 mod messages;
 mod rng;
 #[cfg(test)]
@@ -42,6 +43,7 @@ pub use client::{
     CLIENT_RNG_SEED, RESUME_MASTER_SECRET, RESUME_SESSION_ID, RESUME_SUITE, SERVER_NAME, client,
     client_path_validation,
 };
+pub use example::{example_configs, example_rng};
 pub use messages::handshake_messages;
 pub use rng::FuzzRng;
 pub use server::{SERVER_RNG_SEED, ServerHarness, server, server_on_demand};

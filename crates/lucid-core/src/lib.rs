@@ -1,4 +1,26 @@
 //! lucid-core: a sans-IO TLS 1.0 / 1.1 / 1.2 engine.
+//!
+//! Start with [`ClientConnection`] or [`ServerConnection`] (both dereference to
+//! [`Connection`], whose calling contract says how to drive it), configured by
+//! [`ClientConfig`] / [`ServerConfig`]. lucid-core never touches a socket, a clock or the OS
+//! random generator: the caller moves bytes and passes `now` and a `rand_core` RNG in.
+//! `lucid-blocking`, `lucid-mio` and `lucid-tokio` are drivers over it.
+//!
+//! # Layers
+//!
+//! Bottom to top; a module imports only from layers below it, and no two modules import
+//! each other (`cargo xtask layers` checks this):
+//!
+//! `codec` → `msgs` (wire messages, the record header and its limits) → `error` →
+//! `crypto` (hashes, PRF, suites table, record protection, RSA key exchange) → `record`
+//! (deframer, handshake joiner) → [`x509`] → [`session`] → `conn` (the connection core:
+//! records in and out, key hand-over at ChangeCipherSpec, Finished, alerts — what both sides
+//! share) → [`client`] / [`server`] (the handshake state machines) → `connection` (the
+//! public [`Connection`] façade) → drivers.
+//!
+//! [`trace`] is a sink: any layer may emit events into it; it depends only on `msgs`,
+//! `error` and [`x509`]. `codec`, `msgs`, `crypto`, `record` and `conn` are private; fuzz
+//! targets, benchmarks and tests reach what they need through the hidden `internal` module.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -15,20 +37,49 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+mod codec;
+mod conn;
+mod connection;
+mod crypto;
+mod error;
+mod msgs;
+mod record;
+
 pub mod client;
-pub mod codec;
-pub mod conn;
-pub mod crypto;
-pub mod error;
-// Also under `cfg(test)`, so the harnesses, seed checks and crash regressions run in
-// `cargo test`.
-#[cfg(any(test, feature = "fuzzing"))]
-pub mod fuzzing;
-pub mod msgs;
-pub mod record;
 pub mod server;
 pub mod session;
 pub mod trace;
 pub mod x509;
 
-pub use error::{Error, PeerIncompatible, PeerMisbehaved};
+// Also under `cfg(test)`, so the harnesses, seed checks and crash regressions run in
+// `cargo test`.
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
+
+pub use client::{
+    ClientConfig, PinnedLeafVerifier, ServerCertVerified, ServerCertVerifier, WebPkiVerifier,
+};
+pub use conn::{KeyLog, Negotiated, RecordBuffers, Side};
+pub use connection::{ClientConnection, Connection, IoState, ServerConnection};
+pub use error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+pub use msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
+/// The `rustls-pki-types` crate lucid's API uses (`ServerName`, `UnixTime`,
+/// `CertificateDer`, PEM decoding), re-exported so callers need not depend on it directly.
+pub use rustls_pki_types as pki_types;
+pub use server::{
+    CertifiedKey, RawRsaError, ResolvesServerCert, RsaCrateKey, ServerConfig, ServerRsaKey,
+    SniResolver,
+};
+pub use session::{ClientSession, ClientSessionStore, ServerSession, ServerSessionStore};
+pub use trace::{Event, Observer};
+pub use x509::{RootStore, VerifierOptions};
+
+/// The cipher suites lucid implements, in its default preference order.
+pub fn supported_cipher_suites() -> impl Iterator<Item = CipherSuite> {
+    crypto::suites::ALL_SUITES.iter().map(|s| s.suite)
+}
+
+/// Protocol internals for lucid's own fuzz targets, benchmarks and tests. Not a stable
+/// API: anything here may change in any release.
+#[doc(hidden)]
+pub mod internal;

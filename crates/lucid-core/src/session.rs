@@ -209,6 +209,44 @@ impl SessionCache {
     }
 }
 
+/// What a client remembers to resume a session (RFC 5246 §7.3, RFC 7627 §5.3).
+#[derive(Clone)]
+pub struct ClientSession {
+    /// Session id the server assigned.
+    pub session_id: SessionId,
+    /// Version of the original session.
+    pub version: ProtocolVersion,
+    /// Cipher suite of the original session.
+    pub suite: CipherSuite,
+    /// Whether the original session used the extended master secret.
+    pub extended_master_secret: bool,
+    /// The master secret.
+    pub master_secret: MasterSecret,
+    /// When the session was established.
+    pub established: UnixTime,
+}
+
+impl fmt::Debug for ClientSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSession")
+            .field("session_id", &self.session_id)
+            .field("version", &self.version)
+            .field("suite", &self.suite)
+            .field("extended_master_secret", &self.extended_master_secret)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A client-side store of resumable sessions, keyed by server name.
+pub trait ClientSessionStore: fmt::Debug + Send + Sync {
+    /// Remembers `session` for `server_name`.
+    fn put(&self, server_name: &str, session: ClientSession);
+    /// The session to offer to `server_name`, if any.
+    fn get(&self, server_name: &str) -> Option<ClientSession>;
+    /// Forgets the session for `server_name` (the server declined it or it failed).
+    fn remove(&self, server_name: &str);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,21 @@ use crate::msgs::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType,
 use crate::msgs::handshake::HandshakeMessage;
 use crate::x509::VerifiedChain;
 
+/// The wire vocabulary trace events carry: registries (versions, suites, content types,
+/// alerts, ...) and decoded handshake messages, for observers that render them.
+pub mod wire {
+    pub use crate::msgs::enums::{
+        AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression, ContentType,
+        ExtensionType, HandshakeType, MaxFragmentLength, ProtocolVersion, ServerNameType,
+        SignatureScheme,
+    };
+    pub use crate::msgs::extensions::{ClientExtension, ServerExtension, ServerNameEntry};
+    pub use crate::msgs::handshake::{
+        CertificatePayload, CertificateRequestPayload, ClientHelloPayload, ClientKeyExchangeRsa,
+        HandshakeMessage, HandshakePayload, Random, ServerHelloPayload, SessionId,
+    };
+}
+
 /// Which way bytes travelled, from this endpoint's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {

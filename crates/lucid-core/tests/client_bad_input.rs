@@ -17,27 +17,27 @@ use std::sync::{Arc, Mutex};
 
 use aes::cipher::{Array, BlockModeEncrypt, KeyIvInit, consts::U16};
 use hmac::{Hmac, KeyInit, Mac};
-use lucid_core::client::{
-    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, DOWNGRADE_SENTINEL_TLS11,
-    WebPkiVerifier,
-};
-use lucid_core::codec::{Codec, InvalidMessage, Reader};
-use lucid_core::crypto::cbc::{RecordOpener, RecordSealer};
-use lucid_core::crypto::hash::Transcript;
-use lucid_core::crypto::keys::{self, KeyBlock, MasterSecret};
-use lucid_core::crypto::rsa_kx;
-use lucid_core::crypto::suites::{self, MacAlgorithm, SuiteParams};
-use lucid_core::msgs::enums::{
+use lucid_core::internal::codec::{Codec, InvalidMessage, Reader};
+use lucid_core::internal::conn::DOWNGRADE_SENTINEL_TLS11;
+use lucid_core::internal::crypto::cbc::{RecordOpener, RecordSealer};
+use lucid_core::internal::crypto::hash::Transcript;
+use lucid_core::internal::crypto::keys::{self, KeyBlock, MasterSecret};
+use lucid_core::internal::crypto::rsa_kx;
+use lucid_core::internal::crypto::suites::{self, MacAlgorithm, SuiteParams};
+use lucid_core::internal::msgs::enums::{
     AlertDescription as AD, CipherSuite, ClientCertificateType, Compression, ContentType,
     ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
 };
-use lucid_core::msgs::extensions::{ClientExtension, ServerExtension};
-use lucid_core::msgs::handshake::{
+use lucid_core::internal::msgs::extensions::{ClientExtension, ServerExtension};
+use lucid_core::internal::msgs::handshake::{
     CertificatePayload, CertificateRequestPayload, ClientHelloPayload, HandshakeMessage,
     HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
-use lucid_core::record::RecordHeader;
+use lucid_core::internal::record::RecordHeader;
 use lucid_core::x509::RootStore;
+use lucid_core::{
+    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
+};
 use lucid_core::{Error, PeerMisbehaved as PM};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
@@ -384,7 +384,7 @@ impl Script {
     fn feed(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let mut rest = bytes;
         for _ in 0..100_000 {
-            let n = self.client.read_tls(rest);
+            let n = self.client.read_tls_bytes(rest);
             rest = &rest[n..];
             self.client.process(now(), &mut self.crng)?;
             // Reading releases the back-pressure; go round again until nothing moves.
@@ -938,7 +938,9 @@ fn unoffered_extension() {
         (Opts::v(V12), ServerExtension::SessionTicket),
         (
             Opts::v(V12),
-            ServerExtension::MaxFragmentLength(lucid_core::msgs::enums::MaxFragmentLength(1)),
+            ServerExtension::MaxFragmentLength(
+                lucid_core::internal::msgs::enums::MaxFragmentLength(1),
+            ),
         ),
         (
             Opts {

@@ -13,7 +13,7 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::alloc::System;
 
-use lucid_core::conn::RecordBuffers;
+use lucid_core::RecordBuffers;
 use pair_common::*;
 
 struct Counting;

@@ -9,17 +9,17 @@ mod pair_common;
 use std::sync::Arc;
 
 use lucid_core::Error;
-use lucid_core::codec::InvalidMessage;
-use lucid_core::error::{PeerIncompatible, PeerMisbehaved};
-use lucid_core::msgs::enums::{
+use lucid_core::internal::codec::InvalidMessage;
+use lucid_core::internal::msgs::enums::{
     AlertDescription, CipherSuite, Compression, ContentType, ExtensionType, HandshakeType,
     ProtocolVersion,
 };
-use lucid_core::msgs::extensions::ClientExtension;
-use lucid_core::msgs::handshake::{HandshakeMessage, HandshakePayload};
-use lucid_core::server::{
+use lucid_core::internal::msgs::extensions::ClientExtension;
+use lucid_core::internal::msgs::handshake::{HandshakeMessage, HandshakePayload};
+use lucid_core::{
     CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey, SniResolver,
 };
+use lucid_core::{PeerIncompatible, PeerMisbehaved};
 use pair_common::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
@@ -476,7 +476,8 @@ fn good_pms() -> [u8; 48] {
 fn raw_encrypt(em: &[u8]) -> Vec<u8> {
     use rsa::traits::PublicKeyParts;
     let public =
-        lucid_core::crypto::rsa_kx::rsa_public_key_from_certificate(&fixtures().chain[0]).unwrap();
+        lucid_core::internal::crypto::rsa_kx::rsa_public_key_from_certificate(&fixtures().chain[0])
+            .unwrap();
     let m = rsa::BoxedUint::from_be_slice(em, public.n_bits_precision()).unwrap();
     let c = rsa::hazmat::rsa_encrypt(&public, &m).unwrap();
     let bytes = c.to_be_bytes();
@@ -952,7 +953,7 @@ fn after_handshake_tampered(
         }
         got.extend_from_slice(p.server.plaintext());
         p.server.consume_plaintext(n);
-        res = p.server.process(now(), &mut rng);
+        res = p.server.process(now(), &mut rng).map(|_| ());
     }
     (p, res.map(|()| got))
 }

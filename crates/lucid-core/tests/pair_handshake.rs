@@ -4,9 +4,11 @@
 
 mod pair_common;
 
-use lucid_core::client::DOWNGRADE_SENTINEL_TLS11;
-use lucid_core::msgs::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType};
-use lucid_core::msgs::handshake::{HandshakeMessage, HandshakePayload};
+use lucid_core::internal::conn::DOWNGRADE_SENTINEL_TLS11;
+use lucid_core::internal::msgs::enums::{
+    AlertDescription, CipherSuite, ContentType, HandshakeType,
+};
+use lucid_core::internal::msgs::handshake::{HandshakeMessage, HandshakePayload};
 use lucid_core::{Error, PeerIncompatible, PeerMisbehaved};
 use pair_common::*;
 
@@ -250,7 +252,7 @@ fn downgrade_sentinel_written_and_accepted_when_genuine() {
 
 /// A middleman rewrites the ClientHello's client_version from 1.2 to 1.1.
 fn tampered_pair(
-    server_max: lucid_core::msgs::enums::ProtocolVersion,
+    server_max: lucid_core::internal::msgs::enums::ProtocolVersion,
     seed: u64,
     ems: bool,
 ) -> Pair {
@@ -313,8 +315,7 @@ fn renegotiation_after_handshake_refused() {
     let fx = fixtures();
     let _ = fx;
     let mut server =
-        lucid_core::server::ServerConnection::new(std::sync::Arc::new(server_config(V12, V12)))
-            .unwrap();
+        lucid_core::ServerConnection::new(std::sync::Arc::new(server_config(V12, V12))).unwrap();
     let mut srng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(14);
     let mut c = Scripted::new(14, V12, &suites_for(V12), true, true);
     feed(&mut server, &mut srng, &c.client_hello()).unwrap();

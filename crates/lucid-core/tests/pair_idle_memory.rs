@@ -15,8 +15,8 @@ use core::sync::atomic::{AtomicIsize, Ordering};
 use std::alloc::System;
 use std::sync::Arc;
 
-use lucid_core::conn::{RecordBuffers, SENDABLE_CAPACITY};
-use lucid_core::record::deframer::CAPACITY;
+use lucid_core::internal::record::deframer::CAPACITY;
+use lucid_core::{RecordBuffers, internal::conn::SENDABLE_CAPACITY};
 use pair_common::*;
 
 struct Counting;
@@ -60,7 +60,7 @@ fn held<T>(x: T) -> isize {
 
 /// (client, server) bytes held after `f` ran on an established pair.
 fn measure(
-    v: lucid_core::msgs::enums::ProtocolVersion,
+    v: lucid_core::internal::msgs::enums::ProtocolVersion,
     buffers: RecordBuffers,
     f: impl FnOnce(&mut Pair),
 ) -> (isize, isize) {

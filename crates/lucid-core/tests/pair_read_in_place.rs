@@ -8,7 +8,12 @@ use pair_common::*;
 
 /// Client sends `data` in records of `chunk` bytes; everything it produced is offered to
 /// the server as soon as possible, and the server reads `read` bytes at a time.
-fn stream(v: lucid_core::msgs::enums::ProtocolVersion, etm: bool, chunk: usize, read: usize) {
+fn stream(
+    v: lucid_core::internal::msgs::enums::ProtocolVersion,
+    etm: bool,
+    chunk: usize,
+    read: usize,
+) {
     let mut cc = client_config(v, v);
     cc.offer_encrypt_then_mac = etm;
     let mut p = Pair::new(cc, server_config(V10, V12), 7);
@@ -30,7 +35,7 @@ fn stream(v: lucid_core::msgs::enums::ProtocolVersion, etm: bool, chunk: usize, 
     let mut buf = vec![0u8; read];
     for _ in 0..MAX_STEPS {
         // Offer whatever the receive buffer takes, even while a record is held.
-        fed += p.server.read_tls(&wire[fed..]);
+        fed += p.server.read_tls_bytes(&wire[fed..]);
         p.server.process(p.now, &mut p.srng).unwrap();
         let n = p.server.read_plaintext(&mut buf);
         got.extend_from_slice(&buf[..n]);

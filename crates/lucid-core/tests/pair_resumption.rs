@@ -6,10 +6,10 @@ mod pair_common;
 
 use std::sync::Arc;
 
-use lucid_core::client::{ClientConfig, ClientSession, ClientSessionStore};
-use lucid_core::msgs::enums::{CipherSuite, HandshakeType, ProtocolVersion};
-use lucid_core::msgs::handshake::{HandshakeMessage, HandshakePayload};
-use lucid_core::server::ServerConfig;
+use lucid_core::ServerConfig;
+use lucid_core::internal::msgs::enums::{CipherSuite, HandshakeType, ProtocolVersion};
+use lucid_core::internal::msgs::handshake::{HandshakeMessage, HandshakePayload};
+use lucid_core::{ClientConfig, ClientSession, ClientSessionStore};
 use pair_common::*;
 
 struct Setup {

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use lucid_core::msgs::enums::AlertDescription;
+use lucid_core::internal::msgs::enums::AlertDescription;
 use lucid_core::x509::pki_types::{CertificateDer, ServerName, UnixTime};
 use lucid_core::x509::{
     CertificateError, MAX_PATH_DEPTH, RootStore, Time, VerifiedChain, VerifierOptions,

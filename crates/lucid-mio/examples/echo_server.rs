@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use lucid_blocking::session::MemoryServerSessionStore;
-use lucid_core::msgs::enums::ProtocolVersion;
-use lucid_core::server::ServerConfig;
+use lucid_core::ServerConfig;
+use lucid_core::internal::msgs::enums::ProtocolVersion;
 
 #[path = "common/echo.rs"]
 mod echo;

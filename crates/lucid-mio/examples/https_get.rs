@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use lucid_core::client::{ClientConfig, ClientConnection, WebPkiVerifier};
-use lucid_core::msgs::enums::ProtocolVersion;
+use lucid_core::internal::msgs::enums::ProtocolVersion;
 use lucid_core::x509::RootStore;
+use lucid_core::{ClientConfig, ClientConnection, WebPkiVerifier};
 use lucid_mio::TlsStream;
 use mio::net::TcpStream;
 use mio::{Events, Poll, Token};

@@ -10,8 +10,8 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lucid_core::client::{ClientConfig, ClientConnection, WebPkiVerifier};
 use lucid_core::x509::RootStore;
+use lucid_core::{ClientConfig, ClientConnection, WebPkiVerifier};
 use rand_core::UnwrapErr;
 use rustls_pki_types::{ServerName, UnixTime};
 

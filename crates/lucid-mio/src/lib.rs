@@ -19,8 +19,8 @@
 use core::ops::DerefMut;
 use std::io::{self, Read, Write};
 
+use lucid_core::Connection;
 use lucid_core::Error;
-use lucid_core::conn::Connection;
 use mio::event::Source;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
@@ -66,7 +66,7 @@ impl<C: DerefMut<Target = Connection>> TlsStream<C> {
     }
 
     /// Frees the connection's record buffers while they are empty (see
-    /// `lucid_core::conn::Connection::release_buffers`): for servers parking many idle
+    /// `lucid_core::Connection::release_buffers`): for servers parking many idle
     /// connections. The next record allocates them again.
     pub fn release_buffers(&mut self) {
         self.conn.release_buffers();
@@ -105,9 +105,9 @@ impl<C: DerefMut<Target = Connection>> TlsStream<C> {
     /// everything went out.
     fn write_tls(&mut self) -> io::Result<bool> {
         while self.conn.wants_write() {
-            match self.sock.write(self.conn.pending_tls()) {
+            match self.conn.write_tls(&mut self.sock) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => self.conn.consume_tls(n),
+                Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -122,19 +122,15 @@ impl<C: DerefMut<Target = Connection>> TlsStream<C> {
         if self.eof {
             return Ok(false);
         }
-        let buf = self.conn.recv_buf();
-        if buf.is_empty() {
+        if self.conn.recv_buf().is_empty() {
             return Ok(false);
         }
-        match self.sock.read(buf) {
+        match self.conn.read_tls(&mut self.sock) {
             Ok(0) => {
                 self.eof = true;
                 Ok(true)
             }
-            Ok(n) => {
-                self.conn.recv_ack(n);
-                Ok(true)
-            }
+            Ok(_) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(true),
             Err(e) => Err(e),

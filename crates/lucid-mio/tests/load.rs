@@ -18,10 +18,10 @@ use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
-use lucid_core::client::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
-use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
-use lucid_core::server::ServerConfig;
+use lucid_core::ServerConfig;
+use lucid_core::internal::msgs::enums::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::RootStore;
+use lucid_core::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
 use lucid_mio::TlsStream;
 use mio::net::TcpStream;
 use mio::{Events, Poll, Token};

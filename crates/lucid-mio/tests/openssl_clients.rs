@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use lucid_core::msgs::enums::ProtocolVersion;
-use lucid_core::server::ServerConfig;
+use lucid_core::ServerConfig;
+use lucid_core::internal::msgs::enums::ProtocolVersion;
 
 #[path = "../examples/common/echo.rs"]
 #[allow(dead_code, reason = "the example uses the rest")]

@@ -15,8 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
-use lucid_core::client::{ClientConfig, WebPkiVerifier};
 use lucid_core::x509::RootStore;
+use lucid_core::{ClientConfig, WebPkiVerifier};
 
 /// How long a peer may take to start listening.
 pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(20);

@@ -19,8 +19,8 @@ use std::time::Instant;
 use lucid_blocking::server::{
     MemoryServerSessionStore, accept, load_certified_key, session_summary,
 };
-use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
-use lucid_core::server::ServerConfig;
+use lucid_core::ServerConfig;
+use lucid_core::internal::msgs::enums::{CipherSuite, ProtocolVersion};
 
 pub const V10: ProtocolVersion = ProtocolVersion::TLSV1_0;
 pub const V11: ProtocolVersion = ProtocolVersion::TLSV1_1;
@@ -56,7 +56,7 @@ pub struct Served {
 }
 
 /// The `--www` answer, byte for byte what `lucid serve --www` sends.
-pub fn www_page(conn: &lucid_core::server::ServerConnection) -> String {
+pub fn www_page(conn: &lucid_core::ServerConnection) -> String {
     format!(
         "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n\
          lucid serve: this TLS session\n\n{}",

@@ -5,7 +5,7 @@
 //! so every byte of the message appears in exactly one field; anything it cannot follow is
 //! shown as "unparsed" rather than dropped.
 
-use lucid_core::msgs::enums::{
+use lucid_core::trace::wire::{
     CipherSuite, Compression, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
 };
 use lucid_core::x509::VerifiedChain;

@@ -3,9 +3,9 @@
 
 use core::fmt::Write;
 
-use lucid_core::msgs::enums::ProtocolVersion;
-use lucid_core::msgs::extensions::{ClientExtension, ServerExtension};
-use lucid_core::msgs::handshake::HandshakePayload;
+use lucid_core::trace::wire::HandshakePayload;
+use lucid_core::trace::wire::ProtocolVersion;
+use lucid_core::trace::wire::{ClientExtension, ServerExtension};
 use lucid_core::trace::{Direction, ResumptionEvent};
 
 use super::fields::describe_cert;

@@ -21,10 +21,10 @@ use core::time::Duration;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use lucid_core::msgs::enums::{
+use lucid_core::trace::wire::HandshakeMessage;
+use lucid_core::trace::wire::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ProtocolVersion,
 };
-use lucid_core::msgs::handshake::HandshakeMessage;
 use lucid_core::trace::{Direction, Event, KeyScheduleEvent, Observer, ResumptionEvent};
 use lucid_core::x509::VerifiedChain;
 use lucid_core::x509::pki_types::UnixTime;

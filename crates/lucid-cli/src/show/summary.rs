@@ -4,9 +4,9 @@
 use core::fmt::Write;
 use core::time::Duration;
 
-use lucid_core::msgs::enums::HandshakeType;
-use lucid_core::msgs::extensions::ServerExtension;
-use lucid_core::msgs::handshake::HandshakePayload;
+use lucid_core::trace::wire::HandshakePayload;
+use lucid_core::trace::wire::HandshakeType;
+use lucid_core::trace::wire::ServerExtension;
 use lucid_core::trace::{Direction, ResumptionEvent};
 
 use super::{Ev, Options, Stamped, Style, hex, ms, version_name};

@@ -6,7 +6,7 @@
 
 use core::fmt::Write;
 
-use lucid_core::msgs::enums::ContentType;
+use lucid_core::trace::wire::ContentType;
 use lucid_core::trace::{Direction, ResumptionEvent};
 
 use super::{Ev, Options, Stamped, Style, ms, version_name};

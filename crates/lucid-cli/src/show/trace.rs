@@ -4,12 +4,12 @@
 
 use core::fmt::Write;
 
-use lucid_core::crypto::suites;
-use lucid_core::msgs::enums::{
+use lucid_core::internal::crypto::suites;
+use lucid_core::trace::wire::HandshakePayload;
+use lucid_core::trace::wire::ServerExtension;
+use lucid_core::trace::wire::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
 };
-use lucid_core::msgs::extensions::ServerExtension;
-use lucid_core::msgs::handshake::HandshakePayload;
 use lucid_core::trace::{Direction, ResumptionEvent};
 use lucid_core::x509::{Time, VerifiedChain};
 

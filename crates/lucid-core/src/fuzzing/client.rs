@@ -10,10 +10,8 @@
 use alloc::sync::Arc;
 use rustls_pki_types::ServerName;
 
-use crate::client::{
-    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, PinnedLeafVerifier,
-    ServerCertVerifier, WebPkiVerifier,
-};
+use crate::ClientConnection;
+use crate::client::{ClientConfig, PinnedLeafVerifier, ServerCertVerifier, WebPkiVerifier};
 use crate::conn::RecordBuffers;
 use crate::crypto::keys::MasterSecret;
 use crate::fuzzing::drive::{Feed, Outcome, drive};
@@ -21,6 +19,7 @@ use crate::fuzzing::rng::FuzzRng;
 use crate::fuzzing::x509::{NOW, PKI_LEAF_PEM, first_der, roots};
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 use crate::msgs::handshake::SessionId;
+use crate::session::{ClientSession, ClientSessionStore};
 
 /// Seed of the client's RNG in every harness run.
 pub const CLIENT_RNG_SEED: u64 = 0x6c75_6369_642d_6321;

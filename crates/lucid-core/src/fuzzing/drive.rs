@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use crate::conn::Connection;
+use crate::Connection;
 use crate::error::Error;
 use crate::fuzzing::rng::FuzzRng;
 use crate::fuzzing::x509::NOW;
@@ -126,7 +126,7 @@ pub(crate) fn drive(
             conn.recv_ack(n);
             n
         } else {
-            conn.read_tls(chunk)
+            conn.read_tls_bytes(chunk)
         };
         // Every whole record was processed last round, so there is room for more.
         assert!(taken > 0, "connection took no input with no record pending");

@@ -330,7 +330,7 @@ fn record_flight(setup: ClientSetup, script: Script) -> Vec<u8> {
     let mut server = Server::new(script.clone(), &hello);
     let resumed = server.first_flight().is_some();
     let first = core::mem::take(&mut server.out);
-    assert_eq!(conn.read_tls(&first), first.len());
+    assert_eq!(conn.read_tls_bytes(&first), first.len());
     conn.process(NOW, &mut rng).unwrap();
     let client_flight = conn.pending_tls().to_vec();
     conn.consume_tls(client_flight.len());
@@ -581,9 +581,9 @@ fn hello_request_flood_does_not_grow_the_send_buffer() {
     let mut most = 0;
     let mut result = Ok(());
     while !rest.is_empty() && result.is_ok() {
-        let taken = conn.read_tls(rest);
+        let taken = conn.read_tls_bytes(rest);
         rest = &rest[taken..];
-        result = conn.process(NOW, &mut rng);
+        result = conn.process(NOW, &mut rng).map(|_| ());
         while conn.read_plaintext(&mut [0u8; 4096]) > 0 {}
         most = most.max(conn.pending_tls().len());
         let n = conn.pending_tls().len();
@@ -857,7 +857,7 @@ fn record_openssl_seeds() {
             recorded.extend_from_slice(&buf[..n]);
             let mut rest = &buf[..n];
             while !rest.is_empty() {
-                let taken = conn.read_tls(rest);
+                let taken = conn.read_tls_bytes(rest);
                 rest = &rest[taken..];
                 conn.process(NOW, &mut rng).unwrap();
                 while conn.read_plaintext(&mut [0u8; 4096]) > 0 {
@@ -936,7 +936,7 @@ fn pair(client_setup: u8, server_setup: u8) -> (Vec<u8>, Vec<u8>) {
         c2s.extend_from_slice(&bytes);
         let mut rest = &bytes[..];
         while !rest.is_empty() {
-            let n = s.read_tls(rest);
+            let n = s.read_tls_bytes(rest);
             rest = &rest[n..];
             s.process(NOW, &mut srng).unwrap();
             while s.read_plaintext(&mut [0u8; 4096]) > 0 {
@@ -952,7 +952,7 @@ fn pair(client_setup: u8, server_setup: u8) -> (Vec<u8>, Vec<u8>) {
         s2c.extend_from_slice(&bytes);
         let mut rest = &bytes[..];
         while !rest.is_empty() {
-            let n = c.read_tls(rest);
+            let n = c.read_tls_bytes(rest);
             rest = &rest[n..];
             c.process(NOW, &mut crng).unwrap();
             while c.read_plaintext(&mut [0u8; 4096]) > 0 {
@@ -1102,7 +1102,7 @@ fn record_openssl_client_seeds() {
             recorded.extend_from_slice(&buf[..n]);
             let mut rest = &buf[..n];
             while !rest.is_empty() {
-                let taken = conn.read_tls(rest);
+                let taken = conn.read_tls_bytes(rest);
                 rest = &rest[taken..];
                 conn.process(NOW, &mut rng).unwrap();
                 while conn.read_plaintext(&mut [0u8; 4096]) > 0 {

@@ -12,6 +12,7 @@ use alloc::vec;
 use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject;
 
+use crate::ServerConnection;
 use crate::conn::RecordBuffers;
 use crate::crypto::keys::MasterSecret;
 use crate::fuzzing::client::{RESUME_MASTER_SECRET, RESUME_SESSION_ID, RESUME_SUITE, SERVER_NAME};
@@ -20,7 +21,7 @@ use crate::fuzzing::rng::FuzzRng;
 use crate::fuzzing::x509::{NOW, PKI_INTERMEDIATE_PEM, PKI_LEAF_PEM, first_der};
 use crate::msgs::enums::ProtocolVersion;
 use crate::msgs::handshake::SessionId;
-use crate::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use crate::server::{CertifiedKey, RsaCrateKey, ServerConfig};
 use crate::session::{ServerSession, ServerSessionStore};
 
 /// Seed of the server's RNG in every harness run.
@@ -123,6 +124,11 @@ impl ServerHarness {
             buffers: RecordBuffers::OnDemand,
             ..Self::new()
         }
+    }
+
+    /// The fixture chain and key.
+    pub fn cert(&self) -> Arc<CertifiedKey> {
+        self.cert.clone()
     }
 
     /// Input: `setup(1) || client bytes`; see [`server`].

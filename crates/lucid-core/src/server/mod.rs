@@ -26,9 +26,7 @@
 //! countermeasure guarantees that a bad one changes nothing observable before Finished.
 //! Client-initiated renegotiation after the handshake is refused in `conn` (a
 //! no_renegotiation warning), the same way for every state.
-
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -36,261 +34,49 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::client::KeyLog;
-use crate::conn::{
-    Connection, Context, Core, Message, Negotiated, RecordBuffers, Side, State, suite_params,
-};
+use crate::conn::finish::{self, Finishing, PeerFinished};
+use crate::conn::{Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, suite_params};
 use crate::crypto::cbc::{RecordOpener, RecordSealer};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
-use crate::crypto::rsa_kx::{self, PRE_MASTER_SECRET_LEN};
-use crate::crypto::suites::SuiteParams;
+use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
+use crate::crypto::suites::{self, SuiteParams};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{CipherSuite, Compression, ExtensionType, ProtocolVersion};
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::handshake::{
     CertificatePayload, ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage,
-    HandshakePayload, MAX_CERTIFICATE_CHAIN_LEN, MAX_CERTIFICATES, Random, ServerHelloPayload,
-    SessionId,
+    HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
-use crate::session::{ServerSession, ServerSessionStore};
+use crate::session::ServerSession;
 use crate::trace::{Event, ResumptionEvent};
 
+mod config;
 pub mod kx;
 
+use config::normalize_name;
+pub use config::{CertifiedKey, ResolvesServerCert, ServerConfig, SniResolver};
 pub use kx::{RawRsaError, RsaCrateKey, ServerRsaKey};
-
-/// The last 8 bytes of our random when we negotiate TLS 1.1 or below although we could do
-/// TLS 1.2 (RFC 8446 §4.1.3); the client checks them (see
-/// [`crate::client::DOWNGRADE_SENTINEL_TLS11`]).
-pub const DOWNGRADE_SENTINEL_TLS11: [u8; 8] = crate::client::DOWNGRADE_SENTINEL_TLS11;
-
-/// A certificate chain and the key for its leaf.
-#[derive(Debug, Clone)]
-pub struct CertifiedKey {
-    chain: Vec<Vec<u8>>,
-    key: Arc<dyn ServerRsaKey>,
-}
-
-impl CertifiedKey {
-    /// `chain` is DER certificates, leaf first (as sent in Certificate); `key` holds the
-    /// leaf's private key.
-    ///
-    /// Checks that the chain is non-empty and within the Certificate message limits, that
-    /// the leaf carries an RSA key usable for key exchange, and (when the backend reports
-    /// its modulus) that it is the same key. Errors are [`Error::Misuse`].
-    pub fn new(chain: Vec<Vec<u8>>, key: Arc<dyn ServerRsaKey>) -> Result<Self, Error> {
-        let leaf = chain
-            .first()
-            .ok_or(Error::Misuse("empty certificate chain"))?;
-        let total: usize = chain.iter().map(|c| c.len().saturating_add(3)).sum();
-        if chain.len() > MAX_CERTIFICATES || total > MAX_CERTIFICATE_CHAIN_LEN {
-            return Err(Error::Misuse("certificate chain too long"));
-        }
-        let public = rsa_kx::rsa_public_key_from_certificate(leaf)
-            .map_err(|_| Error::Misuse("leaf certificate has no usable RSA key"))?;
-        use rsa::traits::PublicKeyParts;
-        if key.modulus_len() != public.size() || key.modulus_len() < kx::MIN_MODULUS_LEN {
-            return Err(Error::Misuse(
-                "private key does not match the leaf certificate",
-            ));
-        }
-        if let Some(n) = key.modulus() {
-            if n.as_slice() != &*public.n_bytes() {
-                return Err(Error::Misuse(
-                    "private key does not match the leaf certificate",
-                ));
-            }
-        }
-        Ok(Self { chain, key })
-    }
-
-    /// The chain, leaf first.
-    pub fn chain(&self) -> &[Vec<u8>] {
-        &self.chain
-    }
-
-    /// The private key.
-    pub fn key(&self) -> &Arc<dyn ServerRsaKey> {
-        &self.key
-    }
-}
-
-/// Picks the certificate chain for a connection from the client's server name (SNI).
-pub trait ResolvesServerCert: fmt::Debug + Send + Sync {
-    /// The chain to present for `server_name` (lowercase, no trailing dot; `None` when the
-    /// client sent none or an unusable one). `None` aborts the handshake with
-    /// handshake_failure.
-    fn resolve(&self, server_name: Option<&str>) -> Option<Arc<CertifiedKey>>;
-}
-
-impl ResolvesServerCert for Arc<CertifiedKey> {
-    fn resolve(&self, _server_name: Option<&str>) -> Option<Arc<CertifiedKey>> {
-        Some(self.clone())
-    }
-}
-
-/// Chooses a chain by exact server name, with an optional default for other names and for
-/// clients that send none.
-#[derive(Debug, Clone, Default)]
-pub struct SniResolver {
-    by_name: BTreeMap<String, Arc<CertifiedKey>>,
-    default: Option<Arc<CertifiedKey>>,
-}
-
-impl SniResolver {
-    /// An empty resolver (every handshake fails until something is added).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Presents `cert` to clients asking for `name` (compared case-insensitively).
-    pub fn add(&mut self, name: &str, cert: Arc<CertifiedKey>) {
-        self.by_name
-            .insert(normalize_name(name.as_bytes()).unwrap_or_default(), cert);
-    }
-
-    /// Presents `cert` for every other name and when no name was sent.
-    pub fn set_default(&mut self, cert: Arc<CertifiedKey>) {
-        self.default = Some(cert);
-    }
-}
-
-impl ResolvesServerCert for SniResolver {
-    fn resolve(&self, server_name: Option<&str>) -> Option<Arc<CertifiedKey>> {
-        server_name
-            .and_then(|n| self.by_name.get(n))
-            .or(self.default.as_ref())
-            .cloned()
-    }
-}
-
-/// Server configuration. Build with [`ServerConfig::new`], then adjust the public fields.
-#[derive(Debug, Clone)]
-pub struct ServerConfig {
-    /// Lowest version accepted. Default TLS 1.2.
-    pub min_version: ProtocolVersion,
-    /// Highest version accepted. Default TLS 1.2.
-    pub max_version: ProtocolVersion,
-    /// Suites in the server's preference order (the first the client also offers and that
-    /// is valid for the negotiated version wins). Default: all four lucid suites.
-    pub cipher_suites: Vec<CipherSuite>,
-    /// Where the certificate chain comes from.
-    pub cert_resolver: Arc<dyn ResolvesServerCert>,
-    /// Accept extended_master_secret (RFC 7627) when offered. Default on.
-    pub accept_extended_master_secret: bool,
-    /// Accept encrypt_then_mac (RFC 7366) when offered. Default on.
-    pub accept_encrypt_then_mac: bool,
-    /// Session cache for session-ID resumption; `None` (the default) disables it, and the
-    /// server then sends empty session ids.
-    pub session_store: Option<Arc<dyn ServerSessionStore>>,
-    /// Where to log secrets for debugging tools, when wanted.
-    pub key_log: Option<Arc<dyn KeyLog>>,
-    /// How the record buffers are sized (default: preallocated, no allocation after the
-    /// handshake).
-    pub record_buffers: RecordBuffers,
-}
-
-impl ServerConfig {
-    /// TLS 1.2 only, all four suites, EMS and ETM accepted, no session cache, presenting
-    /// `cert` to everyone.
-    pub fn new(cert: CertifiedKey) -> Self {
-        Self::with_resolver(Arc::new(Arc::new(cert)))
-    }
-
-    /// Like [`Self::new`] with a chain chosen per connection by `resolver`.
-    pub fn with_resolver(resolver: Arc<dyn ResolvesServerCert>) -> Self {
-        Self {
-            min_version: ProtocolVersion::TLSV1_2,
-            max_version: ProtocolVersion::TLSV1_2,
-            cipher_suites: crate::crypto::suites::ALL_SUITES
-                .iter()
-                .map(|s| s.suite)
-                .collect(),
-            cert_resolver: resolver,
-            accept_extended_master_secret: true,
-            accept_encrypt_then_mac: true,
-            session_store: None,
-            key_log: None,
-            record_buffers: RecordBuffers::default(),
-        }
-    }
-
-    fn check(&self) -> Result<(), Error> {
-        let ok = |v: ProtocolVersion| {
-            (ProtocolVersion::TLSV1_0.get()..=ProtocolVersion::TLSV1_2.get()).contains(&v.get())
-        };
-        if !ok(self.min_version) || !ok(self.max_version) || self.min_version > self.max_version {
-            return Err(Error::Misuse(
-                "version range must lie within TLS 1.0..=TLS 1.2",
-            ));
-        }
-        let usable = self.cipher_suites.iter().any(|s| {
-            crate::crypto::suites::lookup(*s)
-                .is_some_and(|p| !p.tls12_only || self.max_version >= ProtocolVersion::TLSV1_2)
-        });
-        if !usable {
-            return Err(Error::Misuse(
-                "no cipher suite usable with the configured versions",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// A server connection: a [`Connection`] waiting for a ClientHello.
-#[derive(Debug)]
-pub struct ServerConnection {
-    conn: Connection,
-}
-
-impl ServerConnection {
-    /// A connection that will answer one client with `config`.
-    pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        config.check()?;
-        let buffers = config.record_buffers;
-        let state = ExpectClientHello { config };
-        Ok(Self {
-            conn: Connection::new(
-                Side::Server,
-                State::Server(ServerState::ExpectClientHello(Box::new(state))),
-                buffers,
-            ),
-        })
-    }
-
-    /// The server name the client asked for (SNI, lowercase, without a trailing dot), once
-    /// the ClientHello has been processed. `None` if it sent none or one that is not a
-    /// plausible host name.
-    pub fn sni(&self) -> Option<&str> {
-        self.conn.core().sni.as_deref()
-    }
-}
-
-impl core::ops::Deref for ServerConnection {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        &self.conn
-    }
-}
-
-impl core::ops::DerefMut for ServerConnection {
-    fn deref_mut(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-}
 
 /// The server's handshake states.
 #[derive(Debug)]
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
     ExpectClientKeyExchange(Box<ExpectClientKeyExchange>),
-    ExpectCcs(Box<ExpectCcs>),
-    ExpectFinished(Box<ExpectFinished>),
+    ExpectCcs(Box<finish::ExpectCcs<ServerFinish>>),
+    ExpectFinished(Box<finish::ExpectFinished<ServerFinish>>),
     Traffic,
 }
 
 impl ServerState {
+    /// The state before the ClientHello, once `config` checked out.
+    pub(crate) fn initial(config: Arc<ServerConfig>) -> Result<Self, Error> {
+        config.check()?;
+        Ok(Self::ExpectClientHello(Box::new(ExpectClientHello {
+            config,
+        })))
+    }
+
     pub(crate) fn handle(
         self,
         core: &mut Core,
@@ -300,8 +86,8 @@ impl ServerState {
         match self {
             Self::ExpectClientHello(s) => (*s).handle(core, cx, msg),
             Self::ExpectClientKeyExchange(s) => s.handle(core, cx, msg),
-            Self::ExpectCcs(s) => s.handle(msg),
-            Self::ExpectFinished(s) => s.handle(core, cx, msg),
+            Self::ExpectCcs(s) => s.handle(msg).map(Self::ExpectFinished),
+            Self::ExpectFinished(s) => s.handle(core, cx, msg).map(|()| Self::Traffic),
             Self::Traffic => Err(msg.unexpected("application data or alert")),
         }
     }
@@ -467,22 +253,6 @@ fn read_offer(config: &ServerConfig, hello: &ClientHelloPayload) -> Offer {
     }
 }
 
-/// A host name as lucid records it: ASCII letters, digits, '-', '_' and '.', at most 253
-/// bytes, lowercased, without a trailing dot. Anything else is not used (nor acknowledged).
-fn normalize_name(name: &[u8]) -> Option<String> {
-    let name = name.strip_suffix(b".").unwrap_or(name);
-    let plausible = !name.is_empty()
-        && name.len() <= 253
-        && name
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if !plausible {
-        return None;
-    }
-    let s = core::str::from_utf8(name).ok()?;
-    Some(s.to_ascii_lowercase())
-}
-
 /// The cached session the client offered, if it may be resumed now: same version, a suite
 /// the client still offers and we still allow, the same EMS state (RFC 7627 §5.3: a
 /// mismatch either way means a full handshake) and the same server name (RFC 6066 §3).
@@ -518,7 +288,7 @@ fn choose_suite(
         .cipher_suites
         .iter()
         .filter(|s| hello.cipher_suites.contains(s))
-        .find_map(|s| crate::crypto::suites::lookup(*s).filter(|p| p.usable_with(version)))
+        .find_map(|s| suites::lookup(*s).filter(|p| p.usable_with(version)))
         .ok_or_else(|| PeerIncompatible::NoCommonCipherSuite.into())
 }
 
@@ -631,20 +401,25 @@ fn resume(
     core.set_pending_opener(keys.client_opener);
     core.send_ccs(keys.server_sealer, cx.rng)?;
     core.send_finished(cx.rng, &master, &mut data.transcript, version)?;
-    Ok(ServerState::ExpectCcs(Box::new(ExpectCcs {
-        hello: data,
-        master,
-        negotiated: Negotiated {
-            version,
-            suite: suite.suite,
-            extended_master_secret: session.extended_master_secret,
-            encrypt_then_mac: etm,
-            session_id,
-            resumed: true,
+    Ok(ServerState::ExpectCcs(Box::new(finish::ExpectCcs(
+        Finishing {
+            transcript: data.transcript,
+            master,
+            negotiated: Negotiated {
+                version,
+                suite: suite.suite,
+                extended_master_secret: session.extended_master_secret,
+                encrypt_then_mac: etm,
+                session_id,
+                resumed: true,
+            },
+            our_sealer: None,
+            side: ServerFinish {
+                config: data.config,
+                sni: session.server_name,
+            },
         },
-        server_sealer: None,
-        sni: session.server_name,
-    })))
+    ))))
 }
 
 /// Record protection for both directions, derived from the master secret.
@@ -776,113 +551,60 @@ impl ExpectClientKeyExchange {
             this.negotiated.encrypt_then_mac,
         )?;
         core.set_pending_opener(keys.client_opener);
-        Ok(ServerState::ExpectCcs(Box::new(ExpectCcs {
-            hello: this.hello,
-            master,
-            negotiated: this.negotiated,
-            server_sealer: Some(keys.server_sealer),
-            sni: this.sni,
-        })))
+        Ok(ServerState::ExpectCcs(Box::new(finish::ExpectCcs(
+            Finishing {
+                transcript: this.hello.transcript,
+                master,
+                negotiated: this.negotiated,
+                our_sealer: Some(keys.server_sealer),
+                side: ServerFinish {
+                    config: this.hello.config,
+                    sni: this.sni,
+                },
+            },
+        ))))
     }
 }
 
-/// Waiting for the client's ChangeCipherSpec.
-pub(crate) struct ExpectCcs {
-    hello: HelloData,
-    master: MasterSecret,
-    negotiated: Negotiated,
-    /// Full handshake: our CCS and Finished go out after the client's Finished.
-    server_sealer: Option<RecordSealer>,
+/// What the server does once the client's Finished checked out: after a full handshake,
+/// cache the session.
+#[derive(Debug)]
+pub(crate) struct ServerFinish {
+    config: Arc<ServerConfig>,
     sni: Option<String>,
 }
 
-impl fmt::Debug for ExpectCcs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExpectCcs")
-            .field("negotiated", &self.negotiated)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ExpectCcs {
-    fn handle(self: Box<Self>, msg: Message<'_>) -> Result<ServerState, Error> {
-        match msg {
-            Message::ChangeCipherSpec => {
-                Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
-                    hello: self.hello,
-                    master: self.master,
-                    negotiated: self.negotiated,
-                    server_sealer: self.server_sealer,
-                    sni: self.sni,
-                })))
-            }
-            other => Err(other.unexpected("ChangeCipherSpec")),
-        }
-    }
-}
-
-/// Waiting for the client's Finished.
-pub(crate) struct ExpectFinished {
-    hello: HelloData,
-    master: MasterSecret,
-    negotiated: Negotiated,
-    server_sealer: Option<RecordSealer>,
-    sni: Option<String>,
-}
-
-impl fmt::Debug for ExpectFinished {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExpectFinished")
-            .field("negotiated", &self.negotiated)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ExpectFinished {
-    fn handle(
-        self: Box<Self>,
+impl PeerFinished for ServerFinish {
+    fn peer_finished(
+        self,
         core: &mut Core,
         cx: &mut Context<'_>,
-        msg: Message<'_>,
-    ) -> Result<ServerState, Error> {
-        let (received, raw) = match msg {
-            Message::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::Finished(v),
-                        ..
-                    },
-                raw,
-            } => (v, raw),
-            other => return Err(other.unexpected("Finished")),
-        };
-        let mut this = *self;
-        let version = this.negotiated.version;
-        core.check_peer_finished(&this.master, &this.hello.transcript, version, &received)?;
-        this.hello.transcript.add(raw);
-        if let Some(sealer) = this.server_sealer.take() {
-            // Full handshake: our CCS and Finished come last; then the session is cached.
-            core.send_ccs(sealer, cx.rng)?;
-            core.send_finished(cx.rng, &this.master, &mut this.hello.transcript, version)?;
-            if let Some(store) = &this.hello.config.session_store {
-                if !this.negotiated.session_id.is_empty() {
-                    store.put(
-                        this.negotiated.session_id,
-                        ServerSession {
-                            version,
-                            suite: this.negotiated.suite,
-                            extended_master_secret: this.negotiated.extended_master_secret,
-                            master_secret: this.master.clone(),
-                            server_name: this.sni.clone(),
-                            created: cx.now,
-                        },
-                    );
-                    core.tracer
-                        .emit(&Event::Resumption(ResumptionEvent::Stored));
-                }
-            }
+        master: &MasterSecret,
+        negotiated: &Negotiated,
+        our_flight_last: bool,
+    ) {
+        // Only a full handshake (where our flight comes last) creates a session.
+        if !our_flight_last {
+            return;
         }
-        core.complete(this.negotiated);
-        Ok(ServerState::Traffic)
+        let Some(store) = &self.config.session_store else {
+            return;
+        };
+        if negotiated.session_id.is_empty() {
+            return;
+        }
+        store.put(
+            negotiated.session_id,
+            ServerSession {
+                version: negotiated.version,
+                suite: negotiated.suite,
+                extended_master_secret: negotiated.extended_master_secret,
+                master_secret: master.clone(),
+                server_name: self.sni,
+                created: cx.now,
+            },
+        );
+        core.tracer
+            .emit(&Event::Resumption(ResumptionEvent::Stored));
     }
 }

@@ -13,29 +13,29 @@ use core::time::Duration;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use lucid_core::client::{
-    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
-};
-use lucid_core::codec::{Codec, Reader};
-use lucid_core::crypto::cbc::{RecordOpener, RecordSealer};
-use lucid_core::crypto::hash::Transcript;
-use lucid_core::crypto::keys::{self, MasterSecret};
-use lucid_core::crypto::rsa_kx;
-use lucid_core::crypto::suites;
-use lucid_core::msgs::enums::{
+use lucid_core::internal::codec::{Codec, Reader};
+use lucid_core::internal::crypto::cbc::{RecordOpener, RecordSealer};
+use lucid_core::internal::crypto::hash::Transcript;
+use lucid_core::internal::crypto::keys::{self, MasterSecret};
+use lucid_core::internal::crypto::rsa_kx;
+use lucid_core::internal::crypto::suites;
+use lucid_core::internal::msgs::enums::{
     CipherSuite, Compression, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
 };
-use lucid_core::msgs::extensions::ClientExtension;
-use lucid_core::msgs::handshake::{
+use lucid_core::internal::msgs::extensions::ClientExtension;
+use lucid_core::internal::msgs::handshake::{
     ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage, HandshakePayload, Random,
     ServerHelloPayload, SessionId,
 };
-use lucid_core::record::RecordHeader;
-use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::internal::record::RecordHeader;
 use lucid_core::session::{ServerSession, ServerSessionStore, SessionCache};
 use lucid_core::x509::RootStore;
 use lucid_core::x509::pki_types::pem::PemObject;
 use lucid_core::x509::pki_types::{PrivateKeyDer, ServerName, UnixTime};
+use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::{
+    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
+};
 use lucid_core::{Error, x509};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
@@ -226,7 +226,7 @@ impl Pair {
             if pending.is_empty() {
                 break;
             }
-            let n = self.server.read_tls(pending);
+            let n = self.server.read_tls_bytes(pending);
             if self.record {
                 self.c2s_log.extend_from_slice(&pending[..n]);
             }
@@ -250,7 +250,7 @@ impl Pair {
             if pending.is_empty() {
                 break;
             }
-            let n = self.client.read_tls(pending);
+            let n = self.client.read_tls_bytes(pending);
             if self.record {
                 self.s2c_log.extend_from_slice(&pending[..n]);
             }
@@ -687,7 +687,7 @@ pub fn feed(
         if off == bytes.len() {
             break;
         }
-        let n = server.read_tls(&bytes[off..]);
+        let n = server.read_tls_bytes(&bytes[off..]);
         off += n;
         server.process(now(), rng)?;
         if n == 0 {
@@ -695,7 +695,7 @@ pub fn feed(
         }
     }
     assert_eq!(off, bytes.len(), "server stopped taking bytes");
-    server.process(now(), rng)
+    server.process(now(), rng).map(|_| ())
 }
 
 /// Takes everything the server queued.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use lucid_core::server::{ServerConfig, ServerConnection};
+use lucid_core::{ServerConfig, ServerConnection};
 use lucid_mio::TlsStream;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};

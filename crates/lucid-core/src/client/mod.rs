@@ -17,6 +17,7 @@
 //! Each state is a struct holding only what is valid there; `handle` consumes it.
 
 use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -25,9 +26,8 @@ use rand_core::CryptoRng;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use zeroize::Zeroizing;
 
-use crate::conn::{
-    Connection, Context, Core, Message, Negotiated, RecordBuffers, Side, State, suite_params,
-};
+use crate::conn::finish::{self, Finishing, PeerFinished};
+use crate::conn::{Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, suite_params};
 use crate::crypto::cbc::{RecordOpener, RecordSealer};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
@@ -42,280 +42,14 @@ use crate::msgs::handshake::{
     CertificatePayload, ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage,
     HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
-use crate::trace::{Event, Observer, ResumptionEvent};
-use crate::x509::{CertificateError, RootStore, VerifiedChain, VerifierOptions};
+use crate::session::ClientSession;
+use crate::trace::{Event, ResumptionEvent};
 
-/// The last 8 bytes of a ServerHello random from a server that supports a higher version
-/// than it negotiated (RFC 8446 §4.1.3): `DOWNGRD` then 0x00 for TLS 1.1 and below.
-pub const DOWNGRADE_SENTINEL_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+mod config;
+mod verify;
 
-/// Decides whether the server's certificate chain is acceptable, before lucid uses its key.
-pub trait ServerCertVerifier: fmt::Debug + Send + Sync {
-    /// Verifies `end_entity` (with the `intermediates` the server sent, in its order) for
-    /// `server_name` at `now`.
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, CertificateError>;
-}
-
-/// A successful verification, with the path that was built when there is one (for traces
-/// and summaries).
-#[derive(Debug, Clone, Default)]
-pub struct ServerCertVerified {
-    /// The verified path from the leaf to a trust anchor, if the verifier builds one.
-    pub chain: Option<VerifiedChain>,
-}
-
-/// The default verifier: path building to a [`RootStore`] anchor, validity at `now`, RSA
-/// signatures, constraints and the host name (see [`crate::x509`]).
-#[derive(Debug, Clone)]
-pub struct WebPkiVerifier {
-    roots: RootStore,
-    options: VerifierOptions,
-}
-
-impl WebPkiVerifier {
-    /// Verifies against `roots` with the default (strict) options.
-    pub fn new(roots: RootStore) -> Self {
-        Self::with_options(roots, VerifierOptions::default())
-    }
-
-    /// Verifies against `roots` with explicit options (e.g. the SHA-1 legacy opt-in).
-    pub fn with_options(roots: RootStore, options: VerifierOptions) -> Self {
-        Self { roots, options }
-    }
-}
-
-impl ServerCertVerifier for WebPkiVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, CertificateError> {
-        crate::x509::verify_server_chain(
-            &self.roots,
-            end_entity.as_ref(),
-            intermediates,
-            server_name,
-            now,
-            &self.options,
-        )
-        .map(|chain| ServerCertVerified { chain: Some(chain) })
-    }
-}
-
-/// Trusts exactly one end-entity certificate, byte for byte, and nothing else. For tests and
-/// for devices whose self-signed certificate you pinned out of band; it performs no date or
-/// name check.
-#[derive(Debug, Clone)]
-pub struct PinnedLeafVerifier {
-    leaf: Vec<u8>,
-}
-
-impl PinnedLeafVerifier {
-    /// Trusts exactly `leaf_der`.
-    pub fn new(leaf_der: Vec<u8>) -> Self {
-        Self { leaf: leaf_der }
-    }
-}
-
-impl ServerCertVerifier for PinnedLeafVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, CertificateError> {
-        if end_entity.as_ref() == self.leaf.as_slice() {
-            Ok(ServerCertVerified::default())
-        } else {
-            Err(CertificateError::NotTrusted)
-        }
-    }
-}
-
-/// Receives secrets in the NSS key-log format (`CLIENT_RANDOM <random> <master>`), so tools
-/// like Wireshark can decrypt a capture. Only installed when the caller asks.
-pub trait KeyLog: fmt::Debug + Send + Sync {
-    /// Logs one secret.
-    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]);
-}
-
-/// What a client remembers to resume a session (RFC 5246 §7.3, RFC 7627 §5.3).
-#[derive(Clone)]
-pub struct ClientSession {
-    /// Session id the server assigned.
-    pub session_id: SessionId,
-    /// Version of the original session.
-    pub version: ProtocolVersion,
-    /// Cipher suite of the original session.
-    pub suite: CipherSuite,
-    /// Whether the original session used the extended master secret.
-    pub extended_master_secret: bool,
-    /// The master secret.
-    pub master_secret: MasterSecret,
-    /// When the session was established.
-    pub established: UnixTime,
-}
-
-impl fmt::Debug for ClientSession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientSession")
-            .field("session_id", &self.session_id)
-            .field("version", &self.version)
-            .field("suite", &self.suite)
-            .field("extended_master_secret", &self.extended_master_secret)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A client-side store of resumable sessions, keyed by server name.
-pub trait ClientSessionStore: fmt::Debug + Send + Sync {
-    /// Remembers `session` for `server_name`.
-    fn put(&self, server_name: &str, session: ClientSession);
-    /// The session to offer to `server_name`, if any.
-    fn get(&self, server_name: &str) -> Option<ClientSession>;
-    /// Forgets the session for `server_name` (the server declined it or it failed).
-    fn remove(&self, server_name: &str);
-}
-
-/// Client configuration. Build with [`ClientConfig::new`], then adjust the public fields.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// Lowest version accepted. Default TLS 1.2; lower only when the peer needs it.
-    pub min_version: ProtocolVersion,
-    /// Highest version offered. Default TLS 1.2.
-    pub max_version: ProtocolVersion,
-    /// Suites offered, in preference order. Suites not valid for the offered range are
-    /// dropped from the ClientHello.
-    pub cipher_suites: Vec<CipherSuite>,
-    /// Certificate verifier. There is no default that accepts anything.
-    pub verifier: Arc<dyn ServerCertVerifier>,
-    /// Offer extended_master_secret (RFC 7627). Default on.
-    pub offer_extended_master_secret: bool,
-    /// Offer encrypt_then_mac (RFC 7366). Default on.
-    pub offer_encrypt_then_mac: bool,
-    /// Send TLS_FALLBACK_SCSV (RFC 7507): only for a deliberate retry at a lower version.
-    pub send_fallback_scsv: bool,
-    /// Where to log secrets for debugging tools, when wanted.
-    pub key_log: Option<Arc<dyn KeyLog>>,
-    /// Session store for session-ID resumption; `None` disables resumption.
-    pub session_store: Option<Arc<dyn ClientSessionStore>>,
-    /// How the record buffers are sized (default: preallocated, no allocation after the
-    /// handshake).
-    pub record_buffers: RecordBuffers,
-}
-
-impl ClientConfig {
-    /// TLS 1.2 only, all four suites, EMS and ETM offered, verifying with `verifier`.
-    pub fn new(verifier: Arc<dyn ServerCertVerifier>) -> Self {
-        Self {
-            min_version: ProtocolVersion::TLSV1_2,
-            max_version: ProtocolVersion::TLSV1_2,
-            cipher_suites: crate::crypto::suites::ALL_SUITES
-                .iter()
-                .map(|s| s.suite)
-                .collect(),
-            verifier,
-            offer_extended_master_secret: true,
-            offer_encrypt_then_mac: true,
-            send_fallback_scsv: false,
-            key_log: None,
-            session_store: None,
-            record_buffers: RecordBuffers::default(),
-        }
-    }
-
-    fn check(&self) -> Result<(), Error> {
-        let ok = |v: ProtocolVersion| {
-            (ProtocolVersion::TLSV1_0.get()..=ProtocolVersion::TLSV1_2.get()).contains(&v.get())
-        };
-        if !ok(self.min_version) || !ok(self.max_version) || self.min_version > self.max_version {
-            return Err(Error::Misuse(
-                "version range must lie within TLS 1.0..=TLS 1.2",
-            ));
-        }
-        if self.offered_suites().is_empty() {
-            return Err(Error::Misuse(
-                "no cipher suite usable with the configured versions",
-            ));
-        }
-        Ok(())
-    }
-
-    fn offered_suites(&self) -> Vec<CipherSuite> {
-        self.cipher_suites
-            .iter()
-            .copied()
-            .filter(|s| {
-                crate::crypto::suites::lookup(*s)
-                    .is_some_and(|p| !p.tls12_only || self.max_version >= ProtocolVersion::TLSV1_2)
-            })
-            .collect()
-    }
-}
-
-/// A client connection: a [`Connection`] that has queued its ClientHello.
-#[derive(Debug)]
-pub struct ClientConnection {
-    conn: Connection,
-}
-
-impl ClientConnection {
-    /// Starts a handshake with `server_name`; the ClientHello is ready in `pending_tls`.
-    pub fn new(
-        config: Arc<ClientConfig>,
-        server_name: ServerName<'static>,
-        now: UnixTime,
-        rng: &mut dyn CryptoRng,
-    ) -> Result<Self, Error> {
-        Self::new_traced(config, server_name, None, now, rng)
-    }
-
-    /// Like [`Self::new`], with an observer installed before the ClientHello is written, so
-    /// the whole connection is traced.
-    pub fn new_traced(
-        config: Arc<ClientConfig>,
-        server_name: ServerName<'static>,
-        observer: Option<Box<dyn Observer>>,
-        now: UnixTime,
-        rng: &mut dyn CryptoRng,
-    ) -> Result<Self, Error> {
-        config.check()?;
-        let buffers = config.record_buffers;
-        let start = ExpectServerHello::placeholder(config, server_name);
-        let mut conn = Connection::new(
-            Side::Client,
-            State::Client(ClientState::Start(Box::new(start))),
-            buffers,
-        );
-        if let Some(o) = observer {
-            conn.set_observer(o);
-        }
-        conn.start(now, rng)?;
-        Ok(Self { conn })
-    }
-}
-
-impl core::ops::Deref for ClientConnection {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        &self.conn
-    }
-}
-
-impl core::ops::DerefMut for ClientConnection {
-    fn deref_mut(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-}
+pub use config::ClientConfig;
+pub use verify::{PinnedLeafVerifier, ServerCertVerified, ServerCertVerifier, WebPkiVerifier};
 
 /// The client's handshake states.
 #[derive(Debug)]
@@ -325,12 +59,24 @@ pub(crate) enum ClientState {
     ExpectServerHello(Box<ExpectServerHello>),
     ExpectCertificate(Box<ExpectCertificate>),
     ExpectServerHelloDone(Box<ExpectServerHelloDone>),
-    ExpectCcs(Box<ExpectCcs>),
-    ExpectFinished(Box<ExpectFinished>),
+    ExpectCcs(Box<finish::ExpectCcs<ClientFinish>>),
+    ExpectFinished(Box<finish::ExpectFinished<ClientFinish>>),
     Traffic,
 }
 
 impl ClientState {
+    /// The state before the ClientHello, once `config` checked out.
+    pub(crate) fn initial(
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+    ) -> Result<Self, Error> {
+        config.check()?;
+        Ok(Self::Start(Box::new(ExpectServerHello::placeholder(
+            config,
+            server_name,
+        ))))
+    }
+
     pub(crate) fn start(self, core: &mut Core, cx: &mut Context<'_>) -> Result<Self, Error> {
         match self {
             Self::Start(s) => s.send_client_hello(core, cx),
@@ -349,8 +95,8 @@ impl ClientState {
             Self::ExpectServerHello(s) => s.handle(core, cx, msg),
             Self::ExpectCertificate(s) => s.handle(core, cx, msg),
             Self::ExpectServerHelloDone(s) => s.handle(core, cx, msg),
-            Self::ExpectCcs(s) => s.handle(core, msg),
-            Self::ExpectFinished(s) => s.handle(core, cx, msg),
+            Self::ExpectCcs(s) => s.handle(msg).map(Self::ExpectFinished),
+            Self::ExpectFinished(s) => s.handle(core, cx, msg).map(|()| Self::Traffic),
             Self::Traffic => Err(msg.unexpected("application data or alert")),
         }
     }
@@ -383,7 +129,7 @@ pub(crate) struct ExpectServerHello {
     hello: HelloData,
 }
 
-fn store_key(name: &ServerName<'_>) -> alloc::string::String {
+fn store_key(name: &ServerName<'_>) -> String {
     use alloc::string::ToString;
     match name {
         ServerName::DnsName(d) => d.as_ref().to_string(),
@@ -576,15 +322,21 @@ impl ExpectServerHello {
                 core.trace_key_schedule(false, 0, &master, suite, version);
                 let keys = Keys::derive(version, suite, &master, &hello, &sh.random, ext.etm)?;
                 core.set_pending_opener(keys.server_opener);
-                return Ok(ClientState::ExpectCcs(Box::new(ExpectCcs {
-                    hello,
-                    master,
-                    negotiated: Negotiated {
-                        resumed: true,
-                        ..negotiated
+                return Ok(ClientState::ExpectCcs(Box::new(finish::ExpectCcs(
+                    Finishing {
+                        transcript: hello.transcript,
+                        master,
+                        negotiated: Negotiated {
+                            resumed: true,
+                            ..negotiated
+                        },
+                        our_sealer: Some(keys.client_sealer),
+                        side: ClientFinish {
+                            config: hello.config,
+                            server_name: hello.server_name,
+                        },
                     },
-                    client_sealer: Some(keys.client_sealer),
-                })));
+                ))));
             }
             // The server declined: a full handshake follows; forget the stale session.
             core.tracer
@@ -885,109 +637,55 @@ impl ExpectServerHelloDone {
         core.set_pending_opener(keys.server_opener);
         core.send_ccs(keys.client_sealer, cx.rng)?;
         core.send_finished(cx.rng, &master, &mut this.hello.transcript, version)?;
-        Ok(ClientState::ExpectCcs(Box::new(ExpectCcs {
-            hello: this.hello,
-            master,
-            negotiated: this.negotiated,
-            client_sealer: None,
-        })))
+        Ok(ClientState::ExpectCcs(Box::new(finish::ExpectCcs(
+            Finishing {
+                transcript: this.hello.transcript,
+                master,
+                negotiated: this.negotiated,
+                our_sealer: None,
+                side: ClientFinish {
+                    config: this.hello.config,
+                    server_name: this.hello.server_name,
+                },
+            },
+        ))))
     }
 }
 
-/// Waiting for the server's ChangeCipherSpec.
-pub(crate) struct ExpectCcs {
-    hello: HelloData,
-    master: MasterSecret,
-    negotiated: Negotiated,
-    /// On resumption our keys are ready but our CCS goes out after the server's Finished.
-    client_sealer: Option<RecordSealer>,
+/// What the client does once the server's Finished checked out: remember the session.
+#[derive(Debug)]
+pub(crate) struct ClientFinish {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
 }
 
-impl fmt::Debug for ExpectCcs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExpectCcs")
-            .field("negotiated", &self.negotiated)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ExpectCcs {
-    fn handle(self: Box<Self>, _core: &mut Core, msg: Message<'_>) -> Result<ClientState, Error> {
-        match msg {
-            Message::ChangeCipherSpec => {
-                Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
-                    hello: self.hello,
-                    master: self.master,
-                    negotiated: self.negotiated,
-                    client_sealer: self.client_sealer,
-                })))
-            }
-            other => Err(other.unexpected("ChangeCipherSpec")),
-        }
-    }
-}
-
-/// Waiting for the server's Finished.
-pub(crate) struct ExpectFinished {
-    hello: HelloData,
-    master: MasterSecret,
-    negotiated: Negotiated,
-    client_sealer: Option<RecordSealer>,
-}
-
-impl fmt::Debug for ExpectFinished {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExpectFinished")
-            .field("negotiated", &self.negotiated)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ExpectFinished {
-    fn handle(
-        self: Box<Self>,
+impl PeerFinished for ClientFinish {
+    fn peer_finished(
+        self,
         core: &mut Core,
         cx: &mut Context<'_>,
-        msg: Message<'_>,
-    ) -> Result<ClientState, Error> {
-        let (received, raw) = match msg {
-            Message::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::Finished(v),
-                        ..
-                    },
-                raw,
-            } => (v, raw),
-            other => return Err(other.unexpected("Finished")),
+        master: &MasterSecret,
+        negotiated: &Negotiated,
+        _our_flight_last: bool,
+    ) {
+        let Some(store) = &self.config.session_store else {
+            return;
         };
-        let mut this = *self;
-        let version = this.negotiated.version;
-        core.check_peer_finished(&this.master, &this.hello.transcript, version, &received)?;
-        this.hello.transcript.add(raw);
-        if let Some(sealer) = this.client_sealer.take() {
-            // Abbreviated handshake: our CCS and Finished come last.
-            core.send_ccs(sealer, cx.rng)?;
-            core.send_finished(cx.rng, &this.master, &mut this.hello.transcript, version)?;
+        if negotiated.session_id.as_slice().is_empty() {
+            return;
         }
-        if let Some(store) = &this.hello.config.session_store {
-            if !this.negotiated.session_id.as_slice().is_empty() {
-                store.put(
-                    &store_key(&this.hello.server_name),
-                    ClientSession {
-                        session_id: this.negotiated.session_id,
-                        version,
-                        suite: this.negotiated.suite,
-                        extended_master_secret: this.negotiated.extended_master_secret,
-                        master_secret: this.master.clone(),
-                        established: cx.now,
-                    },
-                );
-                core.tracer
-                    .emit(&Event::Resumption(ResumptionEvent::Stored));
-            }
-        }
-        core.complete(this.negotiated);
-        Ok(ClientState::Traffic)
+        store.put(
+            &store_key(&self.server_name),
+            ClientSession {
+                session_id: negotiated.session_id,
+                version: negotiated.version,
+                suite: negotiated.suite,
+                extended_master_secret: negotiated.extended_master_secret,
+                master_secret: master.clone(),
+                established: cx.now,
+            },
+        );
+        core.tracer
+            .emit(&Event::Resumption(ResumptionEvent::Stored));
     }
 }

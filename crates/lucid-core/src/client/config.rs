@@ -1,0 +1,86 @@
+//! [`ClientConfig`]: what a client offers and how it checks the server.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::verify::ServerCertVerifier;
+use crate::conn::{KeyLog, RecordBuffers};
+use crate::crypto::suites;
+use crate::error::Error;
+use crate::msgs::enums::{CipherSuite, ProtocolVersion};
+use crate::session::ClientSessionStore;
+
+/// Client configuration. Build with [`ClientConfig::new`], then adjust the public fields
+/// (more may be added in later versions, hence `#[non_exhaustive]`).
+#[non_exhaustive]
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Lowest version accepted. Default TLS 1.2; lower only when the peer needs it.
+    pub min_version: ProtocolVersion,
+    /// Highest version offered. Default TLS 1.2.
+    pub max_version: ProtocolVersion,
+    /// Suites offered, in preference order. Suites not valid for the offered range are
+    /// dropped from the ClientHello.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Certificate verifier. There is no default that accepts anything.
+    pub verifier: Arc<dyn ServerCertVerifier>,
+    /// Offer extended_master_secret (RFC 7627). Default on.
+    pub offer_extended_master_secret: bool,
+    /// Offer encrypt_then_mac (RFC 7366). Default on.
+    pub offer_encrypt_then_mac: bool,
+    /// Send TLS_FALLBACK_SCSV (RFC 7507): only for a deliberate retry at a lower version.
+    pub send_fallback_scsv: bool,
+    /// Where to log secrets for debugging tools, when wanted.
+    pub key_log: Option<Arc<dyn KeyLog>>,
+    /// Session store for session-ID resumption; `None` disables resumption.
+    pub session_store: Option<Arc<dyn ClientSessionStore>>,
+    /// How the record buffers are sized (default: preallocated, no allocation after the
+    /// handshake).
+    pub record_buffers: RecordBuffers,
+}
+
+impl ClientConfig {
+    /// TLS 1.2 only, all four suites, EMS and ETM offered, verifying with `verifier`.
+    pub fn new(verifier: Arc<dyn ServerCertVerifier>) -> Self {
+        Self {
+            min_version: ProtocolVersion::TLSV1_2,
+            max_version: ProtocolVersion::TLSV1_2,
+            cipher_suites: suites::ALL_SUITES.iter().map(|s| s.suite).collect(),
+            verifier,
+            offer_extended_master_secret: true,
+            offer_encrypt_then_mac: true,
+            send_fallback_scsv: false,
+            key_log: None,
+            session_store: None,
+            record_buffers: RecordBuffers::default(),
+        }
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        let ok = |v: ProtocolVersion| {
+            (ProtocolVersion::TLSV1_0.get()..=ProtocolVersion::TLSV1_2.get()).contains(&v.get())
+        };
+        if !ok(self.min_version) || !ok(self.max_version) || self.min_version > self.max_version {
+            return Err(Error::Misuse(
+                "version range must lie within TLS 1.0..=TLS 1.2",
+            ));
+        }
+        if self.offered_suites().is_empty() {
+            return Err(Error::Misuse(
+                "no cipher suite usable with the configured versions",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn offered_suites(&self) -> Vec<CipherSuite> {
+        self.cipher_suites
+            .iter()
+            .copied()
+            .filter(|s| {
+                suites::lookup(*s)
+                    .is_some_and(|p| !p.tls12_only || self.max_version >= ProtocolVersion::TLSV1_2)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,172 @@
+//! The connection core: what the client and server state machines both stand on.
+//!
+//! This layer sits between the record layer and the two handshake state machines
+//! ([`crate::client`], [`crate::server`]); neither side imports the other, and neither
+//! imports the public façade ([`crate::Connection`]) that sits above them.
+//!
+//! # Implementation notes
+//!
+//! A connection owns three bounded buffers:
+//!
+//! - the deframer's receive buffer (at most one maximal ciphertext record, 5 + 2^14 +
+//!   2048 bytes): the caller copies socket bytes in; records are decrypted *in place* there,
+//!   and application data is read straight from there: the record is *held* in the
+//!   deframer (see `Deframer::hold`) until the caller has consumed it. While it holds unread
+//!   bytes, `process` does not decrypt further records: that is the back-pressure that
+//!   keeps memory bounded. ([`records`])
+//! - the handshake joiner's buffer, where handshake messages are reassembled across records
+//!   (capped; see `record::joiner`);
+//! - `sendable`: TLS bytes waiting to go to the peer. Application writes seal a record only
+//!   when the whole sealed record fits in [`SENDABLE_CAPACITY`] (one maximal sealed record
+//!   plus the TLS 1.0 1/n-1 split record). ([`Core`])
+//!
+//! How the two record buffers are sized is [`RecordBuffers`]: by default
+//! ([`RecordBuffers::Preallocated`]) both are allocated at their maximum when the
+//! connection is created, so once the handshake is complete moving application data never
+//! allocates (DESIGN.md); with [`RecordBuffers::OnDemand`] they start empty, grow in steps
+//! (4 KiB to receive, 1 KiB to send) to what the records need and are kept once grown — so
+//! records stop allocating after the first large ones — and are freed when the handshake
+//! completes (its flights are not what application data needs). Either way the joiner's
+//! buffer is freed once the handshake is complete, and `Connection::release_buffers` frees
+//! empty record buffers on request (they are then sized on demand).
+//!
+//! State: the handshake is a closed enum of per-state structs per side; each `handle`
+//! consumes its state and returns the next. The façade keeps it in an `Option` that is
+//! `None` only while a handler runs or after a fatal error, which is latched in the core and
+//! returned by every later call. Cipher state changes only on ChangeCipherSpec: the pending
+//! opener is installed when CCS arrives, the sealer right after we send ours. The last two
+//! states, waiting for the peer's ChangeCipherSpec and Finished, are the same on both sides
+//! ([`finish`]).
+
+use ::core::fmt;
+
+use rand_core::CryptoRng;
+use rustls_pki_types::UnixTime;
+
+use crate::crypto::suites::{self, SuiteParams};
+use crate::error::{Error, PeerMisbehaved};
+use crate::msgs::enums::{CipherSuite, ContentType, HandshakeType, ProtocolVersion};
+use crate::msgs::handshake::{ClientHelloPayload, HandshakeMessage, SessionId};
+use crate::record::{HEADER_LEN, MAX_PLAINTEXT};
+
+mod core;
+pub(crate) mod finish;
+pub(crate) mod records;
+
+pub(crate) use self::core::Core;
+pub(crate) use records::Records;
+
+/// The last 8 bytes of a ServerHello random from a server that supports a higher version
+/// than it negotiated (RFC 8446 §4.1.3): `DOWNGRD` then 0x00 for TLS 1.1 and below. The
+/// server writes them, the client checks them.
+pub const DOWNGRADE_SENTINEL_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
+/// Receives secrets in the NSS key-log format (`CLIENT_RANDOM <random> <master>`), so tools
+/// like Wireshark can decrypt a capture. Only installed when the caller asks; both sides
+/// log through it.
+pub trait KeyLog: fmt::Debug + Send + Sync {
+    /// Logs one secret.
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]);
+}
+
+/// Largest overhead lucid adds when sealing one record: explicit IV (16), MAC (≤32),
+/// padding (≤16).
+pub(crate) const MAX_SEAL_OVERHEAD: usize = 16 + 32 + 16;
+
+/// Largest capacity application writes grow the send buffer to: one maximal sealed record,
+/// plus the one-byte record that the TLS 1.0 1/n-1 split puts in front of it.
+pub const SENDABLE_CAPACITY: usize =
+    (HEADER_LEN + MAX_PLAINTEXT + MAX_SEAL_OVERHEAD) + (HEADER_LEN + 1 + MAX_SEAL_OVERHEAD);
+
+/// Step in which application writes grow the send buffer.
+pub(crate) const SENDABLE_STEP: usize = 1024;
+
+/// How a connection sizes its two record buffers (receive: one ciphertext record; send:
+/// one sealed record). Set in [`crate::ClientConfig`] /
+/// [`crate::ServerConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecordBuffers {
+    /// Both buffers allocated at their maximum when the connection is created (18,437 +
+    /// 16,523 bytes): after the handshake, application data in either direction never
+    /// allocates. An established connection holds ~37 KB.
+    #[default]
+    Preallocated,
+    /// Both buffers start empty and grow in steps to what the records need (at most the
+    /// same maximum), then stay: a connection that exchanges small messages holds ~8 KB;
+    /// the first larger records allocate (a few times in a connection's life), later ones
+    /// never. For many mostly idle connections, or small devices.
+    OnDemand,
+}
+
+/// Which side of the handshake this connection plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The client (sends ClientHello).
+    Client,
+    /// The server.
+    Server,
+}
+
+/// What the handshake agreed on, readable once it completes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    /// Protocol version.
+    pub version: ProtocolVersion,
+    /// Cipher suite.
+    pub suite: CipherSuite,
+    /// Extended master secret (RFC 7627) in use.
+    pub extended_master_secret: bool,
+    /// Encrypt-then-MAC (RFC 7366) in use.
+    pub encrypt_then_mac: bool,
+    /// The session id the server assigned (may be empty).
+    pub session_id: SessionId,
+    /// Whether this was an abbreviated (resumed) handshake.
+    pub resumed: bool,
+}
+
+/// A message handed to a handshake state.
+#[derive(Debug)]
+pub(crate) enum Message<'a> {
+    /// A whole handshake message: parsed, and its raw bytes (header included) for the
+    /// transcript.
+    Handshake {
+        msg: HandshakeMessage,
+        raw: &'a [u8],
+    },
+    /// An SSLv2-compatible ClientHello (server only), with the bytes the transcript covers.
+    Sslv2ClientHello {
+        hello: ClientHelloPayload,
+        raw: &'a [u8],
+    },
+    /// A ChangeCipherSpec record.
+    ChangeCipherSpec,
+}
+
+impl Message<'_> {
+    pub(crate) fn unexpected(&self, expected: &'static str) -> Error {
+        let (got, got_handshake) = match self {
+            Self::Handshake { msg, .. } => (ContentType::HANDSHAKE, Some(msg.typ)),
+            Self::Sslv2ClientHello { .. } => {
+                (ContentType::HANDSHAKE, Some(HandshakeType::CLIENT_HELLO))
+            }
+            Self::ChangeCipherSpec => (ContentType::CHANGE_CIPHER_SPEC, None),
+        };
+        PeerMisbehaved::UnexpectedMessage {
+            expected,
+            got,
+            got_handshake,
+        }
+        .into()
+    }
+}
+
+/// Per-call inputs handed to handshake states: the caller's clock and RNG.
+pub(crate) struct Context<'a> {
+    pub(crate) now: UnixTime,
+    pub(crate) rng: &'a mut dyn CryptoRng,
+}
+
+/// The suite table entry for a suite both sides already agreed on.
+pub(crate) fn suite_params(suite: CipherSuite) -> Result<&'static SuiteParams, Error> {
+    suites::lookup(suite).ok_or(Error::Internal("unknown suite"))
+}

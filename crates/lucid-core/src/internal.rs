@@ -1,0 +1,77 @@
+//! Protocol internals for lucid's own fuzz targets, benchmarks and tests (hidden from the
+//! docs; not a stable API). The paths mirror the private modules, so a test names
+//! `lucid_core::internal::crypto::cbc::RecordSealer` for `crate::crypto::cbc::RecordSealer`.
+
+/// Wire codec.
+pub mod codec {
+    pub use crate::codec::{Codec, InvalidMessage, Reader};
+}
+
+/// Wire messages.
+pub mod msgs {
+    /// IANA registries.
+    pub mod enums {
+        pub use crate::msgs::enums::{
+            AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression,
+            ContentType, ExtensionType, HandshakeType, MaxFragmentLength, ProtocolVersion,
+            ServerNameType, SignatureScheme,
+        };
+    }
+    /// Hello extensions.
+    pub mod extensions {
+        pub use crate::msgs::extensions::{ClientExtension, ServerExtension, ServerNameEntry};
+    }
+    /// Handshake messages.
+    pub mod handshake {
+        pub use crate::msgs::handshake::{
+            CertificatePayload, CertificateRequestPayload, ClientHelloPayload,
+            ClientKeyExchangeRsa, HandshakeMessage, HandshakePayload, Random, ServerHelloPayload,
+            SessionId,
+        };
+    }
+}
+
+/// Hashes, key schedule, suites, record protection, RSA key exchange.
+pub mod crypto {
+    /// CBC + HMAC record protection.
+    pub mod cbc {
+        pub use crate::crypto::cbc::{RecordOpener, RecordSealer};
+    }
+    /// Handshake transcript.
+    pub mod hash {
+        pub use crate::crypto::hash::Transcript;
+    }
+    /// Master secret, key block, Finished.
+    pub mod keys {
+        pub use crate::crypto::keys::{
+            KeyBlock, MasterSecret, extended_master_secret, key_block, master_secret, verify_data,
+        };
+    }
+    /// RSA key exchange.
+    pub mod rsa_kx {
+        pub use crate::crypto::rsa_kx::{
+            PRE_MASTER_SECRET_LEN, decrypt_pkcs1v15, encrypt_pre_master_secret,
+            rsa_public_key_from_certificate, rsa_public_key_from_spki,
+        };
+    }
+    /// The suites table.
+    pub mod suites {
+        pub use crate::crypto::suites::{
+            ALL_SUITES, MacAlgorithm, SuiteParams, lookup, uses_explicit_iv,
+        };
+    }
+}
+
+/// The record layer.
+pub mod record {
+    pub use crate::record::RecordHeader;
+    /// The deframer.
+    pub mod deframer {
+        pub use crate::record::deframer::CAPACITY;
+    }
+}
+
+/// The connection core.
+pub mod conn {
+    pub use crate::conn::{DOWNGRADE_SENTINEL_TLS11, SENDABLE_CAPACITY};
+}

@@ -1,0 +1,206 @@
+//! [`ServerConfig`] and where the server's certificate comes from: [`CertifiedKey`],
+//! [`ResolvesServerCert`], [`SniResolver`].
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+
+use rsa::traits::PublicKeyParts;
+
+use super::kx::{self, ServerRsaKey};
+use crate::conn::{KeyLog, RecordBuffers};
+use crate::crypto::rsa_kx;
+use crate::crypto::suites;
+use crate::error::Error;
+use crate::msgs::enums::{CipherSuite, ProtocolVersion};
+use crate::msgs::handshake::{MAX_CERTIFICATE_CHAIN_LEN, MAX_CERTIFICATES};
+use crate::session::ServerSessionStore;
+
+/// A certificate chain and the key for its leaf.
+#[derive(Debug, Clone)]
+pub struct CertifiedKey {
+    pub(crate) chain: Vec<Vec<u8>>,
+    pub(crate) key: Arc<dyn ServerRsaKey>,
+}
+
+impl CertifiedKey {
+    /// `chain` is DER certificates, leaf first (as sent in Certificate); `key` holds the
+    /// leaf's private key.
+    ///
+    /// Checks that the chain is non-empty and within the Certificate message limits, that
+    /// the leaf carries an RSA key usable for key exchange, and (when the backend reports
+    /// its modulus) that it is the same key. Errors are [`Error::Misuse`].
+    pub fn new(chain: Vec<Vec<u8>>, key: Arc<dyn ServerRsaKey>) -> Result<Self, Error> {
+        let leaf = chain
+            .first()
+            .ok_or(Error::Misuse("empty certificate chain"))?;
+        let total: usize = chain.iter().map(|c| c.len().saturating_add(3)).sum();
+        if chain.len() > MAX_CERTIFICATES || total > MAX_CERTIFICATE_CHAIN_LEN {
+            return Err(Error::Misuse("certificate chain too long"));
+        }
+        let public = rsa_kx::rsa_public_key_from_certificate(leaf)
+            .map_err(|_| Error::Misuse("leaf certificate has no usable RSA key"))?;
+        if key.modulus_len() != public.size() || key.modulus_len() < kx::MIN_MODULUS_LEN {
+            return Err(Error::Misuse(
+                "private key does not match the leaf certificate",
+            ));
+        }
+        if let Some(n) = key.modulus() {
+            if n.as_slice() != &*public.n_bytes() {
+                return Err(Error::Misuse(
+                    "private key does not match the leaf certificate",
+                ));
+            }
+        }
+        Ok(Self { chain, key })
+    }
+
+    /// The chain, leaf first.
+    pub fn chain(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+
+    /// The private key.
+    pub fn key(&self) -> &Arc<dyn ServerRsaKey> {
+        &self.key
+    }
+}
+
+/// Picks the certificate chain for a connection from the client's server name (SNI).
+pub trait ResolvesServerCert: fmt::Debug + Send + Sync {
+    /// The chain to present for `server_name` (lowercase, no trailing dot; `None` when the
+    /// client sent none or an unusable one). `None` aborts the handshake with
+    /// handshake_failure.
+    fn resolve(&self, server_name: Option<&str>) -> Option<Arc<CertifiedKey>>;
+}
+
+impl ResolvesServerCert for Arc<CertifiedKey> {
+    fn resolve(&self, _server_name: Option<&str>) -> Option<Arc<CertifiedKey>> {
+        Some(self.clone())
+    }
+}
+
+/// Chooses a chain by exact server name, with an optional default for other names and for
+/// clients that send none.
+#[derive(Debug, Clone, Default)]
+pub struct SniResolver {
+    by_name: BTreeMap<String, Arc<CertifiedKey>>,
+    default: Option<Arc<CertifiedKey>>,
+}
+
+impl SniResolver {
+    /// An empty resolver (every handshake fails until something is added).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Presents `cert` to clients asking for `name` (compared case-insensitively).
+    pub fn add(&mut self, name: &str, cert: Arc<CertifiedKey>) {
+        self.by_name
+            .insert(normalize_name(name.as_bytes()).unwrap_or_default(), cert);
+    }
+
+    /// Presents `cert` for every other name and when no name was sent.
+    pub fn set_default(&mut self, cert: Arc<CertifiedKey>) {
+        self.default = Some(cert);
+    }
+}
+
+impl ResolvesServerCert for SniResolver {
+    fn resolve(&self, server_name: Option<&str>) -> Option<Arc<CertifiedKey>> {
+        server_name
+            .and_then(|n| self.by_name.get(n))
+            .or(self.default.as_ref())
+            .cloned()
+    }
+}
+
+/// Server configuration. Build with [`ServerConfig::new`], then adjust the public fields
+/// (more may be added in later versions, hence `#[non_exhaustive]`).
+#[non_exhaustive]
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Lowest version accepted. Default TLS 1.2.
+    pub min_version: ProtocolVersion,
+    /// Highest version accepted. Default TLS 1.2.
+    pub max_version: ProtocolVersion,
+    /// Suites in the server's preference order (the first the client also offers and that
+    /// is valid for the negotiated version wins). Default: all four lucid suites.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Where the certificate chain comes from.
+    pub cert_resolver: Arc<dyn ResolvesServerCert>,
+    /// Accept extended_master_secret (RFC 7627) when offered. Default on.
+    pub accept_extended_master_secret: bool,
+    /// Accept encrypt_then_mac (RFC 7366) when offered. Default on.
+    pub accept_encrypt_then_mac: bool,
+    /// Session cache for session-ID resumption; `None` (the default) disables it, and the
+    /// server then sends empty session ids.
+    pub session_store: Option<Arc<dyn ServerSessionStore>>,
+    /// Where to log secrets for debugging tools, when wanted.
+    pub key_log: Option<Arc<dyn KeyLog>>,
+    /// How the record buffers are sized (default: preallocated, no allocation after the
+    /// handshake).
+    pub record_buffers: RecordBuffers,
+}
+
+impl ServerConfig {
+    /// TLS 1.2 only, all four suites, EMS and ETM accepted, no session cache, presenting
+    /// `cert` to everyone.
+    pub fn new(cert: CertifiedKey) -> Self {
+        Self::with_resolver(Arc::new(Arc::new(cert)))
+    }
+
+    /// Like [`Self::new`] with a chain chosen per connection by `resolver`.
+    pub fn with_resolver(resolver: Arc<dyn ResolvesServerCert>) -> Self {
+        Self {
+            min_version: ProtocolVersion::TLSV1_2,
+            max_version: ProtocolVersion::TLSV1_2,
+            cipher_suites: suites::ALL_SUITES.iter().map(|s| s.suite).collect(),
+            cert_resolver: resolver,
+            accept_extended_master_secret: true,
+            accept_encrypt_then_mac: true,
+            session_store: None,
+            key_log: None,
+            record_buffers: RecordBuffers::default(),
+        }
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        let ok = |v: ProtocolVersion| {
+            (ProtocolVersion::TLSV1_0.get()..=ProtocolVersion::TLSV1_2.get()).contains(&v.get())
+        };
+        if !ok(self.min_version) || !ok(self.max_version) || self.min_version > self.max_version {
+            return Err(Error::Misuse(
+                "version range must lie within TLS 1.0..=TLS 1.2",
+            ));
+        }
+        let usable = self.cipher_suites.iter().any(|s| {
+            suites::lookup(*s)
+                .is_some_and(|p| !p.tls12_only || self.max_version >= ProtocolVersion::TLSV1_2)
+        });
+        if !usable {
+            return Err(Error::Misuse(
+                "no cipher suite usable with the configured versions",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A host name as lucid records it: ASCII letters, digits, '-', '_' and '.', at most 253
+/// bytes, lowercased, without a trailing dot. Anything else is not used (nor acknowledged).
+pub(crate) fn normalize_name(name: &[u8]) -> Option<String> {
+    let name = name.strip_suffix(b".").unwrap_or(name);
+    let plausible = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !plausible {
+        return None;
+    }
+    let s = core::str::from_utf8(name).ok()?;
+    Some(s.to_ascii_lowercase())
+}
