@@ -12,15 +12,16 @@ use std::time::{Duration, Instant};
 
 use crate::bench;
 use crate::deps::{self, TestEnv};
-use crate::{Result, cargo, fuzz, output, project_root, run, succeeds};
+use crate::{Result, cargo, fuzz, layers, output, project_root, run, succeeds};
 
 const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
 /// Seconds each fuzz target runs in CI.
 const FUZZ_SMOKE_SECONDS: u64 = 20;
 
 const USAGE: &str = "\
-cargo xtask ci: the full test suite (fmt, clippy, no_std build, test dependencies, tests,
-PKITS summary check, fuzz smoke run). Takes no options.
+cargo xtask ci: the full test suite, in order: fmt, clippy, layers (lucid-core's module
+layering, `cargo xtask layers`), no_std build, test dependencies, tests, openssl-key backend, PKITS summary check, server interop matrix, fuzz smoke run.
+Takes no options.
 ";
 
 /// How a step ended, when it did not fail.
@@ -119,6 +120,8 @@ pub(crate) fn ci(args: &[String]) -> Result {
         ]))?;
         Ok(Done::Ran(String::new()))
     })?;
+
+    ci.step("layers", || layers::check(false).map(Done::Ran))?;
 
     ci.step("no_std build", || {
         let note = ensure_target(NO_STD_TARGET)?;
