@@ -20,7 +20,9 @@ const FUZZ_SMOKE_SECONDS: u64 = 20;
 
 const USAGE: &str = "\
 cargo xtask ci: the full test suite, in order: fmt, clippy, layers (lucid-core's module
-layering, `cargo xtask layers`), no_std build, test dependencies, tests, openssl-key backend, PKITS summary check, server interop matrix, fuzz smoke run.
+layering, `cargo xtask layers`), doc (`cargo doc --workspace --no-deps`, warnings and broken
+intra-doc links are errors), no_std build, test dependencies, tests (unit, integration and
+doctests), openssl-key backend, PKITS summary check, server interop matrix, fuzz smoke run.
 Takes no options.
 ";
 
@@ -122,6 +124,19 @@ pub(crate) fn ci(args: &[String]) -> Result {
     })?;
 
     ci.step("layers", || layers::check(false).map(Done::Ran))?;
+
+    // Rustdoc warnings, broken intra-doc links among them, fail the build. The doctests
+    // themselves run in the `test` step: `cargo test --workspace` runs them for every
+    // library target (lucid-core, lucid-blocking, lucid-mio, lucid-cli's lib; none sets
+    // `doctest = false`), so no separate `cargo test --doc` is needed.
+    ci.step("doc", || {
+        let mut cmd = cargo();
+        cmd.args(["doc", "--workspace", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings");
+        println!("    RUSTDOCFLAGS=-D warnings");
+        run(&mut cmd)?;
+        Ok(Done::Ran(String::new()))
+    })?;
 
     ci.step("no_std build", || {
         let note = ensure_target(NO_STD_TARGET)?;

@@ -31,10 +31,10 @@ USAGE:
 
 COMMANDS:
     ci        the full test suite, in order: fmt --check, clippy -D warnings, the layers
-              check, no_std build for thumbv7em-none-eabihf, test dependencies (gnutls-bin,
-              tshark, a Python venv with tlslite-ng and sslyze, NIST PKITS data), cargo test,
-              PKITS summary check, a short fuzz run of every target. Installs what it needs
-              when missing.
+              check, cargo doc with -D warnings, no_std build for thumbv7em-none-eabihf, test
+              dependencies (gnutls-bin, tshark, a Python venv with tlslite-ng and sslyze,
+              NIST PKITS data), cargo test (doctests included), PKITS summary check, a short
+              fuzz run of every target. Installs what it needs when missing.
     fuzz      [TARGET] [--all] [--seconds N] [-- LIBFUZZER_ARGS...]
               run cargo-fuzz targets with the nightly toolchain (lists targets when none given)
     layers    [--verbose] check that lucid-core's top-level modules import only lower
