@@ -12,15 +12,18 @@ use std::time::{Duration, Instant};
 
 use crate::bench;
 use crate::deps::{self, TestEnv};
-use crate::{Result, cargo, fuzz, output, project_root, run, succeeds};
+use crate::{Result, cargo, fuzz, layers, output, project_root, run, succeeds};
 
 const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
 /// Seconds each fuzz target runs in CI.
 const FUZZ_SMOKE_SECONDS: u64 = 20;
 
 const USAGE: &str = "\
-cargo xtask ci: the full test suite (fmt, clippy, no_std build, test dependencies, tests,
-PKITS summary check, fuzz smoke run). Takes no options.
+cargo xtask ci: the full test suite, in order: fmt, clippy, layers (lucid-core's module
+layering, `cargo xtask layers`), doc (`cargo doc --workspace --no-deps`, warnings and broken
+intra-doc links are errors), no_std build, test dependencies, tests (unit, integration and
+doctests), openssl-key backend, PKITS summary check, server interop matrix, fuzz smoke run.
+Takes no options.
 ";
 
 /// How a step ended, when it did not fail.
@@ -117,6 +120,21 @@ pub(crate) fn ci(args: &[String]) -> Result {
             "-D",
             "warnings",
         ]))?;
+        Ok(Done::Ran(String::new()))
+    })?;
+
+    ci.step("layers", || layers::check(false).map(Done::Ran))?;
+
+    // Rustdoc warnings, broken intra-doc links among them, fail the build. The doctests
+    // themselves run in the `test` step: `cargo test --workspace` runs them for every
+    // library target (lucid-core, lucid-blocking, lucid-mio, lucid-cli's lib; none sets
+    // `doctest = false`), so no separate `cargo test --doc` is needed.
+    ci.step("doc", || {
+        let mut cmd = cargo();
+        cmd.args(["doc", "--workspace", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings");
+        println!("    RUSTDOCFLAGS=-D warnings");
+        run(&mut cmd)?;
         Ok(Done::Ran(String::new()))
     })?;
 

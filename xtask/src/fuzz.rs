@@ -3,7 +3,9 @@
 //! Seeds are read from the committed `fuzz/corpus/TARGET`; new inputs libFuzzer finds go to
 //! the working corpus `target/fuzz-corpus/TARGET` (libFuzzer writes to the first corpus
 //! directory it is given), so runs build on each other without growing the committed seeds.
-//! Refresh those deliberately, e.g. with `cargo +nightly fuzz cmin`.
+//! Refresh those deliberately, e.g. with `cargo +nightly fuzz cmin`. Inputs that once broke
+//! a target (or its bounds) live in `fuzz/regressions/TARGET`, too big for the seed budget;
+//! every run loads them as well, so each fuzz run starts by replaying them.
 
 use std::env;
 use std::fs;
@@ -21,7 +23,8 @@ USAGE:
     cargo xtask fuzz --all [--seconds N]   every target in turn (20 seconds each by default)
 
 Without --seconds a single target runs until it finds a crash or is interrupted.
-Seeds: fuzz/corpus/TARGET; new inputs: target/fuzz-corpus/TARGET; crashes: fuzz/artifacts/TARGET.
+Seeds: fuzz/corpus/TARGET and fuzz/regressions/TARGET (past findings, replayed first);
+new inputs: target/fuzz-corpus/TARGET; crashes: fuzz/artifacts/TARGET.
 The dictionary fuzz/dict/tls.dict is used when present. The toolchain is `nightly`
 (override with LUCID_NIGHTLY); cargo-fuzz is installed with `cargo install` when missing.
 ";
@@ -211,12 +214,15 @@ fn run_target(target: &str, seconds: Option<u64>, extra: &[String]) -> Result {
     let root = project_root();
     let work: PathBuf = root.join("target").join("fuzz-corpus").join(target);
     let seeds = root.join("fuzz").join("corpus").join(target);
+    let regressions = root.join("fuzz").join("regressions").join(target);
     fs::create_dir_all(&work)?;
 
     let mut cmd = nightly_cargo();
     cmd.args(["fuzz", "run", target]).arg(&work);
-    if seeds.is_dir() {
-        cmd.arg(&seeds);
+    for dir in [&seeds, &regressions] {
+        if dir.is_dir() {
+            cmd.arg(dir);
+        }
     }
     cmd.arg("--");
     if let Some(seconds) = seconds {

@@ -13,6 +13,7 @@ mod certs;
 mod ci;
 mod deps;
 mod fuzz;
+mod layers;
 
 use std::env;
 use std::ffi::OsStr;
@@ -29,12 +30,15 @@ USAGE:
     cargo xtask <COMMAND> [ARGS]
 
 COMMANDS:
-    ci        the full test suite, in order: fmt --check, clippy -D warnings, no_std build
-              for thumbv7em-none-eabihf, test dependencies (gnutls-bin, tshark, a Python venv
-              with tlslite-ng and sslyze, NIST PKITS data), cargo test, PKITS summary check,
-              a short fuzz run of every target. Installs what it needs when missing.
+    ci        the full test suite, in order: fmt --check, clippy -D warnings, the layers
+              check, cargo doc with -D warnings, no_std build for thumbv7em-none-eabihf, test
+              dependencies (gnutls-bin, tshark, a Python venv with tlslite-ng and sslyze,
+              NIST PKITS data), cargo test (doctests included), PKITS summary check, a short
+              fuzz run of every target. Installs what it needs when missing.
     fuzz      [TARGET] [--all] [--seconds N] [-- LIBFUZZER_ARGS...]
               run cargo-fuzz targets with the nightly toolchain (lists targets when none given)
+    layers    [--verbose] check that lucid-core's top-level modules import only lower
+              layers (the table in xtask/src/layers.rs), with no cycles
     certs     generate the test certificates
     interop   the interop matrix against real peers (not built yet)
     bench     [--quick] lucid beside OpenSSL and rustls in one process: handshakes,
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "ci" => ci::ci(rest),
         "fuzz" => fuzz::fuzz(rest),
+        "layers" => layers::layers(rest),
         "certs" => certs::certs(rest),
         "interop" => not_built("interop", "the client/server issues fill it in"),
         "bench" => bench::bench(rest),

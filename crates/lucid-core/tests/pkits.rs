@@ -2,8 +2,10 @@
 //!
 //! The data comes from the `cryptography_vectors` wheel (`x509/PKITS_data/certs/*.crt`,
 //! DER). Set `LUCID_PKITS_DIR` to the unpacked wheel, its `x509/PKITS_data` directory or
-//! that directory's `certs/`; `cargo xtask ci` does this. Without it the test says so and
-//! passes without checking anything.
+//! that directory's `certs/`; `cargo xtask ci` does this (its "deps: pkits data" step
+//! unpacks the wheel under `target/vectors`). Without the data the test fails when
+//! `LUCID_REQUIRE_PEERS=1` (as in `cargo xtask ci`), and otherwise prints that it skipped
+//! and passes without checking anything.
 //!
 //! The verdict of each test is the Valid/Invalid prefix of its name (the EE certificate's
 //! file name). The intermediates of each test are the ones the PKITS document lists for its
@@ -488,16 +490,35 @@ const CASES: &[Case] = &[
     ),
 ];
 
-fn certs_dir() -> Option<PathBuf> {
-    let base = PathBuf::from(std::env::var_os("LUCID_PKITS_DIR")?);
-    [
+/// The directory holding the PKITS `.crt` files, or why there is none.
+fn certs_dir() -> Result<PathBuf, String> {
+    let Some(base) = std::env::var_os("LUCID_PKITS_DIR") else {
+        return Err("LUCID_PKITS_DIR is not set".to_owned());
+    };
+    let base = PathBuf::from(base);
+    let candidates = [
         base.clone(),
         base.join("certs"),
         base.join("x509/PKITS_data/certs"),
         base.join("cryptography_vectors/x509/PKITS_data/certs"),
-    ]
-    .into_iter()
-    .find(|d| d.join("TrustAnchorRootCertificate.crt").is_file())
+    ];
+    candidates
+        .iter()
+        .find(|d| d.join("TrustAnchorRootCertificate.crt").is_file())
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "LUCID_PKITS_DIR={} has no TrustAnchorRootCertificate.crt (looked in it, its \
+                 certs/, x509/PKITS_data/certs/ and cryptography_vectors/x509/PKITS_data/certs/)",
+                base.display()
+            )
+        })
+}
+
+/// Whether the CI demanded every test dependency be present (`LUCID_REQUIRE_PEERS=1`, read
+/// as in lucid-blocking's `tests/common/mod.rs`).
+fn peers_required() -> bool {
+    std::env::var("LUCID_REQUIRE_PEERS").is_ok_and(|v| v == "1")
 }
 
 fn read(dir: &Path, stem: &str) -> Vec<u8> {
@@ -514,9 +535,22 @@ fn section_of(id: &str) -> &str {
 
 #[test]
 fn pkits() {
-    let Some(dir) = certs_dir() else {
-        println!("PKITS data not present; run `cargo xtask ci` (or set LUCID_PKITS_DIR)");
-        return;
+    let dir = match certs_dir() {
+        Ok(dir) => dir,
+        Err(why) if peers_required() => panic!(
+            "LUCID_REQUIRE_PEERS=1 but the NIST PKITS data is missing: {why}. `cargo xtask ci` \
+             installs it (step \"deps: pkits data\": the cryptography_vectors wheel unpacked \
+             under target/vectors) and sets LUCID_PKITS_DIR; elsewhere set LUCID_PKITS_DIR to \
+             the unpacked wheel or its x509/PKITS_data directory"
+        ),
+        Err(why) => {
+            println!(
+                "pkits: SKIPPED, nothing checked: the NIST PKITS data is missing ({why}); \
+                 `cargo xtask ci` installs it and sets LUCID_PKITS_DIR (with \
+                 LUCID_REQUIRE_PEERS=1 this is a failure)"
+            );
+            return;
+        }
     };
 
     let mut roots = RootStore::new();
