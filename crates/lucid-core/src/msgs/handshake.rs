@@ -21,7 +21,7 @@ use crate::msgs::enums::{
     ServerNameType, SignatureScheme,
 };
 use crate::msgs::extensions::{
-    ClientExtension, ServerExtension, first_duplicate, read_u16_elements,
+    ClientExtension, SIGALGS_LEN, ServerExtension, first_duplicate, read_u16_elements,
 };
 
 /// Length of the handshake message header: `msg_type(1) || length(3)`.
@@ -70,9 +70,6 @@ const HANDSHAKE_BODY_LEN: ListLength = ListLength::U24.with_max(
 
 /// `CipherSuite cipher_suites<2..2^16-2>`
 const CIPHER_SUITES_LEN: ListLength = ListLength::U16_NONEMPTY.with_max(0xfffe);
-
-/// `SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>`
-const SIGALGS_LEN: ListLength = ListLength::U16_NONEMPTY.with_max(0xfffe);
 
 /// Length of Finished `verify_data` for every cipher suite lucid supports (RFC 5246 §7.4.9,
 /// RFC 2246 §7.4.9).

@@ -37,6 +37,7 @@ use core::fmt;
 use super::{HEADER_LEN, MAX_CIPHERTEXT, OpaqueRecord, RecordHeader};
 use crate::codec::{Codec, InvalidMessage, Reader};
 use crate::error::{Error, PeerIncompatible};
+use crate::msgs::sslv2::SSLV2_HEADER_LEN;
 
 /// Largest size of the deframer's buffer: one whole record of the largest allowed size.
 pub const CAPACITY: usize = HEADER_LEN + MAX_CIPHERTEXT;
@@ -55,9 +56,6 @@ pub const GROWTH_STEP: usize = 4096;
 /// challenge: 1024 bytes leave room for over 300 cipher specs, far more than any real client
 /// sent. Longer ones fail with [`Error::RecordOverflow`].
 pub const MAX_SSLV2_CLIENT_HELLO: usize = 1024;
-
-/// Length of the SSLv2 record header (2-byte form, high bit set, no padding).
-const SSLV2_HEADER_LEN: usize = 2;
 
 /// What [`Deframer::pop`] hands out.
 #[derive(Debug, PartialEq, Eq)]

@@ -73,12 +73,11 @@ pub(crate) use mode::{CbcDecryptor, CbcEncryptor};
 pub use open::RecordOpener;
 pub use seal::RecordSealer;
 
-/// Largest plaintext fragment (RFC 5246 §6.2.1).
-pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
-/// Largest record body the peer may send (RFC 5246 §6.2.3).
-pub const MAX_CIPHERTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 2048;
-/// Record header length.
-pub const HEADER_LEN: usize = 5;
+// The record size limits and header length, under the names this module has always used
+// (one definition, in `crate::msgs::record`).
+pub use crate::msgs::record::{
+    HEADER_LEN, MAX_CIPHERTEXT as MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT as MAX_PLAINTEXT_LEN,
+};
 /// Bytes of MAC pseudo-header: seq(8) ‖ type(1) ‖ version(2) ‖ length(2).
 const MAC_HEADER_LEN: usize = 13;
 
