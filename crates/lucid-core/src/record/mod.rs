@@ -1,4 +1,4 @@
-//! The record layer's plaintext-level machinery: framing, handshake reassembly, fragmentation.
+//! The record layer's plaintext-level machinery: framing and handshake reassembly.
 //!
 //! Implementation notes:
 //!
@@ -13,11 +13,10 @@
 //!   [`OpaqueRecord::payload`] in place).
 //! - The joiner takes decrypted handshake payloads and hands out whole handshake messages,
 //!   header included (the transcript hashes exactly those bytes).
-//! - [`fragmenter`] cuts outgoing data into record-sized pieces, including the TLS 1.0 CBC
-//!   1/n-1 split.
+//! - Outgoing data is cut into records by the connection (`conn.rs`), including the TLS 1.0
+//!   CBC 1/n-1 split.
 
 pub mod deframer;
-pub mod fragmenter;
 pub mod joiner;
 
 pub use deframer::{Deframed, Deframer};
