@@ -138,11 +138,6 @@ impl<'a> Reader<'a> {
         core::mem::take(&mut self.buf)
     }
 
-    /// The bytes not yet read, without consuming them.
-    pub fn peek_rest(&self) -> &'a [u8] {
-        self.buf
-    }
-
     /// Number of bytes left.
     pub fn left(&self) -> usize {
         self.buf.len()
@@ -251,12 +246,6 @@ impl Drop for LengthPrefixedBuffer<'_> {
 pub fn put_vec(out: &mut Vec<u8>, len: ListLength, bytes: &[u8]) {
     let guard = LengthPrefixedBuffer::new(len, out);
     guard.buf.extend_from_slice(bytes);
-}
-
-/// Writes a big-endian 24-bit integer (the low 24 bits of `v`).
-pub fn put_u24(out: &mut Vec<u8>, v: u32) {
-    let [_, a, b, c] = v.to_be_bytes();
-    out.extend_from_slice(&[a, b, c]);
 }
 
 /// A wire structure that can be encoded and decoded.

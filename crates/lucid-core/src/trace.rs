@@ -233,13 +233,3 @@ impl fmt::Debug for Tracer {
         })
     }
 }
-
-impl Direction {
-    /// "->" for sent, "<-" for received.
-    pub fn arrow(self) -> &'static str {
-        match self {
-            Self::Sent => "->",
-            Self::Received => "<-",
-        }
-    }
-}

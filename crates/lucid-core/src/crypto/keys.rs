@@ -11,8 +11,9 @@ use crate::msgs::enums::ProtocolVersion;
 
 /// Length of the master secret.
 pub const MASTER_SECRET_LEN: usize = 48;
-/// Length of Finished verify_data for every lucid suite.
-pub const VERIFY_DATA_LEN: usize = 12;
+// One definition, in `msgs::handshake`; re-exported here so `crypto::keys::VERIFY_DATA_LEN`
+// keeps working.
+pub use crate::msgs::handshake::VERIFY_DATA_LEN;
 
 /// The 48-byte master secret. Zeroized on drop; `Debug` does not print it.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]

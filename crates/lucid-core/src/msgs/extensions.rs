@@ -18,7 +18,7 @@ use crate::codec::{Codec, InvalidMessage, LengthPrefixedBuffer, ListLength, Read
 use crate::msgs::enums::{ExtensionType, MaxFragmentLength, ServerNameType, SignatureScheme};
 
 /// `SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>`
-const SIGALGS_LEN: ListLength = ListLength::U16_NONEMPTY.with_max(0xfffe);
+pub(crate) const SIGALGS_LEN: ListLength = ListLength::U16_NONEMPTY.with_max(0xfffe);
 
 /// Reads a u16-prefixed list of 2-byte elements, failing with
 /// [`InvalidMessage::BadListLength`] if the length is odd (rather than with a confusing

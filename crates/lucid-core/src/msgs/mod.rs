@@ -10,6 +10,7 @@ pub mod ccs;
 pub mod enums;
 pub mod extensions;
 pub mod handshake;
+pub mod record;
 pub mod sslv2;
 
 /// Deterministic mutation testing for decoders ("fuzz-ish" tests that run under `cargo test`).

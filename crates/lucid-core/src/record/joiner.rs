@@ -24,8 +24,9 @@ use super::MAX_PLAINTEXT;
 use crate::codec::InvalidMessage;
 use crate::error::Error;
 
-/// Length of a handshake message header: msg_type (1) + length (3).
-pub const HANDSHAKE_HEADER_LEN: usize = 4;
+// One definition, in `msgs::handshake`; re-exported here so `record::joiner::HANDSHAKE_HEADER_LEN`
+// keeps working.
+pub use crate::msgs::handshake::HANDSHAKE_HEADER_LEN;
 
 /// Largest handshake message body accepted (the 24-bit length field): a Certificate message
 /// carrying the largest chain lucid accepts (`msgs::handshake::MAX_CERTIFICATE_CHAIN_LEN`). A header announcing more is rejected

@@ -1,0 +1,133 @@
+//! AES-CBC + HMAC record protection (RFC 5246 §6.2.3.2, RFC 2246 §6.2.3.2, RFC 7366).
+//!
+//! # Implementation notes
+//!
+//! One [`RecordSealer`] protects the records one side sends, one [`RecordOpener`] checks the
+//! records it receives. Each holds the expanded AES key (inside a `cbc` mode object), the
+//! keyed MAC state and the 64-bit sequence number of its direction.
+//!
+//! **Record layout.** MAC-then-encrypt (the default):
+//! `header(5) ‖ [IV(16)] ‖ CBC(fragment ‖ MAC ‖ padding ‖ padding_length)`, the MAC taken over
+//! `seq(8) ‖ type(1) ‖ version(2) ‖ length(2) ‖ fragment`. Encrypt-then-MAC (RFC 7366):
+//! `header(5) ‖ [IV(16)] ‖ CBC(fragment ‖ padding ‖ padding_length) ‖ MAC`, the MAC taken over
+//! `seq ‖ type ‖ version ‖ length(IV + ciphertext) ‖ IV ‖ ciphertext`. Every padding byte
+//! equals padding_length; the sealer uses minimal padding.
+//!
+//! **IVs.** TLS 1.0 chains: the IV of a record is the last ciphertext block of the previous
+//! record in that direction, starting from the key-block IV; the `cbc` mode object keeps that
+//! block as its state between records. TLS 1.1 and later send a fresh random IV in front of
+//! each record (explicit IV); the sealer draws it from the caller's RNG and resets the mode's
+//! IV to it. Whether IVs are explicit is fixed by the version given at construction; the
+//! `version` passed per record only fills the header and MAC input.
+//!
+//! **Buffers.** `seal` appends one whole record to the caller's `Vec` and encrypts it in
+//! place; `open` decrypts the caller's record body in place and returns the plaintext
+//! sub-slice of it. Neither allocates: the HMAC key is prepared once at construction (the
+//! chaining states after `K ⊕ ipad` and `K ⊕ opad`, see `hmac_ct`), each record's MAC runs
+//! on stack buffers from those, and `seal` only grows `out` if it lacks capacity.
+//!
+//! **Interleaving.** With encrypt-then-MAC the sealer encrypts and MACs the record in
+//! 64-byte groups, the MAC one group behind, so the CPU overlaps the serial CBC chain with
+//! the hash (see `INTERLEAVE`).
+//!
+//! **Sequence numbers.** Each direction starts at 0 and increases by one per record
+//! successfully sealed or opened. Numbers `0 ..= u64::MAX - 1` are used; once `u64::MAX - 1`
+//! has been used, the next `seal`/`open` fails with [`Error::SequenceNumberExhausted`]
+//! (RFC 5246 §6.1: sequence numbers must not wrap). A record that fails to open does not
+//! advance the number: the connection is dead after any error anyway.
+//!
+//! **Why the MAC-then-encrypt receive path is constant-time (Lucky 13).** After decryption
+//! the padding length — and so the length of the MACed data, the position of the received
+//! MAC and the value of the length field inside the MAC input — are attacker-influenced
+//! secrets until the MAC is verified. Any branch, memory access or hash-block count that
+//! depends on them is a padding oracle (Vaudenay 2002; AlFardan–Paterson 2013). So
+//! [`RecordOpener::open`] in that mode:
+//! 1. rejects on public facts only (ciphertext not a multiple of 16, too short for a MAC);
+//! 2. decrypts everything;
+//! 3. derives a "padding fits" mask with constant-time compares and, if it does not fit,
+//!    continues as if the padding length were 0 (keeping the remaining indices in range);
+//! 4. checks the padding bytes over a fixed window of the last min(256, len) bytes, using a
+//!    mask for "this byte is inside the padding";
+//! 5. computes the HMAC with `CtHmacKey::mac_ct`, whose compression-call count and memory
+//!    accesses depend only on the record length (see `hmac_ct.rs`);
+//! 6. copies the received MAC out of its secret position by scanning every candidate
+//!    position (at most 256) and OR-ing in the bytes under an equality mask;
+//! 7. compares the MACs with `subtle::ConstantTimeEq` and folds in the padding mask.
+//!
+//! Only the final accept/reject bit becomes public, and every failure is the same
+//! [`Error::BadRecordMac`]. With encrypt-then-MAC the MAC covers the ciphertext, so it is
+//! verified first (constant-time compare) and padding is checked only on authenticated
+//! data, where timing reveals nothing new.
+
+use crate::crypto::suites::{AES_BLOCK_LEN, SuiteParams, uses_explicit_iv};
+use crate::error::Error;
+use crate::msgs::enums::{ContentType, ProtocolVersion};
+
+mod interleave;
+mod mode;
+mod open;
+mod seal;
+
+#[cfg(test)]
+pub(crate) use mode::{CbcDecryptor, CbcEncryptor};
+pub use open::RecordOpener;
+pub use seal::RecordSealer;
+
+// The record size limits and header length, under the names this module has always used
+// (one definition, in `crate::msgs::record`).
+pub use crate::msgs::record::{
+    HEADER_LEN, MAX_CIPHERTEXT as MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT as MAX_PLAINTEXT_LEN,
+};
+/// Bytes of MAC pseudo-header: seq(8) ‖ type(1) ‖ version(2) ‖ length(2).
+const MAC_HEADER_LEN: usize = 13;
+
+fn mac_header(
+    seq: u64,
+    typ: ContentType,
+    version: ProtocolVersion,
+    len: u16,
+) -> [u8; MAC_HEADER_LEN] {
+    let mut h = [0u8; MAC_HEADER_LEN];
+    let (s, rest) = h.split_at_mut(8);
+    s.copy_from_slice(&seq.to_be_bytes());
+    let (t, rest) = rest.split_at_mut(1);
+    t.copy_from_slice(&[typ.0]);
+    let (v, l) = rest.split_at_mut(2);
+    v.copy_from_slice(&version.0.to_be_bytes());
+    l.copy_from_slice(&len.to_be_bytes());
+    h
+}
+
+/// Checks the key material lengths shared by sealer and opener.
+fn check_keys(
+    suite: &SuiteParams,
+    version: ProtocolVersion,
+    mac_key: &[u8],
+    enc_key: &[u8],
+    iv: &[u8],
+) -> Result<[u8; AES_BLOCK_LEN], Error> {
+    if mac_key.len() != suite.mac_len() || enc_key.len() != suite.enc_key_len {
+        return Err(Error::Misuse("record key length does not match the suite"));
+    }
+    if uses_explicit_iv(version) {
+        if !iv.is_empty() {
+            return Err(Error::Misuse("TLS 1.1+ records take no fixed IV"));
+        }
+        Ok([0; AES_BLOCK_LEN])
+    } else {
+        iv.try_into()
+            .map_err(|_| Error::Misuse("TLS 1.0 records need a 16-byte IV"))
+    }
+}
+
+fn err_internal<E>(_: E) -> Error {
+    Error::Internal("CBC record setup")
+}
+
+/// Rounds down to a whole number of AES blocks.
+fn round_down(n: usize) -> usize {
+    n - n % AES_BLOCK_LEN
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,232 @@
+//! [`RecordOpener`]: checks and decrypts incoming records, with the constant-time
+//! MAC-then-encrypt path (Lucky 13; see the module notes in `cbc/mod.rs`).
+
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+
+use super::interleave::OpenInterleaved;
+use super::mode::CbcDecryptor;
+use super::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header};
+use crate::crypto::hmac_ct::{CtHmacKey, MAX_MAC_LEN, ct_le};
+use crate::crypto::suites::{AES_BLOCK_LEN, SuiteParams, uses_explicit_iv};
+use crate::error::Error;
+use crate::msgs::enums::{ContentType, ProtocolVersion};
+
+/// Checks and decrypts incoming records for one direction.
+pub struct RecordOpener {
+    dec: CbcDecryptor,
+    /// The keyed MAC: [`CtHmacKey::stream`] for encrypt-then-MAC (public lengths),
+    /// [`CtHmacKey::mac_ct`] for MAC-then-encrypt (secret lengths).
+    ct_mac: CtHmacKey,
+    explicit_iv: bool,
+    encrypt_then_mac: bool,
+    seq: u64,
+}
+
+impl core::fmt::Debug for RecordOpener {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RecordOpener")
+            .field("explicit_iv", &self.explicit_iv)
+            .field("encrypt_then_mac", &self.encrypt_then_mac)
+            .field("seq", &self.seq)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RecordOpener {
+    /// An opener for `suite` at `version`, with the peer's keys from the key block.
+    ///
+    /// `iv` is the key-block IV for TLS 1.0 and must be empty for TLS 1.1+. Wrong key
+    /// lengths are a [`Error::Misuse`].
+    pub fn new(
+        suite: &SuiteParams,
+        version: ProtocolVersion,
+        mac_key: &[u8],
+        enc_key: &[u8],
+        iv: &[u8],
+        encrypt_then_mac: bool,
+    ) -> Result<Self, Error> {
+        let iv = check_keys(suite, version, mac_key, enc_key, iv)?;
+        Ok(Self {
+            dec: CbcDecryptor::new(enc_key, &iv)
+                .ok_or(())
+                .map_err(err_internal)?,
+            ct_mac: CtHmacKey::new(suite.mac, mac_key),
+            explicit_iv: uses_explicit_iv(version),
+            encrypt_then_mac,
+            seq: 0,
+        })
+    }
+
+    /// The sequence number the next record must carry.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    #[cfg(test)]
+    pub(crate) fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+
+    /// Checks and decrypts the record body `payload` (everything after the 5-byte header)
+    /// in place, and returns the plaintext, a sub-slice of `payload`.
+    ///
+    /// `typ` and `version` are the record header's fields (they are covered by the MAC).
+    /// Errors: [`Error::BadRecordMac`] for any MAC, padding or length problem (one error,
+    /// on purpose), [`Error::RecordOverflow`] for a body over 2^14 + 2048 bytes or an
+    /// authenticated plaintext over 2^14 bytes, [`Error::SequenceNumberExhausted`] when the
+    /// sequence numbers are used up. After an error the contents of `payload` are
+    /// unspecified and the connection must be closed.
+    pub fn open<'b>(
+        &mut self,
+        typ: ContentType,
+        version: ProtocolVersion,
+        payload: &'b mut [u8],
+    ) -> Result<&'b mut [u8], Error> {
+        if self.seq == u64::MAX {
+            return Err(Error::SequenceNumberExhausted);
+        }
+        if payload.len() > MAX_CIPHERTEXT_LEN {
+            return Err(Error::RecordOverflow {
+                len: payload.len(),
+                max: MAX_CIPHERTEXT_LEN,
+            });
+        }
+        let iv_len = if self.explicit_iv { AES_BLOCK_LEN } else { 0 };
+        let (iv, body) = payload
+            .split_at_mut_checked(iv_len)
+            .ok_or(Error::BadRecordMac)?;
+        let iv: Option<[u8; AES_BLOCK_LEN]> = if self.explicit_iv {
+            Some(<[u8; AES_BLOCK_LEN]>::try_from(&*iv).map_err(|_| Error::BadRecordMac)?)
+        } else {
+            None
+        };
+        let plaintext = if self.encrypt_then_mac {
+            self.open_etm(typ, version, iv.as_ref(), body)?
+        } else {
+            self.open_mte(typ, version, iv.as_ref(), body)?
+        };
+        if plaintext.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::RecordOverflow {
+                len: plaintext.len(),
+                max: MAX_PLAINTEXT_LEN,
+            });
+        }
+        self.seq += 1;
+        Ok(plaintext)
+    }
+
+    /// Encrypt-then-MAC: `body` = ciphertext ‖ MAC.
+    fn open_etm<'b>(
+        &mut self,
+        typ: ContentType,
+        version: ProtocolVersion,
+        iv: Option<&[u8; AES_BLOCK_LEN]>,
+        body: &'b mut [u8],
+    ) -> Result<&'b mut [u8], Error> {
+        let mac_len = self.ct_mac.mac_len();
+        let cipher_len = body.len().checked_sub(mac_len).ok_or(Error::BadRecordMac)?;
+        let (cipher, received) = body.split_at_mut(cipher_len);
+        if cipher.is_empty() || cipher.len() % AES_BLOCK_LEN != 0 {
+            return Err(Error::BadRecordMac);
+        }
+        let iv_bytes: &[u8] = iv.map_or(&[], |v| &v[..]);
+        let covered_len =
+            u16::try_from(iv_bytes.len() + cipher.len()).map_err(|_| Error::BadRecordMac)?;
+        let mut mac = self.ct_mac.stream();
+        mac.update(&mac_header(self.seq, typ, version, covered_len));
+        mac.update(iv_bytes);
+        // MACs the ciphertext and decrypts it in place behind the MAC (interleaved); the
+        // plaintext is used only once the MAC has been checked.
+        self.dec.with_backend(
+            iv,
+            OpenInterleaved {
+                region: cipher,
+                mac: &mut mac,
+            },
+        );
+        let mut expected = [0u8; MAX_MAC_LEN];
+        mac.finish(&mut expected);
+        let expected = expected.get(..mac_len).unwrap_or(&[]);
+        if !bool::from(expected.ct_eq(received)) {
+            return Err(Error::BadRecordMac);
+        }
+
+        // Authenticated: the padding is no longer secret.
+        let (&pad, _) = cipher.split_last().ok_or(Error::BadRecordMac)?;
+        let pad = usize::from(pad);
+        let data_len = cipher
+            .len()
+            .checked_sub(pad + 1)
+            .ok_or(Error::BadRecordMac)?;
+        let (data, padding) = cipher.split_at_mut(data_len);
+        if padding.iter().any(|&b| usize::from(b) != pad) {
+            return Err(Error::BadRecordMac);
+        }
+        Ok(data)
+    }
+
+    /// MAC-then-encrypt: `body` = CBC(data ‖ MAC ‖ padding). Constant-time in the padding
+    /// length and the MAC; see the module notes.
+    fn open_mte<'b>(
+        &mut self,
+        typ: ContentType,
+        version: ProtocolVersion,
+        iv: Option<&[u8; AES_BLOCK_LEN]>,
+        body: &'b mut [u8],
+    ) -> Result<&'b mut [u8], Error> {
+        let mac_len = self.ct_mac.mac_len();
+        // 1. Public checks: whole blocks, room for a MAC and the padding-length byte.
+        if body.len() % AES_BLOCK_LEN != 0 || body.len() < mac_len + 1 {
+            return Err(Error::BadRecordMac);
+        }
+        // 2. Decrypt everything.
+        self.dec.decrypt(iv, body);
+
+        let total = u32::try_from(body.len()).map_err(|_| Error::BadRecordMac)?;
+        let mac_len32 = u32::try_from(mac_len).map_err(|_| Error::BadRecordMac)?;
+        let (&pad_byte, _) = body.split_last().ok_or(Error::BadRecordMac)?;
+
+        // 3. Does padding_length + 1 + MAC fit? If not, carry on with padding 0.
+        let mut good: Choice = ct_le(u32::from(pad_byte) + 1 + mac_len32, total);
+        let pad = u32::conditional_select(&0, &u32::from(pad_byte), good);
+
+        // 4. Every byte inside the padding must equal padding_length: scan a fixed window.
+        for (i, &b) in body.iter().rev().take(256).enumerate() {
+            let in_padding = ct_le(i as u32, pad);
+            good &= !in_padding | u32::from(b).ct_eq(&pad);
+        }
+
+        // 5. MAC over seq ‖ type ‖ version ‖ length ‖ data with the data length secret,
+        //    in [min_len, max_len] (public).
+        let data_len = total - 1 - mac_len32 - pad; // ≥ 0: pad ≤ total - 1 - mac_len
+        let max_len = body.len() - 1 - mac_len;
+        let min_len = max_len.saturating_sub(255);
+        // data_len ≤ 2^14 + 2048 < 2^16: the truncation is exact.
+        let header = mac_header(self.seq, typ, version, data_len as u16);
+        let mut expected = [0u8; MAX_MAC_LEN];
+        let data_region = body.get(..max_len).unwrap_or(&[]);
+        self.ct_mac
+            .mac_ct(&header, data_region, data_len, min_len, &mut expected);
+
+        // 6. Copy the received MAC from its secret offset `data_len`: visit every
+        //    candidate offset, keep the bytes under an equality mask.
+        let mut received = [0u8; MAX_MAC_LEN];
+        for offset in min_len..=max_len {
+            let hit = (offset as u32).ct_eq(&data_len);
+            let mask = u8::conditional_select(&0, &0xff, hit);
+            let candidate = body.get(offset..offset + mac_len).unwrap_or(&[]);
+            for (r, &c) in received.iter_mut().zip(candidate) {
+                *r |= c & mask;
+            }
+        }
+
+        // 7. Compare, fold in the padding verdict; only now does anything become public.
+        let expected = expected.get(..mac_len).unwrap_or(&[]);
+        let received = received.get(..mac_len).unwrap_or(&[]);
+        good &= expected.ct_eq(received);
+        if !bool::from(good) {
+            return Err(Error::BadRecordMac);
+        }
+        body.get_mut(..data_len as usize).ok_or(Error::BadRecordMac)
+    }
+}

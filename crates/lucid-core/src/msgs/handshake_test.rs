@@ -1,0 +1,678 @@
+use super::*;
+use crate::msgs::enums::MaxFragmentLength;
+use crate::msgs::mutate::{check_codec_mutants, check_mutants, check_truncations};
+use alloc::string::String;
+use alloc::vec;
+
+const V12: ProtocolVersion = ProtocolVersion::TLSV1_2;
+const V10: ProtocolVersion = ProtocolVersion::TLSV1_0;
+
+fn h(s: &str) -> Vec<u8> {
+    hex::decode(s.replace([' ', '\n'], "")).unwrap()
+}
+
+fn seq_random(start: u8) -> Random {
+    let mut r = [0u8; 32];
+    for (i, b) in r.iter_mut().enumerate() {
+        *b = start.wrapping_add(i as u8);
+    }
+    Random(r)
+}
+
+fn client_hello() -> ClientHelloPayload {
+    ClientHelloPayload {
+        client_version: V12,
+        random: seq_random(0),
+        session_id: SessionId::EMPTY,
+        cipher_suites: vec![
+            CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+            CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
+            CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
+            CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
+            CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
+        ],
+        compression_methods: vec![Compression::NULL],
+        extensions: vec![
+            ClientExtension::server_name(b"example.com"),
+            ClientExtension::ExtendedMasterSecret,
+            ClientExtension::EncryptThenMac,
+            ClientExtension::SignatureAlgorithms(vec![
+                SignatureScheme::RSA_PKCS1_SHA256,
+                SignatureScheme::RSA_PKCS1_SHA1,
+            ]),
+        ],
+    }
+}
+
+const CLIENT_HELLO_HEX: &str = "
+    01 000059
+    0303
+    000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+    00
+    000a 002f 0035 003c 003d 00ff
+    01 00
+    0026
+      0000 0010 000e 00 000b 6578616d706c652e636f6d
+      0017 0000
+      0016 0000
+      000d 0006 0004 0401 0201";
+
+fn server_hello() -> ServerHelloPayload {
+    ServerHelloPayload {
+        server_version: V12,
+        random: Random([0x11; 32]),
+        session_id: SessionId::new(&[0x22; 32]).unwrap(),
+        cipher_suite: CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        compression_method: Compression::NULL,
+        extensions: vec![
+            ServerExtension::RenegotiationInfo(vec![]),
+            ServerExtension::ExtendedMasterSecret,
+            ServerExtension::EncryptThenMac,
+        ],
+    }
+}
+
+fn server_hello_hex() -> String {
+    String::from("02 000055 0303")
+        + &"11".repeat(32)
+        + "20"
+        + &"22".repeat(32)
+        + "002f 00 000d ff01 0001 00 0017 0000 0016 0000"
+}
+
+/// A bare TLS 1.0 ServerHello with no extensions block at all.
+fn server_hello_v10_hex() -> String {
+    String::from("02 000026 0301") + &"33".repeat(32) + "00 0035 00"
+}
+
+/// Every message kind, with its canonical encoding, decodable under TLS 1.2.
+fn messages_v12() -> Vec<(HandshakeMessage, Vec<u8>)> {
+    use HandshakePayload as P;
+    vec![
+        (
+            HandshakeMessage::new(P::ClientHello(client_hello())),
+            h(CLIENT_HELLO_HEX),
+        ),
+        (
+            HandshakeMessage::new(P::ServerHello(server_hello())),
+            h(&server_hello_hex()),
+        ),
+        (
+            HandshakeMessage::new(P::ServerHello(ServerHelloPayload {
+                server_version: V10,
+                random: Random([0x33; 32]),
+                session_id: SessionId::EMPTY,
+                cipher_suite: CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
+                compression_method: Compression::NULL,
+                extensions: vec![],
+            })),
+            h(&server_hello_v10_hex()),
+        ),
+        (
+            HandshakeMessage::new(P::Certificate(CertificatePayload(vec![
+                h("3003020101"),
+                h("30020500"),
+            ]))),
+            h("0b 000012 00000f 000005 3003020101 000004 30020500"),
+        ),
+        (
+            HandshakeMessage::new(P::Certificate(CertificatePayload(vec![]))),
+            h("0b 000003 000000"),
+        ),
+        (
+            HandshakeMessage::new(P::CertificateRequest(CertificateRequestPayload {
+                certificate_types: vec![
+                    ClientCertificateType::RSA_SIGN,
+                    ClientCertificateType::ECDSA_SIGN,
+                ],
+                sigalgs: Some(vec![
+                    SignatureScheme::RSA_PKCS1_SHA256,
+                    SignatureScheme::RSA_PKCS1_SHA1,
+                ]),
+                authorities: vec![h("3000")],
+            })),
+            h("0d 00000f 02 01 40 0004 0401 0201 0004 0002 3000"),
+        ),
+        (HandshakeMessage::new(P::ServerHelloDone), h("0e 000000")),
+        (HandshakeMessage::new(P::HelloRequest), h("00 000000")),
+        (
+            HandshakeMessage::new(P::ClientKeyExchange(ClientKeyExchangeRsa(h("deadbeef")))),
+            h("10 000006 0004 deadbeef"),
+        ),
+        (
+            HandshakeMessage::new(P::Finished(h("a0a1a2a3a4a5a6a7a8a9aaab"))),
+            h("14 00000c a0a1a2a3a4a5a6a7a8a9aaab"),
+        ),
+        (
+            HandshakeMessage::new(P::Unknown {
+                typ: HandshakeType::SERVER_KEY_EXCHANGE,
+                body: h("aabbcc"),
+            }),
+            h("0c 000003 aabbcc"),
+        ),
+        (
+            HandshakeMessage::new(P::Unknown {
+                typ: HandshakeType(0x42),
+                body: vec![],
+            }),
+            h("42 000000"),
+        ),
+    ]
+}
+
+fn cert_request_v10() -> (HandshakeMessage, Vec<u8>) {
+    (
+        HandshakeMessage::new(HandshakePayload::CertificateRequest(
+            CertificateRequestPayload {
+                certificate_types: vec![ClientCertificateType::RSA_SIGN],
+                sigalgs: None,
+                authorities: vec![],
+            },
+        )),
+        h("0d 000004 01 01 0000"),
+    )
+}
+
+#[test]
+fn messages_round_trip() {
+    for (msg, bytes) in messages_v12() {
+        assert_eq!(msg.get_encoding(), bytes, "{msg:?}");
+        assert_eq!(
+            HandshakeMessage::read_versioned(&bytes, V12),
+            Ok(msg.clone())
+        );
+        assert_eq!(
+            HandshakeMessage::peek_header(&bytes),
+            Some((msg.typ, bytes.len() - HANDSHAKE_HEADER_LEN))
+        );
+    }
+    let (msg, bytes) = cert_request_v10();
+    assert_eq!(msg.get_encoding(), bytes);
+    for v in [V10, ProtocolVersion::TLSV1_1] {
+        assert_eq!(HandshakeMessage::read_versioned(&bytes, v), Ok(msg.clone()));
+    }
+    // The same bytes under TLS 1.2 read `0000` as an empty sigalgs list.
+    assert_eq!(
+        HandshakeMessage::read_versioned(&bytes, V12),
+        Err(InvalidMessage::EmptyList("supported_signature_algorithms"))
+    );
+}
+
+#[test]
+fn payload_codecs_round_trip() {
+    let ch = client_hello();
+    let body = &h(CLIENT_HELLO_HEX)[4..];
+    assert_eq!(ch.get_encoding(), body);
+    assert_eq!(ClientHelloPayload::read_bytes(body), Ok(ch.clone()));
+    assert_eq!(ch.host_name(), Some(&b"example.com"[..]));
+    assert_eq!(
+        ch.find_extension(ExtensionType::ENCRYPT_THEN_MAC),
+        Some(&ClientExtension::EncryptThenMac)
+    );
+    assert_eq!(ch.find_extension(ExtensionType::RENEGOTIATION_INFO), None);
+    assert!(!ch.has_duplicate_extensions());
+
+    let sh = server_hello();
+    let body = &h(&server_hello_hex())[4..];
+    assert_eq!(sh.get_encoding(), body);
+    assert_eq!(ServerHelloPayload::read_bytes(body), Ok(sh.clone()));
+    assert_eq!(
+        sh.find_extension(ExtensionType::RENEGOTIATION_INFO),
+        Some(&ServerExtension::RenegotiationInfo(vec![]))
+    );
+    assert_eq!(sh.session_id.as_slice(), &[0x22; 32]);
+
+    let r = Random([7; 32]);
+    assert_eq!(Random::read_bytes(&r.get_encoding()), Ok(r));
+    let ckx = ClientKeyExchangeRsa(vec![]);
+    assert_eq!(ckx.get_encoding(), [0, 0]);
+    assert_eq!(ClientKeyExchangeRsa::read_bytes(&[0, 0]), Ok(ckx));
+}
+
+#[test]
+fn session_id() {
+    let id = SessionId::new(&[1, 2, 3]).unwrap();
+    assert_eq!(id.as_slice(), &[1, 2, 3]);
+    assert_eq!(id.len(), 3);
+    assert!(!id.is_empty());
+    assert_eq!(id.get_encoding(), [3, 1, 2, 3]);
+    assert_eq!(SessionId::read_bytes(&[3, 1, 2, 3]), Ok(id));
+    assert_eq!(SessionId::read_bytes(&[0]), Ok(SessionId::EMPTY));
+    assert!(SessionId::EMPTY.is_empty());
+    assert_eq!(SessionId::default(), SessionId::EMPTY);
+    let max = SessionId::new(&[9; 32]).unwrap();
+    assert_eq!(max.len(), 32);
+    assert_eq!(
+        SessionId::new(&[0; 33]),
+        Err(InvalidMessage::TooLarge("SessionId"))
+    );
+    let mut long = vec![33u8];
+    long.extend_from_slice(&[0; 33]);
+    assert_eq!(
+        SessionId::read_bytes(&long),
+        Err(InvalidMessage::TooLarge("SessionId"))
+    );
+    check_truncations(&max.get_encoding(), SessionId::read_bytes);
+    check_truncations(&[0u8; 32], Random::read_bytes);
+    assert_eq!(alloc::format!("{id:?}"), "SessionId(010203)");
+}
+
+#[test]
+fn truncation_at_every_length_fails() {
+    let mut all = messages_v12();
+    all.push(cert_request_v10());
+    for (msg, bytes) in &all {
+        check_truncations(bytes, |b| {
+            HandshakeMessage::read_versioned(b, msg_version(msg))
+        });
+    }
+}
+
+fn msg_version(msg: &HandshakeMessage) -> ProtocolVersion {
+    match &msg.payload {
+        HandshakePayload::CertificateRequest(c) if c.sigalgs.is_none() => V10,
+        _ => V12,
+    }
+}
+
+/// Truncating the body and fixing the header length to match must also fail, except at
+/// points where a shorter message is legitimately complete.
+#[test]
+fn reframed_body_truncation() {
+    let mut all = messages_v12();
+    all.push(cert_request_v10());
+    for (msg, bytes) in &all {
+        let v = msg_version(msg);
+        let body = &bytes[4..];
+        for n in 0..body.len() {
+            let mut m = vec![bytes[0], 0, (n >> 8) as u8, n as u8];
+            m.extend_from_slice(&body[..n]);
+            let r = HandshakeMessage::read_versioned(&m, v);
+            let may_succeed = match &msg.payload {
+                // Opaque bodies: any length is syntactically fine.
+                HandshakePayload::Finished(_) | HandshakePayload::Unknown { .. } => true,
+                // Hellos end legitimately right before the extensions block.
+                HandshakePayload::ClientHello(p) => {
+                    n == body.len()
+                        - 2
+                        - p.extensions
+                            .iter()
+                            .map(|e| e.get_encoding().len())
+                            .sum::<usize>()
+                }
+                HandshakePayload::ServerHello(p) => {
+                    !p.extensions.is_empty()
+                        && n == body.len()
+                            - 2
+                            - p.extensions
+                                .iter()
+                                .map(|e| e.get_encoding().len())
+                                .sum::<usize>()
+                }
+                _ => false,
+            };
+            if may_succeed {
+                let got = r.unwrap();
+                assert_eq!(got.get_encoding(), m);
+            } else {
+                assert!(r.is_err(), "{msg:?} body cut to {n} decoded: {r:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn trailing_bytes_rejected() {
+    for (msg, bytes) in messages_v12() {
+        // after the message
+        let mut m = bytes.clone();
+        m.push(0);
+        assert_eq!(
+            HandshakeMessage::read_versioned(&m, V12),
+            Err(InvalidMessage::TrailingData("handshake message"))
+        );
+        // inside the body, with the length covering it
+        let mut m = bytes.clone();
+        m.push(0);
+        let len = (bytes.len() - 3) as u32;
+        m[1..4].copy_from_slice(&len.to_be_bytes()[1..]);
+        let r = HandshakeMessage::read_versioned(&m, V12);
+        match msg.payload {
+            HandshakePayload::Finished(_) | HandshakePayload::Unknown { .. } => {
+                assert!(r.is_ok())
+            }
+            // the extra byte starts a (truncated) extensions block
+            HandshakePayload::ServerHello(ref p) if p.extensions.is_empty() => {
+                assert_eq!(r, Err(InvalidMessage::MissingData("extensions")))
+            }
+            _ => assert!(
+                matches!(
+                    r,
+                    Err(InvalidMessage::TrailingData(_) | InvalidMessage::MissingData(_))
+                ),
+                "{msg:?}: {r:?}"
+            ),
+        }
+    }
+    assert_eq!(
+        HandshakeMessage::read_versioned(&h("0e 000001 00"), V12),
+        Err(InvalidMessage::TrailingData("ServerHelloDone"))
+    );
+    assert_eq!(
+        HandshakeMessage::read_versioned(&h("10 000003 0001 aa 00"), V12),
+        Err(InvalidMessage::TrailingData("handshake message"))
+    );
+    assert_eq!(
+        HandshakeMessage::read_versioned(&h("10 000004 0001 aa 00"), V12),
+        Err(InvalidMessage::TrailingData("ClientKeyExchange"))
+    );
+}
+
+#[test]
+fn duplicate_extensions_rejected() {
+    let mut ch = client_hello();
+    ch.extensions.push(ClientExtension::ExtendedMasterSecret);
+    assert!(ch.has_duplicate_extensions());
+    let m = HandshakeMessage::new(HandshakePayload::ClientHello(ch)).get_encoding();
+    assert_eq!(
+        HandshakeMessage::read_versioned(&m, V12),
+        Err(InvalidMessage::DuplicateExtension(23))
+    );
+
+    // Two unknown extensions of the same type are duplicates too.
+    let mut ch = client_hello();
+    for _ in 0..2 {
+        ch.extensions.push(ClientExtension::Unknown {
+            typ: ExtensionType(0x7777),
+            data: vec![],
+        });
+    }
+    assert_eq!(
+        ClientHelloPayload::read_bytes(&ch.get_encoding()),
+        Err(InvalidMessage::DuplicateExtension(0x7777))
+    );
+
+    let mut sh = server_hello();
+    sh.extensions
+        .push(ServerExtension::RenegotiationInfo(vec![1]));
+    assert!(sh.has_duplicate_extensions());
+    assert_eq!(
+        ServerHelloPayload::read_bytes(&sh.get_encoding()),
+        Err(InvalidMessage::DuplicateExtension(0xff01))
+    );
+}
+
+#[test]
+fn unknown_values_preserved() {
+    let mut ch = client_hello();
+    ch.client_version = ProtocolVersion(0x7f1c);
+    ch.cipher_suites = vec![
+        CipherSuite(0x1301),
+        CipherSuite::TLS_FALLBACK_SCSV,
+        CipherSuite(0xeaea),
+    ];
+    ch.compression_methods = vec![Compression(0x40), Compression::NULL];
+    ch.extensions.push(ClientExtension::Unknown {
+        typ: ExtensionType(0x0a0a),
+        data: vec![0],
+    });
+    ch.extensions.push(ClientExtension::MaxFragmentLength(
+        MaxFragmentLength::LEN_2048,
+    ));
+    let bytes = ch.get_encoding();
+    let back = ClientHelloPayload::read_bytes(&bytes).unwrap();
+    assert_eq!(back.client_version, ProtocolVersion(0x7f1c));
+    assert_eq!(back.cipher_suites[0], CipherSuite(0x1301));
+    assert_eq!(back.cipher_suites[2], CipherSuite(0xeaea));
+    assert_eq!(back.compression_methods[0], Compression(0x40));
+    assert_eq!(
+        back.find_extension(ExtensionType(0x0a0a)),
+        Some(&ClientExtension::Unknown {
+            typ: ExtensionType(0x0a0a),
+            data: vec![0]
+        })
+    );
+    assert_eq!(back, ch);
+
+    let m = HandshakeMessage::read_versioned(&h("04 000002 abcd"), V12).unwrap();
+    assert_eq!(m.typ, HandshakeType::NEW_SESSION_TICKET);
+    assert_eq!(
+        m.payload,
+        HandshakePayload::Unknown {
+            typ: HandshakeType::NEW_SESSION_TICKET,
+            body: vec![0xab, 0xcd]
+        }
+    );
+}
+
+#[test]
+fn hello_shape_errors() {
+    // body: version, random, empty session id, then the part under test
+    let prefix = String::from("0303") + &"00".repeat(32) + "00";
+    let ch = |rest: &str| ClientHelloPayload::read_bytes(&h(&(prefix.clone() + rest)));
+    assert_eq!(
+        ch("0000 0100"),
+        Err(InvalidMessage::EmptyList("cipher_suites"))
+    );
+    assert_eq!(
+        ch("0003 002f00 0100"),
+        Err(InvalidMessage::BadListLength("cipher_suites"))
+    );
+    assert_eq!(ch("ffff"), Err(InvalidMessage::TooLarge("cipher_suites")));
+    assert_eq!(
+        ch("0002 002f 00"),
+        Err(InvalidMessage::EmptyList("compression_methods"))
+    );
+    assert!(ch("0002 002f 0100").is_ok());
+    // An empty extensions block is allowed and decodes to no extensions.
+    let empty_block = ch("0002 002f 0100 0000").unwrap();
+    assert!(empty_block.extensions.is_empty());
+    assert_eq!(
+        ch("0002 002f 0100 00"),
+        Err(InvalidMessage::MissingData("extensions"))
+    );
+    // Extensions list longer than the remaining body
+    assert_eq!(
+        ch("0002 002f 0100 0005 0017 0000"),
+        Err(InvalidMessage::MissingData("extensions"))
+    );
+    // Session id over 32
+    let bad = String::from("0303") + &"00".repeat(32) + "21" + &"00".repeat(33) + "0002002f0100";
+    assert_eq!(
+        ClientHelloPayload::read_bytes(&h(&bad)),
+        Err(InvalidMessage::TooLarge("SessionId"))
+    );
+}
+
+fn cert_msg(certs: &[usize]) -> Vec<u8> {
+    HandshakeMessage::new(HandshakePayload::Certificate(CertificatePayload(
+        certs.iter().map(|&n| vec![0x30; n]).collect(),
+    )))
+    .get_encoding()
+}
+
+#[test]
+fn certificate_caps() {
+    // A chain of exactly MAX_CERTIFICATE_CHAIN_LEN fits in MAX_HANDSHAKE_MESSAGE_LEN.
+    let each = MAX_CERTIFICATE_CHAIN_LEN / 2 - 3;
+    assert!(each <= MAX_CERTIFICATE_LEN);
+    let m = cert_msg(&[each, each]);
+    assert_eq!(m.len(), MAX_HANDSHAKE_MESSAGE_LEN);
+    let got = HandshakeMessage::read_versioned(&m, V12).unwrap();
+    assert!(matches!(got.payload, HandshakePayload::Certificate(ref c) if c.0.len() == 2));
+
+    // One byte more: the handshake message cap trips first.
+    let m = cert_msg(&[each, each + 1]);
+    assert_eq!(
+        HandshakeMessage::read_versioned(&m, V12),
+        Err(InvalidMessage::TooLarge("handshake message"))
+    );
+    // ... and the chain cap on its own.
+    let body = &m[4..];
+    assert_eq!(
+        CertificatePayload::read_bytes(body),
+        Err(InvalidMessage::TooLarge("certificate_list"))
+    );
+
+    // One certificate over the per-certificate cap.
+    let m = cert_msg(&[MAX_CERTIFICATE_LEN + 1]);
+    assert_eq!(
+        HandshakeMessage::read_versioned(&m, V12),
+        Err(InvalidMessage::TooLarge("ASN.1Cert"))
+    );
+    assert!(HandshakeMessage::read_versioned(&cert_msg(&[MAX_CERTIFICATE_LEN]), V12).is_ok());
+
+    // Too many certificates.
+    let ok = cert_msg(&[10; MAX_CERTIFICATES]);
+    assert!(HandshakeMessage::read_versioned(&ok, V12).is_ok());
+    let m = cert_msg(&[10; MAX_CERTIFICATES + 1]);
+    assert_eq!(
+        HandshakeMessage::read_versioned(&m, V12),
+        Err(InvalidMessage::TooLarge("certificate_list"))
+    );
+
+    // Empty certificate in the list.
+    assert_eq!(
+        CertificatePayload::read_bytes(&h("000003 000000")),
+        Err(InvalidMessage::EmptyList("ASN.1Cert"))
+    );
+    // A header announcing 16 MiB is refused before anything is buffered.
+    assert_eq!(
+        HandshakeMessage::read_versioned(&h("0b ffffff"), V12),
+        Err(InvalidMessage::TooLarge("handshake message"))
+    );
+    assert_eq!(
+        HandshakeMessage::peek_header(&h("0b ffffff")),
+        Some((HandshakeType::CERTIFICATE, 0xff_ffff))
+    );
+    assert_eq!(HandshakeMessage::peek_header(&h("0b ffff")), None);
+}
+
+#[test]
+fn certificate_request_shape() {
+    let rd = |s: &str, v| CertificateRequestPayload::read_versioned(&mut Reader::new(&h(s)), v);
+    assert_eq!(
+        rd("00", V10),
+        Err(InvalidMessage::EmptyList("certificate_types"))
+    );
+    assert_eq!(
+        rd("01 01 0003 040102 0000", V12),
+        Err(InvalidMessage::BadListLength(
+            "supported_signature_algorithms"
+        ))
+    );
+    assert_eq!(
+        rd("01 01 0002 0000", V10),
+        Err(InvalidMessage::EmptyList("DistinguishedName"))
+    );
+    assert_eq!(
+        rd("01 01 0003 0002 30", V10),
+        Err(InvalidMessage::MissingData("DistinguishedName"))
+    );
+}
+
+/// A hello carrying `n` empty extensions of distinct unknown types.
+fn hello_with_extensions(typ: HandshakeType, n: usize) -> Vec<u8> {
+    let mut body = h("0303");
+    body.extend_from_slice(&[0x11; 32]);
+    body.push(0); // session id
+    if typ == HandshakeType::CLIENT_HELLO {
+        body.extend_from_slice(&h("0004 002f 00ff 01 00"));
+    } else {
+        body.extend_from_slice(&h("002f 00"));
+    }
+    let exts: Vec<u8> = (0..n)
+        .flat_map(|i| [(0x1000 + i as u16).to_be_bytes(), [0, 0]].concat())
+        .collect();
+    put_vec(&mut body, ListLength::U16, &exts);
+    let mut msg = vec![typ.get()];
+    put_vec(&mut msg, ListLength::U24, &body);
+    msg
+}
+
+/// Memory amplification found with the alloc_bound fuzz target's crafted inputs: 16,000
+/// empty extensions in a 64 KiB ServerHello made decoding peak at 921,265 heap bytes
+/// (32-byte entries, doubled while growing). Now capped at MAX_HELLO_EXTENSIONS.
+#[test]
+fn hello_extension_count_is_capped() {
+    for typ in [HandshakeType::CLIENT_HELLO, HandshakeType::SERVER_HELLO] {
+        let ok = hello_with_extensions(typ, MAX_HELLO_EXTENSIONS);
+        let msg = HandshakeMessage::read_versioned(&ok, V12).unwrap();
+        let n = match msg.payload {
+            HandshakePayload::ClientHello(p) => p.extensions.len(),
+            HandshakePayload::ServerHello(p) => p.extensions.len(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(n, MAX_HELLO_EXTENSIONS);
+        for n in [MAX_HELLO_EXTENSIONS + 1, 16_000] {
+            let bad = hello_with_extensions(typ, n);
+            assert_eq!(
+                HandshakeMessage::read_versioned(&bad, V12),
+                Err(InvalidMessage::TooLarge("extensions")),
+                "{typ:?} with {n} extensions"
+            );
+        }
+    }
+}
+
+/// Same for CertificateRequest: 21,000 one-byte names (`0001 30` each) made decoding
+/// peak at 1,332,116 heap bytes. Now capped at MAX_CERTIFICATE_AUTHORITIES.
+#[test]
+fn certificate_authorities_count_is_capped() {
+    let request = |n: usize| {
+        let mut body = h("01 01 0002 0401");
+        let names = [0u8, 1, 0x30].repeat(n);
+        put_vec(&mut body, ListLength::U16, &names);
+        let mut msg = vec![HandshakeType::CERTIFICATE_REQUEST.get()];
+        put_vec(&mut msg, ListLength::U24, &body);
+        msg
+    };
+    let ok = HandshakeMessage::read_versioned(&request(MAX_CERTIFICATE_AUTHORITIES), V12);
+    match ok.unwrap().payload {
+        HandshakePayload::CertificateRequest(r) => {
+            assert_eq!(r.authorities.len(), MAX_CERTIFICATE_AUTHORITIES);
+            assert_eq!(r.authorities[0], [0x30]);
+        }
+        other => panic!("{other:?}"),
+    }
+    for n in [MAX_CERTIFICATE_AUTHORITIES + 1, 21_000] {
+        assert_eq!(
+            HandshakeMessage::read_versioned(&request(n), V12),
+            Err(InvalidMessage::TooLarge("certificate_authorities")),
+            "{n} names"
+        );
+    }
+}
+
+#[test]
+fn mutants() {
+    let mut seeds12 = Vec::new();
+    for (_, bytes) in messages_v12() {
+        seeds12.push(bytes);
+    }
+    let (ok, err) = check_mutants(
+        &seeds12,
+        6000,
+        11,
+        |b| HandshakeMessage::read_versioned(b, V12),
+        HandshakeMessage::get_encoding,
+    );
+    assert!(ok > 100 && err > 1000, "ok {ok} err {err}");
+
+    let seeds10 = vec![cert_request_v10().1, h(&server_hello_v10_hex())];
+    check_mutants(
+        &seeds10,
+        2000,
+        12,
+        |b| HandshakeMessage::read_versioned(b, V10),
+        HandshakeMessage::get_encoding,
+    );
+
+    check_codec_mutants::<ClientHelloPayload>(&[h(CLIENT_HELLO_HEX)[4..].to_vec()], 3000, 13);
+    check_codec_mutants::<ServerHelloPayload>(&[h(&server_hello_hex())[4..].to_vec()], 2000, 14);
+    check_codec_mutants::<CertificatePayload>(
+        &[h("00000f 000005 3003020101 000004 30020500")],
+        2000,
+        15,
+    );
+}
