@@ -11,9 +11,10 @@
 //! Bottom to top; a module imports only from layers below it, and no two modules import
 //! each other (`cargo xtask layers` checks this):
 //!
-//! `codec` → `msgs` (wire messages, the record header and its limits) → `error` →
-//! `crypto` (hashes, PRF, suites table, record protection, RSA key exchange) → `record`
-//! (deframer, handshake joiner) → [`x509`] → [`session`] → `conn` (the connection core:
+//! `codec` → `msgs` (wire messages, the record header and its limits) → [`x509`]
+//! (certificates: needs only `msgs` and RustCrypto) → `error` → `crypto` (hashes, PRF,
+//! suites table, record protection, RSA key exchange) → `record` (deframer, handshake
+//! joiner) → [`session`] → `conn` (the connection core:
 //! records in and out, key hand-over at ChangeCipherSpec, Finished, alerts — what both sides
 //! share) → [`client`] / [`server`] (the handshake state machines) → `connection` (the
 //! public [`Connection`] façade) → drivers.
