@@ -210,7 +210,7 @@ impl ListLength {
 /// The caller guarantees (and a debug assertion checks) that the body fits the prefix; bodies
 /// written by lucid are bounded far below 2^24.
 #[derive(Debug)]
-pub struct LengthPrefixedBuffer<'a> {
+pub(crate) struct LengthPrefixedBuffer<'a> {
     /// The buffer to write the body into.
     pub buf: &'a mut Vec<u8>,
     start: usize,
@@ -219,7 +219,7 @@ pub struct LengthPrefixedBuffer<'a> {
 
 impl<'a> LengthPrefixedBuffer<'a> {
     /// Writes a placeholder of `len.width()` bytes and returns a guard to write the body into.
-    pub fn new(len: ListLength, buf: &'a mut Vec<u8>) -> Self {
+    pub(crate) fn new(len: ListLength, buf: &'a mut Vec<u8>) -> Self {
         let start = buf.len();
         let width = len.width();
         buf.resize(start + width, 0);
@@ -243,7 +243,7 @@ impl Drop for LengthPrefixedBuffer<'_> {
 }
 
 /// Writes `bytes` with a length prefix of the given width.
-pub fn put_vec(out: &mut Vec<u8>, len: ListLength, bytes: &[u8]) {
+pub(crate) fn put_vec(out: &mut Vec<u8>, len: ListLength, bytes: &[u8]) {
     let guard = LengthPrefixedBuffer::new(len, out);
     guard.buf.extend_from_slice(bytes);
 }
@@ -291,7 +291,7 @@ impl Codec for u16 {
 }
 
 /// Reads a length-prefixed list of `T` that must exactly fill its prefix.
-pub fn read_list<T: Codec>(
+pub(crate) fn read_list<T: Codec>(
     r: &mut Reader<'_>,
     len: ListLength,
     what: &'static str,
@@ -305,7 +305,7 @@ pub fn read_list<T: Codec>(
 }
 
 /// Writes a length-prefixed list of `T`.
-pub fn put_list<T: Codec>(out: &mut Vec<u8>, len: ListLength, items: &[T]) {
+pub(crate) fn put_list<T: Codec>(out: &mut Vec<u8>, len: ListLength, items: &[T]) {
     let guard = LengthPrefixedBuffer::new(len, out);
     for item in items {
         item.encode(guard.buf);

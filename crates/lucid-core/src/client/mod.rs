@@ -95,8 +95,8 @@ impl ClientState {
             Self::ExpectServerHello(s) => s.handle(core, cx, msg),
             Self::ExpectCertificate(s) => s.handle(core, cx, msg),
             Self::ExpectServerHelloDone(s) => s.handle(core, cx, msg),
-            Self::ExpectCcs(s) => s.handle(msg).map(Self::ExpectFinished),
-            Self::ExpectFinished(s) => s.handle(core, cx, msg).map(|()| Self::Traffic),
+            Self::ExpectCcs(s) => (*s).handle(msg).map(Self::ExpectFinished),
+            Self::ExpectFinished(s) => (*s).handle(core, cx, msg).map(|()| Self::Traffic),
             Self::Traffic => Err(msg.unexpected("application data or alert")),
         }
     }

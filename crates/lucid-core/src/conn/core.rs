@@ -15,6 +15,7 @@ use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::alert::AlertMessage;
+use crate::msgs::ccs::ChangeCipherSpecPayload;
 use crate::msgs::enums::{
     AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion,
 };
@@ -143,7 +144,11 @@ impl Core {
         sealer: RecordSealer,
         rng: &mut dyn CryptoRng,
     ) -> Result<(), Error> {
-        self.send_record(ContentType::CHANGE_CIPHER_SPEC, &[1], rng)?;
+        self.send_record(
+            ContentType::CHANGE_CIPHER_SPEC,
+            &ChangeCipherSpecPayload.get_encoding(),
+            rng,
+        )?;
         self.sealer = Some(sealer);
         self.tracer.emit(&Event::ChangeCipherSpec {
             dir: Direction::Sent,

@@ -61,10 +61,7 @@ pub(crate) struct ExpectCcs<S>(pub(crate) Finishing<S>);
 pub(crate) struct ExpectFinished<S>(Finishing<S>);
 
 impl<S> ExpectCcs<S> {
-    pub(crate) fn handle(
-        self: Box<Self>,
-        msg: Message<'_>,
-    ) -> Result<Box<ExpectFinished<S>>, Error> {
+    pub(crate) fn handle(self, msg: Message<'_>) -> Result<Box<ExpectFinished<S>>, Error> {
         match msg {
             Message::ChangeCipherSpec => Ok(Box::new(ExpectFinished(self.0))),
             other => Err(other.unexpected("ChangeCipherSpec")),
@@ -76,7 +73,7 @@ impl<S: PeerFinished> ExpectFinished<S> {
     /// Checks the peer's Finished, sends ours if it comes last, runs the side's hook and
     /// marks the handshake complete.
     pub(crate) fn handle(
-        self: Box<Self>,
+        self,
         core: &mut Core,
         cx: &mut Context<'_>,
         msg: Message<'_>,

@@ -5,6 +5,7 @@ use super::{Context, Core, Message, SENDABLE_CAPACITY};
 use crate::codec::Codec;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::alert::AlertMessage;
+use crate::msgs::ccs::ChangeCipherSpecPayload;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 use crate::msgs::handshake::HandshakeMessage;
 use crate::msgs::sslv2::read_sslv2_client_hello;
@@ -147,9 +148,8 @@ impl Records {
                     if self.joiner.has_partial() {
                         return Err(PeerMisbehaved::HandshakeMessageInterleaved.into());
                     }
-                    if plain != [1] {
-                        return Err(PeerMisbehaved::BadChangeCipherSpec.into());
-                    }
+                    ChangeCipherSpecPayload::read_bytes(plain)
+                        .map_err(|_| Error::from(PeerMisbehaved::BadChangeCipherSpec))?;
                     core.tracer.emit(&Event::ChangeCipherSpec {
                         dir: Direction::Received,
                     });
@@ -205,7 +205,7 @@ impl Records {
     }
 
     /// Unread application data, without consuming it.
-    pub fn plaintext(&self) -> &[u8] {
+    pub(crate) fn plaintext(&self) -> &[u8] {
         self.deframer
             .held_record()
             .get(self.plain_from..self.plain_to)
@@ -213,7 +213,7 @@ impl Records {
     }
 
     /// Marks `n` bytes of [`Self::plaintext`] as read.
-    pub fn consume_plaintext(&mut self, n: usize) {
+    pub(crate) fn consume_plaintext(&mut self, n: usize) {
         self.plain_from = self.plain_from.saturating_add(n).min(self.plain_to);
         if self.plain_from == self.plain_to {
             // All read: the deframer may release the record and reuse its space.
@@ -224,7 +224,7 @@ impl Records {
     }
 
     /// Copies unread application data into `buf`; returns the count (0 when none is pending).
-    pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
+    pub(crate) fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
         let pending = self.plaintext();
         let n = pending.len().min(buf.len());
         if let (Some(dst), Some(src)) = (buf.get_mut(..n), pending.get(..n)) {

@@ -10,10 +10,10 @@ use crate::crypto::suites::SuiteParams;
 use crate::msgs::enums::ProtocolVersion;
 
 /// Length of the master secret.
-pub const MASTER_SECRET_LEN: usize = 48;
+pub(crate) const MASTER_SECRET_LEN: usize = 48;
 // One definition, in `msgs::handshake`; re-exported here so `crypto::keys::VERIFY_DATA_LEN`
 // keeps working.
-pub use crate::msgs::handshake::VERIFY_DATA_LEN;
+pub(crate) use crate::msgs::handshake::VERIFY_DATA_LEN;
 
 /// The 48-byte master secret. Zeroized on drop; `Debug` does not print it.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]

@@ -4,13 +4,13 @@
 //! Everything here is `no_std`, works on caller-provided buffers and takes randomness as a
 //! `rand_core::CryptoRng` parameter. Secrets are zeroized on drop.
 
-pub mod cbc;
-pub mod hash;
+pub(crate) mod cbc;
+pub(crate) mod hash;
 mod hmac_ct;
-pub mod keys;
-pub mod prf;
-pub mod rsa_kx;
-pub mod suites;
+pub(crate) mod keys;
+pub(crate) mod prf;
+pub(crate) mod rsa_kx;
+pub(crate) mod suites;
 
 #[cfg(test)]
 mod wycheproof_tests;

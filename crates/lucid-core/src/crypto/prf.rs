@@ -26,7 +26,7 @@ pub(crate) fn uses_sha256_prf(version: ProtocolVersion) -> bool {
 }
 
 /// Fills `out` with `PRF(secret, label, seed_parts[0] ‖ seed_parts[1] ‖ …)` for `version`.
-pub fn prf(
+pub(crate) fn prf(
     version: ProtocolVersion,
     out: &mut [u8],
     secret: &[u8],

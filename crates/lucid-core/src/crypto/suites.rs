@@ -39,7 +39,7 @@ pub struct SuiteParams {
 }
 
 /// AES block size, which is also the CBC IV length.
-pub const AES_BLOCK_LEN: usize = 16;
+pub(crate) const AES_BLOCK_LEN: usize = 16;
 
 impl SuiteParams {
     /// Length of the record MAC and of each MAC key.

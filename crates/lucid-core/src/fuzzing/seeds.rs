@@ -41,7 +41,7 @@ use crate::msgs::handshake::{
     CertificatePayload, CertificateRequestPayload, HandshakeMessage, HandshakePayload, Random,
     ServerHelloPayload, SessionId,
 };
-use crate::record::HandshakeJoiner;
+use crate::record::joiner::HandshakeJoiner;
 
 const LEAF_KEY_PEM: &[u8] = include_bytes!("../../../../testdata/pki/leaf.key");
 

@@ -12,38 +12,11 @@ use crate::msgs::enums::{AlertDescription, AlertLevel};
 /// (see [`crate::PeerMisbehaved::BadAlert`]). Use [`Codec::read_bytes`] on a whole alert
 /// record fragment to reject records that are not exactly two bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AlertMessage {
+pub(crate) struct AlertMessage {
     /// warning(1) or fatal(2).
     pub level: AlertLevel,
     /// What happened.
     pub description: AlertDescription,
-}
-
-impl AlertMessage {
-    /// Length of an alert on the wire.
-    pub const LEN: usize = 2;
-
-    /// A fatal alert.
-    pub const fn fatal(description: AlertDescription) -> Self {
-        Self {
-            level: AlertLevel::FATAL,
-            description,
-        }
-    }
-
-    /// A warning alert (lucid only sends `close_notify` as a warning).
-    pub const fn warning(description: AlertDescription) -> Self {
-        Self {
-            level: AlertLevel::WARNING,
-            description,
-        }
-    }
-
-    /// Whether the level field says fatal(2). (lucid treats every alert but a warning
-    /// `close_notify` as fatal; that policy lives in the connection, not here.)
-    pub fn is_fatal(&self) -> bool {
-        self.level == AlertLevel::FATAL
-    }
 }
 
 impl Codec for AlertMessage {
@@ -69,15 +42,21 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let a = AlertMessage::fatal(AlertDescription::HANDSHAKE_FAILURE);
+        let a = AlertMessage {
+            level: AlertLevel::FATAL,
+            description: AlertDescription::HANDSHAKE_FAILURE,
+        };
         assert_eq!(a.get_encoding(), [0x02, 0x28]);
         assert_eq!(AlertMessage::read_bytes(&[0x02, 0x28]), Ok(a));
-        assert!(a.is_fatal());
+        assert_eq!(a.level, AlertLevel::FATAL);
 
-        let c = AlertMessage::warning(AlertDescription::CLOSE_NOTIFY);
+        let c = AlertMessage {
+            level: AlertLevel::WARNING,
+            description: AlertDescription::CLOSE_NOTIFY,
+        };
         assert_eq!(c.get_encoding(), [0x01, 0x00]);
         assert_eq!(AlertMessage::read_bytes(&[0x01, 0x00]), Ok(c));
-        assert!(!c.is_fatal());
+        assert_eq!(c.level, AlertLevel::WARNING);
     }
 
     #[test]

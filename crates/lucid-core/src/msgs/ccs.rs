@@ -6,11 +6,11 @@ use crate::codec::{Codec, InvalidMessage, Reader};
 
 /// A ChangeCipherSpec message: the single byte `change_cipher_spec(1)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct ChangeCipherSpecPayload;
+pub(crate) struct ChangeCipherSpecPayload;
 
 impl ChangeCipherSpecPayload {
     /// The only valid body byte.
-    pub const VALUE: u8 = 1;
+    pub(crate) const VALUE: u8 = 1;
 }
 
 impl Codec for ChangeCipherSpecPayload {

@@ -25,7 +25,7 @@ use crate::msgs::extensions::{
 };
 
 /// Length of the handshake message header: `msg_type(1) || length(3)`.
-pub const HANDSHAKE_HEADER_LEN: usize = 4;
+pub(crate) const HANDSHAKE_HEADER_LEN: usize = 4;
 
 const MAX_CERTIFICATE_LEN_U32: u32 = 32 * 1024;
 const MAX_CERTIFICATE_CHAIN_LEN_U32: u32 = 64 * 1024;
@@ -34,26 +34,30 @@ const MAX_CERTIFICATE_CHAIN_LEN_U32: u32 = 64 * 1024;
 ///
 /// Real certificates are 1–8 KiB; even ones with hundreds of subjectAltNames stay well
 /// under this.
-pub const MAX_CERTIFICATE_LEN: usize = MAX_CERTIFICATE_LEN_U32 as usize;
+#[allow(
+    dead_code,
+    reason = "the documented limit in bytes; decoding uses the u32 form"
+)]
+pub(crate) const MAX_CERTIFICATE_LEN: usize = MAX_CERTIFICATE_LEN_U32 as usize;
 
 /// Largest `certificate_list` (the u24-prefixed list body, including each certificate's
 /// 3-byte length) lucid accepts (64 KiB).
-pub const MAX_CERTIFICATE_CHAIN_LEN: usize = MAX_CERTIFICATE_CHAIN_LEN_U32 as usize;
+pub(crate) const MAX_CERTIFICATE_CHAIN_LEN: usize = MAX_CERTIFICATE_CHAIN_LEN_U32 as usize;
 
 /// Most certificates lucid accepts in one Certificate message (end entity plus
 /// intermediates; path building needs no more).
-pub const MAX_CERTIFICATES: usize = 10;
+pub(crate) const MAX_CERTIFICATES: usize = 10;
 
 /// Most extensions lucid decodes in one hello. Duplicates are refused, so a genuine hello
 /// holds at most one of each assigned type (about 60 exist, browsers send under 25). The cap
 /// keeps decoding from amplifying memory: each extension costs a 32-byte entry for as few as
 /// 4 wire bytes, so a 64 KiB hello would otherwise take ~0.9 MB.
-pub const MAX_HELLO_EXTENSIONS: usize = 128;
+pub(crate) const MAX_HELLO_EXTENSIONS: usize = 128;
 
 /// Most `certificate_authorities` names lucid decodes in one CertificateRequest (real
 /// servers send up to a few hundred). Each costs a 24-byte vector for as few as 3 wire
 /// bytes; uncapped, a 64 KiB message would take ~1.3 MB.
-pub const MAX_CERTIFICATE_AUTHORITIES: usize = 1024;
+pub(crate) const MAX_CERTIFICATE_AUTHORITIES: usize = 1024;
 
 /// Largest handshake message lucid accepts, header included.
 ///
@@ -61,7 +65,8 @@ pub const MAX_CERTIFICATE_AUTHORITIES: usize = 1024;
 /// [`MAX_CERTIFICATE_CHAIN_LEN`] fits: header (4) + `certificate_list` length (3) + chain.
 /// Every other message lucid decodes is far smaller. Handshake reassembly should refuse to
 /// buffer a message whose header announces more than this (see [`HandshakeMessage::peek_header`]).
-pub const MAX_HANDSHAKE_MESSAGE_LEN: usize = HANDSHAKE_HEADER_LEN + 3 + MAX_CERTIFICATE_CHAIN_LEN;
+pub(crate) const MAX_HANDSHAKE_MESSAGE_LEN: usize =
+    HANDSHAKE_HEADER_LEN + 3 + MAX_CERTIFICATE_CHAIN_LEN;
 
 /// Body length prefix of a handshake message, capped.
 const HANDSHAKE_BODY_LEN: ListLength = ListLength::U24.with_max(
@@ -73,7 +78,7 @@ const CIPHER_SUITES_LEN: ListLength = ListLength::U16_NONEMPTY.with_max(0xfffe);
 
 /// Length of Finished `verify_data` for every cipher suite lucid supports (RFC 5246 §7.4.9,
 /// RFC 2246 §7.4.9).
-pub const VERIFY_DATA_LEN: usize = 12;
+pub(crate) const VERIFY_DATA_LEN: usize = 12;
 
 /// The 32-byte `Random` of a hello (RFC 5246 §7.4.1.2). In TLS 1.0–1.2 the first four bytes
 /// are traditionally `gmt_unix_time`; lucid treats all 32 as opaque.

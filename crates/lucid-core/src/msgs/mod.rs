@@ -5,13 +5,13 @@
 //! reject trailing bytes inside every length-prefixed structure and cap every peer-controlled
 //! size.
 
-pub mod alert;
-pub mod ccs;
-pub mod enums;
-pub mod extensions;
-pub mod handshake;
-pub mod record;
-pub mod sslv2;
+pub(crate) mod alert;
+pub(crate) mod ccs;
+pub(crate) mod enums;
+pub(crate) mod extensions;
+pub(crate) mod handshake;
+pub(crate) mod record;
+pub(crate) mod sslv2;
 
 /// Deterministic mutation testing for decoders ("fuzz-ish" tests that run under `cargo test`).
 #[cfg(test)]

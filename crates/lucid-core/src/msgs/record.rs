@@ -10,13 +10,13 @@ use crate::codec::{Codec, InvalidMessage, Reader};
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 
 /// Length of a TLS record header: type (1), version (2), length (2).
-pub const HEADER_LEN: usize = 5;
+pub(crate) const HEADER_LEN: usize = 5;
 
 /// Largest plaintext fragment a record may carry: 2^14 (RFC 5246 §6.2.1).
-pub const MAX_PLAINTEXT: usize = 16384;
+pub(crate) const MAX_PLAINTEXT: usize = 16384;
 
 /// Largest protected fragment a record may carry: 2^14 + 2048 (RFC 5246 §6.2.3).
-pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
+pub(crate) const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
 
 /// The 5-byte header in front of every TLS record (RFC 5246 §6.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,20 +28,18 @@ use crate::msgs::enums::{CipherSuite, Compression, ProtocolVersion};
 use crate::msgs::handshake::{ClientHelloPayload, Random, SessionId};
 
 /// `msg_type` of an SSLv2 CLIENT-HELLO.
-pub const SSLV2_CLIENT_HELLO: u8 = 1;
+pub(crate) const SSLV2_CLIENT_HELLO: u8 = 1;
 
 /// Length of the SSLv2 record header lucid accepts (the 2-byte form, no padding).
-pub const SSLV2_HEADER_LEN: usize = 2;
-
-/// Shortest possible CLIENT-HELLO body: 9 fixed bytes, one cipher spec, a 16-byte challenge.
-pub const MIN_SSLV2_CLIENT_HELLO_LEN: usize = 9 + 3 + 16;
+pub(crate) const SSLV2_HEADER_LEN: usize = 2;
 
 /// If `bytes` start with what looks like an SSLv2 record holding a CLIENT-HELLO (2-byte
 /// header with the high bit set, then `msg_type` 1), the length of the body that follows
 /// the header. `None` if it is not one (or fewer than 3 bytes are available).
 ///
 /// A TLS record can never match: its first byte is a content type (20..=24), high bit clear.
-pub fn sslv2_client_hello_len(bytes: &[u8]) -> Option<usize> {
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn sslv2_client_hello_len(bytes: &[u8]) -> Option<usize> {
     let mut r = Reader::new(bytes);
     let len = r.u16("SSLv2 header").ok()?;
     let msg_type = r.u8("SSLv2 msg_type").ok()?;
@@ -63,7 +61,7 @@ pub fn sslv2_client_hello_len(bytes: &[u8]) -> Option<usize> {
 /// - compression is `[null]` and there are no extensions.
 ///
 /// Remember that the transcript hash covers `body` itself (see the module docs).
-pub fn read_sslv2_client_hello(body: &[u8]) -> Result<ClientHelloPayload, InvalidMessage> {
+pub(crate) fn read_sslv2_client_hello(body: &[u8]) -> Result<ClientHelloPayload, InvalidMessage> {
     let mut r = Reader::new(body);
     if r.u8("SSLv2 msg_type")? != SSLV2_CLIENT_HELLO {
         return Err(InvalidMessage::InvalidValue("SSLv2 msg_type"));

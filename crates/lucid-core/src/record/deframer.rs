@@ -36,7 +36,7 @@ use core::fmt;
 
 use super::{HEADER_LEN, MAX_CIPHERTEXT, OpaqueRecord, RecordHeader};
 use crate::codec::{Codec, InvalidMessage, Reader};
-use crate::error::{Error, PeerIncompatible};
+use crate::error::Error;
 use crate::msgs::sslv2::SSLV2_HEADER_LEN;
 
 /// Largest size of the deframer's buffer: one whole record of the largest allowed size.
@@ -44,22 +44,22 @@ pub const CAPACITY: usize = HEADER_LEN + MAX_CIPHERTEXT;
 
 /// Smallest buffer `recv_buf` offers to read into while the next record's size is unknown
 /// (a page: a whole small record, or the header of a large one, arrives in one read).
-pub const MIN_RECV_BUF: usize = 4096;
+pub(crate) const MIN_RECV_BUF: usize = 4096;
 
 /// The buffer grows in multiples of this, so records whose sizes differ by a few
 /// padding blocks do not each cost a reallocation.
-pub const GROWTH_STEP: usize = 4096;
+pub(crate) const GROWTH_STEP: usize = 4096;
 
 /// Largest SSLv2-compatible ClientHello accepted (the 15-bit length after the 2-byte header).
 ///
 /// RFC 5246 appendix E.2 hellos carry 3-byte cipher specs, no session id and a 16..32-byte
 /// challenge: 1024 bytes leave room for over 300 cipher specs, far more than any real client
 /// sent. Longer ones fail with [`Error::RecordOverflow`].
-pub const MAX_SSLV2_CLIENT_HELLO: usize = 1024;
+pub(crate) const MAX_SSLV2_CLIENT_HELLO: usize = 1024;
 
 /// What [`Deframer::pop`] hands out.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Deframed<'a> {
+pub(crate) enum Deframed<'a> {
     /// A TLS record.
     Record(OpaqueRecord<'a>),
     /// An SSLv2-compatible ClientHello (RFC 5246 appendix E.2), only ever returned as the
@@ -116,7 +116,7 @@ impl Frame {
 ///   deframer is poisoned and `pop` returns the same error again.
 /// - At EOF, [`has_partial`](Self::has_partial) tells whether the stream stopped in the
 ///   middle of a record (a truncation, distinct from a clean close).
-pub struct Deframer {
+pub(crate) struct Deframer {
     buf: Vec<u8>,
     start: usize,
     popped: usize,
@@ -152,7 +152,7 @@ impl Default for Deframer {
 impl Deframer {
     /// A deframer accepting records up to [`MAX_CIPHERTEXT`] bytes. Allocates nothing
     /// until the first `recv_buf` / `read_tls`.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             buf: Vec::new(),
             start: 0,
@@ -171,7 +171,7 @@ impl Deframer {
     /// returns `Ok(None)` and `recv_buf` / `read_tls` offer only the free space behind the
     /// buffered bytes (so a following record may not fit until the hold ends). No effect if
     /// nothing was popped or it was already released.
-    pub fn hold(&mut self) {
+    pub(crate) fn hold(&mut self) {
         if self.popped > 0 {
             self.held = true;
         }
@@ -179,13 +179,13 @@ impl Deframer {
 
     /// Ends [`hold`](Self::hold): the record is released by the next `pop`, `recv_buf`,
     /// `read_tls` or `discard`.
-    pub fn unhold(&mut self) {
+    pub(crate) fn unhold(&mut self) {
         self.held = false;
     }
 
     /// The held record (header included, body as the caller left it, e.g. decrypted in
     /// place); empty when nothing is held.
-    pub fn held_record(&self) -> &[u8] {
+    pub(crate) fn held_record(&self) -> &[u8] {
         if !self.held {
             return &[];
         }
@@ -198,12 +198,14 @@ impl Deframer {
     ///
     /// The caller decides: e.g. [`super::MAX_PLAINTEXT`] while no protection is active,
     /// `MAX_CIPHERTEXT` once it is.
-    pub fn set_max_record_len(&mut self, max: usize) {
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn set_max_record_len(&mut self, max: usize) {
         self.max_record_len = max.min(MAX_CIPHERTEXT);
     }
 
     /// The current maximum record fragment length.
-    pub fn max_record_len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn max_record_len(&self) -> usize {
         self.max_record_len
     }
 
@@ -214,7 +216,7 @@ impl Deframer {
     /// framed with the 2-byte SSLv2 header; its length must be 1..=[`MAX_SSLV2_CLIENT_HELLO`]
     /// and its first byte (msg_type) must be 1, and it is returned as
     /// [`Deframed::Sslv2ClientHello`]. Parsing the body is the caller's job.
-    pub fn allow_sslv2_client_hello(&mut self) {
+    pub(crate) fn allow_sslv2_client_hello(&mut self) {
         if !self.first_popped {
             self.sslv2_allowed = true;
         }
@@ -228,7 +230,7 @@ impl Deframer {
     /// larger than it. Offers at least the rest of the pending record, or at least
     /// [`MIN_RECV_BUF`] bytes in all while its header is incomplete. Empty only when whole
     /// records are waiting to be popped (or the popped one is held).
-    pub fn recv_buf(&mut self) -> &mut [u8] {
+    pub(crate) fn recv_buf(&mut self) -> &mut [u8] {
         self.release();
         self.make_room();
         self.buf.get_mut(self.end..).unwrap_or_default()
@@ -238,7 +240,7 @@ impl Deframer {
     /// [`recv_buf`](Self::recv_buf) as received.
     ///
     /// `n` MUST NOT exceed that slice's length; a larger `n` is clamped to it.
-    pub fn recv_ack(&mut self, n: usize) {
+    pub(crate) fn recv_ack(&mut self, n: usize) {
         let free = self.buf.len().saturating_sub(self.end);
         debug_assert!(n <= free, "recv_ack({n}) with only {free} bytes offered");
         self.end = self.end.saturating_add(n.min(free));
@@ -248,7 +250,7 @@ impl Deframer {
     ///
     /// Returns less than `input.len()` (possibly 0) when the buffer is full: pop the
     /// buffered records, then offer the rest again.
-    pub fn read_tls(&mut self, input: &[u8]) -> usize {
+    pub(crate) fn read_tls(&mut self, input: &[u8]) -> usize {
         let mut taken = 0;
         // A second round only when the first completed a header the buffer was too small
         // for: `recv_buf` then grows it to the whole record.
@@ -276,7 +278,7 @@ impl Deframer {
     ///
     /// Unknown content types and empty records pass through. After an error the deframer is
     /// poisoned and returns the same error on every later call.
-    pub fn pop(&mut self) -> Result<Option<Deframed<'_>>, Error> {
+    pub(crate) fn pop(&mut self) -> Result<Option<Deframed<'_>>, Error> {
         if let Some(e) = &self.poisoned {
             return Err(e.clone());
         }
@@ -319,12 +321,13 @@ impl Deframer {
     ///
     /// If SSLv2 hellos were allowed and one arrives, fails with
     /// `PeerIncompatible::Unsupported("SSLv2-compatible ClientHello")` (and poisons).
-    pub fn pop_record(&mut self) -> Result<Option<OpaqueRecord<'_>>, Error> {
+    #[cfg(test)]
+    pub(crate) fn pop_record(&mut self) -> Result<Option<OpaqueRecord<'_>>, Error> {
         if let Some(e) = &self.poisoned {
             return Err(e.clone());
         }
         if self.sslv2_allowed && !self.first_popped && self.front_is_sslv2() {
-            let e = Error::PeerIncompatible(PeerIncompatible::Unsupported(
+            let e = Error::PeerIncompatible(crate::error::PeerIncompatible::Unsupported(
                 "SSLv2-compatible ClientHello",
             ));
             self.poisoned = Some(e.clone());
@@ -339,19 +342,20 @@ impl Deframer {
     }
 
     /// Releases the last popped record now (it is released by the next `pop` anyway).
-    pub fn discard(&mut self) {
+    #[cfg(test)]
+    pub(crate) fn discard(&mut self) {
         self.release();
     }
 
     /// Bytes received and not yet handed out by `pop`.
-    pub fn buffered(&self) -> usize {
+    pub(crate) fn buffered(&self) -> usize {
         self.end
             .saturating_sub(self.start.saturating_add(self.popped))
     }
 
     /// Whether buffered bytes exist that do not form a whole record: at EOF, this means
     /// the peer stopped mid-record. False when nothing is buffered or a whole record waits.
-    pub fn has_partial(&self) -> bool {
+    pub(crate) fn has_partial(&self) -> bool {
         if self.buffered() == 0 {
             return false;
         }
@@ -365,13 +369,14 @@ impl Deframer {
 
     /// Size of the internal buffer now: 0 before the first read and after
     /// [`release_buffer`](Self::release_buffer), never more than [`CAPACITY`].
-    pub fn capacity(&self) -> usize {
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn capacity(&self) -> usize {
         self.buf.len()
     }
 
     /// Allocates the whole buffer ([`CAPACITY`] bytes) now, so receiving never allocates
     /// later (until [`release_buffer`](Self::release_buffer)).
-    pub fn preallocate(&mut self) {
+    pub(crate) fn preallocate(&mut self) {
         if self.buf.len() < CAPACITY {
             self.buf.reserve_exact(CAPACITY - self.buf.len());
             self.buf.resize(CAPACITY, 0);
@@ -380,7 +385,7 @@ impl Deframer {
 
     /// Frees the buffer if it holds nothing (no unconsumed bytes, no held record); the next
     /// `recv_buf` / `read_tls` allocates again. For connections going idle.
-    pub fn release_buffer(&mut self) {
+    pub(crate) fn release_buffer(&mut self) {
         self.release();
         if !self.held && self.end == 0 && !self.buf.is_empty() {
             self.buf = Vec::new();
@@ -388,7 +393,8 @@ impl Deframer {
     }
 
     /// Whether a previous `pop` failed (see the type's calling contract).
-    pub fn is_poisoned(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_poisoned(&self) -> bool {
         self.poisoned.is_some()
     }
 
@@ -434,6 +440,7 @@ impl Deframer {
         }
     }
 
+    #[cfg(test)]
     fn front_is_sslv2(&self) -> bool {
         let from = self.start.saturating_add(self.popped);
         matches!(self.buf.get(from), Some(b) if b & 0x80 != 0)

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::PeerIncompatible;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 use crate::record::MAX_PLAINTEXT;
 use alloc::vec;

@@ -3,8 +3,10 @@
 //! `fuzzing` entry point and the record-layer tests; a failed assertion here is a bug in
 //! the record layer, never a property of the input.
 
+use super::deframer::{self, Deframed, Deframer};
+use super::joiner::HandshakeJoiner;
 use super::joiner::{HANDSHAKE_HEADER_LEN, MAX_HANDSHAKE_BUFFER};
-use super::{Deframed, Deframer, HandshakeJoiner, MAX_CIPHERTEXT, MAX_PLAINTEXT, deframer};
+use super::{MAX_CIPHERTEXT, MAX_PLAINTEXT};
 use crate::error::Error;
 use crate::msgs::enums::ContentType;
 

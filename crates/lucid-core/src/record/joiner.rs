@@ -26,21 +26,21 @@ use crate::error::Error;
 
 // One definition, in `msgs::handshake`; re-exported here so `record::joiner::HANDSHAKE_HEADER_LEN`
 // keeps working.
-pub use crate::msgs::handshake::HANDSHAKE_HEADER_LEN;
+pub(crate) use crate::msgs::handshake::HANDSHAKE_HEADER_LEN;
 
 /// Largest handshake message body accepted (the 24-bit length field): a Certificate message
 /// carrying the largest chain lucid accepts (`msgs::handshake::MAX_CERTIFICATE_CHAIN_LEN`). A header announcing more is rejected
 /// with `InvalidMessage::TooLarge("handshake message")` before anything is buffered.
-pub const MAX_HANDSHAKE_MESSAGE_BODY: usize =
+pub(crate) const MAX_HANDSHAKE_MESSAGE_BODY: usize =
     crate::msgs::handshake::MAX_HANDSHAKE_MESSAGE_LEN - HANDSHAKE_HEADER_LEN;
 
 /// The joiner's buffer never exceeds this: the largest whole message plus the rest of one
 /// plaintext record ([`MAX_PLAINTEXT`]) that carried its last bytes.
-pub const MAX_HANDSHAKE_BUFFER: usize =
+pub(crate) const MAX_HANDSHAKE_BUFFER: usize =
     HANDSHAKE_HEADER_LEN + MAX_HANDSHAKE_MESSAGE_BODY + MAX_PLAINTEXT;
 
 /// Capacity allocated by [`HandshakeJoiner::new`].
-pub const INITIAL_CAPACITY: usize = MAX_PLAINTEXT;
+pub(crate) const INITIAL_CAPACITY: usize = MAX_PLAINTEXT;
 
 /// Reassembles handshake messages that span records or share one.
 ///
@@ -57,7 +57,7 @@ pub const INITIAL_CAPACITY: usize = MAX_PLAINTEXT;
 ///   with `PeerMisbehaved::HandshakeMessageInterleaved` if it is true (RFC 5246 §6.2.1).
 /// - A message returned by `pop` is released by the next `pop` or `push`.
 #[derive(Debug)]
-pub struct HandshakeJoiner {
+pub(crate) struct HandshakeJoiner {
     buf: Vec<u8>,
     consumed: usize,
     poisoned: Option<Error>,
@@ -71,7 +71,7 @@ impl Default for HandshakeJoiner {
 
 impl HandshakeJoiner {
     /// An empty joiner with [`INITIAL_CAPACITY`] bytes allocated.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             buf: Vec::with_capacity(INITIAL_CAPACITY),
             consumed: 0,
@@ -85,7 +85,7 @@ impl HandshakeJoiner {
     /// over [`MAX_HANDSHAKE_MESSAGE_BODY`] fails with
     /// `InvalidMessage::TooLarge("handshake message")` and nothing is appended. Errors
     /// poison the joiner.
-    pub fn push(&mut self, payload: &[u8]) -> Result<(), Error> {
+    pub(crate) fn push(&mut self, payload: &[u8]) -> Result<(), Error> {
         if let Some(e) = &self.poisoned {
             return Err(e.clone());
         }
@@ -128,7 +128,7 @@ impl HandshakeJoiner {
     /// The next whole handshake message, header included, or `None` if none is complete.
     ///
     /// The returned bytes stay valid until the next `pop` or `push`.
-    pub fn pop(&mut self) -> Option<&[u8]> {
+    pub(crate) fn pop(&mut self) -> Option<&[u8]> {
         if self.poisoned.is_some() {
             return None;
         }
@@ -143,7 +143,7 @@ impl HandshakeJoiner {
     /// Frees the buffer if nothing is buffered. The connection calls this once the
     /// handshake is complete: an established connection then holds no reassembly buffer,
     /// and the rare later handshake message (a refused renegotiation) allocates it again.
-    pub fn release_if_empty(&mut self) {
+    pub(crate) fn release_if_empty(&mut self) {
         if self.is_empty() && self.buf.capacity() > 0 {
             self.buf = Vec::new();
             self.consumed = 0;
@@ -151,13 +151,13 @@ impl HandshakeJoiner {
     }
 
     /// Whether nothing is buffered (every pushed byte has been returned by `pop`).
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.buffered() == 0
     }
 
     /// Whether bytes are buffered that do not form a whole message: a message is split
     /// across records and its end has not arrived yet.
-    pub fn has_partial(&self) -> bool {
+    pub(crate) fn has_partial(&self) -> bool {
         let mut rest = self.buf.get(self.consumed..).unwrap_or_default();
         while let Some(total) = whole_message_len(rest) {
             rest = rest.get(total..).unwrap_or_default();
@@ -166,12 +166,13 @@ impl HandshakeJoiner {
     }
 
     /// Bytes pushed and not yet returned by `pop`.
-    pub fn buffered(&self) -> usize {
+    pub(crate) fn buffered(&self) -> usize {
         self.buf.len().saturating_sub(self.consumed)
     }
 
     /// Bytes currently allocated for the buffer (at most [`MAX_HANDSHAKE_BUFFER`]).
-    pub fn capacity(&self) -> usize {
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn capacity(&self) -> usize {
         self.buf.capacity()
     }
 }

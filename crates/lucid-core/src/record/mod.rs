@@ -16,20 +16,18 @@
 //! - Outgoing data is cut into records by the connection (`conn.rs`), including the TLS 1.0
 //!   CBC 1/n-1 split.
 
-pub mod deframer;
-pub mod joiner;
+pub(crate) mod deframer;
+pub(crate) mod joiner;
 
-pub use deframer::{Deframed, Deframer};
-pub use joiner::HandshakeJoiner;
-
-pub use crate::msgs::record::{HEADER_LEN, MAX_CIPHERTEXT, MAX_PLAINTEXT, RecordHeader};
+pub use crate::msgs::record::RecordHeader;
+pub(crate) use crate::msgs::record::{HEADER_LEN, MAX_CIPHERTEXT, MAX_PLAINTEXT};
 
 /// One whole record as it came off the wire, still protected if protection is active.
 ///
 /// `payload` is mutable so record protection can decrypt in place; it borrows the
 /// [`Deframer`]'s buffer and stays valid until the deframer is used again.
 #[derive(Debug, PartialEq, Eq)]
-pub struct OpaqueRecord<'a> {
+pub(crate) struct OpaqueRecord<'a> {
     /// The record header as received.
     pub header: RecordHeader,
     /// The record's fragment (exactly `header.len` bytes).

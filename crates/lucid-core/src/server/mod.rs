@@ -86,8 +86,8 @@ impl ServerState {
         match self {
             Self::ExpectClientHello(s) => (*s).handle(core, cx, msg),
             Self::ExpectClientKeyExchange(s) => s.handle(core, cx, msg),
-            Self::ExpectCcs(s) => s.handle(msg).map(Self::ExpectFinished),
-            Self::ExpectFinished(s) => s.handle(core, cx, msg).map(|()| Self::Traffic),
+            Self::ExpectCcs(s) => (*s).handle(msg).map(Self::ExpectFinished),
+            Self::ExpectFinished(s) => (*s).handle(core, cx, msg).map(|()| Self::Traffic),
             Self::Traffic => Err(msg.unexpected("application data or alert")),
         }
     }

@@ -75,7 +75,7 @@ pub use seal::RecordSealer;
 
 // The record size limits and header length, under the names this module has always used
 // (one definition, in `crate::msgs::record`).
-pub use crate::msgs::record::{
+pub(crate) use crate::msgs::record::{
     HEADER_LEN, MAX_CIPHERTEXT as MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT as MAX_PLAINTEXT_LEN,
 };
 /// Bytes of MAC pseudo-header: seq(8) ‖ type(1) ‖ version(2) ‖ length(2).
