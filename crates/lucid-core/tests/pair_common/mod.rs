@@ -10,12 +10,9 @@
 )]
 
 use core::time::Duration;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
-use lucid_core::client::{
-    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
-};
+use lucid_core::client::{ClientConfig, ClientConnection, WebPkiVerifier};
 use lucid_core::codec::{Codec, Reader};
 use lucid_core::crypto::cbc::{RecordOpener, RecordSealer};
 use lucid_core::crypto::hash::Transcript;
@@ -32,7 +29,6 @@ use lucid_core::msgs::handshake::{
 };
 use lucid_core::record::RecordHeader;
 use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
-use lucid_core::session::{ServerSession, ServerSessionStore, SessionCache};
 use lucid_core::x509::RootStore;
 use lucid_core::x509::pki_types::pem::PemObject;
 use lucid_core::x509::pki_types::{PrivateKeyDer, ServerName, UnixTime};
@@ -117,54 +113,6 @@ pub fn client_config(min: ProtocolVersion, max: ProtocolVersion) -> ClientConfig
     c.min_version = min;
     c.max_version = max;
     c
-}
-
-/// A server session store for tests: a [`SessionCache`] behind a mutex.
-#[derive(Debug)]
-pub struct TestServerStore(pub Mutex<SessionCache>);
-
-impl TestServerStore {
-    pub fn new(capacity: usize, lifetime_secs: u64) -> Arc<Self> {
-        Arc::new(Self(Mutex::new(SessionCache::new(
-            capacity,
-            Duration::from_secs(lifetime_secs),
-        ))))
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-}
-
-impl ServerSessionStore for TestServerStore {
-    fn put(&self, id: SessionId, session: ServerSession) {
-        self.0.lock().unwrap().put(id, session);
-    }
-    fn get(&self, id: &SessionId, now: UnixTime) -> Option<ServerSession> {
-        self.0.lock().unwrap().get(id, now)
-    }
-    fn remove(&self, id: &SessionId) {
-        self.0.lock().unwrap().remove(id);
-    }
-}
-
-/// A client session store for tests.
-#[derive(Debug, Default)]
-pub struct TestClientStore(pub Mutex<HashMap<String, ClientSession>>);
-
-impl ClientSessionStore for TestClientStore {
-    fn put(&self, server_name: &str, session: ClientSession) {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(server_name.to_string(), session);
-    }
-    fn get(&self, server_name: &str) -> Option<ClientSession> {
-        self.0.lock().unwrap().get(server_name).cloned()
-    }
-    fn remove(&self, server_name: &str) {
-        self.0.lock().unwrap().remove(server_name);
-    }
 }
 
 /// A client and a server joined by two in-memory pipes.
