@@ -196,7 +196,7 @@ fn openssl(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSes
         }
     }
     // Resumption: -sess_out, then -sess_in ("Reused" and our page says so).
-    let dir = workspace().join("target/interop");
+    let dir = out_dir("");
     for v in [V10, V11, V12] {
         let s = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
         server.set_config(cell_config(store, s));

@@ -60,7 +60,6 @@ pub fn missing_peer(peer: &str, why: &str) -> String {
     );
     let note = format!("skipped: {peer} not installed ({why})");
     println!("{note}");
-    eprintln!("{note}");
     note
 }
 

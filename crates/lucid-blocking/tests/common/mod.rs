@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use lucid_core::client::{ClientConfig, WebPkiVerifier};
 use lucid_core::x509::RootStore;
+#[allow(unused_imports, reason = "each test binary uses a different subset")]
 pub(crate) use lucid_test_support::peers::{
     Peer, find_program, free_port, missing_peer, out_dir, pki, tlslite,
 };

@@ -19,6 +19,7 @@ use lucid_blocking::server::{
 };
 use lucid_core::msgs::enums::{CipherSuite, ProtocolVersion};
 use lucid_core::server::ServerConfig;
+#[allow(unused_imports, reason = "each test binary uses a different subset")]
 pub use lucid_test_support::peers::{
     Ran, find_program, missing_peer, out_dir, python, run, tail, testdata, tlslite, venv_bin,
 };
