@@ -1,19 +1,14 @@
 //! lucid's side: client and server `Connection`s joined by hand (sans-IO), the bytes moved
 //! straight from one side's `pending_tls` into the other's `read_tls`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use lucid_core::client::{
-    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
-};
 use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
+use lucid_core::client::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
 use lucid_core::conn::{Connection, RecordBuffers};
 use lucid_core::msgs::enums::CipherSuite;
-use lucid_core::msgs::handshake::SessionId;
 use lucid_core::server::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey};
-use lucid_core::session::{ServerSession, ServerSessionStore, SessionCache};
 use lucid_core::x509::{self, RootStore};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
