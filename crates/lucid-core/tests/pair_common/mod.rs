@@ -20,7 +20,8 @@ use lucid_core::crypto::keys::{self, MasterSecret};
 use lucid_core::crypto::rsa_kx;
 use lucid_core::crypto::suites;
 use lucid_core::msgs::enums::{
-    CipherSuite, Compression, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+    AlertDescription, CipherSuite, Compression, ContentType, ExtensionType, HandshakeType,
+    ProtocolVersion,
 };
 use lucid_core::msgs::extensions::ClientExtension;
 use lucid_core::msgs::handshake::{
@@ -655,4 +656,70 @@ pub fn drain(server: &mut ServerConnection) -> Vec<u8> {
 
 pub fn hs_type(raw: &[u8]) -> HandshakeType {
     HandshakeType(raw[0])
+}
+
+// ---- shared by the pair_bad_* tests (the server against bad input) ----
+
+pub const PMS_SEED: u64 = 77;
+
+pub fn server(config: ServerConfig, seed: u64) -> (ServerConnection, ChaCha20Rng) {
+    (
+        ServerConnection::new(Arc::new(config)).unwrap(),
+        ChaCha20Rng::seed_from_u64(seed),
+    )
+}
+
+pub fn default_server(seed: u64) -> (ServerConnection, ChaCha20Rng) {
+    server(server_config(V10, V12), seed)
+}
+
+/// A plaintext fatal alert record as lucid sends it before any version is agreed.
+pub fn alert(version: ProtocolVersion, d: AlertDescription) -> Vec<u8> {
+    record(ContentType::ALERT, version, &[2, d.get()])
+}
+
+/// Asserts `res` failed with `want`, the server latched it, and sent exactly `alert_bytes`.
+pub fn assert_fails(
+    server: &mut ServerConnection,
+    res: Result<(), Error>,
+    want: &Error,
+    alert_bytes: &[u8],
+) {
+    assert_eq!(res.as_ref(), Err(want));
+    assert_eq!(server.error(), Some(want));
+    assert_eq!(drain(server), alert_bytes, "{want:?}");
+    // Later calls return the same error and send nothing more.
+    let mut rng = ChaCha20Rng::seed_from_u64(0);
+    assert_eq!(server.process(now(), &mut rng).as_ref(), Err(want));
+    assert!(!server.wants_write());
+}
+
+/// The first flight of a lucid client (one record holding the ClientHello).
+pub fn client_hello_bytes(seed: u64) -> Vec<u8> {
+    let p = Pair::new(client_config(V10, V12), server_config(V10, V12), seed);
+    p.client.pending_tls().to_vec()
+}
+
+pub fn reference_flight(hello: &[u8], seed: u64) -> Vec<u8> {
+    let (mut s, mut rng) = default_server(seed);
+    feed(&mut s, &mut rng, hello).unwrap();
+    let out = drain(&mut s);
+    assert_eq!(
+        handshake_messages(&out).len(),
+        3,
+        "ServerHello, Certificate, ServerHelloDone"
+    );
+    out
+}
+
+pub fn good_pms() -> [u8; 48] {
+    let mut p = [0u8; 48];
+    ChaCha20Rng::seed_from_u64(PMS_SEED).fill_bytes(&mut p);
+    p[..2].copy_from_slice(&[3, 3]);
+    p
+}
+
+/// The lucid client's ClientHello body, for surgery.
+pub fn hello_message(seed: u64) -> Vec<u8> {
+    client_hello_bytes(seed)[5..].to_vec()
 }

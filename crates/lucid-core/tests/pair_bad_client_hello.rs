@@ -1,0 +1,538 @@
+//! Bad ClientHellos from the server's point of view (issue 5, "Bad input"): split,
+//! partial, garbage, malformed and oversize ClientHellos, hello requirements, the
+//! SSLv2-compatible hello, SNI and bad configurations. Each case asserts the typed error and
+//! the exact alert bytes; none may panic.
+
+mod pair_common;
+
+use std::sync::Arc;
+
+use lucid_core::Error;
+use lucid_core::codec::InvalidMessage;
+use lucid_core::error::{PeerIncompatible, PeerMisbehaved};
+use lucid_core::msgs::enums::{
+    AlertDescription, CipherSuite, Compression, ContentType, ExtensionType, ProtocolVersion,
+};
+use lucid_core::msgs::extensions::ClientExtension;
+use lucid_core::msgs::handshake::{HandshakeMessage, HandshakePayload};
+use lucid_core::server::{
+    CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey, SniResolver,
+};
+use pair_common::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+
+#[test]
+fn client_hello_split_at_every_byte() {
+    let hello = client_hello_bytes(1);
+    let want = reference_flight(&hello, 9);
+    for cut in 1..hello.len() {
+        let (mut s, mut rng) = default_server(9);
+        feed(&mut s, &mut rng, &hello[..cut]).unwrap();
+        assert!(!s.wants_write(), "answered a partial hello at {cut}");
+        assert!(s.is_handshaking());
+        feed(&mut s, &mut rng, &hello[cut..]).unwrap();
+        assert_eq!(drain(&mut s), want, "cut at {cut}");
+    }
+    // One byte at a time.
+    let (mut s, mut rng) = default_server(9);
+    for b in &hello {
+        feed(&mut s, &mut rng, core::slice::from_ref(b)).unwrap();
+    }
+    assert_eq!(drain(&mut s), want);
+}
+
+#[test]
+fn client_hello_split_across_records_at_every_byte() {
+    let hello = client_hello_bytes(2);
+    let want = reference_flight(&hello, 9);
+    let msg = &hello[5..];
+    for cut in 1..msg.len() {
+        let two = [
+            record(ContentType::HANDSHAKE, V10, &msg[..cut]),
+            record(
+                ContentType::HANDSHAKE,
+                ProtocolVersion::TLSV1_2,
+                &msg[cut..],
+            ),
+        ]
+        .concat();
+        let (mut s, mut rng) = default_server(9);
+        feed(&mut s, &mut rng, &two).unwrap();
+        assert_eq!(drain(&mut s), want, "record split at {cut}");
+    }
+    // One handshake byte per record.
+    let many: Vec<u8> = msg
+        .iter()
+        .flat_map(|b| record(ContentType::HANDSHAKE, V10, &[*b]))
+        .collect();
+    let (mut s, mut rng) = default_server(9);
+    feed(&mut s, &mut rng, &many).unwrap();
+    assert_eq!(drain(&mut s), want);
+}
+
+#[test]
+fn garbage_before_the_first_record() {
+    let decode_error = alert(V10, AlertDescription::DECODE_ERROR);
+    for garbage in [
+        &b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"[..],
+        &b"SSH-2.0-OpenSSH_9.6\r\n"[..],
+        &[0x16, 0x02, 0x01, 0x00, 0x10][..], // record major version 2
+        &[0x16, 0xfe, 0xfd, 0x00, 0x10][..], // DTLS
+    ] {
+        let (mut s, mut rng) = default_server(3);
+        let mut bytes = garbage.to_vec();
+        bytes.extend_from_slice(&client_hello_bytes(3));
+        let res = feed(&mut s, &mut rng, &bytes);
+        assert!(
+            matches!(res, Err(Error::InvalidMessage(_))),
+            "{garbage:?}: {res:?}"
+        );
+        assert_eq!(drain(&mut s), decode_error);
+    }
+    // Unknown content type, valid framing: unexpected_message.
+    let (mut s, mut rng) = default_server(3);
+    let res = feed(
+        &mut s,
+        &mut rng,
+        &record(ContentType::HEARTBEAT, V10, &[1, 0, 16, 0]),
+    );
+    let want = PeerMisbehaved::UnknownContentType(ContentType::HEARTBEAT).into();
+    assert_fails(
+        &mut s,
+        res,
+        &want,
+        &alert(V10, AlertDescription::UNEXPECTED_MESSAGE),
+    );
+}
+
+#[test]
+fn partial_records_that_never_complete() {
+    let hello = client_hello_bytes(4);
+    for cut in [1, 4, 5, 6, hello.len() - 1] {
+        let (mut s, mut rng) = default_server(4);
+        feed(&mut s, &mut rng, &hello[..cut]).unwrap();
+        assert!(!s.wants_write());
+        assert_eq!(s.transport_eof(), Err(Error::UnexpectedEof), "cut {cut}");
+    }
+    // A handshake message announced longer than what arrives across whole records.
+    let (mut s, mut rng) = default_server(4);
+    let msg = &hello[5..];
+    feed(
+        &mut s,
+        &mut rng,
+        &record(ContentType::HANDSHAKE, V10, &msg[..msg.len() - 1]),
+    )
+    .unwrap();
+    assert!(!s.wants_write());
+    assert_eq!(s.transport_eof(), Err(Error::UnexpectedEof));
+}
+
+#[test]
+fn oversize_inputs() {
+    // A record header over 2^14 + 2048.
+    let (mut s, mut rng) = default_server(5);
+    let res = feed(&mut s, &mut rng, &[22, 3, 1, 0x48, 0x01]);
+    let want = Error::RecordOverflow {
+        len: 0x4801,
+        max: 16384 + 2048,
+    };
+    assert_fails(
+        &mut s,
+        res,
+        &want,
+        &alert(V10, AlertDescription::RECORD_OVERFLOW),
+    );
+    // An unprotected record over 2^14.
+    let (mut s, mut rng) = default_server(5);
+    let res = feed(
+        &mut s,
+        &mut rng,
+        &record(ContentType::HANDSHAKE, V10, &vec![1u8; 16385]),
+    );
+    let want = Error::RecordOverflow {
+        len: 16385,
+        max: 16384,
+    };
+    assert_fails(
+        &mut s,
+        res,
+        &want,
+        &alert(V10, AlertDescription::RECORD_OVERFLOW),
+    );
+    // A ClientHello announcing 16 MiB: refused from its header, before buffering.
+    let (mut s, mut rng) = default_server(5);
+    let res = feed(
+        &mut s,
+        &mut rng,
+        &record(ContentType::HANDSHAKE, V10, &[1, 0xff, 0xff, 0xff]),
+    );
+    assert!(
+        matches!(res, Err(Error::InvalidMessage(InvalidMessage::TooLarge(_)))),
+        "{res:?}"
+    );
+    assert_eq!(drain(&mut s), alert(V10, AlertDescription::DECODE_ERROR));
+    // Huge but well-formed hellos: up to the handshake message cap (64 KiB + 7) they are
+    // decoded and answered; a maximal cipher list (65 534 bytes) goes over it.
+    for (n, accepted) in [(32_000u16, true), (32_766, false)] {
+        let mut c = Scripted::new(5, V12, &suites_for(V12), true, true);
+        c.hello.cipher_suites = (0..n).map(CipherSuite).collect();
+        let msg =
+            HandshakeMessage::new(HandshakePayload::ClientHello(c.hello.clone())).get_encoding();
+        let recs: Vec<u8> = msg
+            .chunks(16384)
+            .flat_map(|ch| record(ContentType::HANDSHAKE, V10, ch))
+            .collect();
+        let (mut s, mut rng) = default_server(5);
+        let res = feed(&mut s, &mut rng, &recs);
+        let flight = drain(&mut s);
+        if accepted {
+            res.unwrap();
+            let HandshakePayload::ServerHello(sh) =
+                HandshakeMessage::read_versioned(&handshake_messages(&flight)[0], V12)
+                    .unwrap()
+                    .payload
+            else {
+                panic!()
+            };
+            assert_eq!(sh.cipher_suite, CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA);
+        } else {
+            assert_eq!(
+                res,
+                Err(InvalidMessage::TooLarge("handshake message").into())
+            );
+            assert_eq!(flight, alert(V10, AlertDescription::DECODE_ERROR));
+        }
+    }
+}
+
+fn feed_hello_message(msg: &[u8], seed: u64) -> (ServerConnection, Result<(), Error>) {
+    let (mut s, mut rng) = default_server(seed);
+    let res = feed(&mut s, &mut rng, &record(ContentType::HANDSHAKE, V10, msg));
+    (s, res)
+}
+
+/// Re-encodes a ClientHello handshake message with a new body.
+fn with_body(body: &[u8]) -> Vec<u8> {
+    let mut m = vec![1];
+    m.extend_from_slice(&u32::try_from(body.len()).unwrap().to_be_bytes()[1..]);
+    m.extend_from_slice(body);
+    m
+}
+
+#[test]
+fn malformed_client_hellos() {
+    let msg = hello_message(6);
+    let body = &msg[4..];
+    // Offsets in the body: version 0..2, random 2..34, session id length 34.
+    let sid_at = 34;
+    let suites_len_at = 35;
+    let decode_error = alert(V10, AlertDescription::DECODE_ERROR);
+
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut b = body.to_vec();
+    b[sid_at] = 33;
+    cases.push(("session id length 33", with_body(&b)));
+    let mut b = body.to_vec();
+    b[suites_len_at + 1] |= 1;
+    cases.push(("odd cipher_suites length", with_body(&b)));
+    let mut b = body.to_vec();
+    b.push(0);
+    cases.push(("trailing byte", with_body(&b)));
+    // Duplicate extension: append a second renegotiation_info.
+    let mut c = Scripted::new(6, V12, &suites_for(V12), true, true);
+    c.hello.extensions.push(ClientExtension::Unknown {
+        typ: ExtensionType::RENEGOTIATION_INFO,
+        data: vec![0],
+    });
+    cases.push((
+        "duplicate renegotiation_info",
+        HandshakeMessage::new(HandshakePayload::ClientHello(c.hello.clone())).get_encoding(),
+    ));
+    // Empty compression list.
+    let mut c = Scripted::new(6, V12, &suites_for(V12), true, true);
+    c.hello.compression_methods.clear();
+    cases.push((
+        "no compression methods",
+        HandshakeMessage::new(HandshakePayload::ClientHello(c.hello.clone())).get_encoding(),
+    ));
+    for (what, m) in cases {
+        let (mut s, res) = feed_hello_message(&m, 6);
+        assert!(
+            matches!(res, Err(Error::InvalidMessage(_))),
+            "{what}: {res:?}"
+        );
+        assert_eq!(drain(&mut s), decode_error, "{what}");
+    }
+
+    // The body truncated at every length (with a consistent header): always a typed
+    // error and one alert, never a panic or a reply.
+    for cut in 0..body.len() {
+        let (mut s, res) = feed_hello_message(&with_body(&body[..cut]), 6);
+        let e = res.expect_err("truncated hello accepted");
+        let out = drain(&mut s);
+        assert_eq!(out.len(), 7, "one alert record at {cut}");
+        assert_eq!(out[5], 2, "fatal");
+        assert_eq!(
+            Some(AlertDescription(out[6])),
+            e.alert(),
+            "cut {cut}: {e:?}"
+        );
+    }
+
+    // Random byte corruption: typed error with its alert, or a normal reply; no panic.
+    let mut prng = ChaCha20Rng::seed_from_u64(66);
+    for i in 0..2000 {
+        let mut m = msg.clone();
+        for _ in 0..(1 + prng.next_u32() % 4) {
+            let at = (prng.next_u32() as usize) % m.len();
+            m[at] = prng.next_u32() as u8;
+        }
+        let (mut s, res) = feed_hello_message(&m, 6);
+        let out = drain(&mut s);
+        match res {
+            Ok(()) => assert!(
+                out.is_empty() || out[0] == 22,
+                "iteration {i}: unexpected output"
+            ),
+            Err(e) => {
+                assert_eq!(out.len(), 7, "iteration {i}: {e:?}");
+                assert_eq!(Some(AlertDescription(out[6])), e.alert());
+            }
+        }
+    }
+}
+
+#[test]
+fn hello_requirements() {
+    let suites = suites_for(V12);
+    // No renegotiation_info and no SCSV: handshake_failure.
+    let mut c = Scripted::new(7, V12, &suites, true, true);
+    c.hello
+        .extensions
+        .retain(|e| e.ext_type() != ExtensionType::RENEGOTIATION_INFO);
+    let (mut s, mut rng) = default_server(7);
+    let res = feed(&mut s, &mut rng, &c.client_hello());
+    assert_fails(
+        &mut s,
+        res,
+        &PeerIncompatible::SecureRenegotiationRequired.into(),
+        &alert(V10, AlertDescription::HANDSHAKE_FAILURE),
+    );
+    // The SCSV alone is enough.
+    c.hello
+        .cipher_suites
+        .push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    let (mut s, mut rng) = default_server(7);
+    feed(&mut s, &mut rng, &c.client_hello()).unwrap();
+    let flight = drain(&mut s);
+    let HandshakePayload::ServerHello(sh) =
+        HandshakeMessage::read_versioned(&handshake_messages(&flight)[0], V12)
+            .unwrap()
+            .payload
+    else {
+        panic!()
+    };
+    assert!(
+        sh.find_extension(ExtensionType::RENEGOTIATION_INFO)
+            .is_some(),
+        "answered with an empty renegotiation_info"
+    );
+    // A non-empty renegotiation_info on an initial handshake: handshake_failure.
+    let mut c = Scripted::new(7, V12, &suites, true, true);
+    for e in &mut c.hello.extensions {
+        if let ClientExtension::RenegotiationInfo(d) = e {
+            *d = vec![0xaa; 12];
+        }
+    }
+    let (mut s, mut rng) = default_server(7);
+    let res = feed(&mut s, &mut rng, &c.client_hello());
+    assert_fails(
+        &mut s,
+        res,
+        &PeerMisbehaved::BadRenegotiationInfo.into(),
+        &alert(V10, AlertDescription::HANDSHAKE_FAILURE),
+    );
+    // No null compression: illegal_parameter.
+    let mut c = Scripted::new(7, V12, &suites, true, true);
+    c.hello.compression_methods = vec![Compression::DEFLATE];
+    let (mut s, mut rng) = default_server(7);
+    let res = feed(&mut s, &mut rng, &c.client_hello());
+    assert_fails(
+        &mut s,
+        res,
+        &PeerIncompatible::NullCompressionRequired.into(),
+        &alert(V10, AlertDescription::ILLEGAL_PARAMETER),
+    );
+    // SSL 3.0 only: protocol_version.
+    let c = &mut Scripted::new(7, ProtocolVersion::SSLV3, &suites, true, true);
+    let (mut s, mut rng) = default_server(7);
+    let res = feed(&mut s, &mut rng, &c.client_hello());
+    assert_fails(
+        &mut s,
+        res,
+        &PeerIncompatible::NoCommonVersion.into(),
+        &alert(V10, AlertDescription::PROTOCOL_VERSION),
+    );
+    // A future version (TLS 1.3 in client_version) negotiates our best.
+    let mut c = Scripted::new(7, ProtocolVersion::TLSV1_3, &suites, true, true);
+    let (mut s, mut rng) = default_server(7);
+    feed(&mut s, &mut rng, &c.client_hello()).unwrap();
+    c.read_server_flight(&drain(&mut s));
+    assert_eq!(c.version, V12);
+}
+
+#[test]
+fn sslv2_compatible_hello() {
+    for v in [V10, V11, V12] {
+        let suites = suites_for(v);
+        let (mut s, mut rng) = default_server(40);
+        let mut c = Scripted::new(40, v, &suites, false, false);
+        let hello = c.sslv2_client_hello(true);
+        feed(&mut s, &mut rng, &hello).unwrap();
+        c.read_server_flight(&drain(&mut s));
+        assert_eq!(c.version, v);
+        let sh = c.server_hello.clone().unwrap();
+        assert_eq!(sh.cipher_suite, suites[0]);
+        assert!(!c.ems && !c.etm, "no extensions in an SSLv2 hello");
+        // Finish the handshake: the transcript started with the SSLv2 body.
+        let pms = {
+            let mut p = good_pms();
+            p[..2].copy_from_slice(&v.get().to_be_bytes());
+            p
+        };
+        let ct = c.encrypt_pms(&pms);
+        let cke = c.client_key_exchange(ct);
+        c.derive(&pms);
+        let ccs = c.ccs();
+        let fin = c.finished();
+        feed(&mut s, &mut rng, &[cke, ccs, fin].concat()).unwrap();
+        assert!(!s.is_handshaking(), "{v}");
+        let expected = c.expected_server_finished();
+        let out = c.open_all(&drain(&mut s));
+        assert_eq!(out[1], (ContentType::HANDSHAKE, expected));
+        assert_eq!(s.sni(), None);
+    }
+    // Without the SCSV: no secure renegotiation, refused.
+    let (mut s, mut rng) = default_server(41);
+    let mut c = Scripted::new(41, V12, &suites_for(V12), false, false);
+    let res = feed(&mut s, &mut rng, &c.sslv2_client_hello(false));
+    assert_fails(
+        &mut s,
+        res,
+        &PeerIncompatible::SecureRenegotiationRequired.into(),
+        &alert(V10, AlertDescription::HANDSHAKE_FAILURE),
+    );
+    // Only as the very first message: after a TLS record it is garbage.
+    let (mut s, mut rng) = default_server(42);
+    let hello = client_hello_bytes(42);
+    let msg = &hello[5..];
+    feed(
+        &mut s,
+        &mut rng,
+        &record(ContentType::HANDSHAKE, V10, &msg[..10]),
+    )
+    .unwrap();
+    let mut c = Scripted::new(42, V12, &suites_for(V12), false, false);
+    let res = feed(&mut s, &mut rng, &c.sslv2_client_hello(true));
+    assert!(matches!(res, Err(Error::InvalidMessage(_))), "{res:?}");
+}
+
+#[test]
+fn server_name_handling() {
+    for (sent, recorded) in [
+        (&b"LocalHost."[..], Some("localhost")),
+        (b"bad name!", None),
+        (b"a..b", Some("a..b")),
+    ] {
+        let (mut s, mut rng) = default_server(50);
+        let mut c = Scripted::new(50, V12, &suites_for(V12), true, true);
+        c.hello.extensions[0] = ClientExtension::server_name(sent);
+        feed(&mut s, &mut rng, &c.client_hello()).unwrap();
+        assert_eq!(s.sni(), recorded);
+        c.read_server_flight(&drain(&mut s));
+        let acked = c
+            .server_hello
+            .as_ref()
+            .unwrap()
+            .find_extension(ExtensionType::SERVER_NAME)
+            .is_some();
+        assert_eq!(acked, recorded.is_some());
+    }
+}
+
+#[test]
+fn sni_resolver_and_certified_key_checks() {
+    let fx = fixtures();
+    let demo_dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/demo");
+    let demo_chain: Vec<Vec<u8>> =
+        lucid_core::x509::certs_from_pem(&std::fs::read(demo_dir.join("chain.pem")).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|c| c.to_vec())
+            .collect();
+    use lucid_core::x509::pki_types::PrivateKeyDer;
+    use lucid_core::x509::pki_types::pem::PemObject;
+    let demo_key =
+        match PrivateKeyDer::from_pem_slice(&std::fs::read(demo_dir.join("leaf.rsa.key")).unwrap())
+            .unwrap()
+        {
+            PrivateKeyDer::Pkcs1(k) => RsaCrateKey::from_pkcs1_der(k.secret_pkcs1_der()).unwrap(),
+            other => panic!("{other:?}"),
+        };
+    let demo_key: Arc<dyn ServerRsaKey> = Arc::new(demo_key);
+    // Mismatched chain and key are refused up front.
+    assert_eq!(
+        CertifiedKey::new(fx.chain.clone(), demo_key.clone()).unwrap_err(),
+        Error::Misuse("private key does not match the leaf certificate")
+    );
+    assert!(CertifiedKey::new(vec![], demo_key.clone()).is_err());
+    assert!(CertifiedKey::new(vec![vec![0x30, 0]], demo_key.clone()).is_err());
+    let demo = Arc::new(CertifiedKey::new(demo_chain.clone(), demo_key).unwrap());
+
+    let mut resolver = SniResolver::new();
+    resolver.add("Demo.Test", demo);
+    let config = |r: SniResolver| {
+        let mut c = ServerConfig::with_resolver(Arc::new(r));
+        c.min_version = V12;
+        c
+    };
+    let chain_for = |r: SniResolver, name: Option<&[u8]>| -> Result<Vec<u8>, Error> {
+        let (mut s, mut rng) = server(config(r), 51);
+        let mut c = Scripted::new(51, V12, &suites_for(V12), true, true);
+        match name {
+            Some(n) => c.hello.extensions[0] = ClientExtension::server_name(n),
+            None => {
+                c.hello.extensions.remove(0);
+            }
+        }
+        feed(&mut s, &mut rng, &c.client_hello())?;
+        c.read_server_flight(&drain(&mut s));
+        Ok(c.server_cert)
+    };
+    assert_eq!(
+        chain_for(resolver.clone(), Some(b"demo.test")).unwrap(),
+        demo_chain[0]
+    );
+    // No default: other names and no name fail with handshake_failure.
+    let e = chain_for(resolver.clone(), Some(b"localhost")).unwrap_err();
+    assert_eq!(e.alert(), Some(AlertDescription::HANDSHAKE_FAILURE));
+    assert!(chain_for(resolver.clone(), None).is_err());
+    resolver.set_default(fx.cert.clone());
+    assert_eq!(
+        chain_for(resolver.clone(), Some(b"localhost")).unwrap(),
+        fx.chain[0]
+    );
+    assert_eq!(chain_for(resolver, None).unwrap(), fx.chain[0]);
+}
+
+#[test]
+fn bad_configs_are_refused() {
+    let mut c = server_config(V12, V10);
+    assert!(ServerConnection::new(Arc::new(c.clone())).is_err());
+    c = server_config(V10, V11);
+    c.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256];
+    assert!(ServerConnection::new(Arc::new(c.clone())).is_err());
+    c = server_config(ProtocolVersion::SSLV3, V12);
+    assert!(ServerConnection::new(Arc::new(c)).is_err());
+}
