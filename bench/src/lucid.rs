@@ -1,18 +1,14 @@
 //! lucid's side: client and server `Connection`s joined by hand (sans-IO), the bytes moved
 //! straight from one side's `pending_tls` into the other's `read_tls`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use lucid_core::{
-    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
-};
+use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
+use lucid_core::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
 use lucid_core::{Connection, RecordBuffers};
 use lucid_core::internal::msgs::enums::CipherSuite;
-use lucid_core::internal::msgs::handshake::SessionId;
 use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey};
-use lucid_core::session::{ServerSession, ServerSessionStore, SessionCache};
 use lucid_core::x509::{self, RootStore};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -30,39 +26,6 @@ fn suite_id(s: Suite) -> CipherSuite {
     match s {
         Suite::Aes128Sha => CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
         Suite::Aes256Sha256 => CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
-    }
-}
-
-#[derive(Debug)]
-struct ServerStore(Mutex<SessionCache>);
-
-impl ServerSessionStore for ServerStore {
-    fn put(&self, id: SessionId, session: ServerSession) {
-        self.0.lock().unwrap().put(id, session);
-    }
-    fn get(&self, id: &SessionId, now: UnixTime) -> Option<ServerSession> {
-        self.0.lock().unwrap().get(id, now)
-    }
-    fn remove(&self, id: &SessionId) {
-        self.0.lock().unwrap().remove(id);
-    }
-}
-
-#[derive(Debug, Default)]
-struct ClientStore(Mutex<HashMap<String, ClientSession>>);
-
-impl ClientSessionStore for ClientStore {
-    fn put(&self, server_name: &str, session: ClientSession) {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(server_name.to_owned(), session);
-    }
-    fn get(&self, server_name: &str) -> Option<ClientSession> {
-        self.0.lock().unwrap().get(server_name).cloned()
-    }
-    fn remove(&self, server_name: &str) {
-        self.0.lock().unwrap().remove(server_name);
     }
 }
 
@@ -113,10 +76,10 @@ impl Lucid {
     pub fn server_config(&self, key: Arc<dyn ServerRsaKey>, cache: bool) -> Arc<ServerConfig> {
         let mut c = ServerConfig::new(CertifiedKey::new(self.chain.clone(), key).unwrap());
         if cache {
-            c.session_store = Some(Arc::new(ServerStore(Mutex::new(SessionCache::new(
+            c.session_store = Some(Arc::new(MemoryServerSessionStore::new(
                 4096,
                 Duration::from_secs(3600),
-            )))));
+            )));
         }
         Arc::new(c)
     }
@@ -213,7 +176,7 @@ impl Lucid {
     }
 
     pub fn resumed_handshakes(&mut self, n: usize) -> Hs {
-        let store: Arc<dyn ClientSessionStore> = Arc::new(ClientStore::default());
+        let store: Arc<dyn ClientSessionStore> = Arc::new(MemoryClientSessionStore::default());
         let cc = self.client_config(Suite::Aes128Sha, Some(store), true);
         let sc = self.server_config(self.default_key(), true);
         let (c, _, _, _) = self.handshake(&cc, &sc); // the full handshake that makes the session

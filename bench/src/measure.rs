@@ -2,7 +2,6 @@
 //! lucid and rustls), and OpenSSL's memory hooks (`CRYPTO_set_mem_functions`), so each
 //! library's heap is counted separately even in one process.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
@@ -27,45 +26,14 @@ pub struct Heap {
     pub live: i64,
 }
 
-static RUST_ALLOCS: AtomicU64 = AtomicU64::new(0);
-static RUST_LIVE: AtomicI64 = AtomicI64::new(0);
-
-/// The global allocator: the system allocator plus two relaxed counters.
-pub struct Counting;
-
-// SAFETY: every method forwards to `System` with the same arguments; the counters have no
-// effect on the memory handed out.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        RUST_ALLOCS.fetch_add(1, Relaxed);
-        RUST_LIVE.fetch_add(layout.size() as i64, Relaxed);
-        // SAFETY: forwarded contract.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        RUST_ALLOCS.fetch_add(1, Relaxed);
-        RUST_LIVE.fetch_add(layout.size() as i64, Relaxed);
-        // SAFETY: forwarded contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        RUST_LIVE.fetch_sub(layout.size() as i64, Relaxed);
-        // SAFETY: forwarded contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        RUST_ALLOCS.fetch_add(1, Relaxed);
-        RUST_LIVE.fetch_add(new_size as i64 - layout.size() as i64, Relaxed);
-        // SAFETY: forwarded contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+/// The global allocator: lucid-test-support's one counting allocator.
+pub use lucid_test_support::alloc::Counting;
 
 /// The Rust heap (lucid, rustls, and the openssl crate's Rust-side wrappers).
 pub fn rust_heap() -> Heap {
     Heap {
-        allocs: RUST_ALLOCS.load(Relaxed),
-        live: RUST_LIVE.load(Relaxed),
+        allocs: lucid_test_support::alloc::allocations(),
+        live: lucid_test_support::alloc::current() as i64,
     }
 }
 

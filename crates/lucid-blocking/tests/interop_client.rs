@@ -373,15 +373,7 @@ fn locate(kind: Kind) -> Result<Vec<PathBuf>, String> {
         Kind::GnuTls => common::find_program("gnutls-serv")
             .map(|p| vec![p])
             .ok_or_else(|| "`gnutls-serv` not on PATH (Debian: gnutls-bin)".into()),
-        Kind::TlsLite => {
-            let py = std::env::var_os("LUCID_PYTHON").map(PathBuf::from);
-            let tls = std::env::var_os("LUCID_TLSLITE").map(PathBuf::from);
-            match (py, tls) {
-                (Some(py), Some(tls)) if py.is_file() && tls.is_file() => Ok(vec![py, tls]),
-                (Some(_), Some(_)) => Err("LUCID_PYTHON or LUCID_TLSLITE is not a file".into()),
-                _ => Err("LUCID_PYTHON/LUCID_TLSLITE not set (run `cargo xtask ci`)".into()),
-            }
-        }
+        Kind::TlsLite => common::tlslite().map(|(py, tls)| vec![py, tls]),
     }
 }
 
@@ -639,7 +631,7 @@ fn lucid_client_against_real_servers() {
          {defaults}"
     );
     println!("{table}");
-    let path = common::workspace_root().join("target/interop/client-matrix.txt");
+    let path = common::out_dir("").join("client-matrix.txt");
     fs::write(&path, &table).unwrap();
     println!("written to {}", path.display());
     assert_eq!(failed, 0, "interop failures:\n{table}");

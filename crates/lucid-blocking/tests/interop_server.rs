@@ -118,8 +118,7 @@ fn openssl_version_flag(v: ProtocolVersion) -> &'static str {
 /// An OpenSSL config file turning the extended master secret off (s_client in OpenSSL 3.0
 /// has `-no_etm` but no flag for EMS).
 fn no_ems_conf() -> std::path::PathBuf {
-    let dir = workspace().join("target/interop");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = out_dir("");
     let path = dir.join("openssl-no-ems.cnf");
     std::fs::write(
         &path,
@@ -168,8 +167,8 @@ fn s_client(
 }
 
 fn openssl(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSessionStore>) {
-    if on_path("openssl").is_none() {
-        missing("openssl");
+    if find_program("openssl").is_none() {
+        missing_peer("openssl", "`openssl` not on PATH");
         return;
     }
     for (v, s) in cells() {
@@ -197,7 +196,7 @@ fn openssl(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSes
         }
     }
     // Resumption: -sess_out, then -sess_in ("Reused" and our page says so).
-    let dir = workspace().join("target/interop");
+    let dir = out_dir("");
     for v in [V10, V11, V12] {
         let s = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
         server.set_config(cell_config(store, s));
@@ -283,8 +282,11 @@ fn gnutls_cli(server: &TestServer, priority: &str, extra: &[&str]) -> Command {
 }
 
 fn gnutls(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSessionStore>) {
-    if on_path("gnutls-cli").is_none() {
-        missing("gnutls-cli");
+    if find_program("gnutls-cli").is_none() {
+        missing_peer(
+            "gnutls-cli",
+            "`gnutls-cli` not on PATH (Debian: gnutls-bin)",
+        );
         return;
     }
     for (v, s) in cells() {
@@ -386,12 +388,14 @@ fn version_arg(v: ProtocolVersion) -> &'static str {
 }
 
 fn tlslite(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSessionStore>) {
-    let (Some(python), Some(tls_py)) = (python(), tls_py()) else {
-        missing("tlslite-ng (LUCID_PYTHON / LUCID_TLSLITE, or target/py)");
-        return;
+    let (python, tls_py) = match lucid_test_support::peers::tlslite() {
+        Ok(found) => found,
+        Err(why) => {
+            missing_peer("tlslite-ng", &why);
+            return;
+        }
     };
-    let script = workspace().join("target/interop/tlslite_client.py");
-    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    let script = out_dir("").join("tlslite_client.py");
     std::fs::write(&script, TLSLITE_CLIENT).unwrap();
     let api = |v: ProtocolVersion, s: CipherSuite, ems: bool, etm: bool, resume: bool| {
         let (cipher, mac) = tlslite_names(s);
@@ -587,8 +591,7 @@ fn server_interop_matrix() {
     let failed = rows.iter().filter(|r| r.result.is_err()).count();
     let _ = writeln!(table, "\n{} checks, {} failed", rows.len(), failed);
     println!("{table}");
-    let dir = workspace().join("target/interop");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = out_dir("");
     std::fs::write(dir.join("server-matrix.txt"), &table).unwrap();
     assert_eq!(failed, 0, "interop failures, see the table above");
 }

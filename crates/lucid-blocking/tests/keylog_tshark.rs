@@ -330,11 +330,7 @@ fn tshark_decrypts_lucid_traffic_with_its_key_log() {
         bytes_without.len()
     );
     println!("{report}");
-    fs::write(
-        common::workspace_root().join("target/interop/keylog-tshark.txt"),
-        &report,
-    )
-    .unwrap();
+    fs::write(common::out_dir("").join("keylog-tshark.txt"), &report).unwrap();
     assert!(
         failures.is_empty(),
         "tshark could not decrypt {failures:?}\n{report}\nhttp: {http:?}"

@@ -48,30 +48,29 @@ print("ems=%s" % res("tls_extended_master_secret").get("supports_ems_extension")
 "#;
 
 fn sslyze_command() -> Option<Command> {
-    let bin = workspace().join("target/py/bin/sslyze");
     if let Some(dir) = python().as_ref().and_then(|p| p.parent()) {
         let next_to_python = dir.join("sslyze");
         if next_to_python.is_file() {
             return Some(Command::new(next_to_python));
         }
     }
-    if bin.is_file() {
-        return Some(Command::new(bin));
-    }
-    on_path("sslyze").map(Command::new)
+    venv_bin("sslyze")
+        .or_else(|| find_program("sslyze"))
+        .map(Command::new)
 }
 
 #[test]
 fn sslyze_finds_nothing_wrong() {
-    let (Some(mut cmd), Some(python)) = (sslyze_command(), python().or_else(|| on_path("python3")))
-    else {
-        missing("sslyze");
+    let (Some(mut cmd), Some(python)) = (
+        sslyze_command(),
+        python().or_else(|| find_program("python3")),
+    ) else {
+        missing_peer("sslyze", "not in the target/py venv nor on PATH");
         return;
     };
     let store = Arc::new(MemoryServerSessionStore::default());
     let server = TestServer::start(server_config(&store));
-    let dir = workspace().join("target/interop");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = out_dir("");
     let json = dir.join("sslyze.json");
     let _ = std::fs::remove_file(&json);
     cmd.args([

@@ -8,7 +8,8 @@
 //!   implementation that talks to a shared cache, between processes).
 //! - [`SessionCache`]: the bounded, `now`-based cache core (`&mut self`, no locking, no
 //!   clock, `no_std`), for store implementations to wrap in whatever lock the platform has
-//!   (`lucid-blocking` wraps it in a `std::sync::Mutex`).
+//!   (with `std`, [`MemoryServerSessionStore`] wraps it in a `std::sync::Mutex`; lucid-blocking
+//!   re-exports it).
 //!
 //! # Implementation notes
 //!
@@ -30,6 +31,11 @@ use rustls_pki_types::UnixTime;
 use crate::crypto::keys::MasterSecret;
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 use crate::msgs::handshake::SessionId;
+
+#[cfg(any(test, feature = "std"))]
+mod memory;
+#[cfg(any(test, feature = "std"))]
+pub use memory::{MemoryClientSessionStore, MemoryServerSessionStore};
 
 /// What a server remembers about an established session.
 #[derive(Clone)]

@@ -3,59 +3,23 @@
 //! test binary: with preallocated record buffers (the default) and with on-demand ones,
 //! after a handshake and one small record each way, after bulk records (the record
 //! buffers at their largest), and after `release_buffers`.
-#![allow(
-    unsafe_code,
-    reason = "a GlobalAlloc implementation is unsafe by definition"
-)]
-
 mod pair_common;
 
-use core::alloc::{GlobalAlloc, Layout};
-use core::sync::atomic::{AtomicIsize, Ordering};
-use std::alloc::System;
 use std::sync::Arc;
 
 use lucid_core::internal::record::deframer::CAPACITY;
 use lucid_core::{RecordBuffers, internal::conn::SENDABLE_CAPACITY};
+use lucid_test_support::alloc::{self, Counting};
 use pair_common::*;
-
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the counter has no
-// effect on the memory handed out.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::SeqCst);
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::SeqCst);
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::SeqCst);
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::SeqCst);
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
 /// Heap bytes freed by dropping `x` (what it held).
 fn held<T>(x: T) -> isize {
-    let before = LIVE.load(Ordering::SeqCst);
+    let before = alloc::current();
     drop(x);
-    before - LIVE.load(Ordering::SeqCst)
+    before - alloc::current()
 }
 
 /// (client, server) bytes held after `f` ran on an established pair.

@@ -4,24 +4,26 @@
 
 mod pair_common;
 
+use core::time::Duration;
 use std::sync::Arc;
 
 use lucid_core::ServerConfig;
 use lucid_core::internal::msgs::enums::{CipherSuite, HandshakeType, ProtocolVersion};
 use lucid_core::internal::msgs::handshake::{HandshakeMessage, HandshakePayload};
+use lucid_core::session::{MemoryClientSessionStore, MemoryServerSessionStore};
 use lucid_core::{ClientConfig, ClientSession, ClientSessionStore};
 use pair_common::*;
 
 struct Setup {
     client: Arc<ClientConfig>,
     server: Arc<ServerConfig>,
-    cstore: Arc<TestClientStore>,
-    sstore: Arc<TestServerStore>,
+    cstore: Arc<MemoryClientSessionStore>,
+    sstore: Arc<MemoryServerSessionStore>,
 }
 
 fn setup(min: ProtocolVersion, max: ProtocolVersion) -> Setup {
-    let cstore = Arc::new(TestClientStore::default());
-    let sstore = TestServerStore::new(16, 3600);
+    let cstore = Arc::new(MemoryClientSessionStore::default());
+    let sstore = Arc::new(MemoryServerSessionStore::new(16, Duration::from_secs(3600)));
     let mut cc = client_config(min, max);
     cc.session_store = Some(cstore.clone());
     let mut sc = server_config(V10, V12);
@@ -128,14 +130,14 @@ fn abbreviated_flight_shape() {
 
 #[test]
 fn no_cache_means_empty_ids_and_no_resumption() {
-    let cstore = Arc::new(TestClientStore::default());
+    let cstore = Arc::new(MemoryClientSessionStore::default());
     let mut cc = client_config(V12, V12);
     cc.session_store = Some(cstore.clone());
     let cc = Arc::new(cc);
     let sc = Arc::new(server_config(V12, V12));
     let p = connect(&cc, &sc, 1);
     assert!(p.server.negotiated().unwrap().session_id.is_empty());
-    assert!(cstore.0.lock().unwrap().is_empty(), "nothing to remember");
+    assert!(cstore.is_empty(), "nothing to remember");
     let p = connect(&cc, &sc, 2);
     assert!(!resumed(&p));
 }
@@ -210,7 +212,7 @@ fn refused_when_session_lacked_ems_and_new_hello_has_it() {
     assert!(!p.server.negotiated().unwrap().extended_master_secret);
 
     #[derive(Debug)]
-    struct Liar(Arc<TestClientStore>);
+    struct Liar(Arc<MemoryClientSessionStore>);
     impl ClientSessionStore for Liar {
         fn put(&self, name: &str, session: ClientSession) {
             self.0.put(name, session);
@@ -288,7 +290,7 @@ fn refused_after_eviction() {
     for i in 0..16u64 {
         let other = Arc::new({
             let mut c = client_config(V12, V12);
-            c.session_store = Some(Arc::new(TestClientStore::default()));
+            c.session_store = Some(Arc::new(MemoryClientSessionStore::default()));
             c
         });
         connect(&other, &s.server, 100 + i);

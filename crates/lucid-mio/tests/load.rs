@@ -6,10 +6,6 @@
 //!
 //! Sizes: `LUCID_LOAD_CLIENTS` (default 2000) clients per round.
 
-#![allow(unsafe_code, reason = "a counting global allocator measures heap use")]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;
@@ -23,6 +19,7 @@ use lucid_core::internal::msgs::enums::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::RootStore;
 use lucid_core::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
 use lucid_mio::TlsStream;
+use lucid_test_support::alloc::{self, Counting};
 use mio::net::TcpStream;
 use mio::{Events, Poll, Token};
 use rustls_pki_types::{ServerName, UnixTime};
@@ -31,52 +28,10 @@ use rustls_pki_types::{ServerName, UnixTime};
 #[allow(dead_code, reason = "the example uses the rest")]
 mod echo;
 
-// ---- a counting allocator: live heap bytes per thread and in total ----
-
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-static PEAK: AtomicIsize = AtomicIsize::new(0);
-thread_local! {
-    static THREAD_LIVE: Cell<isize> = const { Cell::new(0) };
-}
-
-fn account(delta: isize) {
-    let now = LIVE.fetch_add(delta, Ordering::Relaxed) + delta;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-    let _ = THREAD_LIVE.try_with(|c| c.set(c.get() + delta));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged to the system allocator.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            account(layout.size() as isize);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) };
-        account(-(layout.size() as isize));
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded unchanged to the system allocator.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            account(new_size as isize - layout.size() as isize);
-        }
-        p
-    }
-}
+// ---- the counting allocator: live heap bytes per thread and in total ----
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
-
-fn thread_live() -> isize {
-    THREAD_LIVE.with(|c| c.get())
-}
 
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
@@ -358,9 +313,9 @@ fn start_server(idle_timeout: Duration) -> Server {
                 idle_timeout,
                 verbose: std::env::var_os("LUCID_LOAD_VERBOSE").is_some(),
             };
-            let base = thread_live();
+            let base = alloc::thread_current();
             let stats = echo::serve(listener, config, &opts, &stop).unwrap();
-            heap.store(thread_live() - base, Ordering::Relaxed);
+            heap.store(alloc::thread_current() - base, Ordering::Relaxed);
             stats
         })
     };
@@ -387,7 +342,7 @@ fn thousands_of_clients_full_and_resumed_and_misbehaving_ones() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2000);
     let fds_before = open_fds();
-    let heap_before = LIVE.load(Ordering::Relaxed);
+    let heap_before = alloc::current();
     let suites = [
         (
             ProtocolVersion::TLSV1_0,
@@ -463,10 +418,10 @@ fn thousands_of_clients_full_and_resumed_and_misbehaving_ones() {
     // server live in this one process, so the heap delta covers both ends of each.
     let idle_n = (n / 4).max(1);
     std::thread::sleep(Duration::from_millis(300));
-    let live_before_idle = LIVE.load(Ordering::Relaxed);
+    let live_before_idle = alloc::current();
     let (idle_poll, idle) = idle_clients(addr, idle_n, &full[3]);
     std::thread::sleep(Duration::from_millis(500));
-    let idle_pair_bytes = (LIVE.load(Ordering::Relaxed) - live_before_idle) / idle_n as isize;
+    let idle_pair_bytes = (alloc::current() - live_before_idle) / idle_n as isize;
     for mut c in idle {
         let _ = c.close();
         let _ = idle_poll.registry().deregister(&mut c);
@@ -474,7 +429,7 @@ fn thousands_of_clients_full_and_resumed_and_misbehaving_ones() {
     drop(idle_poll);
     std::thread::sleep(Duration::from_millis(500));
     let (stats, server_heap) = server.stop();
-    let peak = PEAK.load(Ordering::Relaxed);
+    let peak = alloc::peak();
     assert_eq!(
         stats.handshakes,
         2 * n as u64 + 1 + idle_n as u64,
@@ -487,7 +442,7 @@ fn thousands_of_clients_full_and_resumed_and_misbehaving_ones() {
     // balance near zero once it has dropped every connection.
     std::thread::sleep(Duration::from_millis(200));
     let fds_after = open_fds();
-    let heap_after = LIVE.load(Ordering::Relaxed);
+    let heap_after = alloc::current();
     let summary = format!(
         "load: {n} concurrent clients per round, one server thread, TLS 1.0-1.2 mixed\n\
          round 1 (full handshakes + 64 KiB echo): {:>6.0} conn/s ({} in {:.2?})\n\

@@ -12,27 +12,18 @@ use std::time::Duration;
 
 use lucid_core::ServerConfig;
 use lucid_core::internal::msgs::enums::ProtocolVersion;
+use lucid_test_support::peers::{find_program, missing_peer, testdata};
 
 #[path = "../examples/common/echo.rs"]
 #[allow(dead_code, reason = "the example uses the rest")]
 mod echo;
 
-fn testdata(p: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(p)
-}
-
 #[test]
 fn openssl_s_client_gets_its_bytes_echoed() {
-    if Command::new("openssl").arg("version").output().is_err() {
-        assert!(
-            std::env::var_os("LUCID_REQUIRE_PEERS").is_none(),
-            "openssl is required (LUCID_REQUIRE_PEERS=1) but not installed"
-        );
-        println!("skipped: openssl not installed");
+    let Some(openssl) = find_program("openssl") else {
+        missing_peer("openssl", "`openssl` not on PATH");
         return;
-    }
+    };
     let cert = lucid_blocking::server::load_certified_key(
         &testdata("pki/chain.pem"),
         &testdata("pki/leaf.key"),
@@ -68,7 +59,7 @@ fn openssl_s_client_gets_its_bytes_echoed() {
     let mut table = String::new();
     for (version, cipher) in cases {
         let line = format!("echo me {version} {cipher}\n");
-        let mut child = Command::new("openssl")
+        let mut child = Command::new(&openssl)
             .args(["s_client", "-connect", &addr.to_string(), "-quiet"])
             .args(["-CAfile", testdata("pki/root.pem").to_str().unwrap()])
             .args(["-verify_return_error", "-servername", "localhost", version])

@@ -1,6 +1,7 @@
 //! Shared by the server interop tests (`interop_server.rs`, `sslyze.rs`): an in-process
 //! lucid server on 127.0.0.1 answering like `lucid serve --www`, whose configuration can be
-//! swapped between connections, and helpers to find and run the real peers.
+//! swapped between connections, and checks of its page in a peer's output. Finding and
+//! running the real peers is `lucid_test_support::peers` (re-exported here).
 #![allow(
     dead_code,
     unreachable_pub,
@@ -9,30 +10,23 @@
 
 use core::net::SocketAddr;
 use core::time::Duration;
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use lucid_blocking::server::{
     MemoryServerSessionStore, accept, load_certified_key, session_summary,
 };
 use lucid_core::ServerConfig;
 use lucid_core::internal::msgs::enums::{CipherSuite, ProtocolVersion};
+#[allow(unused_imports, reason = "each test binary uses a different subset")]
+pub use lucid_test_support::peers::{
+    Ran, find_program, missing_peer, out_dir, python, run, tail, testdata, tlslite, venv_bin,
+};
 
 pub const V10: ProtocolVersion = ProtocolVersion::TLSV1_0;
 pub const V11: ProtocolVersion = ProtocolVersion::TLSV1_1;
 pub const V12: ProtocolVersion = ProtocolVersion::TLSV1_2;
-
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-pub fn testdata(rel: &str) -> PathBuf {
-    workspace().join("testdata").join(rel)
-}
 
 /// TLS 1.0..1.2, all suites, EMS and ETM on, a session cache shared by `store`.
 pub fn server_config(store: &Arc<MemoryServerSessionStore>) -> ServerConfig {
@@ -148,110 +142,6 @@ fn serve_one(config: Arc<ServerConfig>, sock: std::net::TcpStream) -> Result<Ser
     Ok(served)
 }
 
-/// Whether `LUCID_REQUIRE_PEERS=1`: then a missing peer is a failure, not a skip.
-pub fn require_peers() -> bool {
-    std::env::var("LUCID_REQUIRE_PEERS").is_ok_and(|v| v == "1")
-}
-
-/// Handles a missing peer: panics under `LUCID_REQUIRE_PEERS=1`, else prints the skip.
-pub fn missing(peer: &str) {
-    assert!(
-        !require_peers(),
-        "{peer} not installed, and LUCID_REQUIRE_PEERS=1 requires it (run `cargo xtask ci`, \
-         which installs it)"
-    );
-    println!("skipped: {peer} not installed");
-}
-
-/// `program` on PATH, if present.
-pub fn on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
-
-/// The venv python (`LUCID_PYTHON`, else `target/py/bin/python`) if it exists.
-pub fn python() -> Option<PathBuf> {
-    std::env::var_os("LUCID_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| Some(workspace().join("target/py/bin/python")))
-        .filter(|p| p.is_file())
-}
-
-/// tlslite-ng's `tls.py` (`LUCID_TLSLITE`, else `target/py/bin/tls.py`) if it exists.
-pub fn tls_py() -> Option<PathBuf> {
-    std::env::var_os("LUCID_TLSLITE")
-        .map(PathBuf::from)
-        .or_else(|| Some(workspace().join("target/py/bin/tls.py")))
-        .filter(|p| p.is_file())
-}
-
-/// What a peer process did.
-#[derive(Debug)]
-pub struct Ran {
-    pub success: bool,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-/// Runs `cmd` with `stdin` written to it, killing it after `timeout`.
-pub fn run(cmd: &mut Command, stdin: &[u8], timeout: Duration) -> io::Result<Ran> {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut input = child
-        .stdin
-        .take()
-        .ok_or_else(|| io::Error::other("no stdin"))?;
-    // Kept open until the process ends: some clients quit on stdin EOF before the reply
-    // arrives. The request is small, so the pipe buffer takes it without blocking.
-    input.write_all(stdin)?;
-    let mut out = child
-        .stdout
-        .take()
-        .ok_or_else(|| io::Error::other("no stdout"))?;
-    let mut err = child
-        .stderr
-        .take()
-        .ok_or_else(|| io::Error::other("no stderr"))?;
-    let out_t = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait()? {
-            break Some(s);
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    drop(input);
-    let stdout = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
-    let mut stderr = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
-    if status.is_none() {
-        stderr.push_str("\n[killed after timeout]");
-    }
-    Ok(Ran {
-        success: status.is_some_and(|s| s.success()),
-        stdout,
-        stderr,
-    })
-}
-
 /// The `Name: value` lines our page carries, from a peer's output.
 pub fn page_fields(output: &str) -> Option<Vec<(String, String)>> {
     let at = output.find("lucid serve: this TLS session")?;
@@ -307,11 +197,4 @@ pub fn check_page(
     } else {
         Err(format!("page says {}", wrong.join(", ")))
     }
-}
-
-/// The last lines of a peer's output, for a failure message.
-pub fn tail(ran: &Ran) -> String {
-    let text = format!("{}\n{}", ran.stdout, ran.stderr);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(6)..].join(" | ")
 }

@@ -10,8 +10,7 @@
 )]
 
 use core::time::Duration;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use lucid_core::internal::codec::{Codec, Reader};
 use lucid_core::internal::crypto::cbc::{RecordOpener, RecordSealer};
@@ -20,7 +19,8 @@ use lucid_core::internal::crypto::keys::{self, MasterSecret};
 use lucid_core::internal::crypto::rsa_kx;
 use lucid_core::internal::crypto::suites;
 use lucid_core::internal::msgs::enums::{
-    CipherSuite, Compression, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+    AlertDescription, CipherSuite, Compression, ContentType, ExtensionType, HandshakeType,
+    ProtocolVersion,
 };
 use lucid_core::internal::msgs::extensions::ClientExtension;
 use lucid_core::internal::msgs::handshake::{
@@ -28,14 +28,11 @@ use lucid_core::internal::msgs::handshake::{
     ServerHelloPayload, SessionId,
 };
 use lucid_core::internal::record::RecordHeader;
-use lucid_core::session::{ServerSession, ServerSessionStore, SessionCache};
 use lucid_core::x509::RootStore;
 use lucid_core::x509::pki_types::pem::PemObject;
 use lucid_core::x509::pki_types::{PrivateKeyDer, ServerName, UnixTime};
 use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
-use lucid_core::{
-    ClientConfig, ClientConnection, ClientSession, ClientSessionStore, WebPkiVerifier,
-};
+use lucid_core::{ClientConfig, ClientConnection, WebPkiVerifier};
 use lucid_core::{Error, x509};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
@@ -117,54 +114,6 @@ pub fn client_config(min: ProtocolVersion, max: ProtocolVersion) -> ClientConfig
     c.min_version = min;
     c.max_version = max;
     c
-}
-
-/// A server session store for tests: a [`SessionCache`] behind a mutex.
-#[derive(Debug)]
-pub struct TestServerStore(pub Mutex<SessionCache>);
-
-impl TestServerStore {
-    pub fn new(capacity: usize, lifetime_secs: u64) -> Arc<Self> {
-        Arc::new(Self(Mutex::new(SessionCache::new(
-            capacity,
-            Duration::from_secs(lifetime_secs),
-        ))))
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-}
-
-impl ServerSessionStore for TestServerStore {
-    fn put(&self, id: SessionId, session: ServerSession) {
-        self.0.lock().unwrap().put(id, session);
-    }
-    fn get(&self, id: &SessionId, now: UnixTime) -> Option<ServerSession> {
-        self.0.lock().unwrap().get(id, now)
-    }
-    fn remove(&self, id: &SessionId) {
-        self.0.lock().unwrap().remove(id);
-    }
-}
-
-/// A client session store for tests.
-#[derive(Debug, Default)]
-pub struct TestClientStore(pub Mutex<HashMap<String, ClientSession>>);
-
-impl ClientSessionStore for TestClientStore {
-    fn put(&self, server_name: &str, session: ClientSession) {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(server_name.to_string(), session);
-    }
-    fn get(&self, server_name: &str) -> Option<ClientSession> {
-        self.0.lock().unwrap().get(server_name).cloned()
-    }
-    fn remove(&self, server_name: &str) {
-        self.0.lock().unwrap().remove(server_name);
-    }
 }
 
 /// A client and a server joined by two in-memory pipes.
@@ -707,4 +656,70 @@ pub fn drain(server: &mut ServerConnection) -> Vec<u8> {
 
 pub fn hs_type(raw: &[u8]) -> HandshakeType {
     HandshakeType(raw[0])
+}
+
+// ---- shared by the pair_bad_* tests (the server against bad input) ----
+
+pub const PMS_SEED: u64 = 77;
+
+pub fn server(config: ServerConfig, seed: u64) -> (ServerConnection, ChaCha20Rng) {
+    (
+        ServerConnection::new(Arc::new(config)).unwrap(),
+        ChaCha20Rng::seed_from_u64(seed),
+    )
+}
+
+pub fn default_server(seed: u64) -> (ServerConnection, ChaCha20Rng) {
+    server(server_config(V10, V12), seed)
+}
+
+/// A plaintext fatal alert record as lucid sends it before any version is agreed.
+pub fn alert(version: ProtocolVersion, d: AlertDescription) -> Vec<u8> {
+    record(ContentType::ALERT, version, &[2, d.get()])
+}
+
+/// Asserts `res` failed with `want`, the server latched it, and sent exactly `alert_bytes`.
+pub fn assert_fails(
+    server: &mut ServerConnection,
+    res: Result<(), Error>,
+    want: &Error,
+    alert_bytes: &[u8],
+) {
+    assert_eq!(res.as_ref(), Err(want));
+    assert_eq!(server.error(), Some(want));
+    assert_eq!(drain(server), alert_bytes, "{want:?}");
+    // Later calls return the same error and send nothing more.
+    let mut rng = ChaCha20Rng::seed_from_u64(0);
+    assert_eq!(server.process(now(), &mut rng).as_ref(), Err(want));
+    assert!(!server.wants_write());
+}
+
+/// The first flight of a lucid client (one record holding the ClientHello).
+pub fn client_hello_bytes(seed: u64) -> Vec<u8> {
+    let p = Pair::new(client_config(V10, V12), server_config(V10, V12), seed);
+    p.client.pending_tls().to_vec()
+}
+
+pub fn reference_flight(hello: &[u8], seed: u64) -> Vec<u8> {
+    let (mut s, mut rng) = default_server(seed);
+    feed(&mut s, &mut rng, hello).unwrap();
+    let out = drain(&mut s);
+    assert_eq!(
+        handshake_messages(&out).len(),
+        3,
+        "ServerHello, Certificate, ServerHelloDone"
+    );
+    out
+}
+
+pub fn good_pms() -> [u8; 48] {
+    let mut p = [0u8; 48];
+    ChaCha20Rng::seed_from_u64(PMS_SEED).fill_bytes(&mut p);
+    p[..2].copy_from_slice(&[3, 3]);
+    p
+}
+
+/// The lucid client's ClientHello body, for surgery.
+pub fn hello_message(seed: u64) -> Vec<u8> {
+    client_hello_bytes(seed)[5..].to_vec()
 }

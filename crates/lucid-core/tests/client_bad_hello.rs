@@ -1,0 +1,422 @@
+//! The client against a scripted server (`client_script`): the baseline that proves the
+//! script right (full handshakes, application data both ways, close_notify), then a
+//! misbehaving ServerHello.
+
+mod client_script;
+
+use client_script::*;
+use lucid_core::internal::codec::InvalidMessage;
+use lucid_core::internal::conn::DOWNGRADE_SENTINEL_TLS11;
+use lucid_core::internal::msgs::enums::{
+    AlertDescription as AD, CipherSuite, Compression, ContentType, ExtensionType, HandshakeType,
+    ProtocolVersion,
+};
+use lucid_core::internal::msgs::extensions::ServerExtension;
+use lucid_core::internal::msgs::handshake::{HandshakePayload, ServerHelloPayload};
+use lucid_core::{Error, PeerMisbehaved as PM};
+
+// ======================================================================================
+// Baseline: the script is right.
+// ======================================================================================
+
+#[test]
+fn baseline_handshake_data_and_close_every_version_suite_and_extension_choice() {
+    let cases = every_version_suite_ext();
+    assert_eq!(cases.len(), 16);
+    for (v, suite, ext) in cases {
+        let mut s = Script::new(Opts::v(v).suite(suite).ext(ext));
+        s.handshake();
+        let n = s.client.negotiated().unwrap().clone();
+        assert_eq!(n.version, v);
+        assert_eq!(n.suite, suite);
+        assert_eq!(n.extended_master_secret, ext);
+        assert_eq!(n.encrypt_then_mac, ext);
+        assert_eq!(n.session_id.as_slice(), [0x5a; 32]);
+        assert!(!n.resumed);
+
+        // client → server, with the 1/n-1 split on TLS 1.0 only
+        let request = b"GET / HTTP/1.0\r\n\r\n";
+        assert_eq!(
+            s.client.write_plaintext(request, &mut s.crng),
+            Ok(request.len())
+        );
+        let sent = s.drain();
+        let lens: Vec<usize> = sent.iter().map(|r| r.plain.len()).collect();
+        if v == V10 {
+            assert_eq!(lens, [1, request.len() - 1], "{v} {suite}");
+        } else {
+            assert_eq!(lens, [request.len()], "{v} {suite}");
+        }
+        let joined: Vec<u8> = sent.iter().flat_map(|r| r.plain.clone()).collect();
+        assert_eq!(joined, request);
+        assert!(sent.iter().all(|r| r.typ == ContentType::APPLICATION_DATA));
+
+        // server → client, two records in one read
+        let mut resp = s.record(ContentType::APPLICATION_DATA, b"HTTP/1.0 200 OK\r\n\r\n");
+        resp.extend(s.record(ContentType::APPLICATION_DATA, b"hello"));
+        s.feed(&resp).unwrap();
+        assert_eq!(s.app_in, b"HTTP/1.0 200 OK\r\n\r\nhello");
+
+        // close_notify both ways, then a clean EOF
+        let close = s.record(ContentType::ALERT, &[1, 0]);
+        s.feed(&close).unwrap();
+        assert!(s.client.peer_has_closed());
+        s.client.send_close_notify(&mut s.crng);
+        let sent = s.drain();
+        assert_eq!(
+            sent,
+            [Sent {
+                typ: ContentType::ALERT,
+                version: v,
+                plain: vec![1, 0]
+            }]
+        );
+        assert_eq!(s.client.transport_eof(), Ok(()));
+        assert!(s.client.received_warnings().is_empty());
+        assert_eq!(s.client.error(), None);
+    }
+}
+
+#[test]
+fn baseline_is_reproducible_from_the_seed() {
+    let run = |seed| {
+        let mut s = Script::with_seed(Opts::v(V12), seed);
+        let sh = s.server_hello(V12);
+        let f1 = s.flight1(&sh);
+        s.feed(&f1).unwrap();
+        s.client.pending_tls().to_vec()
+    };
+    assert_eq!(run(1), run(1));
+    assert_ne!(run(1), run(2));
+}
+
+#[test]
+fn baseline_over_a_version_range_and_fed_one_byte_at_a_time() {
+    for v in [V10, V11, V12] {
+        let mut s = Script::new(Opts::range(V10, V12));
+        let sh = s.server_hello(v);
+        if v < V12 {
+            // a 1.2-capable server that negotiates lower must not carry the sentinel here
+            assert_ne!(sh.random.0[24..], DOWNGRADE_SENTINEL_TLS11);
+        }
+        let f1 = s.flight1(&sh);
+        for b in &f1 {
+            s.feed(core::slice::from_ref(b)).unwrap();
+        }
+        s.expect_client_flight(false);
+        let fin = s.server_finish();
+        for b in &fin {
+            s.feed(core::slice::from_ref(b)).unwrap();
+        }
+        assert_eq!(s.client.negotiated().unwrap().version, v);
+    }
+}
+
+#[test]
+fn baseline_each_handshake_message_in_its_own_record() {
+    let mut s = Script::new(Opts::v(V12));
+    let sh = s.server_hello(V12);
+    let mut bytes = Vec::new();
+    for m in [s.hello_msg(&sh), s.certificate(), s.done()] {
+        bytes.extend(s.record(ContentType::HANDSHAKE, &m));
+    }
+    s.feed(&bytes).unwrap();
+    s.expect_client_flight(false);
+    let fin = s.server_finish();
+    s.feed(&fin).unwrap();
+    assert!(!s.client.is_handshaking());
+}
+
+#[test]
+fn certificate_request_is_answered_with_an_empty_certificate() {
+    for v in [V10, V12] {
+        let mut s = Script::new(Opts::v(v));
+        let sh = s.server_hello(v);
+        let mut hs = s.hello_msg(&sh);
+        hs.extend(s.certificate());
+        hs.extend(s.hs(HandshakePayload::CertificateRequest(cert_request(v))));
+        hs.extend(s.done());
+        let rec = s.record(ContentType::HANDSHAKE, &hs);
+        s.feed(&rec).unwrap();
+        s.expect_client_flight(true);
+        let fin = s.server_finish();
+        s.feed(&fin).unwrap();
+        assert!(!s.client.is_handshaking());
+    }
+}
+
+// ======================================================================================
+// ServerHello
+// ======================================================================================
+
+#[test]
+fn unsupported_version() {
+    let cases = [
+        (Opts::range(V10, V12), ProtocolVersion::SSLV3),
+        (Opts::range(V10, V12), ProtocolVersion::TLSV1_3),
+        (Opts::range(V10, V12), ProtocolVersion(0x0305)),
+        (Opts::range(V10, V12), ProtocolVersion(0x0202)),
+        (Opts::v(V12), V10),
+        (Opts::v(V12), V11),
+        (Opts::range(V10, V11), V12),
+        (Opts::v(V10), V11),
+    ];
+    for (opts, bad) in cases {
+        let mut s = Script::new(opts);
+        let sh = s.server_hello_with(bad, AES128_SHA);
+        let f1 = s.flight1(&sh);
+        let res = s.feed(&f1);
+        // The alert goes out in the ClientHello's record version: nothing was agreed.
+        s.fails_plain(
+            res,
+            Error::PeerMisbehaved(PM::UnofferedVersion(bad)),
+            V10,
+            AD::PROTOCOL_VERSION,
+        );
+    }
+}
+
+#[test]
+fn unoffered_suite() {
+    let cases = [
+        (Opts::v(V12).suite(AES128_SHA), AES256_SHA),
+        (Opts::v(V12).suite(AES128_SHA), AES128_SHA256),
+        (Opts::v(V12), CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256),
+        (
+            Opts::v(V12),
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ),
+        (Opts::v(V12), CipherSuite::TLS_NULL_WITH_NULL_NULL),
+        (Opts::v(V12), CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
+        (Opts::v(V12), CipherSuite::TLS_FALLBACK_SCSV),
+        (Opts::v(V12), CipherSuite(0x1301)),
+    ];
+    for (opts, bad) in cases {
+        let mut s = Script::new(opts);
+        let sh = s.server_hello_with(V12, bad);
+        let f1 = s.flight1(&sh);
+        let res = s.feed(&f1);
+        s.fails_plain(
+            res,
+            Error::PeerMisbehaved(PM::UnofferedCipherSuite(bad)),
+            V10,
+            AD::ILLEGAL_PARAMETER,
+        );
+    }
+    // SHA-256 suites exist only in TLS 1.2: offered for the range, refused at 1.0/1.1.
+    for v in [V10, V11] {
+        let mut s = Script::new(Opts::range(V10, V12));
+        let sh = s.server_hello_with(v, AES128_SHA256);
+        let f1 = s.flight1(&sh);
+        let res = s.feed(&f1);
+        s.fails_plain(
+            res,
+            Error::PeerMisbehaved(PM::UnofferedCipherSuite(AES128_SHA256)),
+            V10,
+            AD::ILLEGAL_PARAMETER,
+        );
+    }
+}
+
+#[test]
+fn compression() {
+    for method in [Compression::DEFLATE, Compression(64), Compression(255)] {
+        let mut s = Script::new(Opts::v(V12));
+        let mut sh = s.server_hello(V12);
+        sh.compression_method = method;
+        let f1 = s.flight1(&sh);
+        let res = s.feed(&f1);
+        s.fails_plain(
+            res,
+            Error::PeerMisbehaved(PM::CompressionSelected),
+            V10,
+            AD::ILLEGAL_PARAMETER,
+        );
+    }
+}
+
+#[test]
+fn unoffered_extension() {
+    let unknown = |typ: u16| ServerExtension::Unknown {
+        typ: ExtensionType(typ),
+        data: vec![],
+    };
+    // (client options, extension the server adds)
+    let cases = [
+        (
+            Opts::v(V12).ext(false),
+            ServerExtension::ExtendedMasterSecret,
+        ),
+        (Opts::v(V12).ext(false), ServerExtension::EncryptThenMac),
+        (Opts::v(V12), ServerExtension::SessionTicket),
+        (
+            Opts::v(V12),
+            ServerExtension::MaxFragmentLength(
+                lucid_core::internal::msgs::enums::MaxFragmentLength(1),
+            ),
+        ),
+        (
+            Opts {
+                name: "127.0.0.1",
+                ..Opts::v(V12)
+            },
+            ServerExtension::ServerName,
+        ),
+        (Opts::v(V12), unknown(0x1234)),
+        (Opts::v(V12), unknown(ExtensionType::ALPN.get())),
+        (
+            Opts::v(V12),
+            unknown(ExtensionType::SUPPORTED_VERSIONS.get()),
+        ),
+        (Opts::v(V12), unknown(ExtensionType::HEARTBEAT.get())),
+    ];
+    for (opts, ext) in cases {
+        let typ = ext.ext_type();
+        let mut s = Script::new(opts);
+        let mut sh = s.server_hello(V12);
+        sh.extensions.push(ext);
+        let f1 = s.flight1(&sh);
+        let res = s.feed(&f1);
+        s.fails_plain(
+            res,
+            Error::PeerMisbehaved(PM::UnofferedExtension(typ)),
+            V10,
+            AD::UNSUPPORTED_EXTENSION,
+        );
+    }
+    // server_name is fine when SNI was sent.
+    let mut s = Script::new(Opts::v(V12));
+    let mut sh = s.server_hello(V12);
+    sh.extensions.push(ServerExtension::ServerName);
+    s.handshake_with(&sh);
+}
+
+#[test]
+fn duplicated_extension() {
+    for dup in [
+        ServerExtension::RenegotiationInfo(Vec::new()),
+        ServerExtension::ExtendedMasterSecret,
+        ServerExtension::EncryptThenMac,
+    ] {
+        let typ = dup.ext_type();
+        let mut s = Script::new(Opts::v(V12));
+        let mut sh = s.server_hello(V12);
+        sh.extensions.push(dup);
+        let f1 = s.flight1(&sh);
+        let res = s.feed(&f1);
+        s.fails_plain(
+            res,
+            Error::InvalidMessage(InvalidMessage::DuplicateExtension(typ.get())),
+            V10,
+            AD::DECODE_ERROR,
+        );
+    }
+}
+
+#[test]
+fn wrong_or_missing_renegotiation_info() {
+    type Edit = Box<dyn Fn(&mut ServerHelloPayload)>;
+    let cases: [Edit; 5] = [
+        Box::new(|sh| sh.extensions[0] = ServerExtension::RenegotiationInfo(vec![0; 12])),
+        Box::new(|sh| sh.extensions[0] = ServerExtension::RenegotiationInfo(vec![7; 24])),
+        Box::new(|sh| sh.extensions[0] = ServerExtension::RenegotiationInfo(vec![0])),
+        // missing, with other extensions present
+        Box::new(|sh| {
+            sh.extensions.remove(0);
+        }),
+        // missing, no extensions block at all
+        Box::new(|sh| sh.extensions.clear()),
+    ];
+    for edit in &cases {
+        for opts in [Opts::v(V12), Opts::v(V10)] {
+            let mut s = Script::new(opts);
+            let v = s.opts.max;
+            let mut sh = s.server_hello(v);
+            edit(&mut sh);
+            let f1 = s.flight1(&sh);
+            let res = s.feed(&f1);
+            s.fails_plain(
+                res,
+                Error::PeerMisbehaved(PM::BadRenegotiationInfo),
+                V10,
+                AD::HANDSHAKE_FAILURE,
+            );
+        }
+    }
+}
+
+#[test]
+fn downgrade_sentinel() {
+    // A 1.2-capable client refuses a 1.0/1.1 ServerHello carrying DOWNGRD\0.
+    for v in [V10, V11] {
+        let mut s = Script::new(Opts::range(V10, V12));
+        let mut sh = s.server_hello(v);
+        sh.random.0[24..].copy_from_slice(&DOWNGRADE_SENTINEL_TLS11);
+        assert_eq!(&sh.random.0[24..], b"DOWNGRD\x00");
+        let f1 = s.flight1(&sh);
+        let res = s.feed(&f1);
+        s.fails_plain(
+            res,
+            Error::PeerMisbehaved(PM::DowngradeSentinel),
+            V10,
+            AD::ILLEGAL_PARAMETER,
+        );
+    }
+    // A client whose maximum is 1.1 could not have done better: no downgrade, handshake OK.
+    let mut s = Script::new(Opts::range(V10, V11));
+    let mut sh = s.server_hello(V11);
+    sh.random.0[24..].copy_from_slice(&DOWNGRADE_SENTINEL_TLS11);
+    s.handshake_with(&sh);
+    // DOWNGRD\1 marks a 1.2 ServerHello from a 1.3 server; lucid tops out at 1.2.
+    let mut s = Script::new(Opts::range(V10, V12));
+    let mut sh = s.server_hello(V12);
+    sh.random.0[24..].copy_from_slice(b"DOWNGRD\x01");
+    s.handshake_with(&sh);
+}
+
+#[test]
+fn second_server_hello() {
+    // in a record of its own
+    let mut s = Script::new(Opts::v(V12));
+    let sh = s.server_hello(V12);
+    let m = s.hello_msg(&sh);
+    let rec = s.record(ContentType::HANDSHAKE, &m);
+    s.feed(&rec).unwrap();
+    let rec = s.record(ContentType::HANDSHAKE, &m);
+    let res = s.feed(&rec);
+    s.fails_plain(
+        res,
+        unexpected(
+            "Certificate",
+            ContentType::HANDSHAKE,
+            Some(HandshakeType::SERVER_HELLO),
+        ),
+        V12,
+        AD::UNEXPECTED_MESSAGE,
+    );
+    // in the same record, and after the Certificate
+    for after_cert in [false, true] {
+        let mut s = Script::new(Opts::v(V11));
+        let sh = s.server_hello(V11);
+        let mut hs = s.hello_msg(&sh);
+        let expected = if after_cert {
+            hs.extend(s.certificate());
+            "CertificateRequest or ServerHelloDone"
+        } else {
+            "Certificate"
+        };
+        hs.extend(s.hello_msg(&sh));
+        let rec = s.record(ContentType::HANDSHAKE, &hs);
+        let res = s.feed(&rec);
+        s.fails_plain(
+            res,
+            unexpected(
+                expected,
+                ContentType::HANDSHAKE,
+                Some(HandshakeType::SERVER_HELLO),
+            ),
+            V11,
+            AD::UNEXPECTED_MESSAGE,
+        );
+    }
+}
