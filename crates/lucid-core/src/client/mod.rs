@@ -297,6 +297,7 @@ impl ExpectServerHello {
             encrypt_then_mac: ext.etm,
             session_id: sh.session_id,
             resumed: false,
+            secure_renegotiation: true,
         };
 
         // Resumption: the server echoed the session id we offered.
@@ -328,6 +329,7 @@ impl ExpectServerHello {
                         master,
                         negotiated: Negotiated {
                             resumed: true,
+                            secure_renegotiation: true,
                             ..negotiated
                         },
                         our_sealer: Some(keys.client_sealer),

@@ -108,6 +108,7 @@ pub enum Side {
 }
 
 /// What the handshake agreed on, readable once it completes.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Negotiated {
     /// Protocol version.
@@ -122,6 +123,10 @@ pub struct Negotiated {
     pub session_id: SessionId,
     /// Whether this was an abbreviated (resumed) handshake.
     pub resumed: bool,
+    /// Whether the peer signalled secure renegotiation (RFC 5746: renegotiation_info, or
+    /// the client's TLS_EMPTY_RENEGOTIATION_INFO_SCSV). lucid never renegotiates either way;
+    /// `false` means the peer's stack predates RFC 5746.
+    pub secure_renegotiation: bool,
 }
 
 /// A message handed to a handshake state.

@@ -366,6 +366,7 @@ fn full_handshake(
                 encrypt_then_mac: offer.etm,
                 session_id,
                 resumed: false,
+                secure_renegotiation: true,
             },
             sni: offer.sni,
         },
@@ -412,6 +413,7 @@ fn resume(
                 encrypt_then_mac: etm,
                 session_id,
                 resumed: true,
+                secure_renegotiation: true,
             },
             our_sealer: None,
             side: ServerFinish {
