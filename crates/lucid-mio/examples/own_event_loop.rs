@@ -1,5 +1,6 @@
 //! lucid-core in an event loop of your own: the sans-IO calls in order, over a plain
-//! non-blocking `std::net::TcpStream`. No mio, no lucid driver: only lucid-core.
+//! non-blocking `std::net::TcpStream`. No mio and no lucid driver: only lucid-core (and
+//! `rustls-pki-types` to read the PEM file of trust anchors).
 //!
 //! ```text
 //! cargo run -p lucid-mio --example own_event_loop -- 127.0.0.1:4433 localhost testdata/pki/root.pem
@@ -10,10 +11,10 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lucid_core::x509::RootStore;
-use lucid_core::{ClientConfig, ClientConnection, WebPkiVerifier};
+use lucid_core::pki_types::pem::PemObject;
+use lucid_core::pki_types::{CertificateDer, ServerName, UnixTime};
+use lucid_core::{ClientConfig, ClientConnection, RootStore, WebPkiVerifier};
 use rand_core::UnwrapErr;
-use rustls_pki_types::{ServerName, UnixTime};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -25,8 +26,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 1. Configuration: trust anchors and a verifier (no "accept anything" default).
     let mut roots = RootStore::new();
-    for der in lucid_blocking::load_pem_certs(roots_pem.as_ref())? {
-        roots.add_der(&der)?;
+    for der in CertificateDer::pem_file_iter(&roots_pem)? {
+        roots.add_der(der?.as_ref())?;
     }
     let config = Arc::new(ClientConfig::new(Arc::new(WebPkiVerifier::new(roots))));
 
@@ -44,7 +45,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
 
     let request = b"GET / HTTP/1.0\r\n\r\n";
-    let mut sent_request = false;
+    // How much of the request lucid has accepted so far: `write_plaintext` may take less
+    // than it is given when its send buffer is full.
+    let mut request_sent = 0;
     let mut response = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -56,10 +59,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Err(e) => return Err(e.into()),
             }
         }
-        // 5. Once the handshake is done, hand lucid application data to seal.
-        if !tls.is_handshaking() && !sent_request {
-            let n = tls.write_plaintext(request, &mut rng)?;
-            sent_request = n == request.len();
+        // 5. Once the handshake is done, hand lucid the rest of the request to seal.
+        if !tls.is_handshaking() && request_sent < request.len() {
+            request_sent += tls.write_plaintext(&request[request_sent..], &mut rng)?;
             continue; // flush it first
         }
         // 6. Read from the socket straight into lucid's receive buffer.
@@ -81,16 +83,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         // 7. Process every whole record received, with the current time and the RNG.
         //    Errors are fatal; the alert for the peer is already queued in pending_tls().
-        tls.process(UnixTime::now(), &mut rng)?;
+        let mut state = tls.process(UnixTime::now(), &mut rng)?;
         // 8. Take decrypted application data; lucid decrypts the next record only after
         //    this is read (bounded memory), so drain it and process again.
-        while !tls.plaintext().is_empty() {
+        while state.plaintext_bytes_to_read() > 0 {
             response.extend_from_slice(tls.plaintext());
             let n = tls.plaintext().len();
             tls.consume_plaintext(n);
-            tls.process(UnixTime::now(), &mut rng)?;
+            state = tls.process(UnixTime::now(), &mut rng)?;
         }
-        if tls.peer_has_closed() {
+        if state.peer_has_closed() {
             break;
         }
     }

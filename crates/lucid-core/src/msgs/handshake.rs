@@ -333,8 +333,8 @@ impl Codec for ServerHelloPayload {
 /// Certificate (RFC 5246 §7.4.2): `ASN.1Cert certificate_list<0..2^24-1>`, each
 /// `opaque ASN.1Cert<1..2^24-1>`, sender's certificate first.
 ///
-/// Decoding enforces [`MAX_CERTIFICATE_CHAIN_LEN`], [`MAX_CERTIFICATE_LEN`] and
-/// [`MAX_CERTIFICATES`] with [`InvalidMessage::TooLarge`]. The certificates are not parsed
+/// Decoding enforces `MAX_CERTIFICATE_CHAIN_LEN`, `MAX_CERTIFICATE_LEN` and
+/// `MAX_CERTIFICATES` with [`InvalidMessage::TooLarge`]. The certificates are not parsed
 /// here. An empty list (a client without a certificate) is valid syntax.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct CertificatePayload(pub Vec<Vec<u8>>);
@@ -469,7 +469,7 @@ pub enum HandshakePayload {
     ServerHelloDone,
     /// client_key_exchange(16), RSA.
     ClientKeyExchange(ClientKeyExchangeRsa),
-    /// finished(20): `verify_data`, the whole body. [`VERIFY_DATA_LEN`] bytes for every
+    /// finished(20): `verify_data`, the whole body. `VERIFY_DATA_LEN` bytes for every
     /// lucid suite; the length is not checked here, so the state machine's (constant-time)
     /// comparison reports a wrong length as a bad Finished.
     Finished(Vec<u8>),
@@ -580,7 +580,7 @@ impl HandshakeMessage {
     /// Decodes ONE whole handshake message (header and body) that occupies all of `bytes`.
     ///
     /// `version` is the negotiated (or, before ServerHello, any) version: only the
-    /// CertificateRequest format depends on it. A length over [`MAX_HANDSHAKE_MESSAGE_LEN`]
+    /// CertificateRequest format depends on it. A length over `MAX_HANDSHAKE_MESSAGE_LEN`
     /// is [`InvalidMessage::TooLarge`]; bytes after the body are
     /// [`InvalidMessage::TrailingData`], as are bytes the typed body decoder did not use.
     pub fn read_versioned(bytes: &[u8], version: ProtocolVersion) -> Result<Self, InvalidMessage> {
@@ -593,9 +593,9 @@ impl HandshakeMessage {
     }
 
     /// Reads the header at the front of `bytes` without checking the body: `None` if fewer
-    /// than [`HANDSHAKE_HEADER_LEN`] bytes are available, else the type and announced body
+    /// than `HANDSHAKE_HEADER_LEN` bytes are available, else the type and announced body
     /// length. The caller compares `HANDSHAKE_HEADER_LEN + len` against
-    /// [`MAX_HANDSHAKE_MESSAGE_LEN`] before buffering.
+    /// `MAX_HANDSHAKE_MESSAGE_LEN` before buffering.
     pub fn peek_header(bytes: &[u8]) -> Option<(HandshakeType, usize)> {
         let mut r = Reader::new(bytes);
         let typ = HandshakeType::read(&mut r).ok()?;
