@@ -6,6 +6,10 @@
 //! Refresh those deliberately, e.g. with `cargo +nightly fuzz cmin`. Inputs that once broke
 //! a target (or its bounds) live in `fuzz/regressions/TARGET`, too big for the seed budget;
 //! every run loads them as well, so each fuzz run starts by replaying them.
+//!
+//! `cargo xtask fuzz seeds` (re)writes the committed seeds `lucid_core::fuzzing::seeds`
+//! makes in memory (deterministic: an unchanged tree comes out byte for byte); with
+//! `--record-openssl` it also records the openssl seeds over loopback (`seeds.rs` here).
 
 use std::env;
 use std::fs;
@@ -14,6 +18,8 @@ use std::process::Command;
 
 use crate::{Result, cargo, project_root, run, succeeds};
 
+mod seeds;
+
 const USAGE: &str = "\
 cargo xtask fuzz: run cargo-fuzz targets with the nightly toolchain
 
@@ -21,6 +27,11 @@ USAGE:
     cargo xtask fuzz                       list the targets in fuzz/fuzz_targets/
     cargo xtask fuzz TARGET [--seconds N] [-- LIBFUZZER_ARGS...]
     cargo xtask fuzz --all [--seconds N]   every target in turn (20 seconds each by default)
+    cargo xtask fuzz seeds [--record-openssl]
+                                           rewrite the generated seeds in fuzz/corpus/ (byte
+                                           for byte when nothing changed); with
+                                           --record-openssl also record the openssl ones
+                                           (needs `openssl`; not reproducible byte for byte)
 
 Without --seconds a single target runs until it finds a crash or is interrupted.
 Seeds: fuzz/corpus/TARGET and fuzz/regressions/TARGET (past findings, replayed first);
@@ -33,6 +44,9 @@ The dictionary fuzz/dict/tls.dict is used when present. The toolchain is `nightl
 const ALL_DEFAULT_SECONDS: u64 = 20;
 
 pub(crate) fn fuzz(args: &[String]) -> Result {
+    if let Some(("seeds", rest)) = args.split_first().map(|(a, r)| (a.as_str(), r)) {
+        return seeds::seeds(rest);
+    }
     let mut target = None;
     let mut all = false;
     let mut seconds = None;

@@ -37,6 +37,9 @@ COMMANDS:
               fuzz run of every target. Installs what it needs when missing.
     fuzz      [TARGET] [--all] [--seconds N] [-- LIBFUZZER_ARGS...]
               run cargo-fuzz targets with the nightly toolchain (lists targets when none given)
+    fuzz seeds [--record-openssl]
+              rewrite fuzz/corpus/ from lucid_core::fuzzing::seeds (deterministic, byte for
+              byte); --record-openssl also records the openssl seeds over loopback
     layers    [--verbose] check that lucid-core's top-level modules import only lower
               layers (the table in xtask/src/layers.rs), with no cycles
     certs     generate the test certificates

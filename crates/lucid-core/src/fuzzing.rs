@@ -16,6 +16,10 @@
 //! | `server` | [`server`] ([`ServerHarness`]) | setup byte, then the client's byte stream |
 //! | `alloc_bound` | [`ALLOC_BOUND_RUNS`] | the `client` (pinned leaf; path validation with on-demand buffers), `server` (both buffer configurations) and `deframer` inputs |
 //!
+//! Beside the entry points: [`ScriptedPeer`] ([`script`]), the one scripted TLS peer the
+//! seeds, lucid-core's integration tests and anything else that needs hand-built
+//! handshakes share, and [`seeds`], the seed corpora `cargo xtask fuzz seeds` writes.
+//!
 //! # Memory bound
 //!
 //! No input may make lucid allocate without bound. The `alloc_bound` target runs each
@@ -33,20 +37,21 @@ mod drive;
 mod example;
 mod messages;
 mod rng;
-#[cfg(test)]
-mod seeds;
+pub mod script;
+pub mod seeds;
 mod server;
 mod x509;
 
 pub use cbc::cbc_open;
 pub use client::{
-    CLIENT_RNG_SEED, RESUME_MASTER_SECRET, RESUME_SESSION_ID, RESUME_SUITE, SERVER_NAME, client,
-    client_path_validation,
+    CLIENT_REQUEST, CLIENT_RNG_SEED, RESUME_MASTER_SECRET, RESUME_SESSION_ID, RESUME_SUITE,
+    SERVER_NAME, client, client_path_validation,
 };
 pub use example::{example_configs, example_rng};
 pub use messages::handshake_messages;
 pub use rng::FuzzRng;
-pub use server::{SERVER_RNG_SEED, ServerHarness, server, server_on_demand};
+pub use script::{Received, ScriptedPeer};
+pub use server::{SERVER_RESPONSE, SERVER_RNG_SEED, ServerHarness, server, server_on_demand};
 pub use x509::{NOW, roots, x509};
 
 /// Feeds `data` through a record [`Deframer`](crate::record::Deframer) in variable-sized

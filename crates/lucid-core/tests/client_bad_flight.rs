@@ -303,7 +303,7 @@ fn wrong_server_finished() {
         s.run_to_server_finish();
         let ccs = s.record(ContentType::CHANGE_CIPHER_SPEC, &[1]);
         s.sealing = true;
-        let mut verify = s.server_verify_data();
+        let mut verify = s.verify_data();
         verify[5] ^= 0x40;
         let fin = raw_hs(20, &verify);
         let mut bytes = ccs;
@@ -325,7 +325,7 @@ fn server_finished_truncated_or_extended_at_every_length() {
             s.run_to_server_finish();
             let ccs = s.record(ContentType::CHANGE_CIPHER_SPEC, &[1]);
             s.sealing = true;
-            let verify = s.server_verify_data();
+            let verify = s.verify_data();
             let mut body = verify.to_vec();
             body.resize(len, 0);
             let fin = raw_hs(20, &body);
@@ -401,7 +401,7 @@ fn change_cipher_spec_out_of_place() {
     // Finished without CCS: still under the old (null) keys
     let mut s = Script::new(Opts::v(V12));
     s.run_to_server_finish();
-    let verify = s.server_verify_data();
+    let verify = s.verify_data();
     let fin = raw_hs(20, &verify);
     let bytes = s.record(ContentType::HANDSHAKE, &fin);
     let res = s.feed(&bytes);

@@ -63,8 +63,9 @@ fn protected_record_with_impossible_length() {
 /// chaining. Independent of `crypto::cbc`.
 fn seal_by_hand(s: &mut Script, typ: ContentType, data: &[u8], pad: &[u8]) -> Vec<u8> {
     let suite = s.suite.unwrap();
-    let kb = s.kb.as_ref().unwrap();
+    let kb = s.server.key_block.as_ref().unwrap();
     let seq = s.sealer.as_ref().unwrap().seq();
+    let version = s.version;
     let mac = |parts: &[&[u8]]| -> Vec<u8> {
         fn run<M: Mac + KeyInit>(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
             let mut m = <M as KeyInit>::new_from_slice(key).unwrap();
@@ -81,7 +82,7 @@ fn seal_by_hand(s: &mut Script, typ: ContentType, data: &[u8], pad: &[u8]) -> Ve
     let header = |len: usize| {
         let mut h = seq.to_be_bytes().to_vec();
         h.push(typ.get());
-        h.extend(s.version.get().to_be_bytes());
+        h.extend(version.get().to_be_bytes());
         h.extend(u16::try_from(len).unwrap().to_be_bytes());
         h
     };
@@ -94,7 +95,7 @@ fn seal_by_hand(s: &mut Script, typ: ContentType, data: &[u8], pad: &[u8]) -> Ve
     let explicit_iv = s.version >= V11;
     let iv: [u8; 16] = if explicit_iv {
         let mut iv = [0; 16];
-        s.srng.fill_bytes(&mut iv);
+        s.server.rng.fill_bytes(&mut iv);
         iv
     } else {
         s.last_block
@@ -119,7 +120,7 @@ fn seal_by_hand(s: &mut Script, typ: ContentType, data: &[u8], pad: &[u8]) -> Ve
         let tag = mac(&[&header(body.len()), &body]);
         body.extend(tag);
     }
-    plain_record(typ, s.rv, &body)
+    plain_record(typ, s.record_version, &body)
 }
 
 #[test]
@@ -340,7 +341,7 @@ fn malformed_alerts_and_records() {
     // a record version other than the negotiated one
     let mut s = Script::new(Opts::range(V10, V12));
     s.handshake();
-    s.rv = V11;
+    s.record_version = V11;
     let rec = s.record(ContentType::APPLICATION_DATA, b"x");
     let res = s.feed(&rec);
     s.fails_sealed(

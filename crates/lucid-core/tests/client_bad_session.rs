@@ -82,7 +82,7 @@ fn resumption_abbreviated_handshake() {
                 (ContentType::HANDSHAKE, 20)
             ]
         );
-        assert!(s.client_finished);
+        assert!(s.peer_finished);
         let n = s.client.negotiated().unwrap();
         assert!(n.resumed);
         assert_eq!(
@@ -315,7 +315,7 @@ fn hello_request_during_the_handshake_is_ignored() {
     let mut bytes = s.record(ContentType::CHANGE_CIPHER_SPEC, &[1]);
     s.sealing = true;
     bytes.extend(s.record(ContentType::HANDSHAKE, &hr));
-    let verify = s.server_verify_data();
+    let verify = s.verify_data();
     let fin = s.hs(HandshakePayload::Finished(verify.to_vec()));
     bytes.extend(s.record(ContentType::HANDSHAKE, &fin));
     s.feed(&bytes).unwrap();

@@ -175,7 +175,7 @@ fn oversize_inputs() {
     // Huge but well-formed hellos: up to the handshake message cap (64 KiB + 7) they are
     // decoded and answered; a maximal cipher list (65 534 bytes) goes over it.
     for (n, accepted) in [(32_000u16, true), (32_766, false)] {
-        let mut c = Scripted::new(5, V12, &suites_for(V12), true, true);
+        let mut c = scripted(5, V12, &suites_for(V12), true, true);
         c.hello.cipher_suites = (0..n).map(CipherSuite).collect();
         let msg =
             HandshakeMessage::new(HandshakePayload::ClientHello(c.hello.clone())).get_encoding();
@@ -240,7 +240,7 @@ fn malformed_client_hellos() {
     b.push(0);
     cases.push(("trailing byte", with_body(&b)));
     // Duplicate extension: append a second renegotiation_info.
-    let mut c = Scripted::new(6, V12, &suites_for(V12), true, true);
+    let mut c = scripted(6, V12, &suites_for(V12), true, true);
     c.hello.extensions.push(ClientExtension::Unknown {
         typ: ExtensionType::RENEGOTIATION_INFO,
         data: vec![0],
@@ -250,7 +250,7 @@ fn malformed_client_hellos() {
         HandshakeMessage::new(HandshakePayload::ClientHello(c.hello.clone())).get_encoding(),
     ));
     // Empty compression list.
-    let mut c = Scripted::new(6, V12, &suites_for(V12), true, true);
+    let mut c = scripted(6, V12, &suites_for(V12), true, true);
     c.hello.compression_methods.clear();
     cases.push((
         "no compression methods",
@@ -307,7 +307,7 @@ fn malformed_client_hellos() {
 fn hello_requirements() {
     let suites = suites_for(V12);
     // No renegotiation_info and no SCSV: handshake_failure.
-    let mut c = Scripted::new(7, V12, &suites, true, true);
+    let mut c = scripted(7, V12, &suites, true, true);
     c.hello
         .extensions
         .retain(|e| e.ext_type() != ExtensionType::RENEGOTIATION_INFO);
@@ -339,7 +339,7 @@ fn hello_requirements() {
         "answered with an empty renegotiation_info"
     );
     // A non-empty renegotiation_info on an initial handshake: handshake_failure.
-    let mut c = Scripted::new(7, V12, &suites, true, true);
+    let mut c = scripted(7, V12, &suites, true, true);
     for e in &mut c.hello.extensions {
         if let ClientExtension::RenegotiationInfo(d) = e {
             *d = vec![0xaa; 12];
@@ -354,7 +354,7 @@ fn hello_requirements() {
         &alert(V10, AlertDescription::HANDSHAKE_FAILURE),
     );
     // No null compression: illegal_parameter.
-    let mut c = Scripted::new(7, V12, &suites, true, true);
+    let mut c = scripted(7, V12, &suites, true, true);
     c.hello.compression_methods = vec![Compression::DEFLATE];
     let (mut s, mut rng) = default_server(7);
     let res = feed(&mut s, &mut rng, &c.client_hello());
@@ -365,7 +365,7 @@ fn hello_requirements() {
         &alert(V10, AlertDescription::ILLEGAL_PARAMETER),
     );
     // SSL 3.0 only: protocol_version.
-    let c = &mut Scripted::new(7, ProtocolVersion::SSLV3, &suites, true, true);
+    let c = &mut scripted(7, ProtocolVersion::SSLV3, &suites, true, true);
     let (mut s, mut rng) = default_server(7);
     let res = feed(&mut s, &mut rng, &c.client_hello());
     assert_fails(
@@ -375,10 +375,10 @@ fn hello_requirements() {
         &alert(V10, AlertDescription::PROTOCOL_VERSION),
     );
     // A future version (TLS 1.3 in client_version) negotiates our best.
-    let mut c = Scripted::new(7, ProtocolVersion::TLSV1_3, &suites, true, true);
+    let mut c = scripted(7, ProtocolVersion::TLSV1_3, &suites, true, true);
     let (mut s, mut rng) = default_server(7);
     feed(&mut s, &mut rng, &c.client_hello()).unwrap();
-    c.read_server_flight(&drain(&mut s));
+    c.receive(&drain(&mut s));
     assert_eq!(c.version, V12);
 }
 
@@ -387,10 +387,10 @@ fn sslv2_compatible_hello() {
     for v in [V10, V11, V12] {
         let suites = suites_for(v);
         let (mut s, mut rng) = default_server(40);
-        let mut c = Scripted::new(40, v, &suites, false, false);
+        let mut c = scripted(40, v, &suites, false, false);
         let hello = c.sslv2_client_hello(true);
         feed(&mut s, &mut rng, &hello).unwrap();
-        c.read_server_flight(&drain(&mut s));
+        c.receive(&drain(&mut s));
         assert_eq!(c.version, v);
         let sh = c.server_hello.clone().unwrap();
         assert_eq!(sh.cipher_suite, suites[0]);
@@ -408,14 +408,17 @@ fn sslv2_compatible_hello() {
         let fin = c.finished();
         feed(&mut s, &mut rng, &[cke, ccs, fin].concat()).unwrap();
         assert!(!s.is_handshaking(), "{v}");
-        let expected = c.expected_server_finished();
-        let out = c.open_all(&drain(&mut s));
-        assert_eq!(out[1], (ContentType::HANDSHAKE, expected));
+        let expected = c.expected_peer_finished();
+        let out = c.receive(&drain(&mut s));
+        assert_eq!(
+            (out[1].typ, &out[1].plain),
+            (ContentType::HANDSHAKE, &expected)
+        );
         assert_eq!(s.sni(), None);
     }
     // Without the SCSV: no secure renegotiation, refused.
     let (mut s, mut rng) = default_server(41);
-    let mut c = Scripted::new(41, V12, &suites_for(V12), false, false);
+    let mut c = scripted(41, V12, &suites_for(V12), false, false);
     let res = feed(&mut s, &mut rng, &c.sslv2_client_hello(false));
     assert_fails(
         &mut s,
@@ -433,7 +436,7 @@ fn sslv2_compatible_hello() {
         &record(ContentType::HANDSHAKE, V10, &msg[..10]),
     )
     .unwrap();
-    let mut c = Scripted::new(42, V12, &suites_for(V12), false, false);
+    let mut c = scripted(42, V12, &suites_for(V12), false, false);
     let res = feed(&mut s, &mut rng, &c.sslv2_client_hello(true));
     assert!(matches!(res, Err(Error::InvalidMessage(_))), "{res:?}");
 }
@@ -446,11 +449,11 @@ fn server_name_handling() {
         (b"a..b", Some("a..b")),
     ] {
         let (mut s, mut rng) = default_server(50);
-        let mut c = Scripted::new(50, V12, &suites_for(V12), true, true);
+        let mut c = scripted(50, V12, &suites_for(V12), true, true);
         c.hello.extensions[0] = ClientExtension::server_name(sent);
         feed(&mut s, &mut rng, &c.client_hello()).unwrap();
         assert_eq!(s.sni(), recorded);
-        c.read_server_flight(&drain(&mut s));
+        c.receive(&drain(&mut s));
         let acked = c
             .server_hello
             .as_ref()
@@ -499,7 +502,7 @@ fn sni_resolver_and_certified_key_checks() {
     };
     let chain_for = |r: SniResolver, name: Option<&[u8]>| -> Result<Vec<u8>, Error> {
         let (mut s, mut rng) = server(config(r), 51);
-        let mut c = Scripted::new(51, V12, &suites_for(V12), true, true);
+        let mut c = scripted(51, V12, &suites_for(V12), true, true);
         match name {
             Some(n) => c.hello.extensions[0] = ClientExtension::server_name(n),
             None => {
@@ -507,7 +510,7 @@ fn sni_resolver_and_certified_key_checks() {
             }
         }
         feed(&mut s, &mut rng, &c.client_hello())?;
-        c.read_server_flight(&drain(&mut s));
+        c.receive(&drain(&mut s));
         Ok(c.server_cert)
     };
     assert_eq!(

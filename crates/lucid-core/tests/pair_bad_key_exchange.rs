@@ -24,9 +24,9 @@ fn cke_run(
     seed: u64,
 ) -> [(bool, Vec<u8>, Option<Error>); 3] {
     let (mut s, mut rng) = server(server_config(V12, V12), seed);
-    let mut c = Scripted::new(seed, V12, &suites_for(V12), true, true);
+    let mut c = scripted(seed, V12, &suites_for(V12), true, true);
     feed(&mut s, &mut rng, &c.client_hello()).unwrap();
-    c.read_server_flight(&drain(&mut s));
+    c.receive(&drain(&mut s));
     let ct = ciphertext.unwrap_or_else(|| c.encrypt_pms(&believed));
     let cke = c.client_key_exchange(ct);
     c.derive(&believed);
@@ -147,9 +147,9 @@ fn client_key_exchange_defects_only_show_at_finished() {
 #[test]
 fn client_key_exchange_with_trailing_bytes_is_a_syntax_error() {
     let (mut s, mut rng) = default_server(21);
-    let mut c = Scripted::new(21, V12, &suites_for(V12), true, true);
+    let mut c = scripted(21, V12, &suites_for(V12), true, true);
     feed(&mut s, &mut rng, &c.client_hello()).unwrap();
-    c.read_server_flight(&drain(&mut s));
+    c.receive(&drain(&mut s));
     // msg_type 16, length 3, then a u16 vector of length 0 and a stray byte.
     let res = feed(
         &mut s,
@@ -167,9 +167,9 @@ fn unexpected() -> Vec<u8> {
 /// A server that has answered the ClientHello of a scripted client.
 fn after_hello(seed: u64) -> (ServerConnection, ChaCha20Rng, Scripted) {
     let (mut s, mut rng) = server(server_config(V12, V12), seed);
-    let mut c = Scripted::new(seed, V12, &suites_for(V12), true, true);
+    let mut c = scripted(seed, V12, &suites_for(V12), true, true);
     feed(&mut s, &mut rng, &c.client_hello()).unwrap();
-    c.read_server_flight(&drain(&mut s));
+    c.receive(&drain(&mut s));
     (s, rng, c)
 }
 
@@ -230,7 +230,7 @@ fn messages_at_the_wrong_time() {
         .into()
     };
     // Early CCS (CVE-2014-0224): before the ClientKeyExchange.
-    let (mut s, mut rng, c) = after_hello(31);
+    let (mut s, mut rng, mut c) = after_hello(31);
     let res = feed(&mut s, &mut rng, &c.ccs());
     assert_fails(
         &mut s,

@@ -216,7 +216,6 @@ fn fnv(data: &[u8]) -> u64 {
 
 /// Test and seed helper: a sealed record body (no header) for configuration `n` at
 /// sequence number 0, with an explicit IV of `0x44` bytes.
-#[cfg(test)]
 pub(crate) fn sealed_body(n: usize, typ: ContentType, plaintext: &[u8]) -> Vec<u8> {
     let cfg = config(n).unwrap();
     let mut out = Vec::new();

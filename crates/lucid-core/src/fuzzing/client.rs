@@ -3,7 +3,7 @@
 //! The client is fully deterministic — fixed configuration per setup byte, fixed clock
 //! ([`NOW`]), fixed RNG seed ([`CLIENT_RNG_SEED`]) — so its ClientHello, key exchange and
 //! Finished are the same on every run. A server flight recorded once against it (see the
-//! seed corpus, produced by the scripted server in `fuzzing/seeds.rs`) therefore replays
+//! seed corpus, produced by the scripted server of `fuzzing/seeds.rs`) therefore replays
 //! exactly, all the way through ChangeCipherSpec, Finished and encrypted application data,
 //! and the fuzzer mutates from deep inside the handshake.
 
@@ -112,7 +112,6 @@ impl ClientSetup {
     }
 
     /// A client for this setup (pinned leaf); its ClientHello is in `pending_tls`.
-    #[cfg(test)]
     pub(crate) fn connect(self, rng: &mut FuzzRng) -> ClientConnection {
         self.connect_with(rng, Verifier::PinnedLeaf)
     }
@@ -151,8 +150,8 @@ impl ClientSessionStore for FixedSession {
     fn remove(&self, _server_name: &str) {}
 }
 
-/// What the harness writes once the handshake completes.
-pub(crate) const CLIENT_REQUEST: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
+/// What the harness client writes once the handshake completes.
+pub const CLIENT_REQUEST: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
 /// Input: `setup(1) || server bytes`. See [`ClientSetup`] for the setup byte.
 ///

@@ -30,7 +30,7 @@ pub const SERVER_RNG_SEED: u64 = 0x6c75_6369_642d_7321;
 const LEAF_KEY_PEM: &[u8] = include_bytes!("../../../../testdata/pki/leaf.key");
 
 /// What the harness server writes once the handshake completes.
-pub(crate) const SERVER_RESPONSE: &[u8] = b"HTTP/1.0 200 ok\r\n\r\nhello from lucid\n";
+pub const SERVER_RESPONSE: &[u8] = b"HTTP/1.0 200 ok\r\n\r\nhello from lucid\n";
 
 /// The server's configuration, decoded from the first input byte.
 ///

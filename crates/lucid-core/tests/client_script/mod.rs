@@ -1,44 +1,43 @@
-//! The scripted server the `client_bad_*` tests share: the client connection plus a server
-//! side built from lucid-core's public pieces (message codecs, transcript hash, key
-//! schedule, CBC record protection, RSA key exchange) with a fixed clock and seeded RNGs.
-//! Each test makes the server misbehave in one way and asserts the exact typed error the
-//! client returns AND the exact alert bytes it queued in `pending_tls` (decrypted with the
-//! client's write keys once its ChangeCipherSpec has gone out).
+//! The scripted server the `client_bad_*` tests share: the client connection plus
+//! lucid-core's scripted peer ([`ScriptedPeer`], `lucid_core::fuzzing::script`) in the
+//! server role, with a fixed clock and seeded RNGs. Each test makes the server misbehave
+//! in one way and asserts the exact typed error the client returns AND the exact alert
+//! bytes it queued in `pending_tls` (decrypted with the client's write keys once its
+//! ChangeCipherSpec has gone out).
 //!
 //! Record protection for the bad-padding tests is done by hand (AES-CBC and HMAC straight
 //! from RustCrypto), independently of `crypto::cbc`, so a record can be wrong in its padding
 //! only.
-#![allow(dead_code, reason = "each client_bad_* binary uses a different subset")]
+#![allow(
+    dead_code,
+    unused_imports,
+    reason = "each client_bad_* binary uses a different subset (re-exports included)"
+)]
 
+use core::ops::{Deref, DerefMut};
 use core::time::Duration;
 
 use std::sync::Arc;
 
-use lucid_core::internal::codec::{Codec, Reader};
-use lucid_core::internal::crypto::cbc::{RecordOpener, RecordSealer};
-use lucid_core::internal::crypto::hash::Transcript;
-use lucid_core::internal::crypto::keys::{self, KeyBlock, MasterSecret};
-use lucid_core::internal::crypto::rsa_kx;
-use lucid_core::internal::crypto::suites::{self, SuiteParams};
+pub(crate) use lucid_core::fuzzing::ScriptedPeer;
+pub(crate) use lucid_core::fuzzing::script::{parse_records, plain_record, raw_hs};
+use lucid_core::internal::crypto::suites;
 use lucid_core::internal::msgs::enums::{
     AlertDescription as AD, CipherSuite, ClientCertificateType, Compression, ContentType,
     ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
 };
 use lucid_core::internal::msgs::extensions::{ClientExtension, ServerExtension};
 use lucid_core::internal::msgs::handshake::{
-    CertificatePayload, CertificateRequestPayload, ClientHelloPayload, HandshakeMessage,
-    HandshakePayload, Random, ServerHelloPayload, SessionId,
+    CertificateRequestPayload, Random, ServerHelloPayload, SessionId,
 };
-use lucid_core::internal::record::RecordHeader;
 use lucid_core::session::MemoryClientSessionStore;
 use lucid_core::x509::RootStore;
 use lucid_core::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
 use lucid_core::{Error, PeerMisbehaved as PM};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
-use rsa::pkcs1::DecodeRsaPrivateKey;
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivatePkcs1KeyDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 pub(crate) const V10: ProtocolVersion = ProtocolVersion::TLSV1_0;
 pub(crate) const V11: ProtocolVersion = ProtocolVersion::TLSV1_1;
@@ -50,7 +49,6 @@ pub(crate) const AES128_SHA256: CipherSuite = CipherSuite::TLS_RSA_WITH_AES_128_
 
 pub(crate) const ROOT_PEM: &[u8] = include_bytes!("../../../../testdata/pki/root.pem");
 pub(crate) const CHAIN_PEM: &[u8] = include_bytes!("../../../../testdata/pki/chain.pem");
-pub(crate) const LEAF_RSA_KEY: &[u8] = include_bytes!("../../../../testdata/pki/leaf.rsa.key");
 
 /// 2024-06-01T00:00:00Z: inside the fixtures' validity (2020–2120), never the wall clock.
 pub(crate) fn now() -> UnixTime {
@@ -61,11 +59,6 @@ pub(crate) fn chain() -> Vec<Vec<u8>> {
     CertificateDer::pem_slice_iter(CHAIN_PEM)
         .map(|c| c.unwrap().as_ref().to_vec())
         .collect()
-}
-
-pub(crate) fn server_key() -> rsa::PrivateKey {
-    let der = PrivatePkcs1KeyDer::from_pem_slice(LEAF_RSA_KEY).unwrap();
-    rsa::PrivateKey::from_pkcs1_der(der.secret_pkcs1_der()).unwrap()
 }
 
 /// What the client is configured with.
@@ -111,42 +104,32 @@ impl Opts {
     }
 }
 
-/// One record the client sent, decrypted when it came after the client's CCS.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Sent {
-    pub(crate) typ: ContentType,
-    pub(crate) version: ProtocolVersion,
-    pub(crate) plain: Vec<u8>,
-}
+/// One record the client sent, opened when it came after the client's CCS.
+pub(crate) use lucid_core::fuzzing::Received as Sent;
 
-/// The client connection plus a scripted server's side of the handshake.
+/// The client connection plus the scripted server's side of the handshake (a
+/// [`ScriptedPeer`] in the server role, reached through `Deref`).
 pub(crate) struct Script {
     pub(crate) client: ClientConnection,
     pub(crate) crng: ChaCha20Rng,
-    pub(crate) srng: ChaCha20Rng,
+    pub(crate) server: ScriptedPeer<ChaCha20Rng>,
     pub(crate) opts: Opts,
-    pub(crate) hello: ClientHelloPayload,
-    pub(crate) transcript: Transcript,
-    /// Record version the server writes (the ServerHello's version once sent).
-    pub(crate) rv: ProtocolVersion,
-    pub(crate) version: ProtocolVersion,
-    pub(crate) suite: Option<&'static SuiteParams>,
-    pub(crate) server_random: [u8; 32],
-    pub(crate) ems: bool,
-    pub(crate) etm: bool,
-    pub(crate) master: Option<MasterSecret>,
-    pub(crate) kb: Option<KeyBlock>,
-    /// Server → client protection; `sealing` once the server's CCS went out.
-    pub(crate) sealer: Option<RecordSealer>,
-    pub(crate) sealing: bool,
-    /// Client → server protection, in use after the client's CCS.
-    pub(crate) opener: Option<RecordOpener>,
-    pub(crate) client_ccs: bool,
-    pub(crate) client_finished: bool,
-    /// TLS 1.0: the last ciphertext block the server sent (the next record's IV).
-    pub(crate) last_block: [u8; 16],
     /// Application data the client decrypted so far.
     pub(crate) app_in: Vec<u8>,
+}
+
+impl Deref for Script {
+    type Target = ScriptedPeer<ChaCha20Rng>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.server
+    }
+}
+
+impl DerefMut for Script {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.server
+    }
 }
 
 impl Script {
@@ -174,13 +157,9 @@ impl Script {
         client.consume_tls(bytes.len());
         let recs = parse_records(&bytes);
         assert_eq!(recs.len(), 1);
-        let (header, body) = &recs[0];
-        assert_eq!(header.typ, ContentType::HANDSHAKE);
-        assert_eq!(header.version, V10);
-        let msg = HandshakeMessage::read_versioned(body, V12).unwrap();
-        let HandshakePayload::ClientHello(hello) = msg.payload else {
-            panic!("not a ClientHello: {msg:?}")
-        };
+        assert_eq!(recs[0].0.version, V10);
+        let server = ScriptedPeer::server(ChaCha20Rng::seed_from_u64(seed ^ 0x5eed), &bytes);
+        let hello = &server.hello;
         assert_eq!(hello.client_version, opts.max);
         assert_eq!(hello.compression_methods, [Compression::NULL]);
         assert_eq!(
@@ -191,29 +170,11 @@ impl Script {
             hello.find_extension(ExtensionType::SERVER_NAME).is_some(),
             by_name
         );
-        let mut transcript = Transcript::new();
-        transcript.add(body);
         Self {
             client,
             crng,
-            srng: ChaCha20Rng::seed_from_u64(seed ^ 0x5eed),
+            server,
             opts,
-            hello,
-            transcript,
-            rv: V10,
-            version: V10,
-            suite: None,
-            server_random: [0; 32],
-            ems: false,
-            etm: false,
-            master: None,
-            kb: None,
-            sealer: None,
-            sealing: false,
-            opener: None,
-            client_ccs: false,
-            client_finished: false,
-            last_block: [0; 16],
             app_in: Vec::new(),
         }
     }
@@ -237,7 +198,7 @@ impl Script {
         suite: CipherSuite,
     ) -> ServerHelloPayload {
         let mut random = [0u8; 32];
-        self.srng.fill_bytes(&mut random);
+        self.rng.fill_bytes(&mut random);
         let mut extensions = vec![ServerExtension::RenegotiationInfo(Vec::new())];
         if self.opts.ems {
             extensions.push(ServerExtension::ExtendedMasterSecret);
@@ -255,99 +216,15 @@ impl Script {
         }
     }
 
-    /// Encodes a ServerHello and adopts what it says (version, suite, extensions).
-    pub(crate) fn hello_msg(&mut self, sh: &ServerHelloPayload) -> Vec<u8> {
-        self.version = sh.server_version;
-        if sh.server_version.get() >> 8 == 3 {
-            self.rv = sh.server_version;
-        }
-        self.suite = suites::lookup(sh.cipher_suite);
-        self.server_random = sh.random.0;
-        self.ems = sh
-            .find_extension(ExtensionType::EXTENDED_MASTER_SECRET)
-            .is_some();
-        self.etm = sh.find_extension(ExtensionType::ENCRYPT_THEN_MAC).is_some();
-        if (V10..=V12).contains(&sh.server_version) {
-            self.transcript.set_version(sh.server_version).unwrap();
-        }
-        self.hs(HandshakePayload::ServerHello(sh.clone()))
-    }
-
-    /// Encodes a handshake message and adds it to the transcript (HelloRequest excepted).
-    pub(crate) fn hs(&mut self, payload: HandshakePayload) -> Vec<u8> {
-        let msg = HandshakeMessage::new(payload);
-        let bytes = msg.get_encoding();
-        if msg.typ != HandshakeType::HELLO_REQUEST {
-            self.transcript.add(&bytes);
-        }
-        bytes
-    }
-
-    pub(crate) fn certificate(&mut self) -> Vec<u8> {
-        self.hs(HandshakePayload::Certificate(CertificatePayload(chain())))
-    }
-
-    pub(crate) fn done(&mut self) -> Vec<u8> {
-        self.hs(HandshakePayload::ServerHelloDone)
-    }
-
     /// ServerHello, Certificate, ServerHelloDone in one record.
     pub(crate) fn flight1(&mut self, sh: &ServerHelloPayload) -> Vec<u8> {
-        let mut hs = self.hello_msg(sh);
-        hs.extend(self.certificate());
-        hs.extend(self.done());
-        self.record(ContentType::HANDSHAKE, &hs)
-    }
-
-    /// Records of `typ` carrying `payload` (fragmented at 2^14), sealed once the server's
-    /// CCS went out.
-    pub(crate) fn record(&mut self, typ: ContentType, payload: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        let chunks: Vec<&[u8]> = if payload.is_empty() {
-            vec![payload]
-        } else {
-            payload.chunks(16384).collect()
-        };
-        for chunk in chunks {
-            if self.sealing {
-                let start = out.len();
-                self.sealer
-                    .as_mut()
-                    .unwrap()
-                    .seal(typ, self.rv, chunk, &mut out, &mut self.srng)
-                    .unwrap();
-                let body = &out[start + 5..];
-                let mac_len = self.suite.unwrap().mac_len();
-                let ct_end = if self.etm {
-                    body.len() - mac_len
-                } else {
-                    body.len()
-                };
-                self.last_block.copy_from_slice(&body[ct_end - 16..ct_end]);
-            } else {
-                out.extend(plain_record(typ, self.rv, chunk));
-            }
-        }
-        out
+        self.first_flight(sh, None)
     }
 
     /// The server's ChangeCipherSpec (plaintext) and Finished (sealed), as two record sets.
     pub(crate) fn server_finish_parts(&mut self) -> (Vec<u8>, Vec<u8>) {
-        let ccs = self.record(ContentType::CHANGE_CIPHER_SPEC, &[1]);
-        self.sealing = true;
-        let verify = self.server_verify_data();
-        let fin = self.hs(HandshakePayload::Finished(verify.to_vec()));
-        (ccs, self.record(ContentType::HANDSHAKE, &fin))
-    }
-
-    pub(crate) fn server_verify_data(&self) -> [u8; 12] {
-        let hash = self.transcript.current_hash();
-        keys::verify_data(
-            self.version,
-            self.master.as_ref().unwrap(),
-            b"server finished",
-            hash.as_ref(),
-        )
+        let ccs = self.ccs();
+        (ccs, self.finished())
     }
 
     pub(crate) fn server_finish(&mut self) -> Vec<u8> {
@@ -387,125 +264,13 @@ impl Script {
 
     // ---- client → server ----
 
-    /// Takes everything the client queued; decrypts records after its CCS; runs the
-    /// server's side of the key exchange and checks the client's Finished on the way.
+    /// Takes everything the client queued; the scripted server reads it (opening records
+    /// after the client's CCS, running its side of the key exchange, checking the
+    /// client's Finished).
     pub(crate) fn drain(&mut self) -> Vec<Sent> {
         let bytes = self.client.pending_tls().to_vec();
         self.client.consume_tls(bytes.len());
-        let mut out = Vec::new();
-        for (header, mut body) in parse_records(&bytes) {
-            let plain = if self.client_ccs {
-                self.opener
-                    .as_mut()
-                    .expect("client keys")
-                    .open(header.typ, header.version, &mut body)
-                    .expect("the client's record decrypts")
-                    .to_vec()
-            } else {
-                body
-            };
-            match header.typ {
-                ContentType::CHANGE_CIPHER_SPEC => {
-                    assert_eq!(plain, [1]);
-                    assert!(self.opener.is_some(), "CCS before ClientKeyExchange");
-                    self.client_ccs = true;
-                }
-                ContentType::HANDSHAKE if !self.client_finished => self.on_client_handshake(&plain),
-                _ => {}
-            }
-            out.push(Sent {
-                typ: header.typ,
-                version: header.version,
-                plain,
-            });
-        }
-        out
-    }
-
-    /// Record keys for both directions from `master` (full handshake or resumption).
-    pub(crate) fn derive_keys(&mut self, master: MasterSecret) {
-        let suite = self.suite.unwrap();
-        let kb = keys::key_block(
-            self.version,
-            &master,
-            suite,
-            &self.hello.random.0,
-            &self.server_random,
-        );
-        self.opener = Some(
-            RecordOpener::new(
-                suite,
-                self.version,
-                kb.client_write_mac_key(),
-                kb.client_write_key(),
-                kb.client_write_iv(),
-                self.etm,
-            )
-            .unwrap(),
-        );
-        self.sealer = Some(
-            RecordSealer::new(
-                suite,
-                self.version,
-                kb.server_write_mac_key(),
-                kb.server_write_key(),
-                kb.server_write_iv(),
-                self.etm,
-            )
-            .unwrap(),
-        );
-        if let Ok(iv) = <[u8; 16]>::try_from(kb.server_write_iv()) {
-            self.last_block = iv;
-        }
-        self.master = Some(master);
-        self.kb = Some(kb);
-    }
-
-    pub(crate) fn on_client_handshake(&mut self, raw: &[u8]) {
-        let msg = HandshakeMessage::read_versioned(raw, self.version).unwrap();
-        match msg.payload {
-            HandshakePayload::Certificate(CertificatePayload(certs)) => {
-                assert!(certs.is_empty(), "lucid has no client certificate");
-                self.transcript.add(raw);
-            }
-            HandshakePayload::ClientKeyExchange(cke) => {
-                self.transcript.add(raw);
-                let mut rng = self.srng.clone();
-                let pms = rsa_kx::decrypt_pkcs1v15(&server_key(), &cke.0, &mut rng).unwrap();
-                assert_eq!(pms.len(), 48);
-                // The version the client offered, not the negotiated one (RFC 5246 §7.4.7.1).
-                assert_eq!(pms[..2], self.opts.max.get().to_be_bytes());
-                let master = if self.ems {
-                    keys::extended_master_secret(
-                        self.version,
-                        &pms,
-                        self.transcript.current_hash().as_ref(),
-                    )
-                } else {
-                    keys::master_secret(
-                        self.version,
-                        &pms,
-                        &self.hello.random.0,
-                        &self.server_random,
-                    )
-                };
-                self.derive_keys(master);
-            }
-            HandshakePayload::Finished(verify) => {
-                assert!(self.client_ccs, "Finished before CCS");
-                let hash = self.transcript.current_hash();
-                let expected = keys::verify_data(
-                    self.version,
-                    self.master.as_ref().unwrap(),
-                    b"client finished",
-                    hash.as_ref(),
-                );
-                assert_eq!(verify, expected, "client Finished");
-                self.transcript.add(raw);
-                self.client_finished = true;
-            }
-            other => panic!("unexpected client handshake message {other:?}"),
-        }
+        self.server.receive(&bytes)
     }
 
     /// The client's second flight: [Certificate], ClientKeyExchange, CCS, Finished.
@@ -528,7 +293,7 @@ impl Script {
         for s in &sent {
             assert_eq!(s.version, self.version, "client record version");
         }
-        assert!(self.client_finished);
+        assert!(self.peer_finished);
     }
 
     /// A complete handshake at the client's highest version.
@@ -582,7 +347,7 @@ impl Script {
     /// The client failed with `want` and queued exactly one sealed fatal alert `desc`.
     pub(crate) fn fails_sealed(&mut self, res: Result<(), Error>, want: Error, desc: AD) {
         self.check_failed(res, &want);
-        assert!(self.client_ccs, "the client's sealer is not active");
+        assert!(self.opening, "the client's sealer is not active");
         let sent = self.drain();
         assert_eq!(
             sent,
@@ -623,37 +388,6 @@ impl Script {
         assert_eq!(self.client.transport_eof().as_ref(), Err(want));
         assert_eq!(self.client.pending_tls().len(), queued);
     }
-}
-
-pub(crate) fn plain_record(typ: ContentType, version: ProtocolVersion, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    RecordHeader {
-        typ,
-        version,
-        len: u16::try_from(payload.len()).unwrap(),
-    }
-    .encode(&mut out);
-    out.extend_from_slice(payload);
-    out
-}
-
-pub(crate) fn parse_records(bytes: &[u8]) -> Vec<(RecordHeader, Vec<u8>)> {
-    let mut r = Reader::new(bytes);
-    let mut out = Vec::new();
-    while r.any_left() {
-        let h = RecordHeader::read(&mut r).unwrap();
-        let body = r.take(h.payload_len(), "record").unwrap().to_vec();
-        out.push((h, body));
-    }
-    out
-}
-
-/// A raw handshake message with any type and body.
-pub(crate) fn raw_hs(typ: u8, body: &[u8]) -> Vec<u8> {
-    let len = u32::try_from(body.len()).unwrap().to_be_bytes();
-    let mut out = vec![typ, len[1], len[2], len[3]];
-    out.extend_from_slice(body);
-    out
 }
 
 pub(crate) fn unexpected(

@@ -1,33 +1,26 @@
 //! The in-memory client↔server harness shared by the `pair_*` tests (quinn-proto's
 //! `tests/util.rs` shape): a lucid [`ClientConnection`] and [`ServerConnection`] with a
 //! fixed clock and seeded ChaCha20 RNGs, bytes shuttled between them by hand, every loop
-//! bounded. Also a [`Scripted`] client built from lucid's public crypto pieces, for
-//! byte-level attacks the real client would never send.
+//! bounded. Also a [`Scripted`] client (lucid-core's scripted peer in the client role),
+//! for byte-level attacks the real client would never send.
 #![allow(
     dead_code,
     unreachable_pub,
-    reason = "each pair_* binary uses a different subset of the harness"
+    unused_imports,
+    reason = "each pair_* binary uses a different subset of the harness (re-exports included)"
 )]
 
 use core::time::Duration;
 use std::sync::{Arc, OnceLock};
 
-use lucid_core::internal::codec::{Codec, Reader};
-use lucid_core::internal::crypto::cbc::{RecordOpener, RecordSealer};
-use lucid_core::internal::crypto::hash::Transcript;
-use lucid_core::internal::crypto::keys::{self, MasterSecret};
-use lucid_core::internal::crypto::rsa_kx;
+pub use lucid_core::fuzzing::ScriptedPeer;
+pub use lucid_core::fuzzing::script::{
+    handshake_messages, parse_records as records, plain_record as record,
+};
 use lucid_core::internal::crypto::suites;
 use lucid_core::internal::msgs::enums::{
-    AlertDescription, CipherSuite, Compression, ContentType, ExtensionType, HandshakeType,
-    ProtocolVersion,
+    AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
 };
-use lucid_core::internal::msgs::extensions::ClientExtension;
-use lucid_core::internal::msgs::handshake::{
-    ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage, HandshakePayload, Random,
-    ServerHelloPayload, SessionId,
-};
-use lucid_core::internal::record::RecordHeader;
 use lucid_core::x509::RootStore;
 use lucid_core::x509::pki_types::pem::PemObject;
 use lucid_core::x509::pki_types::{PrivateKeyDer, ServerName, UnixTime};
@@ -325,304 +318,20 @@ impl Pair {
     }
 }
 
-/// Splits TLS bytes into (header, payload) records. Panics on a partial record.
-pub fn records(mut bytes: &[u8]) -> Vec<(RecordHeader, Vec<u8>)> {
-    let mut out = Vec::new();
-    while !bytes.is_empty() {
-        let mut r = Reader::new(bytes);
-        let typ = ContentType::read(&mut r).unwrap();
-        let version = ProtocolVersion::read(&mut r).unwrap();
-        let len = r.u16("len").unwrap();
-        let payload = r.take(usize::from(len), "payload").unwrap().to_vec();
-        out.push((RecordHeader { typ, version, len }, payload));
-        bytes = &bytes[5 + usize::from(len)..];
-    }
-    out
-}
+/// The scripted client the pair tests use: lucid-core's [`ScriptedPeer`] in the client
+/// role, for byte-level attacks the real client would never send.
+pub type Scripted = ScriptedPeer<ChaCha20Rng>;
 
-/// One plaintext record.
-pub fn record(typ: ContentType, version: ProtocolVersion, payload: &[u8]) -> Vec<u8> {
-    let mut out = RecordHeader {
-        typ,
-        version,
-        len: u16::try_from(payload.len()).unwrap(),
-    }
-    .to_bytes()
-    .to_vec();
-    out.extend_from_slice(payload);
-    out
-}
-
-/// Raw handshake messages (header included) from the plaintext handshake records in `bytes`.
-pub fn handshake_messages(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut joined = Vec::new();
-    for (h, p) in records(bytes) {
-        if h.typ == ContentType::HANDSHAKE {
-            joined.extend_from_slice(&p);
-        }
-    }
-    let mut out = Vec::new();
-    let mut rest = &joined[..];
-    while !rest.is_empty() {
-        let (_, len) = HandshakeMessage::peek_header(rest).unwrap();
-        out.push(rest[..4 + len].to_vec());
-        rest = &rest[4 + len..];
-    }
-    out
-}
-
-/// A hand-driven TLS client: builds each message itself from lucid's public codecs and
-/// crypto, so tests can send what the real client never would.
-pub struct Scripted {
-    pub rng: ChaCha20Rng,
-    pub transcript: Transcript,
-    pub client_random: Random,
-    pub client_version: ProtocolVersion,
-    pub hello: ClientHelloPayload,
-    pub version: ProtocolVersion,
-    pub server_hello: Option<ServerHelloPayload>,
-    pub server_cert: Vec<u8>,
-    pub master: Option<MasterSecret>,
-    pub sealer: Option<RecordSealer>,
-    pub opener: Option<RecordOpener>,
-    pub ems: bool,
-    pub etm: bool,
-}
-
-impl Scripted {
-    /// A ClientHello offering `version`, `suites`, null compression and empty
-    /// renegotiation_info, plus EMS/ETM when asked.
-    pub fn new(
-        seed: u64,
-        version: ProtocolVersion,
-        suites: &[CipherSuite],
-        ems: bool,
-        etm: bool,
-    ) -> Self {
-        let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        let mut random = [0u8; 32];
-        rng.fill_bytes(&mut random);
-        let mut extensions = vec![
-            ClientExtension::server_name(b"localhost"),
-            ClientExtension::RenegotiationInfo(Vec::new()),
-        ];
-        if ems {
-            extensions.push(ClientExtension::ExtendedMasterSecret);
-        }
-        if etm {
-            extensions.push(ClientExtension::EncryptThenMac);
-        }
-        let hello = ClientHelloPayload {
-            client_version: version,
-            random: Random(random),
-            session_id: SessionId::EMPTY,
-            cipher_suites: suites.to_vec(),
-            compression_methods: vec![Compression::NULL],
-            extensions,
-        };
-        Self {
-            rng,
-            transcript: Transcript::new(),
-            client_random: Random(random),
-            client_version: version,
-            hello,
-            version,
-            server_hello: None,
-            server_cert: Vec::new(),
-            master: None,
-            sealer: None,
-            opener: None,
-            ems: false,
-            etm: false,
-        }
-    }
-
-    /// The ClientHello in one TLS 1.0 record; adds it to the transcript.
-    pub fn client_hello(&mut self) -> Vec<u8> {
-        let msg = HandshakeMessage::new(HandshakePayload::ClientHello(self.hello.clone()));
-        let bytes = msg.get_encoding();
-        self.transcript.add(&bytes);
-        record(ContentType::HANDSHAKE, V10, &bytes)
-    }
-
-    /// An SSLv2-compatible CLIENT-HELLO (RFC 5246 E.2) offering `hello`'s version and
-    /// suites (as 3-byte specs, plus one SSLv2-only spec) with a 32-byte challenge, and the
-    /// SCSV when `scsv`. The transcript gets the body after the 2-byte header.
-    pub fn sslv2_client_hello(&mut self, scsv: bool) -> Vec<u8> {
-        let mut specs = vec![0x07, 0x00, 0xc0]; // SSL_CK_DES_192_EDE3_CBC_WITH_MD5
-        let mut suites = self.hello.cipher_suites.clone();
-        if scsv {
-            suites.push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-        }
-        for s in &suites {
-            specs.push(0);
-            specs.extend_from_slice(&s.get().to_be_bytes());
-        }
-        let challenge = self.client_random.0;
-        let mut body = vec![1];
-        body.extend_from_slice(&self.client_version.get().to_be_bytes());
-        body.extend_from_slice(&u16::try_from(specs.len()).unwrap().to_be_bytes());
-        body.extend_from_slice(&[0, 0, 0, 32]);
-        body.extend_from_slice(&specs);
-        body.extend_from_slice(&challenge);
-        self.transcript.add(&body);
-        let mut rec = (0x8000u16 | u16::try_from(body.len()).unwrap())
-            .to_be_bytes()
-            .to_vec();
-        rec.extend_from_slice(&body);
-        rec
-    }
-
-    /// Reads the server's first flight (ServerHello, Certificate, ServerHelloDone).
-    pub fn read_server_flight(&mut self, bytes: &[u8]) {
-        for raw in handshake_messages(bytes) {
-            let msg = HandshakeMessage::read_versioned(&raw, V12).unwrap();
-            match msg.payload {
-                HandshakePayload::ServerHello(sh) => {
-                    self.version = sh.server_version;
-                    self.transcript.set_version(self.version).unwrap();
-                    self.ems = sh
-                        .extensions
-                        .iter()
-                        .any(|e| e.ext_type() == ExtensionType::EXTENDED_MASTER_SECRET);
-                    self.etm = sh
-                        .extensions
-                        .iter()
-                        .any(|e| e.ext_type() == ExtensionType::ENCRYPT_THEN_MAC);
-                    self.server_hello = Some(sh);
-                }
-                HandshakePayload::Certificate(c) => self.server_cert = c.0[0].clone(),
-                HandshakePayload::ServerHelloDone => {}
-                other => panic!("unexpected {other:?}"),
-            }
-            self.transcript.add(&raw);
-        }
-    }
-
-    /// A ClientKeyExchange record carrying `ciphertext` (added to the transcript).
-    pub fn client_key_exchange(&mut self, ciphertext: Vec<u8>) -> Vec<u8> {
-        let msg = HandshakeMessage::new(HandshakePayload::ClientKeyExchange(ClientKeyExchangeRsa(
-            ciphertext,
-        )));
-        let bytes = msg.get_encoding();
-        self.transcript.add(&bytes);
-        record(ContentType::HANDSHAKE, self.version, &bytes)
-    }
-
-    /// The honest ciphertext for `pms` under the server's certificate key.
-    pub fn encrypt_pms(&mut self, pms: &[u8; 48]) -> Vec<u8> {
-        let key = rsa_kx::rsa_public_key_from_certificate(&self.server_cert).unwrap();
-        rsa_kx::encrypt_pre_master_secret(&key, pms, &mut self.rng).unwrap()
-    }
-
-    /// Derives the keys from the pre-master secret the client *believes* in.
-    pub fn derive(&mut self, pms: &[u8; 48]) {
-        let sh = self.server_hello.as_ref().unwrap();
-        let master = if self.ems {
-            keys::extended_master_secret(self.version, pms, self.transcript.current_hash().as_ref())
-        } else {
-            keys::master_secret(self.version, pms, &self.client_random.0, &sh.random.0)
-        };
-        let suite = suites::lookup(sh.cipher_suite).unwrap();
-        let kb = keys::key_block(
-            self.version,
-            &master,
-            suite,
-            &self.client_random.0,
-            &sh.random.0,
-        );
-        self.sealer = Some(
-            RecordSealer::new(
-                suite,
-                self.version,
-                kb.client_write_mac_key(),
-                kb.client_write_key(),
-                kb.client_write_iv(),
-                self.etm,
-            )
-            .unwrap(),
-        );
-        self.opener = Some(
-            RecordOpener::new(
-                suite,
-                self.version,
-                kb.server_write_mac_key(),
-                kb.server_write_key(),
-                kb.server_write_iv(),
-                self.etm,
-            )
-            .unwrap(),
-        );
-        self.master = Some(master);
-    }
-
-    pub fn ccs(&self) -> Vec<u8> {
-        record(ContentType::CHANGE_CIPHER_SPEC, self.version, &[1])
-    }
-
-    /// The client Finished, sealed (added to the transcript).
-    pub fn finished(&mut self) -> Vec<u8> {
-        let hash = self.transcript.current_hash();
-        let vd = keys::verify_data(
-            self.version,
-            self.master.as_ref().unwrap(),
-            b"client finished",
-            hash.as_ref(),
-        );
-        let bytes = HandshakeMessage::new(HandshakePayload::Finished(vd.to_vec())).get_encoding();
-        self.transcript.add(&bytes);
-        self.seal(ContentType::HANDSHAKE, &bytes)
-    }
-
-    /// Seals one record with the client's keys.
-    pub fn seal(&mut self, typ: ContentType, payload: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(payload.len() + 128);
-        self.sealer
-            .as_mut()
-            .unwrap()
-            .seal(typ, self.version, payload, &mut out, &mut self.rng)
-            .unwrap();
-        out
-    }
-
-    /// Opens every record in `bytes` that comes after the server's CCS; returns
-    /// (type, plaintext) pairs.
-    pub fn open_all(&mut self, bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
-        let mut out = Vec::new();
-        let mut protected = false;
-        for (h, mut p) in records(bytes) {
-            if h.typ == ContentType::CHANGE_CIPHER_SPEC && !protected {
-                protected = true;
-                out.push((h.typ, p));
-                continue;
-            }
-            if protected {
-                let plain = self
-                    .opener
-                    .as_mut()
-                    .unwrap()
-                    .open(h.typ, h.version, &mut p)
-                    .unwrap()
-                    .to_vec();
-                out.push((h.typ, plain));
-            } else {
-                out.push((h.typ, p));
-            }
-        }
-        out
-    }
-
-    /// The server Finished this client expects next.
-    pub fn expected_server_finished(&self) -> Vec<u8> {
-        let hash = self.transcript.current_hash();
-        let vd = keys::verify_data(
-            self.version,
-            self.master.as_ref().unwrap(),
-            b"server finished",
-            hash.as_ref(),
-        );
-        HandshakeMessage::new(HandshakePayload::Finished(vd.to_vec())).get_encoding()
-    }
+/// A scripted client seeded with `seed` whose ClientHello offers `version`, `suites`, null
+/// compression, SNI `localhost` and empty renegotiation_info, plus EMS/ETM when asked.
+pub fn scripted(
+    seed: u64,
+    version: ProtocolVersion,
+    suites: &[CipherSuite],
+    ems: bool,
+    etm: bool,
+) -> Scripted {
+    ScriptedPeer::client(ChaCha20Rng::seed_from_u64(seed), version, suites, ems, etm)
 }
 
 /// Feeds `bytes` to `server` and processes; returns the result of `process`.
