@@ -157,8 +157,8 @@ pub enum PeerMisbehaved {
     UnofferedExtension(ExtensionType),
     /// The peer asked for compression.
     CompressionSelected,
-    /// renegotiation_info was missing from the ServerHello or not empty on an initial
-    /// handshake (RFC 5746 §3.4).
+    /// renegotiation_info was not empty on an initial handshake (RFC 5746 §3.4), or a
+    /// client's was missing where it is required.
     BadRenegotiationInfo,
     /// The ServerHello random carries the RFC 8446 §4.1.3 downgrade sentinel.
     DowngradeSentinel,
@@ -270,6 +270,9 @@ pub enum PeerIncompatible {
     NullCompressionRequired,
     /// The peer supports neither renegotiation_info nor the SCSV (RFC 5746).
     SecureRenegotiationRequired,
+    /// The server's ServerHello has no renegotiation_info: it predates RFC 5746, and
+    /// `ClientConfig::allow_legacy_renegotiation` is off.
+    SecureRenegotiationUnsupported,
     /// TLS_FALLBACK_SCSV from a client that could have negotiated higher (RFC 7507).
     InappropriateFallback,
     /// The peer requires something lucid does not implement.
@@ -286,6 +289,7 @@ impl PeerIncompatible {
             Self::NullCompressionRequired => A::ILLEGAL_PARAMETER,
             Self::NoCommonCipherSuite
             | Self::SecureRenegotiationRequired
+            | Self::SecureRenegotiationUnsupported
             | Self::Unsupported(_) => A::HANDSHAKE_FAILURE,
         }
     }
@@ -300,6 +304,13 @@ impl fmt::Display for PeerIncompatible {
             Self::SecureRenegotiationRequired => {
                 f.write_str("peer does not support secure renegotiation (RFC 5746)")
             }
+            Self::SecureRenegotiationUnsupported => f.write_str(
+                "the server does not support secure renegotiation (its ServerHello has no \
+                 renegotiation_info: its TLS stack predates RFC 5746). Such a server may accept \
+                 a renegotiation that an attacker splices in front of your data (CVE-2009-3555). \
+                 To connect anyway, accept that risk with allow_legacy_renegotiation \
+                 (lucid connect --allow-legacy-renegotiation)",
+            ),
             Self::InappropriateFallback => f.write_str("inappropriate fallback (RFC 7507)"),
             Self::Unsupported(what) => write!(f, "unsupported: {what}"),
         }
