@@ -20,7 +20,7 @@ use clap::Args;
 use lucid_blocking::{KeyLogFile, Stream, load_pem_certs, now, os_rng, tls_error};
 use lucid_cli::show::{self, Clock, Ev, Options, Recorder, Stamped, Style};
 use lucid_core::Error;
-use lucid_core::trace::wire::{AlertDescription, CipherSuite, ProtocolVersion};
+use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::{RootStore, VerifierOptions};
 use lucid_core::{
     ClientConfig, ClientConnection, PinnedLeafVerifier, ServerCertVerifier, WebPkiVerifier,
@@ -633,18 +633,6 @@ fn handshake_failure(e: &io::Error, seen: &Seen, secs: u64) -> String {
     match tls_error(e) {
         Some(Error::UnexpectedEof) if seen.received == 0 => {
             "the server closed the connection without answering the ClientHello (not TLS, or it accepts none of the offered versions and suites)".to_string()
-        }
-        Some(Error::AlertReceived(a)) => {
-            let hint = match *a {
-                AlertDescription::HANDSHAKE_FAILURE | AlertDescription::INSUFFICIENT_SECURITY => {
-                    ": the server shares no cipher suite with lucid (lucid has only RSA key exchange with AES-CBC)"
-                }
-                AlertDescription::PROTOCOL_VERSION => {
-                    ": the server shares no version with the offered range (see --tls-min/--tls-max)"
-                }
-                _ => "",
-            };
-            format!("handshake failed: the server sent fatal alert {a}{hint}")
         }
         Some(tls) => format!("handshake failed: {tls}"),
         None => describe(e),

@@ -257,9 +257,10 @@ fn every_handshake_message_truncated_at_every_length() {
                     (Error::InvalidMessage(_), _) => s.fails_plain(res, err, rv, AD::DECODE_ERROR),
                     // cut exactly before the extensions block: a valid hello without
                     // renegotiation_info
-                    (Error::PeerIncompatible(PeerIncompatible::SecureRenegotiationUnsupported), Which::Hello)
-                        if cut == 2 + 32 + 1 + 32 + 2 + 1 =>
-                    {
+                    (
+                        Error::PeerIncompatible(PeerIncompatible::SecureRenegotiationUnsupported),
+                        Which::Hello,
+                    ) if cut == 2 + 32 + 1 + 32 + 2 + 1 => {
                         s.fails_plain(res, err, rv, AD::HANDSHAKE_FAILURE)
                     }
                     other => panic!("{v} {which:?} cut at {cut}: {other:?}"),

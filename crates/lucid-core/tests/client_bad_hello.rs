@@ -376,8 +376,8 @@ fn server_without_secure_renegotiation_is_refused_by_default() {
             );
         }
     }
-    let text = Error::PeerIncompatible(PeerIncompatible::SecureRenegotiationUnsupported)
-        .to_string();
+    let text =
+        Error::PeerIncompatible(PeerIncompatible::SecureRenegotiationUnsupported).to_string();
     assert_eq!(
         text,
         "peer incompatible: the server does not support secure renegotiation (its ServerHello \

@@ -458,7 +458,10 @@ fn rsa_key_minimum_applies_to_the_leaf_key_and_every_signer() {
                 role: RsaKeyRole::LeafKey
             }
         );
-        assert!(err.to_string().ends_with("; lucid never accepts fewer than 1024 bits"));
+        assert!(
+            err.to_string()
+                .ends_with("; lucid never accepts fewer than 1024 bits")
+        );
     }
 }
 
@@ -470,7 +473,14 @@ fn self_signed_ca_leaf_names_pinning() {
     // Not a root: no path.
     let none: &[Vec<u8>] = &[];
     assert_eq!(
-        verify_server_chain(&roots(&["cases/root.pem"]), &leaf, none, &host, now(), &default()),
+        verify_server_chain(
+            &roots(&["cases/root.pem"]),
+            &leaf,
+            none,
+            &host,
+            now(),
+            &default()
+        ),
         Err(want.clone())
     );
     // Added as a root by someone trying to trust it: still no server certificate.

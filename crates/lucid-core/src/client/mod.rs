@@ -33,7 +33,7 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::SuiteParams;
-use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::error::{Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
     CipherSuite, Compression, HandshakeType, ProtocolVersion, SignatureScheme,
 };
@@ -84,6 +84,23 @@ impl ClientState {
         }
     }
 
+    /// The step this state stands for, for reading a received alert.
+    pub(crate) fn step(&self) -> Option<HandshakeStep> {
+        Some(match self {
+            Self::Start(_) => return None,
+            Self::ExpectServerHello(s) => HandshakeStep::ClientHelloSent {
+                min_version: s.hello.config.min_version,
+                max_version: s.hello.config.max_version,
+                suites: s.hello.offered_suites.clone(),
+            },
+            Self::ExpectCertificate(_) => HandshakeStep::ServerHelloReceived,
+            Self::ExpectServerHelloDone(_) => HandshakeStep::ServerCertificateReceived,
+            Self::ExpectCcs(s) => finishing_step(s.finishing()),
+            Self::ExpectFinished(s) => finishing_step(s.finishing()),
+            Self::Traffic => HandshakeStep::Complete,
+        })
+    }
+
     pub(crate) fn handle(
         self,
         core: &mut Core,
@@ -98,6 +115,17 @@ impl ClientState {
             Self::ExpectCcs(s) => (*s).handle(msg).map(Self::ExpectFinished),
             Self::ExpectFinished(s) => (*s).handle(core, cx, msg).map(|()| Self::Traffic),
             Self::Traffic => Err(msg.unexpected("application data or alert")),
+        }
+    }
+}
+
+fn finishing_step(f: &Finishing<ClientFinish>) -> HandshakeStep {
+    // Resuming, our keys wait until the server's Finished checked out.
+    if f.our_sealer.is_some() {
+        HandshakeStep::ResumptionAccepted
+    } else {
+        HandshakeStep::ClientFinishedSent {
+            empty_certificate: f.side.empty_certificate,
         }
     }
 }
@@ -335,6 +363,7 @@ impl ExpectServerHello {
                         side: ClientFinish {
                             config: hello.config,
                             server_name: hello.server_name,
+                            empty_certificate: false,
                         },
                     },
                 ))));
@@ -503,8 +532,7 @@ impl ExpectCertificate {
         }
         // Whatever the verifier decided, the key the pre-master secret goes to meets the
         // same minimum as every other RSA key lucid uses.
-        let server_key =
-            rsa_kx::server_key_exchange_key(leaf, this.hello.config.min_rsa_bits())?;
+        let server_key = rsa_kx::server_key_exchange_key(leaf, this.hello.config.min_rsa_bits())?;
         Ok(ClientState::ExpectServerHelloDone(Box::new(
             ExpectServerHelloDone {
                 hello: this.hello,
@@ -653,6 +681,7 @@ impl ExpectServerHelloDone {
                 side: ClientFinish {
                     config: this.hello.config,
                     server_name: this.hello.server_name,
+                    empty_certificate: this.certificate_requested,
                 },
             },
         ))))
@@ -664,6 +693,8 @@ impl ExpectServerHelloDone {
 pub(crate) struct ClientFinish {
     config: Arc<ClientConfig>,
     server_name: ServerName<'static>,
+    /// We answered a CertificateRequest with an empty Certificate.
+    empty_certificate: bool,
 }
 
 impl PeerFinished for ClientFinish {

@@ -66,8 +66,8 @@ pub(crate) fn certificate_rsa_key(
     role: RsaKeyRole,
 ) -> Result<PublicKey, CertificateError> {
     use der::Encode;
-    let cert = x509_cert::Certificate::from_der(cert_der)
-        .map_err(|_| CertificateError::BadEncoding)?;
+    let cert =
+        x509_cert::Certificate::from_der(cert_der).map_err(|_| CertificateError::BadEncoding)?;
     let spki = cert
         .tbs_certificate()
         .subject_public_key_info()
@@ -83,7 +83,10 @@ pub(crate) fn certificate_rsa_key(
 /// large → [`CertificateError::RsaKeyTooSmall`] (naming the leaf key) /
 /// [`CertificateError::UnsupportedRsaKeySize`]; anything else (another algorithm, a
 /// malformed RSA key) → [`PeerMisbehaved::UnusableServerKey`].
-pub(crate) fn server_key_exchange_key(cert_der: &[u8], min_bits: usize) -> Result<PublicKey, Error> {
+pub(crate) fn server_key_exchange_key(
+    cert_der: &[u8],
+    min_bits: usize,
+) -> Result<PublicKey, Error> {
     certificate_rsa_key(cert_der, min_bits, RsaKeyRole::LeafKey).map_err(|e| match e {
         CertificateError::BadEncoding
         | CertificateError::RsaKeyTooSmall { .. }
