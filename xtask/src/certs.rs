@@ -78,6 +78,8 @@ struct Spec<'a> {
     md: &'a str,
     /// Reuse this key instead of generating one.
     key: Option<&'a Path>,
+    /// RSA modulus size of a generated key.
+    bits: u32,
 }
 
 impl<'a> Spec<'a> {
@@ -89,6 +91,7 @@ impl<'a> Spec<'a> {
             end: END,
             md: "sha256",
             key: None,
+            bits: 2048,
         }
     }
 }
@@ -116,13 +119,14 @@ fn s(p: &Path) -> &str {
 }
 
 impl Gen {
-    fn key(&self, path: &Path) -> Result<()> {
+    fn key(&self, path: &Path, bits: u32) -> Result<()> {
+        let bits = format!("rsa_keygen_bits:{bits}");
         openssl(&[
             "genpkey",
             "-algorithm",
             "RSA",
             "-pkeyopt",
-            "rsa_keygen_bits:2048",
+            &bits,
             "-out",
             s(path),
         ])
@@ -144,7 +148,7 @@ impl Gen {
                     fs::copy(k, &key)?;
                 }
             }
-            None => self.key(&key)?,
+            None => self.key(&key, spec.bits)?,
         }
         let cert = dir.join(format!("{name}.pem"));
         let csr = self.work.join(format!("{name}.csr"));
@@ -467,6 +471,49 @@ fn cases(g: &mut Gen, dir: &Path) -> Result<()> {
             ..Spec::new(&format!("{O}/CN=sha1"), &ext)
         },
         Some(&inter),
+    )?;
+
+    // RSA key sizes: one minimum (2048, or 1024 behind the legacy opt-in) for the leaf's
+    // key-exchange key and every key that signs the chain.
+    for (name, bits) in [("rsa1024-leaf", 1024), ("rsa512-leaf", 512)] {
+        let ext = leaf_ext_with(&format!("DNS:{name}.test"), usual);
+        g.issue(
+            dir,
+            name,
+            &Spec {
+                bits,
+                ..Spec::new(&format!("{O}/CN={name}"), &ext)
+            },
+            Some(&inter),
+        )?;
+    }
+    let ca1024 = g.issue(
+        dir,
+        "rsa1024-ca",
+        &Spec {
+            bits: 1024,
+            ..Spec::new(&format!("{O}/CN=cases rsa1024 CA"), CA_EXT)
+        },
+        Some(&root),
+    )?;
+    leaf(
+        g,
+        "issued-by-rsa1024-ca",
+        "DNS:issued-by-rsa1024-ca.test",
+        usual,
+        &ca1024,
+    )?;
+    // What `openssl req -x509` makes (its v3_ca section) and many BMCs serve: self-signed,
+    // cA=TRUE, no keyUsage.
+    g.issue(
+        dir,
+        "self-signed-ca-leaf",
+        &Spec::new(
+            &format!("{O}/CN=self-signed-ca-leaf"),
+            "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always,issuer\n\
+             basicConstraints = critical,CA:true\nsubjectAltName = DNS:self-signed-ca-leaf.test\n",
+        ),
+        None,
     )?;
 
     // A deeper chain for shuffled-intermediate tests.

@@ -521,7 +521,7 @@ fn run_defaults(kind: Kind, bins: &[PathBuf], dir: &Path, out: &mut String) {
             Err(e) => {
                 // A refusal must reach lucid as the peer's alert, typed.
                 assert!(
-                    matches!(e, Error::AlertReceived(_)),
+                    matches!(e, Error::AlertReceived { .. }),
                     "{} defaults, {} {}: {e:?}",
                     kind.name(),
                     cell.version,

@@ -20,7 +20,7 @@ use clap::Args;
 use lucid_blocking::{KeyLogFile, Stream, load_pem_certs, now, os_rng, tls_error};
 use lucid_cli::show::{self, Clock, Ev, Options, Recorder, Stamped, Style};
 use lucid_core::Error;
-use lucid_core::trace::wire::{AlertDescription, CipherSuite, ProtocolVersion};
+use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::{RootStore, VerifierOptions};
 use lucid_core::{
     ClientConfig, ClientConnection, PinnedLeafVerifier, ServerCertVerifier, WebPkiVerifier,
@@ -45,6 +45,15 @@ pub(crate) struct ConnectArgs {
     /// Accept SHA-1 signatures in the chain (legacy devices only; SHA-1 is broken).
     #[arg(long)]
     pub(crate) allow_sha1_legacy: bool,
+    /// Accept RSA keys of 1024..2047 bits (leaf key, chain signatures, pinned leaf): old
+    /// devices only; 1024-bit RSA is within reach of a well-funded attacker. Never below 1024.
+    #[arg(long)]
+    pub(crate) allow_rsa_1024: bool,
+    /// Connect to a server whose TLS stack predates RFC 5746 (no renegotiation_info in its
+    /// ServerHello). Such a server may accept a renegotiation an attacker splices in front of
+    /// your data (CVE-2009-3555).
+    #[arg(long)]
+    pub(crate) allow_legacy_renegotiation: bool,
     /// Lowest TLS version to accept: 1.0, 1.1 or 1.2.
     #[arg(long, value_name = "V", default_value = "1.2", value_parser = parse_version)]
     pub(crate) tls_min: ProtocolVersion,
@@ -158,7 +167,9 @@ pub(crate) fn verifier_from(args: &ConnectArgs) -> Result<Arc<dyn ServerCertVeri
     if let Some(path) = &args.pin_leaf {
         let certs = load_pem_certs(path).map_err(|e| e.to_string())?;
         let leaf = certs.into_iter().next().ok_or("empty --pin-leaf file")?;
-        return Ok(Arc::new(PinnedLeafVerifier::new(leaf)));
+        let mut options = VerifierOptions::default();
+        options.allow_rsa_1024_legacy = args.allow_rsa_1024;
+        return Ok(Arc::new(PinnedLeafVerifier::with_options(leaf, options)));
     }
     let roots = match &args.cafile {
         Some(path) => {
@@ -174,6 +185,7 @@ pub(crate) fn verifier_from(args: &ConnectArgs) -> Result<Arc<dyn ServerCertVeri
     };
     let mut options = VerifierOptions::default();
     options.allow_sha1_signatures_legacy = args.allow_sha1_legacy;
+    options.allow_rsa_1024_legacy = args.allow_rsa_1024;
     Ok(Arc::new(WebPkiVerifier::with_options(roots, options)))
 }
 
@@ -240,6 +252,8 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
     }
     config.offer_extended_master_secret = !args.no_ems;
     config.offer_encrypt_then_mac = !args.no_etm;
+    config.allow_legacy_renegotiation = args.allow_legacy_renegotiation;
+    config.allow_rsa_1024_legacy = args.allow_rsa_1024;
     if let Some(path) = &args.keylog {
         let kl = KeyLogFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         config.key_log = Some(Arc::new(kl));
@@ -619,18 +633,6 @@ fn handshake_failure(e: &io::Error, seen: &Seen, secs: u64) -> String {
     match tls_error(e) {
         Some(Error::UnexpectedEof) if seen.received == 0 => {
             "the server closed the connection without answering the ClientHello (not TLS, or it accepts none of the offered versions and suites)".to_string()
-        }
-        Some(Error::AlertReceived(a)) => {
-            let hint = match *a {
-                AlertDescription::HANDSHAKE_FAILURE | AlertDescription::INSUFFICIENT_SECURITY => {
-                    ": the server shares no cipher suite with lucid (lucid has only RSA key exchange with AES-CBC)"
-                }
-                AlertDescription::PROTOCOL_VERSION => {
-                    ": the server shares no version with the offered range (see --tls-min/--tls-max)"
-                }
-                _ => "",
-            };
-            format!("handshake failed: the server sent fatal alert {a}{hint}")
         }
         Some(tls) => format!("handshake failed: {tls}"),
         None => describe(e),

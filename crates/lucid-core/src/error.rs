@@ -8,6 +8,9 @@
 //! - things that happened to the connection: an alert received, an unexpected EOF.
 //! - [`Error::Misuse`]: the caller broke the API contract; nothing is sent.
 
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use crate::codec::InvalidMessage;
@@ -39,7 +42,13 @@ pub enum Error {
         max: usize,
     },
     /// The peer sent a fatal alert (or a warning alert that lucid treats as fatal).
-    AlertReceived(AlertDescription),
+    AlertReceived {
+        /// The alert.
+        description: AlertDescription,
+        /// The client handshake step it arrived in, which says what the peer most likely
+        /// objected to (`None` on the server side).
+        step: Option<HandshakeStep>,
+    },
     /// The transport ended without a close_notify: the data may have been truncated.
     UnexpectedEof,
     /// A 64-bit record sequence number would wrap; the connection must be closed
@@ -64,7 +73,7 @@ impl Error {
             Self::BadRecordMac => A::BAD_RECORD_MAC,
             Self::RecordOverflow { .. } => A::RECORD_OVERFLOW,
             Self::Internal(_) | Self::SequenceNumberExhausted => A::INTERNAL_ERROR,
-            Self::AlertReceived(_) | Self::UnexpectedEof | Self::Misuse(_) => return None,
+            Self::AlertReceived { .. } | Self::UnexpectedEof | Self::Misuse(_) => return None,
         })
     }
 }
@@ -107,7 +116,20 @@ impl fmt::Display for Error {
                     "record of {len} bytes exceeds the limit of {max} (record_overflow)"
                 )
             }
-            Self::AlertReceived(a) => write!(f, "peer sent fatal alert {a}"),
+            Self::AlertReceived {
+                description,
+                step: None,
+            } => write!(f, "peer sent fatal alert {description}"),
+            Self::AlertReceived {
+                description,
+                step: Some(step),
+            } => {
+                write!(f, "the server sent fatal alert {description} {step}")?;
+                match step.interpret(*description) {
+                    Some(why) => write!(f, ": {why}"),
+                    None => Ok(()),
+                }
+            }
             Self::UnexpectedEof => {
                 f.write_str("connection closed without close_notify (possible truncation)")
             }
@@ -115,6 +137,131 @@ impl fmt::Display for Error {
             Self::Misuse(what) => write!(f, "API misuse: {what}"),
             Self::Internal(what) => write!(f, "internal error: {what}"),
         }
+    }
+}
+
+/// Where a client handshake stood when something went wrong: what lucid had sent last and
+/// what it was waiting for. Travels with [`Error::AlertReceived`], so an alert is read by
+/// the state it arrived in.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeStep {
+    /// Our ClientHello is out; waiting for the ServerHello.
+    ClientHelloSent {
+        /// Lowest version offered.
+        min_version: ProtocolVersion,
+        /// Highest version offered.
+        max_version: ProtocolVersion,
+        /// Suites offered, in order.
+        suites: Vec<CipherSuite>,
+    },
+    /// ServerHello received; waiting for the server's Certificate.
+    ServerHelloReceived,
+    /// The server's Certificate was accepted; waiting for CertificateRequest or
+    /// ServerHelloDone.
+    ServerCertificateReceived,
+    /// Our ClientKeyExchange, ChangeCipherSpec and Finished are out; waiting for the
+    /// server's ChangeCipherSpec and Finished.
+    ClientFinishedSent {
+        /// We answered a CertificateRequest with an empty Certificate.
+        empty_certificate: bool,
+    },
+    /// Resuming a session; waiting for the server's ChangeCipherSpec and Finished.
+    ResumptionAccepted,
+    /// The handshake is complete.
+    Complete,
+}
+
+impl HandshakeStep {
+    /// What a fatal `alert` most likely means at this step, when lucid can tell.
+    pub fn interpret(&self, alert: AlertDescription) -> Option<String> {
+        use AlertDescription as A;
+        let text = |s: &str| Some(String::from(s));
+        match (self, alert) {
+            (
+                Self::ClientHelloSent {
+                    min_version,
+                    max_version,
+                    suites,
+                },
+                A::HANDSHAKE_FAILURE | A::INSUFFICIENT_SECURITY | A::PROTOCOL_VERSION,
+            ) => {
+                let what = if alert == A::PROTOCOL_VERSION {
+                    "the server shares no protocol version with lucid"
+                } else {
+                    "the server shares no cipher suite or version with lucid"
+                };
+                let mut out = format!("{what} (offered: {min_version}");
+                if max_version != min_version {
+                    out.push_str(&format!("..{max_version}"));
+                }
+                out.push_str(" with ");
+                for (i, s) in suites.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&format!("{s}"));
+                }
+                out.push(')');
+                Some(out)
+            }
+            (Self::ClientHelloSent { .. }, A::UNRECOGNIZED_NAME) => {
+                text("the server does not serve the name sent in server_name (SNI)")
+            }
+            (Self::ClientHelloSent { .. }, A::INAPPROPRIATE_FALLBACK) => text(
+                "the server supports a higher version than offered, and the hello said it is a fallback",
+            ),
+            (Self::ClientHelloSent { .. }, A::DECODE_ERROR | A::ILLEGAL_PARAMETER) => {
+                text("the server objected to something in our ClientHello")
+            }
+            (_, A::PROTOCOL_VERSION) => text("the server refused the protocol version"),
+            (
+                Self::ClientFinishedSent {
+                    empty_certificate: true,
+                },
+                A::HANDSHAKE_FAILURE
+                | A::BAD_CERTIFICATE
+                | A::UNSUPPORTED_CERTIFICATE
+                | A::CERTIFICATE_UNKNOWN
+                | A::ACCESS_DENIED,
+            ) => text("the server requires a client certificate (lucid sent none)"),
+            (
+                Self::ClientFinishedSent { .. } | Self::ResumptionAccepted,
+                A::BAD_RECORD_MAC | A::DECRYPT_ERROR,
+            ) => text(
+                "keys or transcript disagree: the server could not decrypt or verify what lucid \
+                 sent after its ChangeCipherSpec",
+            ),
+            (Self::ClientFinishedSent { .. }, A::HANDSHAKE_FAILURE | A::ILLEGAL_PARAMETER) => {
+                text("the server rejected our ClientKeyExchange or Finished")
+            }
+            (Self::ClientFinishedSent { .. }, A::DECODE_ERROR) => {
+                text("the server could not parse our ClientKeyExchange or Finished")
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for HandshakeStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ClientHelloSent { .. } => "in answer to our ClientHello",
+            Self::ServerHelloReceived => "after its ServerHello (lucid was waiting for its Certificate)",
+            Self::ServerCertificateReceived => {
+                "after its Certificate (lucid was waiting for ServerHelloDone)"
+            }
+            Self::ClientFinishedSent {
+                empty_certificate: true,
+            } => "after our empty Certificate (answering its CertificateRequest), ClientKeyExchange and Finished",
+            Self::ClientFinishedSent {
+                empty_certificate: false,
+            } => "after our ClientKeyExchange and Finished",
+            Self::ResumptionAccepted => {
+                "while resuming a session (lucid was waiting for its Finished)"
+            }
+            Self::Complete => "after the handshake",
+        })
     }
 }
 
@@ -157,8 +304,8 @@ pub enum PeerMisbehaved {
     UnofferedExtension(ExtensionType),
     /// The peer asked for compression.
     CompressionSelected,
-    /// renegotiation_info was missing from the ServerHello or not empty on an initial
-    /// handshake (RFC 5746 §3.4).
+    /// renegotiation_info was not empty on an initial handshake (RFC 5746 §3.4), or a
+    /// client's was missing where it is required.
     BadRenegotiationInfo,
     /// The ServerHello random carries the RFC 8446 §4.1.3 downgrade sentinel.
     DowngradeSentinel,
@@ -270,6 +417,9 @@ pub enum PeerIncompatible {
     NullCompressionRequired,
     /// The peer supports neither renegotiation_info nor the SCSV (RFC 5746).
     SecureRenegotiationRequired,
+    /// The server's ServerHello has no renegotiation_info: it predates RFC 5746, and
+    /// `ClientConfig::allow_legacy_renegotiation` is off.
+    SecureRenegotiationUnsupported,
     /// TLS_FALLBACK_SCSV from a client that could have negotiated higher (RFC 7507).
     InappropriateFallback,
     /// The peer requires something lucid does not implement.
@@ -286,6 +436,7 @@ impl PeerIncompatible {
             Self::NullCompressionRequired => A::ILLEGAL_PARAMETER,
             Self::NoCommonCipherSuite
             | Self::SecureRenegotiationRequired
+            | Self::SecureRenegotiationUnsupported
             | Self::Unsupported(_) => A::HANDSHAKE_FAILURE,
         }
     }
@@ -300,6 +451,13 @@ impl fmt::Display for PeerIncompatible {
             Self::SecureRenegotiationRequired => {
                 f.write_str("peer does not support secure renegotiation (RFC 5746)")
             }
+            Self::SecureRenegotiationUnsupported => f.write_str(
+                "the server does not support secure renegotiation (its ServerHello has no \
+                 renegotiation_info: its TLS stack predates RFC 5746). Such a server may accept \
+                 a renegotiation that an attacker splices in front of your data (CVE-2009-3555). \
+                 To connect anyway, accept that risk with allow_legacy_renegotiation \
+                 (lucid connect --allow-legacy-renegotiation)",
+            ),
             Self::InappropriateFallback => f.write_str("inappropriate fallback (RFC 7507)"),
             Self::Unsupported(what) => write!(f, "unsupported: {what}"),
         }

@@ -8,7 +8,7 @@ use client_script::*;
 use lucid_core::internal::codec::{Codec, InvalidMessage};
 use lucid_core::internal::msgs::enums::{AlertDescription as AD, ContentType, HandshakeType};
 use lucid_core::internal::msgs::handshake::{CertificatePayload, HandshakePayload};
-use lucid_core::{Error, PeerMisbehaved as PM};
+use lucid_core::{Error, PeerIncompatible, PeerMisbehaved as PM};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
@@ -257,9 +257,10 @@ fn every_handshake_message_truncated_at_every_length() {
                     (Error::InvalidMessage(_), _) => s.fails_plain(res, err, rv, AD::DECODE_ERROR),
                     // cut exactly before the extensions block: a valid hello without
                     // renegotiation_info
-                    (Error::PeerMisbehaved(PM::BadRenegotiationInfo), Which::Hello)
-                        if cut == 2 + 32 + 1 + 32 + 2 + 1 =>
-                    {
+                    (
+                        Error::PeerIncompatible(PeerIncompatible::SecureRenegotiationUnsupported),
+                        Which::Hello,
+                    ) if cut == 2 + 32 + 1 + 32 + 2 + 1 => {
                         s.fails_plain(res, err, rv, AD::HANDSHAKE_FAILURE)
                     }
                     other => panic!("{v} {which:?} cut at {cut}: {other:?}"),

@@ -13,7 +13,7 @@ use lucid_core::internal::msgs::enums::{
 };
 use lucid_core::internal::msgs::extensions::ServerExtension;
 use lucid_core::internal::msgs::handshake::{HandshakePayload, ServerHelloPayload};
-use lucid_core::{Error, PeerMisbehaved as PM};
+use lucid_core::{Error, PeerIncompatible, PeerMisbehaved as PM};
 
 // ======================================================================================
 // Baseline: the script is right.
@@ -314,20 +314,52 @@ fn duplicated_extension() {
 }
 
 #[test]
-fn wrong_or_missing_renegotiation_info() {
+fn wrong_renegotiation_info_is_an_attack_whatever_the_config() {
     type Edit = Box<dyn Fn(&mut ServerHelloPayload)>;
-    let cases: [Edit; 5] = [
+    let cases: [Edit; 3] = [
         Box::new(|sh| sh.extensions[0] = ServerExtension::RenegotiationInfo(vec![0; 12])),
         Box::new(|sh| sh.extensions[0] = ServerExtension::RenegotiationInfo(vec![7; 24])),
         Box::new(|sh| sh.extensions[0] = ServerExtension::RenegotiationInfo(vec![0])),
-        // missing, with other extensions present
+    ];
+    for edit in &cases {
+        for legacy in [false, true] {
+            for opts in [Opts::v(V12), Opts::v(V10)] {
+                let mut s = Script::new(Opts {
+                    legacy_renegotiation: legacy,
+                    ..opts
+                });
+                let v = s.opts.max;
+                let mut sh = s.server_hello(v);
+                edit(&mut sh);
+                let f1 = s.flight1(&sh);
+                let res = s.feed(&f1);
+                s.fails_plain(
+                    res,
+                    Error::PeerMisbehaved(PM::BadRenegotiationInfo),
+                    V10,
+                    AD::HANDSHAKE_FAILURE,
+                );
+            }
+        }
+    }
+}
+
+type Edit = Box<dyn Fn(&mut ServerHelloPayload)>;
+
+/// A ServerHello without renegotiation_info: with other extensions, and with no extensions
+/// block at all.
+fn missing_renegotiation_info() -> [Edit; 2] {
+    [
         Box::new(|sh| {
             sh.extensions.remove(0);
         }),
-        // missing, no extensions block at all
         Box::new(|sh| sh.extensions.clear()),
-    ];
-    for edit in &cases {
+    ]
+}
+
+#[test]
+fn server_without_secure_renegotiation_is_refused_by_default() {
+    for edit in &missing_renegotiation_info() {
         for opts in [Opts::v(V12), Opts::v(V10)] {
             let mut s = Script::new(opts);
             let v = s.opts.max;
@@ -335,14 +367,55 @@ fn wrong_or_missing_renegotiation_info() {
             edit(&mut sh);
             let f1 = s.flight1(&sh);
             let res = s.feed(&f1);
+            // Its own kind, sent as handshake_failure: 15 03 01 00 02 02 28.
             s.fails_plain(
                 res,
-                Error::PeerMisbehaved(PM::BadRenegotiationInfo),
+                Error::PeerIncompatible(PeerIncompatible::SecureRenegotiationUnsupported),
                 V10,
                 AD::HANDSHAKE_FAILURE,
             );
         }
     }
+    let text =
+        Error::PeerIncompatible(PeerIncompatible::SecureRenegotiationUnsupported).to_string();
+    assert_eq!(
+        text,
+        "peer incompatible: the server does not support secure renegotiation (its ServerHello \
+         has no renegotiation_info: its TLS stack predates RFC 5746). Such a server may accept \
+         a renegotiation that an attacker splices in front of your data (CVE-2009-3555). To \
+         connect anyway, accept that risk with allow_legacy_renegotiation (lucid connect \
+         --allow-legacy-renegotiation)"
+    );
+}
+
+#[test]
+fn server_without_secure_renegotiation_with_the_opt_in() {
+    // The opt-in only waives renegotiation_info: EMS and ETM are negotiated as usual (and
+    // as absent when the server leaves them out), the Finished exchange is unchanged.
+    for edit in &missing_renegotiation_info() {
+        for opts in [Opts::v(V12), Opts::v(V10)] {
+            let mut s = Script::new(Opts {
+                legacy_renegotiation: true,
+                ..opts
+            });
+            let v = s.opts.max;
+            let mut sh = s.server_hello(v);
+            edit(&mut sh);
+            let kept = !sh.extensions.is_empty();
+            s.handshake_with(&sh);
+            let n = s.client.negotiated().unwrap();
+            assert!(!n.secure_renegotiation);
+            assert_eq!(n.extended_master_secret, kept);
+            assert_eq!(n.encrypt_then_mac, kept);
+        }
+    }
+    // With renegotiation_info, the same configuration says so.
+    let mut s = Script::new(Opts {
+        legacy_renegotiation: true,
+        ..Opts::v(V12)
+    });
+    s.handshake();
+    assert!(s.client.negotiated().unwrap().secure_renegotiation);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use client_script::*;
 use hmac::{Hmac, KeyInit, Mac};
 use lucid_core::internal::crypto::suites::MacAlgorithm;
 use lucid_core::internal::msgs::enums::{AlertDescription as AD, ContentType};
-use lucid_core::{Error, PeerMisbehaved as PM};
+use lucid_core::{Error, HandshakeStep, PeerMisbehaved as PM};
 use rand_core::Rng;
 
 // ======================================================================================
@@ -281,6 +281,72 @@ fn too_many_warning_alerts() {
 // Alerts from the server
 // ======================================================================================
 
+/// A fatal alert is read by the step it arrived in; the message says what the server most
+/// likely objected to.
+#[test]
+fn fatal_alert_is_read_by_its_step() {
+    use lucid_core::internal::msgs::handshake::HandshakePayload;
+    // handshake_failure answering the ClientHello: nothing in common.
+    let mut s = Script::new(Opts::v(V12).suite(AES128_SHA));
+    let res = s.feed(&plain_record(ContentType::ALERT, V12, &[2, 40]));
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "the server sent fatal alert handshake_failure in answer to our ClientHello: the server \
+         shares no cipher suite or version with lucid (offered: TLSv1.2 with \
+         TLS_RSA_WITH_AES_128_CBC_SHA)"
+    );
+    // CertificateRequest answered with an empty Certificate, then handshake_failure.
+    let mut s = Script::new(Opts::v(V12));
+    let sh = s.server_hello(V12);
+    let mut hs = s.hello_msg(&sh);
+    hs.extend(s.certificate());
+    hs.extend(s.hs(HandshakePayload::CertificateRequest(cert_request(V12))));
+    hs.extend(s.done());
+    let rec = s.record(ContentType::HANDSHAKE, &hs);
+    s.feed(&rec).unwrap();
+    s.expect_client_flight(true);
+    let res = s.feed(&plain_record(ContentType::ALERT, V12, &[2, 40]));
+    let err = res.unwrap_err();
+    assert_eq!(
+        err,
+        Error::AlertReceived {
+            description: AD::HANDSHAKE_FAILURE,
+            step: Some(HandshakeStep::ClientFinishedSent {
+                empty_certificate: true
+            }),
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the server sent fatal alert handshake_failure after our empty Certificate (answering \
+         its CertificateRequest), ClientKeyExchange and Finished: the server requires a client \
+         certificate (lucid sent none)"
+    );
+    // bad_record_mac / decrypt_error after our Finished: keys or transcript disagree.
+    for desc in [AD::BAD_RECORD_MAC, AD::DECRYPT_ERROR] {
+        let mut s = Script::new(Opts::v(V12));
+        s.run_to_server_finish();
+        let res = s.feed(&plain_record(ContentType::ALERT, V12, &[2, desc.get()]));
+        assert_eq!(
+            res.unwrap_err().to_string(),
+            format!(
+                "the server sent fatal alert {desc} after our ClientKeyExchange and Finished: \
+                 keys or transcript disagree: the server could not decrypt or verify what lucid \
+                 sent after its ChangeCipherSpec"
+            )
+        );
+    }
+    // protocol_version answering the ClientHello.
+    let mut s = Script::new(Opts::range(V10, V12).suite(AES128_SHA));
+    let res = s.feed(&plain_record(ContentType::ALERT, V10, &[2, 70]));
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "the server sent fatal alert protocol_version in answer to our ClientHello: the server \
+         shares no protocol version with lucid (offered: TLSv1.0..TLSv1.2 with \
+         TLS_RSA_WITH_AES_128_CBC_SHA)"
+    );
+}
+
 #[test]
 fn fatal_alert_is_surfaced_with_its_description() {
     // in plaintext, answering the ClientHello
@@ -288,14 +354,31 @@ fn fatal_alert_is_surfaced_with_its_description() {
         let mut s = Script::new(Opts::v(V12));
         let rec = plain_record(ContentType::ALERT, V12, &[2, desc.get()]);
         let res = s.feed(&rec);
-        s.fails_silently(res, Error::AlertReceived(desc));
+        let step = HandshakeStep::ClientHelloSent {
+            min_version: V12,
+            max_version: V12,
+            suites: s.opts.suites.clone(),
+        };
+        s.fails_silently(
+            res,
+            Error::AlertReceived {
+                description: desc,
+                step: Some(step),
+            },
+        );
     }
     // sealed, after the handshake
     let mut s = Script::new(Opts::v(V11));
     s.handshake();
     let rec = s.record(ContentType::ALERT, &[2, AD::INTERNAL_ERROR.get()]);
     let res = s.feed(&rec);
-    s.fails_silently(res, Error::AlertReceived(AD::INTERNAL_ERROR));
+    s.fails_silently(
+        res,
+        Error::AlertReceived {
+            description: AD::INTERNAL_ERROR,
+            step: Some(HandshakeStep::Complete),
+        },
+    );
 }
 
 #[test]

@@ -459,7 +459,10 @@ fn alerts_and_close_from_the_client() {
     );
     assert_eq!(
         res,
-        Err(Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE))
+        Err(Error::AlertReceived {
+            description: AlertDescription::HANDSHAKE_FAILURE,
+            step: None
+        })
     );
     assert!(!s.wants_write());
 }

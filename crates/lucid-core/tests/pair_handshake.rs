@@ -9,7 +9,7 @@ use lucid_core::internal::msgs::enums::{
     AlertDescription, CipherSuite, ContentType, HandshakeType,
 };
 use lucid_core::internal::msgs::handshake::{HandshakeMessage, HandshakePayload};
-use lucid_core::{Error, PeerIncompatible, PeerMisbehaved};
+use lucid_core::{Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
 use pair_common::*;
 
 #[test]
@@ -130,9 +130,15 @@ fn server_preference_order() {
     let mut p = Pair::new(cc, sc, 4);
     let (c, s) = p.handshake().unwrap_err();
     assert_eq!(s, Some(PeerIncompatible::NoCommonCipherSuite.into()));
-    assert_eq!(
-        c,
-        Some(Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE))
+    assert!(
+        matches!(
+            c,
+            Some(Error::AlertReceived {
+                description: AlertDescription::HANDSHAKE_FAILURE,
+                step: Some(HandshakeStep::ClientHelloSent { .. }),
+            })
+        ),
+        "{c:?}"
     );
 }
 
@@ -158,15 +164,24 @@ fn version_negotiation() {
     assert_eq!(c, Some(PeerMisbehaved::UnofferedVersion(V11).into()));
     assert_eq!(
         s,
-        Some(Error::AlertReceived(AlertDescription::PROTOCOL_VERSION))
+        Some(Error::AlertReceived {
+            description: AlertDescription::PROTOCOL_VERSION,
+            step: None
+        })
     );
     // The client is below the server's range: the server refuses.
     let mut p = Pair::new(client_config(V10, V11), server_config(V12, V12), 5);
     let (c, s) = p.handshake().unwrap_err();
     assert_eq!(s, Some(PeerIncompatible::NoCommonVersion.into()));
-    assert_eq!(
-        c,
-        Some(Error::AlertReceived(AlertDescription::PROTOCOL_VERSION))
+    assert!(
+        matches!(
+            c,
+            Some(Error::AlertReceived {
+                description: AlertDescription::PROTOCOL_VERSION,
+                step: Some(HandshakeStep::ClientHelloSent { .. }),
+            })
+        ),
+        "{c:?}"
     );
 }
 
@@ -195,11 +210,15 @@ fn fallback_scsv() {
     let mut p = Pair::new(cc.clone(), server_config(V10, V12), 6);
     let (c, s) = p.handshake().unwrap_err();
     assert_eq!(s, Some(PeerIncompatible::InappropriateFallback.into()));
-    assert_eq!(
-        c,
-        Some(Error::AlertReceived(
-            AlertDescription::INAPPROPRIATE_FALLBACK
-        ))
+    assert!(
+        matches!(
+            c,
+            Some(Error::AlertReceived {
+                description: AlertDescription::INAPPROPRIATE_FALLBACK,
+                step: Some(HandshakeStep::ClientHelloSent { .. }),
+            })
+        ),
+        "{c:?}"
     );
     // The same retry against a server whose best is 1.1 is legitimate.
     let mut p = Pair::new(cc, server_config(V10, V11), 7);
@@ -283,7 +302,10 @@ fn downgrade_by_middleman_caught_by_the_sentinel() {
     assert_eq!(c, Some(PeerMisbehaved::DowngradeSentinel.into()));
     assert_eq!(
         p.server.error(),
-        Some(&Error::AlertReceived(AlertDescription::ILLEGAL_PARAMETER))
+        Some(&Error::AlertReceived {
+            description: AlertDescription::ILLEGAL_PARAMETER,
+            step: None
+        })
     );
 }
 
@@ -302,7 +324,12 @@ fn downgrade_by_middleman_without_sentinel_caught_at_finished() {
         assert_eq!(s, Some(Error::BadRecordMac), "ems {ems}");
         assert_eq!(
             c,
-            Some(Error::AlertReceived(AlertDescription::BAD_RECORD_MAC)),
+            Some(Error::AlertReceived {
+                description: AlertDescription::BAD_RECORD_MAC,
+                step: Some(HandshakeStep::ClientFinishedSent {
+                    empty_certificate: false
+                }),
+            }),
             "ems {ems}"
         );
     }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use lucid_core::internal::msgs::enums::AlertDescription;
 use lucid_core::x509::pki_types::{CertificateDer, ServerName, UnixTime};
+use lucid_core::x509::signature::RsaKeyRole;
 use lucid_core::x509::{
     CertificateError, MAX_PATH_DEPTH, RootStore, Time, VerifiedChain, VerifierOptions,
     certs_from_pem, verify_chain_no_name, verify_server_chain,
@@ -390,6 +391,121 @@ fn sha1_only_with_legacy_opt_in() {
     assert_eq!(
         v.certificates[0].signature_algorithm,
         lucid_core::x509::signature::SignatureAlgorithm::RsaPkcs1Sha1
+    );
+}
+
+fn rsa_1024() -> VerifierOptions {
+    let mut o = default();
+    o.allow_rsa_1024_legacy = true;
+    o
+}
+
+#[test]
+fn rsa_key_minimum_applies_to_the_leaf_key_and_every_signer() {
+    // The leaf's own key (the pre-master secret is encrypted to it).
+    let err = case("rsa1024-leaf", INTER, "rsa1024-leaf.test", &default()).unwrap_err();
+    assert_eq!(
+        err,
+        CertificateError::RsaKeyTooSmall {
+            bits: 1024,
+            min: 2048,
+            role: RsaKeyRole::LeafKey
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the server certificate's key (the pre-master secret would be encrypted to it) is a \
+         1024-bit RSA key, below the minimum of 2048 bits; for legacy devices, 1024-bit keys \
+         are accepted with allow_rsa_1024_legacy (lucid connect --allow-rsa-1024)"
+    );
+    assert_eq!(err.alert(), AlertDescription::UNSUPPORTED_CERTIFICATE);
+    let v = case("rsa1024-leaf", INTER, "rsa1024-leaf.test", &rsa_1024()).unwrap();
+    assert_eq!(
+        rsa::traits::PublicKeyParts::size(&v.leaf_public_key().unwrap()),
+        128
+    );
+
+    // A 1024-bit key that signs the chain: certificate [1] signed the leaf [0].
+    let inter = &["rsa1024-ca"];
+    let host = "issued-by-rsa1024-ca.test";
+    let err = case("issued-by-rsa1024-ca", inter, host, &default()).unwrap_err();
+    assert_eq!(
+        err,
+        CertificateError::RsaKeyTooSmall {
+            bits: 1024,
+            min: 2048,
+            role: RsaKeyRole::ChainSigner { index: 1 }
+        }
+    );
+    assert!(
+        err.to_string().starts_with(
+            "the key of chain certificate [1] (which signed certificate [0]) is a 1024-bit RSA \
+             key, below the minimum of 2048 bits; for legacy devices"
+        ),
+        "{err}"
+    );
+    let v = case("issued-by-rsa1024-ca", inter, host, &rsa_1024()).unwrap();
+    assert_eq!(v.certificates.len(), 2);
+
+    // Never below 1024, opt-in or not.
+    for o in [default(), rsa_1024()] {
+        let err = case("rsa512-leaf", INTER, "rsa512-leaf.test", &o).unwrap_err();
+        assert_eq!(
+            err,
+            CertificateError::RsaKeyTooSmall {
+                bits: 512,
+                min: o.min_rsa_bits(),
+                role: RsaKeyRole::LeafKey
+            }
+        );
+        assert!(
+            err.to_string()
+                .ends_with("; lucid never accepts fewer than 1024 bits")
+        );
+    }
+}
+
+#[test]
+fn self_signed_ca_leaf_names_pinning() {
+    let want = CertificateError::SelfSignedCaLeaf;
+    let host = name("self-signed-ca-leaf.test");
+    let leaf = one("cases/self-signed-ca-leaf.pem");
+    // Not a root: no path.
+    let none: &[Vec<u8>] = &[];
+    assert_eq!(
+        verify_server_chain(
+            &roots(&["cases/root.pem"]),
+            &leaf,
+            none,
+            &host,
+            now(),
+            &default()
+        ),
+        Err(want.clone())
+    );
+    // Added as a root by someone trying to trust it: still no server certificate.
+    assert_eq!(
+        verify_server_chain(
+            &roots(&["cases/self-signed-ca-leaf.pem"]),
+            &leaf,
+            none,
+            &host,
+            now(),
+            &default()
+        ),
+        Err(want.clone())
+    );
+    assert_eq!(want.alert(), AlertDescription::BAD_CERTIFICATE);
+    assert_eq!(
+        want.to_string(),
+        "the server presented a self-signed CA certificate (cA=TRUE, as `openssl req -x509` \
+         makes) as its own certificate: no root vouches for it. To trust exactly this \
+         certificate, pin it (lucid connect --pin-leaf CERT.pem, PinnedLeafVerifier)"
+    );
+    // A CA certificate issued by another CA keeps its own error.
+    assert_eq!(
+        case("ca-as-leaf", INTER, "ca-as-leaf.test", &default()),
+        Err(CertificateError::CaUsedAsEndEntity)
     );
 }
 

@@ -320,7 +320,8 @@ fn payload(o: Obj, p: &HandshakePayload) -> Obj {
                         .iter()
                         .map(|e: &ServerExtension| e.ext_type().to_string()),
                 ),
-            ),
+            )
+            .str("secure_renegotiation", super::secure_renegotiation(sh)),
         HandshakePayload::Certificate(c) => {
             let certs: Vec<String> =
                 c.0.iter()

@@ -428,3 +428,21 @@ pub fn version_name(v: ProtocolVersion) -> String {
         other => format!("unknown version 0x{:04x}", other.get()),
     }
 }
+
+/// Whether a ServerHello signals secure renegotiation (RFC 5746), as the summary, the
+/// trace and the JSON say it.
+pub(crate) fn secure_renegotiation(
+    sh: &lucid_core::trace::wire::ServerHelloPayload,
+) -> &'static str {
+    let present = sh.extensions.iter().any(|e| {
+        matches!(
+            e,
+            lucid_core::trace::wire::ServerExtension::RenegotiationInfo(_)
+        )
+    });
+    if present {
+        "yes"
+    } else {
+        "no (server predates RFC 5746)"
+    }
+}

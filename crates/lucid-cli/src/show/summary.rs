@@ -70,7 +70,7 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
     let mut suite = None;
     let mut ems = false;
     let mut etm = false;
-    let mut reneg = false;
+    let mut reneg = None;
     let mut session_id = Vec::new();
     let mut resumed = None;
     let mut stored = false;
@@ -90,11 +90,11 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
                     version = Some(sh.server_version);
                     suite = Some(sh.cipher_suite);
                     session_id = sh.session_id.as_slice().to_vec();
+                    reneg = Some(super::secure_renegotiation(sh));
                     for x in &sh.extensions {
                         match x {
                             ServerExtension::ExtendedMasterSecret => ems = true,
                             ServerExtension::EncryptThenMac => etm = true,
-                            ServerExtension::RenegotiationInfo(_) => reneg = true,
                             _ => {}
                         }
                     }
@@ -131,11 +131,14 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
         let yn = |b: bool| if b { st.good("yes") } else { st.warn("no") };
         let _ = writeln!(
             out,
-            "  {:<13}extended_master_secret {}, encrypt_then_mac {}, secure renegotiation {}",
+            "  {:<13}extended_master_secret {}, encrypt_then_mac {}, secure renegotiation: {}",
             "extensions",
             yn(ems),
             yn(etm),
-            yn(reneg)
+            match reneg {
+                Some("yes") | None => st.good("yes"),
+                Some(other) => st.warn(other),
+            }
         );
     }
     match &chain {

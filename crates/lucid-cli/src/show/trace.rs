@@ -180,6 +180,18 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 for f in fields::handshake_fields(raw, &ctx) {
                     field(&mut out, st, &f, opts.full_hex);
                 }
+                if let HandshakePayload::ServerHello(sh) = &msg.payload {
+                    let reneg = super::secure_renegotiation(sh);
+                    if reneg != "yes" {
+                        let _ = writeln!(
+                            out,
+                            "{INDENT}{}",
+                            st.warn(&format!(
+                                "secure renegotiation: {reneg}: no renegotiation_info; lucid never renegotiates, but this server may accept a renegotiation spliced in front of our data (CVE-2009-3555)"
+                            ))
+                        );
+                    }
+                }
                 out.push('\n');
                 learn(&mut s, *dir, &msg.payload);
             }

@@ -34,6 +34,23 @@ pub struct ClientConfig {
     pub key_log: Option<Arc<dyn KeyLog>>,
     /// Session store for session-ID resumption; `None` disables resumption.
     pub session_store: Option<Arc<dyn ClientSessionStore>>,
+    /// Accept a server whose ServerHello has no renegotiation_info: its TLS stack predates
+    /// RFC 5746 (February 2010; old BMC, printer and PLC firmware, OpenSSL before 0.9.8m).
+    /// lucid never renegotiates, but such a server may accept a renegotiation that an
+    /// attacker splices in front of this connection's data, so the server takes the
+    /// attacker's request and our data as one (CVE-2009-3555). Default off: such a server
+    /// is refused with [`PeerIncompatible::SecureRenegotiationUnsupported`]. A
+    /// renegotiation_info that is present but not empty is refused either way.
+    ///
+    /// [`PeerIncompatible::SecureRenegotiationUnsupported`]:
+    ///     crate::error::PeerIncompatible::SecureRenegotiationUnsupported
+    pub allow_legacy_renegotiation: bool,
+    /// Accept a server certificate whose RSA key has 1024..2047 bits (the key the
+    /// pre-master secret is encrypted to) instead of the 2048-bit minimum. 1024-bit RSA is
+    /// within reach of a well-funded attacker; only for legacy devices. Nothing below 1024
+    /// bits is ever accepted. The verifier has its own switch for the keys that sign the
+    /// chain ([`crate::x509::VerifierOptions::allow_rsa_1024_legacy`]).
+    pub allow_rsa_1024_legacy: bool,
     /// How the record buffers are sized (default: preallocated, no allocation after the
     /// handshake).
     pub record_buffers: RecordBuffers,
@@ -52,6 +69,8 @@ impl ClientConfig {
             send_fallback_scsv: false,
             key_log: None,
             session_store: None,
+            allow_legacy_renegotiation: false,
+            allow_rsa_1024_legacy: false,
             record_buffers: RecordBuffers::default(),
         }
     }
@@ -71,6 +90,16 @@ impl ClientConfig {
             ));
         }
         Ok(())
+    }
+
+    /// The smallest RSA key accepted for the key exchange, in bits.
+    pub(crate) fn min_rsa_bits(&self) -> usize {
+        use crate::x509::signature::{LEGACY_MIN_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS};
+        if self.allow_rsa_1024_legacy {
+            LEGACY_MIN_RSA_MODULUS_BITS
+        } else {
+            MIN_RSA_MODULUS_BITS
+        }
     }
 
     pub(crate) fn offered_suites(&self) -> Vec<CipherSuite> {

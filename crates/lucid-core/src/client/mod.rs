@@ -33,7 +33,7 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::SuiteParams;
-use crate::error::{Error, PeerMisbehaved};
+use crate::error::{Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
     CipherSuite, Compression, HandshakeType, ProtocolVersion, SignatureScheme,
 };
@@ -84,6 +84,23 @@ impl ClientState {
         }
     }
 
+    /// The step this state stands for, for reading a received alert.
+    pub(crate) fn step(&self) -> Option<HandshakeStep> {
+        Some(match self {
+            Self::Start(_) => return None,
+            Self::ExpectServerHello(s) => HandshakeStep::ClientHelloSent {
+                min_version: s.hello.config.min_version,
+                max_version: s.hello.config.max_version,
+                suites: s.hello.offered_suites.clone(),
+            },
+            Self::ExpectCertificate(_) => HandshakeStep::ServerHelloReceived,
+            Self::ExpectServerHelloDone(_) => HandshakeStep::ServerCertificateReceived,
+            Self::ExpectCcs(s) => finishing_step(s.finishing()),
+            Self::ExpectFinished(s) => finishing_step(s.finishing()),
+            Self::Traffic => HandshakeStep::Complete,
+        })
+    }
+
     pub(crate) fn handle(
         self,
         core: &mut Core,
@@ -98,6 +115,17 @@ impl ClientState {
             Self::ExpectCcs(s) => (*s).handle(msg).map(Self::ExpectFinished),
             Self::ExpectFinished(s) => (*s).handle(core, cx, msg).map(|()| Self::Traffic),
             Self::Traffic => Err(msg.unexpected("application data or alert")),
+        }
+    }
+}
+
+fn finishing_step(f: &Finishing<ClientFinish>) -> HandshakeStep {
+    // Resuming, our keys wait until the server's Finished checked out.
+    if f.our_sealer.is_some() {
+        HandshakeStep::ResumptionAccepted
+    } else {
+        HandshakeStep::ClientFinishedSent {
+            empty_certificate: f.side.empty_certificate,
         }
     }
 }
@@ -297,7 +325,7 @@ impl ExpectServerHello {
             encrypt_then_mac: ext.etm,
             session_id: sh.session_id,
             resumed: false,
-            secure_renegotiation: true,
+            secure_renegotiation: ext.secure_renegotiation,
         };
 
         // Resumption: the server echoed the session id we offered.
@@ -329,13 +357,13 @@ impl ExpectServerHello {
                         master,
                         negotiated: Negotiated {
                             resumed: true,
-                            secure_renegotiation: true,
                             ..negotiated
                         },
                         our_sealer: Some(keys.client_sealer),
                         side: ClientFinish {
                             config: hello.config,
                             server_name: hello.server_name,
+                            empty_certificate: false,
                         },
                     },
                 ))));
@@ -362,10 +390,14 @@ impl ExpectServerHello {
 struct ServerExtensionsSeen {
     ems: bool,
     etm: bool,
+    /// renegotiation_info was present (and empty).
+    secure_renegotiation: bool,
 }
 
 /// Every extension in the ServerHello must answer one we offered (RFC 5246 §7.4.1.4);
-/// renegotiation_info must be present and empty on an initial handshake (RFC 5746 §3.4).
+/// renegotiation_info must be empty on an initial handshake (RFC 5746 §3.4: anything else
+/// is an attack, whatever the configuration) and present unless the caller accepts a
+/// server that predates RFC 5746 ([`ClientConfig::allow_legacy_renegotiation`]).
 fn check_server_extensions(
     sh: &ServerHelloPayload,
     hello: &HelloData,
@@ -374,15 +406,15 @@ fn check_server_extensions(
     let mut seen = ServerExtensionsSeen {
         ems: false,
         etm: false,
+        secure_renegotiation: false,
     };
-    let mut reneg_ok = false;
     for ext in &sh.extensions {
         match ext {
             ServerExtension::RenegotiationInfo(data) => {
                 if !data.is_empty() {
                     return Err(PeerMisbehaved::BadRenegotiationInfo.into());
                 }
-                reneg_ok = true;
+                seen.secure_renegotiation = true;
             }
             ServerExtension::ServerName if hello.offered_sni => {}
             ServerExtension::ExtendedMasterSecret if config.offer_extended_master_secret => {
@@ -392,8 +424,8 @@ fn check_server_extensions(
             other => return Err(PeerMisbehaved::UnofferedExtension(other.ext_type()).into()),
         }
     }
-    if !reneg_ok {
-        return Err(PeerMisbehaved::BadRenegotiationInfo.into());
+    if !seen.secure_renegotiation && !config.allow_legacy_renegotiation {
+        return Err(PeerIncompatible::SecureRenegotiationUnsupported.into());
     }
     Ok(seen)
 }
@@ -498,8 +530,9 @@ impl ExpectCertificate {
                 server_name: &name,
             });
         }
-        let server_key = rsa_kx::rsa_public_key_from_certificate(leaf)
-            .map_err(|_| Error::from(PeerMisbehaved::UnusableServerKey))?;
+        // Whatever the verifier decided, the key the pre-master secret goes to meets the
+        // same minimum as every other RSA key lucid uses.
+        let server_key = rsa_kx::server_key_exchange_key(leaf, this.hello.config.min_rsa_bits())?;
         Ok(ClientState::ExpectServerHelloDone(Box::new(
             ExpectServerHelloDone {
                 hello: this.hello,
@@ -648,6 +681,7 @@ impl ExpectServerHelloDone {
                 side: ClientFinish {
                     config: this.hello.config,
                     server_name: this.hello.server_name,
+                    empty_certificate: this.certificate_requested,
                 },
             },
         ))))
@@ -659,6 +693,8 @@ impl ExpectServerHelloDone {
 pub(crate) struct ClientFinish {
     config: Arc<ClientConfig>,
     server_name: ServerName<'static>,
+    /// We answered a CertificateRequest with an empty Certificate.
+    empty_certificate: bool,
 }
 
 impl PeerFinished for ClientFinish {

@@ -6,6 +6,8 @@ use core::fmt;
 
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
+use crate::crypto::rsa_kx::certificate_rsa_key;
+use crate::x509::signature::RsaKeyRole;
 use crate::x509::{CertificateError, RootStore, VerifiedChain, VerifierOptions};
 
 /// Decides whether the server's certificate chain is acceptable, before lucid uses its key.
@@ -72,15 +74,28 @@ impl ServerCertVerifier for WebPkiVerifier {
 /// Trusts exactly one end-entity certificate, byte for byte, and nothing else. For tests and
 /// for devices whose self-signed certificate you pinned out of band; it performs no date or
 /// name check.
+///
+/// The pinned certificate's RSA key must still meet the key-size minimum (2048 bits, 1024
+/// with [`VerifierOptions::allow_rsa_1024_legacy`]): pinning says whose key it is, not that
+/// it is strong enough.
 #[derive(Debug, Clone)]
 pub struct PinnedLeafVerifier {
     leaf: Vec<u8>,
+    options: VerifierOptions,
 }
 
 impl PinnedLeafVerifier {
-    /// Trusts exactly `leaf_der`.
+    /// Trusts exactly `leaf_der`, with the default key-size minimum.
     pub fn new(leaf_der: Vec<u8>) -> Self {
-        Self { leaf: leaf_der }
+        Self::with_options(leaf_der, VerifierOptions::default())
+    }
+
+    /// Trusts exactly `leaf_der`; of `options`, only the RSA key-size opt-in applies.
+    pub fn with_options(leaf_der: Vec<u8>, options: VerifierOptions) -> Self {
+        Self {
+            leaf: leaf_der,
+            options,
+        }
     }
 }
 
@@ -92,10 +107,18 @@ impl ServerCertVerifier for PinnedLeafVerifier {
         _server_name: &ServerName<'_>,
         _now: UnixTime,
     ) -> Result<ServerCertVerified, CertificateError> {
-        if end_entity.as_ref() == self.leaf.as_slice() {
-            Ok(ServerCertVerified::default())
-        } else {
-            Err(CertificateError::NotTrusted)
+        if end_entity.as_ref() != self.leaf.as_slice() {
+            return Err(CertificateError::NotTrusted);
+        }
+        // Only the size is this verifier's business; whether the key suits RSA key exchange
+        // at all the client checks next.
+        match certificate_rsa_key(
+            end_entity.as_ref(),
+            self.options.min_rsa_bits(),
+            RsaKeyRole::PinnedLeaf,
+        ) {
+            Err(e @ CertificateError::RsaKeyTooSmall { .. }) => Err(e),
+            _ => Ok(ServerCertVerified::default()),
         }
     }
 }

@@ -425,7 +425,11 @@ impl Core {
                 self.warnings.push(alert.description);
                 Ok(())
             }
-            AlertLevel::FATAL => Err(Error::AlertReceived(alert.description)),
+            // The step is filled in by the façade, which knows the handshake state.
+            AlertLevel::FATAL => Err(Error::AlertReceived {
+                description: alert.description,
+                step: None,
+            }),
             _ => Err(PeerMisbehaved::BadAlert.into()),
         }
     }

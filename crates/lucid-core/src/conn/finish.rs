@@ -61,11 +61,23 @@ pub(crate) struct ExpectCcs<S>(pub(crate) Finishing<S>);
 pub(crate) struct ExpectFinished<S>(Finishing<S>);
 
 impl<S> ExpectCcs<S> {
+    /// What the handshake holds here (for naming the step an alert arrived in).
+    pub(crate) fn finishing(&self) -> &Finishing<S> {
+        &self.0
+    }
+
     pub(crate) fn handle(self, msg: Message<'_>) -> Result<Box<ExpectFinished<S>>, Error> {
         match msg {
             Message::ChangeCipherSpec => Ok(Box::new(ExpectFinished(self.0))),
             other => Err(other.unexpected("ChangeCipherSpec")),
         }
+    }
+}
+
+impl<S> ExpectFinished<S> {
+    /// What the handshake holds here (for naming the step an alert arrived in).
+    pub(crate) fn finishing(&self) -> &Finishing<S> {
+        &self.0
     }
 }
 

@@ -279,8 +279,13 @@ impl Connection {
         }
     }
 
-    /// Latches `e`, queues the alert it maps to, and returns it.
-    fn fail(&mut self, e: Error, rng: &mut dyn CryptoRng) -> Error {
+    /// Latches `e`, queues the alert it maps to, and returns it. A received alert learns
+    /// the client step it arrived in (the state is still in place: alerts are handled
+    /// beside the state machine, not by it).
+    fn fail(&mut self, mut e: Error, rng: &mut dyn CryptoRng) -> Error {
+        if let (Error::AlertReceived { step, .. }, Some(State::Client(s))) = (&mut e, &self.state) {
+            *step = s.step();
+        }
         if let Some(alert) = e.alert() {
             self.core.send_alert(AlertLevel::FATAL, alert, rng);
         }

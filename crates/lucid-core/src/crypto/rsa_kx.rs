@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 
 use crate::codec::InvalidMessage;
 use crate::error::{CertificateError, Error, PeerMisbehaved};
+use crate::x509::signature::{RsaKeyRole, rsa_public_key_checked};
 
 /// Length of the RSA pre-master secret (RFC 5246 §7.4.7.1).
 pub const PRE_MASTER_SECRET_LEN: usize = 48;
@@ -54,6 +55,44 @@ pub fn rsa_public_key_from_certificate(cert_der: &[u8]) -> Result<PublicKey, Err
         .to_der()
         .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
     rsa_public_key_from_spki(&spki)
+}
+
+/// The RSA key of a DER certificate, of at least `min_bits` (2048, or 1024 behind the
+/// legacy opt-in; never less than 1024): the same minimum certificate signatures get.
+/// `role` is what a too-small key is reported as.
+pub(crate) fn certificate_rsa_key(
+    cert_der: &[u8],
+    min_bits: usize,
+    role: RsaKeyRole,
+) -> Result<PublicKey, CertificateError> {
+    use der::Encode;
+    let cert =
+        x509_cert::Certificate::from_der(cert_der).map_err(|_| CertificateError::BadEncoding)?;
+    let spki = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| CertificateError::BadEncoding)?;
+    rsa_public_key_checked(&spki, min_bits, role)
+}
+
+/// The client's view of the server certificate's key: [`certificate_rsa_key`] for the
+/// leaf.
+///
+/// Errors: undecodable certificate → [`CertificateError::BadEncoding`]; too small or too
+/// large → [`CertificateError::RsaKeyTooSmall`] (naming the leaf key) /
+/// [`CertificateError::UnsupportedRsaKeySize`]; anything else (another algorithm, a
+/// malformed RSA key) → [`PeerMisbehaved::UnusableServerKey`].
+pub(crate) fn server_key_exchange_key(
+    cert_der: &[u8],
+    min_bits: usize,
+) -> Result<PublicKey, Error> {
+    certificate_rsa_key(cert_der, min_bits, RsaKeyRole::LeafKey).map_err(|e| match e {
+        CertificateError::BadEncoding
+        | CertificateError::RsaKeyTooSmall { .. }
+        | CertificateError::UnsupportedRsaKeySize { .. } => Error::InvalidCertificate(e),
+        _ => PeerMisbehaved::UnusableServerKey.into(),
+    })
 }
 
 /// Client side: `EncryptedPreMasterSecret`, the PKCS#1 v1.5 (block type 2) encryption of

@@ -66,6 +66,7 @@ pub fn x509(data: &[u8]) {
     let opts = VerifierOptions {
         allow_sha1_signatures_legacy: flags & 1 != 0,
         allow_common_name_fallback: flags & 2 != 0,
+        allow_rsa_1024_legacy: flags & 0x40 != 0,
     };
     let name = NAMES
         .get(usize::from((flags >> 2) & 3))

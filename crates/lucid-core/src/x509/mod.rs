@@ -12,7 +12,8 @@
 //!   inner and outer signature algorithms identical;
 //! - `now` within notBefore..=notAfter (UTCTime and GeneralizedTime);
 //! - RSA PKCS#1 v1.5 signature with SHA-256/384/512 by the issuer's key (SHA-1 only with
-//!   [`VerifierOptions::allow_sha1_signatures_legacy`]); RSA keys of 2048..=8192 bits;
+//!   [`VerifierOptions::allow_sha1_signatures_legacy`]); RSA keys of 2048..=8192 bits
+//!   (1024 with [`VerifierOptions::allow_rsa_1024_legacy`]), the leaf's own key included;
 //! - issuer/subject chaining by DER equality or RFC 5280 §7.1 comparison;
 //! - issuers: basicConstraints cA, pathLenConstraint (self-issued intermediates not
 //!   counted), keyUsage keyCertSign when present, extendedKeyUsage serverAuth when present;
@@ -92,11 +93,25 @@ pub enum CertificateError {
     Sha1NotAllowed,
     /// The issuer's public key is not an RSA key.
     UnsupportedPublicKeyAlgorithm,
-    /// The RSA key is outside 2048..=8192 bits.
+    /// The RSA key is larger than 8192 bits (bounds verification cost).
     UnsupportedRsaKeySize {
         /// The modulus size.
         bits: usize,
     },
+    /// An RSA key below the minimum: 2048 bits, or 1024 with the legacy opt-in
+    /// ([`VerifierOptions::allow_rsa_1024_legacy`] / `ClientConfig::allow_rsa_1024_legacy`).
+    RsaKeyTooSmall {
+        /// The modulus size.
+        bits: usize,
+        /// The minimum in force.
+        min: usize,
+        /// Which key: the leaf's, a chain certificate's, the anchor's or the pinned one.
+        role: signature::RsaKeyRole,
+    },
+    /// The server presented a self-signed CA certificate (cA=TRUE) as its own: what
+    /// `openssl req -x509` makes, and what many BMCs and appliances serve. No path can make
+    /// it a server certificate; pin it instead (`PinnedLeafVerifier`).
+    SelfSignedCaLeaf,
     /// tbsCertificate.signature differs from Certificate.signatureAlgorithm.
     SignatureAlgorithmMismatch,
     /// The end-entity certificate is not valid for the name the client asked for.
@@ -151,6 +166,7 @@ impl CertificateError {
             | Self::Sha1NotAllowed
             | Self::UnsupportedPublicKeyAlgorithm
             | Self::UnsupportedRsaKeySize { .. }
+            | Self::RsaKeyTooSmall { .. }
             | Self::UnsupportedCriticalExtension { .. }
             | Self::UnsupportedVersion
             | Self::InvalidKeyUsage { .. }
@@ -160,6 +176,7 @@ impl CertificateError {
             | Self::SignatureAlgorithmMismatch
             | Self::NotValidForName { .. }
             | Self::CaUsedAsEndEntity
+            | Self::SelfSignedCaLeaf
             | Self::EndEntityUsedAsCa
             | Self::PathLenConstraintViolated
             | Self::PathTooLong
@@ -197,8 +214,29 @@ impl fmt::Display for CertificateError {
                 f.write_str("unsupported public key algorithm (lucid needs RSA)")
             }
             Self::UnsupportedRsaKeySize { bits } => {
-                write!(f, "RSA key of {bits} bits is outside the accepted 2048..=8192")
+                write!(f, "RSA key of {bits} bits is larger than the accepted 8192")
             }
+            Self::RsaKeyTooSmall { bits, min, role } => {
+                write!(f, "{role} is a {bits}-bit RSA key, below the minimum of {min} bits")?;
+                if *bits < signature::LEGACY_MIN_RSA_MODULUS_BITS {
+                    write!(
+                        f,
+                        "; lucid never accepts fewer than {} bits",
+                        signature::LEGACY_MIN_RSA_MODULUS_BITS
+                    )
+                } else {
+                    f.write_str(
+                        "; for legacy devices, 1024-bit keys are accepted with \
+                         allow_rsa_1024_legacy (lucid connect --allow-rsa-1024)",
+                    )
+                }
+            }
+            Self::SelfSignedCaLeaf => f.write_str(
+                "the server presented a self-signed CA certificate (cA=TRUE, as `openssl req \
+                 -x509` makes) as its own certificate: no root vouches for it. To trust exactly \
+                 this certificate, pin it (lucid connect --pin-leaf CERT.pem, \
+                 PinnedLeafVerifier)",
+            ),
             Self::SignatureAlgorithmMismatch => {
                 f.write_str("inner and outer signature algorithms differ")
             }

@@ -331,6 +331,29 @@ fn strip_dot(n: &[u8]) -> &[u8] {
     n.strip_suffix(b".").unwrap_or(n)
 }
 
+/// Is `name` (a dNSName from a certificate's subjectAltName or a CN under the fallback) a
+/// syntactically valid DNS name? Labels of 1..=63 letters, digits, `-` (not first or last)
+/// and `_` (as webpki, for names that exist in practice), at most 253 bytes, one optional
+/// trailing dot; `*` only as the whole left-most label. A leading dot, empty labels and any
+/// other character make it invalid, and an invalid name never matches a host name or
+/// satisfies a name constraint.
+pub fn is_valid_presented_dns_name(name: &[u8]) -> bool {
+    let name = strip_dot(name);
+    if name.is_empty() || name.len() > 253 {
+        return false;
+    }
+    let name = name.strip_prefix(b"*.").unwrap_or(name);
+    name.split(|c| *c == b'.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+            && label.first() != Some(&b'-')
+            && label.last() != Some(&b'-')
+    })
+}
+
 /// Does the presented DNS identifier (from a certificate) match the reference host name?
 ///
 /// ASCII case-insensitive. A wildcard is accepted only as the whole left-most label
@@ -338,6 +361,9 @@ fn strip_dot(n: &[u8]) -> &[u8] {
 /// after it (`*.com` never matches). Partial-label wildcards (`f*o.example.com`,
 /// `*foo.example.com`) never match anything.
 pub fn dns_name_matches(presented: &[u8], reference: &[u8]) -> bool {
+    if !is_valid_presented_dns_name(presented) {
+        return false;
+    }
     let presented = strip_dot(presented);
     let reference = strip_dot(reference);
     if presented.is_empty() || reference.is_empty() || reference.contains(&b'*') {
@@ -570,6 +596,11 @@ fn within(
     base: &GeneralName<'_>,
 ) -> Result<Option<bool>, CertificateError> {
     Ok(match (name, base) {
+        // A name that is not a DNS name cannot be placed inside or outside a subtree: it
+        // violates every DNS constraint, permitted or excluded (webpki does the same).
+        (GeneralName::Dns(n), GeneralName::Dns(_)) if !is_valid_presented_dns_name(n) => {
+            return Err(CertificateError::NameConstraintViolation);
+        }
         (GeneralName::Dns(n), GeneralName::Dns(b)) => Some(dns_within(n, b)),
         (GeneralName::Ip(n), GeneralName::Ip(b)) => Some(ip_within(n, b)?),
         (GeneralName::Directory(n), GeneralName::Directory(b)) => Some(name_within(n, b)?),
@@ -638,6 +669,103 @@ mod tests {
         assert!(!dns_name_matches(b"*.example.com", b"*.example.com"));
         assert!(dns_name_matches(b"LocalHost", b"localhost"));
         assert!(!dns_name_matches(b"localhost", b"localhost2"));
+    }
+
+    #[test]
+    fn invalid_dns_names_never_match() {
+        for bad in [
+            &b".example.com"[..],
+            b"..example.com",
+            b"a..example.com",
+            b"example.com..",
+            b"exa mple.com",
+            b"ex@mple.com",
+            b"-a.example.com",
+            b"a-.example.com",
+            b"",
+            b".",
+            b"*",
+            b"a.*.example.com",
+            b"*.*.example.com",
+        ] {
+            assert!(!is_valid_presented_dns_name(bad), "{bad:?}");
+        }
+        for good in [
+            &b"example.com"[..],
+            b"a-b.example.com",
+            b"_srv.example.com",
+            b"*.example.com",
+            b"localhost",
+            b"example.com.",
+            b"xn--bcher-kva.example",
+        ] {
+            assert!(is_valid_presented_dns_name(good), "{good:?}");
+        }
+        // Host names: an invalid presented name matches nothing, not even its own text.
+        assert!(!dns_name_matches(b".example.com", b"example.com"));
+        assert!(!dns_name_matches(b"a..example.com", b"a..example.com"));
+        assert!(!dns_name_matches(b"exa mple.com", b"exa mple.com"));
+        assert!(dns_name_matches(b"a-b.example.com", b"A-B.example.com"));
+    }
+
+    /// A nameConstraints value with one DNS subtree, permitted ([0]) or excluded ([1]).
+    fn dns_constraint(excluded: bool, base: &[u8]) -> Vec<u8> {
+        let mut gn = Vec::from([0x82, base.len() as u8]);
+        gn.extend(base);
+        let mut st = Vec::from([0x30, gn.len() as u8]);
+        st.extend(gn);
+        let mut sub = Vec::from([if excluded { 0xa1 } else { 0xa0 }, st.len() as u8]);
+        sub.extend(st);
+        let mut nc = Vec::from([0x30, sub.len() as u8]);
+        nc.extend(sub);
+        nc
+    }
+
+    fn san_dns(names: &[&[u8]]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for n in names {
+            body.extend([0x82, n.len() as u8]);
+            body.extend(*n);
+        }
+        let mut san = Vec::from([0x30, body.len() as u8]);
+        san.extend(body);
+        san
+    }
+
+    #[test]
+    fn invalid_dns_names_never_satisfy_a_constraint() {
+        let check = |nc: &[u8], name: &[u8]| {
+            let san = san_dns(&[name]);
+            check_name_constraints(
+                nc,
+                &ConstrainedNames {
+                    subject: &[0x30, 0],
+                    san: Some(&san),
+                    cn_as_dns: false,
+                },
+            )
+        };
+        let permitted = dns_constraint(false, b"example.com");
+        let excluded = dns_constraint(true, b"evil.test");
+        assert_eq!(check(&permitted, b"www.example.com"), Ok(()));
+        assert_eq!(check(&excluded, b"www.example.com"), Ok(()));
+        for bad in [
+            &b".example.com"[..],
+            b"a..example.com",
+            b"x y.example.com",
+            b"evil.test..",
+        ] {
+            assert_eq!(
+                check(&permitted, bad),
+                Err(CertificateError::NameConstraintViolation),
+                "{bad:?}"
+            );
+            assert_eq!(
+                check(&excluded, bad),
+                Err(CertificateError::NameConstraintViolation),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

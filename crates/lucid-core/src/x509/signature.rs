@@ -17,8 +17,13 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use super::CertificateError;
 use super::asn1::{Tlv, bit_string_bytes, single};
 
-/// Smallest RSA modulus accepted in a certificate path, in bits (as webpki).
+/// Smallest RSA modulus lucid accepts anywhere — leaf key-exchange key, chain signatures,
+/// pinned leaf — in bits (as webpki).
 pub const MIN_RSA_MODULUS_BITS: usize = 2048;
+/// The smallest modulus behind the legacy opt-in
+/// ([`super::VerifierOptions::allow_rsa_1024_legacy`],
+/// `ClientConfig::allow_rsa_1024_legacy`); nothing below it is ever accepted.
+pub const LEGACY_MIN_RSA_MODULUS_BITS: usize = 1024;
 /// Largest RSA modulus accepted, in bits (bounds verification cost).
 pub const MAX_RSA_MODULUS_BITS: usize = 8192;
 
@@ -109,18 +114,58 @@ impl fmt::Display for SignatureAlgorithm {
     }
 }
 
+/// Which RSA key a key-size check was about (named in [`CertificateError::RsaKeyTooSmall`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RsaKeyRole {
+    /// The server certificate's own key: the client encrypts the pre-master secret to it.
+    LeafKey,
+    /// The key of certificate `[index]` of the path (`[0]` is the leaf, `[1]` its issuer),
+    /// which signed certificate `[index - 1]`.
+    ChainSigner {
+        /// Position on the path.
+        index: usize,
+    },
+    /// The key of the trust anchor that signed the top certificate of the path.
+    TrustAnchor,
+    /// The key of the pinned certificate (`PinnedLeafVerifier`).
+    PinnedLeaf,
+}
+
+impl fmt::Display for RsaKeyRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::LeafKey => f.write_str(
+                "the server certificate's key (the pre-master secret would be encrypted to it)",
+            ),
+            Self::ChainSigner { index } => write!(
+                f,
+                "the key of chain certificate [{index}] (which signed certificate [{}])",
+                index.saturating_sub(1)
+            ),
+            Self::TrustAnchor => f.write_str("the trust anchor's key"),
+            Self::PinnedLeaf => f.write_str("the pinned certificate's key"),
+        }
+    }
+}
+
 /// Decode an RSA `SubjectPublicKeyInfo` (whole DER SEQUENCE, algorithm rsaEncryption with
 /// `NULL` parameters) into a key usable for signature verification and RSA encryption.
 ///
-/// Accepts moduli of [`MIN_RSA_MODULUS_BITS`]..=[`MAX_RSA_MODULUS_BITS`] bits.
+/// Accepts moduli of [`MIN_RSA_MODULUS_BITS`]..=[`MAX_RSA_MODULUS_BITS`] bits; a smaller one
+/// is reported as the leaf's key.
 pub fn rsa_public_key(spki: &[u8]) -> Result<PublicKey, CertificateError> {
-    rsa_public_key_with_min_bits(spki, MIN_RSA_MODULUS_BITS)
+    rsa_public_key_checked(spki, MIN_RSA_MODULUS_BITS, RsaKeyRole::LeafKey)
 }
 
-fn rsa_public_key_with_min_bits(
+/// [`rsa_public_key`] with an explicit minimum (raised to at least
+/// [`LEGACY_MIN_RSA_MODULUS_BITS`]) and the role to name when the key is too small.
+pub fn rsa_public_key_checked(
     spki: &[u8],
     min_bits: usize,
+    role: RsaKeyRole,
 ) -> Result<PublicKey, CertificateError> {
+    let min_bits = min_bits.max(LEGACY_MIN_RSA_MODULUS_BITS);
     let seq = single(spki, Tag::Sequence)?;
     let mut r = seq.reader()?;
     let alg = r.read(Tag::Sequence)?;
@@ -149,7 +194,14 @@ fn rsa_public_key_with_min_bits(
         .checked_mul(8)
         .and_then(|b| b.checked_sub(n.first().map_or(8, |top| top.leading_zeros() as usize)))
         .ok_or(CertificateError::BadEncoding)?;
-    if n_bits < min_bits || n_bits > MAX_RSA_MODULUS_BITS {
+    if n_bits < min_bits {
+        return Err(CertificateError::RsaKeyTooSmall {
+            bits: n_bits,
+            min: min_bits,
+            role,
+        });
+    }
+    if n_bits > MAX_RSA_MODULUS_BITS {
         return Err(CertificateError::UnsupportedRsaKeySize { bits: n_bits });
     }
     PublicKey::new_with_size_limits(
@@ -175,9 +227,10 @@ fn positive_integer(value: &[u8]) -> Result<&[u8], CertificateError> {
 /// Verify `signature` over `message` with the key in `spki` (whole DER
 /// `SubjectPublicKeyInfo`) under `alg`.
 ///
-/// This is the one function every certificate signature in lucid goes through. It does not
-/// apply the SHA-1 policy (the path verifier does); it does apply the key size limits
-/// ([`MIN_RSA_MODULUS_BITS`]).
+/// It does not apply the SHA-1 policy (the path verifier does); it does apply the default
+/// key size limits ([`MIN_RSA_MODULUS_BITS`]); the path verifier parses the key with its
+/// own minimum and calls [`verify_signature_with_key`], the one function every
+/// certificate signature in lucid goes through.
 ///
 /// # Errors
 /// [`CertificateError::BadSignature`] when the signature does not verify;
@@ -189,7 +242,21 @@ pub fn verify_signature(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), CertificateError> {
-    let key = rsa_public_key(spki)?;
+    let key = rsa_public_key_checked(
+        spki,
+        MIN_RSA_MODULUS_BITS,
+        RsaKeyRole::ChainSigner { index: 1 },
+    )?;
+    verify_signature_with_key(alg, &key, message, signature)
+}
+
+/// Verify `signature` over `message` with an already parsed `key` under `alg`.
+pub fn verify_signature_with_key(
+    alg: SignatureAlgorithm,
+    key: &PublicKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CertificateError> {
     let (hash, prefix) = alg.hash_and_prefix(message);
     let scheme = Pkcs1v15Sign {
         hash_len: Some(hash.len()),

@@ -26,7 +26,10 @@ use super::name::{
     ConstrainedNames, GeneralName, check_name_constraints, common_names, dns_name_matches,
     for_each_general_name, ip_to_string, name_to_string, names_equal, presented_names,
 };
-use super::signature::{SignatureAlgorithm, rsa_public_key, verify_signature};
+use super::signature::{
+    LEGACY_MIN_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, RsaKeyRole, SignatureAlgorithm,
+    rsa_public_key_checked, verify_signature_with_key,
+};
 use super::time::Time;
 
 /// Most intermediate certificates a path may contain (leaf and anchor not counted).
@@ -49,6 +52,21 @@ pub struct VerifierOptions {
     /// the subject's commonName values (pre-RFC 6125 behaviour; off as in webpki, Go and
     /// browsers).
     pub allow_common_name_fallback: bool,
+    /// Accept RSA keys of 1024..2047 bits (the leaf's key and every key that signs the
+    /// path) instead of the 2048-bit minimum. 1024-bit RSA is within reach of a well-funded
+    /// attacker; only for legacy devices. Nothing below 1024 bits is ever accepted.
+    pub allow_rsa_1024_legacy: bool,
+}
+
+impl VerifierOptions {
+    /// The smallest RSA modulus these options accept, in bits.
+    pub fn min_rsa_bits(&self) -> usize {
+        if self.allow_rsa_1024_legacy {
+            LEGACY_MIN_RSA_MODULUS_BITS
+        } else {
+            MIN_RSA_MODULUS_BITS
+        }
+    }
 }
 
 /// One certificate of a verified path.
@@ -82,9 +100,14 @@ pub struct VerifiedChain {
 }
 
 impl VerifiedChain {
-    /// The end-entity RSA public key (for RSA key exchange).
+    /// The end-entity RSA public key (for RSA key exchange). Its size already passed the
+    /// minimum of the options the chain was verified with.
     pub fn leaf_public_key(&self) -> Result<PublicKey, CertificateError> {
-        rsa_public_key(&self.leaf_spki)
+        rsa_public_key_checked(
+            &self.leaf_spki,
+            LEGACY_MIN_RSA_MODULUS_BITS,
+            RsaKeyRole::LeafKey,
+        )
     }
 
     /// The anchor's subject, human-readable.
@@ -132,6 +155,9 @@ pub fn verify_chain_no_name<I: AsRef<[u8]>>(
     }
     let leaf = Cert::parse(end_entity, Mode::Path)?;
     check_end_entity(&leaf, now)?;
+    // The client encrypts the pre-master secret to this key: the same minimum as the keys
+    // that sign the path.
+    rsa_public_key_checked(leaf.spki, opts.min_rsa_bits(), RsaKeyRole::LeafKey)?;
 
     // Intermediates that do not parse are skipped: they can only be unrelated extras or
     // make the path fail to build (reported as an unknown issuer).
@@ -149,9 +175,19 @@ pub fn verify_chain_no_name<I: AsRef<[u8]>>(
         signature_checks: 0,
         path: Vec::new(),
     };
-    let anchor = search.find_issuer(&leaf)?;
+    // A self-signed CA presented as the leaf (`openssl req -x509`, many BMCs) has no path
+    // unless it is itself a root, and is no server certificate either way: say so, and how
+    // to trust exactly it.
+    let self_signed_ca = leaf.is_ca() && leaf.is_self_issued();
+    let anchor = match search.find_issuer(&leaf) {
+        Err(_) if self_signed_ca => return Err(CertificateError::SelfSignedCaLeaf),
+        other => other?,
+    };
     // Checked once a path exists, so PKITS-style chains report path problems first. A CA
     // certificate is never accepted as a TLS server certificate (webpki does the same).
+    if self_signed_ca {
+        return Err(CertificateError::SelfSignedCaLeaf);
+    }
     if leaf.is_ca() {
         return Err(CertificateError::CaUsedAsEndEntity);
     }
@@ -251,7 +287,7 @@ impl<'s, 'a> Search<'s, 'a> {
             if !names_equal(&anchor.subject, child.issuer) {
                 continue;
             }
-            match self.check_signature(child, &anchor.spki) {
+            match self.check_signature(child, &anchor.spki, RsaKeyRole::TrustAnchor) {
                 Ok(()) => {}
                 Err(e @ CertificateError::TooManySignatureChecks) => return Err(e),
                 Err(e) => {
@@ -287,7 +323,11 @@ impl<'s, 'a> Search<'s, 'a> {
                 keep(&mut best, e);
                 continue;
             }
-            match self.check_signature(child, candidate.spki) {
+            // The candidate would be certificate [path.len() + 1]: [0] is the leaf.
+            let role = RsaKeyRole::ChainSigner {
+                index: self.path.len() + 1,
+            };
+            match self.check_signature(child, candidate.spki, role) {
                 Ok(()) => {}
                 Err(e @ CertificateError::TooManySignatureChecks) => return Err(e),
                 Err(e) => {
@@ -349,6 +389,7 @@ impl<'s, 'a> Search<'s, 'a> {
         &mut self,
         child: &Cert<'_>,
         issuer_spki: &[u8],
+        role: RsaKeyRole,
     ) -> Result<(), CertificateError> {
         let alg = child.signature_algorithm.clone()?;
         if alg.is_sha1() && !self.opts.allow_sha1_signatures_legacy {
@@ -358,7 +399,8 @@ impl<'s, 'a> Search<'s, 'a> {
             return Err(CertificateError::TooManySignatureChecks);
         }
         self.signature_checks += 1;
-        verify_signature(alg, issuer_spki, child.tbs, child.signature.clone()?)
+        let key = rsa_public_key_checked(issuer_spki, self.opts.min_rsa_bits(), role)?;
+        verify_signature_with_key(alg, &key, child.tbs, child.signature.clone()?)
     }
 
     /// Apply the name constraints of every CA on the completed path (the anchor's included)

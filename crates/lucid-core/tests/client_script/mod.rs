@@ -73,6 +73,8 @@ pub(crate) struct Opts {
     pub(crate) name: &'static str,
     /// Session-ID resumption cache.
     pub(crate) store: Option<Arc<MemoryClientSessionStore>>,
+    /// `ClientConfig::allow_legacy_renegotiation`.
+    pub(crate) legacy_renegotiation: bool,
 }
 
 impl Opts {
@@ -89,6 +91,7 @@ impl Opts {
             etm: true,
             name: "localhost",
             store: None,
+            legacy_renegotiation: false,
         }
     }
 
@@ -146,6 +149,7 @@ impl Script {
         config.cipher_suites = opts.suites.clone();
         config.offer_extended_master_secret = opts.ems;
         config.offer_encrypt_then_mac = opts.etm;
+        config.allow_legacy_renegotiation = opts.legacy_renegotiation;
         config.session_store = opts.store.clone().map(|s| s as Arc<dyn ClientSessionStore>);
         let name = ServerName::try_from(opts.name).unwrap();
         let by_name = matches!(name, ServerName::DnsName(_));
