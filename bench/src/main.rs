@@ -132,6 +132,10 @@ fn profile(workload: &str, lu: &mut lucid::Lucid, os: &ossl::OpenSsl) {
     eprintln!("{workload}: {what} in {:.1} s", t.elapsed().as_secs_f64());
 }
 
+/// Markers around BENCHMARKS.md's Embedded section, which a bench run keeps as it is.
+const EMBEDDED_BEGIN: &str = "<!-- embedded:begin -->";
+const EMBEDDED_END: &str = "<!-- embedded:end -->";
+
 fn main() {
     // First, before anything touches libcrypto.
     let hooks = measure::install_openssl_hooks();
@@ -461,6 +465,14 @@ fn main() {
     std::fs::write(args.out.join("BENCHMARKS.md"), &md).unwrap();
     println!("wrote {}", json_path.display());
     if let Some(p) = args.benchmarks_md {
+        // The Embedded section comes from `cargo xtask embedded`, not from this run: keep it.
+        let old = std::fs::read_to_string(&p).unwrap_or_default();
+        let md = match (old.find(EMBEDDED_BEGIN), old.find(EMBEDDED_END)) {
+            (Some(b), Some(e)) if b < e => {
+                format!("{md}\n{}\n", &old[b..e + EMBEDDED_END.len()])
+            }
+            _ => md,
+        };
         std::fs::write(&p, &md).unwrap();
         println!("wrote {}", p.display());
     }

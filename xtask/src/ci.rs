@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::bench;
 use crate::deps::{self, TestEnv};
-use crate::{Result, cargo, fuzz, layers, output, project_root, run, succeeds};
+use crate::{Result, cargo, embedded, fuzz, layers, output, project_root, run, succeeds};
 
 const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
 /// Seconds each fuzz target runs in CI.
@@ -22,7 +22,8 @@ const USAGE: &str = "\
 cargo xtask ci: the full test suite, in order: fmt, clippy, layers (lucid-core's module
 layering, `cargo xtask layers`), doc (`cargo doc --workspace --no-deps`, warnings and broken
 intra-doc links are errors), no_std build, test dependencies, tests (unit, integration and
-doctests), openssl-key backend, PKITS summary check, server interop matrix, fuzz smoke run.
+doctests), openssl-key backend, PKITS summary check, server interop matrix, fuzz smoke run,
+embedded (`cargo xtask embedded`: the firmware under QEMU).
 Takes no options.
 ";
 
@@ -231,6 +232,14 @@ pub(crate) fn ci(args: &[String]) -> Result {
         None => Ok(Done::Ran(format!("every target {FUZZ_SMOKE_SECONDS} s"))),
     })?;
 
+    ci.step("embedded", || {
+        let figures = embedded::run_all()?;
+        Ok(Done::Ran(format!(
+            "flash: client {} B, client + server {} B",
+            figures.client_flash, figures.pair_flash
+        )))
+    })?;
+
     ci.summary();
     println!("\nci: all steps passed");
     Ok(())
@@ -298,12 +307,12 @@ fn ensure_component(component: &str, subcommand: &str) -> Result {
 }
 
 /// Makes sure the standard library for `target` is installed, adding it with rustup.
-fn ensure_target(target: &str) -> Result<String> {
+pub(crate) fn ensure_target(target: &str) -> Result<String> {
     if sysroot_has(target) {
         return Ok(format!("{target} already installed"));
     }
     run(Command::new("rustup").args(["target", "add", target])).map_err(|e| {
-        format!("{e}\nthe no_std check needs the {target} target (rustup target add {target})")
+        format!("{e}\nthis step needs the {target} target (rustup target add {target})")
     })?;
     if !sysroot_has(target) {
         return Err(format!("rustup added {target} but it is not in the sysroot").into());

@@ -12,6 +12,7 @@ mod bench;
 mod certs;
 mod ci;
 mod deps;
+mod embedded;
 mod fuzz;
 mod layers;
 
@@ -34,7 +35,8 @@ COMMANDS:
               check, cargo doc with -D warnings, no_std build for thumbv7em-none-eabihf, test
               dependencies (gnutls-bin, tshark, a Python venv with tlslite-ng and sslyze,
               NIST PKITS data), cargo test (doctests included), PKITS summary check, a short
-              fuzz run of every target. Installs what it needs when missing.
+              fuzz run of every target, the embedded run. Installs what it needs when
+              missing.
     fuzz      [TARGET] [--all] [--seconds N] [-- LIBFUZZER_ARGS...]
               run cargo-fuzz targets with the nightly toolchain (lists targets when none given)
     fuzz seeds [--record-openssl]
@@ -46,6 +48,10 @@ COMMANDS:
     interop   the interop matrix against real peers (not built yet)
     bench     [--quick] lucid beside OpenSSL and rustls in one process: handshakes,
               resumption, bulk, memory; writes target/bench/summary.json and BENCHMARKS.md
+    embedded  build examples/firmware for a Cortex-M3 (thumbv7m-none-eabi), run its
+              client+server and client-only images under qemu-system-arm (mps2-an385,
+              semihosting), print the handshake line, flash (.text + .rodata) and peak
+              heap/stack of client and server. Installs the target and QEMU when missing.
     help      this text
 
 Run `cargo xtask <COMMAND> --help` for a command's options.
@@ -64,6 +70,7 @@ fn main() -> ExitCode {
         "certs" => certs::certs(rest),
         "interop" => not_built("interop", "the client/server issues fill it in"),
         "bench" => bench::bench(rest),
+        "embedded" => embedded::embedded(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
