@@ -186,6 +186,7 @@ impl Server {
             cipher_suite: self.script.suite,
             compression_method: Compression::NULL,
             extensions,
+            unknown_extensions: Default::default(),
         };
         self.handshake(HandshakePayload::ServerHello(sh), &mut flight);
         if self.script.resume {

@@ -252,6 +252,7 @@ impl Script {
             cipher_suite: suite,
             compression_method: Compression::NULL,
             extensions,
+            unknown_extensions: Default::default(),
         }
     }
 
