@@ -419,6 +419,7 @@ impl Scripted {
             cipher_suites: suites.to_vec(),
             compression_methods: vec![Compression::NULL],
             extensions,
+            unknown_extensions: Default::default(),
         };
         Self {
             rng,
@@ -443,6 +444,36 @@ impl Scripted {
         let bytes = msg.get_encoding();
         self.transcript.add(&bytes);
         record(ContentType::HANDSHAKE, V10, &bytes)
+    }
+
+    /// The ClientHello split across as many TLS 1.0 records of at most `chunk` bytes as it
+    /// needs (a hello may be up to 131,396 bytes); adds it to the transcript.
+    pub fn client_hello_records(&mut self, chunk: usize) -> Vec<u8> {
+        let msg = HandshakeMessage::new(HandshakePayload::ClientHello(self.hello.clone()));
+        let bytes = msg.get_encoding();
+        self.transcript.add(&bytes);
+        bytes
+            .chunks(chunk)
+            .flat_map(|c| record(ContentType::HANDSHAKE, V10, c))
+            .collect()
+    }
+
+    /// After [`Self::read_server_flight`] of a full handshake: sends ClientKeyExchange,
+    /// ChangeCipherSpec and Finished, and checks the server's ChangeCipherSpec and
+    /// Finished. The server's handshake is then complete.
+    pub fn finish_full_handshake(&mut self, server: &mut ServerConnection, rng: &mut ChaCha20Rng) {
+        let mut pms = good_pms();
+        pms[..2].copy_from_slice(&self.client_version.get().to_be_bytes());
+        let ct = self.encrypt_pms(&pms);
+        let cke = self.client_key_exchange(ct);
+        self.derive(&pms);
+        let ccs = self.ccs();
+        let fin = self.finished();
+        feed(server, rng, &[cke, ccs, fin].concat()).unwrap();
+        assert!(!server.is_handshaking());
+        let expected = self.expected_server_finished();
+        let out = self.open_all(&drain(server));
+        assert_eq!(out[1], (ContentType::HANDSHAKE, expected));
     }
 
     /// An SSLv2-compatible CLIENT-HELLO (RFC 5246 E.2) offering `hello`'s version and
@@ -612,6 +643,20 @@ impl Scripted {
         out
     }
 
+    /// Opens records sent after the server's ChangeCipherSpec (all of them protected).
+    pub fn open_protected(&mut self, bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
+        let opener = self.opener.as_mut().unwrap();
+        records(bytes)
+            .into_iter()
+            .map(|(h, mut p)| {
+                (
+                    h.typ,
+                    opener.open(h.typ, h.version, &mut p).unwrap().to_vec(),
+                )
+            })
+            .collect()
+    }
+
     /// The server Finished this client expects next.
     pub fn expected_server_finished(&self) -> Vec<u8> {
         let hash = self.transcript.current_hash();
@@ -645,6 +690,17 @@ pub fn feed(
     }
     assert_eq!(off, bytes.len(), "server stopped taking bytes");
     server.process(now(), rng).map(|_| ())
+}
+
+/// The ServerHello at the front of a server flight.
+pub fn server_hello_of(flight: &[u8]) -> ServerHelloPayload {
+    match HandshakeMessage::read_versioned(&handshake_messages(flight)[0], V12)
+        .unwrap()
+        .payload
+    {
+        HandshakePayload::ServerHello(sh) => sh,
+        other => panic!("not a ServerHello: {other:?}"),
+    }
 }
 
 /// Takes everything the server queued.
