@@ -647,7 +647,7 @@ fn legacy_renegotiation(
     };
     let script = out_dir("").join("tlslite_legacy_client.py");
     std::fs::write(&script, TLSLITE_LEGACY_CLIENT).unwrap();
-    let mut cmd = || {
+    let cmd = || {
         let mut cmd = Command::new(&python);
         cmd.arg(&script).arg(server.port().to_string());
         cmd
