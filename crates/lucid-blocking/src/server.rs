@@ -88,6 +88,15 @@ pub fn session_summary(conn: &ServerConnection) -> String {
         if id.is_empty() { "(none)" } else { &id }
     );
     let _ = writeln!(out, "Resumed   : {}", yes_no(n.resumed));
+    let _ = writeln!(
+        out,
+        "RFC 5746  : {}",
+        if n.secure_renegotiation {
+            "yes (client signalled secure renegotiation)"
+        } else {
+            "no (client predates RFC 5746; lucid never renegotiates)"
+        }
+    );
     let _ = writeln!(out, "SNI       : {}", conn.sni().unwrap_or("(none)"));
     out
 }

@@ -2,7 +2,8 @@
 //! `openssl s_client`, `gnutls-cli`, tlslite-ng (its `tls.py client` and its API), and
 //! lucid's own client over TCP. Every version × suite valid for the peer, with EMS and ETM
 //! on and off (toggled on the client side), each sending an HTTP GET and checking that the
-//! page names the expected version, suite, EMS and ETM; plus session resumption with each.
+//! page names the expected version, suite, EMS and ETM; plus session resumption with each,
+//! and clients that do not signal RFC 5746 (served by default, refused when required).
 //!
 //! The matrix is printed and written to `target/interop/server-matrix.txt`. A missing peer
 //! is skipped with "skipped: <peer> not installed", or fails the test when
@@ -500,6 +501,206 @@ fn tlslite(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSes
     ));
 }
 
+// ---------------------------------------------------------------- clients without RFC 5746
+
+/// The exact error a lucid server requiring RFC 5746 records for such a client.
+const REFUSED: &str =
+    "handshake: peer incompatible: peer does not support secure renegotiation (RFC 5746)";
+
+/// A tlslite-ng client that sends neither renegotiation_info nor the SCSV: tlslite always
+/// adds TLS_EMPTY_RENEGOTIATION_INFO_SCSV (`_clientSendClientHello`) and has no setting
+/// for it, so `ClientHello.write` is wrapped to drop both from the wire (the transcript
+/// hashes what is written). It prints what it sent, then the page.
+const TLSLITE_LEGACY_CLIENT: &str = r#"
+import socket, sys
+import tlslite.messages as messages
+from tlslite import TLSConnection, HandshakeSettings
+SCSV, RENEG = 0x00FF, 0xFF01
+original_write = messages.ClientHello.write
+def legacy_write(self):
+    self.cipher_suites = [c for c in self.cipher_suites if c != SCSV]
+    if self.extensions:
+        self.extensions = [e for e in self.extensions if e.extType != RENEG]
+    sys.stdout.write("tlslite sent: scsv=%s renegotiation_info=%s\n" % (
+        SCSV in self.cipher_suites,
+        any(e.extType == RENEG for e in (self.extensions or []))))
+    return original_write(self)
+messages.ClientHello.write = legacy_write
+port = int(sys.argv[1])
+s = HandshakeSettings()
+s.minVersion = s.maxVersion = (3, 3)
+s.cipherNames = ["aes128"]
+s.macNames = ["sha"]
+s.keyExchangeNames = ["rsa"]
+sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+c = TLSConnection(sock)
+try:
+    c.handshakeClientCert(settings=s, serverName="localhost")
+except Exception as e:
+    sys.stdout.write("tlslite handshake failed: %r\n" % (e,))
+    sys.exit(3)
+c.send(b"GET / HTTP/1.0\r\n\r\n")
+data = b""
+while True:
+    r = c.recv(10240)
+    if not r:
+        break
+    data += r
+sys.stdout.write(data.decode())
+c.close()
+"#;
+
+/// What the server recorded for the connections since `take_served` was last called.
+fn served_after(server: &TestServer) -> Vec<Result<Served, String>> {
+    // Let the server thread record the connection.
+    std::thread::sleep(Duration::from_millis(300));
+    server.take_served()
+}
+
+/// The one connection served, which must not have signalled RFC 5746.
+fn served_without_signal(server: &TestServer) -> Result<(), String> {
+    match served_after(server).as_slice() {
+        [Ok(s)] if !s.secure_renegotiation => Ok(()),
+        other => Err(format!("server saw {other:?}")),
+    }
+}
+
+/// The one connection, refused with [`REFUSED`].
+fn refused_for_rfc5746(server: &TestServer) -> Result<(), String> {
+    match served_after(server).as_slice() {
+        [Err(e)] if e == REFUSED => Ok(()),
+        other => Err(format!("server saw {other:?}")),
+    }
+}
+
+/// gnutls-cli with `%DISABLE_SAFE_RENEGOTIATION` (gnutls docs: "Disable safe renegotiation
+/// completely", so the client sends neither renegotiation_info nor the SCSV; the server
+/// side confirms it: lucid records that the hello signalled neither) and tlslite-ng with
+/// both stripped: served with a full HTTP exchange by default, refused with
+/// handshake_failure when the server requires RFC 5746.
+fn legacy_renegotiation(
+    rows: &mut Vec<Row>,
+    server: &TestServer,
+    store: &Arc<MemoryServerSessionStore>,
+) {
+    let s = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
+    let mut required = cell_config(store, s);
+    required.require_secure_renegotiation = true;
+    if find_program("gnutls-cli").is_none() {
+        missing_peer(
+            "gnutls-cli",
+            "`gnutls-cli` not on PATH (Debian: gnutls-bin)",
+        );
+    } else {
+        let prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2:%DISABLE_SAFE_RENEGOTIATION";
+        server.set_config(cell_config(store, s));
+        server.take_served();
+        let result = run(&mut gnutls_cli(server, prio, &[]), GET, PEER_TIMEOUT)
+            .map_err(|e| e.to_string())
+            .and_then(|ran| {
+                check_page(&ran.stdout, V12, s, None, None, Some(false))
+                    .and_then(|()| check_page_reneg(&ran.stdout, false))
+                    .map_err(|e| format!("{e}: {}", tail(&ran)))
+            })
+            .and_then(|()| served_without_signal(server));
+        rows.push(row(
+            "gnutls-cli",
+            "no RFC 5746: GET served",
+            V12,
+            s,
+            None,
+            None,
+            result,
+        ));
+        server.set_config(required.clone());
+        let result = run(&mut gnutls_cli(server, prio, &[]), GET, PEER_TIMEOUT)
+            .map_err(|e| e.to_string())
+            .and_then(|ran| {
+                // gnutls names the alert: "Received alert [40]: Handshake failed".
+                if ran.stdout.contains("lucid serve")
+                    || !format!("{}{}", ran.stdout, ran.stderr).contains("[40]")
+                {
+                    return Err(format!(
+                        "not refused with handshake_failure: {}",
+                        tail(&ran)
+                    ));
+                }
+                Ok(())
+            })
+            .and_then(|()| refused_for_rfc5746(server));
+        rows.push(row(
+            "gnutls-cli",
+            "no RFC 5746: refused (required)",
+            V12,
+            s,
+            None,
+            None,
+            result,
+        ));
+    }
+    let (python, _) = match lucid_test_support::peers::tlslite() {
+        Ok(found) => found,
+        Err(why) => {
+            missing_peer("tlslite-ng", &why);
+            return;
+        }
+    };
+    let script = out_dir("").join("tlslite_legacy_client.py");
+    std::fs::write(&script, TLSLITE_LEGACY_CLIENT).unwrap();
+    let cmd = || {
+        let mut cmd = Command::new(&python);
+        cmd.arg(&script).arg(server.port().to_string());
+        cmd
+    };
+    let sent_neither = "tlslite sent: scsv=False renegotiation_info=False";
+    server.set_config(cell_config(store, s));
+    server.take_served();
+    let result = run(&mut cmd(), b"", PEER_TIMEOUT)
+        .map_err(|e| e.to_string())
+        .and_then(|ran| {
+            if !ran.stdout.contains(sent_neither) {
+                return Err(format!("the hello still signalled: {}", tail(&ran)));
+            }
+            check_page(&ran.stdout, V12, s, None, None, Some(false))
+                .and_then(|()| check_page_reneg(&ran.stdout, false))
+                .map_err(|e| format!("{e}: {}", tail(&ran)))
+        })
+        .and_then(|()| served_without_signal(server));
+    rows.push(row(
+        "tlslite-ng API",
+        "no RFC 5746: GET served",
+        V12,
+        s,
+        None,
+        None,
+        result,
+    ));
+    server.set_config(required);
+    let result = run(&mut cmd(), b"", PEER_TIMEOUT)
+        .map_err(|e| e.to_string())
+        .and_then(|ran| {
+            // tlslite raises TLSRemoteAlert(level=2, description=40): handshake_failure.
+            if !ran.stdout.contains(sent_neither) || !ran.stdout.contains("level=2, description=40")
+            {
+                return Err(format!(
+                    "not refused with handshake_failure: {}",
+                    tail(&ran)
+                ));
+            }
+            Ok(())
+        })
+        .and_then(|()| refused_for_rfc5746(server));
+    rows.push(row(
+        "tlslite-ng API",
+        "no RFC 5746: refused (required)",
+        V12,
+        s,
+        None,
+        None,
+        result,
+    ));
+}
+
 // ---------------------------------------------------------------- lucid ↔ lucid
 
 fn lucid(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSessionStore>) {
@@ -569,6 +770,7 @@ fn server_interop_matrix() {
     openssl(&mut rows, &server, &store);
     gnutls(&mut rows, &server, &store);
     tlslite(&mut rows, &server, &store);
+    legacy_renegotiation(&mut rows, &server, &store);
     lucid(&mut rows, &server, &store);
 
     let mut table = String::new();

@@ -57,6 +57,11 @@ pub(crate) struct ServeArgs {
     /// Do not accept encrypt_then_mac (RFC 7366).
     #[arg(long)]
     pub(crate) no_etm: bool,
+    /// Refuse clients that do not signal secure renegotiation (RFC 5746: neither
+    /// renegotiation_info nor TLS_EMPTY_RENEGOTIATION_INFO_SCSV) with handshake_failure.
+    /// By default they are served: lucid never renegotiates.
+    #[arg(long)]
+    pub(crate) require_secure_renegotiation: bool,
     /// Append NSS key-log lines (CLIENT_RANDOM) to FILE, for Wireshark/tshark.
     #[arg(long, value_name = "FILE")]
     pub(crate) keylog: Option<PathBuf>,
@@ -126,6 +131,7 @@ pub(crate) fn build(args: &ServeArgs) -> Result<Server, String> {
     }
     config.accept_extended_master_secret = !args.no_ems;
     config.accept_encrypt_then_mac = !args.no_etm;
+    config.require_secure_renegotiation = args.require_secure_renegotiation;
     config.session_store = Some(Arc::new(MemoryServerSessionStore::default()));
     if let Some(path) = &args.keylog {
         let kl = KeyLogFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -218,12 +224,13 @@ fn one_line(stream: &Stream<ServerConnection, TcpStream>) -> String {
     let conn = stream.conn();
     match conn.negotiated() {
         Some(n) => format!(
-            "{} {} ems={} etm={} resumed={} sni={}",
+            "{} {} ems={} etm={} resumed={} secure_reneg={} sni={}",
             n.version,
             n.suite,
             yes_no(n.extended_master_secret),
             yes_no(n.encrypt_then_mac),
             yes_no(n.resumed),
+            yes_no(n.secure_renegotiation),
             conn.sni().unwrap_or("-"),
         ),
         None => "handshake incomplete".to_string(),
@@ -339,6 +346,7 @@ mod tests {
             echo: mode == "echo",
             no_ems: false,
             no_etm: false,
+            require_secure_renegotiation: false,
             keylog: None,
             timeout: 1,
             max_connections: 8,

@@ -107,6 +107,7 @@ fn scripted_server(chain: Vec<Vec<u8>>) -> String {
                 cipher_suite: CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
                 compression_method: Compression::NULL,
                 extensions: vec![ServerExtension::RenegotiationInfo(Vec::new())],
+                unknown_extensions: Default::default(),
             }),
             HandshakePayload::Certificate(CertificatePayload(chain)),
             HandshakePayload::ServerHelloDone,

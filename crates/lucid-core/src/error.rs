@@ -289,7 +289,7 @@ pub enum PeerMisbehaved {
     },
     /// An empty record of a type that must not be empty (handshake, alert, CCS).
     EmptyRecord(ContentType),
-    /// A ChangeCipherSpec whose body is not the single byte 1.
+    /// A ChangeCipherSpec whose body is not the single byte 1 (unexpected_message).
     BadChangeCipherSpec,
     /// An alert record with a length other than 2 or an unknown level.
     BadAlert,
@@ -323,6 +323,12 @@ pub enum PeerMisbehaved {
     UnusableServerKey,
     /// A resumed session's parameters differ from the cached ones (RFC 7627 §5.3).
     ResumptionMismatch,
+    /// A client offered to resume a session that used the extended master secret without
+    /// offering extended_master_secret (RFC 7627 §5.3: the server MUST abort).
+    ResumptionWithoutExtendedMasterSecret,
+    /// A client offered to resume a session without listing the session's cipher suite
+    /// (RFC 5246 §7.4.1.2: the list MUST include it).
+    ResumptionSuiteNotOffered(CipherSuite),
     /// Any other protocol violation, named.
     Other(&'static str),
 }
@@ -338,14 +344,22 @@ impl PeerMisbehaved {
             | Self::ApplicationDataBeforeFinished
             | Self::DataAfterCloseNotify
             | Self::HandshakeMessageInterleaved => A::UNEXPECTED_MESSAGE,
+            // A ChangeCipherSpec that is not exactly the byte 1: RFC 5246 §7.1 names no
+            // alert. OpenSSL sends unexpected_message (`tls_get_message_header`: "A
+            // ChangeCipherSpec must be a single byte", SSL_R_BAD_CHANGE_CIPHER_SPEC); NSS
+            // sends decode_error for a wrong length and illegal_parameter for a wrong
+            // value. lucid follows OpenSSL for both.
+            Self::BadChangeCipherSpec => A::UNEXPECTED_MESSAGE,
             Self::WrongRecordVersion { .. } => A::PROTOCOL_VERSION,
-            Self::BadChangeCipherSpec | Self::BadAlert => A::DECODE_ERROR,
+            Self::BadAlert => A::DECODE_ERROR,
             Self::UnofferedVersion(_) => A::PROTOCOL_VERSION,
             Self::UnofferedCipherSuite(_)
             | Self::CompressionSelected
             | Self::DowngradeSentinel
             | Self::ResumptionMismatch
+            | Self::ResumptionSuiteNotOffered(_)
             | Self::Other(_) => A::ILLEGAL_PARAMETER,
+            Self::ResumptionWithoutExtendedMasterSecret => A::HANDSHAKE_FAILURE,
             Self::UnofferedExtension(_) => A::UNSUPPORTED_EXTENSION,
             Self::BadRenegotiationInfo => A::HANDSHAKE_FAILURE,
             Self::BadFinished => A::DECRYPT_ERROR,
@@ -400,6 +414,12 @@ impl fmt::Display for PeerMisbehaved {
             Self::NoCertificate => f.write_str("no certificate sent"),
             Self::UnusableServerKey => f.write_str("server certificate key is not an RSA key"),
             Self::ResumptionMismatch => f.write_str("resumed session parameters differ"),
+            Self::ResumptionWithoutExtendedMasterSecret => f.write_str(
+                "client resumed a session that used extended_master_secret without offering it",
+            ),
+            Self::ResumptionSuiteNotOffered(s) => {
+                write!(f, "client resumed a session without offering its suite {s}")
+            }
             Self::Other(what) => f.write_str(what),
         }
     }

@@ -72,19 +72,29 @@ pub fn deframer(data: &[u8]) {
 /// buffer (16,523 B), the joiner at its initial 16 KiB, the decoded Certificate, RSA and
 /// transcript temporaries; with on-demand buffers and path validation at about 23 KB. The
 /// worst case found is a handshake message at the 64 KiB cap (a Certificate with a maximal
-/// chain): 184,637 B (168,306 B on demand), while the joiner grows from 64 KiB to its
-/// 81,931 B cap (both buffers live during the copy). Before the hello-extension and
+/// chain): 184,637 B (168,306 B on demand), while the joiner grew from 64 KiB to its
+/// then 81,931 B cap (both buffers live during the copy; the joiner now grows straight to
+/// the announced message size, and its client cap is 81,995 B for a maximal ServerHello). Before the hello-extension and
 /// certificate-authority caps (`msgs::handshake`), a 64 KiB ServerHello or CertificateRequest
-/// reached 0.9 and 1.3 MB. The bound is a round figure ~40% above the worst case.
+/// reached 0.9 and 1.3 MB; unknown hello extensions are now skipped, not stored, and a
+/// ServerHello with 16,370 of them peaks at 81,913 B before the client refuses it
+/// (`tests/pair_big_hello.rs`). The bound is a round figure ~40% above the worst case.
 pub const ALLOC_BOUND_CLIENT: usize = 256 * 1024;
 
 /// Peak heap bytes one server connection may use, harness included (see the module docs).
 ///
 /// Measured: about 57 KB for a full handshake with preallocated buffers, 26 KB on demand
-/// (the same buffers as the client, plus the parsed key's share); the worst case has the
-/// same shape as the client's (a handshake message near the 64 KiB cap growing the joiner),
-/// 138,861 B found in the first campaign, 103,438 B (86,915 B on demand) in the final corpus.
-pub const ALLOC_BOUND_SERVER: usize = 256 * 1024;
+/// (the same buffers as the client, plus the parsed key's share); 138,861 B found in the
+/// first campaign, 103,438 B (86,915 B on demand) in the final corpus of that campaign.
+/// Since a server accepts ClientHellos up to their 131,396-byte syntax maximum
+/// (`msgs::handshake#limits`), the worst case is such a hello: the joiner at 147,784 B plus
+/// the decoded 32,767 suites (65,534 B) plus the record buffers. `tests/pair_big_hello.rs`
+/// measured (x86_64, preallocated buffers, server creation through its first flight):
+/// 56,428 B for hellos with 0 to 1,024 extensions, 84,204 B with 4,096, 133,323 B with
+/// 16,383 (a 65,587-byte hello), 184,496 B for a 64,076-byte hello (32,000 suites) and
+/// 253,570 B for a 131,368-byte one (every field at its maximum). The bound is ~25% above
+/// that; unknown extensions are not stored, so their count does not move it.
+pub const ALLOC_BOUND_SERVER: usize = 320 * 1024;
 
 /// Peak heap bytes the deframer + joiner pair may use.
 ///

@@ -26,7 +26,7 @@ pub mod msgs {
         pub use crate::msgs::handshake::{
             CertificatePayload, CertificateRequestPayload, ClientHelloPayload,
             ClientKeyExchangeRsa, HandshakeMessage, HandshakePayload, Random, ServerHelloPayload,
-            SessionId,
+            SessionId, UnknownExtensions,
         };
     }
 }

@@ -26,6 +26,7 @@ pub mod wire {
     pub use crate::msgs::handshake::{
         CertificatePayload, CertificateRequestPayload, ClientHelloPayload, ClientKeyExchangeRsa,
         HandshakeMessage, HandshakePayload, Random, ServerHelloPayload, SessionId,
+        UnknownExtensions,
     };
 }
 
@@ -117,6 +118,9 @@ pub enum Event<'a> {
     },
     /// What happened to session resumption.
     Resumption(ResumptionEvent),
+    /// How the peer's hello signalled secure renegotiation (RFC 5746). The server emits
+    /// this when it reads the ClientHello.
+    RenegotiationSignal(RenegotiationSignal),
     /// The handshake completed.
     HandshakeComplete {
         /// Version.
@@ -126,6 +130,18 @@ pub enum Event<'a> {
         /// Whether the handshake was abbreviated.
         resumed: bool,
     },
+}
+
+/// How a hello signalled secure renegotiation (RFC 5746 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenegotiationSignal {
+    /// An empty renegotiation_info extension.
+    Extension,
+    /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV in the cipher suites (a client only).
+    Scsv,
+    /// Neither: the peer's stack predates RFC 5746 (February 2010). lucid never
+    /// renegotiates, so a server serves it unless configured to require RFC 5746.
+    Absent,
 }
 
 /// Key-schedule steps (RFC 5246 §8.1, §6.3; RFC 7627 §4).

@@ -387,8 +387,8 @@ fn change_cipher_spec_out_of_place() {
         unexpected("Finished", ContentType::CHANGE_CIPHER_SPEC, None),
         AD::UNEXPECTED_MESSAGE,
     );
-    // a malformed CCS body
-    for body in [&[2u8][..], &[1, 1][..]] {
+    // a malformed CCS body: wrong value, wrong length (unexpected_message, as OpenSSL)
+    for body in [&[2u8][..], &[1, 1][..], &[1, 0][..], &[1; 16][..]] {
         let mut s = Script::new(Opts::v(V12));
         s.run_to_server_finish();
         let bytes = s.record(ContentType::CHANGE_CIPHER_SPEC, body);
@@ -396,7 +396,7 @@ fn change_cipher_spec_out_of_place() {
         s.fails_sealed(
             res,
             Error::PeerMisbehaved(PM::BadChangeCipherSpec),
-            AD::DECODE_ERROR,
+            AD::UNEXPECTED_MESSAGE,
         );
     }
     // Finished without CCS: still under the old (null) keys

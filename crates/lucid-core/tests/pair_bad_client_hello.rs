@@ -8,12 +8,17 @@ mod pair_common;
 use std::sync::Arc;
 
 use lucid_core::Error;
+use lucid_core::internal::codec::Codec;
 use lucid_core::internal::codec::InvalidMessage;
 use lucid_core::internal::msgs::enums::{
     AlertDescription, CipherSuite, Compression, ContentType, ExtensionType, ProtocolVersion,
 };
 use lucid_core::internal::msgs::extensions::ClientExtension;
-use lucid_core::internal::msgs::handshake::{HandshakeMessage, HandshakePayload};
+use lucid_core::internal::msgs::extensions::ServerExtension;
+use lucid_core::internal::msgs::handshake::{
+    ClientHelloPayload, HandshakeMessage, HandshakePayload,
+};
+use lucid_core::trace::{Event, Observer, RenegotiationSignal};
 use lucid_core::{
     CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey, SniResolver,
 };
@@ -172,9 +177,23 @@ fn oversize_inputs() {
         "{res:?}"
     );
     assert_eq!(drain(&mut s), alert(V10, AlertDescription::DECODE_ERROR));
-    // Huge but well-formed hellos: up to the handshake message cap (64 KiB + 7) they are
-    // decoded and answered; a maximal cipher list (65 534 bytes) goes over it.
-    for (n, accepted) in [(32_000u16, true), (32_766, false)] {
+    // A ClientHello announcing one byte more than the largest its syntax allows
+    // (131,396, OpenSSL's CLIENT_HELLO_MAX_LENGTH): refused from its header.
+    let (mut s, mut rng) = default_server(5);
+    let res = feed(
+        &mut s,
+        &mut rng,
+        &record(ContentType::HANDSHAKE, V10, &[1, 0x02, 0x01, 0x45]),
+    );
+    assert_eq!(
+        res,
+        Err(InvalidMessage::TooLarge("handshake message").into())
+    );
+    assert_eq!(drain(&mut s), alert(V10, AlertDescription::DECODE_ERROR));
+    // Huge but well-formed hellos, up to a maximal cipher list (65,534 bytes), are decoded
+    // and answered (pair_big_hello.rs has the ones at the very cap); only the announced
+    // length matters for the cap.
+    for (n, accepted) in [(32_000u16, true), (32_767, true)] {
         let mut c = scripted(5, V12, &suites_for(V12), true, true);
         c.hello.cipher_suites = (0..n).map(CipherSuite).collect();
         let msg =
@@ -266,9 +285,27 @@ fn malformed_client_hellos() {
     }
 
     // The body truncated at every length (with a consistent header): always a typed
-    // error and one alert, never a panic or a reply.
+    // error and one alert, never a panic or a reply — except right before the extensions
+    // block, where it is a valid hello without extensions (served: no renegotiation signal
+    // is needed by default).
+    let bare = {
+        let mut h = ClientHelloPayload::read_bytes(body).unwrap();
+        h.extensions.clear();
+        h.get_encoding().len()
+    };
     for cut in 0..body.len() {
         let (mut s, res) = feed_hello_message(&with_body(&body[..cut]), 6);
+        if cut == bare {
+            res.unwrap();
+            let flight = drain(&mut s);
+            assert_eq!(handshake_messages(&flight).len(), 3, "served");
+            assert_eq!(
+                server_hello_of(&flight).extensions,
+                vec![],
+                "nothing to answer"
+            );
+            continue;
+        }
         let e = res.expect_err("truncated hello accepted");
         let out = drain(&mut s);
         assert_eq!(out.len(), 7, "one alert record at {cut}");
@@ -303,36 +340,145 @@ fn malformed_client_hellos() {
     }
 }
 
+/// Records the renegotiation signal events a server emits.
+#[derive(Debug, Default, Clone)]
+struct Signals(Arc<std::sync::Mutex<Vec<RenegotiationSignal>>>);
+
+impl Observer for Signals {
+    fn on_event(&mut self, e: &Event<'_>) {
+        if let Event::RenegotiationSignal(s) = e {
+            self.0.lock().unwrap().push(*s);
+        }
+    }
+}
+
+/// A client without RFC 5746 (neither renegotiation_info nor the SCSV) is served by default:
+/// no renegotiation_info in the ServerHello (RFC 5746 §3.6 only answers a signal),
+/// `Negotiated::secure_renegotiation` false, the trace says `Absent`; renegotiation is
+/// still refused. With `require_secure_renegotiation`: handshake_failure.
 #[test]
-fn hello_requirements() {
+fn clients_without_secure_renegotiation() {
     let suites = suites_for(V12);
-    // No renegotiation_info and no SCSV: handshake_failure.
-    let mut c = scripted(7, V12, &suites, true, true);
-    c.hello
-        .extensions
-        .retain(|e| e.ext_type() != ExtensionType::RENEGOTIATION_INFO);
-    let (mut s, mut rng) = default_server(7);
-    let res = feed(&mut s, &mut rng, &c.client_hello());
+    let legacy = |seed| {
+        let mut c = scripted(seed, V12, &suites, true, true);
+        c.hello
+            .extensions
+            .retain(|e| e.ext_type() != ExtensionType::RENEGOTIATION_INFO);
+        c
+    };
+    for v in [V10, V11, V12] {
+        let mut c = scripted(7, v, &suites_for(v), true, true);
+        c.hello
+            .extensions
+            .retain(|e| e.ext_type() != ExtensionType::RENEGOTIATION_INFO);
+        let signals = Signals::default();
+        let mut s = ServerConnection::new(Arc::new(server_config(V10, V12))).unwrap();
+        s.set_observer(Box::new(signals.clone()));
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        feed(&mut s, &mut rng, &c.client_hello()).unwrap();
+        let flight = drain(&mut s);
+        let sh = server_hello_of(&flight);
+        assert_eq!(
+            sh.extensions,
+            vec![
+                ServerExtension::ServerName,
+                ServerExtension::ExtendedMasterSecret,
+                ServerExtension::EncryptThenMac
+            ],
+            "{v}: no renegotiation_info"
+        );
+        c.receive(&flight);
+        c.finish_full_handshake(&mut s, &mut rng);
+        let n = s.negotiated().unwrap();
+        assert!(!n.secure_renegotiation, "{v}");
+        assert!(n.extended_master_secret && n.encrypt_then_mac, "{v}");
+        assert_eq!(*signals.0.lock().unwrap(), [RenegotiationSignal::Absent]);
+        // Application data flows.
+        let rec = c.seal(ContentType::APPLICATION_DATA, b"GET / HTTP/1.0\r\n\r\n");
+        feed(&mut s, &mut rng, &rec).unwrap();
+        let mut buf = [0u8; 64];
+        let got = s.read_plaintext(&mut buf);
+        assert_eq!(&buf[..got], b"GET / HTTP/1.0\r\n\r\n");
+        // A renegotiating ClientHello is refused with a no_renegotiation warning, as on
+        // every connection.
+        let again = HandshakeMessage::new(HandshakePayload::ClientHello(c.hello.clone()));
+        let rec = c.seal(ContentType::HANDSHAKE, &again.get_encoding());
+        feed(&mut s, &mut rng, &rec).unwrap();
+        let out = c.open_protected(&drain(&mut s));
+        assert_eq!(
+            out,
+            [(
+                ContentType::ALERT,
+                vec![1, AlertDescription::NO_RENEGOTIATION.get()]
+            )]
+        );
+    }
+
+    // Required: handshake_failure, exact bytes.
+    let mut config = server_config(V10, V12);
+    config.require_secure_renegotiation = true;
+    let (mut s, mut rng) = server(config.clone(), 7);
+    let res = feed(&mut s, &mut rng, &legacy(7).client_hello());
     assert_fails(
         &mut s,
         res,
         &PeerIncompatible::SecureRenegotiationRequired.into(),
         &alert(V10, AlertDescription::HANDSHAKE_FAILURE),
     );
+    assert_eq!(
+        &alert(V10, AlertDescription::HANDSHAKE_FAILURE),
+        &[21, 3, 1, 0, 2, 2, 40]
+    );
+    // ... while a client that signals it is served, with either signal.
+    for (scsv, ext, want) in [
+        (true, false, RenegotiationSignal::Scsv),
+        (false, true, RenegotiationSignal::Extension),
+        (true, true, RenegotiationSignal::Extension),
+    ] {
+        let mut c = legacy(8);
+        if scsv {
+            c.hello
+                .cipher_suites
+                .push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+        }
+        if ext {
+            c.hello
+                .extensions
+                .push(ClientExtension::RenegotiationInfo(Vec::new()));
+        }
+        let signals = Signals::default();
+        let mut s = ServerConnection::new(Arc::new(config.clone())).unwrap();
+        s.set_observer(Box::new(signals.clone()));
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        feed(&mut s, &mut rng, &c.client_hello()).unwrap();
+        let flight = drain(&mut s);
+        assert_eq!(
+            server_hello_of(&flight).extensions[0],
+            ServerExtension::RenegotiationInfo(Vec::new()),
+            "answered with an empty renegotiation_info"
+        );
+        c.receive(&flight);
+        c.finish_full_handshake(&mut s, &mut rng);
+        assert!(s.negotiated().unwrap().secure_renegotiation);
+        assert_eq!(*signals.0.lock().unwrap(), [want]);
+    }
+}
+
+#[test]
+fn hello_requirements() {
+    let suites = suites_for(V12);
     // The SCSV alone is enough.
+    let mut c = scripted(7, V12, &suites, true, true);
+    c.hello
+        .extensions
+        .retain(|e| e.ext_type() != ExtensionType::RENEGOTIATION_INFO);
     c.hello
         .cipher_suites
         .push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
     let (mut s, mut rng) = default_server(7);
     feed(&mut s, &mut rng, &c.client_hello()).unwrap();
     let flight = drain(&mut s);
-    let HandshakePayload::ServerHello(sh) =
-        HandshakeMessage::read_versioned(&handshake_messages(&flight)[0], V12)
-            .unwrap()
-            .payload
-    else {
-        panic!()
-    };
+    let sh = server_hello_of(&flight);
     assert!(
         sh.find_extension(ExtensionType::RENEGOTIATION_INFO)
             .is_some(),
@@ -416,8 +562,20 @@ fn sslv2_compatible_hello() {
         );
         assert_eq!(s.sni(), None);
     }
-    // Without the SCSV: no secure renegotiation, refused.
+    // Without the SCSV: no secure renegotiation signal (an SSLv2 hello has no extensions):
+    // served by default, with a ServerHello without renegotiation_info ...
     let (mut s, mut rng) = default_server(41);
+    let mut c = scripted(41, V12, &suites_for(V12), false, false);
+    feed(&mut s, &mut rng, &c.sslv2_client_hello(false)).unwrap();
+    let flight = drain(&mut s);
+    assert_eq!(server_hello_of(&flight).extensions, vec![]);
+    c.receive(&flight);
+    c.finish_full_handshake(&mut s, &mut rng);
+    assert!(!s.negotiated().unwrap().secure_renegotiation);
+    // ... and refused when the server requires RFC 5746.
+    let mut config = server_config(V10, V12);
+    config.require_secure_renegotiation = true;
+    let (mut s, mut rng) = server(config, 41);
     let mut c = scripted(41, V12, &suites_for(V12), false, false);
     let res = feed(&mut s, &mut rng, &c.sslv2_client_hello(false));
     assert_fails(

@@ -466,3 +466,33 @@ fn alerts_and_close_from_the_client() {
     );
     assert!(!s.wants_write());
 }
+
+/// A ChangeCipherSpec that is not exactly the one byte 0x01 (wrong value, too long, two
+/// CCS bytes in one record): unexpected_message, as OpenSSL (`tls_get_message_header`: "A
+/// ChangeCipherSpec must be a single byte"). Sent before the new keys, so in plaintext.
+#[test]
+fn malformed_change_cipher_spec_is_unexpected_message() {
+    for body in [
+        &[2u8][..],
+        &[1, 1][..],
+        &[1, 0][..],
+        &[0][..],
+        &[1; 300][..],
+    ] {
+        let (mut s, mut rng) = default_server(50);
+        let mut c = scripted(50, V12, &suites_for(V12), true, true);
+        feed(&mut s, &mut rng, &c.client_hello()).unwrap();
+        c.receive(&drain(&mut s));
+        let ct = c.encrypt_pms(&good_pms());
+        let cke = c.client_key_exchange(ct);
+        let ccs = record(ContentType::CHANGE_CIPHER_SPEC, V12, body);
+        let res = feed(&mut s, &mut rng, &[cke, ccs].concat());
+        assert_fails(
+            &mut s,
+            res,
+            &PeerMisbehaved::BadChangeCipherSpec.into(),
+            // fatal(2) unexpected_message(10), TLS 1.2 record
+            &[21, 3, 3, 0, 2, 2, 10],
+        );
+    }
+}

@@ -8,7 +8,7 @@ use core::time::Duration;
 use std::sync::Arc;
 
 use lucid_core::ServerConfig;
-use lucid_core::internal::msgs::enums::{CipherSuite, HandshakeType, ProtocolVersion};
+use lucid_core::internal::msgs::enums::{CipherSuite, ContentType, HandshakeType, ProtocolVersion};
 use lucid_core::internal::msgs::handshake::{HandshakeMessage, HandshakePayload};
 use lucid_core::session::{MemoryClientSessionStore, MemoryServerSessionStore};
 use lucid_core::{ClientConfig, ClientSession, ClientSessionStore};
@@ -316,4 +316,96 @@ fn resumed_connection_keys_differ() {
     a.send_c2s(b"same plaintext", &mut buf);
     b.send_c2s(b"same plaintext", &mut buf);
     assert_ne!(a.c2s_log[la..], b.c2s_log[lb..]);
+}
+
+/// A scripted client offering the session `p` established (same version and server name),
+/// with EMS and the suites as given.
+fn offer_session(p: &Pair, ems: bool, suites: &[CipherSuite], seed: u64) -> Scripted {
+    let n = p.server.negotiated().unwrap();
+    let mut c = scripted(seed, n.version, suites, ems, true);
+    c.hello.session_id = n.session_id;
+    c
+}
+
+/// RFC 7627 §5.3: "If the original session used the extended_master_secret extension but
+/// the new ClientHello does not contain it, the server MUST abort the abbreviated
+/// handshake" — a fatal handshake_failure (§5.2), not a fallback to a full handshake.
+#[test]
+fn resuming_an_ems_session_without_ems_is_fatal() {
+    let s = setup(V12, V12);
+    let p = connect(&s.client, &s.server, 1);
+    assert!(p.server.negotiated().unwrap().extended_master_secret);
+    let mut c = offer_session(&p, false, &suites_for(V12), 3);
+    let (mut srv, mut rng) = server((*s.server).clone(), 3);
+    let res = feed(&mut srv, &mut rng, &c.client_hello());
+    assert_fails(
+        &mut srv,
+        res,
+        &lucid_core::PeerMisbehaved::ResumptionWithoutExtendedMasterSecret.into(),
+        // fatal(2) handshake_failure(40), in a TLS 1.2 record (the version was chosen)
+        &[21, 3, 3, 0, 2, 2, 40],
+    );
+    // Offered with EMS, the same session resumes.
+    let mut c = offer_session(&p, true, &suites_for(V12), 4);
+    let (mut srv, mut rng) = server((*s.server).clone(), 4);
+    feed(&mut srv, &mut rng, &c.client_hello()).unwrap();
+    // ServerHello, then ChangeCipherSpec and the (encrypted) Finished: read the first record.
+    let flight = drain(&mut srv);
+    let (_, first) = records(&flight).remove(0);
+    let sh = server_hello_of(&record(ContentType::HANDSHAKE, V12, &first));
+    assert_eq!(sh.session_id, p.server.negotiated().unwrap().session_id);
+    assert_eq!(
+        records(&flight)[1].0.typ,
+        ContentType::CHANGE_CIPHER_SPEC,
+        "abbreviated"
+    );
+}
+
+/// RFC 7627 §5.3 the other way: a session without EMS offered with EMS falls back to a full
+/// handshake (with a fresh session id), it is not an error.
+#[test]
+fn resuming_a_non_ems_session_with_ems_is_a_full_handshake() {
+    let s = setup(V12, V12);
+    let mut sc = (*s.server).clone();
+    sc.accept_extended_master_secret = false;
+    let sc = Arc::new(sc);
+    let p = connect(&s.client, &sc, 1);
+    assert!(!p.server.negotiated().unwrap().extended_master_secret);
+    let mut c = offer_session(&p, true, &suites_for(V12), 3);
+    let (mut srv, mut rng) = server((*s.server).clone(), 3);
+    feed(&mut srv, &mut rng, &c.client_hello()).unwrap();
+    let flight = drain(&mut srv);
+    assert_eq!(handshake_messages(&flight).len(), 3, "full handshake");
+    let sh = server_hello_of(&flight);
+    assert_ne!(sh.session_id, p.server.negotiated().unwrap().session_id);
+}
+
+/// RFC 5246 §7.4.1.2: a resuming ClientHello's cipher_suites "MUST include at least the
+/// cipher_suite from that session"; without it: illegal_parameter (as OpenSSL's
+/// SSL_R_REQUIRED_CIPHER_MISSING).
+#[test]
+fn resuming_without_the_sessions_suite_is_illegal_parameter() {
+    let s = setup(V12, V12);
+    let p = connect(&s.client, &s.server, 1);
+    let suite = p.server.negotiated().unwrap().suite;
+    let others: Vec<CipherSuite> = suites_for(V12)
+        .into_iter()
+        .filter(|x| *x != suite)
+        .collect();
+    let mut c = offer_session(&p, true, &others, 3);
+    let (mut srv, mut rng) = server((*s.server).clone(), 3);
+    let res = feed(&mut srv, &mut rng, &c.client_hello());
+    assert_fails(
+        &mut srv,
+        res,
+        &lucid_core::PeerMisbehaved::ResumptionSuiteNotOffered(suite).into(),
+        // fatal(2) illegal_parameter(47)
+        &[21, 3, 3, 0, 2, 2, 47],
+    );
+    // An unknown session id with the same suites is just a full handshake.
+    let mut c = offer_session(&p, true, &others, 4);
+    c.hello.session_id = lucid_core::internal::msgs::handshake::SessionId::new(&[7; 32]).unwrap();
+    let (mut srv, mut rng) = server((*s.server).clone(), 4);
+    feed(&mut srv, &mut rng, &c.client_hello()).unwrap();
+    assert_eq!(handshake_messages(&drain(&mut srv)).len(), 3);
 }

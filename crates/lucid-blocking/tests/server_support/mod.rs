@@ -47,6 +47,8 @@ pub struct Served {
     pub etm: bool,
     pub resumed: bool,
     pub sni: Option<String>,
+    /// The client signalled RFC 5746 (renegotiation_info or the SCSV).
+    pub secure_renegotiation: bool,
 }
 
 /// The `--www` answer, byte for byte what `lucid serve --www` sends.
@@ -118,6 +120,7 @@ fn serve_one(config: Arc<ServerConfig>, sock: std::net::TcpStream) -> Result<Ser
         etm: n.encrypt_then_mac,
         resumed: n.resumed,
         sni: stream.conn().sni().map(str::to_string),
+        secure_renegotiation: n.secure_renegotiation,
     };
     // Read the request (until a blank line, EOF or 16 KiB), then answer and close.
     let mut request = Vec::new();
@@ -153,11 +156,33 @@ pub fn page_fields(output: &str) -> Option<Vec<(String, String)>> {
             .filter(|(k, _)| {
                 matches!(
                     k.as_str(),
-                    "Protocol" | "Cipher" | "EMS" | "ETM" | "Session-ID" | "Resumed" | "SNI"
+                    "Protocol"
+                        | "Cipher"
+                        | "EMS"
+                        | "ETM"
+                        | "Session-ID"
+                        | "Resumed"
+                        | "SNI"
+                        | "RFC 5746"
                 )
             })
             .collect(),
     )
+}
+
+/// Checks the page's "RFC 5746" line: whether the client signalled secure renegotiation.
+pub fn check_page_reneg(output: &str, signalled: bool) -> Result<(), String> {
+    let fields = page_fields(output).ok_or("no lucid page in the peer's output")?;
+    let got = fields
+        .iter()
+        .find(|(k, _)| k == "RFC 5746")
+        .map_or("", |(_, v)| v.as_str());
+    let want = if signalled { "yes (" } else { "no (" };
+    if got.starts_with(want) {
+        Ok(())
+    } else {
+        Err(format!("page says RFC 5746: {got:?}"))
+    }
 }
 
 /// Checks the page in `output` against expectations; `None` means "don't care".

@@ -257,6 +257,7 @@ impl ExpectServerHello {
             cipher_suites,
             compression_methods: alloc::vec![Compression::NULL],
             extensions,
+            unknown_extensions: Default::default(),
         };
         let msg = HandshakeMessage {
             typ: HandshakeType::CLIENT_HELLO,
@@ -403,6 +404,11 @@ fn check_server_extensions(
     hello: &HelloData,
 ) -> Result<ServerExtensionsSeen, Error> {
     let config = &hello.config;
+    // Extensions of types lucid never offers were skipped by the decoder, not stored
+    // (`msgs::handshake#limits`): any at all is an unsolicited one.
+    if let Some(typ) = sh.unknown_extensions.first {
+        return Err(PeerMisbehaved::UnofferedExtension(typ).into());
+    }
     let mut seen = ServerExtensionsSeen {
         ems: false,
         etm: false,

@@ -28,10 +28,10 @@ pub(crate) struct Records {
 }
 
 impl Records {
-    pub(crate) fn new(deframer: Deframer) -> Self {
+    pub(crate) fn new(deframer: Deframer, joiner: HandshakeJoiner) -> Self {
         Self {
             deframer,
-            joiner: HandshakeJoiner::new(),
+            joiner,
             rx_offset: 0,
             plain_from: 0,
             plain_to: 0,

@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType};
 use crate::record::HEADER_LEN;
 use crate::record::deframer::Deframer;
+use crate::record::joiner::HandshakeJoiner;
 use crate::server::{ServerConfig, ServerState};
 use crate::trace::{Direction, Event, Observer};
 
@@ -150,12 +151,17 @@ impl Connection {
             deframer.preallocate();
             core.sendable.reserve_exact(SENDABLE_CAPACITY);
         }
+        let joiner = match side {
+            Side::Client => HandshakeJoiner::new(),
+            // A ClientHello may be as large as its syntax allows (msgs::handshake#limits).
+            Side::Server => HandshakeJoiner::for_server(),
+        };
         if side == Side::Server {
             // RFC 5246 appendix E.2: servers accept an SSLv2-compatible first ClientHello.
             deframer.allow_sslv2_client_hello();
         }
         Self {
-            records: Records::new(deframer),
+            records: Records::new(deframer, joiner),
             core,
             state: Some(state),
         }

@@ -7,10 +7,12 @@ use core::fmt::Debug;
 use crate::codec::{Codec, InvalidMessage};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::ccs::ChangeCipherSpecPayload;
+use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::ProtocolVersion;
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::handshake::{
     HANDSHAKE_HEADER_LEN, HandshakeMessage, HandshakePayload, MAX_HANDSHAKE_MESSAGE_LEN,
+    max_body_len,
 };
 use crate::msgs::sslv2::{SSLV2_HEADER_LEN, read_sslv2_client_hello, sslv2_client_hello_len};
 use crate::record::RecordHeader;
@@ -30,9 +32,11 @@ const DECODERS: u8 = 8;
 /// | 7 | [`ChangeCipherSpecPayload`] and [`RecordHeader`] |
 ///
 /// Whatever decodes must encode to bytes that decode to an equal value, and encoding must
-/// be a fixed point from then on (`encode(decode(encode(v))) == encode(v)`). A handshake
-/// message must also agree with [`HandshakeMessage::peek_header`] and respect
-/// [`MAX_HANDSHAKE_MESSAGE_LEN`]. Panics on any violation.
+/// be a fixed point from then on (`encode(decode(encode(v))) == encode(v)`). Hellos are
+/// compared without the extensions decoding skipped ([`HandshakeMessage::canonical`]:
+/// they are counted, not stored, so they cannot be re-encoded). A handshake
+/// message must also agree with [`HandshakeMessage::peek_header`] and respect its type's cap
+/// ([`max_body_len`]; [`MAX_HANDSHAKE_MESSAGE_LEN`] for all but the hellos). Panics on any violation.
 pub fn handshake_messages(data: &[u8]) {
     let Some((&selector, body)) = data.split_first() else {
         return;
@@ -99,13 +103,18 @@ fn handshake_message(bytes: &[u8], version: Option<ProtocolVersion>) {
     let version = version.unwrap_or(V12);
     let decoded = round_trip(
         bytes,
-        |b| HandshakeMessage::read_versioned(b, version),
+        |b| HandshakeMessage::read_versioned(b, version).map(HandshakeMessage::canonical),
         HandshakeMessage::get_encoding,
     );
     let Some(msg) = decoded else {
         return;
     };
-    assert!(bytes.len() <= MAX_HANDSHAKE_MESSAGE_LEN);
+    assert!(bytes.len() <= HANDSHAKE_HEADER_LEN + max_body_len(msg.typ));
+    let hello = matches!(
+        msg.typ,
+        HandshakeType::CLIENT_HELLO | HandshakeType::SERVER_HELLO
+    );
+    assert!(hello || bytes.len() <= MAX_HANDSHAKE_MESSAGE_LEN);
     // The header the joiner peeks at is the one the decoder used.
     let (typ, len) = HandshakeMessage::peek_header(bytes).expect("a decoded message has a header");
     assert_eq!(typ, msg.typ);

@@ -196,6 +196,7 @@ impl<R: CryptoRng> ScriptedPeer<R> {
             cipher_suites: suites.to_vec(),
             compression_methods: vec![Compression::NULL],
             extensions,
+            unknown_extensions: Default::default(),
         };
         Self::blank(Side::Client, rng, hello, version)
     }

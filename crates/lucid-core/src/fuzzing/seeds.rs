@@ -104,6 +104,7 @@ fn first_flight(server: &mut ScriptedPeer<FuzzRng>, script: &ServerScript) -> Ve
         cipher_suite: script.suite,
         compression_method: Compression::NULL,
         extensions,
+        unknown_extensions: Default::default(),
     };
     if script.resume {
         let hello = server.hello_msg(&sh);

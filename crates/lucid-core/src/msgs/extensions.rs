@@ -327,6 +327,63 @@ impl Codec for ServerExtension {
     }
 }
 
+/// An extension as a hello decoder sees it: either of a type lucid acts on in this
+/// direction (decoded, at most once) or not (skipped; see
+/// [`crate::msgs::handshake::UnknownExtensions`]).
+pub(crate) trait HelloExtension: Sized {
+    /// Whether extensions of type `typ` are decoded in this direction.
+    fn is_known(typ: ExtensionType) -> bool;
+    /// The type of a decoded extension.
+    fn known_type(&self) -> ExtensionType;
+    /// Decodes the body of an extension of a known type; `body` must then be empty.
+    fn read_known_body(typ: ExtensionType, body: &mut Reader<'_>) -> Result<Self, InvalidMessage>;
+}
+
+impl HelloExtension for ClientExtension {
+    fn is_known(typ: ExtensionType) -> bool {
+        matches!(
+            typ,
+            ExtensionType::SERVER_NAME
+                | ExtensionType::MAX_FRAGMENT_LENGTH
+                | ExtensionType::SIGNATURE_ALGORITHMS
+                | ExtensionType::ENCRYPT_THEN_MAC
+                | ExtensionType::EXTENDED_MASTER_SECRET
+                | ExtensionType::SESSION_TICKET
+                | ExtensionType::RENEGOTIATION_INFO
+        )
+    }
+
+    fn known_type(&self) -> ExtensionType {
+        self.ext_type()
+    }
+
+    fn read_known_body(typ: ExtensionType, body: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Self::read_body(typ, body)
+    }
+}
+
+impl HelloExtension for ServerExtension {
+    fn is_known(typ: ExtensionType) -> bool {
+        matches!(
+            typ,
+            ExtensionType::SERVER_NAME
+                | ExtensionType::MAX_FRAGMENT_LENGTH
+                | ExtensionType::ENCRYPT_THEN_MAC
+                | ExtensionType::EXTENDED_MASTER_SECRET
+                | ExtensionType::SESSION_TICKET
+                | ExtensionType::RENEGOTIATION_INFO
+        )
+    }
+
+    fn known_type(&self) -> ExtensionType {
+        self.ext_type()
+    }
+
+    fn read_known_body(typ: ExtensionType, body: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Self::read_body(typ, body)
+    }
+}
+
 /// The first extension type that occurs more than once in `types`, if any.
 ///
 /// Sorts a copy, so a hostile hello with thousands of extensions costs O(n log n), not O(n²).

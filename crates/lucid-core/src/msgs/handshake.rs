@@ -6,9 +6,30 @@
 //! [`HandshakePayload::Unknown`] so the state machine can reject it with a typed error that
 //! names it.
 //!
-//! Size caps (peer-controlled lengths are checked before anything is allocated):
-//! [`MAX_HANDSHAKE_MESSAGE_LEN`], [`MAX_CERTIFICATE_LEN`], [`MAX_CERTIFICATE_CHAIN_LEN`],
-//! [`MAX_CERTIFICATES`].
+//! # Limits
+//!
+//! This is the one place lucid's handshake size caps and the memory they bound are
+//! documented; the record layer (`record::joiner`), the fuzzing bounds
+//! (`crate::fuzzing`, `fuzz/README.md`) and the connection docs link here. Every
+//! peer-controlled length is checked before anything is allocated for it.
+//!
+//! | what | cap | why |
+//! |---|---|---|
+//! | ClientHello body | [`MAX_CLIENT_HELLO_BODY`] = 131,396 B | the largest body the syntax allows (version 2, random 32, session id 1 + 32, suites 2 + 65,534, compression 1 + 255, extensions 2 + 65,535); OpenSSL's `CLIENT_HELLO_MAX_LENGTH` is the same figure. Only a server's joiner buffers one this large. |
+//! | ServerHello body | [`MAX_SERVER_HELLO_BODY`] = 65,607 B | its syntax maximum (an extensions block of 65,535 bytes) |
+//! | any other handshake message | [`MAX_HANDSHAKE_MESSAGE_LEN`] = 65,543 B with header | a Certificate carrying the largest chain |
+//! | certificate chain | [`MAX_CERTIFICATE_CHAIN_LEN`] = 64 KiB, [`MAX_CERTIFICATES`] = 10, [`MAX_CERTIFICATE_LEN`] = 32 KiB each | path building needs no more |
+//! | CertificateRequest names | [`MAX_CERTIFICATE_AUTHORITIES`] = 1,024 | each costs a 24-byte vector for 3 wire bytes |
+//! | hello extensions | no count cap: unknown ones are skipped, not stored ([`UnknownExtensions`] keeps a count and the first type); each type lucid acts on is decoded at most once (a second one is [`InvalidMessage::DuplicateExtension`]) | a hello with 16,383 empty extensions costs nothing beyond its bytes |
+//! | reassembly buffer | the largest message allowed plus one plaintext record: 81,995 B (client: a maximal ServerHello), 147,784 B (server) | `record::joiner` |
+//!
+//! Memory: a decoded message never holds more than a small multiple of its wire size,
+//! because every list lucid stores keeps the wire's element size (2-byte suites and
+//! signature schemes, byte vectors) or is capped by count. While one message is decoded the
+//! joiner holds its bytes, so the peak for a ClientHello at the cap is the joiner
+//! (147,784 B) plus the decoded suites (65,534 B) plus the record buffers; the measured
+//! per-connection peaks are `crate::fuzzing::ALLOC_BOUND_SERVER` and
+//! `crate::fuzzing::ALLOC_BOUND_CLIENT`.
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -21,7 +42,8 @@ use crate::msgs::enums::{
     ServerNameType, SignatureScheme,
 };
 use crate::msgs::extensions::{
-    ClientExtension, SIGALGS_LEN, ServerExtension, first_duplicate, read_u16_elements,
+    ClientExtension, HelloExtension, SIGALGS_LEN, ServerExtension, first_duplicate,
+    read_u16_elements,
 };
 
 /// Length of the handshake message header: `msg_type(1) || length(3)`.
@@ -48,30 +70,43 @@ pub(crate) const MAX_CERTIFICATE_CHAIN_LEN: usize = MAX_CERTIFICATE_CHAIN_LEN_U3
 /// intermediates; path building needs no more).
 pub(crate) const MAX_CERTIFICATES: usize = 10;
 
-/// Most extensions lucid decodes in one hello. Duplicates are refused, so a genuine hello
-/// holds at most one of each assigned type (about 60 exist, browsers send under 25). The cap
-/// keeps decoding from amplifying memory: each extension costs a 32-byte entry for as few as
-/// 4 wire bytes, so a 64 KiB hello would otherwise take ~0.9 MB.
-pub(crate) const MAX_HELLO_EXTENSIONS: usize = 128;
-
 /// Most `certificate_authorities` names lucid decodes in one CertificateRequest (real
 /// servers send up to a few hundred). Each costs a 24-byte vector for as few as 3 wire
 /// bytes; uncapped, a 64 KiB message would take ~1.3 MB.
 pub(crate) const MAX_CERTIFICATE_AUTHORITIES: usize = 1024;
 
-/// Largest handshake message lucid accepts, header included.
+/// Largest handshake message other than a ClientHello lucid accepts, header included.
 ///
 /// Sized so that a Certificate message whose chain is exactly
 /// [`MAX_CERTIFICATE_CHAIN_LEN`] fits: header (4) + `certificate_list` length (3) + chain.
-/// Every other message lucid decodes is far smaller. Handshake reassembly should refuse to
-/// buffer a message whose header announces more than this (see [`HandshakeMessage::peek_header`]).
+/// Every other message lucid decodes is far smaller. Handshake reassembly refuses to
+/// buffer a message whose header announces more than [`max_body_len`] allows (see
+/// [`HandshakeMessage::peek_header`]).
 pub(crate) const MAX_HANDSHAKE_MESSAGE_LEN: usize =
     HANDSHAKE_HEADER_LEN + 3 + MAX_CERTIFICATE_CHAIN_LEN;
 
-/// Body length prefix of a handshake message, capped.
-const HANDSHAKE_BODY_LEN: ListLength = ListLength::U24.with_max(
-    MAX_CERTIFICATE_CHAIN_LEN_U32 + 3, // == MAX_HANDSHAKE_MESSAGE_LEN - HANDSHAKE_HEADER_LEN
-);
+/// Largest ClientHello body lucid accepts: 131,396 bytes, every field at its maximum
+/// (2 + 32 + 1 + 32 + 2 + 65,534 + 1 + 255 + 2 + 65,535) — so no ClientHello the RFCs allow
+/// is refused for its size. The same figure as OpenSSL's `CLIENT_HELLO_MAX_LENGTH`
+/// (`ssl/statem/statem_srvr.c`). See the [module docs](self#limits).
+pub(crate) const MAX_CLIENT_HELLO_BODY: usize = 131_396;
+
+/// Largest ServerHello body lucid accepts: 65,607 bytes, every field at its maximum
+/// (2 + 32 + 1 + 32 + 2 + 1 + 2 + 65,535), so a ServerHello with any extensions block is
+/// decoded (and its unsolicited extensions refused by name). See the
+/// [module docs](self#limits).
+pub(crate) const MAX_SERVER_HELLO_BODY: usize = 65_607;
+
+/// Largest body accepted for a handshake message of type `typ`: [`MAX_CLIENT_HELLO_BODY`]
+/// for a ClientHello, [`MAX_SERVER_HELLO_BODY`] for a ServerHello,
+/// `MAX_HANDSHAKE_MESSAGE_LEN - HANDSHAKE_HEADER_LEN` for the rest.
+pub(crate) fn max_body_len(typ: HandshakeType) -> usize {
+    match typ {
+        HandshakeType::CLIENT_HELLO => MAX_CLIENT_HELLO_BODY,
+        HandshakeType::SERVER_HELLO => MAX_SERVER_HELLO_BODY,
+        _ => MAX_HANDSHAKE_MESSAGE_LEN - HANDSHAKE_HEADER_LEN,
+    }
+}
 
 /// `CipherSuite cipher_suites<2..2^16-2>`
 const CIPHER_SUITES_LEN: ListLength = ListLength::U16_NONEMPTY.with_max(0xfffe);
@@ -176,28 +211,60 @@ impl Codec for SessionId {
     }
 }
 
+/// What decoding a hello skipped: the extensions of types lucid does not act on in that
+/// direction. They are not stored — so a hello with thousands of them costs no memory
+/// beyond its bytes — only counted, and the first one's type kept for error messages (a
+/// client must refuse an extension it did not offer, RFC 5246 §7.4.1.4).
+///
+/// Decoding fills this in; encoding ignores it (a hello built locally carries the
+/// extensions it means to send in `extensions`, `Unknown` ones included).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UnknownExtensions {
+    /// How many were skipped.
+    pub count: usize,
+    /// The type of the first one, in wire order.
+    pub first: Option<ExtensionType>,
+}
+
 /// Reads the optional extensions block that ends a hello: absent when the body ends here
 /// (allowed by RFC 5246 §7.4.1.2 and what TLS 1.0 peers without extensions send), otherwise
-/// `Extension extensions<0..2^16-1>`. Rejects duplicates.
-fn read_hello_extensions<T: Codec>(
+/// `Extension extensions<0..2^16-1>`.
+///
+/// Extensions of the types lucid acts on are decoded, each at most once; the rest are
+/// skipped without being stored (see [`UnknownExtensions`]), so the decoded hello holds at
+/// most one entry per known type however many extensions the block carries.
+///
+/// Duplicates: RFC 5246 §7.4.1.4 says "There MUST NOT be more than one extension of the
+/// same type". A second extension of a known type is
+/// [`InvalidMessage::DuplicateExtension`] (decode_error). Duplicates among skipped types are
+/// not detected — that would mean remembering every type seen; OpenSSL does the same
+/// (`tls_collect_extensions`: "We only check duplicates for extensions that we
+/// recognise").
+fn read_hello_extensions<T: HelloExtension>(
     r: &mut Reader<'_>,
-    ext_type: impl Fn(&T) -> ExtensionType,
-) -> Result<Vec<T>, InvalidMessage> {
+) -> Result<(Vec<T>, UnknownExtensions), InvalidMessage> {
+    let mut unknown = UnknownExtensions::default();
     if !r.any_left() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), unknown));
     }
     let mut list = r.sub(ListLength::U16, "extensions")?;
     let mut exts: Vec<T> = Vec::new();
     while list.any_left() {
-        if exts.len() >= MAX_HELLO_EXTENSIONS {
-            return Err(InvalidMessage::TooLarge("extensions"));
+        let typ = ExtensionType::read(&mut list)?;
+        let mut body = list.sub(ListLength::U16, "extension")?;
+        if !T::is_known(typ) {
+            unknown.count = unknown.count.saturating_add(1);
+            unknown.first.get_or_insert(typ);
+            continue;
         }
-        exts.push(T::read(&mut list)?);
+        if exts.iter().any(|e| e.known_type() == typ) {
+            return Err(InvalidMessage::DuplicateExtension(typ.get()));
+        }
+        let ext = T::read_known_body(typ, &mut body)?;
+        body.expect_empty(typ.name().unwrap_or("extension"))?;
+        exts.push(ext);
     }
-    match first_duplicate(exts.iter().map(ext_type)) {
-        Some(dup) => Err(InvalidMessage::DuplicateExtension(dup.get())),
-        None => Ok(exts),
-    }
+    Ok((exts, unknown))
 }
 
 /// Writes the extensions block of a hello; omitted entirely when there are none (the most
@@ -226,8 +293,11 @@ pub struct ClientHelloPayload {
     pub cipher_suites: Vec<CipherSuite>,
     /// Offered compression methods; non-empty on the wire.
     pub compression_methods: Vec<Compression>,
-    /// Extensions, in wire order (empty if the block was absent). No type appears twice.
+    /// The extensions lucid acts on, in wire order (empty if the block was absent). No type
+    /// appears twice. When encoding, every entry is sent, `Unknown` ones included.
     pub extensions: Vec<ClientExtension>,
+    /// What decoding skipped (ignored when encoding).
+    pub unknown_extensions: UnknownExtensions,
 }
 
 impl ClientHelloPayload {
@@ -265,13 +335,20 @@ impl Codec for ClientHelloPayload {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let client_version = ProtocolVersion::read(r)?;
+        let random = Random::read(r)?;
+        let session_id = SessionId::read(r)?;
+        let cipher_suites = read_u16_elements(r, CIPHER_SUITES_LEN, "cipher_suites")?;
+        let compression_methods = read_list(r, ListLength::U8_NONEMPTY, "compression_methods")?;
+        let (extensions, unknown_extensions) = read_hello_extensions(r)?;
         Ok(Self {
-            client_version: ProtocolVersion::read(r)?,
-            random: Random::read(r)?,
-            session_id: SessionId::read(r)?,
-            cipher_suites: read_u16_elements(r, CIPHER_SUITES_LEN, "cipher_suites")?,
-            compression_methods: read_list(r, ListLength::U8_NONEMPTY, "compression_methods")?,
-            extensions: read_hello_extensions(r, ClientExtension::ext_type)?,
+            client_version,
+            random,
+            session_id,
+            cipher_suites,
+            compression_methods,
+            extensions,
+            unknown_extensions,
         })
     }
 }
@@ -292,8 +369,12 @@ pub struct ServerHelloPayload {
     pub cipher_suite: CipherSuite,
     /// The compression method the server chose.
     pub compression_method: Compression,
-    /// Extensions, in wire order (empty if the block was absent). No type appears twice.
+    /// The extensions lucid acts on, in wire order (empty if the block was absent). No type
+    /// appears twice. When encoding, every entry is sent, `Unknown` ones included.
     pub extensions: Vec<ServerExtension>,
+    /// What decoding skipped (ignored when encoding). A client refuses a ServerHello that
+    /// carries any (RFC 5246 §7.4.1.4: it offered none of them).
+    pub unknown_extensions: UnknownExtensions,
 }
 
 impl ServerHelloPayload {
@@ -319,13 +400,20 @@ impl Codec for ServerHelloPayload {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let server_version = ProtocolVersion::read(r)?;
+        let random = Random::read(r)?;
+        let session_id = SessionId::read(r)?;
+        let cipher_suite = CipherSuite::read(r)?;
+        let compression_method = Compression::read(r)?;
+        let (extensions, unknown_extensions) = read_hello_extensions(r)?;
         Ok(Self {
-            server_version: ProtocolVersion::read(r)?,
-            random: Random::read(r)?,
-            session_id: SessionId::read(r)?,
-            cipher_suite: CipherSuite::read(r)?,
-            compression_method: Compression::read(r)?,
-            extensions: read_hello_extensions(r, ServerExtension::ext_type)?,
+            server_version,
+            random,
+            session_id,
+            cipher_suite,
+            compression_method,
+            extensions,
+            unknown_extensions,
         })
     }
 }
@@ -580,22 +668,36 @@ impl HandshakeMessage {
     /// Decodes ONE whole handshake message (header and body) that occupies all of `bytes`.
     ///
     /// `version` is the negotiated (or, before ServerHello, any) version: only the
-    /// CertificateRequest format depends on it. A length over `MAX_HANDSHAKE_MESSAGE_LEN`
+    /// CertificateRequest format depends on it. A body longer than [`max_body_len`] allows
     /// is [`InvalidMessage::TooLarge`]; bytes after the body are
     /// [`InvalidMessage::TrailingData`], as are bytes the typed body decoder did not use.
     pub fn read_versioned(bytes: &[u8], version: ProtocolVersion) -> Result<Self, InvalidMessage> {
         let mut r = Reader::new(bytes);
         let typ = HandshakeType::read(&mut r)?;
-        let mut body = r.sub(HANDSHAKE_BODY_LEN, "handshake message")?;
+        // max_body_len is at most MAX_CLIENT_HELLO_BODY, which fits a u24.
+        let max = u32::try_from(max_body_len(typ)).unwrap_or(0x00ff_ffff);
+        let mut body = r.sub(ListLength::U24.with_max(max), "handshake message")?;
         r.expect_empty("handshake message")?;
         let payload = HandshakePayload::read_body(typ, &mut body, version)?;
         Ok(Self { typ, payload })
     }
 
+    /// The value the encoder reproduces: this message without what decoding skipped (the
+    /// [`UnknownExtensions`] of a hello, which are not stored and so not re-encoded). For
+    /// round-trip checks: `decode(encode(m.canonical())) == m.canonical()`.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn canonical(mut self) -> Self {
+        match &mut self.payload {
+            HandshakePayload::ClientHello(p) => p.unknown_extensions = UnknownExtensions::default(),
+            HandshakePayload::ServerHello(p) => p.unknown_extensions = UnknownExtensions::default(),
+            _ => {}
+        }
+        self
+    }
+
     /// Reads the header at the front of `bytes` without checking the body: `None` if fewer
-    /// than `HANDSHAKE_HEADER_LEN` bytes are available, else the type and announced body
-    /// length. The caller compares `HANDSHAKE_HEADER_LEN + len` against
-    /// `MAX_HANDSHAKE_MESSAGE_LEN` before buffering.
+    /// than [`HANDSHAKE_HEADER_LEN`] bytes are available, else the type and announced body
+    /// length. The caller compares `len` against [`max_body_len`] before buffering.
     pub fn peek_header(bytes: &[u8]) -> Option<(HandshakeType, usize)> {
         let mut r = Reader::new(bytes);
         let typ = HandshakeType::read(&mut r).ok()?;

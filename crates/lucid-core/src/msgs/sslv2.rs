@@ -117,6 +117,7 @@ pub(crate) fn read_sslv2_client_hello(body: &[u8]) -> Result<ClientHelloPayload,
         cipher_suites,
         compression_methods: alloc::vec![Compression::NULL],
         extensions: Vec::new(),
+        unknown_extensions: Default::default(),
     })
 }
 

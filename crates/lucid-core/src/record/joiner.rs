@@ -11,11 +11,16 @@
 //!   be borrowed by the caller until the next `&mut self` call. They are dropped (one
 //!   `memmove` of the tail) by the next `push`; `pop` never moves bytes.
 //! - Every message header in `buf[consumed..]` has been checked: its announced body length
-//!   is at most [`MAX_HANDSHAKE_MESSAGE_BODY`]. The check runs on the incoming payload
-//!   *before* it is appended, so an oversized message is never buffered.
-//! - The buffer starts at [`INITIAL_CAPACITY`] bytes and grows by doubling, only when a
-//!   larger message than ever before arrives, up to [`MAX_HANDSHAKE_BUFFER`]; it never
-//!   shrinks. So there is no allocation per message, and after the handshake none at all.
+//!   is at most what its type allows (`msgs::handshake::max_body_len`: a ClientHello up to
+//!   131,396 bytes on a server's joiner, a ServerHello up to 65,607, any other message up
+//!   to [`MAX_HANDSHAKE_MESSAGE_BODY`]; the caps are documented in one place,
+//!   [`crate::msgs::handshake#limits`]). The check runs on the incoming payload *before* it
+//!   is appended, so an oversized message is never buffered.
+//! - The buffer starts at [`INITIAL_CAPACITY`] bytes and grows only when a larger message
+//!   than ever before arrives: straight to the size the partial message's header announces
+//!   plus one record (so a large message costs one reallocation, not a doubling series),
+//!   at least doubling, up to [`HandshakeJoiner::max_buffer`]; it never shrinks. So there
+//!   is no allocation per message, and after the handshake none at all.
 //! - After an error the joiner is poisoned: `push` returns the same error, `pop` nothing.
 
 use alloc::vec::Vec;
@@ -23,21 +28,32 @@ use alloc::vec::Vec;
 use super::MAX_PLAINTEXT;
 use crate::codec::InvalidMessage;
 use crate::error::Error;
+use crate::msgs::enums::HandshakeType;
+use crate::msgs::handshake::{MAX_CLIENT_HELLO_BODY, MAX_SERVER_HELLO_BODY, max_body_len};
 
 // One definition, in `msgs::handshake`; re-exported here so `record::joiner::HANDSHAKE_HEADER_LEN`
 // keeps working.
 pub(crate) use crate::msgs::handshake::HANDSHAKE_HEADER_LEN;
 
-/// Largest handshake message body accepted (the 24-bit length field): a Certificate message
-/// carrying the largest chain lucid accepts (`msgs::handshake::MAX_CERTIFICATE_CHAIN_LEN`). A header announcing more is rejected
+/// Largest handshake message body accepted other than a hello (the 24-bit length field;
+/// hellos may reach their syntax maximum, `msgs::handshake::max_body_len`): a Certificate
+/// message carrying the largest chain lucid accepts
+/// (`msgs::handshake::MAX_CERTIFICATE_CHAIN_LEN`). A header announcing more is rejected
 /// with `InvalidMessage::TooLarge("handshake message")` before anything is buffered.
 pub(crate) const MAX_HANDSHAKE_MESSAGE_BODY: usize =
     crate::msgs::handshake::MAX_HANDSHAKE_MESSAGE_LEN - HANDSHAKE_HEADER_LEN;
 
-/// The joiner's buffer never exceeds this: the largest whole message plus the rest of one
-/// plaintext record ([`MAX_PLAINTEXT`]) that carried its last bytes.
+/// The client's joiner buffer never exceeds this: the largest whole message it accepts (a
+/// ServerHello at `msgs::handshake::MAX_SERVER_HELLO_BODY`) plus the rest of one plaintext
+/// record ([`MAX_PLAINTEXT`]) that carried its last bytes (81,995 bytes).
 pub(crate) const MAX_HANDSHAKE_BUFFER: usize =
-    HANDSHAKE_HEADER_LEN + MAX_HANDSHAKE_MESSAGE_BODY + MAX_PLAINTEXT;
+    HANDSHAKE_HEADER_LEN + MAX_SERVER_HELLO_BODY + MAX_PLAINTEXT;
+
+/// The server's joiner buffer never exceeds this: the largest ClientHello
+/// (`msgs::handshake::MAX_CLIENT_HELLO_BODY`) plus the rest of one plaintext record
+/// (147,784 bytes).
+pub(crate) const MAX_SERVER_HANDSHAKE_BUFFER: usize =
+    HANDSHAKE_HEADER_LEN + MAX_CLIENT_HELLO_BODY + MAX_PLAINTEXT;
 
 /// Capacity allocated by [`HandshakeJoiner::new`].
 pub(crate) const INITIAL_CAPACITY: usize = MAX_PLAINTEXT;
@@ -49,7 +65,7 @@ pub(crate) const INITIAL_CAPACITY: usize = MAX_PLAINTEXT;
 /// - The caller MUST pass every decrypted handshake record payload, in order, to
 ///   [`push`](Self::push), then SHOULD call [`pop`](Self::pop) until it returns `None`
 ///   before pushing again (otherwise `push` may fail with [`Error::Misuse`] once the
-///   buffer would exceed [`MAX_HANDSHAKE_BUFFER`]).
+///   buffer would exceed [`Self::max_buffer`]).
 /// - Payloads MUST be at most [`MAX_PLAINTEXT`] bytes (larger ones fail with
 ///   [`Error::RecordOverflow`]). Rejecting empty handshake records is the caller's job.
 /// - When a record of another content type arrives, or the cipher state changes
@@ -61,6 +77,9 @@ pub(crate) struct HandshakeJoiner {
     buf: Vec<u8>,
     consumed: usize,
     poisoned: Option<Error>,
+    /// Whether ClientHellos up to `MAX_CLIENT_HELLO_BODY` are accepted (a server's
+    /// joiner); otherwise a ClientHello is capped like any other message.
+    large_client_hello: bool,
 }
 
 impl Default for HandshakeJoiner {
@@ -70,12 +89,42 @@ impl Default for HandshakeJoiner {
 }
 
 impl HandshakeJoiner {
-    /// An empty joiner with [`INITIAL_CAPACITY`] bytes allocated.
+    /// An empty joiner with [`INITIAL_CAPACITY`] bytes allocated that caps a ClientHello like
+    /// any other message (a client's: it never receives one).
     pub(crate) fn new() -> Self {
         Self {
             buf: Vec::with_capacity(INITIAL_CAPACITY),
             consumed: 0,
             poisoned: None,
+            large_client_hello: false,
+        }
+    }
+
+    /// A server's joiner: like [`Self::new`], but a ClientHello may be as large as its
+    /// syntax allows (`msgs::handshake::MAX_CLIENT_HELLO_BODY`).
+    pub(crate) fn for_server() -> Self {
+        Self {
+            large_client_hello: true,
+            ..Self::new()
+        }
+    }
+
+    /// The largest body accepted for a message of type `typ`.
+    fn max_body(&self, typ: HandshakeType) -> usize {
+        if typ == HandshakeType::CLIENT_HELLO && !self.large_client_hello {
+            MAX_HANDSHAKE_MESSAGE_BODY
+        } else {
+            max_body_len(typ)
+        }
+    }
+
+    /// The buffer never grows beyond this: [`MAX_SERVER_HANDSHAKE_BUFFER`] for a server's
+    /// joiner, [`MAX_HANDSHAKE_BUFFER`] otherwise.
+    pub(crate) fn max_buffer(&self) -> usize {
+        if self.large_client_hello {
+            MAX_SERVER_HANDSHAKE_BUFFER
+        } else {
+            MAX_HANDSHAKE_BUFFER
         }
     }
 
@@ -104,9 +153,10 @@ impl HandshakeJoiner {
             });
         }
         let pending = self.buf.get(self.consumed..).unwrap_or_default();
-        scan(pending, payload)?;
+        let partial_end = scan(pending, payload, |t| self.max_body(t))?;
         let needed = pending.len().saturating_add(payload.len());
-        if needed > MAX_HANDSHAKE_BUFFER {
+        let max = self.max_buffer();
+        if needed > max {
             return Err(Error::Misuse(
                 "HandshakeJoiner::push before popping every whole message",
             ));
@@ -114,9 +164,12 @@ impl HandshakeJoiner {
         self.buf.drain(..self.consumed);
         self.consumed = 0;
         if needed > self.buf.capacity() {
+            // Room for the whole partial message (its header is checked) and the rest of
+            // the record that completes it: one reallocation per large message.
             let target = needed
                 .max(self.buf.capacity().saturating_mul(2))
-                .min(MAX_HANDSHAKE_BUFFER);
+                .max(partial_end.saturating_add(MAX_PLAINTEXT))
+                .min(max);
             self.buf
                 .try_reserve_exact(target.saturating_sub(self.buf.len()))
                 .map_err(|_| Error::Internal("out of memory for a handshake message"))?;
@@ -170,7 +223,7 @@ impl HandshakeJoiner {
         self.buf.len().saturating_sub(self.consumed)
     }
 
-    /// Bytes currently allocated for the buffer (at most [`MAX_HANDSHAKE_BUFFER`]).
+    /// Bytes currently allocated for the buffer (at most [`Self::max_buffer`]).
     #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn capacity(&self) -> usize {
         self.buf.capacity()
@@ -190,9 +243,15 @@ fn announced_total(header: &[u8]) -> Option<usize> {
     HANDSHAKE_HEADER_LEN.checked_add(body)
 }
 
-/// Walks the message headers of `pending ++ payload` and rejects any that announces more
-/// than [`MAX_HANDSHAKE_MESSAGE_BODY`].
-fn scan(pending: &[u8], payload: &[u8]) -> Result<(), InvalidMessage> {
+/// Walks the message headers of `pending ++ payload` and rejects any that announces a
+/// longer body than `max_body` allows for its type. Returns where the last message that
+/// starts in `pending ++ payload` ends (its announced total; the length of the input if
+/// it ends on a message boundary or inside a header).
+fn scan(
+    pending: &[u8],
+    payload: &[u8],
+    max_body: impl Fn(HandshakeType) -> usize,
+) -> Result<usize, InvalidMessage> {
     let byte = |i: usize| match i.checked_sub(pending.len()) {
         None => pending.get(i).copied(),
         Some(j) => payload.get(j).copied(),
@@ -203,12 +262,13 @@ fn scan(pending: &[u8], payload: &[u8]) -> Result<(), InvalidMessage> {
         for (k, slot) in header.iter_mut().enumerate() {
             match pos.checked_add(k).and_then(byte) {
                 Some(b) => *slot = b,
-                None => return Ok(()),
+                None => return Ok(pending.len().saturating_add(payload.len()).max(pos)),
             }
         }
         let total =
             announced_total(&header).ok_or(InvalidMessage::TooLarge("handshake message"))?;
-        if total > HANDSHAKE_HEADER_LEN + MAX_HANDSHAKE_MESSAGE_BODY {
+        let [typ, ..] = header;
+        if total > HANDSHAKE_HEADER_LEN.saturating_add(max_body(HandshakeType(typ))) {
             return Err(InvalidMessage::TooLarge("handshake message"));
         }
         pos = pos

@@ -135,6 +135,13 @@ pub struct ServerConfig {
     pub accept_extended_master_secret: bool,
     /// Accept encrypt_then_mac (RFC 7366) when offered. Default on.
     pub accept_encrypt_then_mac: bool,
+    /// Refuse clients that signal neither renegotiation_info nor
+    /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746) with handshake_failure
+    /// ([`crate::PeerIncompatible::SecureRenegotiationRequired`]). Default off: such clients
+    /// (Java before 6u22, Windows XP, old embedded stacks) are served, because lucid refuses
+    /// every renegotiation, so the attack RFC 5746 closes (CVE-2009-3555) cannot happen;
+    /// [`crate::Negotiated::secure_renegotiation`] says what the client did.
+    pub require_secure_renegotiation: bool,
     /// Session cache for session-ID resumption; `None` (the default) disables it, and the
     /// server then sends empty session ids.
     pub session_store: Option<Arc<dyn ServerSessionStore>>,
@@ -146,8 +153,8 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// TLS 1.2 only, all four suites, EMS and ETM accepted, no session cache, presenting
-    /// `cert` to everyone.
+    /// TLS 1.2 only, all four suites, EMS and ETM accepted, clients without RFC 5746
+    /// served, no session cache, presenting `cert` to everyone.
     pub fn new(cert: CertifiedKey) -> Self {
         Self::with_resolver(Arc::new(Arc::new(cert)))
     }
@@ -161,6 +168,7 @@ impl ServerConfig {
             cert_resolver: resolver,
             accept_extended_master_secret: true,
             accept_encrypt_then_mac: true,
+            require_secure_renegotiation: false,
             session_store: None,
             key_log: None,
             record_buffers: RecordBuffers::default(),

@@ -20,8 +20,9 @@
 //! Each state is a struct holding only what is valid there; `handle` consumes it (the
 //! client's style, [`crate::client`]). Decisions made on the ClientHello, in order:
 //! version (highest common; RFC 7507 fallback check; RFC 8446 §4.1.3 downgrade sentinel in
-//! our random), null compression, secure renegotiation (RFC 5746), server name, EMS and
-//! ETM, then either resumption or suite (server preference) and certificate. The server
+//! our random), null compression, secure renegotiation (RFC 5746: noted, and required only
+//! if the configuration says so), server name, EMS and ETM, then either resumption or suite
+//! (server preference) and certificate. The server
 //! never sends CertificateRequest. The ClientKeyExchange is handled by [`kx`], whose
 //! countermeasure guarantees that a bad one changes nothing observable before Finished.
 //! Client-initiated renegotiation after the handshake is refused in `conn` (a
@@ -49,7 +50,7 @@ use crate::msgs::handshake::{
     HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
 use crate::session::ServerSession;
-use crate::trace::{Event, ResumptionEvent};
+use crate::trace::{Event, RenegotiationSignal, ResumptionEvent};
 
 mod config;
 pub mod kx;
@@ -120,8 +121,13 @@ impl fmt::Debug for HelloData {
 /// What the ClientHello asked for, beyond version and suites.
 struct Offer {
     sni: Option<String>,
+    /// The client sent extended_master_secret (whether or not we accept it).
+    ems_offered: bool,
+    /// EMS offered and accepted.
     ems: bool,
     etm: bool,
+    /// The client signalled RFC 5746 (renegotiation_info or the SCSV).
+    secure_renegotiation: bool,
 }
 
 impl ExpectClientHello {
@@ -159,8 +165,9 @@ fn client_hello(
     if !hello.compression_methods.contains(&Compression::NULL) {
         return Err(PeerIncompatible::NullCompressionRequired.into());
     }
-    check_secure_renegotiation(hello)?;
-    let offer = read_offer(&config, hello);
+    let signal = check_secure_renegotiation(&config, hello)?;
+    core.tracer.emit(&Event::RenegotiationSignal(signal));
+    let offer = read_offer(&config, hello, signal);
 
     core.set_version(version);
     core.sni.clone_from(&offer.sni);
@@ -181,8 +188,8 @@ fn client_hello(
         }
     }
 
-    if let Some(session) = find_resumable(&data.config, hello, version, &offer, cx) {
-        return resume(core, cx, data, hello.session_id, session, offer.etm);
+    if let Some(session) = find_resumable(&data.config, hello, version, &offer, cx)? {
+        return resume(core, cx, data, hello.session_id, session, &offer);
     }
     full_handshake(core, cx, data, hello, version, offer)
 }
@@ -223,58 +230,127 @@ fn choose_version(
     Ok(version)
 }
 
-/// RFC 5746 §3.6: an empty renegotiation_info or the SCSV; a non-empty one on an initial
-/// handshake is an attack.
-fn check_secure_renegotiation(hello: &ClientHelloPayload) -> Result<(), Error> {
-    match hello.find_extension(ExtensionType::RENEGOTIATION_INFO) {
-        Some(ClientExtension::RenegotiationInfo(data)) if data.is_empty() => Ok(()),
-        Some(_) => Err(PeerMisbehaved::BadRenegotiationInfo.into()),
+/// How the client signalled RFC 5746 (§3.6): an empty renegotiation_info, the SCSV, or
+/// neither. A non-empty renegotiation_info on an initial handshake is an attack.
+///
+/// A client that signals neither predates RFC 5746 (Java before 6u22, Windows XP, old
+/// embedded stacks). It is served unless `require_secure_renegotiation` is set: the attack
+/// RFC 5746 closes (CVE-2009-3555) needs the server to renegotiate, and lucid refuses every
+/// renegotiation on every connection (`conn::Core::filter_renegotiation`). OpenSSL's
+/// server does the same by default (it only refuses such clients' renegotiations).
+fn check_secure_renegotiation(
+    config: &ServerConfig,
+    hello: &ClientHelloPayload,
+) -> Result<RenegotiationSignal, Error> {
+    let signal = match hello.find_extension(ExtensionType::RENEGOTIATION_INFO) {
+        Some(ClientExtension::RenegotiationInfo(data)) if data.is_empty() => {
+            RenegotiationSignal::Extension
+        }
+        Some(_) => return Err(PeerMisbehaved::BadRenegotiationInfo.into()),
         None if hello
             .cipher_suites
             .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV) =>
         {
-            Ok(())
+            RenegotiationSignal::Scsv
         }
-        None => Err(PeerIncompatible::SecureRenegotiationRequired.into()),
+        None => RenegotiationSignal::Absent,
+    };
+    if signal == RenegotiationSignal::Absent && config.require_secure_renegotiation {
+        return Err(PeerIncompatible::SecureRenegotiationRequired.into());
     }
+    Ok(signal)
 }
 
-fn read_offer(config: &ServerConfig, hello: &ClientHelloPayload) -> Offer {
+fn read_offer(
+    config: &ServerConfig,
+    hello: &ClientHelloPayload,
+    signal: RenegotiationSignal,
+) -> Offer {
+    let ems_offered = hello
+        .find_extension(ExtensionType::EXTENDED_MASTER_SECRET)
+        .is_some();
     Offer {
         sni: hello.host_name().and_then(normalize_name),
-        ems: config.accept_extended_master_secret
-            && hello
-                .find_extension(ExtensionType::EXTENDED_MASTER_SECRET)
-                .is_some(),
+        ems_offered,
+        ems: config.accept_extended_master_secret && ems_offered,
         etm: config.accept_encrypt_then_mac
             && hello
                 .find_extension(ExtensionType::ENCRYPT_THEN_MAC)
                 .is_some(),
+        secure_renegotiation: signal != RenegotiationSignal::Absent,
     }
 }
 
+/// The ServerHello's extensions: renegotiation_info only if the client signalled RFC 5746
+/// (§3.6: the server includes it when the client sent the extension or the SCSV; §4.3
+/// lets a server talk to a legacy client without it), then what was offered and accepted.
+fn server_extensions(offer: &Offer, sni: bool, ems: bool) -> Vec<ServerExtension> {
+    let mut extensions = Vec::new();
+    if offer.secure_renegotiation {
+        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    }
+    if sni {
+        // RFC 6066 §3: acknowledged with an empty extension, on full handshakes only.
+        extensions.push(ServerExtension::ServerName);
+    }
+    if ems {
+        extensions.push(ServerExtension::ExtendedMasterSecret);
+    }
+    if offer.etm {
+        extensions.push(ServerExtension::EncryptThenMac);
+    }
+    extensions
+}
+
 /// The cached session the client offered, if it may be resumed now: same version, a suite
-/// the client still offers and we still allow, the same EMS state (RFC 7627 §5.3: a
-/// mismatch either way means a full handshake) and the same server name (RFC 6066 §3).
+/// we still allow, the same EMS state and the same server name (RFC 6066 §3); otherwise
+/// `None`, a full handshake. Two mismatches are fatal instead:
+///
+/// - The session used EMS and this ClientHello does not offer it: RFC 7627 §5.3 "the
+///   server MUST abort the abbreviated handshake", and §5.2 defines aborting as a fatal
+///   handshake_failure, which is what lucid sends. (OpenSSL's `ssl_get_prev_session` aborts
+///   too, with illegal_parameter; NSS declines to resume.) The opposite — a session
+///   without EMS, offered with EMS — falls back to a full handshake (§5.3 "MUST NOT perform
+///   the abbreviated handshake"; OpenSSL does the same: "do not resume").
+/// - The ClientHello does not list the session's cipher suite: RFC 5246 §7.4.1.2 says the
+///   cipher_suites "MUST include at least the cipher_suite from that session"; lucid sends
+///   illegal_parameter, as OpenSSL (`SSL_R_REQUIRED_CIPHER_MISSING`) and BoringSSL do.
+///
+/// Both are checked only once the session is found and otherwise resumable, as OpenSSL
+/// does: a client offering an unknown or expired id just gets a full handshake.
 fn find_resumable(
     config: &ServerConfig,
     hello: &ClientHelloPayload,
     version: ProtocolVersion,
     offer: &Offer,
     cx: &Context<'_>,
-) -> Option<ServerSession> {
-    let store = config.session_store.as_ref()?;
+) -> Result<Option<ServerSession>, Error> {
+    let Some(store) = config.session_store.as_ref() else {
+        return Ok(None);
+    };
     if hello.session_id.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let session = store.get(&hello.session_id, cx.now)?;
+    let Some(session) = store.get(&hello.session_id, cx.now) else {
+        return Ok(None);
+    };
     let usable = session.version == version
-        && hello.cipher_suites.contains(&session.suite)
         && config.cipher_suites.contains(&session.suite)
         && suite_params(session.suite).is_ok_and(|p| p.usable_with(version))
-        && session.extended_master_secret == offer.ems
         && session.server_name == offer.sni;
-    usable.then_some(session)
+    if !usable {
+        return Ok(None);
+    }
+    if session.extended_master_secret && !offer.ems_offered {
+        return Err(PeerMisbehaved::ResumptionWithoutExtendedMasterSecret.into());
+    }
+    if session.extended_master_secret != offer.ems {
+        return Ok(None);
+    }
+    if !hello.cipher_suites.contains(&session.suite) {
+        return Err(PeerMisbehaved::ResumptionSuiteNotOffered(session.suite).into());
+    }
+    Ok(Some(session))
 }
 
 /// The suite: the first in our preference order that the client offers and that is valid
@@ -306,6 +382,7 @@ fn server_hello(
         cipher_suite: suite,
         compression_method: Compression::NULL,
         extensions,
+        unknown_extensions: Default::default(),
     }))
 }
 
@@ -334,17 +411,7 @@ fn full_handshake(
         None => SessionId::EMPTY,
     };
 
-    let mut extensions = alloc::vec![ServerExtension::RenegotiationInfo(Vec::new())];
-    if offer.sni.is_some() {
-        // RFC 6066 §3: acknowledged with an empty extension, on full handshakes only.
-        extensions.push(ServerExtension::ServerName);
-    }
-    if offer.ems {
-        extensions.push(ServerExtension::ExtendedMasterSecret);
-    }
-    if offer.etm {
-        extensions.push(ServerExtension::EncryptThenMac);
-    }
+    let extensions = server_extensions(&offer, offer.sni.is_some(), offer.ems);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
     let certificate = HandshakeMessage::new(HandshakePayload::Certificate(CertificatePayload(
@@ -366,7 +433,7 @@ fn full_handshake(
                 encrypt_then_mac: offer.etm,
                 session_id,
                 resumed: false,
-                secure_renegotiation: true,
+                secure_renegotiation: offer.secure_renegotiation,
             },
             sni: offer.sni,
         },
@@ -379,17 +446,12 @@ fn resume(
     mut data: HelloData,
     session_id: SessionId,
     session: ServerSession,
-    etm: bool,
+    offer: &Offer,
 ) -> Result<ServerState, Error> {
     let version = session.version;
     let suite = suite_params(session.suite)?;
-    let mut extensions = alloc::vec![ServerExtension::RenegotiationInfo(Vec::new())];
-    if session.extended_master_secret {
-        extensions.push(ServerExtension::ExtendedMasterSecret);
-    }
-    if etm {
-        extensions.push(ServerExtension::EncryptThenMac);
-    }
+    let etm = offer.etm;
+    let extensions = server_extensions(offer, false, session.extended_master_secret);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
 
@@ -413,7 +475,7 @@ fn resume(
                 encrypt_then_mac: etm,
                 session_id,
                 resumed: true,
-                secure_renegotiation: true,
+                secure_renegotiation: offer.secure_renegotiation,
             },
             our_sealer: None,
             side: ServerFinish {

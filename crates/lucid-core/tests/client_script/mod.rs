@@ -217,6 +217,7 @@ impl Script {
             cipher_suite: suite,
             compression_method: Compression::NULL,
             extensions,
+            unknown_extensions: Default::default(),
         }
     }
 

@@ -17,9 +17,13 @@ pub use lucid_core::fuzzing::ScriptedPeer;
 pub use lucid_core::fuzzing::script::{
     handshake_messages, parse_records as records, plain_record as record,
 };
+use lucid_core::internal::codec::Codec;
 use lucid_core::internal::crypto::suites;
 use lucid_core::internal::msgs::enums::{
     AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
+};
+use lucid_core::internal::msgs::handshake::{
+    HandshakeMessage, HandshakePayload, ServerHelloPayload,
 };
 use lucid_core::x509::RootStore;
 use lucid_core::x509::pki_types::pem::PemObject;
@@ -431,4 +435,66 @@ pub fn good_pms() -> [u8; 48] {
 /// The lucid client's ClientHello body, for surgery.
 pub fn hello_message(seed: u64) -> Vec<u8> {
     client_hello_bytes(seed)[5..].to_vec()
+}
+
+/// Steps of a scripted client that several server tests share.
+pub trait ScriptedClientExt {
+    /// The ClientHello split across as many TLS 1.0 records of at most `chunk` bytes as it
+    /// needs (a hello may be up to 131,396 bytes); adds it to the transcript.
+    fn client_hello_records(&mut self, chunk: usize) -> Vec<u8>;
+    /// After [`ScriptedPeer::receive`] of a full handshake's server flight: sends
+    /// ClientKeyExchange, ChangeCipherSpec and Finished, and checks the server's
+    /// ChangeCipherSpec and Finished. The server's handshake is then complete.
+    fn finish_full_handshake(&mut self, server: &mut ServerConnection, rng: &mut ChaCha20Rng);
+    /// Opens records the server sent after its ChangeCipherSpec: `(type, plaintext)`.
+    fn open_protected(&mut self, bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)>;
+}
+
+impl ScriptedClientExt for Scripted {
+    fn client_hello_records(&mut self, chunk: usize) -> Vec<u8> {
+        let msg = HandshakeMessage::new(HandshakePayload::ClientHello(self.hello.clone()));
+        let bytes = msg.get_encoding();
+        self.transcript.add(&bytes);
+        bytes
+            .chunks(chunk)
+            .flat_map(|c| record(ContentType::HANDSHAKE, ProtocolVersion::TLSV1_0, c))
+            .collect()
+    }
+
+    fn finish_full_handshake(&mut self, server: &mut ServerConnection, rng: &mut ChaCha20Rng) {
+        let mut pms = good_pms();
+        pms[..2].copy_from_slice(&self.hello.client_version.get().to_be_bytes());
+        let ct = self.encrypt_pms(&pms);
+        let cke = self.client_key_exchange(ct);
+        self.derive(&pms);
+        let ccs = self.ccs();
+        let fin = self.finished();
+        feed(server, rng, &[cke, ccs, fin].concat()).unwrap();
+        assert!(!server.is_handshaking());
+        let expected = self.expected_peer_finished();
+        let out = self.receive(&drain(server));
+        assert_eq!(
+            (out[1].typ, &out[1].plain),
+            (ContentType::HANDSHAKE, &expected)
+        );
+        assert!(self.peer_finished);
+    }
+
+    fn open_protected(&mut self, bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
+        self.receive(bytes)
+            .into_iter()
+            .map(|r| (r.typ, r.plain))
+            .collect()
+    }
+}
+
+/// The ServerHello at the front of a server flight.
+pub fn server_hello_of(flight: &[u8]) -> ServerHelloPayload {
+    match HandshakeMessage::read_versioned(&handshake_messages(flight)[0], ProtocolVersion::TLSV1_2)
+        .unwrap()
+        .payload
+    {
+        HandshakePayload::ServerHello(sh) => sh,
+        other => panic!("not a ServerHello: {other:?}"),
+    }
 }
