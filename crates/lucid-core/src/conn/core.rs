@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 
 use super::{Context, Negotiated, SENDABLE_CAPACITY, SENDABLE_STEP, Side};
 use crate::codec::Codec;
-use crate::crypto::cbc::{RecordOpener, RecordSealer};
+use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::suites::SuiteParams;

@@ -11,7 +11,7 @@ use alloc::boxed::Box;
 use core::fmt;
 
 use super::{Context, Core, Message, Negotiated};
-use crate::crypto::cbc::RecordSealer;
+use crate::crypto::protection::RecordSealer;
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::MasterSecret;
 use crate::error::Error;

@@ -36,7 +36,7 @@ use zeroize::Zeroizing;
 
 use crate::conn::finish::{self, Finishing, PeerFinished};
 use crate::conn::{Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, suite_params};
-use crate::crypto::cbc::{RecordOpener, RecordSealer};
+use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
@@ -342,7 +342,9 @@ fn full_handshake(
     if offer.ems {
         extensions.push(ServerExtension::ExtendedMasterSecret);
     }
-    if offer.etm {
+    // RFC 7366 §3: never with an AEAD suite (nor acknowledged for one).
+    let etm = offer.etm && suite.can_encrypt_then_mac();
+    if etm {
         extensions.push(ServerExtension::EncryptThenMac);
     }
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
@@ -363,7 +365,7 @@ fn full_handshake(
                 version,
                 suite: suite.suite,
                 extended_master_secret: offer.ems,
-                encrypt_then_mac: offer.etm,
+                encrypt_then_mac: etm,
                 session_id,
                 resumed: false,
                 secure_renegotiation: true,
@@ -383,6 +385,8 @@ fn resume(
 ) -> Result<ServerState, Error> {
     let version = session.version;
     let suite = suite_params(session.suite)?;
+    // RFC 7366 §3: never with an AEAD suite.
+    let etm = etm && suite.can_encrypt_then_mac();
     let mut extensions = alloc::vec![ServerExtension::RenegotiationInfo(Vec::new())];
     if session.extended_master_secret {
         extensions.push(ServerExtension::ExtendedMasterSecret);
