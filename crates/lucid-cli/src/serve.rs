@@ -392,9 +392,12 @@ mod tests {
         let first = get(addr, client(Some(store.clone())));
         assert!(first.starts_with("HTTP/1.0 200 OK\r\n"), "{first}");
         assert!(first.contains("Protocol  : TLSv1.2\n"), "{first}");
-        assert!(first.contains("Cipher    : TLS_RSA_WITH_AES_128_CBC_SHA\n"));
+        assert!(first.contains("Cipher    : TLS_RSA_WITH_AES_128_GCM_SHA256\n"));
         assert!(first.contains("EMS       : yes\n"));
-        assert!(first.contains("ETM       : yes\n"));
+        assert!(
+            first.contains("ETM       : no\n"),
+            "no encrypt-then-MAC with AES-GCM"
+        );
         assert!(first.contains("Resumed   : no\n"));
         assert!(first.contains("SNI       : localhost\n"));
         let id_line = first.lines().find(|l| l.starts_with("Session-ID")).unwrap();

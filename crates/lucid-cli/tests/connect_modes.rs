@@ -105,8 +105,8 @@ fn default_mode_prints_the_reply_and_a_summary() {
     assert_eq!(stdout, REPLY);
     for want in [
         "lucid: connection 1 to ",
-        "negotiated   TLS 1.2, TLS_RSA_WITH_AES_128_CBC_SHA",
-        "extended_master_secret yes, encrypt_then_mac yes",
+        "negotiated   TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256",
+        "extended_master_secret yes, encrypt_then_mac no",
         "[0] C=XX, O=lucid test PKI, CN=localhost",
         "signature verified with the public key of [1] ok",
         "anchor: C=XX, O=lucid test PKI, CN=lucid test root CA",

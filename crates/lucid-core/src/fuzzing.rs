@@ -54,10 +54,20 @@ pub use script::{Received, ScriptedPeer};
 pub use server::{SERVER_RESPONSE, SERVER_RNG_SEED, ServerHarness, server, server_on_demand};
 pub use x509::{NOW, roots, x509};
 
-/// Feeds `data` through a record [`Deframer`](crate::record::Deframer) in variable-sized
+/// The suites the client and server harnesses configure, in this order: the four CBC
+/// suites the committed seeds were recorded with (a harness that offered more would send
+/// a different ClientHello, and every recorded flight would stop matching its transcript).
+pub(crate) const HARNESS_SUITES: &[crate::msgs::enums::CipherSuite] = &[
+    crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+    crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
+    crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
+    crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
+];
+
+/// Feeds `data` through a record [`Deframer`](crate::record::deframer::Deframer) in variable-sized
 /// chunks (sizes and options derived from the data), pops records until `Ok(None)` or an
 /// error, and pushes handshake payloads through a
-/// [`HandshakeJoiner`](crate::record::HandshakeJoiner).
+/// [`HandshakeJoiner`](crate::record::joiner::HandshakeJoiner).
 ///
 /// Never panics unless a record-layer invariant is broken (buffers over their caps, a
 /// record whose payload does not match its header, no progress on a full buffer).

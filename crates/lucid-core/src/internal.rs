@@ -1,6 +1,7 @@
 //! Protocol internals for lucid's own fuzz targets, benchmarks and tests (hidden from the
 //! docs; not a stable API). The paths mirror the private modules, so a test names
-//! `lucid_core::internal::crypto::cbc::RecordSealer` for `crate::crypto::cbc::RecordSealer`.
+//! `lucid_core::internal::crypto::protection::RecordSealer` for
+//! `crate::crypto::protection::RecordSealer`.
 
 /// Wire codec.
 pub mod codec {
@@ -33,9 +34,9 @@ pub mod msgs {
 
 /// Hashes, key schedule, suites, record protection, RSA key exchange.
 pub mod crypto {
-    /// CBC + HMAC record protection.
-    pub mod cbc {
-        pub use crate::crypto::cbc::{RecordOpener, RecordSealer};
+    /// Record protection (CBC + HMAC, AES-GCM).
+    pub mod protection {
+        pub use crate::crypto::protection::{RecordOpener, RecordSealer};
     }
     /// Handshake transcript.
     pub mod hash {
@@ -57,7 +58,8 @@ pub mod crypto {
     /// The suites table.
     pub mod suites {
         pub use crate::crypto::suites::{
-            ALL_SUITES, MacAlgorithm, SuiteParams, lookup, uses_explicit_iv,
+            ALL_SUITES, KeyExchange, MacAlgorithm, Protection, SuiteParams, lookup,
+            uses_explicit_iv,
         };
     }
 }

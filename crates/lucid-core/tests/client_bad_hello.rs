@@ -22,7 +22,8 @@ use lucid_core::{Error, PeerIncompatible, PeerMisbehaved as PM};
 #[test]
 fn baseline_handshake_data_and_close_every_version_suite_and_extension_choice() {
     let cases = every_version_suite_ext();
-    assert_eq!(cases.len(), 16);
+    // 8 CBC (version, suite) pairs and TLS 1.2 AES-128-GCM, each with and without EMS/ETM.
+    assert_eq!(cases.len(), 18);
     for (v, suite, ext) in cases {
         let mut s = Script::new(Opts::v(v).suite(suite).ext(ext));
         s.handshake();
@@ -30,7 +31,11 @@ fn baseline_handshake_data_and_close_every_version_suite_and_extension_choice() 
         assert_eq!(n.version, v);
         assert_eq!(n.suite, suite);
         assert_eq!(n.extended_master_secret, ext);
-        assert_eq!(n.encrypt_then_mac, ext);
+        // RFC 7366 §3: encrypt-then-MAC never applies to an AEAD suite.
+        let cbc = lucid_core::internal::crypto::suites::lookup(suite)
+            .unwrap()
+            .can_encrypt_then_mac();
+        assert_eq!(n.encrypt_then_mac, ext && cbc);
         assert_eq!(n.session_id.as_slice(), [0x5a; 32]);
         assert!(!n.resumed);
 
@@ -181,7 +186,10 @@ fn unoffered_suite() {
     let cases = [
         (Opts::v(V12).suite(AES128_SHA), AES256_SHA),
         (Opts::v(V12).suite(AES128_SHA), AES128_SHA256),
-        (Opts::v(V12), CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256),
+        (
+            Opts::v(V12).suite(AES128_SHA),
+            CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+        ),
         (
             Opts::v(V12),
             CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
@@ -406,7 +414,10 @@ fn server_without_secure_renegotiation_with_the_opt_in() {
             let n = s.client.negotiated().unwrap();
             assert!(!n.secure_renegotiation);
             assert_eq!(n.extended_master_secret, kept);
-            assert_eq!(n.encrypt_then_mac, kept);
+            let cbc = lucid_core::internal::crypto::suites::lookup(n.suite)
+                .unwrap()
+                .can_encrypt_then_mac();
+            assert_eq!(n.encrypt_then_mac, kept && cbc);
         }
     }
     // With renegotiation_info, the same configuration says so.

@@ -85,9 +85,13 @@ fn resumption_abbreviated_handshake() {
         assert!(s.peer_finished);
         let n = s.client.negotiated().unwrap();
         assert!(n.resumed);
+        // RFC 7366 §3: no encrypt-then-MAC with an AEAD suite (TLS 1.2 picks AES-GCM).
+        let cbc = lucid_core::internal::crypto::suites::lookup(n.suite)
+            .unwrap()
+            .can_encrypt_then_mac();
         assert_eq!(
             (n.version, n.extended_master_secret, n.encrypt_then_mac),
-            (v, ext, ext)
+            (v, ext, ext && cbc)
         );
         let rec = s.record(ContentType::APPLICATION_DATA, b"resumed");
         s.feed(&rec).unwrap();

@@ -31,7 +31,11 @@ fn every_version_suite_ems_etm() {
                         panic!("{v} {suite} ems {c_ems}/{s_ems} etm {c_etm}/{s_etm}: {e:?}")
                     });
                     let want_ems = c_ems && s_ems;
-                    let want_etm = c_etm && s_etm;
+                    // RFC 7366 §3: never with an AEAD suite.
+                    let cbc = lucid_core::internal::crypto::suites::lookup(suite)
+                        .unwrap()
+                        .can_encrypt_then_mac();
+                    let want_etm = c_etm && s_etm && cbc;
                     for n in [
                         p.client.negotiated().unwrap(),
                         p.server.negotiated().unwrap(),
@@ -50,8 +54,8 @@ fn every_version_suite_ems_etm() {
             }
         }
     }
-    // (2 + 2 + 4 suites) × 4 EMS × 3 ETM combinations.
-    assert_eq!(count, 96);
+    // (2 + 2 + 5 suites) × 4 EMS × 3 ETM combinations.
+    assert_eq!(count, 108);
 }
 
 #[test]
@@ -76,8 +80,11 @@ fn server_flight_shape() {
     else {
         panic!()
     };
-    // Server preference: the first of our list the client offers.
-    assert_eq!(sh.cipher_suite, CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA);
+    // Server preference: the first of our list the client offers (AEAD first).
+    assert_eq!(
+        sh.cipher_suite,
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256
+    );
     let ext: Vec<&str> = sh
         .extensions
         .iter()
@@ -89,8 +96,8 @@ fn server_flight_shape() {
             "renegotiation_info",
             "server_name",
             "extended_master_secret",
-            "encrypt_then_mac"
-        ]
+        ],
+        "encrypt_then_mac is offered but not acknowledged for AES-GCM (RFC 7366 §3)"
     );
     // gmt_unix_time is the fixed clock.
     assert_eq!(&sh.random.0[..4], &(NOW as u32).to_be_bytes());

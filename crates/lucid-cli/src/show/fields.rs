@@ -318,6 +318,9 @@ fn code16(b: &[u8]) -> u16 {
 pub fn suite_note(code: u16) -> String {
     let s = CipherSuite(code);
     let what = match s {
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => {
+            "RSA key exchange, AES-128 in GCM mode (authenticated encryption, no separate MAC), SHA-256 PRF (TLS 1.2 only)"
+        }
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA => {
             "RSA key exchange, AES-128 in CBC mode, HMAC-SHA1 records"
         }

@@ -389,9 +389,14 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     INDENT,
                     st.field("key_block:")
                 );
-                let mut parts = format!(
-                    "client_write_MAC_key[{mac_key_len}] server_write_MAC_key[{mac_key_len}] client_write_key[{enc_key_len}] server_write_key[{enc_key_len}]"
-                );
+                let mut parts = if *mac_key_len > 0 {
+                    format!(
+                        "client_write_MAC_key[{mac_key_len}] server_write_MAC_key[{mac_key_len}] client_write_key[{enc_key_len}] server_write_key[{enc_key_len}]"
+                    )
+                } else {
+                    // AEAD: the tag authenticates, so there are no MAC keys (RFC 5246 §6.3).
+                    format!("client_write_key[{enc_key_len}] server_write_key[{enc_key_len}]")
+                };
                 if *iv_len > 0 {
                     let _ = write!(
                         parts,
@@ -399,7 +404,14 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     );
                 }
                 let _ = writeln!(out, "{}    {}", INDENT, parts);
-                if *iv_len == 0 {
+                if *mac_key_len == 0 && *iv_len > 0 {
+                    let _ = writeln!(
+                        out,
+                        "{}    {}",
+                        INDENT,
+                        st.dim("(AES-GCM: no MAC keys, the tag authenticates; each write_IV is the 4-byte implicit part of the record nonce, RFC 5288 §3)")
+                    );
+                } else if *iv_len == 0 {
                     let _ = writeln!(
                         out,
                         "{}    {}",
@@ -557,6 +569,21 @@ fn protected_layout(
 ) -> Option<String> {
     let version = s.version?;
     let params = suites::lookup(s.suite?)?;
+    if params.protection == suites::Protection::Gcm {
+        // RFC 5288 §3 / RFC 5246 §6.2.3.3: nonce_explicit ‖ ciphertext ‖ tag.
+        let aes = if params.enc_key_len == 16 {
+            "AES-128-GCM"
+        } else {
+            "AES-256-GCM"
+        };
+        let plain = plain?;
+        let text = len.checked_sub(8 + 16)?;
+        return (text == plain).then(|| {
+            format!(
+                "explicit nonce 8 (the sender's sequence number; the full 12-byte nonce is the 4-byte implicit part from the key block + these 8) + {aes} ciphertext {text} (same length as the plaintext: a stream, no padding) + tag 16 over sequence number, type, version and plaintext length as additional data (RFC 5288)"
+            )
+        });
+    }
     let mac = params.mac_len();
     let mac_name = if mac == 20 {
         "HMAC-SHA1"

@@ -28,9 +28,9 @@ use zeroize::Zeroizing;
 
 use crate::conn::finish::{self, Finishing, PeerFinished};
 use crate::conn::{Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, suite_params};
-use crate::crypto::cbc::{RecordOpener, RecordSealer};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
+use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
@@ -313,7 +313,10 @@ impl ExpectServerHello {
         if sh.compression_method != Compression::NULL {
             return Err(PeerMisbehaved::CompressionSelected.into());
         }
-        let ext = check_server_extensions(&sh, &hello)?;
+        let mut ext = check_server_extensions(&sh, &hello)?;
+        // RFC 7366 §3: a server MUST NOT acknowledge encrypt-then-MAC for an AEAD suite;
+        // if one does, it is not in use (what OpenSSL's client does too).
+        ext.etm &= suite.can_encrypt_then_mac();
 
         core.set_version(version);
         hello.transcript.set_version(version)?;

@@ -9,9 +9,9 @@ use subtle::ConstantTimeEq;
 
 use super::{Context, Negotiated, SENDABLE_CAPACITY, SENDABLE_STEP, Side};
 use crate::codec::Codec;
-use crate::crypto::cbc::{RecordOpener, RecordSealer};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
+use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::alert::AlertMessage;

@@ -11,9 +11,9 @@ use alloc::boxed::Box;
 use core::fmt;
 
 use super::{Context, Core, Message, Negotiated};
-use crate::crypto::cbc::RecordSealer;
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::MasterSecret;
+use crate::crypto::protection::RecordSealer;
 use crate::error::Error;
 use crate::msgs::handshake::{HandshakeMessage, HandshakePayload};
 

@@ -308,7 +308,15 @@ mod tests {
                     kb.server_write_iv(),
                 ];
                 let lens: alloc::vec::Vec<usize> = parts.iter().map(|p| p.len()).collect();
-                let iv = if v == ProtocolVersion::TLSV1_0 { 16 } else { 0 };
+                let iv = s.fixed_iv_len(v);
+                assert_eq!(
+                    iv,
+                    match (s.mac(), v) {
+                        (None, _) => 4,
+                        (Some(_), ProtocolVersion::TLSV1_0) => 16,
+                        (Some(_), _) => 0,
+                    }
+                );
                 let (m, k) = (s.mac_len(), s.enc_key_len);
                 assert_eq!(lens, [m, m, k, k, iv, iv], "{:?} {v:?}", s.suite);
                 assert_eq!(parts.concat(), want[..n]);

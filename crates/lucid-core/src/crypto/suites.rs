@@ -1,12 +1,15 @@
-//! The cipher suites lucid implements and their parameters.
+//! The cipher suites lucid implements, as entries of one table.
 //!
-//! Every lucid suite is RSA key exchange + AES-CBC + HMAC. The table is in a fixed order
-//! (128/SHA, 256/SHA, 128/SHA256, 256/SHA256); the order in which suites are offered or
-//! chosen is configured elsewhere.
+//! A suite is a combination of roles — key exchange ([`KeyExchange`]), record protection
+//! ([`Protection`]: AES-CBC + HMAC or AES-GCM) with its AES key length, and whether it is
+//! defined for TLS 1.2 only — and adding one is adding an entry, at most with a new
+//! implementation of one role. The table order is lucid's default preference order: AEAD
+//! before CBC (the first entries are the ones offered first); configurations reorder or
+//! narrow it.
 
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 
-/// The record MAC (and, for TLS 1.2, nothing else: every lucid suite uses the SHA-256 PRF).
+/// The record MAC of a CBC suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MacAlgorithm {
     /// HMAC-SHA1: 20-byte MAC and MAC key.
@@ -25,16 +28,35 @@ impl MacAlgorithm {
     }
 }
 
+/// How the pre-master secret is agreed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyExchange {
+    /// The client encrypts it to the server certificate's RSA key (RFC 5246 §7.4.7.1).
+    Rsa,
+}
+
+/// How records are protected once keys are in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protection {
+    /// AES-CBC with an HMAC (MAC-then-encrypt, or encrypt-then-MAC with RFC 7366).
+    Cbc(MacAlgorithm),
+    /// AES-GCM (RFC 5288): an AEAD, TLS 1.2 only; encrypt-then-MAC never applies.
+    Gcm,
+}
+
 /// Parameters of one cipher suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SuiteParams {
     /// The code point.
     pub suite: CipherSuite,
+    /// Key exchange.
+    pub kx: KeyExchange,
+    /// Record protection.
+    pub protection: Protection,
     /// AES key length: 16 (AES-128) or 32 (AES-256).
     pub enc_key_len: usize,
-    /// The record MAC.
-    pub mac: MacAlgorithm,
-    /// Defined only for TLS 1.2 (the SHA-256 suites, RFC 5246 appendix A.5).
+    /// Defined only for TLS 1.2 (the SHA-256 and GCM suites, RFC 5246 appendix A.5,
+    /// RFC 5288 §4).
     pub tls12_only: bool,
 }
 
@@ -42,18 +64,36 @@ pub struct SuiteParams {
 pub(crate) const AES_BLOCK_LEN: usize = 16;
 
 impl SuiteParams {
-    /// Length of the record MAC and of each MAC key.
-    pub const fn mac_len(&self) -> usize {
-        self.mac.mac_len()
+    /// The record MAC, for CBC suites.
+    pub const fn mac(&self) -> Option<MacAlgorithm> {
+        match self.protection {
+            Protection::Cbc(mac) => Some(mac),
+            Protection::Gcm => None,
+        }
     }
 
-    /// Length of the IV taken from the key block: 16 bytes for TLS 1.0 (implicit, chained
-    /// IVs), none for TLS 1.1 and later (explicit per-record IVs, RFC 4346 §6.2.3.2).
+    /// Length of the record MAC and of each MAC key (0 for AEAD suites).
+    pub const fn mac_len(&self) -> usize {
+        match self.protection {
+            Protection::Cbc(mac) => mac.mac_len(),
+            Protection::Gcm => 0,
+        }
+    }
+
+    /// Whether encrypt-then-MAC (RFC 7366) can apply: CBC suites only (§3: never with an
+    /// AEAD or stream cipher).
+    pub const fn can_encrypt_then_mac(&self) -> bool {
+        matches!(self.protection, Protection::Cbc(_))
+    }
+
+    /// Length of the IV taken from the key block: CBC — 16 bytes for TLS 1.0 (implicit,
+    /// chained IVs), none for TLS 1.1 and later (explicit per-record IVs, RFC 4346
+    /// §6.2.3.2); GCM — the 4-byte implicit nonce (RFC 5288 §3).
     pub fn fixed_iv_len(&self, version: ProtocolVersion) -> usize {
-        if uses_explicit_iv(version) {
-            0
-        } else {
-            AES_BLOCK_LEN
+        match self.protection {
+            Protection::Gcm => crate::crypto::gcm::SALT_LEN,
+            Protection::Cbc(_) if uses_explicit_iv(version) => 0,
+            Protection::Cbc(_) => AES_BLOCK_LEN,
         }
     }
 
@@ -81,30 +121,41 @@ pub fn uses_explicit_iv(version: ProtocolVersion) -> bool {
     version.get() >= ProtocolVersion::TLSV1_1.get()
 }
 
-/// Every suite lucid implements, in table order.
+/// Every suite lucid implements, in lucid's default preference order (AEAD first).
 pub static ALL_SUITES: &[SuiteParams] = &[
     SuiteParams {
-        suite: CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        suite: CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+        kx: KeyExchange::Rsa,
+        protection: Protection::Gcm,
         enc_key_len: 16,
-        mac: MacAlgorithm::Sha1,
+        tls12_only: true,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        kx: KeyExchange::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha1),
+        enc_key_len: 16,
         tls12_only: false,
     },
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
+        kx: KeyExchange::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha1),
         enc_key_len: 32,
-        mac: MacAlgorithm::Sha1,
         tls12_only: false,
     },
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
+        kx: KeyExchange::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha256),
         enc_key_len: 16,
-        mac: MacAlgorithm::Sha256,
         tls12_only: true,
     },
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
+        kx: KeyExchange::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha256),
         enc_key_len: 32,
-        mac: MacAlgorithm::Sha256,
         tls12_only: true,
     },
 ];
@@ -135,7 +186,13 @@ mod tests {
         assert_eq!(s.key_block_len(v12), 96);
         let s = lookup(CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256).unwrap();
         assert_eq!(s.key_block_len(v12), 128);
-        assert_eq!(ALL_SUITES.len(), 4);
+        // RFC 5288 §3: GCM takes two keys and two 4-byte implicit nonces, no MAC keys.
+        let s = lookup(CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256).unwrap();
+        assert_eq!(s.mac_len(), 0);
+        assert_eq!(s.key_block_len(v12), 2 * 16 + 2 * 4);
+        assert!(!s.can_encrypt_then_mac());
+        assert!(!s.usable_with(v11));
+        assert_eq!(ALL_SUITES.len(), 5);
         assert!(lookup(CipherSuite::TLS_RSA_WITH_RC4_128_SHA).is_none());
         assert!(lookup(CipherSuite(0x1301)).is_none());
     }

@@ -98,6 +98,7 @@ impl ClientSetup {
             Verifier::PathValidation => Arc::new(WebPkiVerifier::new(roots())),
         };
         let mut config = ClientConfig::new(verifier);
+        config.cipher_suites = crate::fuzzing::HARNESS_SUITES.to_vec();
         if matches!(verifier_kind, Verifier::PathValidation) {
             config.record_buffers = RecordBuffers::OnDemand;
         }

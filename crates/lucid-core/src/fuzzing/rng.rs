@@ -61,7 +61,7 @@ impl TryCryptoRng for FuzzRng {}
 /// Repeats a fixed 16-byte pattern: hands a chosen explicit IV to a [`RecordSealer`]
 /// (which draws the IV with one `fill_bytes` of 16 bytes). Insecure; fuzzing only.
 ///
-/// [`RecordSealer`]: crate::crypto::cbc::RecordSealer
+/// [`RecordSealer`]: crate::crypto::protection::RecordSealer
 #[derive(Debug, Clone)]
 pub(crate) struct ReplayIv {
     iv: [u8; 16],

@@ -37,9 +37,9 @@ use rustls_pki_types::pem::PemObject;
 
 use crate::codec::{Codec, Reader};
 use crate::conn::Side;
-use crate::crypto::cbc::{RecordOpener, RecordSealer};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, KeyBlock, MasterSecret};
+use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::{self, SuiteParams};
 use crate::fuzzing::client::SERVER_NAME;

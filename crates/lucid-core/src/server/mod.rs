@@ -37,9 +37,9 @@ use zeroize::Zeroizing;
 
 use crate::conn::finish::{self, Finishing, PeerFinished};
 use crate::conn::{Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, suite_params};
-use crate::crypto::cbc::{RecordOpener, RecordSealer};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
+use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
 use crate::crypto::suites::{self, SuiteParams};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -284,7 +284,7 @@ fn read_offer(
 /// The ServerHello's extensions: renegotiation_info only if the client signalled RFC 5746
 /// (§3.6: the server includes it when the client sent the extension or the SCSV; §4.3
 /// lets a server talk to a legacy client without it), then what was offered and accepted.
-fn server_extensions(offer: &Offer, sni: bool, ems: bool) -> Vec<ServerExtension> {
+fn server_extensions(offer: &Offer, sni: bool, ems: bool, etm: bool) -> Vec<ServerExtension> {
     let mut extensions = Vec::new();
     if offer.secure_renegotiation {
         extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
@@ -296,7 +296,7 @@ fn server_extensions(offer: &Offer, sni: bool, ems: bool) -> Vec<ServerExtension
     if ems {
         extensions.push(ServerExtension::ExtendedMasterSecret);
     }
-    if offer.etm {
+    if etm {
         extensions.push(ServerExtension::EncryptThenMac);
     }
     extensions
@@ -411,7 +411,9 @@ fn full_handshake(
         None => SessionId::EMPTY,
     };
 
-    let extensions = server_extensions(&offer, offer.sni.is_some(), offer.ems);
+    // RFC 7366 §3: never with an AEAD suite (nor acknowledged for one).
+    let etm = offer.etm && suite.can_encrypt_then_mac();
+    let extensions = server_extensions(&offer, offer.sni.is_some(), offer.ems, etm);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
     let certificate = HandshakeMessage::new(HandshakePayload::Certificate(CertificatePayload(
@@ -430,7 +432,7 @@ fn full_handshake(
                 version,
                 suite: suite.suite,
                 extended_master_secret: offer.ems,
-                encrypt_then_mac: offer.etm,
+                encrypt_then_mac: etm,
                 session_id,
                 resumed: false,
                 secure_renegotiation: offer.secure_renegotiation,
@@ -450,8 +452,9 @@ fn resume(
 ) -> Result<ServerState, Error> {
     let version = session.version;
     let suite = suite_params(session.suite)?;
-    let etm = offer.etm;
-    let extensions = server_extensions(offer, false, session.extended_master_secret);
+    // RFC 7366 §3: never with an AEAD suite.
+    let etm = offer.etm && suite.can_encrypt_then_mac();
+    let extensions = server_extensions(offer, false, session.extended_master_secret, etm);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
 

@@ -2,7 +2,7 @@
 //!
 //! # Implementation notes
 //!
-//! One [`RecordSealer`] protects the records one side sends, one [`RecordOpener`] checks the
+//! One [`CbcSealer`] protects the records one side sends, one [`CbcOpener`] checks the
 //! records it receives. Each holds the expanded AES key (inside a `cbc` mode object), the
 //! keyed MAC state and the 64-bit sequence number of its direction.
 //!
@@ -41,7 +41,7 @@
 //! MAC and the value of the length field inside the MAC input — are attacker-influenced
 //! secrets until the MAC is verified. Any branch, memory access or hash-block count that
 //! depends on them is a padding oracle (Vaudenay 2002; AlFardan–Paterson 2013). So
-//! [`RecordOpener::open`] in that mode:
+//! [`CbcOpener::open`] in that mode:
 //! 1. rejects on public facts only (ciphertext not a multiple of 16, too short for a MAC);
 //! 2. decrypts everything;
 //! 3. derives a "padding fits" mask with constant-time compares and, if it does not fit,
@@ -61,7 +61,7 @@
 
 use crate::crypto::suites::{AES_BLOCK_LEN, SuiteParams, uses_explicit_iv};
 use crate::error::Error;
-use crate::msgs::enums::{ContentType, ProtocolVersion};
+use crate::msgs::enums::ProtocolVersion;
 
 mod interleave;
 mod mode;
@@ -70,33 +70,15 @@ mod seal;
 
 #[cfg(test)]
 pub(crate) use mode::{CbcDecryptor, CbcEncryptor};
-pub use open::RecordOpener;
-pub use seal::RecordSealer;
+pub(crate) use open::CbcOpener;
+pub(crate) use seal::CbcSealer;
 
 // The record size limits and header length, under the names this module has always used
 // (one definition, in `crate::msgs::record`).
+pub(crate) use super::record_pseudo_header as mac_header;
 pub(crate) use crate::msgs::record::{
     HEADER_LEN, MAX_CIPHERTEXT as MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT as MAX_PLAINTEXT_LEN,
 };
-/// Bytes of MAC pseudo-header: seq(8) ‖ type(1) ‖ version(2) ‖ length(2).
-const MAC_HEADER_LEN: usize = 13;
-
-fn mac_header(
-    seq: u64,
-    typ: ContentType,
-    version: ProtocolVersion,
-    len: u16,
-) -> [u8; MAC_HEADER_LEN] {
-    let mut h = [0u8; MAC_HEADER_LEN];
-    let (s, rest) = h.split_at_mut(8);
-    s.copy_from_slice(&seq.to_be_bytes());
-    let (t, rest) = rest.split_at_mut(1);
-    t.copy_from_slice(&[typ.0]);
-    let (v, l) = rest.split_at_mut(2);
-    v.copy_from_slice(&version.0.to_be_bytes());
-    l.copy_from_slice(&len.to_be_bytes());
-    h
-}
 
 /// Checks the key material lengths shared by sealer and opener.
 fn check_keys(

@@ -1,4 +1,4 @@
-//! [`RecordOpener`]: checks and decrypts incoming records, with the constant-time
+//! [`CbcOpener`]: checks and decrypts incoming records, with the constant-time
 //! MAC-then-encrypt path (Lucky 13; see the module notes in `cbc/mod.rs`).
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 
 /// Checks and decrypts incoming records for one direction.
-pub struct RecordOpener {
+pub(crate) struct CbcOpener {
     dec: CbcDecryptor,
     /// The keyed MAC: [`CtHmacKey::stream`] for encrypt-then-MAC (public lengths),
     /// [`CtHmacKey::mac_ct`] for MAC-then-encrypt (secret lengths).
@@ -22,9 +22,9 @@ pub struct RecordOpener {
     seq: u64,
 }
 
-impl core::fmt::Debug for RecordOpener {
+impl core::fmt::Debug for CbcOpener {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RecordOpener")
+        f.debug_struct("CbcOpener")
             .field("explicit_iv", &self.explicit_iv)
             .field("encrypt_then_mac", &self.encrypt_then_mac)
             .field("seq", &self.seq)
@@ -32,12 +32,12 @@ impl core::fmt::Debug for RecordOpener {
     }
 }
 
-impl RecordOpener {
+impl CbcOpener {
     /// An opener for `suite` at `version`, with the peer's keys from the key block.
     ///
     /// `iv` is the key-block IV for TLS 1.0 and must be empty for TLS 1.1+. Wrong key
     /// lengths are a [`Error::Misuse`].
-    pub fn new(
+    pub(crate) fn new(
         suite: &SuiteParams,
         version: ProtocolVersion,
         mac_key: &[u8],
@@ -45,12 +45,13 @@ impl RecordOpener {
         iv: &[u8],
         encrypt_then_mac: bool,
     ) -> Result<Self, Error> {
+        let mac = suite.mac().ok_or(Error::Misuse("not a CBC suite"))?;
         let iv = check_keys(suite, version, mac_key, enc_key, iv)?;
         Ok(Self {
             dec: CbcDecryptor::new(enc_key, &iv)
                 .ok_or(())
                 .map_err(err_internal)?,
-            ct_mac: CtHmacKey::new(suite.mac, mac_key),
+            ct_mac: CtHmacKey::new(mac, mac_key),
             explicit_iv: uses_explicit_iv(version),
             encrypt_then_mac,
             seq: 0,
@@ -58,7 +59,7 @@ impl RecordOpener {
     }
 
     /// The sequence number the next record must carry.
-    pub fn seq(&self) -> u64 {
+    pub(crate) fn seq(&self) -> u64 {
         self.seq
     }
 
@@ -76,7 +77,7 @@ impl RecordOpener {
     /// authenticated plaintext over 2^14 bytes, [`Error::SequenceNumberExhausted`] when the
     /// sequence numbers are used up. After an error the contents of `payload` are
     /// unspecified and the connection must be closed.
-    pub fn open<'b>(
+    pub(crate) fn open<'b>(
         &mut self,
         typ: ContentType,
         version: ProtocolVersion,

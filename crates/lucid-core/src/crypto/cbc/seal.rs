@@ -1,18 +1,20 @@
-//! [`RecordSealer`]: protects outgoing records.
+//! [`CbcSealer`]: protects outgoing records.
 
 use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use super::interleave::SealInterleaved;
 use super::mode::CbcEncryptor;
-use super::{HEADER_LEN, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header, round_down};
+#[cfg(test)]
+use super::round_down;
+use super::{HEADER_LEN, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header};
 use crate::crypto::hmac_ct::{CtHmacKey, MAX_MAC_LEN};
 use crate::crypto::suites::{AES_BLOCK_LEN, SuiteParams, uses_explicit_iv};
 use crate::error::Error;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 
 /// Protects outgoing records for one direction.
-pub struct RecordSealer {
+pub(crate) struct CbcSealer {
     enc: CbcEncryptor,
     mac: CtHmacKey,
     explicit_iv: bool,
@@ -20,9 +22,9 @@ pub struct RecordSealer {
     seq: u64,
 }
 
-impl core::fmt::Debug for RecordSealer {
+impl core::fmt::Debug for CbcSealer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RecordSealer")
+        f.debug_struct("CbcSealer")
             .field("explicit_iv", &self.explicit_iv)
             .field("encrypt_then_mac", &self.encrypt_then_mac)
             .field("seq", &self.seq)
@@ -30,12 +32,12 @@ impl core::fmt::Debug for RecordSealer {
     }
 }
 
-impl RecordSealer {
+impl CbcSealer {
     /// A sealer for `suite` at `version`, with this direction's keys from the key block.
     ///
     /// `iv` is the key-block IV for TLS 1.0 and must be empty for TLS 1.1+. Wrong key
     /// lengths are a [`Error::Misuse`].
-    pub fn new(
+    pub(crate) fn new(
         suite: &SuiteParams,
         version: ProtocolVersion,
         mac_key: &[u8],
@@ -43,12 +45,13 @@ impl RecordSealer {
         iv: &[u8],
         encrypt_then_mac: bool,
     ) -> Result<Self, Error> {
+        let mac = suite.mac().ok_or(Error::Misuse("not a CBC suite"))?;
         let iv = check_keys(suite, version, mac_key, enc_key, iv)?;
         Ok(Self {
             enc: CbcEncryptor::new(enc_key, &iv)
                 .ok_or(())
                 .map_err(err_internal)?,
-            mac: CtHmacKey::new(suite.mac, mac_key),
+            mac: CtHmacKey::new(mac, mac_key),
             explicit_iv: uses_explicit_iv(version),
             encrypt_then_mac,
             seq: 0,
@@ -56,7 +59,7 @@ impl RecordSealer {
     }
 
     /// The sequence number the next record will use.
-    pub fn seq(&self) -> u64 {
+    pub(crate) fn seq(&self) -> u64 {
         self.seq
     }
 
@@ -75,13 +78,15 @@ impl RecordSealer {
 
     /// Most bytes a record adds to its plaintext, header included:
     /// header + explicit IV + MAC + up to one block of padding.
-    pub fn overhead_max(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn overhead_max(&self) -> usize {
         HEADER_LEN + self.iv_len() + self.mac_len() + AES_BLOCK_LEN
     }
 
     /// The longest plaintext (at most 2^14) whose whole record, header included, fits in
     /// `record_len` bytes; 0 if none does.
-    pub fn max_plaintext_for(&self, record_len: usize) -> usize {
+    #[cfg(test)]
+    pub(crate) fn max_plaintext_for(&self, record_len: usize) -> usize {
         let body = record_len.saturating_sub(HEADER_LEN + self.iv_len());
         let fit = if self.encrypt_then_mac {
             round_down(body.saturating_sub(self.mac_len())).saturating_sub(1)
@@ -95,9 +100,10 @@ impl RecordSealer {
     ///
     /// `plaintext` must be at most 2^14 bytes ([`Error::Misuse`] otherwise). `rng` supplies
     /// the explicit IV for TLS 1.1+ and is not used for TLS 1.0. Does not allocate when `out`
-    /// has room for [`Self::overhead_max`] + `plaintext.len()` more bytes. On error nothing
+    /// has room for the header, an explicit IV, the MAC and a block of padding beyond
+    /// `plaintext.len()`. On error nothing
     /// is appended.
-    pub fn seal(
+    pub(crate) fn seal(
         &mut self,
         typ: ContentType,
         version: ProtocolVersion,
