@@ -172,6 +172,13 @@ fn fetch(peer: &Peer, cell: Cell) -> Result<Fetched, Error> {
     })
 }
 
+/// Whether encrypt-then-MAC can apply to `suite` (CBC suites only, RFC 7366 §3).
+fn cbc(suite: CipherSuite) -> bool {
+    lucid_core::internal::crypto::suites::lookup(suite)
+        .unwrap()
+        .can_encrypt_then_mac()
+}
+
 /// openssl's names for the suites, as `s_server -www` prints them.
 fn openssl_suite(s: CipherSuite) -> &'static str {
     match s {
@@ -179,7 +186,8 @@ fn openssl_suite(s: CipherSuite) -> &'static str {
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => "AES256-SHA",
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => "AES128-SHA256",
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256 => "AES256-SHA256",
-        _ => unreachable!(),
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => "AES128-GCM-SHA256",
+        other => panic!("no openssl name for {other:?}: add it to the interop table"),
     }
 }
 
@@ -198,7 +206,8 @@ fn gnutls_suite(s: CipherSuite) -> &'static str {
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => "RSA_AES_256_CBC_SHA1",
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => "RSA_AES_128_CBC_SHA256",
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256 => "RSA_AES_256_CBC_SHA256",
-        _ => unreachable!(),
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => "RSA_AES_128_GCM_SHA256",
+        other => panic!("no gnutls name for {other:?}: add it to the interop table"),
     }
 }
 
@@ -257,8 +266,10 @@ fn check(
     if n.version != cell.version || n.suite != cell.suite {
         return Err(format!("lucid negotiated {} {}", n.version, n.suite));
     }
-    // All three peers implement both extensions, so they are in use exactly when offered.
-    if n.extended_master_secret != cell.ext || n.encrypt_then_mac != cell.ext {
+    // All three peers implement both extensions, so they are in use exactly when offered
+    // (encrypt-then-MAC only with a CBC suite, RFC 7366 §3).
+    let etm_want = cell.ext && cbc(cell.suite);
+    if n.extended_master_secret != cell.ext || n.encrypt_then_mac != etm_want {
         return Err(format!(
             "lucid negotiated ems={} etm={}",
             n.extended_master_secret, n.encrypt_then_mac
@@ -314,7 +325,7 @@ fn check(
             .ok_or("gnutls-serv logged no Options line for this connection")?;
             let ems = options.contains("extended master secret");
             let etm = options.contains("EtM");
-            if ems != cell.ext || etm != cell.ext {
+            if ems != cell.ext || etm != (cell.ext && cbc(cell.suite)) {
                 return Err(format!("gnutls-serv reports {options:?}"));
             }
             Ok("page: version, suite; log: EMS, ETM".into())
@@ -338,7 +349,11 @@ fn check(
                 format!("  Ciphersuite: {}\n", cell.suite),
                 format!(
                     "  Encrypt-then-MAC: {}\n",
-                    if cell.ext { "True" } else { "False" }
+                    if cell.ext && cbc(cell.suite) {
+                        "True"
+                    } else {
+                        "False"
+                    }
                 ),
                 format!(
                     "  Extended Master Secret: {}\n",
@@ -379,7 +394,7 @@ fn locate(kind: Kind) -> Result<Vec<PathBuf>, String> {
 
 /// The gnutls priority string that enables exactly lucid's versions and suites.
 const GNUTLS_PRIORITY: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:\
--KX-ALL:+RSA:-CIPHER-ALL:+AES-128-CBC:+AES-256-CBC:-MAC-ALL:+SHA1:+SHA256";
+-KX-ALL:+RSA:-CIPHER-ALL:+AES-128-GCM:+AES-128-CBC:+AES-256-CBC:-MAC-ALL:+AEAD:+SHA1:+SHA256";
 
 /// Starts `kind`, configured for the whole matrix (`defaults` = false) or with its own
 /// default settings.
@@ -402,7 +417,7 @@ fn start(kind: Kind, bins: &[PathBuf], dir: &Path, defaults: bool) -> Peer {
                 // OpenSSL 3 refuses TLS 1.0/1.1 at its default security level 1.
                 cmd.args([
                     "-cipher",
-                    "AES128-SHA:AES256-SHA:AES128-SHA256:AES256-SHA256:@SECLEVEL=0",
+                    "AES128-GCM-SHA256:AES128-SHA:AES256-SHA:AES128-SHA256:AES256-SHA256:@SECLEVEL=0",
                     "-min_protocol",
                     "TLSv1",
                     "-max_protocol",

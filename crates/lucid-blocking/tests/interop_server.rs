@@ -27,7 +27,8 @@ use server_support::*;
 const PEER_TIMEOUT: Duration = Duration::from_secs(30);
 const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
-const SUITES: [CipherSuite; 4] = [
+const SUITES: [CipherSuite; 5] = [
+    CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
     CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
     CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
     CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
@@ -39,12 +40,10 @@ fn cells() -> Vec<(ProtocolVersion, CipherSuite)> {
     let mut out = Vec::new();
     for v in [V10, V11, V12] {
         for s in SUITES {
-            let sha256 = matches!(
-                s,
-                CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256
-                    | CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256
-            );
-            if !sha256 || v == V12 {
+            let tls12_only = lucid_core::internal::crypto::suites::lookup(s)
+                .unwrap()
+                .tls12_only;
+            if !tls12_only || v == V12 {
                 out.push((v, s));
             }
         }
@@ -104,6 +103,7 @@ fn openssl_cipher(s: CipherSuite) -> &'static str {
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA => "AES128-SHA",
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => "AES256-SHA",
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => "AES128-SHA256",
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => "AES128-GCM-SHA256",
         _ => "AES256-SHA256",
     }
 }
@@ -260,6 +260,7 @@ fn gnutls_priority(v: ProtocolVersion, s: CipherSuite, ems: bool, etm: bool) -> 
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA => ("+AES-128-CBC", "+SHA1"),
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => ("+AES-256-CBC", "+SHA1"),
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => ("+AES-128-CBC", "+SHA256"),
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => ("+AES-128-GCM", "+AEAD"),
         _ => ("+AES-256-CBC", "+SHA256"),
     };
     let mut p = format!("NONE:{vers}:+RSA:{cipher}:{mac}:+COMP-NULL:+SIGN-ALL");
@@ -376,6 +377,7 @@ fn tlslite_names(s: CipherSuite) -> (&'static str, &'static str) {
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA => ("aes128", "sha"),
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => ("aes256", "sha"),
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => ("aes128", "sha256"),
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => ("aes128gcm", "aead"),
         _ => ("aes256", "sha256"),
     }
 }

@@ -210,6 +210,10 @@ pub fn check_page(
     if get("Cipher") != suite.to_string() {
         wrong.push(format!("Cipher {}", get("Cipher")));
     }
+    // Encrypt-then-MAC only applies to CBC suites (RFC 7366 §3).
+    let cbc = lucid_core::internal::crypto::suites::lookup(suite)
+        .is_some_and(|s| s.can_encrypt_then_mac());
+    let etm = etm.map(|e| e && cbc);
     for (k, want) in [("EMS", ems), ("ETM", etm), ("Resumed", resumed)] {
         if let Some(w) = want {
             if get(k) != yes_no(w) {
