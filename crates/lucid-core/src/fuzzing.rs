@@ -37,6 +37,7 @@ mod drive;
 mod example;
 mod messages;
 mod rng;
+mod rsa_diff;
 pub mod script;
 pub mod seeds;
 mod server;
@@ -50,6 +51,7 @@ pub use client::{
 pub use example::{example_configs, example_rng};
 pub use messages::handshake_messages;
 pub use rng::FuzzRng;
+pub use rsa_diff::rsa_diff;
 pub use script::{Received, ScriptedPeer};
 pub use server::{SERVER_RESPONSE, SERVER_RNG_SEED, ServerHarness, server, server_on_demand};
 pub use x509::{NOW, roots, x509};

@@ -18,6 +18,7 @@ use spki::SubjectPublicKeyInfoRef;
 use zeroize::Zeroizing;
 
 use crate::codec::InvalidMessage;
+use crate::crypto::rsa_core::RsaPublic;
 use crate::error::{CertificateError, Error, PeerMisbehaved};
 use crate::x509::signature::{RsaKeyRole, rsa_public_key_checked};
 
@@ -102,8 +103,30 @@ pub fn encrypt_pre_master_secret(
     pms: &[u8; PRE_MASTER_SECRET_LEN],
     rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<Vec<u8>, Error> {
-    key.pkcs1v15_encrypt_with_rng(rng, pms)
-        .map_err(|_| Error::Internal("RSA encryption of the pre-master secret failed"))
+    use rsa::traits::PublicKeyParts;
+    let fail = || Error::Internal("RSA encryption of the pre-master secret failed");
+    let k = key.size();
+    if k < PRE_MASTER_SECRET_LEN + 11 {
+        return Err(fail());
+    }
+    // EM = 0x00 ‖ 0x02 ‖ PS (nonzero random) ‖ 0x00 ‖ M (RFC 8017 §7.2.1).
+    let mut em = Zeroizing::new(alloc::vec![0u8; k]);
+    em[1] = 2;
+    let ps_end = k - PRE_MASTER_SECRET_LEN - 1;
+    for b in &mut em[2..ps_end] {
+        // Resample zeros (public-length loop; the padding is not secret).
+        while *b == 0 {
+            let mut x = [0u8; 1];
+            rng.fill_bytes(&mut x);
+            *b = x[0];
+        }
+    }
+    em[ps_end + 1..].copy_from_slice(pms);
+    // The public-key operation on lucid's arithmetic (crypto::rsa_core).
+    let public = RsaPublic::from_rsa_crate(key).ok_or_else(fail)?;
+    let mut out = alloc::vec![0u8; k];
+    public.op(&em, &mut out).map_err(|_| fail())?;
+    Ok(out)
 }
 
 /// Server side: RSAES-PKCS1-v1_5 decryption with blinding (randomness from `rng`) and

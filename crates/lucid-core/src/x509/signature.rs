@@ -10,12 +10,13 @@ use alloc::boxed::Box;
 use core::fmt;
 
 use der::Tag;
-use rsa::{BoxedUint, Pkcs1v15Sign, PublicKey};
+use rsa::{BoxedUint, PublicKey};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::CertificateError;
 use super::asn1::{Tlv, bit_string_bytes, single};
+use crate::crypto::rsa_core::RsaPublic;
 
 /// Smallest RSA modulus lucid accepts anywhere — leaf key-exchange key, chain signatures,
 /// pinned leaf — in bits (as webpki).
@@ -257,13 +258,33 @@ pub fn verify_signature_with_key(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), CertificateError> {
+    use rsa::traits::PublicKeyParts;
     let (hash, prefix) = alg.hash_and_prefix(message);
-    let scheme = Pkcs1v15Sign {
-        hash_len: Some(hash.len()),
-        prefix: Box::from(prefix),
-    };
-    key.verify(scheme, &hash, signature)
-        .map_err(|_| CertificateError::BadSignature)
+    // RFC 8017 §8.2.2: the signature is exactly k bytes and below n; s^e mod n must be
+    // *exactly* EM = 0x00 ‖ 0x01 ‖ 0xff… ‖ 0x00 ‖ DigestInfo ‖ H (the whole encoding is
+    // compared, so BER variants and a missing NULL fail). The public operation runs on
+    // lucid's own arithmetic (crypto::rsa_core); every input is public.
+    let k = key.size();
+    let t_len = prefix.len() + hash.len();
+    if signature.len() != k || k < t_len + 11 {
+        return Err(CertificateError::BadSignature);
+    }
+    let public = RsaPublic::from_rsa_crate(key).ok_or(CertificateError::BadSignature)?;
+    let mut em = alloc::vec![0u8; k];
+    public
+        .op(signature, &mut em)
+        .map_err(|_| CertificateError::BadSignature)?;
+    let mut expected = alloc::vec![0xffu8; k];
+    expected[0] = 0;
+    expected[1] = 1;
+    expected[k - t_len - 1] = 0;
+    expected[k - t_len..k - hash.len()].copy_from_slice(prefix);
+    expected[k - hash.len()..].copy_from_slice(&hash);
+    if em == expected {
+        Ok(())
+    } else {
+        Err(CertificateError::BadSignature)
+    }
 }
 
 #[cfg(test)]
