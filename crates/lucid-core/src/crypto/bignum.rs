@@ -36,6 +36,13 @@
 //! between values pass through [`core::hint::black_box`], which stops LLVM from seeing
 //! that they are 0 or all-ones (the same defence `subtle` uses).
 
+// Limb indices are bounded by lengths fixed at construction (`Modulus::new`) and checked
+// on entry (`RsaPublic::op`, `RsaPrivateKey::decrypt_raw`); no index comes from peer data.
+#![allow(
+    clippy::indexing_slicing,
+    reason = "limb positions bounded by public lengths checked on entry"
+)]
+
 use alloc::vec;
 use alloc::vec::Vec;
 use core::hint::black_box;
@@ -364,7 +371,7 @@ impl Modulus {
     }
 
     /// Normal form of a Montgomery-form value.
-    pub(crate) fn from_mont(&self, a: &[u64]) -> Vec<u64> {
+    pub(crate) fn retrieve(&self, a: &[u64]) -> Vec<u64> {
         let mut one = vec![0u64; self.len()];
         one[0] = 1;
         let mut out = vec![0u64; self.len()];
@@ -496,7 +503,7 @@ impl Modulus {
                 core::mem::swap(&mut acc, &mut tmp);
             }
         }
-        self.from_mont(&acc)
+        self.retrieve(&acc)
     }
 }
 

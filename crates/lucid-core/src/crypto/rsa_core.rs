@@ -31,6 +31,11 @@
 //! (which reveals only that a fault happened). The public exponent operations
 //! ([`Modulus::pow_public`]) branch on the bits of `e` only.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "limb positions bounded by public lengths checked on entry"
+)]
+
 use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
@@ -232,11 +237,11 @@ impl RsaPrivateKey {
         let (p, q) = (&self.p, &self.q);
         let mut m1 = {
             let base = p.to_mont(&p.reduce(c));
-            p.from_mont(&p.pow_ct(&base, ep, p.bits()))
+            p.retrieve(&p.pow_ct(&base, ep, p.bits()))
         };
         let m2 = {
             let base = q.to_mont(&q.reduce(c));
-            q.from_mont(&q.pow_ct(&base, eq, q.bits()))
+            q.retrieve(&q.pow_ct(&base, eq, q.bits()))
         };
         // h = (m₁ − m₂)·qInv mod p: a Montgomery product with qInv·R gives normal form.
         let m2p = p.reduce(&m2);

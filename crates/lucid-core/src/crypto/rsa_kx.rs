@@ -98,6 +98,10 @@ pub(crate) fn server_key_exchange_key(
 
 /// Client side: `EncryptedPreMasterSecret`, the PKCS#1 v1.5 (block type 2) encryption of
 /// `pms` to `key`. The result is exactly `key.size()` bytes.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "offsets derived from k, checked against the minimum length first"
+)]
 pub fn encrypt_pre_master_secret(
     key: &PublicKey,
     pms: &[u8; PRE_MASTER_SECRET_LEN],
@@ -113,8 +117,10 @@ pub fn encrypt_pre_master_secret(
     let mut em = Zeroizing::new(alloc::vec![0u8; k]);
     em[1] = 2;
     let ps_end = k - PRE_MASTER_SECRET_LEN - 1;
+    // The rsa crate's draw order (fill, then resample each zero byte alone), so seeded
+    // handshakes stay byte-for-byte what they were.
+    rng.fill_bytes(&mut em[2..ps_end]);
     for b in &mut em[2..ps_end] {
-        // Resample zeros (public-length loop; the padding is not secret).
         while *b == 0 {
             let mut x = [0u8; 1];
             rng.fill_bytes(&mut x);

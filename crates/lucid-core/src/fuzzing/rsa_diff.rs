@@ -15,6 +15,10 @@ use crate::fuzzing::script::LEAF_KEY_PEM;
 /// Takes the first `k` bytes of `data` (zero-padded; an optional leading byte `0xff`
 /// stands for "all ones", the values at and above n) as `c`, and checks that
 /// `c^d mod n` and `c^e mod n` agree with the `rsa` crate, errors included.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "offsets derived from k, checked against the minimum length first"
+)]
 pub fn rsa_diff(data: &[u8]) {
     let der = PrivatePkcs8KeyDer::from_pem_slice(LEAF_KEY_PEM).unwrap();
     let key = rsa::PrivateKey::from_pkcs8_der(der.secret_pkcs8_der()).unwrap();

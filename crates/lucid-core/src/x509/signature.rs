@@ -252,6 +252,10 @@ pub fn verify_signature(
 }
 
 /// Verify `signature` over `message` with an already parsed `key` under `alg`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "offsets derived from k, checked against the minimum length first"
+)]
 pub fn verify_signature_with_key(
     alg: SignatureAlgorithm,
     key: &PublicKey,
