@@ -38,7 +38,7 @@
 
 use alloc::vec;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 
 use rand_core::CryptoRng;
 use zeroize::Zeroize;
@@ -102,8 +102,9 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
 struct Blinding {
     state: AtomicU8,
     uses: AtomicU32,
-    a: Vec<AtomicU64>,
-    ai: Vec<AtomicU64>,
+    /// Each limb as two 32-bit halves (thumbv7em has no 64-bit atomics).
+    a: Vec<AtomicU32>,
+    ai: Vec<AtomicU32>,
 }
 
 const EMPTY: u8 = 0;
@@ -113,12 +114,18 @@ const BUSY: u8 = 2;
 const BLINDING_REFRESH: u32 = 32;
 
 impl Blinding {
-    fn load(v: &[AtomicU64]) -> Vec<u64> {
-        v.iter().map(|w| w.load(Ordering::Relaxed)).collect()
+    fn load(v: &[AtomicU32]) -> Vec<u64> {
+        v.chunks_exact(2)
+            .map(|w| {
+                u64::from(w[0].load(Ordering::Relaxed))
+                    | u64::from(w[1].load(Ordering::Relaxed)) << 32
+            })
+            .collect()
     }
-    fn store(dst: &[AtomicU64], src: &[u64]) {
-        for (d, s) in dst.iter().zip(src) {
-            d.store(*s, Ordering::Relaxed);
+    fn store(dst: &[AtomicU32], src: &[u64]) {
+        for (d, s) in dst.chunks_exact(2).zip(src) {
+            d[0].store(*s as u32, Ordering::Relaxed);
+            d[1].store((*s >> 32) as u32, Ordering::Relaxed);
         }
     }
 }
@@ -195,7 +202,7 @@ impl RsaPrivateKey {
         let q_minus_2 = minus_two(q.limbs());
         let qm = p.to_mont(&p.reduce(q.limbs()));
         let qinv_mont = p.pow_ct(&qm, &p_minus_2, p.bits());
-        let atomics = || (0..nl).map(|_| AtomicU64::new(0)).collect();
+        let atomics = || (0..2 * nl).map(|_| AtomicU32::new(0)).collect();
         Some(Self {
             public,
             p,
