@@ -15,6 +15,7 @@ use std::time::Instant;
 use clap::Args;
 use lucid_blocking::{Stream, now};
 use lucid_cli::show::{self, Clock, Options, Recorder, Stamped, Style};
+use lucid_core::trace::Event;
 use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::{RootStore, certs_from_pem};
 use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
@@ -171,11 +172,11 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             .events
             .iter()
             .find_map(|e| match &e.ev {
-                show::Ev::HandshakeComplete {
+                show::Ev::Tls(Event::HandshakeComplete {
                     version,
                     suite,
                     resumed,
-                } => Some(format!(
+                }) => Some(format!(
                     "{}, {suite}, {}",
                     show::version_name(*version),
                     if *resumed {

@@ -16,6 +16,7 @@
 //!
 //! Each state is a struct holding only what is valid there; `handle` consumes it.
 
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -535,8 +536,8 @@ impl ExpectCertificate {
         if core.tracer.on() {
             let name = store_key(&this.hello.server_name);
             core.tracer.emit(&Event::CertificateVerified {
-                chain: verified.chain.as_ref(),
-                server_name: &name,
+                chain: verified.chain.as_ref().map(Cow::Borrowed),
+                server_name: Cow::Borrowed(&name),
             });
         }
         // Whatever the verifier decided, the key the pre-master secret goes to meets the

@@ -1,6 +1,7 @@
 //! [`Core`]: the state every handshake state writes through — record protection in both
 //! directions, the outgoing bytes, alerts, Finished, and what has been negotiated.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -131,8 +132,8 @@ impl Core {
         if self.tracer.on() {
             self.tracer.emit(&Event::Handshake {
                 dir: Direction::Sent,
-                msg,
-                raw: &bytes,
+                msg: Cow::Borrowed(msg),
+                raw: Cow::Borrowed(&bytes),
             });
         }
         Ok(())
@@ -181,7 +182,7 @@ impl Core {
         if let Some(head) = pms.first_chunk::<2>() {
             v = *head;
         }
-        let secret = self.tracer.secrets().then_some(pms);
+        let secret = self.tracer.secrets().then_some(Cow::Borrowed(pms));
         self.tracer
             .emit(&Event::KeySchedule(KeyScheduleEvent::PreMasterSecret {
                 len: pms.len(),
@@ -202,7 +203,10 @@ impl Core {
         if !self.tracer.on() {
             return;
         }
-        let secret = self.tracer.secrets().then_some(&master.as_bytes()[..]);
+        let secret = self
+            .tracer
+            .secrets()
+            .then_some(Cow::Borrowed(&master.as_bytes()[..]));
         self.tracer
             .emit(&Event::KeySchedule(KeyScheduleEvent::MasterSecret {
                 label: if extended {
@@ -271,8 +275,8 @@ impl Core {
     ) {
         self.tracer.emit(&Event::Finished {
             dir,
-            verify_data,
-            transcript_hash,
+            verify_data: Cow::Borrowed(verify_data),
+            transcript_hash: Cow::Borrowed(transcript_hash),
             label,
         });
     }
