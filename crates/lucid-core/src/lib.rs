@@ -55,6 +55,7 @@ pub mod x509;
 // Also under `cfg(test)`, so the harnesses, seed checks and crash regressions run in
 // `cargo test`.
 #[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
 pub mod fuzzing;
 
 pub use client::{
