@@ -290,7 +290,7 @@ impl<R: CryptoRng> ScriptedPeer<R> {
         self.hs(HandshakePayload::ServerHelloDone)
     }
 
-    /// ServerHello, Certificate, [CertificateRequest], ServerHelloDone in one record.
+    /// ServerHello, Certificate, optionally CertificateRequest, ServerHelloDone in one record.
     pub fn first_flight(
         &mut self,
         sh: &ServerHelloPayload,
