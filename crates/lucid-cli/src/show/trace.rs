@@ -373,7 +373,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                         "{}{} {}",
                         INDENT,
                         st.field("PRF:"),
-                        prf_name(s.version)
+                        prf_name(s.version, s.suite)
                     );
                 }
                 secret_line(&mut out, st, secret.as_deref());
@@ -635,8 +635,14 @@ fn protected_layout(
     }
 }
 
-fn prf_name(v: Option<ProtocolVersion>) -> &'static str {
+fn prf_name(v: Option<ProtocolVersion>, suite: Option<CipherSuite>) -> &'static str {
+    let sha384 = suite
+        .and_then(suites::lookup)
+        .is_some_and(|p| p.prf == suites::PrfHash::Sha384);
     match v {
+        Some(v) if v >= ProtocolVersion::TLSV1_2 && sha384 => {
+            "TLS 1.2, a SHA-384 suite: P_SHA384, HMAC-SHA384 iterated over label + seed (RFC 5246 §5, RFC 5288 §3)"
+        }
         Some(v) if v >= ProtocolVersion::TLSV1_2 => {
             "TLS 1.2: P_SHA256, HMAC-SHA256 iterated over label + seed (RFC 5246 §5)"
         }

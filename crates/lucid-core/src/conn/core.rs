@@ -12,6 +12,7 @@ use super::{Context, Negotiated, SENDABLE_CAPACITY, SENDABLE_STEP, Side};
 use crate::codec::Codec;
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
+use crate::crypto::prf::PrfAlgorithm;
 use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
@@ -233,11 +234,11 @@ impl Core {
         rng: &mut dyn CryptoRng,
         master: &MasterSecret,
         transcript: &mut Transcript,
-        version: ProtocolVersion,
+        prf: PrfAlgorithm,
     ) -> Result<(), Error> {
         let label = finished_label(self.side);
         let hash = transcript.current_hash();
-        let verify_data = keys::verify_data(version, master, label.as_bytes(), hash.as_ref());
+        let verify_data = keys::verify_data(prf, master, label.as_bytes(), hash.as_ref());
         self.trace_finished(Direction::Sent, label, &verify_data, hash.as_ref());
         let fin = HandshakeMessage::new(HandshakePayload::Finished(verify_data.to_vec()));
         self.send_handshake(&fin, Some(transcript), rng)
@@ -249,7 +250,7 @@ impl Core {
         &mut self,
         master: &MasterSecret,
         transcript: &Transcript,
-        version: ProtocolVersion,
+        prf: PrfAlgorithm,
         received: &[u8],
     ) -> Result<(), Error> {
         let label = finished_label(match self.side {
@@ -257,7 +258,7 @@ impl Core {
             Side::Server => Side::Client,
         });
         let hash = transcript.current_hash();
-        let expected = keys::verify_data(version, master, label.as_bytes(), hash.as_ref());
+        let expected = keys::verify_data(prf, master, label.as_bytes(), hash.as_ref());
         if !bool::from(expected.as_slice().ct_eq(received)) {
             return Err(PeerMisbehaved::BadFinished.into());
         }
