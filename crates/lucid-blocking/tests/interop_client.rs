@@ -187,6 +187,7 @@ fn openssl_suite(s: CipherSuite) -> &'static str {
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => "AES128-SHA256",
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256 => "AES256-SHA256",
         CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => "AES128-GCM-SHA256",
+        CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384 => "AES256-GCM-SHA384",
         other => panic!("no openssl name for {other:?}: add it to the interop table"),
     }
 }
@@ -207,6 +208,7 @@ fn gnutls_suite(s: CipherSuite) -> &'static str {
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => "RSA_AES_128_CBC_SHA256",
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256 => "RSA_AES_256_CBC_SHA256",
         CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => "RSA_AES_128_GCM_SHA256",
+        CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384 => "RSA_AES_256_GCM_SHA384",
         other => panic!("no gnutls name for {other:?}: add it to the interop table"),
     }
 }
@@ -394,7 +396,7 @@ fn locate(kind: Kind) -> Result<Vec<PathBuf>, String> {
 
 /// The gnutls priority string that enables exactly lucid's versions and suites.
 const GNUTLS_PRIORITY: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:\
--KX-ALL:+RSA:-CIPHER-ALL:+AES-128-GCM:+AES-128-CBC:+AES-256-CBC:-MAC-ALL:+AEAD:+SHA1:+SHA256";
+-KX-ALL:+RSA:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+AES-128-CBC:+AES-256-CBC:-MAC-ALL:+AEAD:+SHA1:+SHA256";
 
 /// Starts `kind`, configured for the whole matrix (`defaults` = false) or with its own
 /// default settings.
@@ -417,7 +419,7 @@ fn start(kind: Kind, bins: &[PathBuf], dir: &Path, defaults: bool) -> Peer {
                 // OpenSSL 3 refuses TLS 1.0/1.1 at its default security level 1.
                 cmd.args([
                     "-cipher",
-                    "AES128-GCM-SHA256:AES128-SHA:AES256-SHA:AES128-SHA256:AES256-SHA256:@SECLEVEL=0",
+                    "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA:AES128-SHA256:AES256-SHA256:@SECLEVEL=0",
                     "-min_protocol",
                     "TLSv1",
                     "-max_protocol",

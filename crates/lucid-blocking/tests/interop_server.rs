@@ -27,8 +27,9 @@ use server_support::*;
 const PEER_TIMEOUT: Duration = Duration::from_secs(30);
 const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
-const SUITES: [CipherSuite; 5] = [
+const SUITES: [CipherSuite; 6] = [
     CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
     CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
     CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
     CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
@@ -49,6 +50,18 @@ fn cells() -> Vec<(ProtocolVersion, CipherSuite)> {
         }
     }
     out
+}
+
+/// Where each peer's session resumption is checked: `cbc` at every version, and the SHA-384
+/// suite at TLS 1.2 (the abbreviated handshake's Finished messages cover a SHA-384
+/// transcript, chosen from the cached session's suite).
+fn resumption_cells(cbc: CipherSuite) -> [(ProtocolVersion, CipherSuite); 4] {
+    [
+        (V10, cbc),
+        (V11, cbc),
+        (V12, cbc),
+        (V12, CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384),
+    ]
 }
 
 struct Row {
@@ -104,6 +117,7 @@ fn openssl_cipher(s: CipherSuite) -> &'static str {
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => "AES256-SHA",
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => "AES128-SHA256",
         CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => "AES128-GCM-SHA256",
+        CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384 => "AES256-GCM-SHA384",
         _ => "AES256-SHA256",
     }
 }
@@ -198,10 +212,9 @@ fn openssl(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSes
     }
     // Resumption: -sess_out, then -sess_in ("Reused" and our page says so).
     let dir = out_dir("");
-    for v in [V10, V11, V12] {
-        let s = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
+    for (v, s) in resumption_cells(CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA) {
         server.set_config(cell_config(store, s));
-        let sess = dir.join(format!("openssl-session-{v}.pem"));
+        let sess = dir.join(format!("openssl-session-{v}-{s}.pem"));
         let _ = std::fs::remove_file(&sess);
         let sess_arg = sess.to_str().unwrap();
         let result = run(
@@ -261,6 +274,7 @@ fn gnutls_priority(v: ProtocolVersion, s: CipherSuite, ems: bool, etm: bool) -> 
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => ("+AES-256-CBC", "+SHA1"),
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => ("+AES-128-CBC", "+SHA256"),
         CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => ("+AES-128-GCM", "+AEAD"),
+        CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384 => ("+AES-256-GCM", "+AEAD"),
         _ => ("+AES-256-CBC", "+SHA256"),
     };
     let mut p = format!("NONE:{vers}:+RSA:{cipher}:{mac}:+COMP-NULL:+SIGN-ALL");
@@ -304,8 +318,7 @@ fn gnutls(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSess
             rows.push(row("gnutls-cli", "GET", v, s, Some(ems), Some(etm), result));
         }
     }
-    for v in [V10, V11, V12] {
-        let s = CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA;
+    for (v, s) in resumption_cells(CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA) {
         server.set_config(cell_config(store, s));
         let prio = gnutls_priority(v, s, true, true);
         let result = run(
@@ -378,6 +391,7 @@ fn tlslite_names(s: CipherSuite) -> (&'static str, &'static str) {
         CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => ("aes256", "sha"),
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => ("aes128", "sha256"),
         CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => ("aes128gcm", "aead"),
+        CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384 => ("aes256gcm", "aead"),
         _ => ("aes256", "sha256"),
     }
 }
@@ -435,8 +449,7 @@ fn tlslite(rows: &mut Vec<Row>, server: &TestServer, store: &Arc<MemoryServerSes
             ));
         }
     }
-    for v in [V10, V11, V12] {
-        let s = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
+    for (v, s) in resumption_cells(CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA) {
         server.set_config(cell_config(store, s));
         let result = run(&mut api(v, s, true, true, true), b"", PEER_TIMEOUT)
             .map_err(|e| e.to_string())

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use clap::Args;
 use lucid_blocking::{KeyLogFile, Stream, load_pem_certs, now, os_rng, tls_error};
+use lucid_cli::pcap::{Capture, PcapFile};
 use lucid_cli::show::{self, Clock, Ev, Options, Recorder, Stamped, Style};
 use lucid_core::Error;
 use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
@@ -71,6 +72,12 @@ pub(crate) struct ConnectArgs {
     /// Append NSS key-log lines (CLIENT_RANDOM) to FILE, for Wireshark/tshark.
     #[arg(long, value_name = "FILE")]
     pub(crate) keylog: Option<PathBuf>,
+    /// Write the connection's TCP bytes, as lucid sent and received them, to FILE as a
+    /// pcapng capture (synthesised Ethernet/IP/TCP headers, real addresses, ports and
+    /// times) with the key log embedded: Wireshark and tshark show it decrypted. Written
+    /// also when the connection fails; FILE is replaced.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pcap: Option<PathBuf>,
     /// Do not offer extended_master_secret (RFC 7627).
     #[arg(long)]
     pub(crate) no_ems: bool,
@@ -215,6 +222,8 @@ pub(crate) struct Target {
     /// What the user asked for, e.g. `localhost:4433`.
     pub(crate) label: String,
     pub(crate) timeout: Duration,
+    /// Where `--pcap` writes each connection.
+    pub(crate) pcap: Option<Arc<PcapFile>>,
 }
 
 /// What one connection produced.
@@ -258,6 +267,10 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         let kl = KeyLogFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         config.key_log = Some(Arc::new(kl));
     }
+    let pcap = args.pcap.as_deref().map(create_pcap).transpose()?;
+    if let Some(pcap) = &pcap {
+        config.key_log = Some(pcap.key_log(config.key_log.take()));
+    }
     if args.reconnect > 0 {
         config.session_store = Some(Arc::new(
             lucid_blocking::session::MemoryClientSessionStore::default(),
@@ -278,6 +291,7 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         addrs,
         label: args.address.clone(),
         timeout,
+        pcap,
     };
 
     let request = match &args.request {
@@ -298,6 +312,17 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         outcome.result?;
     }
     Ok(())
+}
+
+/// Creates the `--pcap` file (for `connect`, `serve` and `demo`), failing with one line
+/// that names it.
+pub(crate) fn create_pcap(path: &std::path::Path) -> Result<Arc<PcapFile>, String> {
+    PcapFile::create(path).map_err(|e| {
+        format!(
+            "cannot write the --pcap capture file {}: {e}",
+            path.display()
+        )
+    })
 }
 
 /// Prints what `--trace`/`--timeline`/`--json` asked for on stdout and the summary on
@@ -445,6 +470,8 @@ struct Sock {
     deadline: Rc<RefCell<Option<Instant>>>,
     idle: Duration,
     seen: Rc<RefCell<Seen>>,
+    /// `--pcap`: every chunk read and written.
+    capture: Option<Capture>,
 }
 
 impl Read for Sock {
@@ -458,6 +485,9 @@ impl Read for Sock {
         };
         self.inner.set_read_timeout(Some(wait))?;
         let n = self.inner.read(buf)?;
+        if let Some(c) = &self.capture {
+            c.received(buf.get(..n).unwrap_or_default());
+        }
         let mut seen = self.seen.borrow_mut();
         seen.received += n;
         let room = 64usize.saturating_sub(seen.first.len());
@@ -469,7 +499,11 @@ impl Read for Sock {
 
 impl Write for Sock {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
+        let n = self.inner.write(buf)?;
+        if let Some(c) = &self.capture {
+            c.sent(buf.get(..n).unwrap_or_default());
+        }
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -488,7 +522,29 @@ pub(crate) fn run_connection(
 ) -> Outcome {
     let rec = Recorder::new(Clock::start(), modes.show_secrets);
     let mut reply = Vec::new();
-    let result = drive(target, request, modes, index, &rec, &mut reply);
+    let capture = target.pcap.as_ref().map(|_| Capture::client());
+    let result = drive(
+        target,
+        request,
+        modes,
+        index,
+        &rec,
+        &mut reply,
+        capture.as_ref(),
+    );
+    // The capture is written whatever happened: a failed handshake is worth looking at.
+    let result = match (&target.pcap, &capture) {
+        (Some(pcap), Some(capture)) => {
+            let written = pcap.write(capture).map_err(|e| {
+                format!(
+                    "writing the --pcap capture file {}: {e}",
+                    pcap.path().display()
+                )
+            });
+            result.and(written)
+        }
+        _ => result,
+    };
     if let Err(reason) = &result {
         rec.push(Ev::Failed {
             reason: reason.clone(),
@@ -509,12 +565,16 @@ fn drive(
     index: usize,
     rec: &Recorder,
     reply: &mut Vec<u8>,
+    capture: Option<&Capture>,
 ) -> Result<(), String> {
     let t = target.timeout;
     let secs = t.as_secs();
     let (tcp, peer) = tcp_connect(&target.addrs, t)?;
     tcp.set_write_timeout(Some(t)).map_err(|e| e.to_string())?;
     let _ = tcp.set_nodelay(true);
+    if let (Some(c), Ok(local)) = (capture, tcp.local_addr()) {
+        c.connected(local, peer);
+    }
     rec.push(Ev::TcpConnected {
         peer: peer.to_string(),
     });
@@ -525,6 +585,7 @@ fn drive(
         deadline: deadline.clone(),
         idle: t,
         seen: seen.clone(),
+        capture: capture.cloned(),
     };
 
     let mut rng = os_rng();

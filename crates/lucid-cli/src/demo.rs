@@ -6,6 +6,7 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -15,13 +16,14 @@ use std::time::Instant;
 use clap::Args;
 use lucid_blocking::{Stream, now};
 use lucid_cli::show::{self, Clock, Options, Recorder, Stamped, Style};
+use lucid_core::trace::Event;
 use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::{RootStore, certs_from_pem};
 use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
 use lucid_core::{ClientConfig, WebPkiVerifier};
 use rustls_pki_types::ServerName;
 
-use crate::connect::{Modes, Outcome, Target, run_connection};
+use crate::connect::{Modes, Outcome, Target, create_pcap, run_connection};
 use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
 
 /// The demo CA (TEST ONLY — do not trust).
@@ -43,6 +45,11 @@ pub(crate) struct DemoArgs {
     /// Print the pre-master and master secrets too (they are throwaway, like the demo key).
     #[arg(long)]
     show_secrets: bool,
+    /// Write the three connections, as the client sent and received them, to FILE as a
+    /// pcapng capture with their key log embedded: `tshark -r FILE` and Wireshark show
+    /// them decrypted. FILE is replaced.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
 }
 
 const REQUEST: &[u8] = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
@@ -58,6 +65,8 @@ pub(crate) fn run(args: DemoArgs) -> ExitCode {
 }
 
 fn demo(args: &DemoArgs) -> Result<(), String> {
+    // Before the server starts: an unwritable path stops the demo before any connection.
+    let pcap = args.pcap.as_deref().map(create_pcap).transpose()?;
     let (addr, server, server_events) = start_server(3)?;
     let st = Style::new(Style::stdout());
     let mut out = std::io::stdout().lock();
@@ -85,6 +94,10 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
     tls10.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA];
     let mut tls12 = ClientConfig::new(verifier);
     tls12.session_store = Some(Arc::new(MemoryClientSessionStore::default()));
+    if let Some(pcap) = &pcap {
+        tls10.key_log = Some(pcap.key_log(None));
+        tls12.key_log = Some(pcap.key_log(None));
+    }
     let tls12 = Arc::new(tls12);
 
     let steps: [(&str, Arc<ClientConfig>); 3] = [
@@ -120,6 +133,7 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             addrs: vec![addr],
             label: format!("localhost:{}", addr.port()),
             timeout: Duration::from_secs(10),
+            pcap: pcap.clone(),
         };
         let o = run_connection(&target, REQUEST, modes, index);
         let opts = Options {
@@ -171,11 +185,11 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             .events
             .iter()
             .find_map(|e| match &e.ev {
-                show::Ev::HandshakeComplete {
+                show::Ev::Tls(Event::HandshakeComplete {
                     version,
                     suite,
                     resumed,
-                } => Some(format!(
+                }) => Some(format!(
                     "{}, {suite}, {}",
                     show::version_name(*version),
                     if *resumed {
@@ -198,6 +212,13 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
         out,
         "\nNext: `lucid connect HOST:PORT --trace` shows the same for any server (`lucid connect --help`)."
     );
+    if let Some(pcap) = &pcap {
+        let _ = writeln!(
+            out,
+            "The capture is in {}: `tshark -r {0} -Y http` or Wireshark shows it decrypted.",
+            pcap.path().display()
+        );
+    }
     drop(out);
     server
         .join()

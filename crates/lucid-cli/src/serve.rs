@@ -14,14 +14,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use lucid_blocking::server::{
-    MemoryServerSessionStore, accept, load_certified_key, session_summary,
-};
-use lucid_blocking::{KeyLogFile, Stream, tls_error};
+use lucid_blocking::server::{MemoryServerSessionStore, load_certified_key, session_summary};
+use lucid_blocking::{KeyLogFile, Stream, tls_error, to_io};
+use lucid_cli::pcap::{Capture, PcapFile, Tapped};
 use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
 use lucid_core::{ServerConfig, ServerConnection};
 
-use crate::connect::{parse_suite, parse_version};
+use crate::connect::{create_pcap, parse_suite, parse_version};
 
 /// Arguments of `lucid serve`.
 #[derive(Debug, Args)]
@@ -65,6 +64,12 @@ pub(crate) struct ServeArgs {
     /// Append NSS key-log lines (CLIENT_RANDOM) to FILE, for Wireshark/tshark.
     #[arg(long, value_name = "FILE")]
     pub(crate) keylog: Option<PathBuf>,
+    /// Write every connection's TCP bytes, as lucid sent and received them, to FILE as a
+    /// pcapng capture with the key log embedded (Wireshark and tshark show it decrypted).
+    /// One file for all clients, each connection appended when it ends, failed
+    /// handshakes included; FILE is replaced at startup.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pcap: Option<PathBuf>,
     /// Seconds a client may stay silent (per read or write) before it is dropped.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub(crate) timeout: u64,
@@ -87,6 +92,8 @@ pub(crate) struct Server {
     pub(crate) mode: Mode,
     pub(crate) timeout: Duration,
     pub(crate) max_connections: usize,
+    /// `--pcap`: where each connection is appended.
+    pub(crate) pcap: Option<Arc<PcapFile>>,
 }
 
 pub(crate) fn run(args: ServeArgs) -> ExitCode {
@@ -137,6 +144,10 @@ pub(crate) fn build(args: &ServeArgs) -> Result<Server, String> {
         let kl = KeyLogFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         config.key_log = Some(Arc::new(kl));
     }
+    let pcap = args.pcap.as_deref().map(create_pcap).transpose()?;
+    if let Some(pcap) = &pcap {
+        config.key_log = Some(pcap.key_log(config.key_log.take()));
+    }
     // Surface configuration mistakes now rather than on the first client.
     ServerConnection::new(Arc::new(config.clone())).map_err(|e| e.to_string())?;
     Ok(Server {
@@ -144,6 +155,7 @@ pub(crate) fn build(args: &ServeArgs) -> Result<Server, String> {
         mode: if args.echo { Mode::Echo } else { Mode::Www },
         timeout: Duration::from_secs(args.timeout.max(1)),
         max_connections: args.max_connections.max(1),
+        pcap,
     })
 }
 
@@ -197,18 +209,39 @@ impl Drop for Slot {
     }
 }
 
-/// Serves one client; returns the line to log.
+/// Serves one client; returns the line to log. With `--pcap`, the connection is appended
+/// to the capture once it is over, however it ended.
 fn handle(sock: TcpStream, server: &Server) -> String {
+    let capture = server.pcap.as_ref().map(|_| Capture::server());
+    if let (Some(c), Ok(local), Ok(peer)) = (&capture, sock.local_addr(), sock.peer_addr()) {
+        c.connected(local, peer);
+    }
+    let mut line = serve_client(Tapped::new(sock, capture.clone()), server);
+    if let (Some(pcap), Some(capture)) = (&server.pcap, &capture) {
+        if let Err(e) = pcap.write(capture) {
+            line.push_str(&format!("; not written to {}: {e}", pcap.path().display()));
+        }
+    }
+    line
+}
+
+fn serve_client(sock: Tapped<TcpStream>, server: &Server) -> String {
     if let Err(e) = sock
+        .get_ref()
         .set_read_timeout(Some(server.timeout))
-        .and_then(|()| sock.set_write_timeout(Some(server.timeout)))
+        .and_then(|()| sock.get_ref().set_write_timeout(Some(server.timeout)))
     {
         return format!("socket setup failed: {e}");
     }
-    let mut stream = match accept(server.config.clone(), sock) {
-        Ok(s) => s,
-        Err(e) => return format!("handshake failed: {}", describe(&e)),
+    // lucid_blocking::server::accept, over the tapped socket.
+    let conn = match ServerConnection::new(server.config.clone()) {
+        Ok(c) => c,
+        Err(e) => return format!("handshake failed: {}", describe(&to_io(e))),
     };
+    let mut stream = Stream::new(conn, sock);
+    if let Err(e) = stream.complete_handshake() {
+        return format!("handshake failed: {}", describe(&e));
+    }
     let summary = one_line(&stream);
     let outcome = match server.mode {
         Mode::Www => www(&mut stream),
@@ -220,7 +253,7 @@ fn handle(sock: TcpStream, server: &Server) -> String {
     }
 }
 
-fn one_line(stream: &Stream<ServerConnection, TcpStream>) -> String {
+fn one_line<S: Read + Write>(stream: &Stream<ServerConnection, S>) -> String {
     let conn = stream.conn();
     match conn.negotiated() {
         Some(n) => format!(
@@ -253,7 +286,7 @@ pub(crate) fn www_page(conn: &ServerConnection) -> String {
     )
 }
 
-fn www(stream: &mut Stream<ServerConnection, TcpStream>) -> io::Result<String> {
+fn www<S: Read + Write>(stream: &mut Stream<ServerConnection, S>) -> io::Result<String> {
     let mut request = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
@@ -279,7 +312,7 @@ fn www(stream: &mut Stream<ServerConnection, TcpStream>) -> io::Result<String> {
     Ok(format!("www {first_line:?}"))
 }
 
-fn echo(stream: &mut Stream<ServerConnection, TcpStream>) -> io::Result<String> {
+fn echo<S: Read + Write>(stream: &mut Stream<ServerConnection, S>) -> io::Result<String> {
     let mut buf = vec![0u8; 16 * 1024];
     let mut total = 0usize;
     loop {
@@ -348,6 +381,7 @@ mod tests {
             no_etm: false,
             require_secure_renegotiation: false,
             keylog: None,
+            pcap: None,
             timeout: 1,
             max_connections: 8,
         }

@@ -42,6 +42,10 @@ pub mod crypto {
     pub mod hash {
         pub use crate::crypto::hash::Transcript;
     }
+    /// The PRF a connection uses (version and suite decide it).
+    pub mod prf {
+        pub use crate::crypto::prf::PrfAlgorithm;
+    }
     /// Master secret, key block, Finished.
     pub mod keys {
         pub use crate::crypto::keys::{
@@ -58,7 +62,7 @@ pub mod crypto {
     /// The suites table.
     pub mod suites {
         pub use crate::crypto::suites::{
-            ALL_SUITES, KeyExchange, MacAlgorithm, Protection, SuiteParams, lookup,
+            ALL_SUITES, KeyExchange, MacAlgorithm, PrfHash, Protection, SuiteParams, lookup,
             uses_explicit_iv,
         };
     }

@@ -55,6 +55,10 @@ pub mod x509;
 // Also under `cfg(test)`, so the harnesses, seed checks and crash regressions run in
 // `cargo test`.
 #[cfg(any(test, feature = "fuzzing"))]
+#[allow(
+    rustdoc::private_intra_doc_links,
+    reason = "the harness docs are for lucid's developers, who read them with --document-private-items"
+)]
 pub mod fuzzing;
 
 pub use client::{

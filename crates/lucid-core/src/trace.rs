@@ -1,13 +1,16 @@
 //! Trace events: what a handshake does, byte by byte, for observers the caller installs.
 //!
 //! A connection with no [`Observer`] pays one branch per event site and builds nothing.
-//! Events borrow from the connection for the duration of the callback; an observer that
-//! keeps them copies what it needs. Secret values (pre-master and master secret, keys) are
+//! Events borrow from the connection for the duration of the callback (their `Cow`
+//! fields are `Borrowed`); an observer that keeps them calls [`Event::into_owned`] for an
+//! `Event<'static>`, the same type with owned fields, so recorders need no event type of
+//! their own. Secret values (pre-master and master secret, keys) are
 //! only included when the observer asks for them through [`Observer::wants_secrets`], as for
 //! the key log.
 //!
 //! lucid-core has no clock: drivers stamp events with a monotonic time as they receive them.
 
+use alloc::borrow::{Cow, ToOwned};
 use core::fmt;
 
 use crate::msgs::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, ProtocolVersion};
@@ -41,7 +44,7 @@ pub enum Direction {
 
 /// One step of a connection, as seen from this endpoint.
 #[non_exhaustive]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Event<'a> {
     /// A record crossed the wire (RFC 5246 §6.2).
     Record {
@@ -65,14 +68,14 @@ pub enum Event<'a> {
         /// Direction.
         dir: Direction,
         /// The decoded message.
-        msg: &'a HandshakeMessage,
+        msg: Cow<'a, HandshakeMessage>,
         /// Its bytes, 4-byte header included: exactly what the transcript hashes.
-        raw: &'a [u8],
+        raw: Cow<'a, [u8]>,
     },
     /// An SSLv2-compatible ClientHello was received (RFC 5246 appendix E.2).
     Sslv2ClientHello {
         /// Its bytes from msg_type on.
-        raw: &'a [u8],
+        raw: Cow<'a, [u8]>,
     },
     /// ChangeCipherSpec: from here on this direction is protected.
     ChangeCipherSpec {
@@ -101,18 +104,18 @@ pub enum Event<'a> {
     CertificateVerified {
         /// The verified path, when the verifier builds one (the pinned-leaf verifier does
         /// not).
-        chain: Option<&'a VerifiedChain>,
+        chain: Option<Cow<'a, VerifiedChain>>,
         /// The name the certificate was checked against.
-        server_name: &'a str,
+        server_name: Cow<'a, str>,
     },
     /// A Finished message's verify_data (RFC 5246 §7.4.9).
     Finished {
         /// Direction.
         dir: Direction,
         /// The 12 bytes of verify_data.
-        verify_data: &'a [u8],
+        verify_data: Cow<'a, [u8]>,
         /// The transcript hash it was computed over.
-        transcript_hash: &'a [u8],
+        transcript_hash: Cow<'a, [u8]>,
         /// PRF label: "client finished" or "server finished".
         label: &'static str,
     },
@@ -132,6 +135,116 @@ pub enum Event<'a> {
     },
 }
 
+fn owned<T: ToOwned + ?Sized>(c: Cow<'_, T>) -> Cow<'static, T> {
+    Cow::Owned(c.into_owned())
+}
+
+impl Event<'_> {
+    /// The same event with owned fields, for observers that keep events past the callback.
+    pub fn into_owned(self) -> Event<'static> {
+        match self {
+            Self::Record {
+                dir,
+                offset,
+                typ,
+                version,
+                len,
+                header,
+                protected,
+            } => Event::Record {
+                dir,
+                offset,
+                typ,
+                version,
+                len,
+                header,
+                protected,
+            },
+            Self::Handshake { dir, msg, raw } => Event::Handshake {
+                dir,
+                msg: owned(msg),
+                raw: owned(raw),
+            },
+            Self::Sslv2ClientHello { raw } => Event::Sslv2ClientHello { raw: owned(raw) },
+            Self::ChangeCipherSpec { dir } => Event::ChangeCipherSpec { dir },
+            Self::Alert {
+                dir,
+                level,
+                description,
+            } => Event::Alert {
+                dir,
+                level,
+                description,
+            },
+            Self::ApplicationData { dir, len } => Event::ApplicationData { dir, len },
+            Self::KeySchedule(k) => Event::KeySchedule(k.into_owned()),
+            Self::CertificateVerified { chain, server_name } => Event::CertificateVerified {
+                chain: chain.map(owned),
+                server_name: owned(server_name),
+            },
+            Self::Finished {
+                dir,
+                verify_data,
+                transcript_hash,
+                label,
+            } => Event::Finished {
+                dir,
+                verify_data: owned(verify_data),
+                transcript_hash: owned(transcript_hash),
+                label,
+            },
+            Self::Resumption(r) => Event::Resumption(r),
+            Self::RenegotiationSignal(r) => Event::RenegotiationSignal(r),
+            Self::HandshakeComplete {
+                version,
+                suite,
+                resumed,
+            } => Event::HandshakeComplete {
+                version,
+                suite,
+                resumed,
+            },
+        }
+    }
+}
+
+impl KeyScheduleEvent<'_> {
+    /// The same step with owned fields.
+    pub fn into_owned(self) -> KeyScheduleEvent<'static> {
+        match self {
+            Self::PreMasterSecret {
+                len,
+                client_version,
+                secret,
+            } => KeyScheduleEvent::PreMasterSecret {
+                len,
+                client_version,
+                secret: secret.map(owned),
+            },
+            Self::MasterSecret {
+                label,
+                seed_len,
+                secret,
+            } => KeyScheduleEvent::MasterSecret {
+                label,
+                seed_len,
+                secret: secret.map(owned),
+            },
+            Self::KeyBlock {
+                len,
+                mac_key_len,
+                enc_key_len,
+                iv_len,
+            } => KeyScheduleEvent::KeyBlock {
+                len,
+                mac_key_len,
+                enc_key_len,
+                iv_len,
+            },
+        }
+    }
+}
+
 /// How a hello signalled secure renegotiation (RFC 5746 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RenegotiationSignal {
@@ -146,7 +259,7 @@ pub enum RenegotiationSignal {
 
 /// Key-schedule steps (RFC 5246 §8.1, §6.3; RFC 7627 §4).
 #[non_exhaustive]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum KeyScheduleEvent<'a> {
     /// The pre-master secret was chosen (client) or recovered (server).
     PreMasterSecret {
@@ -155,7 +268,7 @@ pub enum KeyScheduleEvent<'a> {
         /// The client_version bytes it starts with.
         client_version: ProtocolVersion,
         /// The value, only when the observer wants secrets.
-        secret: Option<&'a [u8]>,
+        secret: Option<Cow<'a, [u8]>>,
     },
     /// The master secret was derived.
     MasterSecret {
@@ -164,7 +277,7 @@ pub enum KeyScheduleEvent<'a> {
         /// Seed length: 64 (the two randoms) or the session hash length.
         seed_len: usize,
         /// The value, only when the observer wants secrets.
-        secret: Option<&'a [u8]>,
+        secret: Option<Cow<'a, [u8]>>,
     },
     /// The key block was expanded ("key expansion", seed server_random ‖ client_random).
     KeyBlock {

@@ -22,8 +22,9 @@ use lucid_core::{Error, PeerIncompatible, PeerMisbehaved as PM};
 #[test]
 fn baseline_handshake_data_and_close_every_version_suite_and_extension_choice() {
     let cases = every_version_suite_ext();
-    // 8 CBC (version, suite) pairs and TLS 1.2 AES-128-GCM, each with and without EMS/ETM.
-    assert_eq!(cases.len(), 18);
+    // 8 CBC (version, suite) pairs and TLS 1.2 AES-128-GCM and AES-256-GCM (SHA-384 PRF),
+    // each with and without EMS/ETM.
+    assert_eq!(cases.len(), 20);
     for (v, suite, ext) in cases {
         let mut s = Script::new(Opts::v(v).suite(suite).ext(ext));
         s.handshake();

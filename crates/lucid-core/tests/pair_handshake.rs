@@ -9,8 +9,10 @@ use lucid_core::internal::msgs::enums::{
     AlertDescription, CipherSuite, ContentType, HandshakeType,
 };
 use lucid_core::internal::msgs::handshake::{HandshakeMessage, HandshakePayload};
+use lucid_core::trace::{Direction, Event, KeyScheduleEvent, Observer};
 use lucid_core::{Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
 use pair_common::*;
+use std::sync::{Arc, Mutex};
 
 #[test]
 fn every_version_suite_ems_etm() {
@@ -54,8 +56,120 @@ fn every_version_suite_ems_etm() {
             }
         }
     }
-    // (2 + 2 + 5 suites) × 4 EMS × 3 ETM combinations.
-    assert_eq!(count, 108);
+    // (2 + 2 + 6 suites) × 4 EMS × 3 ETM combinations.
+    assert_eq!(count, 120);
+}
+
+/// What one endpoint's trace said about its key schedule and Finished messages.
+#[derive(Default, Clone)]
+struct Hashes(Arc<Mutex<HashesSeen>>);
+
+#[derive(Default)]
+struct HashesSeen {
+    /// (direction, transcript hash, verify_data) of each Finished.
+    finished: Vec<(Direction, Vec<u8>, Vec<u8>)>,
+    /// The master secret's seed length (64 for the randoms, else the session hash's).
+    seed_len: Option<usize>,
+}
+
+impl Observer for Hashes {
+    fn on_event(&mut self, e: &Event<'_>) {
+        let mut seen = self.0.lock().unwrap();
+        match e {
+            Event::Finished {
+                dir,
+                verify_data,
+                transcript_hash,
+                ..
+            } => seen
+                .finished
+                .push((*dir, transcript_hash.to_vec(), verify_data.to_vec())),
+            Event::KeySchedule(KeyScheduleEvent::MasterSecret { seed_len, .. }) => {
+                seen.seed_len = Some(*seed_len);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The handshake messages in `log` before its ChangeCipherSpec (the plaintext ones).
+fn plaintext_handshake(log: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (h, body) in records(log) {
+        if h.typ == ContentType::CHANGE_CIPHER_SPEC {
+            break;
+        }
+        if h.typ == ContentType::HANDSHAKE {
+            out.extend_from_slice(&body);
+        }
+    }
+    out
+}
+
+/// TLS_RSA_WITH_AES_256_GCM_SHA384 takes the SHA-384 PRF and handshake hash (RFC 5288 §3):
+/// each Finished, on both sides, covers SHA-384 of the handshake messages on the wire —
+/// recomputed here with `sha2` from the recorded bytes, not with lucid's transcript — with
+/// 12 bytes of verify_data; the EMS session hash is the 48-byte SHA-384 one (RFC 7627 §3).
+/// The server hashed the ClientHello before it knew the suite.
+#[test]
+fn sha384_suite_hashes_the_handshake_with_sha384() {
+    use sha2::{Digest, Sha384};
+    for ems in [true, false] {
+        let mut cc = client_config(V12, V12);
+        cc.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384];
+        cc.offer_extended_master_secret = ems;
+        let mut p = Pair::new(cc, server_config(V12, V12), 40);
+        let (client_seen, server_seen) = (Hashes::default(), Hashes::default());
+        p.client.set_observer(Box::new(client_seen.clone()));
+        p.server.set_observer(Box::new(server_seen.clone()));
+        p.handshake().unwrap();
+        p.exercise();
+
+        // ClientHello, then ServerHello ‖ Certificate ‖ ServerHelloDone, then
+        // ClientKeyExchange.
+        let c2s = plaintext_handshake(&p.c2s_log);
+        let s2c = plaintext_handshake(&p.s2c_log);
+        let ch_len = 4 + usize::from(u16::from_be_bytes([c2s[2], c2s[3]]));
+        let mut h = Sha384::new();
+        h.update(&c2s[..ch_len]);
+        h.update(&s2c);
+        h.update(&c2s[ch_len..]);
+        let up_to_cke = h.clone().finalize().to_vec();
+
+        let client = client_seen.0.lock().unwrap();
+        let server = server_seen.0.lock().unwrap();
+        let want_seed = if ems { 48 } else { 64 };
+        assert_eq!(client.seed_len, Some(want_seed));
+        assert_eq!(server.seed_len, Some(want_seed));
+        let [
+            (Direction::Sent, c_hash, c_vd),
+            (Direction::Received, s_hash, s_vd),
+        ] = &client.finished[..]
+        else {
+            panic!("client: Finished sent, then received")
+        };
+        assert_eq!(
+            *c_hash, up_to_cke,
+            "client Finished: SHA-384(ClientHello..ClientKeyExchange)"
+        );
+        assert_eq!(c_vd.len(), 12);
+        assert_eq!(s_vd.len(), 12);
+        let mut fin = vec![0x14, 0, 0, 12];
+        fin.extend_from_slice(c_vd);
+        h.update(&fin);
+        assert_eq!(
+            *s_hash,
+            h.finalize().to_vec(),
+            "server Finished covers the client's"
+        );
+        assert_eq!(
+            server.finished,
+            [
+                (Direction::Received, c_hash.clone(), c_vd.clone()),
+                (Direction::Sent, s_hash.clone(), s_vd.clone())
+            ]
+        );
+    }
 }
 
 #[test]
@@ -348,8 +462,7 @@ fn renegotiation_after_handshake_refused() {
     // no_renegotiation warning; the connection carries on.
     let fx = fixtures();
     let _ = fx;
-    let mut server =
-        lucid_core::ServerConnection::new(std::sync::Arc::new(server_config(V12, V12))).unwrap();
+    let mut server = lucid_core::ServerConnection::new(Arc::new(server_config(V12, V12))).unwrap();
     let mut srng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(14);
     let mut c = scripted(14, V12, &suites_for(V12), true, true);
     feed(&mut server, &mut srng, &c.client_hello()).unwrap();

@@ -90,6 +90,43 @@ fn second_connection_resumes_every_version_and_suite() {
     }
 }
 
+/// The resumed session's suite decides the PRF, not the server's preference: a session
+/// made with TLS_RSA_WITH_AES_256_GCM_SHA384 (SHA-384 PRF and handshake hash) resumes as
+/// such although a full handshake with the same offer gets the SHA-256 AES-128-GCM suite
+/// (the server's first) — and a SHA-256 session resumes on a server that prefers SHA-384.
+#[test]
+fn resumption_keeps_the_sessions_prf() {
+    let sha256 = CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256;
+    let sha384 = CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384;
+    for (server_order, session_suite, full_suite) in [
+        (suites_for(V12), sha384, sha256),
+        (vec![sha384, sha256], sha256, sha384),
+    ] {
+        let mut s = setup(V12, V12);
+        let mut sc = (*s.server).clone();
+        sc.cipher_suites = server_order;
+        s.server = Arc::new(sc);
+        let mut cc = (*s.client).clone();
+        cc.cipher_suites = vec![session_suite];
+        let mut first = connect(&Arc::new(cc.clone()), &s.server, 1);
+        assert_eq!(first.server.negotiated().unwrap().suite, session_suite);
+        first.exercise();
+
+        // The same store, now offering both suites.
+        cc.cipher_suites = vec![sha256, sha384];
+        let mut second = connect(&Arc::new(cc.clone()), &s.server, 2);
+        assert!(resumed(&second), "{session_suite}");
+        assert_eq!(second.server.negotiated().unwrap().suite, session_suite);
+        second.exercise();
+
+        // Without a session to resume, the same offer gets the server's first choice.
+        cc.session_store = None;
+        let third = connect(&Arc::new(cc), &s.server, 3);
+        assert!(!resumed(&third));
+        assert_eq!(third.server.negotiated().unwrap().suite, full_suite);
+    }
+}
+
 #[test]
 fn abbreviated_flight_shape() {
     let s = setup(V12, V12);

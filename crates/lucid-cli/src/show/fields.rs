@@ -321,6 +321,9 @@ pub fn suite_note(code: u16) -> String {
         CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => {
             "RSA key exchange, AES-128 in GCM mode (authenticated encryption, no separate MAC), SHA-256 PRF (TLS 1.2 only)"
         }
+        CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384 => {
+            "RSA key exchange, AES-256 in GCM mode (authenticated encryption, no separate MAC), SHA-384 PRF and handshake hash (TLS 1.2 only)"
+        }
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA => {
             "RSA key exchange, AES-128 in CBC mode, HMAC-SHA1 records"
         }
@@ -610,7 +613,12 @@ fn finished(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
     let n = w.left();
     let label = ctx.finished.map_or("client/server finished", |(l, _)| l);
     let hash = match ctx.version {
-        Some(v) if v >= ProtocolVersion::TLSV1_2 => "SHA-256(handshake_messages)",
+        // TLS 1.2: the suite's PRF hash (SHA-256, or SHA-384 for the *_SHA384 suites),
+        // recognisable by the transcript hash's length.
+        Some(v) if v >= ProtocolVersion::TLSV1_2 => match ctx.finished.map(|(_, h)| h.len()) {
+            Some(48) => "SHA-384(handshake_messages)",
+            _ => "SHA-256(handshake_messages)",
+        },
         Some(_) => "MD5(handshake_messages) + SHA-1(handshake_messages)",
         None => "Hash(handshake_messages)",
     };

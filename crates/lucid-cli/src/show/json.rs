@@ -7,6 +7,7 @@ use lucid_core::trace::wire::HandshakePayload;
 use lucid_core::trace::wire::ProtocolVersion;
 use lucid_core::trace::wire::{ClientExtension, ServerExtension};
 use lucid_core::trace::{Direction, ResumptionEvent};
+use lucid_core::trace::{Event, KeyScheduleEvent};
 
 use super::fields::describe_cert;
 use super::{Ev, Stamped, hex};
@@ -118,7 +119,7 @@ pub fn render(events: &[Stamped], connection: usize) -> String {
 fn event(o: Obj, ev: &Ev) -> String {
     match ev {
         Ev::TcpConnected { peer } => o.str("event", "tcp_connected").str("peer", peer).end(),
-        Ev::Record {
+        Ev::Tls(Event::Record {
             dir: d,
             offset,
             typ,
@@ -126,7 +127,7 @@ fn event(o: Obj, ev: &Ev) -> String {
             len,
             header,
             protected,
-        } => o
+        }) => o
             .str("event", "record")
             .str("dir", dir(*d))
             .num("offset", offset)
@@ -136,7 +137,7 @@ fn event(o: Obj, ev: &Ev) -> String {
             .hex("header", header)
             .bool("protected", *protected)
             .end(),
-        Ev::Handshake { dir: d, msg, raw } => {
+        Ev::Tls(Event::Handshake { dir: d, msg, raw }) => {
             let o = o
                 .str("event", "handshake")
                 .str("dir", dir(*d))
@@ -145,63 +146,65 @@ fn event(o: Obj, ev: &Ev) -> String {
                 .hex("raw", raw);
             payload(o, &msg.payload).end()
         }
-        Ev::Sslv2ClientHello { raw } => o.str("event", "sslv2_client_hello").hex("raw", raw).end(),
-        Ev::ChangeCipherSpec { dir: d } => o
+        Ev::Tls(Event::Sslv2ClientHello { raw }) => {
+            o.str("event", "sslv2_client_hello").hex("raw", raw).end()
+        }
+        Ev::Tls(Event::ChangeCipherSpec { dir: d }) => o
             .str("event", "change_cipher_spec")
             .str("dir", dir(*d))
             .end(),
-        Ev::Alert {
+        Ev::Tls(Event::Alert {
             dir: d,
             level,
             description,
-        } => o
+        }) => o
             .str("event", "alert")
             .str("dir", dir(*d))
             .str("level", &level.to_string())
             .str("description", &description.to_string())
             .end(),
-        Ev::ApplicationData { dir: d, len } => o
+        Ev::Tls(Event::ApplicationData { dir: d, len }) => o
             .str("event", "application_data")
             .str("dir", dir(*d))
             .num("length", len)
             .end(),
-        Ev::PreMasterSecret {
+        Ev::Tls(Event::KeySchedule(KeyScheduleEvent::PreMasterSecret {
             len,
             client_version,
             secret,
-        } => {
+        })) => {
             let o = o
                 .str("event", "key_schedule")
                 .str("step", "pre_master_secret")
                 .num("length", len)
                 .str("client_version", &version(*client_version));
-            match secret {
+            match secret.as_deref() {
                 Some(s) => o.hex("secret", s).end(),
                 None => o.end(),
             }
         }
-        Ev::MasterSecret {
+        Ev::Tls(Event::KeySchedule(KeyScheduleEvent::MasterSecret {
             label,
             seed_len,
             secret,
-        } => {
+        })) => {
             let o = o
                 .str("event", "key_schedule")
                 .str("step", "master_secret")
                 .str("label", label)
                 .num("seed_length", seed_len)
                 .bool("from_resumed_session", *seed_len == 0);
-            match secret {
+            match secret.as_deref() {
                 Some(s) => o.hex("secret", s).end(),
                 None => o.end(),
             }
         }
-        Ev::KeyBlock {
+        Ev::Tls(Event::KeySchedule(KeyScheduleEvent::KeyBlock {
             len,
             mac_key_len,
             enc_key_len,
             iv_len,
-        } => o
+        })) => o
             .str("event", "key_schedule")
             .str("step", "key_block")
             .str("label", "key expansion")
@@ -210,7 +213,7 @@ fn event(o: Obj, ev: &Ev) -> String {
             .num("enc_key_length", enc_key_len)
             .num("iv_length", iv_len)
             .end(),
-        Ev::CertificateVerified { chain, server_name } => {
+        Ev::Tls(Event::CertificateVerified { chain, server_name }) => {
             let o = o
                 .str("event", "certificate_verified")
                 .str("server_name", server_name);
@@ -236,19 +239,19 @@ fn event(o: Obj, ev: &Ev) -> String {
                 None => o.str("verifier", "pinned leaf").end(),
             }
         }
-        Ev::Finished {
+        Ev::Tls(Event::Finished {
             dir: d,
             verify_data,
             transcript_hash,
             label,
-        } => o
+        }) => o
             .str("event", "finished")
             .str("dir", dir(*d))
             .str("label", label)
             .hex("verify_data", verify_data)
             .hex("transcript_hash", transcript_hash)
             .end(),
-        Ev::Resumption(r) => o
+        Ev::Tls(Event::Resumption(r)) => o
             .str("event", "resumption")
             .str(
                 "outcome",
@@ -262,18 +265,21 @@ fn event(o: Obj, ev: &Ev) -> String {
                 },
             )
             .end(),
-        Ev::HandshakeComplete {
+        Ev::Tls(Event::HandshakeComplete {
             version: v,
             suite,
             resumed,
-        } => o
+        }) => o
             .str("event", "handshake_complete")
             .str("version", &version(*v))
             .str("cipher_suite", &suite.to_string())
             .bool("resumed", *resumed)
             .end(),
         Ev::Failed { reason } => o.str("event", "error").str("reason", reason).end(),
-        Ev::Other(text) => o.str("event", "other").str("debug", text).end(),
+        Ev::Tls(other) => o
+            .str("event", "other")
+            .str("debug", &format!("{other:?}"))
+            .end(),
     }
 }
 

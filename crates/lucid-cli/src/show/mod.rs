@@ -21,12 +21,8 @@ use core::time::Duration;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use lucid_core::trace::wire::HandshakeMessage;
-use lucid_core::trace::wire::{
-    AlertDescription, AlertLevel, CipherSuite, ContentType, ProtocolVersion,
-};
-use lucid_core::trace::{Direction, Event, KeyScheduleEvent, Observer, ResumptionEvent};
-use lucid_core::x509::VerifiedChain;
+use lucid_core::trace::wire::ProtocolVersion;
+use lucid_core::trace::{Direction, Event, Observer};
 use lucid_core::x509::pki_types::UnixTime;
 
 pub mod fields;
@@ -39,9 +35,9 @@ pub mod trace;
 
 pub use style::Style;
 
-/// An owned copy of one [`Event`], plus the few events the command line adds itself
-/// (TCP connect, application data it wrote, the error that ended the connection).
-#[non_exhaustive]
+/// One recorded event: lucid-core's own [`Event`] (owned, via [`Event::into_owned`]), or
+/// one of the few events the command line adds itself (TCP connect, the error that ended
+/// the connection).
 #[derive(Debug, Clone)]
 pub enum Ev {
     /// The TCP connection was established (added by the driver).
@@ -49,224 +45,13 @@ pub enum Ev {
         /// The peer's address.
         peer: String,
     },
-    /// A record crossed the wire.
-    Record {
-        /// Direction.
-        dir: Direction,
-        /// Offset of the header in this direction's stream.
-        offset: u64,
-        /// Content type.
-        typ: ContentType,
-        /// Record-layer version.
-        version: ProtocolVersion,
-        /// Length field.
-        len: usize,
-        /// The 5 header bytes.
-        header: [u8; 5],
-        /// Whether the payload was encrypted and MACed.
-        protected: bool,
-    },
-    /// A whole handshake message.
-    Handshake {
-        /// Direction.
-        dir: Direction,
-        /// The decoded message.
-        msg: HandshakeMessage,
-        /// Its bytes, header included.
-        raw: Vec<u8>,
-    },
-    /// An SSLv2-compatible ClientHello.
-    Sslv2ClientHello {
-        /// Its bytes.
-        raw: Vec<u8>,
-    },
-    /// ChangeCipherSpec.
-    ChangeCipherSpec {
-        /// Direction.
-        dir: Direction,
-    },
-    /// An alert.
-    Alert {
-        /// Direction.
-        dir: Direction,
-        /// Level.
-        level: AlertLevel,
-        /// Description.
-        description: AlertDescription,
-    },
-    /// Application data (plaintext length only).
-    ApplicationData {
-        /// Direction.
-        dir: Direction,
-        /// Plaintext bytes.
-        len: usize,
-    },
-    /// The pre-master secret was chosen.
-    PreMasterSecret {
-        /// Length.
-        len: usize,
-        /// Its first two bytes.
-        client_version: ProtocolVersion,
-        /// The value, when secrets were asked for.
-        secret: Option<Vec<u8>>,
-    },
-    /// The master secret was derived (or, with `seed_len` 0, taken from a resumed session).
-    MasterSecret {
-        /// PRF label.
-        label: &'static str,
-        /// PRF seed length.
-        seed_len: usize,
-        /// The value, when secrets were asked for.
-        secret: Option<Vec<u8>>,
-    },
-    /// The key block was expanded.
-    KeyBlock {
-        /// Total length.
-        len: usize,
-        /// MAC key length per direction.
-        mac_key_len: usize,
-        /// Encryption key length per direction.
-        enc_key_len: usize,
-        /// Fixed IV length per direction.
-        iv_len: usize,
-    },
-    /// The server's certificate was accepted.
-    CertificateVerified {
-        /// The verified path, when the verifier builds one.
-        chain: Option<VerifiedChain>,
-        /// The name it was checked against.
-        server_name: String,
-    },
-    /// A Finished value.
-    Finished {
-        /// Direction.
-        dir: Direction,
-        /// verify_data.
-        verify_data: Vec<u8>,
-        /// The transcript hash it covers.
-        transcript_hash: Vec<u8>,
-        /// PRF label.
-        label: &'static str,
-    },
-    /// A resumption decision.
-    Resumption(ResumptionEvent),
-    /// The handshake completed.
-    HandshakeComplete {
-        /// Version.
-        version: ProtocolVersion,
-        /// Suite.
-        suite: CipherSuite,
-        /// Abbreviated handshake.
-        resumed: bool,
-    },
+    /// What the connection reported.
+    Tls(Event<'static>),
     /// The connection failed (added by the driver).
     Failed {
         /// One human line.
         reason: String,
     },
-    /// An event this version of the renderer does not know (lucid-core's `Event` is
-    /// non-exhaustive), in its `Debug` form.
-    Other(String),
-}
-
-impl Ev {
-    /// Copies a borrowed event.
-    pub fn from_event(e: &Event<'_>) -> Self {
-        match e {
-            Event::Record {
-                dir,
-                offset,
-                typ,
-                version,
-                len,
-                header,
-                protected,
-            } => Self::Record {
-                dir: *dir,
-                offset: *offset,
-                typ: *typ,
-                version: *version,
-                len: *len,
-                header: *header,
-                protected: *protected,
-            },
-            Event::Handshake { dir, msg, raw } => Self::Handshake {
-                dir: *dir,
-                msg: (*msg).clone(),
-                raw: raw.to_vec(),
-            },
-            Event::Sslv2ClientHello { raw } => Self::Sslv2ClientHello { raw: raw.to_vec() },
-            Event::ChangeCipherSpec { dir } => Self::ChangeCipherSpec { dir: *dir },
-            Event::Alert {
-                dir,
-                level,
-                description,
-            } => Self::Alert {
-                dir: *dir,
-                level: *level,
-                description: *description,
-            },
-            Event::ApplicationData { dir, len } => Self::ApplicationData {
-                dir: *dir,
-                len: *len,
-            },
-            Event::KeySchedule(KeyScheduleEvent::PreMasterSecret {
-                len,
-                client_version,
-                secret,
-            }) => Self::PreMasterSecret {
-                len: *len,
-                client_version: *client_version,
-                secret: secret.map(<[u8]>::to_vec),
-            },
-            Event::KeySchedule(KeyScheduleEvent::MasterSecret {
-                label,
-                seed_len,
-                secret,
-            }) => Self::MasterSecret {
-                label,
-                seed_len: *seed_len,
-                secret: secret.map(<[u8]>::to_vec),
-            },
-            Event::KeySchedule(KeyScheduleEvent::KeyBlock {
-                len,
-                mac_key_len,
-                enc_key_len,
-                iv_len,
-            }) => Self::KeyBlock {
-                len: *len,
-                mac_key_len: *mac_key_len,
-                enc_key_len: *enc_key_len,
-                iv_len: *iv_len,
-            },
-            Event::CertificateVerified { chain, server_name } => Self::CertificateVerified {
-                chain: chain.cloned(),
-                server_name: (*server_name).to_string(),
-            },
-            Event::Finished {
-                dir,
-                verify_data,
-                transcript_hash,
-                label,
-            } => Self::Finished {
-                dir: *dir,
-                verify_data: verify_data.to_vec(),
-                transcript_hash: transcript_hash.to_vec(),
-                label,
-            },
-            Event::Resumption(r) => Self::Resumption(r.clone()),
-            Event::HandshakeComplete {
-                version,
-                suite,
-                resumed,
-            } => Self::HandshakeComplete {
-                version: *version,
-                suite: *suite,
-                resumed: *resumed,
-            },
-            other => Self::Other(format!("{other:?}")),
-        }
-    }
 }
 
 /// An event and when it happened, relative to the start of the connection.
@@ -383,7 +168,7 @@ impl Recorder {
 
 impl Observer for Recorder {
     fn on_event(&mut self, event: &Event<'_>) {
-        self.push(Ev::from_event(event));
+        self.push(Ev::Tls(event.clone().into_owned()));
     }
 
     fn wants_secrets(&self) -> bool {

@@ -4,6 +4,7 @@
 use core::fmt::Write;
 use core::time::Duration;
 
+use lucid_core::trace::Event;
 use lucid_core::trace::wire::HandshakePayload;
 use lucid_core::trace::wire::HandshakeType;
 use lucid_core::trace::wire::ServerExtension;
@@ -33,27 +34,27 @@ impl Milestones {
         for e in events {
             match &e.ev {
                 Ev::TcpConnected { .. } => m.tcp = m.tcp.or(Some(e.at)),
-                Ev::Handshake {
+                Ev::Tls(Event::Handshake {
                     dir: Direction::Received,
                     msg,
                     ..
-                } if msg.typ == HandshakeType::SERVER_HELLO => {
+                }) if msg.typ == HandshakeType::SERVER_HELLO => {
                     m.server_hello = m.server_hello.or(Some(e.at));
                 }
-                Ev::Handshake {
+                Ev::Tls(Event::Handshake {
                     dir: Direction::Sent,
                     msg,
                     ..
-                } if msg.typ == HandshakeType::FINISHED => {
+                }) if msg.typ == HandshakeType::FINISHED => {
                     m.client_finished = m.client_finished.or(Some(e.at));
                 }
-                Ev::CertificateVerified { .. } => {
+                Ev::Tls(Event::CertificateVerified { .. }) => {
                     m.certificate_verified = m.certificate_verified.or(Some(e.at));
                 }
-                Ev::Finished {
+                Ev::Tls(Event::Finished {
                     dir: Direction::Received,
                     ..
-                } => m.server_finished = m.server_finished.or(Some(e.at)),
+                }) => m.server_finished = m.server_finished.or(Some(e.at)),
                 _ => {}
             }
         }
@@ -81,11 +82,11 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
     let mut sent = 0usize;
     for e in events {
         match &e.ev {
-            Ev::Handshake {
+            Ev::Tls(Event::Handshake {
                 dir: Direction::Received,
                 msg,
                 ..
-            } => {
+            }) => {
                 if let HandshakePayload::ServerHello(sh) = &msg.payload {
                     version = Some(sh.server_version);
                     suite = Some(sh.cipher_suite);
@@ -100,19 +101,19 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
                     }
                 }
             }
-            Ev::Record { dir, len, .. } => match dir {
+            Ev::Tls(Event::Record { dir, len, .. }) => match dir {
                 Direction::Sent => sent += len + 5,
                 Direction::Received => received += len + 5,
             },
-            Ev::CertificateVerified {
+            Ev::Tls(Event::CertificateVerified {
                 chain: c,
                 server_name,
-            } => {
+            }) => {
                 chain = Some((c.clone(), server_name.clone()));
             }
-            Ev::HandshakeComplete { resumed: r, .. } => resumed = Some(*r),
-            Ev::Resumption(ResumptionEvent::Stored) => stored = true,
-            Ev::Resumption(ResumptionEvent::Offered) => offered = true,
+            Ev::Tls(Event::HandshakeComplete { resumed: r, .. }) => resumed = Some(*r),
+            Ev::Tls(Event::Resumption(ResumptionEvent::Stored)) => stored = true,
+            Ev::Tls(Event::Resumption(ResumptionEvent::Offered)) => offered = true,
             Ev::Failed { reason } => failed = Some(reason.clone()),
             _ => {}
         }
@@ -143,7 +144,7 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
     }
     match &chain {
         Some((c, name)) => {
-            let lines = super::trace::chain_verdicts(c.as_ref(), name, opts, st);
+            let lines = super::trace::chain_verdicts(c.as_deref(), name, opts, st);
             for (i, l) in lines.iter().enumerate() {
                 let head = if i == 0 { "certificate" } else { "" };
                 let _ = writeln!(out, "  {head:<13}{l}");
@@ -186,21 +187,21 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
     for e in events {
         let name = match &e.ev {
             Ev::TcpConnected { .. } => "TCP connected",
-            Ev::Handshake {
+            Ev::Tls(Event::Handshake {
                 dir: Direction::Received,
                 msg,
                 ..
-            } if msg.typ == HandshakeType::SERVER_HELLO => "ServerHello",
-            Ev::CertificateVerified { .. } => "certificate verified",
-            Ev::Handshake {
+            }) if msg.typ == HandshakeType::SERVER_HELLO => "ServerHello",
+            Ev::Tls(Event::CertificateVerified { .. }) => "certificate verified",
+            Ev::Tls(Event::Handshake {
                 dir: Direction::Sent,
                 msg,
                 ..
-            } if msg.typ == HandshakeType::FINISHED => "client Finished sent",
-            Ev::Finished {
+            }) if msg.typ == HandshakeType::FINISHED => "client Finished sent",
+            Ev::Tls(Event::Finished {
                 dir: Direction::Received,
                 ..
-            } => "server Finished checked",
+            }) => "server Finished checked",
             _ => continue,
         };
         steps.push(format!("{name} {}", ms(e.at)));

@@ -8,6 +8,7 @@ use core::fmt::Write;
 
 use lucid_core::trace::wire::ContentType;
 use lucid_core::trace::{Direction, ResumptionEvent};
+use lucid_core::trace::{Event, KeyScheduleEvent};
 
 use super::{Ev, Options, Stamped, Style, ms, version_name};
 
@@ -29,21 +30,25 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
 /// already drawn from the client's side).
 fn server_note(ev: &Ev) -> Option<String> {
     Some(match ev {
-        Ev::PreMasterSecret { .. } => "pre-master secret RSA-decrypted".to_string(),
-        Ev::MasterSecret { seed_len, .. } => {
+        Ev::Tls(Event::KeySchedule(KeyScheduleEvent::PreMasterSecret { .. })) => {
+            "pre-master secret RSA-decrypted".to_string()
+        }
+        Ev::Tls(Event::KeySchedule(KeyScheduleEvent::MasterSecret { seed_len, .. })) => {
             if *seed_len == 0 {
                 "master secret from its session cache".to_string()
             } else {
                 "pre-master -> master secret -> keys".to_string()
             }
         }
-        Ev::Finished {
+        Ev::Tls(Event::Finished {
             dir: Direction::Received,
             ..
-        } => "client Finished checked".to_string(),
-        Ev::Resumption(ResumptionEvent::Resumed) => "session found: resumes it".to_string(),
-        Ev::Resumption(ResumptionEvent::Stored) => "session cached".to_string(),
-        Ev::HandshakeComplete { .. } => "handshake complete".to_string(),
+        }) => "client Finished checked".to_string(),
+        Ev::Tls(Event::Resumption(ResumptionEvent::Resumed)) => {
+            "session found: resumes it".to_string()
+        }
+        Ev::Tls(Event::Resumption(ResumptionEvent::Stored)) => "session cached".to_string(),
+        Ev::Tls(Event::HandshakeComplete { .. }) => "handshake complete".to_string(),
         _ => return None,
     })
 }
@@ -65,10 +70,10 @@ pub fn render_both(events: &[Stamped], server: &[Stamped], opts: &Options) -> St
     let core_sends_app_data = events.iter().any(|e| {
         matches!(
             e.ev,
-            Ev::ApplicationData {
+            Ev::Tls(Event::ApplicationData {
                 dir: Direction::Sent,
                 ..
-            }
+            })
         )
     });
     let mut protected = [false, false];
@@ -100,13 +105,13 @@ pub fn render_both(events: &[Stamped], server: &[Stamped], opts: &Options) -> St
         };
         let item = match ev {
             Ev::TcpConnected { peer } => Item::Note(format!("TCP connected to {peer}")),
-            Ev::Record {
+            Ev::Tls(Event::Record {
                 dir,
                 typ,
                 len,
                 protected: p,
                 ..
-            } => {
+            }) => {
                 protected[usize::from(*dir == Direction::Received)] = *p;
                 if *typ == ContentType::APPLICATION_DATA
                     && *dir == Direction::Sent
@@ -117,7 +122,7 @@ pub fn render_both(events: &[Stamped], server: &[Stamped], opts: &Options) -> St
                     continue;
                 }
             }
-            Ev::Handshake { dir, msg, .. } => {
+            Ev::Tls(Event::Handshake { dir, msg, .. }) => {
                 let enc = if protected[usize::from(*dir == Direction::Received)] {
                     " (encrypted)"
                 } else {
@@ -128,46 +133,50 @@ pub fn render_both(events: &[Stamped], server: &[Stamped], opts: &Options) -> St
                     format!("{}{enc}", msg.typ.name().unwrap_or("handshake message")),
                 )
             }
-            Ev::Sslv2ClientHello { .. } => {
+            Ev::Tls(Event::Sslv2ClientHello { .. }) => {
                 Item::Arrow(Direction::Received, "SSLv2 ClientHello".to_string())
             }
-            Ev::ChangeCipherSpec { dir } => Item::Arrow(*dir, "ChangeCipherSpec".to_string()),
-            Ev::Alert {
+            Ev::Tls(Event::ChangeCipherSpec { dir }) => {
+                Item::Arrow(*dir, "ChangeCipherSpec".to_string())
+            }
+            Ev::Tls(Event::Alert {
                 dir,
                 level,
                 description,
-            } => Item::Arrow(*dir, format!("Alert {level} {description}")),
-            Ev::ApplicationData { dir, len } => {
+            }) => Item::Arrow(*dir, format!("Alert {level} {description}")),
+            Ev::Tls(Event::ApplicationData { dir, len }) => {
                 Item::Arrow(*dir, format!("application data ({len} B)"))
             }
-            Ev::CertificateVerified { chain, .. } => Item::Note(match chain {
+            Ev::Tls(Event::CertificateVerified { chain, .. }) => Item::Note(match chain {
                 Some(c) => format!(
                     "certificate verified ({} on the path + anchor)",
                     c.certificates.len()
                 ),
                 None => "pinned certificate matched".to_string(),
             }),
-            Ev::MasterSecret { seed_len, .. } => Item::Note(if *seed_len == 0 {
-                "master secret from the cached session".to_string()
-            } else {
-                "pre-master -> master secret -> keys".to_string()
-            }),
-            Ev::Finished {
+            Ev::Tls(Event::KeySchedule(KeyScheduleEvent::MasterSecret { seed_len, .. })) => {
+                Item::Note(if *seed_len == 0 {
+                    "master secret from the cached session".to_string()
+                } else {
+                    "pre-master -> master secret -> keys".to_string()
+                })
+            }
+            Ev::Tls(Event::Finished {
                 dir: Direction::Received,
                 ..
-            } => Item::Note("server Finished checked".to_string()),
-            Ev::Resumption(ResumptionEvent::Offered) => {
+            }) => Item::Note("server Finished checked".to_string()),
+            Ev::Tls(Event::Resumption(ResumptionEvent::Offered)) => {
                 Item::Note("offers a cached session".to_string())
             }
-            Ev::Resumption(ResumptionEvent::Resumed) => {
+            Ev::Tls(Event::Resumption(ResumptionEvent::Resumed)) => {
                 Item::Note("server resumes the session".to_string())
             }
-            Ev::Resumption(ResumptionEvent::Declined) => {
+            Ev::Tls(Event::Resumption(ResumptionEvent::Declined)) => {
                 Item::Note("server declined to resume".to_string())
             }
-            Ev::HandshakeComplete {
+            Ev::Tls(Event::HandshakeComplete {
                 version, resumed, ..
-            } => Item::Note(format!(
+            }) => Item::Note(format!(
                 "handshake complete ({}, {})",
                 version_name(*version),
                 if *resumed { "resumed" } else { "full" }

@@ -11,6 +11,7 @@ use lucid_core::trace::wire::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
 };
 use lucid_core::trace::{Direction, ResumptionEvent};
+use lucid_core::trace::{Event, KeyScheduleEvent};
 use lucid_core::x509::{Time, VerifiedChain};
 
 use super::fields::{self, Ctx, Field, version_label};
@@ -46,21 +47,21 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
     // Finished values by direction, in order, to annotate the Finished messages (the event
     // for our Finished comes before the message, the peer's after it).
     let mut fin_sent = events.iter().filter_map(|e| match &e.ev {
-        Ev::Finished {
+        Ev::Tls(Event::Finished {
             dir: Direction::Sent,
             label,
             transcript_hash,
             ..
-        } => Some((*label, transcript_hash.as_slice())),
+        }) => Some((*label, &transcript_hash[..])),
         _ => None,
     });
     let mut fin_received = events.iter().filter_map(|e| match &e.ev {
-        Ev::Finished {
+        Ev::Tls(Event::Finished {
             dir: Direction::Received,
             label,
             transcript_hash,
             ..
-        } => Some((*label, transcript_hash.as_slice())),
+        }) => Some((*label, &transcript_hash[..])),
         _ => None,
     });
 
@@ -76,7 +77,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 );
                 out.push('\n');
             }
-            Ev::Record {
+            Ev::Tls(Event::Record {
                 dir,
                 offset,
                 typ,
@@ -84,7 +85,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 len,
                 header,
                 protected,
-            } => {
+            }) => {
                 match dir {
                     Direction::Sent => s.sent_protected = *protected,
                     Direction::Received => s.received_protected = *protected,
@@ -143,7 +144,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 line(&mut out, st, &[l0, l1], 0, "length", &l_note);
                 out.push('\n');
             }
-            Ev::Handshake { dir, msg, raw } => {
+            Ev::Tls(Event::Handshake { dir, msg, raw }) => {
                 let protected = match dir {
                     Direction::Sent => s.sent_protected,
                     Direction::Received => s.received_protected,
@@ -195,7 +196,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 out.push('\n');
                 learn(&mut s, *dir, &msg.payload);
             }
-            Ev::Sslv2ClientHello { raw } => {
+            Ev::Tls(Event::Sslv2ClientHello { raw }) => {
                 let _ = writeln!(
                     out,
                     "{} {}",
@@ -212,7 +213,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 );
                 out.push('\n');
             }
-            Ev::ChangeCipherSpec { dir } => {
+            Ev::Tls(Event::ChangeCipherSpec { dir }) => {
                 let who = match dir {
                     Direction::Sent => "the client",
                     Direction::Received => "the server",
@@ -229,11 +230,11 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 );
                 out.push('\n');
             }
-            Ev::Alert {
+            Ev::Tls(Event::Alert {
                 dir,
                 level,
                 description,
-            } => {
+            }) => {
                 let protected = match dir {
                     Direction::Sent => s.sent_protected,
                     Direction::Received => s.received_protected,
@@ -272,7 +273,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 );
                 out.push('\n');
             }
-            Ev::ApplicationData { dir, len } => {
+            Ev::Tls(Event::ApplicationData { dir, len }) => {
                 let _ = writeln!(
                     out,
                     "{}{}",
@@ -311,11 +312,11 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 }
                 out.push('\n');
             }
-            Ev::PreMasterSecret {
+            Ev::Tls(Event::KeySchedule(KeyScheduleEvent::PreMasterSecret {
                 len,
                 client_version,
                 secret,
-            } => {
+            })) => {
                 let _ = writeln!(
                     out,
                     "{} {}",
@@ -334,11 +335,11 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 secret_line(&mut out, st, secret.as_deref());
                 out.push('\n');
             }
-            Ev::MasterSecret {
+            Ev::Tls(Event::KeySchedule(KeyScheduleEvent::MasterSecret {
                 label,
                 seed_len,
                 secret,
-            } => {
+            })) => {
                 let _ = writeln!(
                     out,
                     "{} {}",
@@ -372,17 +373,17 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                         "{}{} {}",
                         INDENT,
                         st.field("PRF:"),
-                        prf_name(s.version)
+                        prf_name(s.version, s.suite)
                     );
                 }
                 secret_line(&mut out, st, secret.as_deref());
             }
-            Ev::KeyBlock {
+            Ev::Tls(Event::KeySchedule(KeyScheduleEvent::KeyBlock {
                 len,
                 mac_key_len,
                 enc_key_len,
                 iv_len,
-            } => {
+            })) => {
                 let _ = writeln!(
                     out,
                     "{}{} PRF(master_secret, \"key expansion\", ServerHello.random + ClientHello.random), first {len} bytes, cut into:",
@@ -421,24 +422,24 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 }
                 out.push('\n');
             }
-            Ev::CertificateVerified { chain, server_name } => {
+            Ev::Tls(Event::CertificateVerified { chain, server_name }) => {
                 let _ = writeln!(
                     out,
                     "{} {}",
                     st.dim(&t),
                     st.head("checking the certificate")
                 );
-                for l in chain_verdicts(chain.as_ref(), server_name, opts, st) {
+                for l in chain_verdicts(chain.as_deref(), server_name, opts, st) {
                     let _ = writeln!(out, "{INDENT}{l}");
                 }
                 out.push('\n');
-                s.chain = chain.clone();
+                s.chain = chain.as_deref().cloned();
             }
-            Ev::Finished {
+            Ev::Tls(Event::Finished {
                 dir: Direction::Received,
                 label,
                 ..
-            } => {
+            }) => {
                 let _ = writeln!(
                     out,
                     "{} {}",
@@ -449,8 +450,8 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 );
                 out.push('\n');
             }
-            Ev::Finished { .. } => {}
-            Ev::Resumption(r) => {
+            Ev::Tls(Event::Finished { .. }) => {}
+            Ev::Tls(Event::Resumption(r)) => {
                 let text = match r {
                     ResumptionEvent::Offered => {
                         "resumption: the client offers a cached session (session_id in the ClientHello)"
@@ -472,11 +473,11 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 let _ = writeln!(out, "{} {}", st.dim(&t), st.dim(text));
                 out.push('\n');
             }
-            Ev::HandshakeComplete {
+            Ev::Tls(Event::HandshakeComplete {
                 version,
                 suite,
                 resumed,
-            } => {
+            }) => {
                 let _ = writeln!(
                     out,
                     "{} {}",
@@ -503,8 +504,10 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 );
                 out.push('\n');
             }
-            Ev::Other(text) => {
-                let _ = writeln!(out, "{} {}", st.dim(&t), text);
+            Ev::Tls(other) => {
+                // An event this version of the renderer does not know (lucid-core's
+                // `Event` is non-exhaustive), in its `Debug` form.
+                let _ = writeln!(out, "{} {:?}", st.dim(&t), other);
             }
         }
     }
@@ -547,11 +550,11 @@ fn bytes_word(n: usize) -> &'static str {
 fn plaintext_len_after(events: &[Stamped], i: usize, dir: Direction) -> Option<usize> {
     for e in events.iter().skip(i + 1) {
         match &e.ev {
-            Ev::Handshake { dir: d, raw, .. } if *d == dir => return Some(raw.len()),
-            Ev::ChangeCipherSpec { dir: d } if *d == dir => return Some(1),
-            Ev::Alert { dir: d, .. } if *d == dir => return Some(2),
-            Ev::ApplicationData { dir: d, len } if *d == dir => return Some(*len),
-            Ev::Record { dir: d, .. } if *d == dir => return None,
+            Ev::Tls(Event::Handshake { dir: d, raw, .. }) if *d == dir => return Some(raw.len()),
+            Ev::Tls(Event::ChangeCipherSpec { dir: d }) if *d == dir => return Some(1),
+            Ev::Tls(Event::Alert { dir: d, .. }) if *d == dir => return Some(2),
+            Ev::Tls(Event::ApplicationData { dir: d, len }) if *d == dir => return Some(*len),
+            Ev::Tls(Event::Record { dir: d, .. }) if *d == dir => return None,
             _ => {}
         }
     }
@@ -632,8 +635,14 @@ fn protected_layout(
     }
 }
 
-fn prf_name(v: Option<ProtocolVersion>) -> &'static str {
+fn prf_name(v: Option<ProtocolVersion>, suite: Option<CipherSuite>) -> &'static str {
+    let sha384 = suite
+        .and_then(suites::lookup)
+        .is_some_and(|p| p.prf == suites::PrfHash::Sha384);
     match v {
+        Some(v) if v >= ProtocolVersion::TLSV1_2 && sha384 => {
+            "TLS 1.2, a SHA-384 suite: P_SHA384, HMAC-SHA384 iterated over label + seed (RFC 5246 §5, RFC 5288 §3)"
+        }
         Some(v) if v >= ProtocolVersion::TLSV1_2 => {
             "TLS 1.2: P_SHA256, HMAC-SHA256 iterated over label + seed (RFC 5246 §5)"
         }

@@ -16,6 +16,7 @@
 //!
 //! Each state is a struct holding only what is valid there; `handle` consumes it.
 
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -319,7 +320,9 @@ impl ExpectServerHello {
         ext.etm &= suite.can_encrypt_then_mac();
 
         core.set_version(version);
-        hello.transcript.set_version(version)?;
+        // Version and suite are known: keep only the handshake hash their PRF uses (a
+        // resumed session's suite is this one, checked below).
+        hello.transcript.set_prf(suite.prf_algorithm(version))?;
         hello.transcript.add(raw);
 
         let negotiated = Negotiated {
@@ -535,8 +538,8 @@ impl ExpectCertificate {
         if core.tracer.on() {
             let name = store_key(&this.hello.server_name);
             core.tracer.emit(&Event::CertificateVerified {
-                chain: verified.chain.as_ref(),
-                server_name: &name,
+                chain: verified.chain.as_ref().map(Cow::Borrowed),
+                server_name: Cow::Borrowed(&name),
             });
         }
         // Whatever the verifier decided, the key the pre-master secret goes to meets the
@@ -644,17 +647,19 @@ impl ExpectServerHelloDone {
         };
         core.send_handshake(&cke, Some(&mut this.hello.transcript), cx.rng)?;
 
+        let prf = this.suite.prf_algorithm(version);
         let (master, seed_len) = if this.negotiated.extended_master_secret {
-            // session_hash covers everything up to and including ClientKeyExchange.
+            // session_hash covers everything up to and including ClientKeyExchange, hashed
+            // with the PRF's hash (RFC 7627 §3).
             let session_hash = this.hello.transcript.current_hash();
             (
-                keys::extended_master_secret(version, &pms[..], session_hash.as_ref()),
+                keys::extended_master_secret(prf, &pms[..], session_hash.as_ref()),
                 session_hash.len(),
             )
         } else {
             (
                 keys::master_secret(
-                    version,
+                    prf,
                     &pms[..],
                     &this.hello.client_random.0,
                     &this.server_random.0,
@@ -680,7 +685,7 @@ impl ExpectServerHelloDone {
         )?;
         core.set_pending_opener(keys.server_opener);
         core.send_ccs(keys.client_sealer, cx.rng)?;
-        core.send_finished(cx.rng, &master, &mut this.hello.transcript, version)?;
+        core.send_finished(cx.rng, &master, &mut this.hello.transcript, prf)?;
         Ok(ClientState::ExpectCcs(Box::new(finish::ExpectCcs(
             Finishing {
                 transcript: this.hello.transcript,

@@ -1,6 +1,7 @@
 //! [`Core`]: the state every handshake state writes through — record protection in both
 //! directions, the outgoing bytes, alerts, Finished, and what has been negotiated.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -11,6 +12,7 @@ use super::{Context, Negotiated, SENDABLE_CAPACITY, SENDABLE_STEP, Side};
 use crate::codec::Codec;
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
+use crate::crypto::prf::PrfAlgorithm;
 use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
@@ -131,8 +133,8 @@ impl Core {
         if self.tracer.on() {
             self.tracer.emit(&Event::Handshake {
                 dir: Direction::Sent,
-                msg,
-                raw: &bytes,
+                msg: Cow::Borrowed(msg),
+                raw: Cow::Borrowed(&bytes),
             });
         }
         Ok(())
@@ -181,7 +183,7 @@ impl Core {
         if let Some(head) = pms.first_chunk::<2>() {
             v = *head;
         }
-        let secret = self.tracer.secrets().then_some(pms);
+        let secret = self.tracer.secrets().then_some(Cow::Borrowed(pms));
         self.tracer
             .emit(&Event::KeySchedule(KeyScheduleEvent::PreMasterSecret {
                 len: pms.len(),
@@ -202,7 +204,10 @@ impl Core {
         if !self.tracer.on() {
             return;
         }
-        let secret = self.tracer.secrets().then_some(&master.as_bytes()[..]);
+        let secret = self
+            .tracer
+            .secrets()
+            .then_some(Cow::Borrowed(&master.as_bytes()[..]));
         self.tracer
             .emit(&Event::KeySchedule(KeyScheduleEvent::MasterSecret {
                 label: if extended {
@@ -229,11 +234,11 @@ impl Core {
         rng: &mut dyn CryptoRng,
         master: &MasterSecret,
         transcript: &mut Transcript,
-        version: ProtocolVersion,
+        prf: PrfAlgorithm,
     ) -> Result<(), Error> {
         let label = finished_label(self.side);
         let hash = transcript.current_hash();
-        let verify_data = keys::verify_data(version, master, label.as_bytes(), hash.as_ref());
+        let verify_data = keys::verify_data(prf, master, label.as_bytes(), hash.as_ref());
         self.trace_finished(Direction::Sent, label, &verify_data, hash.as_ref());
         let fin = HandshakeMessage::new(HandshakePayload::Finished(verify_data.to_vec()));
         self.send_handshake(&fin, Some(transcript), rng)
@@ -245,7 +250,7 @@ impl Core {
         &mut self,
         master: &MasterSecret,
         transcript: &Transcript,
-        version: ProtocolVersion,
+        prf: PrfAlgorithm,
         received: &[u8],
     ) -> Result<(), Error> {
         let label = finished_label(match self.side {
@@ -253,7 +258,7 @@ impl Core {
             Side::Server => Side::Client,
         });
         let hash = transcript.current_hash();
-        let expected = keys::verify_data(version, master, label.as_bytes(), hash.as_ref());
+        let expected = keys::verify_data(prf, master, label.as_bytes(), hash.as_ref());
         if !bool::from(expected.as_slice().ct_eq(received)) {
             return Err(PeerMisbehaved::BadFinished.into());
         }
@@ -271,8 +276,8 @@ impl Core {
     ) {
         self.tracer.emit(&Event::Finished {
             dir,
-            verify_data,
-            transcript_hash,
+            verify_data: Cow::Borrowed(verify_data),
+            transcript_hash: Cow::Borrowed(transcript_hash),
             label,
         });
     }

@@ -10,7 +10,7 @@
 use alloc::boxed::Box;
 use core::fmt;
 
-use super::{Context, Core, Message, Negotiated};
+use super::{Context, Core, Message, Negotiated, suite_params};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::MasterSecret;
 use crate::crypto::protection::RecordSealer;
@@ -108,13 +108,14 @@ impl<S: PeerFinished> ExpectFinished<S> {
             our_sealer,
             side,
         } = self.0;
-        let version = negotiated.version;
-        core.check_peer_finished(&master, &transcript, version, &received)?;
+        // The negotiated (or resumed) suite's PRF at the negotiated version.
+        let prf = suite_params(negotiated.suite)?.prf_algorithm(negotiated.version);
+        core.check_peer_finished(&master, &transcript, prf, &received)?;
         transcript.add(raw);
         let our_flight_last = our_sealer.is_some();
         if let Some(sealer) = our_sealer {
             core.send_ccs(sealer, cx.rng)?;
-            core.send_finished(cx.rng, &master, &mut transcript, version)?;
+            core.send_finished(cx.rng, &master, &mut transcript, prf)?;
         }
         side.peer_finished(core, cx, &master, &negotiated, our_flight_last);
         core.complete(negotiated);

@@ -1,6 +1,8 @@
 //! [`Records`]: records in — the deframer, the handshake joiner, and the window of
 //! unread application data held in the receive buffer (read in place).
 
+use alloc::borrow::Cow;
+
 use super::{Context, Core, Message, SENDABLE_CAPACITY};
 use crate::codec::Codec;
 use crate::error::{Error, PeerMisbehaved};
@@ -59,7 +61,9 @@ impl Records {
                 Deframed::Record(r) => r,
                 Deframed::Sslv2ClientHello(raw) => {
                     self.rx_offset += (raw.len() + 2) as u64;
-                    core.tracer.emit(&Event::Sslv2ClientHello { raw });
+                    core.tracer.emit(&Event::Sslv2ClientHello {
+                        raw: Cow::Borrowed(raw),
+                    });
                     let hello = read_sslv2_client_hello(raw)?;
                     let msg = Message::Sslv2ClientHello { hello, raw };
                     dispatch(core, cx, msg)?;
@@ -120,8 +124,8 @@ impl Records {
                         if core.tracer.on() {
                             core.tracer.emit(&Event::Handshake {
                                 dir: Direction::Received,
-                                msg: &msg,
-                                raw,
+                                msg: Cow::Borrowed(&msg),
+                                raw: Cow::Borrowed(raw),
                             });
                         }
                         if core.filter_renegotiation(&msg, cx)? {

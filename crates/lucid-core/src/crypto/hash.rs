@@ -1,24 +1,28 @@
 //! The running handshake hash (RFC 5246 §7.4.9, RFC 2246 §7.4.9).
 //!
 //! TLS 1.0 / 1.1 Finished messages use `MD5(handshake) ‖ SHA-1(handshake)` (36 bytes);
-//! TLS 1.2 with lucid's suites uses `SHA-256(handshake)` (32 bytes). The version is not known
-//! when the ClientHello is hashed, so a fresh [`Transcript`] feeds all three hashes until
-//! [`Transcript::set_version`] keeps only the ones that version needs. Reading the hash
-//! clones the running state, so each Finished costs one finalisation, not a re-hash.
+//! TLS 1.2 uses the suite's PRF hash: `SHA-256(handshake)` (32 bytes) or, for the
+//! `*_SHA384` suites, `SHA-384(handshake)` (48 bytes). Neither side knows which when the
+//! ClientHello is hashed — the client learns version and suite from the ServerHello, the
+//! server picks them after reading the ClientHello — so a fresh [`Transcript`] feeds all
+//! four hashes until [`Transcript::set_prf`] keeps only the one(s) the connection's
+//! [`PrfAlgorithm`] needs. Reading the hash clones the running state, so each Finished
+//! costs one finalisation, not a re-hash.
 
+use alloc::boxed::Box;
 use core::fmt;
 
 use md5::Md5;
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha384};
 
-use crate::crypto::prf::uses_sha256_prf;
+use crate::crypto::prf::PrfAlgorithm;
 use crate::error::Error;
-use crate::msgs::enums::ProtocolVersion;
 
-const MAX_HASH_LEN: usize = 36;
+const MAX_HASH_LEN: usize = 48;
 
-/// A handshake hash value: 36 bytes (MD5 ‖ SHA-1) or 32 bytes (SHA-256).
+/// A handshake hash value: 36 bytes (MD5 ‖ SHA-1), 32 bytes (SHA-256) or 48 bytes
+/// (SHA-384).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct HashValue {
     buf: [u8; MAX_HASH_LEN],
@@ -26,7 +30,7 @@ pub struct HashValue {
 }
 
 impl HashValue {
-    /// Longest hash value (MD5 ‖ SHA-1).
+    /// Longest hash value (SHA-384).
     pub const MAX_LEN: usize = MAX_HASH_LEN;
 
     fn new(parts: &[&[u8]]) -> Self {
@@ -42,7 +46,7 @@ impl HashValue {
                 at = end;
             }
         }
-        // `at` ≤ MAX_LEN = 36, so it fits.
+        // `at` ≤ MAX_LEN = 48, so it fits.
         v.len = u8::try_from(at).unwrap_or(0);
         v
     }
@@ -74,24 +78,32 @@ impl fmt::Debug for HashValue {
     }
 }
 
+/// Every candidate hash, until the PRF is known.
+#[derive(Clone)]
+struct Undecided {
+    md5: Md5,
+    sha1: Sha1,
+    sha256: Sha256,
+    sha384: Sha384,
+}
+
 #[derive(Clone)]
 enum State {
-    Undecided {
-        md5: Md5,
-        sha1: Sha1,
-        sha256: Sha256,
-    },
+    /// Boxed: four running hashes are about 500 bytes, more than twice any decided state,
+    /// and held only until the ServerHello.
+    Undecided(Box<Undecided>),
     Legacy {
         md5: Md5,
         sha1: Sha1,
     },
     Sha256(Sha256),
+    Sha384(Sha384),
 }
 
 /// The incremental handshake transcript hash.
 ///
 /// Feed every handshake message (header included, RFC 5246 §7.4.9) with [`Self::add`], in
-/// order; call [`Self::set_version`] once the version is negotiated.
+/// order; call [`Self::set_prf`] once version and suite are negotiated.
 #[derive(Clone)]
 pub struct Transcript {
     state: State,
@@ -100,9 +112,10 @@ pub struct Transcript {
 impl fmt::Debug for Transcript {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.state {
-            State::Undecided { .. } => "undecided",
+            State::Undecided(_) => "undecided",
             State::Legacy { .. } => "MD5+SHA-1",
             State::Sha256(_) => "SHA-256",
+            State::Sha384(_) => "SHA-384",
         };
         f.debug_struct("Transcript").field("hash", &kind).finish()
     }
@@ -115,31 +128,34 @@ impl Default for Transcript {
 }
 
 impl Transcript {
-    /// An empty transcript that does not know the version yet.
+    /// An empty transcript that does not know the PRF yet.
     pub fn new() -> Self {
         Self {
-            state: State::Undecided {
+            state: State::Undecided(Box::new(Undecided {
                 md5: Md5::new(),
                 sha1: Sha1::new(),
                 sha256: Sha256::new(),
-            },
+                sha384: Sha384::new(),
+            })),
         }
     }
 
-    /// Keeps only the hash(es) `version` needs.
+    /// Keeps only the hash(es) `prf` needs.
     ///
-    /// Calling it again with a version of the same kind is a no-op; switching kind after the
-    /// choice was made is a [`Error::Misuse`] (the dropped state cannot be recovered).
-    pub fn set_version(&mut self, version: ProtocolVersion) -> Result<(), Error> {
-        let want_sha256 = uses_sha256_prf(version);
-        let next = match (&self.state, want_sha256) {
-            (State::Undecided { sha256, .. }, true) => State::Sha256(sha256.clone()),
-            (State::Undecided { md5, sha1, .. }, false) => State::Legacy {
-                md5: md5.clone(),
-                sha1: sha1.clone(),
+    /// Calling it again with the same algorithm is a no-op; switching after the choice was
+    /// made is a [`Error::Misuse`] (the dropped state cannot be recovered).
+    pub fn set_prf(&mut self, prf: PrfAlgorithm) -> Result<(), Error> {
+        let next = match (&self.state, prf) {
+            (State::Undecided(u), PrfAlgorithm::Sha256) => State::Sha256(u.sha256.clone()),
+            (State::Undecided(u), PrfAlgorithm::Sha384) => State::Sha384(u.sha384.clone()),
+            (State::Undecided(u), PrfAlgorithm::Md5Sha1) => State::Legacy {
+                md5: u.md5.clone(),
+                sha1: u.sha1.clone(),
             },
-            (State::Sha256(_), true) | (State::Legacy { .. }, false) => return Ok(()),
-            _ => return Err(Error::Misuse("transcript version changed after it was set")),
+            (State::Sha256(_), PrfAlgorithm::Sha256)
+            | (State::Sha384(_), PrfAlgorithm::Sha384)
+            | (State::Legacy { .. }, PrfAlgorithm::Md5Sha1) => return Ok(()),
+            _ => return Err(Error::Misuse("transcript hash changed after it was set")),
         };
         self.state = next;
         Ok(())
@@ -148,27 +164,29 @@ impl Transcript {
     /// Appends a handshake message (or any bytes) to the transcript.
     pub fn add(&mut self, msg: &[u8]) {
         match &mut self.state {
-            State::Undecided { md5, sha1, sha256 } => {
-                md5.update(msg);
-                sha1.update(msg);
-                sha256.update(msg);
+            State::Undecided(u) => {
+                u.md5.update(msg);
+                u.sha1.update(msg);
+                u.sha256.update(msg);
+                u.sha384.update(msg);
             }
             State::Legacy { md5, sha1 } => {
                 md5.update(msg);
                 sha1.update(msg);
             }
             State::Sha256(sha256) => sha256.update(msg),
+            State::Sha384(sha384) => sha384.update(msg),
         }
     }
 
     /// The hash of everything added so far, without disturbing the running state.
     ///
-    /// Before [`Self::set_version`] this is the SHA-256 (TLS 1.2) hash.
+    /// Before [`Self::set_prf`] this is the SHA-256 hash.
     pub fn current_hash(&self) -> HashValue {
         match &self.state {
-            State::Undecided { sha256, .. } | State::Sha256(sha256) => {
-                HashValue::new(&[&sha256.clone().finalize()])
-            }
+            State::Undecided(u) => HashValue::new(&[&u.sha256.clone().finalize()]),
+            State::Sha256(sha256) => HashValue::new(&[&sha256.clone().finalize()]),
+            State::Sha384(sha384) => HashValue::new(&[&sha384.clone().finalize()]),
             State::Legacy { md5, sha1 } => {
                 HashValue::new(&[&md5.clone().finalize(), &sha1.clone().finalize()])
             }
@@ -181,42 +199,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn legacy_and_sha256_hashes() {
-        for v in [ProtocolVersion::TLSV1_0, ProtocolVersion::TLSV1_1] {
-            let mut t = Transcript::new();
-            t.add(b"a");
-            t.set_version(v).unwrap();
-            t.add(b"bc");
-            let h = t.current_hash();
-            assert_eq!(h.len(), 36);
-            // MD5("abc") ‖ SHA1("abc")
-            assert_eq!(
-                hex::encode(h),
-                "900150983cd24fb0d6963f7d28e17f72a9993e364706816aba3e25717850c26c9cd0d89d"
-            );
-            // reading does not disturb the running state
-            t.add(b"d");
-            assert_eq!(
-                &hex::encode(t.current_hash())[..32],
-                "e2fc714c4727ee9395f324cd2e7f331f"
-            );
-        }
+    fn legacy_sha256_and_sha384_hashes() {
+        let mut t = Transcript::new();
+        t.add(b"a");
+        t.set_prf(PrfAlgorithm::Md5Sha1).unwrap();
+        t.add(b"bc");
+        let h = t.current_hash();
+        assert_eq!(h.len(), 36);
+        // MD5("abc") ‖ SHA1("abc")
+        assert_eq!(
+            hex::encode(h),
+            "900150983cd24fb0d6963f7d28e17f72a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        // reading does not disturb the running state
+        t.add(b"d");
+        assert_eq!(
+            &hex::encode(t.current_hash())[..32],
+            "e2fc714c4727ee9395f324cd2e7f331f"
+        );
+
         let mut t = Transcript::new();
         t.add(b"ab");
         assert_eq!(t.current_hash().len(), 32);
-        t.set_version(ProtocolVersion::TLSV1_2).unwrap();
+        t.set_prf(PrfAlgorithm::Sha256).unwrap();
         t.add(b"c");
         assert_eq!(
             hex::encode(t.current_hash()),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert_eq!(t.set_version(ProtocolVersion::TLSV1_2), Ok(()));
+        assert_eq!(t.set_prf(PrfAlgorithm::Sha256), Ok(()));
         assert!(matches!(
-            t.set_version(ProtocolVersion::TLSV1_0),
+            t.set_prf(PrfAlgorithm::Md5Sha1),
             Err(Error::Misuse(_))
         ));
+        assert!(t.set_prf(PrfAlgorithm::Sha384).is_err());
+
+        // SHA-384("abc"), FIPS 180-2 appendix D.1; the bytes before the choice count.
         let mut t = Transcript::new();
-        t.set_version(ProtocolVersion::TLSV1_0).unwrap();
-        assert!(t.set_version(ProtocolVersion::TLSV1_2).is_err());
+        t.add(b"ab");
+        t.set_prf(PrfAlgorithm::Sha384).unwrap();
+        t.add(b"c");
+        let h = t.current_hash();
+        assert_eq!(h.len(), HashValue::MAX_LEN);
+        assert_eq!(
+            hex::encode(h),
+            "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed\
+             8086072ba1e7cc2358baeca134c825a7"
+        );
+        assert_eq!(t.set_prf(PrfAlgorithm::Sha384), Ok(()));
+        assert!(t.set_prf(PrfAlgorithm::Sha256).is_err());
+
+        let mut t = Transcript::new();
+        t.set_prf(PrfAlgorithm::Md5Sha1).unwrap();
+        assert!(t.set_prf(PrfAlgorithm::Sha256).is_err());
+        assert!(t.set_prf(PrfAlgorithm::Sha384).is_err());
     }
 }

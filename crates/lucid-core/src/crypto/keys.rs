@@ -5,7 +5,7 @@ use core::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::crypto::prf::prf;
+use crate::crypto::prf::{PrfAlgorithm, prf};
 use crate::crypto::suites::SuiteParams;
 use crate::msgs::enums::ProtocolVersion;
 
@@ -40,14 +40,14 @@ impl fmt::Debug for MasterSecret {
 /// `master_secret = PRF(pre_master_secret, "master secret", client_random ‖ server_random)`
 /// (RFC 5246 §8.1).
 pub fn master_secret(
-    version: ProtocolVersion,
+    alg: PrfAlgorithm,
     pre_master: &[u8],
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> MasterSecret {
     let mut ms = MasterSecret([0; MASTER_SECRET_LEN]);
     prf(
-        version,
+        alg,
         &mut ms.0,
         pre_master,
         b"master secret",
@@ -58,15 +58,15 @@ pub fn master_secret(
 
 /// `master_secret = PRF(pre_master_secret, "extended master secret", session_hash)`
 /// (RFC 7627 §4), where `session_hash` is the transcript hash up to and including the
-/// ClientKeyExchange.
+/// ClientKeyExchange, taken with the same algorithm's hash (§3).
 pub fn extended_master_secret(
-    version: ProtocolVersion,
+    alg: PrfAlgorithm,
     pre_master: &[u8],
     session_hash: &[u8],
 ) -> MasterSecret {
     let mut ms = MasterSecret([0; MASTER_SECRET_LEN]);
     prf(
-        version,
+        alg,
         &mut ms.0,
         pre_master,
         b"extended master secret",
@@ -145,7 +145,7 @@ impl KeyBlock {
 }
 
 /// `key_block = PRF(master_secret, "key expansion", server_random ‖ client_random)`, split
-/// for `suite` at `version` (RFC 5246 §6.3).
+/// for `suite` at `version` (RFC 5246 §6.3), with the PRF `suite` has at `version`.
 pub fn key_block(
     version: ProtocolVersion,
     master: &MasterSecret,
@@ -162,7 +162,7 @@ pub fn key_block(
     let len = suite.key_block_len(version).min(MAX_KEY_BLOCK);
     if let Some(out) = kb.buf.get_mut(..len) {
         prf(
-            version,
+            suite.prf_algorithm(version),
             out,
             &master.0,
             b"key expansion",
@@ -173,15 +173,16 @@ pub fn key_block(
 }
 
 /// Finished `verify_data = PRF(master_secret, finished_label, handshake_hash)[0..12]`
-/// (RFC 5246 §7.4.9); `label` is `b"client finished"` or `b"server finished"`.
+/// (RFC 5246 §7.4.9); `label` is `b"client finished"` or `b"server finished"`. Twelve
+/// bytes for every lucid suite, the SHA-384 ones included (RFC 5288 §3 keeps the default).
 pub fn verify_data(
-    version: ProtocolVersion,
+    alg: PrfAlgorithm,
     master: &MasterSecret,
     label: &[u8],
     handshake_hash: &[u8],
 ) -> [u8; VERIFY_DATA_LEN] {
     let mut out = [0; VERIFY_DATA_LEN];
-    prf(version, &mut out, &master.0, label, &[handshake_hash]);
+    prf(alg, &mut out, &master.0, label, &[handshake_hash]);
     out
 }
 
@@ -198,7 +199,8 @@ mod tests {
     /// Known answers computed independently with a short Python script (stdlib `hmac` /
     /// `hashlib` P_hash, RFC 2246 / RFC 5246 PRF definitions), pre-master secret
     /// `0303 ‖ 10 11 … 3d`, client random `00 … 1f`, server random `80 … 9f`, session hash
-    /// `40 … 5f`, Finished over a hash of all zeroes.
+    /// `40 … 5f`, Finished over a hash of all zeroes (as long as the suite's hash). The
+    /// SHA-384 case takes P_SHA384 for every step, the key block included.
     #[test]
     fn key_schedule_known_answers() {
         let mut pms = [0u8; 48];
@@ -238,11 +240,25 @@ mod tests {
                  f9882ac723cfeb2cdef6a330f7304948",
                 "45452aeac1e6bc81fa3e4dae",
             ),
+            (
+                ProtocolVersion::TLSV1_2,
+                CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
+                48,
+                "4e6a0fcd2dc3a58560d8a65fd3d1e1b58034811f26eb544c231729d5a957c429\
+                 4e4b9e54fc01b29bd322705989439d09",
+                "5f218af0ad2634518e4319adc9590d3be9fb81032cbb0949a0c3dc622bdedd67\
+                 11e1f7e9fb8719023dc4fdbb415db07f3a89b6ede19ebe4e2d1c66f5531a32ff\
+                 8e681bfe091fe31d",
+                "60647d94550aeacba776eb3cd768cba34ecbdaaaf2e9787ff15d455202624dc9\
+                 3217a89808de66dd2093b7a6d21c64e5",
+                "5528cac7f9320771acc8a949",
+            ),
         ];
         for (v, suite, hash_len, ms_hex, kb_hex, ems_hex, vd_hex) in cases {
-            let ms = master_secret(v, &pms, &cr, &sr);
-            assert_eq!(hex::encode(ms.as_bytes()), ms_hex);
             let s = crate::crypto::suites::lookup(suite).unwrap();
+            let alg = s.prf_algorithm(v);
+            let ms = master_secret(alg, &pms, &cr, &sr);
+            assert_eq!(hex::encode(ms.as_bytes()), ms_hex);
             let kb = key_block(v, &ms, s, &cr, &sr);
             let parts = [
                 kb.client_write_mac_key(),
@@ -253,9 +269,9 @@ mod tests {
                 kb.server_write_iv(),
             ];
             assert_eq!(hex::encode(parts.concat()), kb_hex);
-            let ems = extended_master_secret(v, &pms, &session_hash);
+            let ems = extended_master_secret(alg, &pms, &session_hash);
             assert_eq!(hex::encode(ems.as_bytes()), ems_hex);
-            let vd = verify_data(v, &ms, b"client finished", &[0u8; 36][..hash_len]);
+            let vd = verify_data(alg, &ms, b"client finished", &[0u8; 48][..hash_len]);
             assert_eq!(hex::encode(vd), vd_hex);
         }
     }
@@ -263,7 +279,11 @@ mod tests {
     #[test]
     fn master_secret_is_the_prf_output() {
         let pms = [0x03u8; 48];
-        for v in [ProtocolVersion::TLSV1_0, ProtocolVersion::TLSV1_2] {
+        for v in [
+            PrfAlgorithm::Md5Sha1,
+            PrfAlgorithm::Sha256,
+            PrfAlgorithm::Sha384,
+        ] {
             let ms = master_secret(v, &pms, &CR, &SR);
             let mut want = [0u8; 48];
             let mut seed = [0u8; 64];
@@ -292,8 +312,9 @@ mod tests {
                 let kb = key_block(v, &ms, s, &CR, &SR);
                 let mut want = [0u8; MAX_KEY_BLOCK];
                 let n = s.key_block_len(v);
+                assert!(n <= MAX_KEY_BLOCK);
                 prf(
-                    v,
+                    s.prf_algorithm(v),
                     &mut want[..n],
                     ms.as_bytes(),
                     b"key expansion",
@@ -332,17 +353,17 @@ mod tests {
     fn verify_data_is_12_prf_bytes() {
         let ms = MasterSecret::from_bytes([0x5a; 48]);
         let h = [9u8; 36];
-        let vd = verify_data(ProtocolVersion::TLSV1_1, &ms, b"client finished", &h);
-        let mut want = [0u8; 12];
-        prf(
-            ProtocolVersion::TLSV1_1,
-            &mut want,
-            ms.as_bytes(),
-            b"client finished",
-            &[&h],
-        );
-        assert_eq!(vd, want);
-        let sv = verify_data(ProtocolVersion::TLSV1_1, &ms, b"server finished", &h);
-        assert_ne!(vd, sv);
+        for alg in [
+            PrfAlgorithm::Md5Sha1,
+            PrfAlgorithm::Sha256,
+            PrfAlgorithm::Sha384,
+        ] {
+            let vd = verify_data(alg, &ms, b"client finished", &h);
+            let mut want = [0u8; 12];
+            prf(alg, &mut want, ms.as_bytes(), b"client finished", &[&h]);
+            assert_eq!(vd, want);
+            let sv = verify_data(alg, &ms, b"server finished", &h);
+            assert_ne!(vd, sv);
+        }
     }
 }

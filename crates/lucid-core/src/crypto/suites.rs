@@ -1,12 +1,13 @@
 //! The cipher suites lucid implements, as entries of one table.
 //!
 //! A suite is a combination of roles — key exchange ([`KeyExchange`]), record protection
-//! ([`Protection`]: AES-CBC + HMAC or AES-GCM) with its AES key length, and whether it is
-//! defined for TLS 1.2 only — and adding one is adding an entry, at most with a new
+//! ([`Protection`]: AES-CBC + HMAC or AES-GCM) with its AES key length, the PRF hash
+//! ([`PrfHash`], for TLS 1.2) and whether it is defined for TLS 1.2 only — and adding one is adding an entry, at most with a new
 //! implementation of one role. The table order is lucid's default preference order: AEAD
 //! before CBC (the first entries are the ones offered first); configurations reorder or
 //! narrow it.
 
+use crate::crypto::prf::PrfAlgorithm;
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 
 /// The record MAC of a CBC suite.
@@ -44,6 +45,16 @@ pub enum Protection {
     Gcm,
 }
 
+/// The hash of a suite's TLS 1.2 PRF and handshake hash (RFC 5246 §5: "New cipher suites
+/// MUST explicitly specify a PRF"). TLS 1.0 and 1.1 always use MD5/SHA-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrfHash {
+    /// P_SHA256: the RFC 5246 suites and those named `*_SHA256`.
+    Sha256,
+    /// P_SHA384: the suites named `*_SHA384` (RFC 5288 §3, RFC 5289 §3).
+    Sha384,
+}
+
 /// Parameters of one cipher suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SuiteParams {
@@ -55,6 +66,8 @@ pub struct SuiteParams {
     pub protection: Protection,
     /// AES key length: 16 (AES-128) or 32 (AES-256).
     pub enc_key_len: usize,
+    /// The PRF and handshake hash at TLS 1.2.
+    pub prf: PrfHash,
     /// Defined only for TLS 1.2 (the SHA-256 and GCM suites, RFC 5246 appendix A.5,
     /// RFC 5288 §4).
     pub tls12_only: bool,
@@ -103,6 +116,18 @@ impl SuiteParams {
         2 * (self.mac_len() + self.enc_key_len + self.fixed_iv_len(version))
     }
 
+    /// The PRF (and handshake hash) of this suite at `version`: MD5/SHA-1 below TLS 1.2,
+    /// the suite's [`PrfHash`] from TLS 1.2 on.
+    pub const fn prf_algorithm(&self, version: ProtocolVersion) -> PrfAlgorithm {
+        if version.get() < ProtocolVersion::TLSV1_2.get() {
+            return PrfAlgorithm::Md5Sha1;
+        }
+        match self.prf {
+            PrfHash::Sha256 => PrfAlgorithm::Sha256,
+            PrfHash::Sha384 => PrfAlgorithm::Sha384,
+        }
+    }
+
     /// Whether this suite may be negotiated at `version`.
     pub fn usable_with(&self, version: ProtocolVersion) -> bool {
         let known = matches!(
@@ -128,6 +153,15 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         kx: KeyExchange::Rsa,
         protection: Protection::Gcm,
         enc_key_len: 16,
+        prf: PrfHash::Sha256,
+        tls12_only: true,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
+        kx: KeyExchange::Rsa,
+        protection: Protection::Gcm,
+        enc_key_len: 32,
+        prf: PrfHash::Sha384,
         tls12_only: true,
     },
     SuiteParams {
@@ -135,6 +169,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         kx: KeyExchange::Rsa,
         protection: Protection::Cbc(MacAlgorithm::Sha1),
         enc_key_len: 16,
+        prf: PrfHash::Sha256,
         tls12_only: false,
     },
     SuiteParams {
@@ -142,6 +177,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         kx: KeyExchange::Rsa,
         protection: Protection::Cbc(MacAlgorithm::Sha1),
         enc_key_len: 32,
+        prf: PrfHash::Sha256,
         tls12_only: false,
     },
     SuiteParams {
@@ -149,6 +185,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         kx: KeyExchange::Rsa,
         protection: Protection::Cbc(MacAlgorithm::Sha256),
         enc_key_len: 16,
+        prf: PrfHash::Sha256,
         tls12_only: true,
     },
     SuiteParams {
@@ -156,6 +193,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         kx: KeyExchange::Rsa,
         protection: Protection::Cbc(MacAlgorithm::Sha256),
         enc_key_len: 32,
+        prf: PrfHash::Sha256,
         tls12_only: true,
     },
 ];
@@ -192,7 +230,19 @@ mod tests {
         assert_eq!(s.key_block_len(v12), 2 * 16 + 2 * 4);
         assert!(!s.can_encrypt_then_mac());
         assert!(!s.usable_with(v11));
-        assert_eq!(ALL_SUITES.len(), 5);
+        assert_eq!(s.prf_algorithm(v12), PrfAlgorithm::Sha256);
+        // RFC 5288 §3: AES-256-GCM takes 32-byte keys and the SHA-384 PRF.
+        let s = lookup(CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384).unwrap();
+        assert_eq!(s.key_block_len(v12), 2 * 32 + 2 * 4);
+        assert!(!s.can_encrypt_then_mac());
+        assert!(!s.usable_with(v10));
+        assert_eq!(s.prf_algorithm(v12), PrfAlgorithm::Sha384);
+        // Default order: the GCM suites first, AES-128 before AES-256.
+        assert_eq!(
+            ALL_SUITES[1].suite,
+            CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384
+        );
+        assert_eq!(ALL_SUITES.len(), 6);
         assert!(lookup(CipherSuite::TLS_RSA_WITH_RC4_128_SHA).is_none());
         assert!(lookup(CipherSuite(0x1301)).is_none());
     }
@@ -205,6 +255,22 @@ mod tests {
             assert_eq!(s.usable_with(ProtocolVersion::TLSV1_1), !s.tls12_only);
             assert!(!s.usable_with(ProtocolVersion::SSLV3));
             assert!(!s.usable_with(ProtocolVersion::TLSV1_3));
+            // Below TLS 1.2 the PRF is MD5/SHA-1 whatever the suite says.
+            assert_eq!(
+                s.prf_algorithm(ProtocolVersion::TLSV1_1),
+                PrfAlgorithm::Md5Sha1
+            );
+            assert_eq!(
+                s.prf_algorithm(ProtocolVersion::TLSV1_0),
+                PrfAlgorithm::Md5Sha1
+            );
+            let named_sha384 = s.suite.name().is_some_and(|n| n.ends_with("_SHA384"));
+            assert_eq!(
+                s.prf_algorithm(ProtocolVersion::TLSV1_2) == PrfAlgorithm::Sha384,
+                named_sha384,
+                "{:?}",
+                s.suite
+            );
         }
         assert!(!uses_explicit_iv(ProtocolVersion::TLSV1_0));
         assert!(uses_explicit_iv(ProtocolVersion::TLSV1_1));

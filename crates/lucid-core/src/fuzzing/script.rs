@@ -39,6 +39,7 @@ use crate::codec::{Codec, Reader};
 use crate::conn::Side;
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, KeyBlock, MasterSecret};
+use crate::crypto::prf::PrfAlgorithm;
 use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::{self, SuiteParams};
@@ -290,7 +291,7 @@ impl<R: CryptoRng> ScriptedPeer<R> {
         self.hs(HandshakePayload::ServerHelloDone)
     }
 
-    /// ServerHello, Certificate, [CertificateRequest], ServerHelloDone in one record.
+    /// ServerHello, Certificate, optionally CertificateRequest, ServerHelloDone in one record.
     pub fn first_flight(
         &mut self,
         sh: &ServerHelloPayload,
@@ -318,8 +319,12 @@ impl<R: CryptoRng> ScriptedPeer<R> {
             .find_extension(ExtensionType::EXTENDED_MASTER_SECRET)
             .is_some();
         self.etm = sh.find_extension(ExtensionType::ENCRYPT_THEN_MAC).is_some();
-        if (V10..=V12).contains(&sh.server_version) {
-            self.transcript.set_version(sh.server_version).unwrap();
+        // A suite lucid does not implement leaves the transcript undecided (its hash reads
+        // as SHA-256): the connection under test refuses such a ServerHello anyway.
+        if let (Some(suite), true) = (self.suite, (V10..=V12).contains(&sh.server_version)) {
+            self.transcript
+                .set_prf(suite.prf_algorithm(sh.server_version))
+                .unwrap();
         }
         self.server_hello = Some(sh.clone());
     }
@@ -388,12 +393,20 @@ impl<R: CryptoRng> ScriptedPeer<R> {
     /// The master secret from a pre-master secret: extended (RFC 7627, over the
     /// transcript so far) when negotiated.
     pub fn master_secret(&self, pms: &[u8]) -> MasterSecret {
+        let prf = self.prf();
         if self.ems {
             let hash = self.transcript.current_hash();
-            keys::extended_master_secret(self.version, pms, hash.as_ref())
+            keys::extended_master_secret(prf, pms, hash.as_ref())
         } else {
-            keys::master_secret(self.version, pms, &self.hello.random.0, &self.server_random)
+            keys::master_secret(prf, pms, &self.hello.random.0, &self.server_random)
         }
+    }
+
+    /// The negotiated suite's PRF at the negotiated version.
+    pub fn prf(&self) -> PrfAlgorithm {
+        self.suite
+            .expect("a ServerHello before the key schedule")
+            .prf_algorithm(self.version)
     }
 
     /// Record keys for both directions from `master` (full handshake or resumption).
@@ -441,7 +454,7 @@ impl<R: CryptoRng> ScriptedPeer<R> {
         let hash = self.transcript.current_hash();
         let master = self.master.as_ref().expect("a master secret");
         keys::verify_data(
-            self.version,
+            self.prf(),
             master,
             Self::finished_label(side),
             hash.as_ref(),

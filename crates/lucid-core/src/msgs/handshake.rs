@@ -668,7 +668,7 @@ impl HandshakeMessage {
     /// Decodes ONE whole handshake message (header and body) that occupies all of `bytes`.
     ///
     /// `version` is the negotiated (or, before ServerHello, any) version: only the
-    /// CertificateRequest format depends on it. A body longer than [`max_body_len`] allows
+    /// CertificateRequest format depends on it. A body longer than `max_body_len` allows
     /// is [`InvalidMessage::TooLarge`]; bytes after the body are
     /// [`InvalidMessage::TrailingData`], as are bytes the typed body decoder did not use.
     pub fn read_versioned(bytes: &[u8], version: ProtocolVersion) -> Result<Self, InvalidMessage> {
@@ -696,8 +696,8 @@ impl HandshakeMessage {
     }
 
     /// Reads the header at the front of `bytes` without checking the body: `None` if fewer
-    /// than [`HANDSHAKE_HEADER_LEN`] bytes are available, else the type and announced body
-    /// length. The caller compares `len` against [`max_body_len`] before buffering.
+    /// than `HANDSHAKE_HEADER_LEN` bytes are available, else the type and announced body
+    /// length. The caller compares `len` against `max_body_len` before buffering.
     pub fn peek_header(bytes: &[u8]) -> Option<(HandshakeType, usize)> {
         let mut r = Reader::new(bytes);
         let typ = HandshakeType::read(&mut r).ok()?;

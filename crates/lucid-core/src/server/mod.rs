@@ -171,8 +171,9 @@ fn client_hello(
 
     core.set_version(version);
     core.sni.clone_from(&offer.sni);
+    // The handshake hash is the PRF's, which depends on the suite: it stays undecided
+    // (all candidates running) until `resume` or `full_handshake` settles the suite.
     let mut transcript = Transcript::new();
-    transcript.set_version(version)?;
     transcript.add(raw);
     let mut data = HelloData {
         config,
@@ -395,6 +396,7 @@ fn full_handshake(
     offer: Offer,
 ) -> Result<ServerState, Error> {
     let suite = choose_suite(&data.config, hello, version)?;
+    data.transcript.set_prf(suite.prf_algorithm(version))?;
     let cert = data
         .config
         .cert_resolver
@@ -451,7 +453,10 @@ fn resume(
     offer: &Offer,
 ) -> Result<ServerState, Error> {
     let version = session.version;
+    // The resumed session's suite decides the PRF, and so the handshake hash.
     let suite = suite_params(session.suite)?;
+    let prf = suite.prf_algorithm(version);
+    data.transcript.set_prf(prf)?;
     // RFC 7366 §3: never with an AEAD suite.
     let etm = offer.etm && suite.can_encrypt_then_mac();
     let extensions = server_extensions(offer, false, session.extended_master_secret, etm);
@@ -466,7 +471,7 @@ fn resume(
     let keys = Keys::derive(version, suite, &master, &data, etm)?;
     core.set_pending_opener(keys.client_opener);
     core.send_ccs(keys.server_sealer, cx.rng)?;
-    core.send_finished(cx.rng, &master, &mut data.transcript, version)?;
+    core.send_finished(cx.rng, &master, &mut data.transcript, prf)?;
     Ok(ServerState::ExpectCcs(Box::new(finish::ExpectCcs(
         Finishing {
             transcript: data.transcript,
@@ -585,16 +590,18 @@ impl ExpectClientKeyExchange {
             cx.rng,
         );
         core.trace_pre_master(&pms[..]);
+        let prf = this.suite.prf_algorithm(version);
         let (master, seed_len) = if this.negotiated.extended_master_secret {
+            // RFC 7627 §3: the session hash is the PRF's hash of the transcript so far.
             let session_hash = this.hello.transcript.current_hash();
             (
-                keys::extended_master_secret(version, &pms[..], session_hash.as_ref()),
+                keys::extended_master_secret(prf, &pms[..], session_hash.as_ref()),
                 session_hash.len(),
             )
         } else {
             (
                 keys::master_secret(
-                    version,
+                    prf,
                     &pms[..],
                     &this.hello.client_random.0,
                     &this.hello.server_random.0,
