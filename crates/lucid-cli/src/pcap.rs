@@ -17,7 +17,7 @@
 //!
 //! 1. Section Header Block (§4.1), type `0x0A0D0D0A`: magic `0x1A2B3C4D`, version 1.0,
 //!    section length -1 (unknown: the file grows as connections end), option
-//!    `shb_userappl` (4) = "lucid <version>".
+//!    `shb_userappl` (4) = "lucid VERSION".
 //! 2. Interface Description Block (§4.2), type 1: link type 1 (LINKTYPE_ETHERNET), snap
 //!    length 0 (no limit), options `if_name` (2) = "lucid" and `if_tsresol` (9) = 9, so
 //!    timestamps count nanoseconds since 1970.

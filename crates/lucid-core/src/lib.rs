@@ -11,7 +11,8 @@
 //! Bottom to top; a module imports only from layers below it, and no two modules import
 //! each other (`cargo xtask layers` checks this):
 //!
-//! `codec` → `msgs` (wire messages, the record header and its limits) → [`x509`]
+//! `codec`, `arith` (multi-precision arithmetic, the RSA primitive) → `msgs` (wire
+//! messages, the record header and its limits) → [`x509`]
 //! (certificates: needs only `msgs` and RustCrypto) → `error` → `crypto` (hashes, PRF,
 //! suites table, record protection, RSA key exchange) → `record` (deframer, handshake
 //! joiner) → [`session`] → `conn` (the connection core:
@@ -38,6 +39,7 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+mod arith;
 mod codec;
 mod conn;
 mod connection;

@@ -49,7 +49,7 @@ OPTIONS:
 /// a `CertificateError` (`error` wraps it,
 /// `crypto` returns it for an unusable certificate key).
 const LAYERS: &[(u32, &[&str])] = &[
-    (0, &["codec"]),
+    (0, &["codec", "arith"]),
     (1, &["msgs"]),
     (2, &["x509"]),
     (3, &["error"]),

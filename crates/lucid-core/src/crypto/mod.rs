@@ -4,7 +4,6 @@
 //! Everything here is `no_std`, works on caller-provided buffers and takes randomness as a
 //! `rand_core::CryptoRng` parameter. Secrets are zeroized on drop.
 
-pub(crate) mod bignum;
 pub(crate) mod cbc;
 pub(crate) mod gcm;
 pub(crate) mod hash;
@@ -12,7 +11,6 @@ mod hmac_ct;
 pub(crate) mod keys;
 pub(crate) mod prf;
 pub(crate) mod protection;
-pub(crate) mod rsa_core;
 pub(crate) mod rsa_kx;
 pub(crate) mod suites;
 

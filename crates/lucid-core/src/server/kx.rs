@@ -42,7 +42,7 @@
 //! constant-time backend; the countermeasure is lucid's and holds whatever the backend,
 //! provided `decrypt_raw` itself is constant-time in the secret (blinding is the backend's
 //! job). The default backend [`RsaCrateKey`] parses keys with the `rsa` crate and runs the
-//! private operation on lucid's own constant-time arithmetic (`crypto::rsa_core`: blinding
+//! private operation on lucid's own constant-time arithmetic (`arith::rsa_core`: blinding
 //! with a cached pair updated by squaring, CRT with Garner's recombination, Montgomery
 //! products with 5-bit fixed windows and masked table scans, the result checked against
 //! the public key). A multi-prime key, which that code does not handle, falls back to the
@@ -59,7 +59,7 @@ use rsa::traits::PublicKeyParts;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
-use crate::crypto::rsa_core::RsaPrivateKey;
+use crate::arith::rsa_core::RsaPrivateKey;
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
 use crate::msgs::enums::ProtocolVersion;
 

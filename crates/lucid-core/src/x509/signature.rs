@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::CertificateError;
 use super::asn1::{Tlv, bit_string_bytes, single};
-use crate::crypto::rsa_core::RsaPublic;
+use crate::arith::rsa_core::RsaPublic;
 
 /// Smallest RSA modulus lucid accepts anywhere — leaf key-exchange key, chain signatures,
 /// pinned leaf — in bits (as webpki).
@@ -267,7 +267,7 @@ pub fn verify_signature_with_key(
     // RFC 8017 §8.2.2: the signature is exactly k bytes and below n; s^e mod n must be
     // *exactly* EM = 0x00 ‖ 0x01 ‖ 0xff… ‖ 0x00 ‖ DigestInfo ‖ H (the whole encoding is
     // compared, so BER variants and a missing NULL fail). The public operation runs on
-    // lucid's own arithmetic (crypto::rsa_core); every input is public.
+    // lucid's own arithmetic (arith::rsa_core); every input is public.
     let k = key.size();
     let t_len = prefix.len() + hash.len();
     if signature.len() != k || k < t_len + 11 {
