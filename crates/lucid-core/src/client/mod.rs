@@ -28,10 +28,12 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use zeroize::Zeroizing;
 
 use crate::conn::finish::{self, Finishing, PeerFinished};
-use crate::conn::{Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, suite_params};
+use crate::conn::{
+    Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, Side, record_protection,
+    suite_params,
+};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
-use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
@@ -356,8 +358,16 @@ impl ExpectServerHello {
                 core.tracer
                     .emit(&Event::Resumption(ResumptionEvent::Resumed));
                 core.trace_key_schedule(false, 0, &master, suite, version);
-                let keys = Keys::derive(version, suite, &master, &hello, &sh.random, ext.etm)?;
-                core.set_pending_opener(keys.server_opener);
+                let (client_sealer, server_opener) = record_protection(
+                    Side::Client,
+                    version,
+                    suite,
+                    &master,
+                    &hello.client_random,
+                    &sh.random,
+                    ext.etm,
+                )?;
+                core.set_pending_opener(server_opener);
                 return Ok(ClientState::ExpectCcs(Box::new(finish::ExpectCcs(
                     Finishing {
                         transcript: hello.transcript,
@@ -366,7 +376,7 @@ impl ExpectServerHello {
                             resumed: true,
                             ..negotiated
                         },
-                        our_sealer: Some(keys.client_sealer),
+                        our_sealer: Some(client_sealer),
                         side: ClientFinish {
                             config: hello.config,
                             server_name: hello.server_name,
@@ -440,49 +450,6 @@ fn check_server_extensions(
         return Err(PeerIncompatible::SecureRenegotiationUnsupported.into());
     }
     Ok(seen)
-}
-
-/// Record protection for both directions, derived from the master secret.
-struct Keys {
-    client_sealer: RecordSealer,
-    server_opener: RecordOpener,
-}
-
-impl Keys {
-    fn derive(
-        version: ProtocolVersion,
-        suite: &'static SuiteParams,
-        master: &MasterSecret,
-        hello: &HelloData,
-        server_random: &Random,
-        etm: bool,
-    ) -> Result<Self, Error> {
-        let kb = keys::key_block(
-            version,
-            master,
-            suite,
-            &hello.client_random.0,
-            &server_random.0,
-        );
-        Ok(Self {
-            client_sealer: RecordSealer::new(
-                suite,
-                version,
-                kb.client_write_mac_key(),
-                kb.client_write_key(),
-                kb.client_write_iv(),
-                etm,
-            )?,
-            server_opener: RecordOpener::new(
-                suite,
-                version,
-                kb.server_write_mac_key(),
-                kb.server_write_key(),
-                kb.server_write_iv(),
-                etm,
-            )?,
-        })
-    }
 }
 
 fn log_master(config: &ClientConfig, client_random: &Random, master: &MasterSecret) {
@@ -675,16 +642,17 @@ impl ExpectServerHelloDone {
             version,
         );
         log_master(&this.hello.config, &this.hello.client_random, &master);
-        let keys = Keys::derive(
+        let (client_sealer, server_opener) = record_protection(
+            Side::Client,
             version,
             this.suite,
             &master,
-            &this.hello,
+            &this.hello.client_random,
             &this.server_random,
             this.negotiated.encrypt_then_mac,
         )?;
-        core.set_pending_opener(keys.server_opener);
-        core.send_ccs(keys.client_sealer, cx.rng)?;
+        core.set_pending_opener(server_opener);
+        core.send_ccs(client_sealer, cx.rng)?;
         core.send_finished(cx.rng, &master, &mut this.hello.transcript, prf)?;
         Ok(ClientState::ExpectCcs(Box::new(finish::ExpectCcs(
             Finishing {

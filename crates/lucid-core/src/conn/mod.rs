@@ -43,10 +43,12 @@ use ::core::fmt;
 use rand_core::CryptoRng;
 use rustls_pki_types::UnixTime;
 
+use crate::crypto::keys::{self, MasterSecret};
+use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::suites::{self, SuiteParams};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::{CipherSuite, ContentType, HandshakeType, ProtocolVersion};
-use crate::msgs::handshake::{ClientHelloPayload, HandshakeMessage, SessionId};
+use crate::msgs::handshake::{ClientHelloPayload, HandshakeMessage, Random, SessionId};
 use crate::record::{HEADER_LEN, MAX_PLAINTEXT};
 
 mod core;
@@ -169,6 +171,39 @@ impl Message<'_> {
 pub(crate) struct Context<'a> {
     pub(crate) now: UnixTime,
     pub(crate) rng: &'a mut dyn CryptoRng,
+}
+
+/// Record protection from the key block (RFC 5246 §6.3): this side's sealer and the
+/// peer's opener. The key block is cut the same way on both sides; which half is "ours"
+/// depends only on `side`.
+pub(crate) fn record_protection(
+    side: Side,
+    version: ProtocolVersion,
+    suite: &'static SuiteParams,
+    master: &MasterSecret,
+    client_random: &Random,
+    server_random: &Random,
+    etm: bool,
+) -> Result<(RecordSealer, RecordOpener), Error> {
+    let kb = keys::key_block(version, master, suite, &client_random.0, &server_random.0);
+    let client = (
+        kb.client_write_mac_key(),
+        kb.client_write_key(),
+        kb.client_write_iv(),
+    );
+    let server = (
+        kb.server_write_mac_key(),
+        kb.server_write_key(),
+        kb.server_write_iv(),
+    );
+    let (ours, theirs) = match side {
+        Side::Client => (client, server),
+        Side::Server => (server, client),
+    };
+    Ok((
+        RecordSealer::new(suite, version, ours.0, ours.1, ours.2, etm)?,
+        RecordOpener::new(suite, version, theirs.0, theirs.1, theirs.2, etm)?,
+    ))
 }
 
 /// The suite table entry for a suite both sides already agreed on.

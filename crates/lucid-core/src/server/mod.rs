@@ -36,10 +36,12 @@ use core::fmt;
 use zeroize::Zeroizing;
 
 use crate::conn::finish::{self, Finishing, PeerFinished};
-use crate::conn::{Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, suite_params};
+use crate::conn::{
+    Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, Side, record_protection,
+    suite_params,
+};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
-use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
 use crate::crypto::suites::{self, SuiteParams};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -468,9 +470,17 @@ fn resume(
     core.tracer
         .emit(&Event::Resumption(ResumptionEvent::Resumed));
     core.trace_key_schedule(false, 0, &master, suite, version);
-    let keys = Keys::derive(version, suite, &master, &data, etm)?;
-    core.set_pending_opener(keys.client_opener);
-    core.send_ccs(keys.server_sealer, cx.rng)?;
+    let (server_sealer, client_opener) = record_protection(
+        Side::Server,
+        version,
+        suite,
+        &master,
+        &data.client_random,
+        &data.server_random,
+        etm,
+    )?;
+    core.set_pending_opener(client_opener);
+    core.send_ccs(server_sealer, cx.rng)?;
     core.send_finished(cx.rng, &master, &mut data.transcript, prf)?;
     Ok(ServerState::ExpectCcs(Box::new(finish::ExpectCcs(
         Finishing {
@@ -492,48 +502,6 @@ fn resume(
             },
         },
     ))))
-}
-
-/// Record protection for both directions, derived from the master secret.
-struct Keys {
-    server_sealer: RecordSealer,
-    client_opener: RecordOpener,
-}
-
-impl Keys {
-    fn derive(
-        version: ProtocolVersion,
-        suite: &'static SuiteParams,
-        master: &MasterSecret,
-        data: &HelloData,
-        etm: bool,
-    ) -> Result<Self, Error> {
-        let kb = keys::key_block(
-            version,
-            master,
-            suite,
-            &data.client_random.0,
-            &data.server_random.0,
-        );
-        Ok(Self {
-            server_sealer: RecordSealer::new(
-                suite,
-                version,
-                kb.server_write_mac_key(),
-                kb.server_write_key(),
-                kb.server_write_iv(),
-                etm,
-            )?,
-            client_opener: RecordOpener::new(
-                suite,
-                version,
-                kb.client_write_mac_key(),
-                kb.client_write_key(),
-                kb.client_write_iv(),
-                etm,
-            )?,
-        })
-    }
 }
 
 fn log_master(data: &HelloData, master: &MasterSecret) {
@@ -617,20 +585,22 @@ impl ExpectClientKeyExchange {
             this.suite,
             version,
         );
-        let keys = Keys::derive(
+        let (server_sealer, client_opener) = record_protection(
+            Side::Server,
             version,
             this.suite,
             &master,
-            &this.hello,
+            &this.hello.client_random,
+            &this.hello.server_random,
             this.negotiated.encrypt_then_mac,
         )?;
-        core.set_pending_opener(keys.client_opener);
+        core.set_pending_opener(client_opener);
         Ok(ServerState::ExpectCcs(Box::new(finish::ExpectCcs(
             Finishing {
                 transcript: this.hello.transcript,
                 master,
                 negotiated: this.negotiated,
-                our_sealer: Some(keys.server_sealer),
+                our_sealer: Some(server_sealer),
                 side: ServerFinish {
                     config: this.hello.config,
                     sni: this.sni,
