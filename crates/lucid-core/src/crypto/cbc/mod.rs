@@ -107,6 +107,7 @@ fn err_internal<E>(_: E) -> Error {
 }
 
 /// Rounds down to a whole number of AES blocks.
+#[inline]
 fn round_down(n: usize) -> usize {
     n - n % AES_BLOCK_LEN
 }
