@@ -76,18 +76,12 @@ fn initial_state(alg: MacAlgorithm) -> State {
     }
 }
 
-// `#[inline]` on the helpers the interleaved MAC/CBC loop calls once per 64-byte group:
-// since `crypto/cbc` became several modules, rustc's codegen-unit partitioning put them in
-// other units than the loop and stopped inlining them (AES256-SHA256 ETM records fell from
-// ~440 to ~290 MB/s; with `codegen-units = 1` they were back at ~440).
-#[inline]
 fn compress(alg: MacAlgorithm, state: &mut State, block: &[u8; BLOCK]) {
     compress_blocks(alg, state, core::slice::from_ref(block));
 }
 
 /// Compresses consecutive blocks in one call, so the SHA-NI / SIMD backends run their own
 /// loop (one feature check and state load per call, not per block).
-#[inline]
 fn compress_blocks(alg: MacAlgorithm, state: &mut State, blocks: &[[u8; BLOCK]]) {
     #[cfg(test)]
     COMPRESS_CALLS.with(|c| c.set(c.get() + blocks.len() as u64));
@@ -335,7 +329,6 @@ impl Drop for MacStream<'_> {
 
 impl MacStream<'_> {
     /// Appends `data` to the MACed message.
-    #[inline]
     pub(crate) fn update(&mut self, mut data: &[u8]) {
         let alg = self.key.alg;
         self.len = self.len.wrapping_add(data.len() as u64);
@@ -366,7 +359,6 @@ impl MacStream<'_> {
 
     /// The largest `n <= available` such that `update` with `n` more bytes ends exactly on
     /// a block boundary (0 if none does): what an interleaving caller hashes next.
-    #[inline]
     pub(crate) fn aligned(&self, available: usize) -> usize {
         let total = self.buffered + available;
         (total - total % BLOCK).saturating_sub(self.buffered)

@@ -107,7 +107,6 @@ fn err_internal<E>(_: E) -> Error {
 }
 
 /// Rounds down to a whole number of AES blocks.
-#[inline]
 fn round_down(n: usize) -> usize {
     n - n % AES_BLOCK_LEN
 }
