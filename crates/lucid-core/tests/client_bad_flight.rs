@@ -124,6 +124,23 @@ fn empty_certificate_list() {
     );
 }
 
+const CASES_ROOT: &[u8] = include_bytes!("../../../testdata/cases/root.pem");
+
+/// The first certificate of testdata/cases/NAME.pem, DER.
+fn cases_cert(name: &str) -> Vec<u8> {
+    let pem = std::fs::read(format!(
+        "{}/../../testdata/cases/{name}.pem",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    CertificateDer::pem_slice_iter(&pem)
+        .next()
+        .unwrap()
+        .unwrap()
+        .as_ref()
+        .to_vec()
+}
+
 #[test]
 fn certificate_rejected_by_the_verifier_before_its_key_is_used() {
     use lucid_core::x509::CertificateError as CE;
@@ -166,6 +183,38 @@ fn certificate_rejected_by_the_verifier_before_its_key_is_used() {
             vec![vec![0x30, 0x03, 2, 1, 1]],
             Error::InvalidCertificate(CE::BadEncoding),
             AD::BAD_CERTIFICATE,
+        ),
+        // a 1024-bit leaf key (old gear), from a PKI the client trusts: refused before the
+        // pre-master secret is encrypted to it (issue 14: one 2048-bit minimum)
+        (
+            Opts {
+                name: "rsa1024-leaf.test",
+                extra_root: Some(CASES_ROOT),
+                ..Opts::v(V12)
+            },
+            vec![cases_cert("rsa1024-leaf"), cases_cert("intermediate")],
+            Error::InvalidCertificate(CE::RsaKeyTooSmall {
+                bits: 1024,
+                min: 2048,
+                role: lucid_core::x509::signature::RsaKeyRole::LeafKey,
+            }),
+            AD::UNSUPPORTED_CERTIFICATE,
+        ),
+        // a 512-bit leaf key: refused even with the legacy opt-in (never below 1024)
+        (
+            Opts {
+                name: "rsa512-leaf.test",
+                extra_root: Some(CASES_ROOT),
+                rsa_1024: true,
+                ..Opts::v(V12)
+            },
+            vec![cases_cert("rsa512-leaf"), cases_cert("intermediate")],
+            Error::InvalidCertificate(CE::RsaKeyTooSmall {
+                bits: 512,
+                min: 1024,
+                role: lucid_core::x509::signature::RsaKeyRole::LeafKey,
+            }),
+            AD::UNSUPPORTED_CERTIFICATE,
         ),
     ];
     for (opts, certs, want, desc) in cases {

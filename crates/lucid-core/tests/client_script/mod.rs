@@ -75,6 +75,10 @@ pub(crate) struct Opts {
     pub(crate) store: Option<Arc<MemoryClientSessionStore>>,
     /// `ClientConfig::allow_legacy_renegotiation`.
     pub(crate) legacy_renegotiation: bool,
+    /// A further trust anchor (PEM) beside testdata/pki's root.
+    pub(crate) extra_root: Option<&'static [u8]>,
+    /// `ClientConfig::allow_rsa_1024_legacy`.
+    pub(crate) rsa_1024: bool,
 }
 
 impl Opts {
@@ -92,6 +96,8 @@ impl Opts {
             name: "localhost",
             store: None,
             legacy_renegotiation: false,
+            extra_root: None,
+            rsa_1024: false,
         }
     }
 
@@ -143,7 +149,13 @@ impl Script {
     pub(crate) fn with_seed(opts: Opts, seed: u64) -> Self {
         let mut roots = RootStore::new();
         assert_eq!(roots.add_pem(ROOT_PEM).unwrap(), 1);
-        let mut config = ClientConfig::new(Arc::new(WebPkiVerifier::new(roots)));
+        if let Some(pem) = opts.extra_root {
+            assert_eq!(roots.add_pem(pem).unwrap(), 1);
+        }
+        let mut options = lucid_core::VerifierOptions::default();
+        options.allow_rsa_1024_legacy = opts.rsa_1024;
+        let mut config = ClientConfig::new(Arc::new(WebPkiVerifier::with_options(roots, options)));
+        config.allow_rsa_1024_legacy = opts.rsa_1024;
         config.min_version = opts.min;
         config.max_version = opts.max;
         config.cipher_suites = opts.suites.clone();
