@@ -4,7 +4,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::verify::ServerCertVerifier;
-use crate::conn::{KeyLog, RecordBuffers};
+use crate::conn::{KeyLog, RecordBuffers, check_versions_and_suites, usable_up_to};
 use crate::crypto::suites;
 use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
@@ -76,20 +76,7 @@ impl ClientConfig {
     }
 
     pub(crate) fn check(&self) -> Result<(), Error> {
-        let ok = |v: ProtocolVersion| {
-            (ProtocolVersion::TLSV1_0.get()..=ProtocolVersion::TLSV1_2.get()).contains(&v.get())
-        };
-        if !ok(self.min_version) || !ok(self.max_version) || self.min_version > self.max_version {
-            return Err(Error::Misuse(
-                "version range must lie within TLS 1.0..=TLS 1.2",
-            ));
-        }
-        if self.offered_suites().is_empty() {
-            return Err(Error::Misuse(
-                "no cipher suite usable with the configured versions",
-            ));
-        }
-        Ok(())
+        check_versions_and_suites(self.min_version, self.max_version, &self.cipher_suites)
     }
 
     /// The smallest RSA key accepted for the key exchange, in bits.
@@ -106,10 +93,7 @@ impl ClientConfig {
         self.cipher_suites
             .iter()
             .copied()
-            .filter(|s| {
-                suites::lookup(*s)
-                    .is_some_and(|p| !p.tls12_only || self.max_version >= ProtocolVersion::TLSV1_2)
-            })
+            .filter(|s| usable_up_to(*s, self.max_version))
             .collect()
     }
 }

@@ -206,6 +206,34 @@ pub(crate) fn record_protection(
     ))
 }
 
+/// What every client and server configuration must satisfy: a version range inside
+/// TLS 1.0..=TLS 1.2, and at least one suite lucid implements that the range allows.
+pub(crate) fn check_versions_and_suites(
+    min: ProtocolVersion,
+    max: ProtocolVersion,
+    cipher_suites: &[CipherSuite],
+) -> Result<(), Error> {
+    let ok = |v: ProtocolVersion| {
+        (ProtocolVersion::TLSV1_0.get()..=ProtocolVersion::TLSV1_2.get()).contains(&v.get())
+    };
+    if !ok(min) || !ok(max) || min > max {
+        return Err(Error::Misuse(
+            "version range must lie within TLS 1.0..=TLS 1.2",
+        ));
+    }
+    if !cipher_suites.iter().any(|s| usable_up_to(*s, max)) {
+        return Err(Error::Misuse(
+            "no cipher suite usable with the configured versions",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether lucid implements `suite` and some version up to `max` allows it.
+pub(crate) fn usable_up_to(suite: CipherSuite, max: ProtocolVersion) -> bool {
+    suites::lookup(suite).is_some_and(|p| !p.tls12_only || max >= ProtocolVersion::TLSV1_2)
+}
+
 /// The suite table entry for a suite both sides already agreed on.
 pub(crate) fn suite_params(suite: CipherSuite) -> Result<&'static SuiteParams, Error> {
     suites::lookup(suite).ok_or(Error::Internal("unknown suite"))

@@ -10,7 +10,7 @@ use core::fmt;
 use rsa::traits::PublicKeyParts;
 
 use super::kx::{self, ServerRsaKey};
-use crate::conn::{KeyLog, RecordBuffers};
+use crate::conn::{KeyLog, RecordBuffers, check_versions_and_suites};
 use crate::crypto::rsa_kx;
 use crate::crypto::suites;
 use crate::error::Error;
@@ -176,24 +176,7 @@ impl ServerConfig {
     }
 
     pub(crate) fn check(&self) -> Result<(), Error> {
-        let ok = |v: ProtocolVersion| {
-            (ProtocolVersion::TLSV1_0.get()..=ProtocolVersion::TLSV1_2.get()).contains(&v.get())
-        };
-        if !ok(self.min_version) || !ok(self.max_version) || self.min_version > self.max_version {
-            return Err(Error::Misuse(
-                "version range must lie within TLS 1.0..=TLS 1.2",
-            ));
-        }
-        let usable = self.cipher_suites.iter().any(|s| {
-            suites::lookup(*s)
-                .is_some_and(|p| !p.tls12_only || self.max_version >= ProtocolVersion::TLSV1_2)
-        });
-        if !usable {
-            return Err(Error::Misuse(
-                "no cipher suite usable with the configured versions",
-            ));
-        }
-        Ok(())
+        check_versions_and_suites(self.min_version, self.max_version, &self.cipher_suites)
     }
 }
 
