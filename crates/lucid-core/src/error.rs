@@ -15,7 +15,8 @@ use core::fmt;
 
 use crate::codec::InvalidMessage;
 use crate::msgs::enums::{
-    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
 };
 pub use crate::x509::CertificateError;
 
@@ -329,6 +330,22 @@ pub enum PeerMisbehaved {
     /// A client offered to resume a session without listing the session's cipher suite
     /// (RFC 5246 §7.4.1.2: the list MUST include it).
     ResumptionSuiteNotOffered(CipherSuite),
+    /// An (EC)DHE public value that is malformed, not on the curve, the point at infinity
+    /// or (x25519) of low order (RFC 8422 §5.11).
+    InvalidKeyShare(NamedGroup),
+    /// The server's ServerKeyExchange names a group the client did not offer, or explicit
+    /// curve parameters (RFC 8422 §5.4).
+    UnofferedGroup(NamedGroup),
+    /// A signature algorithm the peer was not offered, or one that does not fit the
+    /// certificate's key.
+    UnofferedSignatureScheme(SignatureScheme),
+    /// The ServerKeyExchange signature does not verify with the certificate's key.
+    BadServerKeyExchangeSignature,
+    /// The certificate's key does not fit the negotiated suite: what the suite needs.
+    WrongCertificateKeyType {
+        /// What the suite needs ("an RSA key", "an ECDSA key").
+        expected: &'static str,
+    },
     /// Any other protocol violation, named.
     Other(&'static str),
 }
@@ -358,7 +375,12 @@ impl PeerMisbehaved {
             | Self::DowngradeSentinel
             | Self::ResumptionMismatch
             | Self::ResumptionSuiteNotOffered(_)
+            | Self::InvalidKeyShare(_)
+            | Self::UnofferedGroup(_)
+            | Self::UnofferedSignatureScheme(_)
             | Self::Other(_) => A::ILLEGAL_PARAMETER,
+            Self::BadServerKeyExchangeSignature => A::DECRYPT_ERROR,
+            Self::WrongCertificateKeyType { .. } => A::UNSUPPORTED_CERTIFICATE,
             Self::ResumptionWithoutExtendedMasterSecret => A::HANDSHAKE_FAILURE,
             Self::UnofferedExtension(_) => A::UNSUPPORTED_EXTENSION,
             Self::BadRenegotiationInfo => A::HANDSHAKE_FAILURE,
@@ -420,6 +442,22 @@ impl fmt::Display for PeerMisbehaved {
             Self::ResumptionSuiteNotOffered(s) => {
                 write!(f, "client resumed a session without offering its suite {s}")
             }
+            Self::InvalidKeyShare(g) => write!(
+                f,
+                "invalid {g} public value (wrong length or form, not on the curve, or of low order)"
+            ),
+            Self::UnofferedGroup(g) => write!(f, "peer chose group {g}, which was not offered"),
+            Self::UnofferedSignatureScheme(s) => write!(
+                f,
+                "peer signed with {s}, which was not offered or does not fit the certificate's key"
+            ),
+            Self::BadServerKeyExchangeSignature => f.write_str(
+                "the ServerKeyExchange signature does not verify with the server certificate's key",
+            ),
+            Self::WrongCertificateKeyType { expected } => write!(
+                f,
+                "the negotiated suite needs {expected} in the server certificate, which has another"
+            ),
             Self::Other(what) => f.write_str(what),
         }
     }

@@ -14,8 +14,8 @@ pub mod msgs {
     pub mod enums {
         pub use crate::msgs::enums::{
             AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression,
-            ContentType, ExtensionType, HandshakeType, MaxFragmentLength, ProtocolVersion,
-            ServerNameType, SignatureScheme,
+            ContentType, EcCurveType, EcPointFormat, ExtensionType, HandshakeType,
+            MaxFragmentLength, NamedGroup, ProtocolVersion, ServerNameType, SignatureScheme,
         };
     }
     /// Hello extensions.
@@ -26,8 +26,8 @@ pub mod msgs {
     pub mod handshake {
         pub use crate::msgs::handshake::{
             CertificatePayload, CertificateRequestPayload, ClientHelloPayload,
-            ClientKeyExchangeRsa, HandshakeMessage, HandshakePayload, Random, ServerHelloPayload,
-            SessionId, UnknownExtensions,
+            ClientKeyExchangePayload, HandshakeMessage, HandshakePayload, Random,
+            ServerHelloPayload, SessionId, UnknownExtensions,
         };
     }
 }
@@ -62,8 +62,8 @@ pub mod crypto {
     /// The suites table.
     pub mod suites {
         pub use crate::crypto::suites::{
-            ALL_SUITES, KeyExchange, MacAlgorithm, PrfHash, Protection, SuiteParams, lookup,
-            uses_explicit_iv,
+            ALL_SUITES, Authentication, KeyExchange, MacAlgorithm, PrfHash, Protection,
+            SuiteParams, lookup, uses_explicit_iv,
         };
     }
 }

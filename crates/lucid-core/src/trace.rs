@@ -13,7 +13,9 @@
 use alloc::borrow::{Cow, ToOwned};
 use core::fmt;
 
-use crate::msgs::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, ProtocolVersion};
+use crate::msgs::enums::{
+    AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, ProtocolVersion,
+};
 use crate::msgs::handshake::HandshakeMessage;
 use crate::x509::VerifiedChain;
 
@@ -22,13 +24,14 @@ use crate::x509::VerifiedChain;
 pub mod wire {
     pub use crate::msgs::enums::{
         AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression, ContentType,
-        ExtensionType, HandshakeType, MaxFragmentLength, ProtocolVersion, ServerNameType,
-        SignatureScheme,
+        EcCurveType, EcPointFormat, ExtensionType, HandshakeType, MaxFragmentLength, NamedGroup,
+        ProtocolVersion, ServerNameType, SignatureScheme,
     };
     pub use crate::msgs::extensions::{ClientExtension, ServerExtension, ServerNameEntry};
     pub use crate::msgs::handshake::{
-        CertificatePayload, CertificateRequestPayload, ClientHelloPayload, ClientKeyExchangeRsa,
-        HandshakeMessage, HandshakePayload, Random, ServerHelloPayload, SessionId,
+        CertificatePayload, CertificateRequestPayload, ClientHelloPayload,
+        ClientKeyExchangePayload, DigitallySigned, HandshakeMessage, HandshakePayload, Random,
+        ServerEcdhParams, ServerHelloPayload, ServerKeyExchangePayload, SessionId,
         UnknownExtensions,
     };
 }
@@ -221,6 +224,11 @@ impl KeyScheduleEvent<'_> {
                 client_version,
                 secret: secret.map(owned),
             },
+            Self::EcdhSharedSecret { group, len, secret } => KeyScheduleEvent::EcdhSharedSecret {
+                group,
+                len,
+                secret: secret.map(owned),
+            },
             Self::MasterSecret {
                 label,
                 seed_len,
@@ -267,6 +275,16 @@ pub enum KeyScheduleEvent<'a> {
         len: usize,
         /// The client_version bytes it starts with.
         client_version: ProtocolVersion,
+        /// The value, only when the observer wants secrets.
+        secret: Option<Cow<'a, [u8]>>,
+    },
+    /// The ECDH shared secret was computed: the pre-master secret of an ECDHE handshake
+    /// (RFC 8422 §5.10: the x-coordinate of the shared point, or the x25519 output).
+    EcdhSharedSecret {
+        /// The group.
+        group: NamedGroup,
+        /// Its length (32 for x25519 and secp256r1, 48 for secp384r1).
+        len: usize,
         /// The value, only when the observer wants secrets.
         secret: Option<Cow<'a, [u8]>>,
     },

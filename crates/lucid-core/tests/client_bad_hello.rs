@@ -192,7 +192,7 @@ fn unoffered_suite() {
             CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
         ),
         (
-            Opts::v(V12),
+            Opts::v(V12).suite(AES128_SHA),
             CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
         ),
         (Opts::v(V12), CipherSuite::TLS_NULL_WITH_NULL_NULL),

@@ -195,7 +195,7 @@ fn oversize_inputs() {
     // and answered (pair_big_hello.rs has the ones at the very cap); only the announced
     // length matters for the cap.
     for (n, accepted) in [(32_000u16, true), (32_767, true)] {
-        let mut c = scripted(5, V12, &suites_for(V12), true, true);
+        let mut c = scripted(5, V12, &rsa_kx_suites_for(V12), true, true);
         c.hello.cipher_suites = (0..n).map(CipherSuite).collect();
         let msg =
             HandshakeMessage::new(HandshakePayload::ClientHello(c.hello.clone())).get_encoding();
@@ -215,10 +215,11 @@ fn oversize_inputs() {
             else {
                 panic!()
             };
-            // The server's most preferred suite (the hello offers them all).
+            // The server's most preferred suite among those offered (every code point
+            // below n: the RSA key-exchange ones; the ECDHE ones start at 0xc009).
             assert_eq!(
                 Some(sh.cipher_suite),
-                lucid_core::supported_cipher_suites().next()
+                lucid_core::supported_cipher_suites().find(|s| s.get() < n)
             );
         } else {
             assert_eq!(
@@ -264,7 +265,7 @@ fn malformed_client_hellos() {
     b.push(0);
     cases.push(("trailing byte", with_body(&b)));
     // Duplicate extension: append a second renegotiation_info.
-    let mut c = scripted(6, V12, &suites_for(V12), true, true);
+    let mut c = scripted(6, V12, &rsa_kx_suites_for(V12), true, true);
     c.hello.extensions.push(ClientExtension::Unknown {
         typ: ExtensionType::RENEGOTIATION_INFO,
         data: vec![0],
@@ -274,7 +275,7 @@ fn malformed_client_hellos() {
         HandshakeMessage::new(HandshakePayload::ClientHello(c.hello.clone())).get_encoding(),
     ));
     // Empty compression list.
-    let mut c = scripted(6, V12, &suites_for(V12), true, true);
+    let mut c = scripted(6, V12, &rsa_kx_suites_for(V12), true, true);
     c.hello.compression_methods.clear();
     cases.push((
         "no compression methods",
@@ -303,7 +304,9 @@ fn malformed_client_hellos() {
         if cut == bare {
             res.unwrap();
             let flight = drain(&mut s);
-            assert_eq!(handshake_messages(&flight).len(), 3, "served");
+            // ECDHE_RSA (secp256r1 assumed without supported_groups): with a
+            // ServerKeyExchange.
+            assert_eq!(handshake_messages(&flight).len(), 4, "served");
             assert_eq!(
                 server_hello_of(&flight).extensions,
                 vec![],
@@ -363,7 +366,7 @@ impl Observer for Signals {
 /// still refused. With `require_secure_renegotiation`: handshake_failure.
 #[test]
 fn clients_without_secure_renegotiation() {
-    let suites = suites_for(V12);
+    let suites = rsa_kx_suites_for(V12);
     let legacy = |seed| {
         let mut c = scripted(seed, V12, &suites, true, true);
         c.hello
@@ -372,7 +375,7 @@ fn clients_without_secure_renegotiation() {
         c
     };
     for v in [V10, V11, V12] {
-        let mut c = scripted(7, v, &suites_for(v), true, true);
+        let mut c = scripted(7, v, &rsa_kx_suites_for(v), true, true);
         c.hello
             .extensions
             .retain(|e| e.ext_type() != ExtensionType::RENEGOTIATION_INFO);
@@ -474,7 +477,7 @@ fn clients_without_secure_renegotiation() {
 
 #[test]
 fn hello_requirements() {
-    let suites = suites_for(V12);
+    let suites = rsa_kx_suites_for(V12);
     // The SCSV alone is enough.
     let mut c = scripted(7, V12, &suites, true, true);
     c.hello
@@ -539,7 +542,7 @@ fn hello_requirements() {
 #[test]
 fn sslv2_compatible_hello() {
     for v in [V10, V11, V12] {
-        let suites = suites_for(v);
+        let suites = rsa_kx_suites_for(v);
         let (mut s, mut rng) = default_server(40);
         let mut c = scripted(40, v, &suites, false, false);
         let hello = c.sslv2_client_hello(true);
@@ -573,7 +576,7 @@ fn sslv2_compatible_hello() {
     // Without the SCSV: no secure renegotiation signal (an SSLv2 hello has no extensions):
     // served by default, with a ServerHello without renegotiation_info ...
     let (mut s, mut rng) = default_server(41);
-    let mut c = scripted(41, V12, &suites_for(V12), false, false);
+    let mut c = scripted(41, V12, &rsa_kx_suites_for(V12), false, false);
     feed(&mut s, &mut rng, &c.sslv2_client_hello(false)).unwrap();
     let flight = drain(&mut s);
     assert_eq!(server_hello_of(&flight).extensions, vec![]);
@@ -584,7 +587,7 @@ fn sslv2_compatible_hello() {
     let mut config = server_config(V10, V12);
     config.require_secure_renegotiation = true;
     let (mut s, mut rng) = server(config, 41);
-    let mut c = scripted(41, V12, &suites_for(V12), false, false);
+    let mut c = scripted(41, V12, &rsa_kx_suites_for(V12), false, false);
     let res = feed(&mut s, &mut rng, &c.sslv2_client_hello(false));
     assert_fails(
         &mut s,
@@ -602,7 +605,7 @@ fn sslv2_compatible_hello() {
         &record(ContentType::HANDSHAKE, V10, &msg[..10]),
     )
     .unwrap();
-    let mut c = scripted(42, V12, &suites_for(V12), false, false);
+    let mut c = scripted(42, V12, &rsa_kx_suites_for(V12), false, false);
     let res = feed(&mut s, &mut rng, &c.sslv2_client_hello(true));
     assert!(matches!(res, Err(Error::InvalidMessage(_))), "{res:?}");
 }
@@ -615,7 +618,7 @@ fn server_name_handling() {
         (b"a..b", Some("a..b")),
     ] {
         let (mut s, mut rng) = default_server(50);
-        let mut c = scripted(50, V12, &suites_for(V12), true, true);
+        let mut c = scripted(50, V12, &rsa_kx_suites_for(V12), true, true);
         c.hello.extensions[0] = ClientExtension::server_name(sent);
         feed(&mut s, &mut rng, &c.client_hello()).unwrap();
         assert_eq!(s.sni(), recorded);
@@ -668,7 +671,7 @@ fn sni_resolver_and_certified_key_checks() {
     };
     let chain_for = |r: SniResolver, name: Option<&[u8]>| -> Result<Vec<u8>, Error> {
         let (mut s, mut rng) = server(config(r), 51);
-        let mut c = scripted(51, V12, &suites_for(V12), true, true);
+        let mut c = scripted(51, V12, &rsa_kx_suites_for(V12), true, true);
         match name {
             Some(n) => c.hello.extensions[0] = ClientExtension::server_name(n),
             None => {

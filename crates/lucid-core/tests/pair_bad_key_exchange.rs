@@ -24,7 +24,7 @@ fn cke_run(
     seed: u64,
 ) -> [(bool, Vec<u8>, Option<Error>); 3] {
     let (mut s, mut rng) = server(server_config(V12, V12), seed);
-    let mut c = scripted(seed, V12, &suites_for(V12), true, true);
+    let mut c = scripted(seed, V12, &rsa_kx_suites_for(V12), true, true);
     feed(&mut s, &mut rng, &c.client_hello()).unwrap();
     c.receive(&drain(&mut s));
     let ct = ciphertext.unwrap_or_else(|| c.encrypt_pms(&believed));
@@ -147,7 +147,7 @@ fn client_key_exchange_defects_only_show_at_finished() {
 #[test]
 fn client_key_exchange_with_trailing_bytes_is_a_syntax_error() {
     let (mut s, mut rng) = default_server(21);
-    let mut c = scripted(21, V12, &suites_for(V12), true, true);
+    let mut c = scripted(21, V12, &rsa_kx_suites_for(V12), true, true);
     feed(&mut s, &mut rng, &c.client_hello()).unwrap();
     c.receive(&drain(&mut s));
     // msg_type 16, length 3, then a u16 vector of length 0 and a stray byte.
@@ -167,7 +167,7 @@ fn unexpected() -> Vec<u8> {
 /// A server that has answered the ClientHello of a scripted client.
 fn after_hello(seed: u64) -> (ServerConnection, ChaCha20Rng, Scripted) {
     let (mut s, mut rng) = server(server_config(V12, V12), seed);
-    let mut c = scripted(seed, V12, &suites_for(V12), true, true);
+    let mut c = scripted(seed, V12, &rsa_kx_suites_for(V12), true, true);
     feed(&mut s, &mut rng, &c.client_hello()).unwrap();
     c.receive(&drain(&mut s));
     (s, rng, c)
@@ -480,7 +480,7 @@ fn malformed_change_cipher_spec_is_unexpected_message() {
         &[1; 300][..],
     ] {
         let (mut s, mut rng) = default_server(50);
-        let mut c = scripted(50, V12, &suites_for(V12), true, true);
+        let mut c = scripted(50, V12, &rsa_kx_suites_for(V12), true, true);
         feed(&mut s, &mut rng, &c.client_hello()).unwrap();
         c.receive(&drain(&mut s));
         let ct = c.encrypt_pms(&good_pms());

@@ -6,7 +6,7 @@ mod pair_common;
 
 use lucid_core::internal::conn::DOWNGRADE_SENTINEL_TLS11;
 use lucid_core::internal::msgs::enums::{
-    AlertDescription, CipherSuite, ContentType, HandshakeType,
+    AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme,
 };
 use lucid_core::internal::msgs::handshake::{HandshakeMessage, HandshakePayload};
 use lucid_core::trace::{Direction, Event, KeyScheduleEvent, Observer};
@@ -56,8 +56,9 @@ fn every_version_suite_ems_etm() {
             }
         }
     }
-    // (2 + 2 + 6 suites) × 4 EMS × 3 ETM combinations.
-    assert_eq!(count, 120);
+    // (4 + 4 + 11 suites the RSA certificate serves: RSA and ECDHE_RSA) × 4 EMS × 3 ETM
+    // combinations.
+    assert_eq!(count, 228);
 }
 
 /// What one endpoint's trace said about its key schedule and Finished messages.
@@ -174,10 +175,12 @@ fn sha384_suite_hashes_the_handshake_with_sha384() {
 
 #[test]
 fn server_flight_shape() {
-    let mut p = Pair::new(client_config(V12, V12), server_config(V12, V12), 1);
+    // RSA key exchange: no ServerKeyExchange.
+    let mut cc = client_config(V12, V12);
+    cc.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256];
+    let mut p = Pair::new(cc, server_config(V12, V12), 1);
     p.c2s();
-    let flight = p.server.pending_tls().to_vec();
-    let msgs = handshake_messages(&flight);
+    let msgs = handshake_messages(p.server.pending_tls());
     let types: Vec<HandshakeType> = msgs.iter().map(|m| hs_type(m)).collect();
     assert_eq!(
         types,
@@ -188,17 +191,47 @@ fn server_flight_shape() {
         ],
         "no CertificateRequest, no ServerKeyExchange"
     );
+
+    // The defaults: ECDHE, so a ServerKeyExchange after the Certificate.
+    let mut p = Pair::new(client_config(V12, V12), server_config(V12, V12), 1);
+    p.c2s();
+    let flight = p.server.pending_tls().to_vec();
+    let msgs = handshake_messages(&flight);
+    let types: Vec<HandshakeType> = msgs.iter().map(|m| hs_type(m)).collect();
+    assert_eq!(
+        types,
+        [
+            HandshakeType::SERVER_HELLO,
+            HandshakeType::CERTIFICATE,
+            HandshakeType::SERVER_KEY_EXCHANGE,
+            HandshakeType::SERVER_HELLO_DONE
+        ],
+        "no CertificateRequest"
+    );
     let HandshakePayload::ServerHello(sh) = HandshakeMessage::read_versioned(&msgs[0], V12)
         .unwrap()
         .payload
     else {
         panic!()
     };
-    // Server preference: the first of our list the client offers (AEAD first).
+    // Server preference: the first of our list the client offers that the RSA certificate
+    // serves (forward secrecy first, then AEAD).
     assert_eq!(
         sh.cipher_suite,
-        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
     );
+    let HandshakePayload::ServerKeyExchange(ske) = HandshakeMessage::read_versioned(&msgs[2], V12)
+        .unwrap()
+        .payload
+    else {
+        panic!()
+    };
+    let (params, _, signed) = ske.ecdhe(V12).unwrap();
+    // x25519 first in both lists; the client offers rsa_pkcs1_sha256 first.
+    assert_eq!(params.group, NamedGroup::X25519);
+    assert_eq!(params.public.len(), 32);
+    assert_eq!(signed.scheme, Some(SignatureScheme::RSA_PKCS1_SHA256));
+    assert_eq!(signed.signature.len(), 256);
     let ext: Vec<&str> = sh
         .extensions
         .iter()
@@ -208,6 +241,7 @@ fn server_flight_shape() {
         ext,
         [
             "renegotiation_info",
+            "ec_point_formats",
             "server_name",
             "extended_master_secret",
         ],
@@ -396,8 +430,21 @@ fn tampered_pair(
     seed: u64,
     ems: bool,
 ) -> Pair {
+    tampered_pair_with(server_max, seed, ems, None)
+}
+
+/// [`tampered_pair`] with the client offering only `suite`, when given.
+fn tampered_pair_with(
+    server_max: lucid_core::internal::msgs::enums::ProtocolVersion,
+    seed: u64,
+    ems: bool,
+    suite: Option<CipherSuite>,
+) -> Pair {
     let mut cc = client_config(V10, V12);
     cc.offer_extended_master_secret = ems;
+    if let Some(suite) = suite {
+        cc.cipher_suites = vec![suite];
+    }
     let mut p = Pair::new(cc, server_config(V10, server_max), seed);
     let mut hello = p.client.pending_tls().to_vec();
     // record header (5) + handshake header (4), then client_version.
@@ -435,18 +482,48 @@ fn downgrade_by_middleman_without_sentinel_caught_at_finished() {
     // A server capped at 1.1 writes no sentinel, so the client accepts 1.1. The rewrite is
     // still caught when the client's Finished arrives, in both configurations:
     // - with EMS the session hash covers the original ClientHello, so the keys differ;
-    // - without EMS, the pre-master secret carries the client's real maximum (1.2) while
-    //   the server checks it against the rewritten client_version (1.1): the RFC 5246
-    //   §7.4.7.1 check fails and the server silently uses a random pre-master secret.
-    // Either way the Finished record fails to decrypt: bad_record_mac.
-    for ems in [true, false] {
-        let mut p = tampered_pair(V11, 13, ems);
+    // - without EMS and with RSA key exchange, the pre-master secret carries the client's
+    //   real maximum (1.2) while the server checks it against the rewritten client_version
+    //   (1.1): the RFC 5246 §7.4.7.1 check fails and the server silently uses a random
+    //   pre-master secret.
+    // Either way the Finished record fails to decrypt: bad_record_mac. With ECDHE and no
+    // EMS the keys agree (the pre-master secret carries no version), so the record
+    // decrypts, but the client's Finished covers the hello it really sent: decrypt_error.
+    let rsa = Some(CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA);
+    let ecdhe = Some(CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA);
+    for (ems, suite, want, alert) in [
+        (
+            true,
+            rsa,
+            Error::BadRecordMac,
+            AlertDescription::BAD_RECORD_MAC,
+        ),
+        (
+            false,
+            rsa,
+            Error::BadRecordMac,
+            AlertDescription::BAD_RECORD_MAC,
+        ),
+        (
+            true,
+            ecdhe,
+            Error::BadRecordMac,
+            AlertDescription::BAD_RECORD_MAC,
+        ),
+        (
+            false,
+            ecdhe,
+            Error::PeerMisbehaved(PeerMisbehaved::BadFinished),
+            AlertDescription::DECRYPT_ERROR,
+        ),
+    ] {
+        let mut p = tampered_pair_with(V11, 13, ems, suite);
         let (c, s) = p.handshake().unwrap_err();
-        assert_eq!(s, Some(Error::BadRecordMac), "ems {ems}");
+        assert_eq!(s, Some(want), "ems {ems} {suite:?}");
         assert_eq!(
             c,
             Some(Error::AlertReceived {
-                description: AlertDescription::BAD_RECORD_MAC,
+                description: alert,
                 step: Some(HandshakeStep::ClientFinishedSent {
                     empty_certificate: false
                 }),
@@ -464,7 +541,7 @@ fn renegotiation_after_handshake_refused() {
     let _ = fx;
     let mut server = lucid_core::ServerConnection::new(Arc::new(server_config(V12, V12))).unwrap();
     let mut srng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(14);
-    let mut c = scripted(14, V12, &suites_for(V12), true, true);
+    let mut c = scripted(14, V12, &rsa_kx_suites_for(V12), true, true);
     feed(&mut server, &mut srng, &c.client_hello()).unwrap();
     let flight = drain(&mut server);
     c.receive(&flight);

@@ -5,9 +5,9 @@ use alloc::vec::Vec;
 
 use super::verify::ServerCertVerifier;
 use crate::conn::{KeyLog, RecordBuffers, check_versions_and_suites, usable_up_to};
-use crate::crypto::suites;
+use crate::crypto::{ecdh, suites};
 use crate::error::Error;
-use crate::msgs::enums::{CipherSuite, ProtocolVersion};
+use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::session::ClientSessionStore;
 
 /// Client configuration. Build with [`ClientConfig::new`], then adjust the public fields
@@ -54,10 +54,15 @@ pub struct ClientConfig {
     /// How the record buffers are sized (default: preallocated, no allocation after the
     /// handshake).
     pub record_buffers: RecordBuffers,
+    /// The ECDHE groups offered in supported_groups, most preferred first (sent only when
+    /// an ECDHE suite is offered). Default: x25519, secp256r1, secp384r1; groups lucid
+    /// does not implement are left out of the ClientHello.
+    pub groups: Vec<NamedGroup>,
 }
 
 impl ClientConfig {
-    /// TLS 1.2 only, all four suites, EMS and ETM offered, verifying with `verifier`.
+    /// TLS 1.2 only, every lucid suite (ECDHE first), EMS and ETM offered, verifying with
+    /// `verifier`.
     pub fn new(verifier: Arc<dyn ServerCertVerifier>) -> Self {
         Self {
             min_version: ProtocolVersion::TLSV1_2,
@@ -72,6 +77,7 @@ impl ClientConfig {
             allow_legacy_renegotiation: false,
             allow_rsa_1024_legacy: false,
             record_buffers: RecordBuffers::default(),
+            groups: ecdh::SUPPORTED_GROUPS.to_vec(),
         }
     }
 

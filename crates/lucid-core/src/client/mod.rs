@@ -4,12 +4,17 @@
 //!
 //! ```text
 //! ClientHello        -------->
-//!                              ServerHello, Certificate, [CertificateRequest], ServerHelloDone
+//!                              ServerHello, Certificate, [ServerKeyExchange],
+//!                              [CertificateRequest], ServerHelloDone
 //!                    <--------
 //! [Certificate(empty)], ClientKeyExchange, ChangeCipherSpec, Finished
 //!                    -------->
 //!                    <-------- ChangeCipherSpec, Finished
 //! ```
+//!
+//! ServerKeyExchange comes exactly when the suite's key exchange is ECDHE; the
+//! ClientKeyExchange then carries our ephemeral public value instead of an RSA-encrypted
+//! pre-master secret.
 //!
 //! Abbreviated handshake (session-ID resumption): ServerHello echoing our session id, then
 //! the server's ChangeCipherSpec and Finished, then ours.
@@ -32,17 +37,20 @@ use crate::conn::{
     Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, Side, record_protection,
     suite_params,
 };
+use crate::crypto::ecdh::{self, KeyShare};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::rsa_kx;
-use crate::crypto::suites::SuiteParams;
+use crate::crypto::sign;
+use crate::crypto::suites::{Authentication, KeyExchange, SuiteParams};
 use crate::error::{Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, Compression, HandshakeType, ProtocolVersion, SignatureScheme,
+    CipherSuite, Compression, EcCurveType, EcPointFormat, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::handshake::{
-    CertificatePayload, ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage,
+    CertificatePayload, ClientHelloPayload, ClientKeyExchangePayload, HandshakeMessage,
     HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
 use crate::session::ClientSession;
@@ -61,6 +69,7 @@ pub(crate) enum ClientState {
     Start(Box<ExpectServerHello>),
     ExpectServerHello(Box<ExpectServerHello>),
     ExpectCertificate(Box<ExpectCertificate>),
+    ExpectServerKeyExchange(Box<ExpectServerKeyExchange>),
     ExpectServerHelloDone(Box<ExpectServerHelloDone>),
     ExpectCcs(Box<finish::ExpectCcs<ClientFinish>>),
     ExpectFinished(Box<finish::ExpectFinished<ClientFinish>>),
@@ -97,7 +106,9 @@ impl ClientState {
                 suites: s.hello.offered_suites.clone(),
             },
             Self::ExpectCertificate(_) => HandshakeStep::ServerHelloReceived,
-            Self::ExpectServerHelloDone(_) => HandshakeStep::ServerCertificateReceived,
+            Self::ExpectServerKeyExchange(_) | Self::ExpectServerHelloDone(_) => {
+                HandshakeStep::ServerCertificateReceived
+            }
             Self::ExpectCcs(s) => finishing_step(s.finishing()),
             Self::ExpectFinished(s) => finishing_step(s.finishing()),
             Self::Traffic => HandshakeStep::Complete,
@@ -114,6 +125,7 @@ impl ClientState {
             Self::Start(_) => Err(Error::Misuse("client not started")),
             Self::ExpectServerHello(s) => s.handle(core, cx, msg),
             Self::ExpectCertificate(s) => s.handle(core, cx, msg),
+            Self::ExpectServerKeyExchange(s) => s.handle(core, cx, msg),
             Self::ExpectServerHelloDone(s) => s.handle(core, cx, msg),
             Self::ExpectCcs(s) => (*s).handle(msg).map(Self::ExpectFinished),
             Self::ExpectFinished(s) => (*s).handle(core, cx, msg).map(|()| Self::Traffic),
@@ -141,6 +153,10 @@ struct HelloData {
     transcript: Transcript,
     offered_suites: Vec<CipherSuite>,
     offered_sni: bool,
+    /// The groups offered in supported_groups (empty when no ECDHE suite was offered).
+    offered_groups: Vec<NamedGroup>,
+    /// The schemes offered in signature_algorithms (empty below TLS 1.2).
+    offered_sigalgs: Vec<SignatureScheme>,
     /// The session we offered to resume, if any.
     resuming: Option<ClientSession>,
 }
@@ -192,6 +208,8 @@ impl ExpectServerHello {
                 transcript: Transcript::new(),
                 offered_suites,
                 offered_sni: false,
+                offered_groups: Vec::new(),
+                offered_sigalgs: Vec::new(),
                 resuming: None,
             },
         }
@@ -220,11 +238,26 @@ impl ExpectServerHello {
             extensions.push(ClientExtension::EncryptThenMac);
         }
         if config.max_version >= ProtocolVersion::TLSV1_2 {
-            extensions.push(ClientExtension::SignatureAlgorithms(alloc::vec![
-                SignatureScheme::RSA_PKCS1_SHA256,
-                SignatureScheme::RSA_PKCS1_SHA384,
-                SignatureScheme::RSA_PKCS1_SHA512,
-                SignatureScheme::RSA_PKCS1_SHA1,
+            h.offered_sigalgs = sign::RSA_SCHEMES.to_vec();
+            extensions.push(ClientExtension::SignatureAlgorithms(
+                h.offered_sigalgs.clone(),
+            ));
+        }
+        let offers_ecdhe = h
+            .offered_suites
+            .iter()
+            .any(|s| suite_params(*s).is_ok_and(|p| p.kx == KeyExchange::Ecdhe));
+        if offers_ecdhe {
+            // RFC 8422 §5.1: both extensions with any ECC suite; uncompressed points only.
+            h.offered_groups = config
+                .groups
+                .iter()
+                .copied()
+                .filter(|g| ecdh::is_supported(*g))
+                .collect();
+            extensions.push(ClientExtension::SupportedGroups(h.offered_groups.clone()));
+            extensions.push(ClientExtension::EcPointFormats(alloc::vec![
+                EcPointFormat::UNCOMPRESSED
             ]));
         }
 
@@ -335,6 +368,7 @@ impl ExpectServerHello {
             session_id: sh.session_id,
             resumed: false,
             secure_renegotiation: ext.secure_renegotiation,
+            group: None,
         };
 
         // Resumption: the server echoed the session id we offered.
@@ -443,6 +477,15 @@ fn check_server_extensions(
                 seen.ems = true;
             }
             ServerExtension::EncryptThenMac if config.offer_encrypt_then_mac => seen.etm = true,
+            // RFC 8422 §5.2: if sent, it must list uncompressed, the only format we use.
+            ServerExtension::EcPointFormats(formats) if !hello.offered_groups.is_empty() => {
+                if !formats.contains(&EcPointFormat::UNCOMPRESSED) {
+                    return Err(PeerMisbehaved::Other(
+                        "ec_point_formats without the uncompressed format",
+                    )
+                    .into());
+                }
+            }
             other => return Err(PeerMisbehaved::UnofferedExtension(other.ext_type()).into()),
         }
     }
@@ -509,20 +552,128 @@ impl ExpectCertificate {
                 server_name: Cow::Borrowed(&name),
             });
         }
-        // Whatever the verifier decided, the key the pre-master secret goes to meets the
-        // same minimum as every other RSA key lucid uses.
-        let server_key = rsa_kx::server_key_exchange_key(leaf, this.hello.config.min_rsa_bits())?;
+        // Whatever the verifier decided, the key the pre-master secret goes to (or that
+        // signs the ServerKeyExchange) meets the same minimum as every other RSA key lucid
+        // uses.
+        let server_key = match this.suite.auth {
+            Authentication::Rsa => {
+                rsa_kx::server_key_exchange_key(leaf, this.hello.config.min_rsa_bits())?
+            }
+            Authentication::Ecdsa => {
+                return Err(PeerMisbehaved::WrongCertificateKeyType {
+                    expected: "an ECDSA key",
+                }
+                .into());
+            }
+        };
+        match this.suite.kx {
+            KeyExchange::Rsa => Ok(ClientState::ExpectServerHelloDone(Box::new(
+                ExpectServerHelloDone {
+                    hello: this.hello,
+                    server_random: this.server_random,
+                    suite: this.suite,
+                    negotiated: this.negotiated,
+                    kx: ServerKx::Rsa(server_key),
+                    certificate_requested: false,
+                },
+            ))),
+            KeyExchange::Ecdhe => Ok(ClientState::ExpectServerKeyExchange(Box::new(
+                ExpectServerKeyExchange {
+                    hello: this.hello,
+                    server_random: this.server_random,
+                    suite: this.suite,
+                    negotiated: this.negotiated,
+                    server_key,
+                },
+            ))),
+        }
+    }
+}
+
+/// Waiting for the ServerKeyExchange of an ECDHE suite.
+pub(crate) struct ExpectServerKeyExchange {
+    hello: HelloData,
+    server_random: Random,
+    suite: &'static SuiteParams,
+    negotiated: Negotiated,
+    /// The certificate's key, which must have signed the params.
+    server_key: rsa::PublicKey,
+}
+
+impl fmt::Debug for ExpectServerKeyExchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExpectServerKeyExchange")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExpectServerKeyExchange {
+    fn handle(
+        self: Box<Self>,
+        _core: &mut Core,
+        _cx: &mut Context<'_>,
+        msg: Message<'_>,
+    ) -> Result<ClientState, Error> {
+        let (ske, raw) = match msg {
+            Message::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::ServerKeyExchange(ske),
+                        ..
+                    },
+                raw,
+            } => (ske, raw),
+            other => return Err(other.unexpected("ServerKeyExchange")),
+        };
+        let mut this = *self;
+        let version = this.negotiated.version;
+        let (params, params_bytes, signed) = ske.ecdhe(version)?;
+        // RFC 8422 §5.4: named curves only, and one we offered.
+        if params.curve_type != EcCurveType::NAMED_CURVE {
+            return Err(
+                PeerMisbehaved::Other("ServerKeyExchange with explicit curve parameters").into(),
+            );
+        }
+        if !this.hello.offered_groups.contains(&params.group) {
+            return Err(PeerMisbehaved::UnofferedGroup(params.group).into());
+        }
+        // The signature covers both randoms and the params (RFC 8422 §5.4).
+        let signed_message = sign::server_key_exchange_message(
+            &this.hello.client_random.0,
+            &this.server_random.0,
+            params_bytes,
+        );
+        let sig =
+            sign::received_rsa_signature(version, signed.scheme, &this.hello.offered_sigalgs)?;
+        sign::verify_rsa(sig, &this.server_key, &signed_message, &signed.signature)?;
+        this.hello.transcript.add(raw);
+        this.negotiated.group = Some(params.group);
         Ok(ClientState::ExpectServerHelloDone(Box::new(
             ExpectServerHelloDone {
                 hello: this.hello,
                 server_random: this.server_random,
                 suite: this.suite,
                 negotiated: this.negotiated,
-                server_key,
+                kx: ServerKx::Ecdhe {
+                    group: params.group,
+                    server_public: params.public,
+                },
                 certificate_requested: false,
             },
         )))
     }
+}
+
+/// What the ClientKeyExchange will answer.
+enum ServerKx {
+    /// Encrypt a pre-master secret to the certificate's RSA key.
+    Rsa(rsa::PublicKey),
+    /// Agree on one with the server's signed ephemeral value.
+    Ecdhe {
+        group: NamedGroup,
+        server_public: Vec<u8>,
+    },
 }
 
 /// Waiting for ServerHelloDone (a CertificateRequest may come first).
@@ -531,7 +682,7 @@ pub(crate) struct ExpectServerHelloDone {
     server_random: Random,
     suite: &'static SuiteParams,
     negotiated: Negotiated,
-    server_key: rsa::PublicKey,
+    kx: ServerKx,
     certificate_requested: bool,
 }
 
@@ -598,19 +749,39 @@ impl ExpectServerHelloDone {
             core.send_handshake(&empty, Some(&mut this.hello.transcript), cx.rng)?;
         }
 
-        // Pre-master secret: the version we offered (not the negotiated one, RFC 5246
-        // §7.4.7.1), then 46 random bytes.
-        let mut pms = Zeroizing::new([0u8; 48]);
-        cx.rng.fill_bytes(&mut pms[..]);
-        let offered = this.hello.config.max_version.get().to_be_bytes();
-        if let Some(head) = pms.first_chunk_mut::<2>() {
-            *head = offered;
-        }
-        core.trace_pre_master(&pms[..]);
-        let encrypted = rsa_kx::encrypt_pre_master_secret(&this.server_key, &pms, cx.rng)?;
+        let (pms, cke) = match &this.kx {
+            ServerKx::Rsa(server_key) => {
+                // Pre-master secret: the version we offered (not the negotiated one, RFC
+                // 5246 §7.4.7.1), then 46 random bytes.
+                let mut pms = Zeroizing::new(alloc::vec![0u8; rsa_kx::PRE_MASTER_SECRET_LEN]);
+                cx.rng.fill_bytes(&mut pms[..]);
+                let offered = this.hello.config.max_version.get().to_be_bytes();
+                if let Some(head) = pms.first_chunk_mut::<2>() {
+                    *head = offered;
+                }
+                core.trace_pre_master(&pms[..]);
+                let pms_array: &[u8; rsa_kx::PRE_MASTER_SECRET_LEN] = pms[..]
+                    .try_into()
+                    .map_err(|_| Error::Internal("pre-master secret length"))?;
+                let encrypted = rsa_kx::encrypt_pre_master_secret(server_key, pms_array, cx.rng)?;
+                (pms, ClientKeyExchangePayload::from_rsa(&encrypted))
+            }
+            ServerKx::Ecdhe {
+                group,
+                server_public,
+            } => {
+                // RFC 8422 §5.10: the pre-master secret is the ECDH shared secret.
+                let share = KeyShare::generate(*group, cx.rng)
+                    .ok_or(Error::Internal("offered a group lucid cannot generate"))?;
+                let cke = ClientKeyExchangePayload::from_ecdh(share.public());
+                let pms = share.agree(server_public)?;
+                core.trace_ecdh_secret(*group, &pms);
+                (pms, cke)
+            }
+        };
         let cke = HandshakeMessage {
             typ: HandshakeType::CLIENT_KEY_EXCHANGE,
-            payload: HandshakePayload::ClientKeyExchange(ClientKeyExchangeRsa(encrypted)),
+            payload: HandshakePayload::ClientKeyExchange(cke),
         };
         core.send_handshake(&cke, Some(&mut this.hello.transcript), cx.rng)?;
 

@@ -19,7 +19,7 @@ use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::ccs::ChangeCipherSpecPayload;
 use crate::msgs::enums::{
-    AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion,
+    AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
 };
 use crate::msgs::handshake::{HandshakeMessage, HandshakePayload};
 use crate::record::{HEADER_LEN, MAX_PLAINTEXT, RecordHeader};
@@ -189,6 +189,20 @@ impl Core {
                 len: pms.len(),
                 client_version: ProtocolVersion(u16::from_be_bytes(v)),
                 secret,
+            }));
+    }
+
+    /// Traces the ECDH shared secret of an ECDHE handshake (its pre-master secret).
+    pub(crate) fn trace_ecdh_secret(&mut self, group: NamedGroup, secret: &[u8]) {
+        if !self.tracer.on() {
+            return;
+        }
+        let shown = self.tracer.secrets().then_some(Cow::Borrowed(secret));
+        self.tracer
+            .emit(&Event::KeySchedule(KeyScheduleEvent::EcdhSharedSecret {
+                group,
+                len: secret.len(),
+                secret: shown,
             }));
     }
 

@@ -47,7 +47,7 @@ use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::suites::{self, SuiteParams};
 use crate::error::{Error, PeerMisbehaved};
-use crate::msgs::enums::{CipherSuite, ContentType, HandshakeType, ProtocolVersion};
+use crate::msgs::enums::{CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion};
 use crate::msgs::handshake::{ClientHelloPayload, HandshakeMessage, Random, SessionId};
 use crate::record::{HEADER_LEN, MAX_PLAINTEXT};
 
@@ -129,6 +129,9 @@ pub struct Negotiated {
     /// the client's TLS_EMPTY_RENEGOTIATION_INFO_SCSV). lucid never renegotiates either way;
     /// `false` means the peer's stack predates RFC 5746.
     pub secure_renegotiation: bool,
+    /// The (EC)DHE group of a full handshake with an ephemeral key exchange; `None` for RSA
+    /// key exchange and for resumed sessions (which run no key exchange).
+    pub group: Option<NamedGroup>,
 }
 
 /// A message handed to a handshake state.

@@ -5,6 +5,7 @@
 //! `rand_core::CryptoRng` parameter. Secrets are zeroized on drop.
 
 pub(crate) mod cbc;
+pub(crate) mod ecdh;
 pub(crate) mod gcm;
 pub(crate) mod hash;
 mod hmac_ct;
@@ -12,6 +13,7 @@ pub(crate) mod keys;
 pub(crate) mod prf;
 pub(crate) mod protection;
 pub(crate) mod rsa_kx;
+pub(crate) mod sign;
 pub(crate) mod suites;
 
 #[cfg(test)]

@@ -34,6 +34,26 @@ impl MacAlgorithm {
 pub enum KeyExchange {
     /// The client encrypts it to the server certificate's RSA key (RFC 5246 §7.4.7.1).
     Rsa,
+    /// Ephemeral elliptic-curve Diffie-Hellman (RFC 8422): the server sends its share in a
+    /// signed ServerKeyExchange, the client answers with its own; forward secret.
+    Ecdhe,
+}
+
+impl KeyExchange {
+    /// Whether the server sends a (signed) ServerKeyExchange.
+    pub const fn server_key_exchange(self) -> bool {
+        matches!(self, Self::Ecdhe)
+    }
+}
+
+/// The server certificate's key type, and what the suite does with it: RSA key exchange
+/// encrypts to an RSA key; ECDHE suites sign their ServerKeyExchange with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Authentication {
+    /// An RSA certificate (`TLS_RSA_*`, `TLS_ECDHE_RSA_*`).
+    Rsa,
+    /// An ECDSA certificate (`TLS_ECDHE_ECDSA_*`).
+    Ecdsa,
 }
 
 /// How records are protected once keys are in place.
@@ -62,6 +82,8 @@ pub struct SuiteParams {
     pub suite: CipherSuite,
     /// Key exchange.
     pub kx: KeyExchange,
+    /// The server certificate's key type.
+    pub auth: Authentication,
     /// Record protection.
     pub protection: Protection,
     /// AES key length: 16 (AES-128) or 32 (AES-256).
@@ -146,11 +168,104 @@ pub fn uses_explicit_iv(version: ProtocolVersion) -> bool {
     version.get() >= ProtocolVersion::TLSV1_1.get()
 }
 
-/// Every suite lucid implements, in lucid's default preference order (AEAD first).
+/// Every suite lucid implements, in lucid's default preference order: forward secrecy
+/// first, AEAD before CBC — ECDHE+GCM, ECDHE+CBC, RSA+GCM, RSA+CBC (DESIGN.md). Within a
+/// group, AES-128 before AES-256 and ECDSA before RSA (an ECDSA server signs faster).
 pub static ALL_SUITES: &[SuiteParams] = &[
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Ecdsa,
+        protection: Protection::Gcm,
+        enc_key_len: 16,
+        prf: PrfHash::Sha256,
+        tls12_only: true,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Gcm,
+        enc_key_len: 16,
+        prf: PrfHash::Sha256,
+        tls12_only: true,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Ecdsa,
+        protection: Protection::Gcm,
+        enc_key_len: 32,
+        prf: PrfHash::Sha384,
+        tls12_only: true,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Gcm,
+        enc_key_len: 32,
+        prf: PrfHash::Sha384,
+        tls12_only: true,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Ecdsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha1),
+        enc_key_len: 16,
+        prf: PrfHash::Sha256,
+        tls12_only: false,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha1),
+        enc_key_len: 16,
+        prf: PrfHash::Sha256,
+        tls12_only: false,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Ecdsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha1),
+        enc_key_len: 32,
+        prf: PrfHash::Sha256,
+        tls12_only: false,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha1),
+        enc_key_len: 32,
+        prf: PrfHash::Sha256,
+        tls12_only: false,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Ecdsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha256),
+        enc_key_len: 16,
+        prf: PrfHash::Sha256,
+        tls12_only: true,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha256),
+        enc_key_len: 16,
+        prf: PrfHash::Sha256,
+        tls12_only: true,
+    },
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
         kx: KeyExchange::Rsa,
+        auth: Authentication::Rsa,
         protection: Protection::Gcm,
         enc_key_len: 16,
         prf: PrfHash::Sha256,
@@ -159,6 +274,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
         kx: KeyExchange::Rsa,
+        auth: Authentication::Rsa,
         protection: Protection::Gcm,
         enc_key_len: 32,
         prf: PrfHash::Sha384,
@@ -167,6 +283,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
         kx: KeyExchange::Rsa,
+        auth: Authentication::Rsa,
         protection: Protection::Cbc(MacAlgorithm::Sha1),
         enc_key_len: 16,
         prf: PrfHash::Sha256,
@@ -175,6 +292,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
         kx: KeyExchange::Rsa,
+        auth: Authentication::Rsa,
         protection: Protection::Cbc(MacAlgorithm::Sha1),
         enc_key_len: 32,
         prf: PrfHash::Sha256,
@@ -183,6 +301,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
         kx: KeyExchange::Rsa,
+        auth: Authentication::Rsa,
         protection: Protection::Cbc(MacAlgorithm::Sha256),
         enc_key_len: 16,
         prf: PrfHash::Sha256,
@@ -191,6 +310,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
         kx: KeyExchange::Rsa,
+        auth: Authentication::Rsa,
         protection: Protection::Cbc(MacAlgorithm::Sha256),
         enc_key_len: 32,
         prf: PrfHash::Sha256,
@@ -237,12 +357,45 @@ mod tests {
         assert!(!s.can_encrypt_then_mac());
         assert!(!s.usable_with(v10));
         assert_eq!(s.prf_algorithm(v12), PrfAlgorithm::Sha384);
-        // Default order: the GCM suites first, AES-128 before AES-256.
+        // ECDHE suites: the same record protection, a ServerKeyExchange.
+        let s = lookup(CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA).unwrap();
+        assert_eq!(s.key_block_len(v10), 2 * 20 + 2 * 16 + 2 * 16);
+        assert!(s.kx.server_key_exchange() && !KeyExchange::Rsa.server_key_exchange());
+        assert_eq!(s.auth, Authentication::Rsa);
+        let s = lookup(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384).unwrap();
+        assert_eq!(s.auth, Authentication::Ecdsa);
+        assert_eq!(s.prf_algorithm(v12), PrfAlgorithm::Sha384);
+        assert_eq!(s.key_block_len(v12), 2 * 32 + 2 * 4);
+        // Default order: ECDHE+GCM, ECDHE+CBC, RSA+GCM, RSA+CBC (forward secrecy first,
+        // then AEAD first).
+        let rank = |s: &SuiteParams| {
+            let aead = matches!(s.protection, Protection::Gcm);
+            match (s.kx, aead) {
+                (KeyExchange::Ecdhe, true) => 0,
+                (KeyExchange::Ecdhe, false) => 1,
+                (KeyExchange::Rsa, true) => 2,
+                (KeyExchange::Rsa, false) => 3,
+            }
+        };
+        assert!(ALL_SUITES.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])));
         assert_eq!(
-            ALL_SUITES[1].suite,
-            CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384
+            ALL_SUITES[0].suite,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
         );
-        assert_eq!(ALL_SUITES.len(), 6);
+        assert_eq!(ALL_SUITES.len(), 16);
+        // Every entry's name says its key exchange and authentication.
+        for s in ALL_SUITES {
+            let name = s.suite.name().unwrap();
+            let prefix = match (s.kx, s.auth) {
+                (KeyExchange::Rsa, Authentication::Rsa) => "TLS_RSA_WITH_",
+                (KeyExchange::Ecdhe, Authentication::Rsa) => "TLS_ECDHE_RSA_WITH_",
+                (KeyExchange::Ecdhe, Authentication::Ecdsa) => "TLS_ECDHE_ECDSA_WITH_",
+                (KeyExchange::Rsa, Authentication::Ecdsa) => panic!("{name}"),
+            };
+            assert!(name.starts_with(prefix), "{name}");
+            assert_eq!(name.contains("_GCM_"), s.mac().is_none(), "{name}");
+            assert_eq!(name.contains("_256_"), s.enc_key_len == 32, "{name}");
+        }
         assert!(lookup(CipherSuite::TLS_RSA_WITH_RC4_128_SHA).is_none());
         assert!(lookup(CipherSuite(0x1301)).is_none());
     }

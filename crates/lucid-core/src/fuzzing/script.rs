@@ -50,7 +50,7 @@ use crate::msgs::enums::{
 };
 use crate::msgs::extensions::ClientExtension;
 use crate::msgs::handshake::{
-    CertificatePayload, CertificateRequestPayload, ClientHelloPayload, ClientKeyExchangeRsa,
+    CertificatePayload, CertificateRequestPayload, ClientHelloPayload, ClientKeyExchangePayload,
     HandshakeMessage, HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
 use crate::record::RecordHeader;
@@ -244,7 +244,7 @@ impl<R: CryptoRng> ScriptedPeer<R> {
 
     /// A ClientKeyExchange record carrying `ciphertext` (added to the transcript).
     pub fn client_key_exchange(&mut self, ciphertext: Vec<u8>) -> Vec<u8> {
-        let cke = ClientKeyExchangeRsa(ciphertext);
+        let cke = ClientKeyExchangePayload::from_rsa(&ciphertext);
         let bytes = self.hs(HandshakePayload::ClientKeyExchange(cke));
         self.record(ContentType::HANDSHAKE, &bytes)
     }
@@ -553,7 +553,7 @@ impl<R: CryptoRng> ScriptedPeer<R> {
                     let der = PrivatePkcs8KeyDer::from_pem_slice(LEAF_KEY_PEM).unwrap();
                     PrivateKey::from_pkcs8_der(der.secret_pkcs8_der()).unwrap()
                 });
-                let pms = rsa_kx::decrypt_pkcs1v15(key, &cke.0, &mut self.rng).unwrap();
+                let pms = rsa_kx::decrypt_pkcs1v15(key, cke.rsa().unwrap(), &mut self.rng).unwrap();
                 assert_eq!(pms.len(), 48);
                 // The version the client offered, not the negotiated one (RFC 5246 §7.4.7.1).
                 assert_eq!(pms[..2], self.hello.client_version.get().to_be_bytes());

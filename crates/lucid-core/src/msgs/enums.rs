@@ -234,8 +234,30 @@ wire_enum! {
         TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff => "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
         /// TLS_FALLBACK_SCSV, RFC 7507
         TLS_FALLBACK_SCSV = 0x5600 => "TLS_FALLBACK_SCSV",
-        /// RFC 5289 — not negotiated by lucid, named for reporting.
+        /// RFC 8422 (TLS 1.0-1.2)
+        TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA = 0xc009 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        /// RFC 8422 (TLS 1.0-1.2)
+        TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA = 0xc00a => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        /// RFC 8422 (TLS 1.0-1.2)
+        TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA = 0xc013 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        /// RFC 8422 (TLS 1.0-1.2)
+        TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA = 0xc014 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        /// RFC 5289 (TLS 1.2 only)
+        TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 = 0xc023 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        /// RFC 5289 (TLS 1.2 only; SHA-384 PRF)
+        TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 = 0xc024 => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        /// RFC 5289 (TLS 1.2 only)
+        TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 = 0xc027 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        /// RFC 5289 (TLS 1.2 only; SHA-384 PRF)
+        TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 = 0xc028 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        /// RFC 5289 (TLS 1.2 only)
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = 0xc02b => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        /// RFC 5289 (TLS 1.2 only; SHA-384 PRF)
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xc02c => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        /// RFC 5289 (TLS 1.2 only)
         TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = 0xc02f => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        /// RFC 5289 (TLS 1.2 only; SHA-384 PRF)
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = 0xc030 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
     }
 }
 
@@ -293,10 +315,61 @@ wire_enum! {
         RSA_PKCS1_SHA384 = 0x0501 => "rsa_pkcs1_sha384",
         /// rsa_pkcs1_sha512
         RSA_PKCS1_SHA512 = 0x0601 => "rsa_pkcs1_sha512",
+        /// ecdsa_sha1 (hash sha1(2), signature ecdsa(3)): TLS 1.2 name of what TLS 1.0/1.1
+        /// always use for ECDSA
+        ECDSA_SHA1 = 0x0203 => "ecdsa_sha1",
         /// ecdsa_secp256r1_sha256
         ECDSA_SECP256R1_SHA256 = 0x0403 => "ecdsa_secp256r1_sha256",
+        /// ecdsa_secp384r1_sha384
+        ECDSA_SECP384R1_SHA384 = 0x0503 => "ecdsa_secp384r1_sha384",
+        /// ecdsa_secp521r1_sha512
+        ECDSA_SECP521R1_SHA512 = 0x0603 => "ecdsa_secp521r1_sha512",
         /// rsa_pss_rsae_sha256
         RSA_PSS_RSAE_SHA256 = 0x0804 => "rsa_pss_rsae_sha256",
+    }
+}
+
+wire_enum! {
+    /// NamedGroup (RFC 8422 §5.1.1, RFC 7919; IANA TLS Supported Groups).
+    pub struct NamedGroup(u16) {
+        /// secp256r1(23), NIST P-256
+        SECP256R1 = 23 => "secp256r1",
+        /// secp384r1(24), NIST P-384
+        SECP384R1 = 24 => "secp384r1",
+        /// secp521r1(25), NIST P-521 — named for reporting; lucid does not implement it
+        SECP521R1 = 25 => "secp521r1",
+        /// x25519(29), RFC 8422 / RFC 7748
+        X25519 = 29 => "x25519",
+        /// x448(30), RFC 8422 / RFC 7748 — named for reporting
+        X448 = 30 => "x448",
+        /// ffdhe2048(256), RFC 7919 — named for reporting
+        FFDHE2048 = 256 => "ffdhe2048",
+        /// ffdhe3072(257), RFC 7919 — named for reporting
+        FFDHE3072 = 257 => "ffdhe3072",
+    }
+}
+
+wire_enum! {
+    /// ECPointFormat (RFC 8422 §5.1.2). Only `uncompressed` is ever sent or used.
+    pub struct EcPointFormat(u8) {
+        /// uncompressed(0)
+        UNCOMPRESSED = 0 => "uncompressed",
+        /// ansiX962_compressed_prime(1), deprecated by RFC 8422
+        ANSIX962_COMPRESSED_PRIME = 1 => "ansiX962_compressed_prime",
+        /// ansiX962_compressed_char2(2), deprecated by RFC 8422
+        ANSIX962_COMPRESSED_CHAR2 = 2 => "ansiX962_compressed_char2",
+    }
+}
+
+wire_enum! {
+    /// ECCurveType of ServerECDHParams (RFC 8422 §5.4). Only `named_curve` is allowed.
+    pub struct EcCurveType(u8) {
+        /// explicit_prime(1), deprecated by RFC 8422
+        EXPLICIT_PRIME = 1 => "explicit_prime",
+        /// explicit_char2(2), deprecated by RFC 8422
+        EXPLICIT_CHAR2 = 2 => "explicit_char2",
+        /// named_curve(3)
+        NAMED_CURVE = 3 => "named_curve",
     }
 }
 

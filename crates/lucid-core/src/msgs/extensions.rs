@@ -14,8 +14,12 @@
 
 use alloc::vec::Vec;
 
-use crate::codec::{Codec, InvalidMessage, LengthPrefixedBuffer, ListLength, Reader, put_vec};
-use crate::msgs::enums::{ExtensionType, MaxFragmentLength, ServerNameType, SignatureScheme};
+use crate::codec::{
+    Codec, InvalidMessage, LengthPrefixedBuffer, ListLength, Reader, put_list, put_vec, read_list,
+};
+use crate::msgs::enums::{
+    EcPointFormat, ExtensionType, MaxFragmentLength, NamedGroup, ServerNameType, SignatureScheme,
+};
 
 /// `SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>`
 pub(crate) const SIGALGS_LEN: ListLength = ListLength::U16_NONEMPTY.with_max(0xfffe);
@@ -38,6 +42,12 @@ pub(crate) fn read_u16_elements<T: Codec>(
     }
     Ok(items)
 }
+
+/// `NamedGroup named_group_list<2..2^16-1>` (RFC 8422 §5.1.1).
+pub(crate) const NAMED_GROUPS_LEN: ListLength = ListLength::new(2, 2, 0xffff);
+
+/// `ECPointFormat ec_point_format_list<1..2^8-1>` (RFC 8422 §5.1.2).
+pub(crate) const EC_POINT_FORMATS_LEN: ListLength = ListLength::U8_NONEMPTY;
 
 /// Checks that an extension defined to have an empty body has one.
 fn expect_empty_body(body: &Reader<'_>, what: &'static str) -> Result<(), InvalidMessage> {
@@ -126,6 +136,11 @@ pub enum ClientExtension {
     MaxFragmentLength(MaxFragmentLength),
     /// signature_algorithms (RFC 5246 §7.4.1.4.1), non-empty.
     SignatureAlgorithms(Vec<SignatureScheme>),
+    /// supported_groups (RFC 8422 §5.1.1, formerly elliptic_curves): the groups the client
+    /// can do (EC)DHE in, most preferred first; non-empty.
+    SupportedGroups(Vec<NamedGroup>),
+    /// ec_point_formats (RFC 8422 §5.1.2): non-empty; lucid sends `uncompressed` only.
+    EcPointFormats(Vec<EcPointFormat>),
     /// encrypt_then_mac (RFC 7366), empty body.
     EncryptThenMac,
     /// extended_master_secret (RFC 7627), empty body.
@@ -157,6 +172,8 @@ impl ClientExtension {
             Self::ServerName(_) => ExtensionType::SERVER_NAME,
             Self::MaxFragmentLength(_) => ExtensionType::MAX_FRAGMENT_LENGTH,
             Self::SignatureAlgorithms(_) => ExtensionType::SIGNATURE_ALGORITHMS,
+            Self::SupportedGroups(_) => ExtensionType::SUPPORTED_GROUPS,
+            Self::EcPointFormats(_) => ExtensionType::EC_POINT_FORMATS,
             Self::EncryptThenMac => ExtensionType::ENCRYPT_THEN_MAC,
             Self::ExtendedMasterSecret => ExtensionType::EXTENDED_MASTER_SECRET,
             Self::SessionTicket(_) => ExtensionType::SESSION_TICKET,
@@ -176,6 +193,14 @@ impl ClientExtension {
                 SIGALGS_LEN,
                 "signature_algorithms",
             )?),
+            ExtensionType::SUPPORTED_GROUPS => Self::SupportedGroups(read_u16_elements(
+                body,
+                NAMED_GROUPS_LEN,
+                "supported_groups",
+            )?),
+            ExtensionType::EC_POINT_FORMATS => {
+                Self::EcPointFormats(read_list(body, EC_POINT_FORMATS_LEN, "ec_point_formats")?)
+            }
             ExtensionType::ENCRYPT_THEN_MAC => {
                 expect_empty_body(body, "encrypt_then_mac")?;
                 Self::EncryptThenMac
@@ -210,8 +235,10 @@ impl Codec for ClientExtension {
             }
             Self::MaxFragmentLength(v) => v.encode(out),
             Self::SignatureAlgorithms(schemes) => {
-                crate::codec::put_list(out, ListLength::U16, schemes);
+                put_list(out, ListLength::U16, schemes);
             }
+            Self::SupportedGroups(groups) => put_list(out, ListLength::U16, groups),
+            Self::EcPointFormats(formats) => put_list(out, ListLength::U8, formats),
             Self::EncryptThenMac | Self::ExtendedMasterSecret => {}
             Self::SessionTicket(data) | Self::Unknown { data, .. } => {
                 out.extend_from_slice(data);
@@ -238,6 +265,9 @@ pub enum ServerExtension {
     /// max_fragment_length (RFC 6066 §4): echoes the client's value. Decoding rejects values
     /// outside 1..=4.
     MaxFragmentLength(MaxFragmentLength),
+    /// ec_point_formats (RFC 8422 §5.1.2): the formats the server can parse; when present
+    /// it must include `uncompressed`.
+    EcPointFormats(Vec<EcPointFormat>),
     /// encrypt_then_mac (RFC 7366), empty body.
     EncryptThenMac,
     /// extended_master_secret (RFC 7627), empty body.
@@ -262,6 +292,7 @@ impl ServerExtension {
         match self {
             Self::ServerName => ExtensionType::SERVER_NAME,
             Self::MaxFragmentLength(_) => ExtensionType::MAX_FRAGMENT_LENGTH,
+            Self::EcPointFormats(_) => ExtensionType::EC_POINT_FORMATS,
             Self::EncryptThenMac => ExtensionType::ENCRYPT_THEN_MAC,
             Self::ExtendedMasterSecret => ExtensionType::EXTENDED_MASTER_SECRET,
             Self::SessionTicket => ExtensionType::SESSION_TICKET,
@@ -278,6 +309,9 @@ impl ServerExtension {
             }
             ExtensionType::MAX_FRAGMENT_LENGTH => {
                 Self::MaxFragmentLength(read_max_fragment_length(body)?)
+            }
+            ExtensionType::EC_POINT_FORMATS => {
+                Self::EcPointFormats(read_list(body, EC_POINT_FORMATS_LEN, "ec_point_formats")?)
             }
             ExtensionType::ENCRYPT_THEN_MAC => {
                 expect_empty_body(body, "encrypt_then_mac")?;
@@ -313,6 +347,7 @@ impl Codec for ServerExtension {
             | Self::ExtendedMasterSecret
             | Self::SessionTicket => {}
             Self::MaxFragmentLength(v) => v.encode(out),
+            Self::EcPointFormats(formats) => put_list(out, ListLength::U8, formats),
             Self::RenegotiationInfo(v) => put_vec(out, ListLength::U8, v),
             Self::Unknown { data, .. } => out.extend_from_slice(data),
         }
@@ -346,6 +381,8 @@ impl HelloExtension for ClientExtension {
             ExtensionType::SERVER_NAME
                 | ExtensionType::MAX_FRAGMENT_LENGTH
                 | ExtensionType::SIGNATURE_ALGORITHMS
+                | ExtensionType::SUPPORTED_GROUPS
+                | ExtensionType::EC_POINT_FORMATS
                 | ExtensionType::ENCRYPT_THEN_MAC
                 | ExtensionType::EXTENDED_MASTER_SECRET
                 | ExtensionType::SESSION_TICKET
@@ -368,6 +405,7 @@ impl HelloExtension for ServerExtension {
             typ,
             ExtensionType::SERVER_NAME
                 | ExtensionType::MAX_FRAGMENT_LENGTH
+                | ExtensionType::EC_POINT_FORMATS
                 | ExtensionType::ENCRYPT_THEN_MAC
                 | ExtensionType::EXTENDED_MASTER_SECRET
                 | ExtensionType::SESSION_TICKET
@@ -453,11 +491,19 @@ mod tests {
                 h("ff01 000d 0c 5a5a5a5a5a5a5a5a5a5a5a5a"),
             ),
             (
+                ClientExtension::SupportedGroups(vec![NamedGroup::X25519, NamedGroup::SECP256R1]),
+                h("000a 0006 0004 001d 0017"),
+            ),
+            (
+                ClientExtension::EcPointFormats(vec![EcPointFormat::UNCOMPRESSED]),
+                h("000b 0002 01 00"),
+            ),
+            (
                 ClientExtension::Unknown {
-                    typ: ExtensionType::SUPPORTED_GROUPS,
-                    data: h("0002 0017"),
+                    typ: ExtensionType::ALPN,
+                    data: h("0003 02 6832"),
                 },
-                h("000a 0004 0002 0017"),
+                h("0010 0005 0003 02 6832"),
             ),
             (
                 ClientExtension::Unknown {
@@ -472,6 +518,13 @@ mod tests {
     fn server_cases() -> Vec<(ServerExtension, Vec<u8>)> {
         vec![
             (ServerExtension::ServerName, h("0000 0000")),
+            (
+                ServerExtension::EcPointFormats(vec![
+                    EcPointFormat::UNCOMPRESSED,
+                    EcPointFormat::ANSIX962_COMPRESSED_PRIME,
+                ]),
+                h("000b 0003 02 00 01"),
+            ),
             (
                 ServerExtension::MaxFragmentLength(MaxFragmentLength::LEN_512),
                 h("0001 0001 01"),

@@ -1,8 +1,9 @@
-//! Handshake protocol messages (RFC 2246 / 4346 / 5246 §7.4) for the RSA key exchange.
+//! Handshake protocol messages (RFC 2246 / 4346 / 5246 §7.4, RFC 8422 §5).
 //!
 //! A handshake message is `msg_type(1) || length(3) || body` ([`HandshakeMessage`]). lucid
-//! decodes the messages its RSA-only handshake uses into typed payloads; every other type
-//! (ServerKeyExchange, CertificateVerify, NewSessionTicket, ...) is kept as
+//! decodes the messages its handshakes use into typed payloads (the two key-exchange
+//! messages stay raw until the suite's key exchange reads them); every other type
+//! (CertificateVerify, NewSessionTicket, ...) is kept as
 //! [`HandshakePayload::Unknown`] so the state machine can reject it with a typed error that
 //! names it.
 //!
@@ -38,8 +39,8 @@ use crate::codec::{
     Codec, InvalidMessage, LengthPrefixedBuffer, ListLength, Reader, put_list, put_vec, read_list,
 };
 use crate::msgs::enums::{
-    CipherSuite, ClientCertificateType, Compression, ExtensionType, HandshakeType, ProtocolVersion,
-    ServerNameType, SignatureScheme,
+    CipherSuite, ClientCertificateType, Compression, EcCurveType, ExtensionType, HandshakeType,
+    NamedGroup, ProtocolVersion, ServerNameType, SignatureScheme,
 };
 use crate::msgs::extensions::{
     ClientExtension, HelloExtension, SIGALGS_LEN, ServerExtension, first_duplicate,
@@ -517,24 +518,147 @@ impl CertificateRequestPayload {
     }
 }
 
-/// ClientKeyExchange for RSA key exchange (RFC 5246 §7.4.7.1): the
-/// `EncryptedPreMasterSecret`, u16-prefixed (TLS 1.0 and later always send the prefix; only
-/// SSLv3 omitted it).
-///
-/// Any length is accepted here, including zero: the server must treat a wrong-sized
-/// ciphertext exactly like a bad decryption (random pre-master secret, no early error), so
-/// the length is the key exchange's business, not the codec's. The ciphertext is not secret.
+/// A ClientKeyExchange body (RFC 5246 §7.4.7), kept as received: its syntax depends on the
+/// suite's key exchange, which the message decoder does not know. The state machine reads
+/// it with [`Self::rsa`] or [`Self::ecdh`]; both reject trailing bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClientKeyExchangeRsa(pub Vec<u8>);
+pub struct ClientKeyExchangePayload(pub Vec<u8>);
 
-impl Codec for ClientKeyExchangeRsa {
-    fn encode(&self, out: &mut Vec<u8>) {
-        put_vec(out, ListLength::U16, &self.0);
+impl ClientKeyExchangePayload {
+    /// RSA key exchange (§7.4.7.1): the `EncryptedPreMasterSecret`, u16-prefixed (TLS 1.0
+    /// and later always send the prefix; only SSLv3 omitted it).
+    pub fn from_rsa(encrypted_pre_master: &[u8]) -> Self {
+        let mut body = Vec::with_capacity(encrypted_pre_master.len() + 2);
+        put_vec(&mut body, ListLength::U16, encrypted_pre_master);
+        Self(body)
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        Ok(Self(
-            r.vec(ListLength::U16, "EncryptedPreMasterSecret")?.to_vec(),
+    /// ECDHE (RFC 8422 §5.7): `ECPoint ecdh_Yc`, `opaque point <1..2^8-1>`.
+    pub fn from_ecdh(public: &[u8]) -> Self {
+        let mut body = Vec::with_capacity(public.len() + 1);
+        put_vec(&mut body, ListLength::U8, public);
+        Self(body)
+    }
+
+    /// The RSA-encrypted pre-master secret.
+    ///
+    /// Any length is accepted, including zero: the server must treat a wrong-sized
+    /// ciphertext exactly like a bad decryption (random pre-master secret, no early error),
+    /// so the length is the key exchange's business, not the codec's. The ciphertext is not
+    /// secret.
+    pub fn rsa(&self) -> Result<&[u8], InvalidMessage> {
+        let mut r = Reader::new(&self.0);
+        let ct = r.vec(ListLength::U16, "EncryptedPreMasterSecret")?;
+        r.expect_empty("ClientKeyExchange")?;
+        Ok(ct)
+    }
+
+    /// The client's ephemeral ECDH public value (the point's validity is the key
+    /// exchange's business).
+    pub fn ecdh(&self) -> Result<&[u8], InvalidMessage> {
+        let mut r = Reader::new(&self.0);
+        let point = r.vec(ListLength::U8_NONEMPTY, "ECPoint")?;
+        r.expect_empty("ClientKeyExchange")?;
+        Ok(point)
+    }
+}
+
+/// The signed part of a ServerKeyExchange for ECDHE (RFC 8422 §5.4): `ServerECDHParams`
+/// (curve type, named group, public point) followed by a `digitally-signed` struct whose
+/// algorithm field exists only from TLS 1.2 on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerEcdhParams {
+    /// Must be `named_curve` (explicit curves are deprecated and refused).
+    pub curve_type: EcCurveType,
+    /// The group.
+    pub group: NamedGroup,
+    /// The server's ephemeral public value (`opaque point <1..2^8-1>`).
+    pub public: Vec<u8>,
+}
+
+impl ServerEcdhParams {
+    /// Encodes the params: exactly the bytes the signature covers after the two randoms.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        self.curve_type.encode(out);
+        self.group.encode(out);
+        put_vec(out, ListLength::U8, &self.public);
+    }
+}
+
+/// `digitally-signed` (RFC 5246 §4.7): the SignatureAndHashAlgorithm (TLS 1.2 only) and the
+/// signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DigitallySigned {
+    /// The algorithm; `None` on TLS 1.0/1.1, where it follows from the certificate's key
+    /// (RSA: MD5‖SHA-1, ECDSA: SHA-1).
+    pub scheme: Option<SignatureScheme>,
+    /// The signature bytes (`opaque signature<0..2^16-1>`).
+    pub signature: Vec<u8>,
+}
+
+impl DigitallySigned {
+    /// Appends the encoding.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        if let Some(scheme) = self.scheme {
+            scheme.encode(out);
+        }
+        put_vec(out, ListLength::U16, &self.signature);
+    }
+
+    /// Reads one; `version` decides whether the algorithm field is there.
+    pub fn read_versioned(
+        r: &mut Reader<'_>,
+        version: ProtocolVersion,
+    ) -> Result<Self, InvalidMessage> {
+        let scheme = if version >= ProtocolVersion::TLSV1_2 {
+            Some(SignatureScheme::read(r)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            scheme,
+            signature: r.vec(ListLength::U16, "signature")?.to_vec(),
+        })
+    }
+}
+
+/// A ServerKeyExchange body (RFC 5246 §7.4.3), kept as received: its syntax depends on the
+/// key exchange. [`Self::ecdhe`] reads the ECDHE form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerKeyExchangePayload(pub Vec<u8>);
+
+impl ServerKeyExchangePayload {
+    /// Builds the ECDHE form.
+    pub fn from_ecdhe(params: &ServerEcdhParams, signed: &DigitallySigned) -> Self {
+        let mut body = Vec::new();
+        params.encode(&mut body);
+        signed.encode(&mut body);
+        Self(body)
+    }
+
+    /// Reads the ECDHE form at `version`: the params, the bytes they were encoded as
+    /// (what the signature covers after the randoms) and the signature. Trailing bytes are
+    /// an error.
+    pub fn ecdhe(
+        &self,
+        version: ProtocolVersion,
+    ) -> Result<(ServerEcdhParams, &[u8], DigitallySigned), InvalidMessage> {
+        let mut r = Reader::new(&self.0);
+        let curve_type = EcCurveType::read(&mut r)?;
+        let group = NamedGroup::read(&mut r)?;
+        let public = r.vec(ListLength::U8_NONEMPTY, "ECPoint")?.to_vec();
+        let params_len = self.0.len() - r.left();
+        let signed = DigitallySigned::read_versioned(&mut r, version)?;
+        r.expect_empty("ServerKeyExchange")?;
+        let params_bytes = self.0.get(..params_len).unwrap_or_default();
+        Ok((
+            ServerEcdhParams {
+                curve_type,
+                group,
+                public,
+            },
+            params_bytes,
+            signed,
         ))
     }
 }
@@ -555,8 +679,10 @@ pub enum HandshakePayload {
     CertificateRequest(CertificateRequestPayload),
     /// server_hello_done(14): empty body.
     ServerHelloDone,
-    /// client_key_exchange(16), RSA.
-    ClientKeyExchange(ClientKeyExchangeRsa),
+    /// server_key_exchange(12), raw: decoded by the key exchange that expects it.
+    ServerKeyExchange(ServerKeyExchangePayload),
+    /// client_key_exchange(16), raw: decoded by the key exchange that expects it.
+    ClientKeyExchange(ClientKeyExchangePayload),
     /// finished(20): `verify_data`, the whole body. `VERIFY_DATA_LEN` bytes for every
     /// lucid suite; the length is not checked here, so the state machine's (constant-time)
     /// comparison reports a wrong length as a bad Finished.
@@ -581,6 +707,7 @@ impl HandshakePayload {
             Self::Certificate(_) => HandshakeType::CERTIFICATE,
             Self::CertificateRequest(_) => HandshakeType::CERTIFICATE_REQUEST,
             Self::ServerHelloDone => HandshakeType::SERVER_HELLO_DONE,
+            Self::ServerKeyExchange(_) => HandshakeType::SERVER_KEY_EXCHANGE,
             Self::ClientKeyExchange(_) => HandshakeType::CLIENT_KEY_EXCHANGE,
             Self::Finished(_) => HandshakeType::FINISHED,
             Self::Unknown { typ, .. } => *typ,
@@ -594,8 +721,10 @@ impl HandshakePayload {
             Self::ServerHello(p) => p.encode(out),
             Self::Certificate(p) => p.encode(out),
             Self::CertificateRequest(p) => p.encode(out),
-            Self::ClientKeyExchange(p) => p.encode(out),
-            Self::Finished(v) | Self::Unknown { body: v, .. } => out.extend_from_slice(v),
+            Self::ServerKeyExchange(ServerKeyExchangePayload(v))
+            | Self::ClientKeyExchange(ClientKeyExchangePayload(v))
+            | Self::Finished(v)
+            | Self::Unknown { body: v, .. } => out.extend_from_slice(v),
         }
     }
 
@@ -614,8 +743,11 @@ impl HandshakePayload {
                 Self::CertificateRequest(CertificateRequestPayload::read_versioned(body, version)?)
             }
             HandshakeType::SERVER_HELLO_DONE => Self::ServerHelloDone,
+            HandshakeType::SERVER_KEY_EXCHANGE => {
+                Self::ServerKeyExchange(ServerKeyExchangePayload(body.rest().to_vec()))
+            }
             HandshakeType::CLIENT_KEY_EXCHANGE => {
-                Self::ClientKeyExchange(ClientKeyExchangeRsa::read(body)?)
+                Self::ClientKeyExchange(ClientKeyExchangePayload(body.rest().to_vec()))
             }
             HandshakeType::FINISHED => Self::Finished(body.rest().to_vec()),
             typ => Self::Unknown {

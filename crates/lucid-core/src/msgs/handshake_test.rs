@@ -1,5 +1,5 @@
 use super::*;
-use crate::msgs::enums::MaxFragmentLength;
+use crate::msgs::enums::{EcCurveType, MaxFragmentLength, NamedGroup};
 use crate::msgs::mutate::{check_codec_mutants, check_mutants, check_truncations};
 use alloc::string::String;
 use alloc::vec;
@@ -139,19 +139,31 @@ fn messages_v12() -> Vec<(HandshakeMessage, Vec<u8>)> {
         (HandshakeMessage::new(P::ServerHelloDone), h("0e 000000")),
         (HandshakeMessage::new(P::HelloRequest), h("00 000000")),
         (
-            HandshakeMessage::new(P::ClientKeyExchange(ClientKeyExchangeRsa(h("deadbeef")))),
+            HandshakeMessage::new(P::ClientKeyExchange(ClientKeyExchangePayload::from_rsa(
+                &h("deadbeef"),
+            ))),
             h("10 000006 0004 deadbeef"),
+        ),
+        (
+            HandshakeMessage::new(P::ClientKeyExchange(ClientKeyExchangePayload::from_ecdh(
+                &h("04aabb"),
+            ))),
+            h("10 000004 03 04aabb"),
         ),
         (
             HandshakeMessage::new(P::Finished(h("a0a1a2a3a4a5a6a7a8a9aaab"))),
             h("14 00000c a0a1a2a3a4a5a6a7a8a9aaab"),
         ),
         (
+            HandshakeMessage::new(P::ServerKeyExchange(ServerKeyExchangePayload(h("aabbcc")))),
+            h("0c 000003 aabbcc"),
+        ),
+        (
             HandshakeMessage::new(P::Unknown {
-                typ: HandshakeType::SERVER_KEY_EXCHANGE,
+                typ: HandshakeType::CERTIFICATE_VERIFY,
                 body: h("aabbcc"),
             }),
-            h("0c 000003 aabbcc"),
+            h("0f 000003 aabbcc"),
         ),
         (
             HandshakeMessage::new(P::Unknown {
@@ -227,9 +239,88 @@ fn payload_codecs_round_trip() {
 
     let r = Random([7; 32]);
     assert_eq!(Random::read_bytes(&r.get_encoding()), Ok(r));
-    let ckx = ClientKeyExchangeRsa(vec![]);
-    assert_eq!(ckx.get_encoding(), [0, 0]);
-    assert_eq!(ClientKeyExchangeRsa::read_bytes(&[0, 0]), Ok(ckx));
+    let ckx = ClientKeyExchangePayload::from_rsa(&[]);
+    assert_eq!(ckx.0, [0, 0]);
+    assert_eq!(ckx.rsa(), Ok(&[][..]));
+}
+
+#[test]
+fn key_exchange_bodies() {
+    // ClientKeyExchange: RSA (u16-prefixed, may be empty) and ECDH (u8-prefixed, not
+    // empty); every truncation fails, and so does a trailing byte.
+    let rsa = ClientKeyExchangePayload::from_rsa(&h("deadbeef"));
+    assert_eq!(rsa.rsa(), Ok(&h("deadbeef")[..]));
+    let ecdh = ClientKeyExchangePayload::from_ecdh(&h("04aabbcc"));
+    assert_eq!(ecdh.0, h("04 04aabbcc"));
+    assert_eq!(ecdh.ecdh(), Ok(&h("04aabbcc")[..]));
+    assert!(ClientKeyExchangePayload(h("00")).ecdh().is_err());
+    for n in 0..rsa.0.len() {
+        assert!(ClientKeyExchangePayload(rsa.0[..n].to_vec()).rsa().is_err());
+    }
+    for n in 0..ecdh.0.len() {
+        assert!(
+            ClientKeyExchangePayload(ecdh.0[..n].to_vec())
+                .ecdh()
+                .is_err()
+        );
+    }
+    let mut long = rsa.0.clone();
+    long.push(0);
+    assert_eq!(
+        ClientKeyExchangePayload(long).rsa(),
+        Err(InvalidMessage::TrailingData("ClientKeyExchange"))
+    );
+    let mut long = ecdh.0.clone();
+    long.push(0);
+    assert_eq!(
+        ClientKeyExchangePayload(long).ecdh(),
+        Err(InvalidMessage::TrailingData("ClientKeyExchange"))
+    );
+
+    // ServerKeyExchange, ECDHE: named_curve(3) x25519(0x001d) point, then the signature
+    // with (TLS 1.2) or without (TLS 1.0/1.1) its algorithm.
+    let params = ServerEcdhParams {
+        curve_type: EcCurveType::NAMED_CURVE,
+        group: NamedGroup::X25519,
+        public: h("0102"),
+    };
+    for (version, scheme, wire) in [
+        (
+            V12,
+            Some(SignatureScheme::RSA_PKCS1_SHA256),
+            h("03 001d 02 0102 0401 0003 aabbcc"),
+        ),
+        (
+            ProtocolVersion::TLSV1_0,
+            None,
+            h("03 001d 02 0102 0003 aabbcc"),
+        ),
+    ] {
+        let signed = DigitallySigned {
+            scheme,
+            signature: h("aabbcc"),
+        };
+        let ske = ServerKeyExchangePayload::from_ecdhe(&params, &signed);
+        assert_eq!(ske.0, wire);
+        let (p, p_bytes, s) = ske.ecdhe(version).unwrap();
+        assert_eq!(p, params);
+        assert_eq!(p_bytes, &h("03 001d 02 0102")[..]);
+        assert_eq!(s, signed);
+        for n in 0..wire.len() {
+            assert!(
+                ServerKeyExchangePayload(wire[..n].to_vec())
+                    .ecdhe(version)
+                    .is_err(),
+                "cut to {n}"
+            );
+        }
+        let mut long = wire.clone();
+        long.push(0);
+        assert_eq!(
+            ServerKeyExchangePayload(long).ecdhe(version),
+            Err(InvalidMessage::TrailingData("ServerKeyExchange"))
+        );
+    }
 }
 
 #[test]
@@ -293,7 +384,10 @@ fn reframed_body_truncation() {
             let r = HandshakeMessage::read_versioned(&m, v);
             let may_succeed = match &msg.payload {
                 // Opaque bodies: any length is syntactically fine.
-                HandshakePayload::Finished(_) | HandshakePayload::Unknown { .. } => true,
+                HandshakePayload::Finished(_)
+                | HandshakePayload::Unknown { .. }
+                | HandshakePayload::ServerKeyExchange(_)
+                | HandshakePayload::ClientKeyExchange(_) => true,
                 // Hellos end legitimately right before the extensions block.
                 HandshakePayload::ClientHello(p) => {
                     n == body.len()
@@ -341,9 +435,10 @@ fn trailing_bytes_rejected() {
         m[1..4].copy_from_slice(&len.to_be_bytes()[1..]);
         let r = HandshakeMessage::read_versioned(&m, V12);
         match msg.payload {
-            HandshakePayload::Finished(_) | HandshakePayload::Unknown { .. } => {
-                assert!(r.is_ok())
-            }
+            HandshakePayload::Finished(_)
+            | HandshakePayload::Unknown { .. }
+            | HandshakePayload::ServerKeyExchange(_)
+            | HandshakePayload::ClientKeyExchange(_) => assert!(r.is_ok()),
             // the extra byte starts a (truncated) extensions block
             HandshakePayload::ServerHello(ref p) if p.extensions.is_empty() => {
                 assert_eq!(r, Err(InvalidMessage::MissingData("extensions")))
@@ -365,8 +460,13 @@ fn trailing_bytes_rejected() {
         HandshakeMessage::read_versioned(&h("10 000003 0001 aa 00"), V12),
         Err(InvalidMessage::TrailingData("handshake message"))
     );
+    // The ClientKeyExchange body stays raw until the key exchange reads it.
+    let cke = HandshakeMessage::read_versioned(&h("10 000004 0001 aa 00"), V12).unwrap();
+    let HandshakePayload::ClientKeyExchange(body) = cke.payload else {
+        panic!("{cke:?}")
+    };
     assert_eq!(
-        HandshakeMessage::read_versioned(&h("10 000004 0001 aa 00"), V12),
+        body.rsa(),
         Err(InvalidMessage::TrailingData("ClientKeyExchange"))
     );
 }

@@ -12,9 +12,9 @@ use rsa::traits::PublicKeyParts;
 use super::kx::{self, ServerRsaKey};
 use crate::conn::{KeyLog, RecordBuffers, check_versions_and_suites};
 use crate::crypto::rsa_kx;
-use crate::crypto::suites;
+use crate::crypto::{ecdh, suites};
 use crate::error::Error;
-use crate::msgs::enums::{CipherSuite, ProtocolVersion};
+use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::msgs::handshake::{MAX_CERTIFICATE_CHAIN_LEN, MAX_CERTIFICATES};
 use crate::session::ServerSessionStore;
 
@@ -126,8 +126,9 @@ pub struct ServerConfig {
     pub min_version: ProtocolVersion,
     /// Highest version accepted. Default TLS 1.2.
     pub max_version: ProtocolVersion,
-    /// Suites in the server's preference order (the first the client also offers and that
-    /// is valid for the negotiated version wins). Default: all four lucid suites.
+    /// Suites in the server's preference order (the first the client also offers, that is
+    /// valid for the negotiated version and that the certificate's key can serve wins).
+    /// Default: every lucid suite, ECDHE first.
     pub cipher_suites: Vec<CipherSuite>,
     /// Where the certificate chain comes from.
     pub cert_resolver: Arc<dyn ResolvesServerCert>,
@@ -150,11 +151,14 @@ pub struct ServerConfig {
     /// How the record buffers are sized (default: preallocated, no allocation after the
     /// handshake).
     pub record_buffers: RecordBuffers,
+    /// The ECDHE groups the server agrees to, in its preference order (the first the
+    /// client also supports wins). Default: x25519, secp256r1, secp384r1.
+    pub groups: Vec<NamedGroup>,
 }
 
 impl ServerConfig {
-    /// TLS 1.2 only, all four suites, EMS and ETM accepted, clients without RFC 5746
-    /// served, no session cache, presenting `cert` to everyone.
+    /// TLS 1.2 only, every lucid suite (ECDHE first), EMS and ETM accepted, clients without
+    /// RFC 5746 served, no session cache, presenting `cert` to everyone.
     pub fn new(cert: CertifiedKey) -> Self {
         Self::with_resolver(Arc::new(Arc::new(cert)))
     }
@@ -172,6 +176,7 @@ impl ServerConfig {
             session_store: None,
             key_log: None,
             record_buffers: RecordBuffers::default(),
+            groups: ecdh::SUPPORTED_GROUPS.to_vec(),
         }
     }
 

@@ -61,6 +61,7 @@ use zeroize::Zeroizing;
 
 use crate::arith::rsa_core::RsaPrivateKey;
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
+use crate::crypto::sign::{HandshakeSignature, emsa_pkcs1_v15};
 use crate::msgs::enums::ProtocolVersion;
 
 /// The raw RSA private-key operation failed (wrong input length, a ciphertext not below the
@@ -195,6 +196,28 @@ impl ServerRsaKey for RsaCrateKey {
         out.copy_from_slice(tail);
         Ok(())
     }
+}
+
+/// An RSASSA-PKCS1-v1_5 signature by `key` over `message` (RFC 8017 §8.2.1): the EMSA
+/// encoding, then the same raw private operation the key exchange uses (RSASP1 and RSADP
+/// are one function, `m^d mod n`). For the ServerKeyExchange of ECDHE_RSA suites.
+///
+/// The encoded message is public (it is built from public values), so nothing here is
+/// secret but the key, whose operation is the backend's (constant-time, blinded).
+pub(crate) fn sign_rsa(
+    key: &dyn ServerRsaKey,
+    sig: HandshakeSignature,
+    message: &[u8],
+    rng: &mut dyn CryptoRng,
+) -> Result<Vec<u8>, crate::Error> {
+    let k = key.modulus_len();
+    let em = emsa_pkcs1_v15(sig, message, k).ok_or(crate::Error::Internal(
+        "RSA key too small for the signature",
+    ))?;
+    let mut signature = vec![0u8; k];
+    key.decrypt_raw(&em, &mut signature, rng)
+        .map_err(|_| crate::Error::Internal("RSA signing failed in the key backend"))?;
+    Ok(signature)
 }
 
 /// Smallest modulus the fixed-position check can work with: 2 + 8 (PS) + 1 + 48 bytes.

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //!                    <-------- ClientHello (or an SSLv2-compatible CLIENT-HELLO)
-//! ServerHello, Certificate, ServerHelloDone
+//! ServerHello, Certificate, [ServerKeyExchange], ServerHelloDone
 //!                    -------->
 //!                    <-------- ClientKeyExchange, ChangeCipherSpec, Finished
 //! ChangeCipherSpec, Finished
@@ -21,10 +21,14 @@
 //! client's style, [`crate::client`]). Decisions made on the ClientHello, in order:
 //! version (highest common; RFC 7507 fallback check; RFC 8446 §4.1.3 downgrade sentinel in
 //! our random), null compression, secure renegotiation (RFC 5746: noted, and required only
-//! if the configuration says so), server name, EMS and ETM, then either resumption or suite
-//! (server preference) and certificate. The server
-//! never sends CertificateRequest. The ClientKeyExchange is handled by [`kx`], whose
-//! countermeasure guarantees that a bad one changes nothing observable before Finished.
+//! if the configuration says so), server name, EMS and ETM, then either resumption or
+//! certificate and suite: the first suite in server preference that the client offers, the
+//! version allows and the certificate's key can serve, with — for ECDHE — a group both
+//! sides support and a signature algorithm the client accepts (else the next suite). An
+//! ECDHE suite adds a ServerKeyExchange with a fresh key share, signed over both randoms.
+//! The server never sends CertificateRequest. An RSA ClientKeyExchange is handled by
+//! [`kx`], whose countermeasure guarantees that a bad one changes nothing observable before
+//! Finished.
 //! Client-initiated renegotiation after the handshake is refused in `conn` (a
 //! no_renegotiation warning), the same way for every state.
 use alloc::boxed::Box;
@@ -40,16 +44,21 @@ use crate::conn::{
     Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, Side, record_protection,
     suite_params,
 };
+use crate::crypto::ecdh::{self, KeyShare};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
-use crate::crypto::suites::{self, SuiteParams};
+use crate::crypto::sign::{self, HandshakeSignature};
+use crate::crypto::suites::{self, Authentication, KeyExchange, SuiteParams};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::msgs::enums::{CipherSuite, Compression, ExtensionType, ProtocolVersion};
+use crate::msgs::enums::{
+    CipherSuite, Compression, EcCurveType, EcPointFormat, ExtensionType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
+};
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::handshake::{
-    CertificatePayload, ClientHelloPayload, ClientKeyExchangeRsa, HandshakeMessage,
-    HandshakePayload, Random, ServerHelloPayload, SessionId,
+    CertificatePayload, ClientHelloPayload, DigitallySigned, HandshakeMessage, HandshakePayload,
+    Random, ServerEcdhParams, ServerHelloPayload, ServerKeyExchangePayload, SessionId,
 };
 use crate::session::ServerSession;
 use crate::trace::{Event, RenegotiationSignal, ResumptionEvent};
@@ -130,6 +139,12 @@ struct Offer {
     etm: bool,
     /// The client signalled RFC 5746 (renegotiation_info or the SCSV).
     secure_renegotiation: bool,
+    /// supported_groups, if sent.
+    groups: Option<Vec<NamedGroup>>,
+    /// ec_point_formats, if sent.
+    point_formats: Option<Vec<EcPointFormat>>,
+    /// signature_algorithms, if sent.
+    sigalgs: Option<Vec<SignatureScheme>>,
 }
 
 impl ExpectClientHello {
@@ -281,16 +296,40 @@ fn read_offer(
                 .find_extension(ExtensionType::ENCRYPT_THEN_MAC)
                 .is_some(),
         secure_renegotiation: signal != RenegotiationSignal::Absent,
+        groups: match hello.find_extension(ExtensionType::SUPPORTED_GROUPS) {
+            Some(ClientExtension::SupportedGroups(g)) => Some(g.clone()),
+            _ => None,
+        },
+        point_formats: match hello.find_extension(ExtensionType::EC_POINT_FORMATS) {
+            Some(ClientExtension::EcPointFormats(f)) => Some(f.clone()),
+            _ => None,
+        },
+        sigalgs: match hello.find_extension(ExtensionType::SIGNATURE_ALGORITHMS) {
+            Some(ClientExtension::SignatureAlgorithms(s)) => Some(s.clone()),
+            _ => None,
+        },
     }
 }
 
 /// The ServerHello's extensions: renegotiation_info only if the client signalled RFC 5746
 /// (§3.6: the server includes it when the client sent the extension or the SCSV; §4.3
 /// lets a server talk to a legacy client without it), then what was offered and accepted.
-fn server_extensions(offer: &Offer, sni: bool, ems: bool, etm: bool) -> Vec<ServerExtension> {
+fn server_extensions(
+    offer: &Offer,
+    sni: bool,
+    ems: bool,
+    etm: bool,
+    ecc: bool,
+) -> Vec<ServerExtension> {
     let mut extensions = Vec::new();
     if offer.secure_renegotiation {
         extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    }
+    if ecc && offer.point_formats.is_some() {
+        // RFC 8422 §5.2: answers the client's ec_point_formats for an ECC suite.
+        extensions.push(ServerExtension::EcPointFormats(alloc::vec![
+            EcPointFormat::UNCOMPRESSED
+        ]));
     }
     if sni {
         // RFC 6066 §3: acknowledged with an empty extension, on full handshakes only.
@@ -356,18 +395,59 @@ fn find_resumable(
     Ok(Some(session))
 }
 
-/// The suite: the first in our preference order that the client offers and that is valid
-/// at `version`.
+/// How the chosen suite's key is exchanged.
+enum ChosenKx {
+    Rsa,
+    Ecdhe {
+        group: NamedGroup,
+        signature: HandshakeSignature,
+    },
+}
+
+/// The suite: the first in our preference order that the client offers, that is valid at
+/// `version` and that the certificate `auth` can serve; for ECDHE also a group in common
+/// (our order; secp256r1 when the client sent no supported_groups, as RFC 4492 §4 lets a
+/// server assume) and a signature algorithm the client accepts. A client whose
+/// ec_point_formats lacks `uncompressed` cannot take our points: no ECDHE then.
 fn choose_suite(
     config: &ServerConfig,
     hello: &ClientHelloPayload,
     version: ProtocolVersion,
-) -> Result<&'static SuiteParams, Error> {
+    offer: &Offer,
+    auth: Authentication,
+) -> Result<(&'static SuiteParams, ChosenKx), Error> {
+    let ecdhe = || -> Option<ChosenKx> {
+        if offer
+            .point_formats
+            .as_ref()
+            .is_some_and(|f| !f.contains(&EcPointFormat::UNCOMPRESSED))
+        {
+            return None;
+        }
+        let group = match &offer.groups {
+            Some(theirs) => config
+                .groups
+                .iter()
+                .copied()
+                .find(|g| ecdh::is_supported(*g) && theirs.contains(g))?,
+            None => NamedGroup::SECP256R1,
+        };
+        let signature = match auth {
+            Authentication::Rsa => sign::choose_rsa_signature(version, offer.sigalgs.as_deref())?,
+            Authentication::Ecdsa => return None,
+        };
+        Some(ChosenKx::Ecdhe { group, signature })
+    };
     config
         .cipher_suites
         .iter()
         .filter(|s| hello.cipher_suites.contains(s))
-        .find_map(|s| suites::lookup(*s).filter(|p| p.usable_with(version)))
+        .filter_map(|s| suites::lookup(*s))
+        .filter(|p| p.usable_with(version) && p.auth == auth)
+        .find_map(|p| match p.kx {
+            KeyExchange::Rsa => Some((p, ChosenKx::Rsa)),
+            KeyExchange::Ecdhe => ecdhe().map(|kx| (p, kx)),
+        })
         .ok_or_else(|| PeerIncompatible::NoCommonCipherSuite.into())
 }
 
@@ -397,8 +477,6 @@ fn full_handshake(
     version: ProtocolVersion,
     offer: Offer,
 ) -> Result<ServerState, Error> {
-    let suite = choose_suite(&data.config, hello, version)?;
-    data.transcript.set_prf(suite.prf_algorithm(version))?;
     let cert = data
         .config
         .cert_resolver
@@ -406,6 +484,9 @@ fn full_handshake(
         .ok_or(PeerIncompatible::Unsupported(
             "no certificate for the requested server name",
         ))?;
+    let (suite, chosen_kx) =
+        choose_suite(&data.config, hello, version, &offer, Authentication::Rsa)?;
+    data.transcript.set_prf(suite.prf_algorithm(version))?;
     let session_id = match data.config.session_store {
         Some(_) => {
             let mut id = [0u8; SessionId::MAX_LEN];
@@ -417,13 +498,21 @@ fn full_handshake(
 
     // RFC 7366 §3: never with an AEAD suite (nor acknowledged for one).
     let etm = offer.etm && suite.can_encrypt_then_mac();
-    let extensions = server_extensions(&offer, offer.sni.is_some(), offer.ems, etm);
+    let ecc = suite.kx == KeyExchange::Ecdhe;
+    let extensions = server_extensions(&offer, offer.sni.is_some(), offer.ems, etm, ecc);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
     let certificate = HandshakeMessage::new(HandshakePayload::Certificate(CertificatePayload(
         cert.chain.clone(),
     )));
     core.send_handshake(&certificate, Some(&mut data.transcript), cx.rng)?;
+    let (kx, group) = match chosen_kx {
+        ChosenKx::Rsa => (ServerKx::Rsa(cert.key.clone()), None),
+        ChosenKx::Ecdhe { group, signature } => {
+            let share = send_server_key_exchange(core, cx, &mut data, &cert, group, signature)?;
+            (ServerKx::Ecdhe(share), Some(group))
+        }
+    };
     let done = HandshakeMessage::new(HandshakePayload::ServerHelloDone);
     core.send_handshake(&done, Some(&mut data.transcript), cx.rng)?;
 
@@ -431,7 +520,7 @@ fn full_handshake(
         ExpectClientKeyExchange {
             hello: data,
             suite,
-            key: cert.key.clone(),
+            kx,
             negotiated: Negotiated {
                 version,
                 suite: suite.suite,
@@ -440,10 +529,49 @@ fn full_handshake(
                 session_id,
                 resumed: false,
                 secure_renegotiation: offer.secure_renegotiation,
+                group,
             },
             sni: offer.sni,
         },
     )))
+}
+
+/// ECDHE: a fresh key share in `group`, its params signed over both randoms with the
+/// certificate's key (RFC 8422 §5.4), sent as the ServerKeyExchange.
+fn send_server_key_exchange(
+    core: &mut Core,
+    cx: &mut Context<'_>,
+    data: &mut HelloData,
+    cert: &CertifiedKey,
+    group: NamedGroup,
+    signature: HandshakeSignature,
+) -> Result<KeyShare, Error> {
+    let share = KeyShare::generate(group, cx.rng)
+        .ok_or(Error::Internal("chose a group lucid cannot generate"))?;
+    let params = ServerEcdhParams {
+        curve_type: EcCurveType::NAMED_CURVE,
+        group,
+        public: share.public().to_vec(),
+    };
+    let mut params_bytes = Vec::new();
+    params.encode(&mut params_bytes);
+    let message = sign::server_key_exchange_message(
+        &data.client_random.0,
+        &data.server_random.0,
+        &params_bytes,
+    );
+    let signed = DigitallySigned {
+        scheme: match signature {
+            HandshakeSignature::Scheme(s) => Some(s),
+            HandshakeSignature::RsaMd5Sha1 => None,
+        },
+        signature: kx::sign_rsa(&*cert.key, signature, &message, cx.rng)?,
+    };
+    let ske = HandshakeMessage::new(HandshakePayload::ServerKeyExchange(
+        ServerKeyExchangePayload::from_ecdhe(&params, &signed),
+    ));
+    core.send_handshake(&ske, Some(&mut data.transcript), cx.rng)?;
+    Ok(share)
 }
 
 fn resume(
@@ -461,7 +589,7 @@ fn resume(
     data.transcript.set_prf(prf)?;
     // RFC 7366 §3: never with an AEAD suite.
     let etm = offer.etm && suite.can_encrypt_then_mac();
-    let extensions = server_extensions(offer, false, session.extended_master_secret, etm);
+    let extensions = server_extensions(offer, false, session.extended_master_secret, etm, false);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
 
@@ -494,6 +622,7 @@ fn resume(
                 session_id,
                 resumed: true,
                 secure_renegotiation: offer.secure_renegotiation,
+                group: None,
             },
             our_sealer: None,
             side: ServerFinish {
@@ -510,11 +639,19 @@ fn log_master(data: &HelloData, master: &MasterSecret) {
     }
 }
 
+/// What the ClientKeyExchange is read with.
+enum ServerKx {
+    /// RSA: the certificate's private key decrypts the pre-master secret.
+    Rsa(Arc<dyn ServerRsaKey>),
+    /// ECDHE: our ephemeral key share, sent in the ServerKeyExchange.
+    Ecdhe(KeyShare),
+}
+
 /// Waiting for the ClientKeyExchange.
 pub(crate) struct ExpectClientKeyExchange {
     hello: HelloData,
     suite: &'static SuiteParams,
-    key: Arc<dyn ServerRsaKey>,
+    kx: ServerKx,
     negotiated: Negotiated,
     sni: Option<String>,
 }
@@ -534,30 +671,41 @@ impl ExpectClientKeyExchange {
         cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<ServerState, Error> {
-        let (ciphertext, raw) = match msg {
+        let (cke, raw) = match msg {
             Message::Handshake {
                 msg:
                     HandshakeMessage {
-                        payload: HandshakePayload::ClientKeyExchange(ClientKeyExchangeRsa(ct)),
+                        payload: HandshakePayload::ClientKeyExchange(cke),
                         ..
                     },
                 raw,
-            } => (ct, raw),
+            } => (cke, raw),
             other => return Err(other.unexpected("ClientKeyExchange")),
         };
         let mut this = *self;
-        this.hello.transcript.add(raw);
         let version = this.negotiated.version;
-
-        // RFC 5246 §7.4.7.1: from here on, a bad ciphertext and a good one take the same
-        // path; only Finished can tell them apart.
-        let pms: Zeroizing<[u8; PRE_MASTER_SECRET_LEN]> = kx::decrypt_pre_master_secret(
-            &*this.key,
-            &ciphertext,
-            this.hello.client_version,
-            cx.rng,
-        );
-        core.trace_pre_master(&pms[..]);
+        let pms: Zeroizing<Vec<u8>> = match this.kx {
+            ServerKx::Rsa(key) => {
+                let ciphertext = cke.rsa()?;
+                // RFC 5246 §7.4.7.1: from here on, a bad ciphertext and a good one take
+                // the same path; only Finished can tell them apart.
+                let pms: Zeroizing<[u8; PRE_MASTER_SECRET_LEN]> = kx::decrypt_pre_master_secret(
+                    &*key,
+                    ciphertext,
+                    this.hello.client_version,
+                    cx.rng,
+                );
+                core.trace_pre_master(&pms[..]);
+                Zeroizing::new(pms.to_vec())
+            }
+            ServerKx::Ecdhe(share) => {
+                let group = share.group();
+                let pms = share.agree(cke.ecdh()?)?;
+                core.trace_ecdh_secret(group, &pms);
+                pms
+            }
+        };
+        this.hello.transcript.add(raw);
         let prf = this.suite.prf_algorithm(version);
         let (master, seed_len) = if this.negotiated.extended_master_secret {
             // RFC 7627 §3: the session hash is the PRF's hash of the transcript so far.

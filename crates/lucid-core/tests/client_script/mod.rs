@@ -197,13 +197,17 @@ impl Script {
 
     // ---- server → client ----
 
-    /// A well-formed ServerHello for `version` answering what the client offered.
+    /// A well-formed ServerHello for `version` answering what the client offered: its
+    /// first RSA key-exchange suite (the scripted server speaks RSA key exchange).
     pub(crate) fn server_hello(&mut self, version: ProtocolVersion) -> ServerHelloPayload {
         let suite = *self
             .hello
             .cipher_suites
             .iter()
-            .find(|s| suites::lookup(**s).is_some_and(|p| p.usable_with(version)))
+            .find(|s| {
+                suites::lookup(**s)
+                    .is_some_and(|p| p.usable_with(version) && p.kx == suites::KeyExchange::Rsa)
+            })
             .expect("an offered suite usable with the version");
         self.server_hello_with(version, suite)
     }
@@ -422,7 +426,10 @@ pub(crate) fn unexpected(
 pub(crate) fn every_version_suite_ext() -> Vec<(ProtocolVersion, CipherSuite, bool)> {
     let mut out = Vec::new();
     for v in [V10, V11, V12] {
-        for s in suites::ALL_SUITES.iter().filter(|s| s.usable_with(v)) {
+        for s in suites::ALL_SUITES
+            .iter()
+            .filter(|s| s.usable_with(v) && s.kx == suites::KeyExchange::Rsa)
+        {
             for ext in [true, false] {
                 out.push((v, s.suite, ext));
             }
