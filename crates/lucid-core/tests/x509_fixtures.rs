@@ -317,14 +317,22 @@ fn key_usages() {
             required: "keyCertSign"
         })
     );
-    let err = case("no-keyencipherment", INTER, "no-ke.test", &o).unwrap_err();
+    // keyUsage digitalSignature alone: a path for an ECDHE suite (the leaf signs); the
+    // chain exposes the bits so the client can refuse RSA key exchange to it.
+    let v = case("no-keyencipherment", INTER, "no-ke.test", &o).unwrap();
+    let ku = v.leaf_key_usage.unwrap();
+    assert!(ku.digital_signature() && !ku.key_encipherment());
+    assert_eq!(ku.to_string(), "digitalSignature");
     assert_eq!(
-        err,
-        CertificateError::InvalidKeyUsage {
-            required: "keyEncipherment"
-        }
+        lucid_core::x509::end_entity_key_usage(&one("cases/no-keyencipherment.pem")),
+        Ok(Some(ku))
     );
-    assert_eq!(err.alert(), AlertDescription::UNSUPPORTED_CERTIFICATE);
+    let good = case("good", INTER, "good.test", &o).unwrap();
+    let ku = good.leaf_key_usage.unwrap();
+    assert!(ku.digital_signature() && ku.key_encipherment() && !ku.key_cert_sign());
+    assert_eq!(ku.to_string(), "digitalSignature, keyEncipherment");
+    let v = case("no-ku-no-eku", INTER, "plain.test", &o);
+    assert_eq!(v.map(|v| v.leaf_key_usage), Ok(None));
     assert_eq!(
         case("eku-clientauth", INTER, "clientauth.test", &o),
         Err(CertificateError::RequiredEkuNotFound)
