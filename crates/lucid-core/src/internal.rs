@@ -59,6 +59,10 @@ pub mod crypto {
             rsa_public_key_from_certificate, rsa_public_key_from_spki,
         };
     }
+    /// The server's ECDSA signing key (until the server re-exports it).
+    pub mod ecdsa_key {
+        pub use crate::crypto::ecdsa_key::{EcdsaKey, ServerEcdsaKey, SignError};
+    }
     /// The suites table.
     pub mod suites {
         pub use crate::crypto::suites::{

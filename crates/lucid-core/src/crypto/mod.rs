@@ -5,6 +5,7 @@
 //! `rand_core::CryptoRng` parameter. Secrets are zeroized on drop.
 
 pub(crate) mod cbc;
+pub(crate) mod ecdsa_key;
 pub(crate) mod gcm;
 pub(crate) mod hash;
 mod hmac_ct;
