@@ -8,6 +8,10 @@
 //!
 //! `openssl ca` is used for every certificate because it is the OpenSSL 3.0 command that
 //! takes explicit `-startdate`/`-enddate`.
+//!
+//! `--only ecdsa` writes only `testdata/ecdsa/` (the ECDSA and mixed RSA/ECDSA fixtures),
+//! leaving every other committed fixture — and the snapshot tests that depend on them —
+//! untouched.
 
 use core::error::Error;
 use core::fmt::Write as _;
@@ -32,13 +36,32 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 ";
 
-/// Entry point: `cargo xtask certs [--out DIR]` (default `testdata/` at the repo root).
+const USAGE: &str = "usage: cargo xtask certs [--out DIR] [--only ecdsa]
+
+Regenerates the certificate fixtures under DIR (default: testdata/ at the repo root) with the
+openssl CLI; keys are fresh on every run. With --only ecdsa, only DIR/ecdsa/ (ECDSA P-256 and
+P-384 chains, mixed RSA/ECDSA chains, an ECDSA client certificate) is written.";
+
+/// Which fixture sets to write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Only {
+    All,
+    Ecdsa,
+}
+
+/// Entry point: `cargo xtask certs [--out DIR] [--only ecdsa]` (default `testdata/` at the
+/// repo root).
 pub(crate) fn certs(args: &[String]) -> Result<()> {
-    let out = match args {
-        [] => repo_root().join("testdata"),
-        [flag, dir] if flag == "--out" => PathBuf::from(dir),
-        _ => return Err("usage: cargo xtask certs [--out DIR]".into()),
-    };
+    let mut out = repo_root().join("testdata");
+    let mut only = Only::All;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match (arg.as_str(), rest.next().map(String::as_str)) {
+            ("--out", Some(dir)) => out = PathBuf::from(dir),
+            ("--only", Some("ecdsa")) => only = Only::Ecdsa,
+            _ => return Err(USAGE.into()),
+        }
+    }
     let work = out.join(".work");
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work)?;
@@ -47,9 +70,14 @@ pub(crate) fn certs(args: &[String]) -> Result<()> {
         serial: 0x1000,
     };
 
-    pki(&mut g, &out.join("pki"))?;
-    demo(&mut g, &out.join("demo"))?;
-    cases(&mut g, &out.join("cases"))?;
+    if only == Only::All {
+        pki(&mut g, &out.join("pki"))?;
+        demo(&mut g, &out.join("demo"))?;
+        cases(&mut g, &out.join("cases"))?;
+    }
+    // Serials of their own, so the ECDSA set does not depend on what ran before it.
+    g.serial = 0xec00;
+    ecdsa(&mut g, &out.join("ecdsa"))?;
 
     fs::remove_dir_all(&g.work)?;
     println!("certs: fixtures written under {}", out.display());
@@ -80,6 +108,8 @@ struct Spec<'a> {
     key: Option<&'a Path>,
     /// RSA modulus size of a generated key.
     bits: u32,
+    /// Generate an EC key on this curve (OpenSSL name, e.g. `P-256`) instead of RSA.
+    curve: Option<&'a str>,
 }
 
 impl<'a> Spec<'a> {
@@ -92,6 +122,16 @@ impl<'a> Spec<'a> {
             md: "sha256",
             key: None,
             bits: 2048,
+            curve: None,
+        }
+    }
+
+    /// An EC key on `curve` (`P-256`, `P-384`), signed with `md`.
+    fn ec(self, curve: &'a str, md: &'a str) -> Self {
+        Self {
+            curve: Some(curve),
+            md,
+            ..self
         }
     }
 }
@@ -148,7 +188,10 @@ impl Gen {
                     fs::copy(k, &key)?;
                 }
             }
-            None => self.key(&key, spec.bits)?,
+            None => match spec.curve {
+                Some(curve) => ec_key(&key, curve)?,
+                None => self.key(&key, spec.bits)?,
+            },
         }
         let cert = dir.join(format!("{name}.pem"));
         let csr = self.work.join(format!("{name}.csr"));
@@ -229,6 +272,163 @@ fn concat(out: &Path, parts: &[&Path]) -> Result<()> {
 
 fn pkcs1(key: &Path, out: &Path) -> Result<()> {
     openssl(&["pkey", "-in", s(key), "-traditional", "-out", s(out)])
+}
+
+/// A PKCS#8 EC key on `curve`, with the named-curve OID in its parameters.
+fn ec_key(path: &Path, curve: &str) -> Result<()> {
+    let curve = format!("ec_paramgen_curve:{curve}");
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        &curve,
+        "-pkeyopt",
+        "ec_param_enc:named_curve",
+        "-out",
+        s(path),
+    ])
+}
+
+/// (d) ECDSA and mixed RSA/ECDSA chains (`--only ecdsa` writes just these), see
+/// testdata/README.md.
+fn ecdsa(g: &mut Gen, dir: &Path) -> Result<()> {
+    const O: &str = "/C=XX/O=lucid test ECDSA";
+    // The whole set is regenerated together: no stale file from an older recipe survives.
+    if dir.exists() {
+        fs::remove_dir_all(dir)?;
+    }
+    let leaf_ext = |ku: &str, eku: &str, san: &str| {
+        format!(
+            "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,{ku}\n\
+             extendedKeyUsage = {eku}\nsubjectKeyIdentifier = hash\n\
+             authorityKeyIdentifier = keyid\nsubjectAltName = {san}\n"
+        )
+    };
+    let localhost = "DNS:localhost, IP:127.0.0.1";
+    let server = leaf_ext("digitalSignature", "serverAuth", localhost);
+
+    // P-256: root → intermediate → localhost leaf (and the client certificate).
+    let root = g.issue(
+        dir,
+        "p256-root",
+        &Spec::new(&format!("{O}/CN=lucid test ECDSA P-256 root CA"), CA_EXT).ec("P-256", "sha256"),
+        None,
+    )?;
+    let inter = g.issue(
+        dir,
+        "p256-intermediate",
+        &Spec::new(
+            &format!("{O}/CN=lucid test ECDSA P-256 intermediate CA"),
+            CA_EXT,
+        )
+        .ec("P-256", "sha256"),
+        Some(&root),
+    )?;
+    let leaf = g.issue(
+        dir,
+        "p256-leaf",
+        &Spec::new(&format!("{O}/CN=localhost"), &server).ec("P-256", "sha256"),
+        Some(&inter),
+    )?;
+    concat(&dir.join("p256-leaf.chain.pem"), &[&leaf.cert, &inter.cert])?;
+    // The same key as SEC1 `EC PRIVATE KEY` (what `openssl ecparam -genkey` writes).
+    pkcs1(&leaf.key, &dir.join("p256-leaf.sec1.key"))?;
+    let client = leaf_ext(
+        "digitalSignature",
+        "clientAuth",
+        "DNS:client.test, email:client@lucid.test",
+    );
+    let client = g.issue(
+        dir,
+        "p256-client",
+        &Spec::new(&format!("{O}/CN=lucid test ECDSA client"), &client).ec("P-256", "sha256"),
+        Some(&inter),
+    )?;
+    concat(
+        &dir.join("p256-client.chain.pem"),
+        &[&client.cert, &inter.cert],
+    )?;
+    // Negative cases under the P-256 intermediate.
+    let ext = leaf_ext("keyCertSign", "serverAuth", "DNS:keycertsign.test");
+    g.issue(
+        dir,
+        "p256-leaf-keycertsign",
+        &Spec::new(&format!("{O}/CN=keycertsign.test"), &ext).ec("P-256", "sha256"),
+        Some(&inter),
+    )?;
+    let ext = leaf_ext("digitalSignature", "serverAuth", "DNS:sha1.test");
+    g.issue(
+        dir,
+        "p256-leaf-sha1",
+        &Spec::new(&format!("{O}/CN=sha1.test"), &ext).ec("P-256", "sha1"),
+        Some(&inter),
+    )?;
+
+    // P-384: root → localhost leaf, ecdsa-with-SHA384.
+    let root384 = g.issue(
+        dir,
+        "p384-root",
+        &Spec::new(&format!("{O}/CN=lucid test ECDSA P-384 root CA"), CA_EXT).ec("P-384", "sha384"),
+        None,
+    )?;
+    let leaf = g.issue(
+        dir,
+        "p384-leaf",
+        &Spec::new(&format!("{O}/CN=localhost"), &server).ec("P-384", "sha384"),
+        Some(&root384),
+    )?;
+    concat(&dir.join("p384-leaf.chain.pem"), &[&leaf.cert])?;
+
+    // Mixed: RSA-2048 root → P-256 leaf, and RSA root → P-256 intermediate → P-256 leaf.
+    let rsa_root = g.issue(
+        dir,
+        "rsa-root",
+        &Spec::new(
+            &format!("{O}/CN=lucid test RSA root CA (mixed chains)"),
+            CA_EXT,
+        ),
+        None,
+    )?;
+    let leaf = g.issue(
+        dir,
+        "rsa-root-p256-leaf",
+        &Spec::new(&format!("{O}/CN=localhost"), &server).ec("P-256", "sha256"),
+        Some(&rsa_root),
+    )?;
+    concat(&dir.join("rsa-root-p256-leaf.chain.pem"), &[&leaf.cert])?;
+    let ca = g.issue(
+        dir,
+        "rsa-root-p256-ca",
+        &Spec::new(
+            &format!("{O}/CN=lucid test ECDSA P-256 CA under RSA"),
+            CA_EXT,
+        )
+        .ec("P-256", "sha256"),
+        Some(&rsa_root),
+    )?;
+    let leaf = g.issue(
+        dir,
+        "rsa-root-p256-ca-leaf",
+        &Spec::new(&format!("{O}/CN=localhost"), &server).ec("P-256", "sha256"),
+        Some(&ca),
+    )?;
+    concat(
+        &dir.join("rsa-root-p256-ca-leaf.chain.pem"),
+        &[&leaf.cert, &ca.cert],
+    )?;
+
+    // Mixed the other way: P-256 root → RSA-2048 leaf (ecdsa-with-SHA256 over an RSA key;
+    // keyEncipherment too, so RSA key exchange may use it).
+    let ext = leaf_ext("digitalSignature,keyEncipherment", "serverAuth", localhost);
+    let leaf = g.issue(
+        dir,
+        "p256-root-rsa-leaf",
+        &Spec::new(&format!("{O}/CN=localhost"), &ext),
+        Some(&root),
+    )?;
+    concat(&dir.join("p256-root-rsa-leaf.chain.pem"), &[&leaf.cert])?;
+    Ok(())
 }
 
 /// (a) root → intermediate → leaf for localhost, used by interop tests and `lucid serve`.

@@ -44,7 +44,8 @@ COMMANDS:
               byte); --record-openssl also records the openssl seeds over loopback
     layers    [--verbose] check that lucid-core's top-level modules import only lower
               layers (the table in xtask/src/layers.rs), with no cycles
-    certs     generate the test certificates
+    certs     [--out DIR] [--only ecdsa] generate the test certificates (--only ecdsa:
+              just testdata/ecdsa/, leaving the other committed fixtures alone)
     interop   the interop matrix against real peers (not built yet)
     bench     [--quick] lucid beside OpenSSL and rustls in one process: handshakes,
               resumption, bulk, memory; writes target/bench/summary.json and BENCHMARKS.md

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
 
-use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
+use lucid_core::{CertifiedKey, EcdsaKey, RsaCrateKey, ServerConfig, ServerConnection};
 
 use crate::{Stream, load_pem_certs, to_io};
 
@@ -53,12 +53,30 @@ pub fn load_pem_rsa_key(path: &Path) -> io::Result<RsaCrateKey> {
     .map_err(|e| invalid(path, e))
 }
 
-/// Loads a chain (PEM, leaf first) and its key (PEM, PKCS#8 or PKCS#1) and checks that
-/// they belong together.
+/// Loads a chain (PEM, leaf first) and its key and checks that they belong together. The
+/// key may be RSA (`PRIVATE KEY` PKCS#8 or `RSA PRIVATE KEY` PKCS#1) or ECDSA P-256/P-384
+/// (`PRIVATE KEY` PKCS#8 or `EC PRIVATE KEY` SEC1); its type decides the suites the server
+/// offers (RSA: TLS_RSA_* and TLS_ECDHE_RSA_*; ECDSA: TLS_ECDHE_ECDSA_*).
 pub fn load_certified_key(chain: &Path, key: &Path) -> io::Result<CertifiedKey> {
+    use rustls_pki_types::PrivateKeyDer;
+    use rustls_pki_types::pem::PemObject;
     let certs = load_pem_certs(chain)?;
-    let rsa_key = load_pem_rsa_key(key)?;
-    CertifiedKey::new(certs, Arc::new(rsa_key)).map_err(|e| {
+    let der = PrivateKeyDer::from_pem_file(key).map_err(|e| invalid(key, e))?;
+    let ecdsa = match &der {
+        PrivateKeyDer::Sec1(k) => Some(EcdsaKey::from_sec1_der(k.secret_sec1_der())),
+        PrivateKeyDer::Pkcs8(k) if RsaCrateKey::from_pkcs8_der(k.secret_pkcs8_der()).is_err() => {
+            Some(EcdsaKey::from_pkcs8_der(k.secret_pkcs8_der()))
+        }
+        _ => None,
+    };
+    let certified = match ecdsa {
+        Some(ec) => {
+            let ec = ec.map_err(|_| invalid(key, "neither an RSA nor an ECDSA P-256/P-384 key"))?;
+            CertifiedKey::new_ecdsa(certs, Arc::new(ec))
+        }
+        None => CertifiedKey::new(certs, Arc::new(load_pem_rsa_key(key)?)),
+    };
+    certified.map_err(|e| {
         io::Error::new(
             io::ErrorKind::InvalidData,
             format!("{} with {}: {e}", chain.display(), key.display()),
@@ -80,6 +98,15 @@ pub fn session_summary(conn: &ServerConnection) -> String {
     }
     let _ = writeln!(out, "Protocol  : {}", n.version);
     let _ = writeln!(out, "Cipher    : {}", n.suite);
+    match n.group {
+        Some(g) => writeln!(out, "Group     : {g} (ECDHE, forward secret)"),
+        None if n.resumed => writeln!(out, "Group     : (resumed: no key exchange)"),
+        None => writeln!(
+            out,
+            "Group     : (none: RSA key exchange, not forward secret)"
+        ),
+    }
+    .unwrap_or(());
     let _ = writeln!(out, "EMS       : {}", yes_no(n.extended_master_secret));
     let _ = writeln!(out, "ETM       : {}", yes_no(n.encrypt_then_mac));
     let _ = writeln!(

@@ -64,7 +64,10 @@ fn pkcs1_block(k: usize, msg: &[u8]) -> Vec<u8> {
 
 #[test]
 fn client_key_exchange_defects_only_show_at_finished() {
-    let k = fixtures().cert.key().modulus_len();
+    let lucid_core::ServerKey::Rsa(key) = fixtures().cert.key() else {
+        panic!("the fixture key is RSA")
+    };
+    let k = key.modulus_len();
     assert_eq!(k, 256);
     let pms = good_pms();
 

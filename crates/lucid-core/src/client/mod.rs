@@ -55,6 +55,7 @@ use crate::msgs::handshake::{
 };
 use crate::session::ClientSession;
 use crate::trace::{Event, ResumptionEvent};
+use crate::x509::signature::SubjectPublicKey;
 
 mod config;
 mod verify;
@@ -238,7 +239,7 @@ impl ExpectServerHello {
             extensions.push(ClientExtension::EncryptThenMac);
         }
         if config.max_version >= ProtocolVersion::TLSV1_2 {
-            h.offered_sigalgs = sign::RSA_SCHEMES.to_vec();
+            h.offered_sigalgs = sign::offered_schemes();
             extensions.push(ClientExtension::SignatureAlgorithms(
                 h.offered_sigalgs.clone(),
             ));
@@ -552,40 +553,62 @@ impl ExpectCertificate {
                 server_name: Cow::Borrowed(&name),
             });
         }
-        // Whatever the verifier decided, the key the pre-master secret goes to (or that
-        // signs the ServerKeyExchange) meets the same minimum as every other RSA key lucid
-        // uses.
-        let server_key = match this.suite.auth {
-            Authentication::Rsa => {
-                rsa_kx::server_key_exchange_key(leaf, this.hello.config.min_rsa_bits())?
-            }
-            Authentication::Ecdsa => {
-                return Err(PeerMisbehaved::WrongCertificateKeyType {
-                    expected: "an ECDSA key",
-                }
-                .into());
-            }
-        };
+        let min_rsa_bits = this.hello.config.min_rsa_bits();
         match this.suite.kx {
-            KeyExchange::Rsa => Ok(ClientState::ExpectServerHelloDone(Box::new(
-                ExpectServerHelloDone {
-                    hello: this.hello,
-                    server_random: this.server_random,
-                    suite: this.suite,
-                    negotiated: this.negotiated,
-                    kx: ServerKx::Rsa(server_key),
-                    certificate_requested: false,
-                },
-            ))),
-            KeyExchange::Ecdhe => Ok(ClientState::ExpectServerKeyExchange(Box::new(
-                ExpectServerKeyExchange {
-                    hello: this.hello,
-                    server_random: this.server_random,
-                    suite: this.suite,
-                    negotiated: this.negotiated,
-                    server_key,
-                },
-            ))),
+            KeyExchange::Rsa => {
+                // Whatever the verifier decided, the key the pre-master secret goes to
+                // meets the same minimum as every other RSA key lucid uses, and its
+                // keyUsage (when present) allows keyEncipherment.
+                if let Some(ku) = crate::x509::end_entity_key_usage(leaf)? {
+                    if !ku.key_encipherment() {
+                        return Err(Error::InvalidCertificate(
+                            crate::x509::CertificateError::InvalidKeyUsage {
+                                required: "keyEncipherment",
+                            },
+                        ));
+                    }
+                }
+                let server_key = rsa_kx::server_key_exchange_key(leaf, min_rsa_bits)?;
+                Ok(ClientState::ExpectServerHelloDone(Box::new(
+                    ExpectServerHelloDone {
+                        hello: this.hello,
+                        server_random: this.server_random,
+                        suite: this.suite,
+                        negotiated: this.negotiated,
+                        kx: ServerKx::Rsa(server_key),
+                        certificate_requested: false,
+                    },
+                )))
+            }
+            KeyExchange::Ecdhe => {
+                // The key that signs the ServerKeyExchange: of the suite's type, keyUsage
+                // (when present) allowing digitalSignature (RFC 8422 §5.3).
+                let server_key = sign::peer_certificate_key(leaf, min_rsa_bits, true)?;
+                let fits = match (this.suite.auth, &server_key) {
+                    (Authentication::Rsa, SubjectPublicKey::Rsa(_)) => true,
+                    (Authentication::Ecdsa, SubjectPublicKey::Rsa(_)) => false,
+                    (Authentication::Ecdsa, _) => true,
+                    (Authentication::Rsa, _) => false,
+                };
+                if !fits {
+                    return Err(PeerMisbehaved::WrongCertificateKeyType {
+                        expected: match this.suite.auth {
+                            Authentication::Rsa => "an RSA key",
+                            Authentication::Ecdsa => "an ECDSA key",
+                        },
+                    }
+                    .into());
+                }
+                Ok(ClientState::ExpectServerKeyExchange(Box::new(
+                    ExpectServerKeyExchange {
+                        hello: this.hello,
+                        server_random: this.server_random,
+                        suite: this.suite,
+                        negotiated: this.negotiated,
+                        server_key,
+                    },
+                )))
+            }
         }
     }
 }
@@ -597,7 +620,7 @@ pub(crate) struct ExpectServerKeyExchange {
     suite: &'static SuiteParams,
     negotiated: Negotiated,
     /// The certificate's key, which must have signed the params.
-    server_key: rsa::PublicKey,
+    server_key: SubjectPublicKey,
 }
 
 impl fmt::Debug for ExpectServerKeyExchange {
@@ -644,9 +667,13 @@ impl ExpectServerKeyExchange {
             &this.server_random.0,
             params_bytes,
         );
-        let sig =
-            sign::received_rsa_signature(version, signed.scheme, &this.hello.offered_sigalgs)?;
-        sign::verify_rsa(sig, &this.server_key, &signed_message, &signed.signature)?;
+        let sig = sign::received_signature(
+            version,
+            signed.scheme,
+            &this.hello.offered_sigalgs,
+            &this.server_key,
+        )?;
+        sign::verify(sig, &this.server_key, &signed_message, &signed.signature)?;
         this.hello.transcript.add(raw);
         this.negotiated.group = Some(params.group);
         Ok(ClientState::ExpectServerHelloDone(Box::new(

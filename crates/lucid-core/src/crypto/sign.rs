@@ -21,7 +21,11 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use crate::arith::rsa_core::RsaPublic;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::{ProtocolVersion, SignatureScheme};
-use crate::x509::signature::{SignatureAlgorithm, verify_signature_with_key};
+use crate::x509::signature::{
+    RsaKeyRole, SignatureAlgorithm, SubjectPublicKey, subject_public_key, verify_rsa_signature,
+    verify_signature_with_key,
+};
+use crate::x509::{CertificateError, end_entity_key_usage};
 
 /// What a handshake signature is made with, from the signer's side: the TLS 1.2 scheme, or
 /// the fixed TLS 1.0/1.1 construction for the key type.
@@ -31,6 +35,23 @@ pub(crate) enum HandshakeSignature {
     Scheme(SignatureScheme),
     /// TLS 1.0/1.1 RSA: PKCS#1 v1.5 over MD5 ‖ SHA-1, no DigestInfo.
     RsaMd5Sha1,
+    /// TLS 1.0/1.1 ECDSA: over SHA-1 (RFC 8422 §5.4).
+    EcdsaSha1,
+}
+
+/// ECDSA schemes lucid signs and verifies with on TLS 1.2, in its preference order. On TLS
+/// 1.2 a scheme names hash and algorithm, not the curve (RFC 5246 §7.4.1.4.1), so either
+/// works with a P-256 or a P-384 key.
+pub(crate) static ECDSA_SCHEMES: &[SignatureScheme] = &[
+    SignatureScheme::ECDSA_SECP256R1_SHA256,
+    SignatureScheme::ECDSA_SECP384R1_SHA384,
+];
+
+/// What the client offers in signature_algorithms: ECDSA, then RSA (SHA-1 last).
+pub(crate) fn offered_schemes() -> Vec<SignatureScheme> {
+    let mut v = ECDSA_SCHEMES.to_vec();
+    v.extend_from_slice(RSA_SCHEMES);
+    v
 }
 
 /// RSA schemes lucid signs and verifies with on TLS 1.2, in its preference order.
@@ -93,7 +114,7 @@ fn rsa_digest_info(sig: HandshakeSignature, message: &[u8]) -> Option<Vec<u8>> {
         HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA512) => {
             (SHA512_PREFIX, Sha512::digest(message).to_vec())
         }
-        HandshakeSignature::Scheme(_) => return None,
+        HandshakeSignature::Scheme(_) | HandshakeSignature::EcdsaSha1 => return None,
     };
     let mut t = Vec::with_capacity(prefix.len() + hash.len());
     t.extend_from_slice(prefix);
@@ -133,19 +154,50 @@ pub(crate) fn choose_rsa_signature(
         .map(|s| HandshakeSignature::Scheme(*s))
 }
 
-/// The peer's signature algorithm at `version`: the scheme it named (TLS 1.2), which must be
-/// one we offered, or the fixed TLS 1.0/1.1 construction for an RSA key.
-pub(crate) fn received_rsa_signature(
+/// Which signature a signer with an ECDSA key uses at `version` (see
+/// [`choose_rsa_signature`]); on TLS 1.2 without signature_algorithms the default is
+/// {sha1, ecdsa}.
+pub(crate) fn choose_ecdsa_signature(
+    version: ProtocolVersion,
+    peer_offered: Option<&[SignatureScheme]>,
+) -> Option<HandshakeSignature> {
+    if version < ProtocolVersion::TLSV1_2 {
+        return Some(HandshakeSignature::EcdsaSha1);
+    }
+    let Some(offered) = peer_offered else {
+        return Some(HandshakeSignature::Scheme(SignatureScheme::ECDSA_SHA1));
+    };
+    ECDSA_SCHEMES
+        .iter()
+        .find(|s| offered.contains(s))
+        .map(|s| HandshakeSignature::Scheme(*s))
+}
+
+/// The peer's signature algorithm at `version` for its certificate key `key`: the scheme it
+/// named (TLS 1.2), which must be one we offered and fit the key, or the fixed TLS 1.0/1.1
+/// construction for the key type.
+pub(crate) fn received_signature(
     version: ProtocolVersion,
     scheme: Option<SignatureScheme>,
     we_offered: &[SignatureScheme],
+    key: &SubjectPublicKey,
 ) -> Result<HandshakeSignature, Error> {
+    let rsa = matches!(key, SubjectPublicKey::Rsa(_));
     match (version >= ProtocolVersion::TLSV1_2, scheme) {
-        (false, None) => Ok(HandshakeSignature::RsaMd5Sha1),
-        (true, Some(s)) if we_offered.contains(&s) && RSA_SCHEMES.contains(&s) => {
-            Ok(HandshakeSignature::Scheme(s))
+        (false, None) if rsa => Ok(HandshakeSignature::RsaMd5Sha1),
+        (false, None) => Ok(HandshakeSignature::EcdsaSha1),
+        (true, Some(s)) => {
+            let fits = if rsa {
+                RSA_SCHEMES.contains(&s)
+            } else {
+                ECDSA_SCHEMES.contains(&s)
+            };
+            if we_offered.contains(&s) && fits {
+                Ok(HandshakeSignature::Scheme(s))
+            } else {
+                Err(PeerMisbehaved::UnofferedSignatureScheme(s).into())
+            }
         }
-        (true, Some(s)) => Err(PeerMisbehaved::UnofferedSignatureScheme(s).into()),
         // The decoder reads the algorithm field exactly when the version has one.
         _ => Err(Error::Internal(
             "signature algorithm field and version disagree",
@@ -153,14 +205,14 @@ pub(crate) fn received_rsa_signature(
     }
 }
 
-/// Checks an RSA handshake signature `signature` over `message` with `key`.
+/// Checks a handshake signature `signature` over `message` with the certificate's `key`.
 ///
 /// # Errors
 /// [`PeerMisbehaved::BadServerKeyExchangeSignature`] (decrypt_error) when it does not
-/// verify.
-pub(crate) fn verify_rsa(
+/// verify (a scheme that does not fit the key included).
+pub(crate) fn verify(
     sig: HandshakeSignature,
-    key: &rsa::PublicKey,
+    key: &SubjectPublicKey,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
@@ -178,10 +230,22 @@ pub(crate) fn verify_rsa(
         HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA512) => {
             SignatureAlgorithm::RsaPkcs1Sha512
         }
+        HandshakeSignature::Scheme(SignatureScheme::ECDSA_SHA1) | HandshakeSignature::EcdsaSha1 => {
+            SignatureAlgorithm::EcdsaSha1
+        }
+        HandshakeSignature::Scheme(SignatureScheme::ECDSA_SECP256R1_SHA256) => {
+            SignatureAlgorithm::EcdsaSha256
+        }
+        HandshakeSignature::Scheme(SignatureScheme::ECDSA_SECP384R1_SHA384) => {
+            SignatureAlgorithm::EcdsaSha384
+        }
         HandshakeSignature::Scheme(s) => {
             return Err(PeerMisbehaved::UnofferedSignatureScheme(s).into());
         }
         HandshakeSignature::RsaMd5Sha1 => {
+            let SubjectPublicKey::Rsa(key) = key else {
+                return Err(bad());
+            };
             // No DigestInfo, so not a certificate algorithm: s^e must equal the encoding
             // exactly (every input here is public).
             use rsa::traits::PublicKeyParts;
@@ -196,7 +260,42 @@ pub(crate) fn verify_rsa(
             return if em == expected { Ok(()) } else { Err(bad()) };
         }
     };
-    verify_signature_with_key(alg, key, message, signature).map_err(|_| bad())
+    match key {
+        SubjectPublicKey::Rsa(rsa) => verify_rsa_signature(alg, rsa, message, signature),
+        other => verify_signature_with_key(alg, other, message, signature),
+    }
+    .map_err(|_| bad())
+}
+
+/// The key of a peer's end-entity certificate, for the use the suite makes of it: an RSA
+/// key of at least `min_rsa_bits` to encrypt to (`sign` false: keyUsage, when present, must
+/// allow keyEncipherment) or any key lucid verifies with to check a signature (`sign` true:
+/// keyUsage must allow digitalSignature), RFC 5280 §4.2.1.3, RFC 8422 §5.3.
+pub(crate) fn peer_certificate_key(
+    cert_der: &[u8],
+    min_rsa_bits: usize,
+    sign: bool,
+) -> Result<SubjectPublicKey, Error> {
+    use der::{Decode, Encode};
+    let bad = |e| Error::InvalidCertificate(e);
+    if let Some(ku) = end_entity_key_usage(cert_der).map_err(bad)? {
+        let (ok, required) = if sign {
+            (ku.digital_signature(), "digitalSignature")
+        } else {
+            (ku.key_encipherment(), "keyEncipherment")
+        };
+        if !ok {
+            return Err(bad(CertificateError::InvalidKeyUsage { required }));
+        }
+    }
+    let cert = x509_cert::Certificate::from_der(cert_der)
+        .map_err(|_| bad(CertificateError::BadEncoding))?;
+    let spki = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| bad(CertificateError::BadEncoding))?;
+    subject_public_key(&spki, min_rsa_bits, RsaKeyRole::LeafKey).map_err(bad)
 }
 
 #[cfg(test)]
@@ -260,18 +359,17 @@ mod tests {
             choose_rsa_signature(v12, Some(&[SignatureScheme::ECDSA_SECP256R1_SHA256])),
             None
         );
-        let offered = [SignatureScheme::RSA_PKCS1_SHA256];
         assert_eq!(
-            received_rsa_signature(v12, Some(SignatureScheme::RSA_PKCS1_SHA256), &offered),
-            Ok(Scheme(SignatureScheme::RSA_PKCS1_SHA256))
+            choose_ecdsa_signature(v12, Some(&[SignatureScheme::ECDSA_SECP384R1_SHA384])),
+            Some(Scheme(SignatureScheme::ECDSA_SECP384R1_SHA384))
         );
         assert_eq!(
-            received_rsa_signature(v12, Some(SignatureScheme::RSA_PKCS1_SHA384), &offered),
-            Err(PeerMisbehaved::UnofferedSignatureScheme(SignatureScheme::RSA_PKCS1_SHA384).into())
+            choose_ecdsa_signature(ProtocolVersion::TLSV1_1, None),
+            Some(HandshakeSignature::EcdsaSha1)
         );
         assert_eq!(
-            received_rsa_signature(ProtocolVersion::TLSV1_1, None, &offered),
-            Ok(RsaMd5Sha1)
+            choose_ecdsa_signature(v12, Some(&[SignatureScheme::RSA_PKCS1_SHA256])),
+            None
         );
     }
 }

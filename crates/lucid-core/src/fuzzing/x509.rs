@@ -7,9 +7,10 @@ use rustls_pki_types::{ServerName, UnixTime};
 use crate::codec::{ListLength, Reader};
 use crate::crypto::rsa_kx::rsa_public_key_from_certificate;
 use crate::x509::name::{dns_name_matches, name_to_string};
+use crate::x509::signature::{RsaKeyRole, subject_public_key};
 use crate::x509::{
-    RootStore, TrustAnchor, VerifierOptions, certs_from_pem, verify_chain_no_name,
-    verify_server_chain,
+    RootStore, TrustAnchor, VerifierOptions, certs_from_pem, end_entity_key_usage,
+    verify_chain_no_name, verify_server_chain,
 };
 
 /// The verification time of every x509 (and client) harness: 2024-06-01T00:00:00Z, inside
@@ -24,6 +25,8 @@ pub(crate) const PKI_INTERMEDIATE_PEM: &[u8] =
 pub(crate) const PKI_LEAF_PEM: &[u8] = include_bytes!("../../../../testdata/pki/leaf.pem");
 /// testdata/cases' root, so the per-rule fixtures are reachable too.
 const CASES_ROOT_PEM: &[u8] = include_bytes!("../../../../testdata/cases/root.pem");
+/// testdata/ecdsa's P-256 root, so ECDSA (and ECDSA-over-RSA-key) paths are reachable.
+const ECDSA_ROOT_PEM: &[u8] = include_bytes!("../../../../testdata/ecdsa/p256-root.pem");
 
 /// The first certificate of a PEM text, as DER (the fixtures are known-good).
 pub(crate) fn first_der(pem: &[u8]) -> Vec<u8> {
@@ -34,10 +37,11 @@ pub(crate) fn first_der(pem: &[u8]) -> Vec<u8> {
         .expect("fixture PEM holds a certificate")
 }
 
-/// The fixed trust anchors: testdata/pki/root.pem and testdata/cases/root.pem.
+/// The fixed trust anchors: testdata/pki/root.pem, testdata/cases/root.pem and
+/// testdata/ecdsa/p256-root.pem.
 pub fn roots() -> RootStore {
     let mut roots = RootStore::new();
-    for pem in [PKI_ROOT_PEM, CASES_ROOT_PEM] {
+    for pem in [PKI_ROOT_PEM, CASES_ROOT_PEM, ECDSA_ROOT_PEM] {
         roots
             .add_der(&first_der(pem))
             .expect("fixture root parses as an anchor");
@@ -54,7 +58,8 @@ const NAMES: [&str; 3] = ["localhost", "127.0.0.1", "good.test"];
 /// `flags` bit 0: allow SHA-1 signatures; bit 1: commonName fallback; bits 2-3: the server
 /// name ([`NAMES`], or 3 = none); bits 4-5: what to run — 0 or 1: path validation of the
 /// chain, leaf first, then intermediates (a length running past the end takes what is
-/// left); 2: the single-certificate parsers (anchor, RSA key, name printer) on the rest;
+/// left); 2: the single-certificate parsers (anchor, RSA key, keyUsage, name printer) and
+/// the `SubjectPublicKeyInfo` parser on the rest;
 /// 3: `dns_name_matches` on the two halves of the rest.
 ///
 /// On success the verified path must start at the leaf, end at one of the fixed anchors,
@@ -118,6 +123,11 @@ fn chain(rest: &[u8], name: Option<&ServerName<'_>>, opts: &VerifierOptions) {
         );
     }
     assert!(roots.anchors().contains(&verified.anchor));
+    // The leaf key passed the path's checks, so it parses again.
+    assert!(
+        verified.leaf_key().is_ok(),
+        "verified leaf key does not parse"
+    );
     if name.is_some() {
         let again = verify_chain_no_name(&roots, leaf, intermediates, NOW, opts);
         assert_eq!(
@@ -133,6 +143,8 @@ fn single_certificate(der: &[u8]) {
         let _ = anchor.subject_string();
     }
     let _ = rsa_public_key_from_certificate(der);
+    let _ = end_entity_key_usage(der);
+    let _ = subject_public_key(der, 1024, RsaKeyRole::LeafKey);
     let _ = name_to_string(der);
 }
 
@@ -167,6 +179,25 @@ mod tests {
         .unwrap();
         assert_eq!(v.certificates.len(), 2);
         // Runs the post-conditions on a success, for every name choice and mode.
+        for flags in 0..=0x3f {
+            x509(&framed(flags, &[&leaf, &inter]));
+        }
+        // An ECDSA chain too.
+        let ecdsa = |f: &str| {
+            let path = std::format!("{}/../../testdata/ecdsa/{f}", env!("CARGO_MANIFEST_DIR"));
+            first_der(&std::fs::read(path).unwrap())
+        };
+        let (leaf, inter) = (ecdsa("p256-leaf.pem"), ecdsa("p256-intermediate.pem"));
+        let v = verify_server_chain(
+            &roots(),
+            &leaf,
+            &[&inter[..]],
+            &name,
+            NOW,
+            &Default::default(),
+        )
+        .unwrap();
+        assert_eq!(v.certificates.len(), 2);
         for flags in 0..=0x3f {
             x509(&framed(flags, &[&leaf, &inter]));
         }

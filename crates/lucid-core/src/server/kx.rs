@@ -60,6 +60,7 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use crate::arith::rsa_core::RsaPrivateKey;
+use crate::crypto::ecdsa_key::ServerEcdsaKey;
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
 use crate::crypto::sign::{HandshakeSignature, emsa_pkcs1_v15};
 use crate::msgs::enums::ProtocolVersion;
@@ -218,6 +219,36 @@ pub(crate) fn sign_rsa(
     key.decrypt_raw(&em, &mut signature, rng)
         .map_err(|_| crate::Error::Internal("RSA signing failed in the key backend"))?;
     Ok(signature)
+}
+
+/// An ECDSA signature (DER `Ecdsa-Sig-Value`) by `key` over `message`, hashed as `sig`
+/// says: SHA-256 or SHA-384 on TLS 1.2 (ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384),
+/// SHA-1 on TLS 1.0/1.1 and for ecdsa_sha1 (RFC 8422 §5.4). The key backend signs the
+/// digest (constant-time, deterministic nonces per RFC 6979 in [`EcdsaKey`]).
+///
+/// [`EcdsaKey`]: crate::crypto::ecdsa_key::EcdsaKey
+pub(crate) fn sign_ecdsa(
+    key: &dyn ServerEcdsaKey,
+    sig: HandshakeSignature,
+    message: &[u8],
+    rng: &mut dyn CryptoRng,
+) -> Result<Vec<u8>, crate::Error> {
+    use crate::msgs::enums::SignatureScheme;
+    use sha2::Digest;
+    let digest: Vec<u8> = match sig {
+        HandshakeSignature::EcdsaSha1 | HandshakeSignature::Scheme(SignatureScheme::ECDSA_SHA1) => {
+            sha1::Sha1::digest(message).to_vec()
+        }
+        HandshakeSignature::Scheme(SignatureScheme::ECDSA_SECP256R1_SHA256) => {
+            sha2::Sha256::digest(message).to_vec()
+        }
+        HandshakeSignature::Scheme(SignatureScheme::ECDSA_SECP384R1_SHA384) => {
+            sha2::Sha384::digest(message).to_vec()
+        }
+        _ => return Err(crate::Error::Internal("not an ECDSA signature scheme")),
+    };
+    key.sign_prehash(&digest, rng)
+        .map_err(|_| crate::Error::Internal("ECDSA signing failed in the key backend"))
 }
 
 /// Smallest modulus the fixed-position check can work with: 2 + 8 (PS) + 1 + 48 bytes.

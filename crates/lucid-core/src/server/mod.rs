@@ -66,8 +66,9 @@ use crate::trace::{Event, RenegotiationSignal, ResumptionEvent};
 mod config;
 pub mod kx;
 
+pub use crate::crypto::ecdsa_key::{EcdsaKey, ServerEcdsaKey, SignError};
 use config::normalize_name;
-pub use config::{CertifiedKey, ResolvesServerCert, ServerConfig, SniResolver};
+pub use config::{CertifiedKey, ResolvesServerCert, ServerConfig, ServerKey, SniResolver};
 pub use kx::{RawRsaError, RsaCrateKey, ServerRsaKey};
 
 /// The server's handshake states.
@@ -434,7 +435,9 @@ fn choose_suite(
         };
         let signature = match auth {
             Authentication::Rsa => sign::choose_rsa_signature(version, offer.sigalgs.as_deref())?,
-            Authentication::Ecdsa => return None,
+            Authentication::Ecdsa => {
+                sign::choose_ecdsa_signature(version, offer.sigalgs.as_deref())?
+            }
         };
         Some(ChosenKx::Ecdhe { group, signature })
     };
@@ -484,8 +487,13 @@ fn full_handshake(
         .ok_or(PeerIncompatible::Unsupported(
             "no certificate for the requested server name",
         ))?;
-    let (suite, chosen_kx) =
-        choose_suite(&data.config, hello, version, &offer, Authentication::Rsa)?;
+    let (suite, chosen_kx) = choose_suite(
+        &data.config,
+        hello,
+        version,
+        &offer,
+        cert.key.authentication(),
+    )?;
     data.transcript.set_prf(suite.prf_algorithm(version))?;
     let session_id = match data.config.session_store {
         Some(_) => {
@@ -506,9 +514,13 @@ fn full_handshake(
         cert.chain.clone(),
     )));
     core.send_handshake(&certificate, Some(&mut data.transcript), cx.rng)?;
-    let (kx, group) = match chosen_kx {
-        ChosenKx::Rsa => (ServerKx::Rsa(cert.key.clone()), None),
-        ChosenKx::Ecdhe { group, signature } => {
+    let (kx, group) = match (chosen_kx, &cert.key) {
+        (ChosenKx::Rsa, ServerKey::Rsa(key)) => (ServerKx::Rsa(key.clone()), None),
+        // choose_suite matched the suite's authentication to the key.
+        (ChosenKx::Rsa, ServerKey::Ecdsa(_)) => {
+            return Err(Error::Internal("RSA key exchange with an ECDSA key"));
+        }
+        (ChosenKx::Ecdhe { group, signature }, _) => {
             let share = send_server_key_exchange(core, cx, &mut data, &cert, group, signature)?;
             (ServerKx::Ecdhe(share), Some(group))
         }
@@ -563,9 +575,12 @@ fn send_server_key_exchange(
     let signed = DigitallySigned {
         scheme: match signature {
             HandshakeSignature::Scheme(s) => Some(s),
-            HandshakeSignature::RsaMd5Sha1 => None,
+            HandshakeSignature::RsaMd5Sha1 | HandshakeSignature::EcdsaSha1 => None,
         },
-        signature: kx::sign_rsa(&*cert.key, signature, &message, cx.rng)?,
+        signature: match &cert.key {
+            ServerKey::Rsa(key) => kx::sign_rsa(&**key, signature, &message, cx.rng)?,
+            ServerKey::Ecdsa(key) => kx::sign_ecdsa(&**key, signature, &message, cx.rng)?,
+        },
     };
     let ske = HandshakeMessage::new(HandshakePayload::ServerKeyExchange(
         ServerKeyExchangePayload::from_ecdhe(&params, &signed),

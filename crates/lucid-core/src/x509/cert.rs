@@ -9,6 +9,7 @@
 //! certificate can cause is bounded by [`MAX_CERT_SIZE`] and the counters below.
 
 use alloc::string::{String, ToString};
+use core::fmt;
 
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Tag};
@@ -36,6 +37,95 @@ pub(crate) struct Eku {
     pub(crate) server_auth: bool,
 }
 
+/// The keyUsage bits of a certificate (RFC 5280 §4.2.1.3), for the checks that depend on
+/// how the key is used: a TLS server's key must allow digitalSignature when an ECDHE suite
+/// signs with it and keyEncipherment when an RSA key-exchange suite encrypts to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyUsageBits {
+    /// Bit `i` set when RFC 5280's `KeyUsage` bit `i` is (0 = digitalSignature).
+    bits: u16,
+}
+
+impl KeyUsageBits {
+    const NAMES: [&'static str; 9] = [
+        "digitalSignature",
+        "nonRepudiation",
+        "keyEncipherment",
+        "dataEncipherment",
+        "keyAgreement",
+        "keyCertSign",
+        "cRLSign",
+        "encipherOnly",
+        "decipherOnly",
+    ];
+
+    pub(crate) fn from_extension(ku: &KeyUsage) -> Self {
+        let set = [
+            ku.digital_signature(),
+            ku.non_repudiation(),
+            ku.key_encipherment(),
+            ku.data_encipherment(),
+            ku.key_agreement(),
+            ku.key_cert_sign(),
+            ku.crl_sign(),
+            ku.encipher_only(),
+            ku.decipher_only(),
+        ];
+        let bits = set
+            .iter()
+            .enumerate()
+            .filter(|(_, on)| **on)
+            .fold(0u16, |acc, (i, _)| acc | (1 << i));
+        Self { bits }
+    }
+
+    fn bit(self, i: u16) -> bool {
+        self.bits & (1 << i) != 0
+    }
+
+    /// digitalSignature (bit 0): the key may sign, e.g. a TLS ServerKeyExchange.
+    pub fn digital_signature(self) -> bool {
+        self.bit(0)
+    }
+
+    /// keyEncipherment (bit 2): a key may be encrypted to it, e.g. the TLS RSA pre-master
+    /// secret.
+    pub fn key_encipherment(self) -> bool {
+        self.bit(2)
+    }
+
+    /// keyAgreement (bit 4): the key may be used in a key agreement (static ECDH).
+    pub fn key_agreement(self) -> bool {
+        self.bit(4)
+    }
+
+    /// keyCertSign (bit 5): the key may sign certificates.
+    pub fn key_cert_sign(self) -> bool {
+        self.bit(5)
+    }
+}
+
+impl fmt::Display for KeyUsageBits {
+    /// The names of the bits set, comma-separated, as OpenSSL lists them
+    /// (`digitalSignature, keyEncipherment`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for (i, name) in (0u16..).zip(Self::NAMES) {
+            if self.bit(i) {
+                if !first {
+                    f.write_str(", ")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        if first {
+            f.write_str("(none)")?;
+        }
+        Ok(())
+    }
+}
+
 /// A parsed certificate, borrowing the input.
 #[derive(Debug, Clone)]
 pub(crate) struct Cert<'a> {
@@ -43,8 +133,8 @@ pub(crate) struct Cert<'a> {
     /// The signed bytes: the whole `tbsCertificate` TLV.
     pub(crate) tbs: &'a [u8],
     pub(crate) signature_algorithm: Result<SignatureAlgorithm, CertificateError>,
-    /// The signature octets; a BIT STRING with unused bits cannot hold an RSA signature and
-    /// is reported as a bad signature when it is checked.
+    /// The signature octets; a BIT STRING with unused bits cannot hold an RSA or ECDSA
+    /// signature and is reported as a bad signature when it is checked.
     pub(crate) signature: Result<&'a [u8], CertificateError>,
     /// 0 = v1, 1 = v2, 2 = v3.
     pub(crate) version: u8,

@@ -3,7 +3,8 @@
 //!
 //! Entry points: [`verify_server_chain`] (what a TLS client calls) and
 //! [`verify_chain_no_name`] (same, without the host-name check). Trust anchors live in a
-//! [`RootStore`]. Signature verification is [`signature::verify_signature`].
+//! [`RootStore`]. Signature verification is [`signature::verify_signature`]; the keys it
+//! verifies with are [`signature::SubjectPublicKey`]s.
 //!
 //! What is checked, per certificate on the path:
 //! - strict DER; certificate at most [`MAX_CERT_SIZE`] bytes, at most [`MAX_EXTENSIONS`]
@@ -11,15 +12,20 @@
 //! - version v3 (v1 only as a trust anchor), serial positive and at most 20 bytes, the
 //!   inner and outer signature algorithms identical;
 //! - `now` within notBefore..=notAfter (UTCTime and GeneralizedTime);
-//! - RSA PKCS#1 v1.5 signature with SHA-256/384/512 by the issuer's key (SHA-1 only with
-//!   [`VerifierOptions::allow_sha1_signatures_legacy`]); RSA keys of 2048..=8192 bits
-//!   (1024 with [`VerifierOptions::allow_rsa_1024_legacy`]), the leaf's own key included;
+//! - RSA PKCS#1 v1.5 or ECDSA signature with SHA-256/384/512 by the issuer's key (SHA-1,
+//!   RSA or ECDSA, only with [`VerifierOptions::allow_sha1_signatures_legacy`]); RSA and
+//!   ECDSA issuers mix freely on a path; RSA keys of 2048..=8192 bits (1024 with
+//!   [`VerifierOptions::allow_rsa_1024_legacy`]), EC keys on P-256 or P-384 with an
+//!   uncompressed point on the curve, the leaf's own key included;
 //! - issuer/subject chaining by DER equality or RFC 5280 §7.1 comparison;
 //! - issuers: basicConstraints cA, pathLenConstraint (self-issued intermediates not
 //!   counted), keyUsage keyCertSign when present, extendedKeyUsage serverAuth when present;
-//! - end entity: not a CA, keyUsage keyEncipherment when present (RSA key exchange),
-//!   extendedKeyUsage serverAuth when present. anyExtendedKeyUsage alone does *not* satisfy
-//!   serverAuth (webpki's choice; Go would accept it);
+//! - end entity: not a CA, keyUsage digitalSignature or keyEncipherment when present
+//!   (an ECDHE suite signs with the leaf key, an RSA key-exchange suite encrypts to it:
+//!   which one the handshake needs the TLS client checks, from
+//!   [`VerifiedChain::leaf_key_usage`] or [`end_entity_key_usage`]), extendedKeyUsage
+//!   serverAuth when present. anyExtendedKeyUsage alone does *not* satisfy serverAuth
+//!   (webpki's choice; Go would accept it);
 //! - name constraints of every CA and the anchor for dNSName, iPAddress, directoryName,
 //!   rfc822Name and URI; constraints on other forms reject any name of that form;
 //! - unknown critical extensions rejected;
@@ -45,13 +51,14 @@ mod time;
 mod verify;
 
 pub use anchors::{RootStore, TrustAnchor, certs_from_pem};
+pub use cert::KeyUsageBits;
 /// The `rustls-pki-types` crate lucid's API uses (`ServerName`, `UnixTime`,
 /// `CertificateDer`, PEM decoding), re-exported so callers need not depend on it directly.
 pub use rustls_pki_types as pki_types;
 pub use time::Time;
 pub use verify::{
     ChainCert, MAX_INTERMEDIATES, MAX_PATH_DEPTH, MAX_SIGNATURE_CHECKS, VerifiedChain,
-    VerifierOptions, verify_chain_no_name, verify_server_chain,
+    VerifierOptions, end_entity_key_usage, verify_chain_no_name, verify_server_chain,
 };
 
 /// Largest certificate lucid parses, in bytes.
@@ -87,12 +94,20 @@ pub enum CertificateError {
     },
     /// A signature did not verify with the issuer's key.
     BadSignature,
-    /// The signature algorithm is not one lucid verifies (only RSA PKCS#1 v1.5 with SHA-2).
+    /// The signature algorithm is not one lucid verifies (RSA PKCS#1 v1.5 and ECDSA, with
+    /// SHA-2 or, behind the opt-in, SHA-1).
     UnsupportedSignatureAlgorithm,
     /// The signature uses SHA-1 and the legacy opt-in is off.
     Sha1NotAllowed,
-    /// The issuer's public key is not an RSA key.
+    /// A public key (an issuer's or the leaf's) is neither RSA nor an EC key
+    /// (id-ecPublicKey).
     UnsupportedPublicKeyAlgorithm,
+    /// An EC public key on a curve lucid does not support (it supports P-256 and P-384).
+    UnsupportedCurve {
+        /// The curve: its name and OID, or the kind of parameters given instead of a named
+        /// curve.
+        curve: String,
+    },
     /// The RSA key is larger than 8192 bits (bounds verification cost).
     UnsupportedRsaKeySize {
         /// The modulus size.
@@ -133,7 +148,7 @@ pub enum CertificateError {
     TooManySignatureChecks,
     /// keyUsage is present but lacks the bit this use requires.
     InvalidKeyUsage {
-        /// `keyCertSign` (issuers) or `keyEncipherment` (end entity).
+        /// `keyCertSign` (issuers) or `digitalSignature or keyEncipherment` (end entity).
         required: &'static str,
     },
     /// extendedKeyUsage is present but lacks id-kp-serverAuth.
@@ -165,6 +180,7 @@ impl CertificateError {
             Self::UnsupportedSignatureAlgorithm
             | Self::Sha1NotAllowed
             | Self::UnsupportedPublicKeyAlgorithm
+            | Self::UnsupportedCurve { .. }
             | Self::UnsupportedRsaKeySize { .. }
             | Self::RsaKeyTooSmall { .. }
             | Self::UnsupportedCriticalExtension { .. }
@@ -205,14 +221,18 @@ impl fmt::Display for CertificateError {
             }
             Self::BadSignature => f.write_str("certificate signature does not verify"),
             Self::UnsupportedSignatureAlgorithm => f.write_str(
-                "unsupported signature algorithm (lucid verifies RSA PKCS#1 v1.5 with SHA-256/384/512)",
+                "unsupported signature algorithm (lucid verifies RSA PKCS#1 v1.5 and ECDSA with SHA-256/384/512)",
             ),
             Self::Sha1NotAllowed => f.write_str(
                 "certificate is signed with SHA-1, refused unless allow_sha1_signatures_legacy is set",
             ),
-            Self::UnsupportedPublicKeyAlgorithm => {
-                f.write_str("unsupported public key algorithm (lucid needs RSA)")
-            }
+            Self::UnsupportedPublicKeyAlgorithm => f.write_str(
+                "unsupported public key algorithm (lucid needs an RSA or EC P-256/P-384 key)",
+            ),
+            Self::UnsupportedCurve { curve } => write!(
+                f,
+                "unsupported elliptic curve {curve} (lucid supports P-256 and P-384)"
+            ),
             Self::UnsupportedRsaKeySize { bits } => {
                 write!(f, "RSA key of {bits} bits is larger than the accepted 8192")
             }

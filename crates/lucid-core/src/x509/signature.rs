@@ -1,21 +1,28 @@
-//! Signature verification: RSASSA-PKCS1-v1_5 (RFC 8017 §8.2) with SHA-256/384/512 and, only
-//! behind a loudly named opt-in, SHA-1.
+//! Signature verification: RSASSA-PKCS1-v1_5 (RFC 8017 §8.2) and ECDSA on P-256/P-384
+//! (FIPS 186-4 §6.4, RFC 5758 §3.2) with SHA-256/384/512 and, only behind a loudly named
+//! opt-in, SHA-1; and the public keys they verify with ([`SubjectPublicKey`], parsed from a
+//! `SubjectPublicKeyInfo` by [`subject_public_key`]).
 //!
-//! The `DigestInfo` prefixes are the exact DER encodings from RFC 8017 §9.2 note 1; the
-//! padding check (in the `rsa` crate) compares the whole encoded message, so BER variants
-//! and a missing `NULL` are rejected — the Wycheproof vectors run through [`verify_signature`]
-//! to prove it (`tests/x509_wycheproof.rs`).
+//! RSA: the `DigestInfo` prefixes are the exact DER encodings from RFC 8017 §9.2 note 1; the
+//! padding check compares the whole encoded message, so BER variants and a missing `NULL`
+//! are rejected. ECDSA: the signature is a strict-DER `Ecdsa-Sig-Value`; the digest is
+//! truncated to the curve order's bit length (FIPS 186-4 §6.4), so any of the hashes works
+//! with either curve, as X.509 allows. The Wycheproof vectors of both run through
+//! [`verify_signature`] to prove it (`tests/x509_wycheproof.rs`).
 
 use alloc::boxed::Box;
+use alloc::string::String;
 use core::fmt;
 
 use der::Tag;
+use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use rsa::{BoxedUint, PublicKey};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::CertificateError;
 use super::asn1::{Tlv, bit_string_bytes, single};
+use super::cert::oid_string;
 use crate::arith::rsa_core::RsaPublic;
 
 /// Smallest RSA modulus lucid accepts anywhere — leaf key-exchange key, chain signatures,
@@ -40,11 +47,48 @@ pub enum SignatureAlgorithm {
     RsaPkcs1Sha384,
     /// sha512WithRSAEncryption (1.2.840.113549.1.1.13).
     RsaPkcs1Sha512,
+    /// ecdsa-with-SHA1 (1.2.840.10045.4.1): legacy, opt-in only, like
+    /// [`Self::RsaPkcs1Sha1`].
+    EcdsaSha1,
+    /// ecdsa-with-SHA256 (1.2.840.10045.4.3.2).
+    EcdsaSha256,
+    /// ecdsa-with-SHA384 (1.2.840.10045.4.3.3).
+    EcdsaSha384,
+    /// ecdsa-with-SHA512 (1.2.840.10045.4.3.4).
+    EcdsaSha512,
+}
+
+/// The hash a signature algorithm signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hash {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    fn digest(self, message: &[u8]) -> Box<[u8]> {
+        match self {
+            Self::Sha1 => Box::from(&Sha1::digest(message)[..]),
+            Self::Sha256 => Box::from(&Sha256::digest(message)[..]),
+            Self::Sha384 => Box::from(&Sha384::digest(message)[..]),
+            Self::Sha512 => Box::from(&Sha512::digest(message)[..]),
+        }
+    }
 }
 
 // 1.2.840.113549.1.1 arc (pkcs-1).
 const PKCS1_ARC: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01];
 const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+// 1.2.840.10045.4.1 (ecdsa-with-SHA1) and the 1.2.840.10045.4.3 arc (ecdsa-with-SHA2).
+const ECDSA_WITH_SHA1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01];
+const ECDSA_WITH_SHA2_ARC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03];
+// 1.2.840.10045.2.1 (id-ecPublicKey, RFC 5480 §2.1.1).
+const ID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+// 1.2.840.10045.3.1.7 (prime256v1 / secp256r1) and 1.3.132.0.34 (secp384r1).
+const PRIME256V1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+const SECP384R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
 
 const SHA1_PREFIX: &[u8] = &[
     0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
@@ -64,7 +108,8 @@ const SHA512_PREFIX: &[u8] = &[
 
 impl SignatureAlgorithm {
     /// Decode a certificate `AlgorithmIdentifier` (the whole DER SEQUENCE). Parameters must
-    /// be `NULL` or absent (RFC 4055 §5).
+    /// be `NULL` or absent for RSA (RFC 4055 §5) and absent for ECDSA (RFC 5758 §3.2: a
+    /// `NULL` there is [`CertificateError::BadEncoding`]).
     pub fn from_der(alg_id: &[u8]) -> Result<Self, CertificateError> {
         let seq = single(alg_id, Tag::Sequence)?;
         Self::from_tlv(&seq)
@@ -78,28 +123,57 @@ impl SignatureAlgorithm {
             Some([0x0b]) => Self::RsaPkcs1Sha256,
             Some([0x0c]) => Self::RsaPkcs1Sha384,
             Some([0x0d]) => Self::RsaPkcs1Sha512,
-            _ => return Err(CertificateError::UnsupportedSignatureAlgorithm),
+            Some(_) => return Err(CertificateError::UnsupportedSignatureAlgorithm),
+            None if oid.value == ECDSA_WITH_SHA1 => Self::EcdsaSha1,
+            None => match oid.value.strip_prefix(ECDSA_WITH_SHA2_ARC) {
+                Some([0x02]) => Self::EcdsaSha256,
+                Some([0x03]) => Self::EcdsaSha384,
+                Some([0x04]) => Self::EcdsaSha512,
+                _ => return Err(CertificateError::UnsupportedSignatureAlgorithm),
+            },
         };
-        if let Some(null) = r.read_optional(Tag::Null)? {
-            if !null.value.is_empty() {
-                return Err(CertificateError::BadEncoding);
+        if !alg.is_ecdsa() {
+            if let Some(null) = r.read_optional(Tag::Null)? {
+                if !null.value.is_empty() {
+                    return Err(CertificateError::BadEncoding);
+                }
             }
         }
+        // ECDSA: parameters MUST be absent (RFC 5758 §3.2), so anything left fails here.
         r.finish()?;
         Ok(alg)
     }
 
     /// Is this a SHA-1 based algorithm (rejected unless the legacy opt-in is set)?
     pub fn is_sha1(self) -> bool {
-        self == Self::RsaPkcs1Sha1
+        self.hash() == Hash::Sha1
     }
 
-    fn hash_and_prefix(self, message: &[u8]) -> (Box<[u8]>, &'static [u8]) {
+    /// Is this an ECDSA algorithm (verified with an EC key, not an RSA one)?
+    pub fn is_ecdsa(self) -> bool {
+        matches!(
+            self,
+            Self::EcdsaSha1 | Self::EcdsaSha256 | Self::EcdsaSha384 | Self::EcdsaSha512
+        )
+    }
+
+    fn hash(self) -> Hash {
         match self {
-            Self::RsaPkcs1Sha1 => (Box::from(&Sha1::digest(message)[..]), SHA1_PREFIX),
-            Self::RsaPkcs1Sha256 => (Box::from(&Sha256::digest(message)[..]), SHA256_PREFIX),
-            Self::RsaPkcs1Sha384 => (Box::from(&Sha384::digest(message)[..]), SHA384_PREFIX),
-            Self::RsaPkcs1Sha512 => (Box::from(&Sha512::digest(message)[..]), SHA512_PREFIX),
+            Self::RsaPkcs1Sha1 | Self::EcdsaSha1 => Hash::Sha1,
+            Self::RsaPkcs1Sha256 | Self::EcdsaSha256 => Hash::Sha256,
+            Self::RsaPkcs1Sha384 | Self::EcdsaSha384 => Hash::Sha384,
+            Self::RsaPkcs1Sha512 | Self::EcdsaSha512 => Hash::Sha512,
+        }
+    }
+
+    /// The RSA `DigestInfo` prefix (RFC 8017 §9.2 note 1); `None` for ECDSA.
+    fn rsa_digest_info_prefix(self) -> Option<&'static [u8]> {
+        match self {
+            Self::RsaPkcs1Sha1 => Some(SHA1_PREFIX),
+            Self::RsaPkcs1Sha256 => Some(SHA256_PREFIX),
+            Self::RsaPkcs1Sha384 => Some(SHA384_PREFIX),
+            Self::RsaPkcs1Sha512 => Some(SHA512_PREFIX),
+            Self::EcdsaSha1 | Self::EcdsaSha256 | Self::EcdsaSha384 | Self::EcdsaSha512 => None,
         }
     }
 }
@@ -111,6 +185,10 @@ impl fmt::Display for SignatureAlgorithm {
             Self::RsaPkcs1Sha256 => "sha256WithRSAEncryption",
             Self::RsaPkcs1Sha384 => "sha384WithRSAEncryption",
             Self::RsaPkcs1Sha512 => "sha512WithRSAEncryption",
+            Self::EcdsaSha1 => "ecdsa-with-SHA1",
+            Self::EcdsaSha256 => "ecdsa-with-SHA256",
+            Self::EcdsaSha384 => "ecdsa-with-SHA384",
+            Self::EcdsaSha512 => "ecdsa-with-SHA512",
         })
     }
 }
@@ -225,6 +303,181 @@ fn positive_integer(value: &[u8]) -> Result<&[u8], CertificateError> {
     }
 }
 
+/// An elliptic curve lucid verifies ECDSA signatures on (and signs with, as a server).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EcdsaCurve {
+    /// NIST P-256 (secp256r1, prime256v1; OID 1.2.840.10045.3.1.7).
+    P256,
+    /// NIST P-384 (secp384r1; OID 1.3.132.0.34).
+    P384,
+}
+
+impl fmt::Display for EcdsaCurve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::P256 => "P-256",
+            Self::P384 => "P-384",
+        })
+    }
+}
+
+/// A public key lucid verifies signatures with (and, for RSA, encrypts a pre-master secret
+/// to): the key of a certificate's `SubjectPublicKeyInfo`, parsed and checked by
+/// [`subject_public_key`].
+///
+/// RSA keys passed the size limits in force when they were parsed; EC keys are valid points
+/// (not the identity) on their curve.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectPublicKey {
+    /// rsaEncryption (1.2.840.113549.1.1.1).
+    Rsa(PublicKey),
+    /// id-ecPublicKey on P-256.
+    EcdsaP256(p256::ecdsa::VerifyingKey),
+    /// id-ecPublicKey on P-384.
+    EcdsaP384(p384::ecdsa::VerifyingKey),
+}
+
+/// What kind of key a [`SubjectPublicKey`] is, for traces and messages: displays as
+/// `RSA 2048` or `ECDSA P-256`.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicKeyKind {
+    /// An RSA key with a modulus of `bits` bits.
+    Rsa {
+        /// The modulus size.
+        bits: usize,
+    },
+    /// An EC key on `curve` (used for ECDSA).
+    Ecdsa(EcdsaCurve),
+}
+
+impl fmt::Display for PublicKeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rsa { bits } => write!(f, "RSA {bits}"),
+            Self::Ecdsa(curve) => write!(f, "ECDSA {curve}"),
+        }
+    }
+}
+
+impl SubjectPublicKey {
+    /// The key's algorithm and size or curve.
+    pub fn kind(&self) -> PublicKeyKind {
+        use rsa::traits::PublicKeyParts;
+        match self {
+            Self::Rsa(key) => PublicKeyKind::Rsa {
+                bits: key.n().bit_width_vartime() as usize,
+            },
+            Self::EcdsaP256(_) => PublicKeyKind::Ecdsa(EcdsaCurve::P256),
+            Self::EcdsaP384(_) => PublicKeyKind::Ecdsa(EcdsaCurve::P384),
+        }
+    }
+
+    /// The RSA key, if this is one (what RSA key exchange encrypts to).
+    pub fn as_rsa(&self) -> Option<&PublicKey> {
+        match self {
+            Self::Rsa(key) => Some(key),
+            Self::EcdsaP256(_) | Self::EcdsaP384(_) => None,
+        }
+    }
+
+    /// The EC point in uncompressed SEC1 form (`0x04 ‖ x ‖ y`), if this is an EC key.
+    pub fn ec_point_uncompressed(&self) -> Option<Box<[u8]>> {
+        match self {
+            Self::Rsa(_) => None,
+            Self::EcdsaP256(key) => Some(Box::from(key.to_sec1_point(false).as_bytes())),
+            Self::EcdsaP384(key) => Some(Box::from(key.to_sec1_point(false).as_bytes())),
+        }
+    }
+}
+
+/// Decode a whole DER `SubjectPublicKeyInfo` into a key lucid can verify with.
+///
+/// - rsaEncryption: as [`rsa_public_key_checked`] (`min_rsa_bits`, raised to at least
+///   [`LEGACY_MIN_RSA_MODULUS_BITS`], and `role` name a too-small key);
+/// - id-ecPublicKey (RFC 5480 §2.1.1) with namedCurve prime256v1 or secp384r1 and an
+///   uncompressed point (`0x04 ‖ x ‖ y`) on that curve.
+///
+/// # Errors
+/// [`CertificateError::UnsupportedCurve`] for another named curve or explicit curve
+/// parameters; [`CertificateError::UnsupportedPublicKeyAlgorithm`] for another algorithm
+/// (DSA, Ed25519, ...); [`CertificateError::BadEncoding`] for malformed DER, a compressed
+/// point, a point not on the curve or the identity; the RSA errors of
+/// [`rsa_public_key_checked`].
+pub fn subject_public_key(
+    spki: &[u8],
+    min_rsa_bits: usize,
+    role: RsaKeyRole,
+) -> Result<SubjectPublicKey, CertificateError> {
+    let seq = single(spki, Tag::Sequence)?;
+    let mut r = seq.reader()?;
+    let alg = r.read(Tag::Sequence)?;
+    let bits = r.read(Tag::BitString)?;
+    r.finish()?;
+
+    let mut ar = alg.reader()?;
+    let oid = ar.read(Tag::ObjectIdentifier)?;
+    if oid.value == RSA_ENCRYPTION {
+        return rsa_public_key_checked(spki, min_rsa_bits, role).map(SubjectPublicKey::Rsa);
+    }
+    if oid.value != ID_EC_PUBLIC_KEY {
+        return Err(CertificateError::UnsupportedPublicKeyAlgorithm);
+    }
+    // ECParameters ::= CHOICE { namedCurve, implicitCurve NULL, specifiedCurve }; PKIX
+    // allows only namedCurve (RFC 5480 §2.1.1).
+    let params = ar.read_any()?;
+    ar.finish()?;
+    if params.tag != Tag::ObjectIdentifier {
+        return Err(CertificateError::UnsupportedCurve {
+            curve: String::from(if params.tag == Tag::Null {
+                "implicitCurve"
+            } else {
+                "specifiedCurve (explicit parameters)"
+            }),
+        });
+    }
+    let point = bit_string_bytes(&bits)?;
+    // Only the uncompressed form (RFC 5480 §2.2: MUST be supported; compressed is optional
+    // and lucid does not take it).
+    let (expected_len, curve) = match params.value {
+        PRIME256V1 => (65, EcdsaCurve::P256),
+        SECP384R1 => (97, EcdsaCurve::P384),
+        other => {
+            return Err(CertificateError::UnsupportedCurve {
+                curve: curve_name(other),
+            });
+        }
+    };
+    if point.len() != expected_len || point.first() != Some(&0x04) {
+        return Err(CertificateError::BadEncoding);
+    }
+    // from_sec1_bytes checks that the point is on the curve and not the identity.
+    match curve {
+        EcdsaCurve::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .map(SubjectPublicKey::EcdsaP256)
+            .map_err(|_| CertificateError::BadEncoding),
+        EcdsaCurve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .map(SubjectPublicKey::EcdsaP384)
+            .map_err(|_| CertificateError::BadEncoding),
+    }
+}
+
+/// A readable name for a named curve lucid does not support.
+fn curve_name(oid: &[u8]) -> String {
+    let name = match oid {
+        [0x2b, 0x81, 0x04, 0x00, 0x23] => "secp521r1",
+        [0x2b, 0x81, 0x04, 0x00, 0x21] => "secp224r1",
+        [0x2b, 0x81, 0x04, 0x00, 0x0a] => "secp256k1",
+        [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x01] => "prime192v1",
+        [0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07] => "brainpoolP256r1",
+        [0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x0b] => "brainpoolP384r1",
+        _ => return oid_string(oid),
+    };
+    alloc::format!("{name} ({})", oid_string(oid))
+}
+
 /// Verify `signature` over `message` with the key in `spki` (whole DER
 /// `SubjectPublicKeyInfo`) under `alg`.
 ///
@@ -234,16 +487,15 @@ fn positive_integer(value: &[u8]) -> Result<&[u8], CertificateError> {
 /// certificate signature in lucid goes through.
 ///
 /// # Errors
-/// [`CertificateError::BadSignature`] when the signature does not verify;
-/// [`CertificateError::UnsupportedPublicKeyAlgorithm`] / [`CertificateError::BadEncoding`] /
-/// [`CertificateError::UnsupportedRsaKeySize`] when the key cannot be used.
+/// Those of [`subject_public_key`] when the key cannot be used, then those of
+/// [`verify_signature_with_key`].
 pub fn verify_signature(
     alg: SignatureAlgorithm,
     spki: &[u8],
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), CertificateError> {
-    let key = rsa_public_key_checked(
+    let key = subject_public_key(
         spki,
         MIN_RSA_MODULUS_BITS,
         RsaKeyRole::ChainSigner { index: 1 },
@@ -252,18 +504,77 @@ pub fn verify_signature(
 }
 
 /// Verify `signature` over `message` with an already parsed `key` under `alg`.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "offsets derived from k, checked against the minimum length first"
-)]
+///
+/// RSA: RSASSA-PKCS1-v1_5, the signature exactly as long as the modulus. ECDSA: the
+/// signature is a DER `Ecdsa-Sig-Value` (`SEQUENCE { r INTEGER, s INTEGER }`, strict DER,
+/// `0 < r, s < n`); the digest of `alg` is truncated to the bit length of the curve order
+/// (FIPS 186-4 §6.4), so every ECDSA hash works with every curve.
+///
+/// # Errors
+/// [`CertificateError::BadSignature`] when the signature does not verify, including when
+/// `alg` is for another key type than `key` (an RSA algorithm with an EC key or the other
+/// way round: this key cannot have made that signature).
 pub fn verify_signature_with_key(
+    alg: SignatureAlgorithm,
+    key: &SubjectPublicKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CertificateError> {
+    let hash = alg.hash().digest(message);
+    match (key, alg.rsa_digest_info_prefix()) {
+        (SubjectPublicKey::Rsa(key), Some(prefix)) => {
+            verify_rsa_pkcs1(key, prefix, &hash, signature)
+        }
+        (SubjectPublicKey::EcdsaP256(key), None) => {
+            let sig = p256::ecdsa::DerSignature::from_bytes(signature)
+                .map_err(|_| CertificateError::BadSignature)?;
+            key.verify_prehash(&hash, &sig)
+                .map_err(|_| CertificateError::BadSignature)
+        }
+        (SubjectPublicKey::EcdsaP384(key), None) => {
+            let sig = p384::ecdsa::DerSignature::from_bytes(signature)
+                .map_err(|_| CertificateError::BadSignature)?;
+            key.verify_prehash(&hash, &sig)
+                .map_err(|_| CertificateError::BadSignature)
+        }
+        (SubjectPublicKey::Rsa(_), None)
+        | (SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_), Some(_)) => {
+            Err(CertificateError::BadSignature)
+        }
+    }
+}
+
+/// [`verify_signature_with_key`] for a caller holding a bare RSA key (the TLS handshake
+/// signatures of the RSA suites): RSASSA-PKCS1-v1_5 under an RSA `alg`.
+///
+/// # Errors
+/// [`CertificateError::BadSignature`] when the signature does not verify or `alg` is an
+/// ECDSA algorithm.
+pub fn verify_rsa_signature(
     alg: SignatureAlgorithm,
     key: &PublicKey,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), CertificateError> {
+    let prefix = alg
+        .rsa_digest_info_prefix()
+        .ok_or(CertificateError::BadSignature)?;
+    verify_rsa_pkcs1(key, prefix, &alg.hash().digest(message), signature)
+}
+
+/// RSASSA-PKCS1-v1_5 verification of `signature` over the digest `hash` with `prefix`, its
+/// `DigestInfo` header.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "offsets derived from k, checked against the minimum length first"
+)]
+fn verify_rsa_pkcs1(
+    key: &PublicKey,
+    prefix: &[u8],
+    hash: &[u8],
+    signature: &[u8],
+) -> Result<(), CertificateError> {
     use rsa::traits::PublicKeyParts;
-    let (hash, prefix) = alg.hash_and_prefix(message);
     // RFC 8017 §8.2.2: the signature is exactly k bytes and below n; s^e mod n must be
     // *exactly* EM = 0x00 ‖ 0x01 ‖ 0xff… ‖ 0x00 ‖ DigestInfo ‖ H (the whole encoding is
     // compared, so BER variants and a missing NULL fail). The public operation runs on
@@ -283,7 +594,7 @@ pub fn verify_signature_with_key(
     expected[1] = 1;
     expected[k - t_len - 1] = 0;
     expected[k - t_len..k - hash.len()].copy_from_slice(prefix);
-    expected[k - hash.len()..].copy_from_slice(&hash);
+    expected[k - hash.len()..].copy_from_slice(hash);
     if em == expected {
         Ok(())
     } else {
@@ -294,6 +605,7 @@ pub fn verify_signature_with_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn algorithm_identifiers() {
@@ -323,6 +635,296 @@ mod tests {
         for n in 0..sha256_null.len() {
             assert!(SignatureAlgorithm::from_der(&sha256_null[..n]).is_err());
         }
+    }
+
+    #[test]
+    fn ecdsa_algorithm_identifiers() {
+        use SignatureAlgorithm as A;
+        // SEQUENCE { OID 1.2.840.10045.4.3.x } with no parameters (RFC 5758 §3.2).
+        let sha2 = |last: u8| {
+            [
+                0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, last,
+            ]
+        };
+        for (last, alg, name) in [
+            (2, A::EcdsaSha256, "ecdsa-with-SHA256"),
+            (3, A::EcdsaSha384, "ecdsa-with-SHA384"),
+            (4, A::EcdsaSha512, "ecdsa-with-SHA512"),
+        ] {
+            let der = sha2(last);
+            assert_eq!(A::from_der(&der), Ok(alg));
+            assert!(alg.is_ecdsa() && !alg.is_sha1());
+            assert_eq!(alg.to_string(), name);
+            for n in 0..der.len() {
+                assert!(A::from_der(&der[..n]).is_err(), "{name} truncated to {n}");
+            }
+        }
+        // ecdsa-with-SHA224 (4.3.1) is not supported.
+        assert_eq!(
+            A::from_der(&sha2(1)),
+            Err(CertificateError::UnsupportedSignatureAlgorithm)
+        );
+        // A NULL parameter is not allowed for ECDSA (it is for RSA).
+        let with_null = [
+            0x30, 0x0c, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02, 0x05, 0x00,
+        ];
+        assert_eq!(A::from_der(&with_null), Err(CertificateError::BadEncoding));
+        // ecdsa-with-SHA1 (1.2.840.10045.4.1): SHA-1, so opt-in only on a path.
+        let sha1 = [
+            0x30, 0x09, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01,
+        ];
+        assert_eq!(A::from_der(&sha1), Ok(A::EcdsaSha1));
+        assert!(A::EcdsaSha1.is_sha1() && A::EcdsaSha1.is_ecdsa());
+        assert_eq!(A::EcdsaSha1.to_string(), "ecdsa-with-SHA1");
+        assert!(A::RsaPkcs1Sha1.is_sha1() && !A::RsaPkcs1Sha1.is_ecdsa());
+        // id-ecPublicKey is a key algorithm, not a signature algorithm.
+        let ec_public_key = [
+            0x30, 0x09, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+        ];
+        assert_eq!(
+            A::from_der(&ec_public_key),
+            Err(CertificateError::UnsupportedSignatureAlgorithm)
+        );
+    }
+
+    /// A DER `SubjectPublicKeyInfo` for id-ecPublicKey with `curve` (OID content bytes)
+    /// and `point` (the BIT STRING content after the unused-bits byte).
+    fn ec_spki(curve: &[u8], point: &[u8]) -> alloc::vec::Vec<u8> {
+        let mut alg = alloc::vec![0x06, 0x07];
+        alg.extend_from_slice(ID_EC_PUBLIC_KEY);
+        alg.extend_from_slice(&[0x06, u8::try_from(curve.len()).unwrap()]);
+        alg.extend_from_slice(curve);
+        let mut body = alloc::vec![0x30, u8::try_from(alg.len()).unwrap()];
+        body.extend_from_slice(&alg);
+        body.extend_from_slice(&[0x03, u8::try_from(point.len() + 1).unwrap(), 0x00]);
+        body.extend_from_slice(point);
+        let mut spki = alloc::vec![0x30, u8::try_from(body.len()).unwrap()];
+        spki.extend_from_slice(&body);
+        spki
+    }
+
+    fn p256_key() -> p256::ecdsa::SigningKey {
+        p256::ecdsa::SigningKey::from_slice(&[0x11; 32]).unwrap()
+    }
+
+    fn p384_key() -> p384::ecdsa::SigningKey {
+        p384::ecdsa::SigningKey::from_slice(&[0x22; 48]).unwrap()
+    }
+
+    fn p256_spki() -> alloc::vec::Vec<u8> {
+        let point = p256_key().verifying_key().to_sec1_point(false);
+        ec_spki(PRIME256V1, point.as_bytes())
+    }
+
+    fn p384_spki() -> alloc::vec::Vec<u8> {
+        let point = p384_key().verifying_key().to_sec1_point(false);
+        ec_spki(SECP384R1, point.as_bytes())
+    }
+
+    #[test]
+    fn ec_subject_public_keys() {
+        let parse = |spki: &[u8]| subject_public_key(spki, 2048, RsaKeyRole::LeafKey);
+        let key = parse(&p256_spki()).unwrap();
+        assert_eq!(
+            key,
+            SubjectPublicKey::EcdsaP256(*p256_key().verifying_key())
+        );
+        assert_eq!(key.kind(), PublicKeyKind::Ecdsa(EcdsaCurve::P256));
+        assert_eq!(key.kind().to_string(), "ECDSA P-256");
+        assert!(key.as_rsa().is_none());
+        assert_eq!(
+            key.ec_point_uncompressed().as_deref(),
+            Some(p256_key().verifying_key().to_sec1_point(false).as_bytes())
+        );
+        let key = parse(&p384_spki()).unwrap();
+        assert_eq!(key.kind().to_string(), "ECDSA P-384");
+        assert_eq!(PublicKeyKind::Rsa { bits: 2048 }.to_string(), "RSA 2048");
+
+        let good = p256_key().verifying_key().to_sec1_point(false);
+        let good = good.as_bytes();
+        // A P-256 point under the P-384 OID (wrong length) and the other way round.
+        assert_eq!(
+            parse(&ec_spki(SECP384R1, good)),
+            Err(CertificateError::BadEncoding)
+        );
+        // Compressed points are not accepted in certificates.
+        let compressed = p256_key().verifying_key().to_sec1_point(true);
+        assert_eq!(
+            parse(&ec_spki(PRIME256V1, compressed.as_bytes())),
+            Err(CertificateError::BadEncoding)
+        );
+        // Not on the curve: y changed.
+        let mut off = good.to_vec();
+        if let Some(last) = off.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(
+            parse(&ec_spki(PRIME256V1, &off)),
+            Err(CertificateError::BadEncoding)
+        );
+        // (0, 0) is not on the curve; the identity has no uncompressed form.
+        let mut zero = [0u8; 65];
+        zero[0] = 4;
+        assert_eq!(
+            parse(&ec_spki(PRIME256V1, &zero)),
+            Err(CertificateError::BadEncoding)
+        );
+        assert_eq!(
+            parse(&ec_spki(PRIME256V1, &[0])),
+            Err(CertificateError::BadEncoding)
+        );
+        // Another curve is named in the error.
+        assert_eq!(
+            parse(&ec_spki(&[0x2b, 0x81, 0x04, 0x00, 0x23], good)),
+            Err(CertificateError::UnsupportedCurve {
+                curve: "secp521r1 (1.3.132.0.35)".into()
+            })
+        );
+        assert_eq!(
+            parse(&ec_spki(&[0x2b, 0x81, 0x04, 0x00, 0x01], good)),
+            Err(CertificateError::UnsupportedCurve {
+                curve: "1.3.132.0.1".into()
+            })
+        );
+        // implicitCurve (NULL parameters).
+        let mut implicit = ec_spki(PRIME256V1, good);
+        let at = 2 + 2 + 2 + ID_EC_PUBLIC_KEY.len();
+        implicit.splice(at..at + 2 + PRIME256V1.len(), [0x05, 0x00]);
+        implicit[3] -= 8;
+        implicit[1] -= 8;
+        assert_eq!(
+            parse(&implicit),
+            Err(CertificateError::UnsupportedCurve {
+                curve: "implicitCurve".into()
+            })
+        );
+        // Ed25519 (1.3.101.112) is not a key lucid verifies with.
+        let ed25519 = [
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        assert_eq!(
+            parse(&ed25519),
+            Err(CertificateError::UnsupportedPublicKeyAlgorithm)
+        );
+        let spki = p256_spki();
+        for n in 0..spki.len() {
+            assert!(parse(&spki[..n]).is_err(), "truncated to {n}");
+        }
+    }
+
+    #[test]
+    fn ecdsa_verification_truncates_the_digest() {
+        use SignatureAlgorithm as A;
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        let msg = b"tbsCertificate";
+        let p256_pub = SubjectPublicKey::EcdsaP256(*p256_key().verifying_key());
+        let p384_pub = SubjectPublicKey::EcdsaP384(*p384_key().verifying_key());
+
+        // Every hash with every curve (FIPS 186-4 §6.4: the leftmost bits of the digest).
+        for (alg, digest) in [
+            (A::EcdsaSha1, Hash::Sha1.digest(msg)),
+            (A::EcdsaSha256, Hash::Sha256.digest(msg)),
+            (A::EcdsaSha384, Hash::Sha384.digest(msg)),
+            (A::EcdsaSha512, Hash::Sha512.digest(msg)),
+        ] {
+            let sig: p256::ecdsa::DerSignature = p256_key().sign_prehash(&digest).unwrap();
+            assert_eq!(
+                verify_signature_with_key(alg, &p256_pub, msg, sig.as_bytes()),
+                Ok(()),
+                "P-256 {alg}"
+            );
+            let sig: p384::ecdsa::DerSignature = p384_key().sign_prehash(&digest).unwrap();
+            assert_eq!(
+                verify_signature_with_key(alg, &p384_pub, msg, sig.as_bytes()),
+                Ok(()),
+                "P-384 {alg}"
+            );
+            // The same signature under another hash, or with the other key, fails.
+            let other = if alg == A::EcdsaSha256 {
+                A::EcdsaSha384
+            } else {
+                A::EcdsaSha256
+            };
+            assert_eq!(
+                verify_signature_with_key(other, &p384_pub, msg, sig.as_bytes()),
+                Err(CertificateError::BadSignature)
+            );
+            assert_eq!(
+                verify_signature_with_key(alg, &p256_pub, msg, sig.as_bytes()),
+                Err(CertificateError::BadSignature)
+            );
+            // An RSA algorithm with an EC key: this key made no such signature.
+            assert_eq!(
+                verify_signature_with_key(A::RsaPkcs1Sha256, &p384_pub, msg, sig.as_bytes()),
+                Err(CertificateError::BadSignature)
+            );
+        }
+
+        // Truncation is to the leftmost 256 bits: a signature over the first half of a
+        // SHA-512 digest is a P-256 ecdsa-with-SHA512 signature; over the second half not.
+        let digest = Hash::Sha512.digest(msg);
+        let (left, right) = digest.split_at(32);
+        let sig: p256::ecdsa::DerSignature = p256_key().sign_prehash(left).unwrap();
+        assert_eq!(
+            verify_signature_with_key(A::EcdsaSha512, &p256_pub, msg, sig.as_bytes()),
+            Ok(())
+        );
+        let sig: p256::ecdsa::DerSignature = p256_key().sign_prehash(right).unwrap();
+        assert_eq!(
+            verify_signature_with_key(A::EcdsaSha512, &p256_pub, msg, sig.as_bytes()),
+            Err(CertificateError::BadSignature)
+        );
+
+        // The spki form parses the key first.
+        let sig: p256::ecdsa::DerSignature =
+            p256_key().sign_prehash(&Hash::Sha256.digest(msg)).unwrap();
+        assert_eq!(
+            verify_signature(A::EcdsaSha256, &p256_spki(), msg, sig.as_bytes()),
+            Ok(())
+        );
+        assert_eq!(
+            verify_signature(A::EcdsaSha256, &p384_spki(), msg, sig.as_bytes()),
+            Err(CertificateError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn ecdsa_signatures_are_strict_der() {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        let msg = b"strict";
+        let key = SubjectPublicKey::EcdsaP256(*p256_key().verifying_key());
+        let sig: p256::ecdsa::DerSignature =
+            p256_key().sign_prehash(&Hash::Sha256.digest(msg)).unwrap();
+        let der = sig.as_bytes();
+        let verify =
+            |s: &[u8]| verify_signature_with_key(SignatureAlgorithm::EcdsaSha256, &key, msg, s);
+        assert_eq!(verify(der), Ok(()));
+        // Trailing byte.
+        let mut trailing = der.to_vec();
+        trailing.push(0);
+        assert_eq!(verify(&trailing), Err(CertificateError::BadSignature));
+        // BER long-form length of the outer SEQUENCE.
+        let mut long_form = alloc::vec![0x30, 0x81];
+        long_form.extend_from_slice(&der[1..]);
+        assert_eq!(verify(&long_form), Err(CertificateError::BadSignature));
+        // The raw r ‖ s form (IEEE P1363) is not DER.
+        let raw = p256::ecdsa::Signature::try_from(sig.clone())
+            .unwrap()
+            .to_bytes();
+        assert_eq!(verify(&raw), Err(CertificateError::BadSignature));
+        for n in 0..der.len() {
+            assert_eq!(
+                verify(&der[..n]),
+                Err(CertificateError::BadSignature),
+                "{n}"
+            );
+        }
+        // r = 0, s = 0.
+        assert_eq!(
+            verify(&[0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00]),
+            Err(CertificateError::BadSignature)
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! for an issuer of the current certificate: trust anchors whose subject matches first, then
 //! the intermediates the peer sent (in any order, unrelated extras never looked at twice).
 //! A candidate is checked as an issuer (version, validity, cA, keyCertSign, EKU,
-//! pathLenConstraint), then the signature is verified — every RSA operation is counted
-//! against [`MAX_SIGNATURE_CHECKS`] for the whole verification. A failing candidate makes
+//! pathLenConstraint), then the signature is verified — every RSA or ECDSA operation is
+//! counted against [`MAX_SIGNATURE_CHECKS`] for the whole verification. A failing candidate makes
 //! the search back off and try the next one. When an anchor signs the top certificate, name
 //! constraints from every CA on the path (anchor included) are applied to the certificates
 //! below it; a violation also backs off. Loops are impossible: a (subject, key) pair already
@@ -21,21 +21,21 @@ use rustls_pki_types::{ServerName, UnixTime};
 
 use super::CertificateError;
 use super::anchors::{RootStore, TrustAnchor};
-use super::cert::{Cert, Mode};
+use super::cert::{Cert, KeyUsageBits, Mode};
 use super::name::{
     ConstrainedNames, GeneralName, check_name_constraints, common_names, dns_name_matches,
     for_each_general_name, ip_to_string, name_to_string, names_equal, presented_names,
 };
 use super::signature::{
     LEGACY_MIN_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, RsaKeyRole, SignatureAlgorithm,
-    rsa_public_key_checked, verify_signature_with_key,
+    SubjectPublicKey, rsa_public_key_checked, subject_public_key, verify_signature_with_key,
 };
 use super::time::Time;
 
 /// Most intermediate certificates a path may contain (leaf and anchor not counted).
 pub const MAX_PATH_DEPTH: usize = 6;
-/// Most RSA signature verifications one call to a verify function performs, whatever the
-/// peer sent (webpki keeps a similar budget).
+/// Most signature verifications (RSA and ECDSA alike) one call to a verify function
+/// performs, whatever the peer sent (webpki keeps a similar budget).
 pub const MAX_SIGNATURE_CHECKS: usize = 64;
 /// Most intermediate certificates accepted from the peer.
 pub const MAX_INTERMEDIATES: usize = 32;
@@ -45,8 +45,9 @@ pub const MAX_INTERMEDIATES: usize = 32;
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VerifierOptions {
-    /// Accept sha1WithRSAEncryption signatures on path certificates. SHA-1 is broken for
-    /// collision resistance (SHAttered, 2017); only for legacy devices you cannot fix.
+    /// Accept sha1WithRSAEncryption and ecdsa-with-SHA1 signatures on path certificates.
+    /// SHA-1 is broken for collision resistance (SHAttered, 2017); only for legacy devices
+    /// you cannot fix.
     pub allow_sha1_signatures_legacy: bool,
     /// When the certificate has no subjectAltName extension, match the host name against
     /// the subject's commonName values (pre-RFC 6125 behaviour; off as in webpki, Go and
@@ -95,15 +96,34 @@ pub struct VerifiedChain {
     /// The anchor that signed the last certificate in `certificates`.
     pub anchor: TrustAnchor,
     /// The end-entity certificate's `SubjectPublicKeyInfo` (DER): the key the client
-    /// encrypts the pre-master secret to.
+    /// encrypts the pre-master secret to (RSA key exchange) or verifies the
+    /// ServerKeyExchange signature with (ECDHE).
     pub leaf_spki: Vec<u8>,
+    /// The end-entity certificate's keyUsage, `None` when it has no keyUsage extension
+    /// (any use allowed). The path check required digitalSignature or keyEncipherment; the
+    /// TLS client checks the one bit its key exchange needs.
+    pub leaf_key_usage: Option<KeyUsageBits>,
 }
 
 impl VerifiedChain {
     /// The end-entity RSA public key (for RSA key exchange). Its size already passed the
     /// minimum of the options the chain was verified with.
+    ///
+    /// # Errors
+    /// [`CertificateError::UnsupportedPublicKeyAlgorithm`] when the leaf key is not RSA (see
+    /// [`Self::leaf_key`]).
     pub fn leaf_public_key(&self) -> Result<PublicKey, CertificateError> {
         rsa_public_key_checked(
+            &self.leaf_spki,
+            LEGACY_MIN_RSA_MODULUS_BITS,
+            RsaKeyRole::LeafKey,
+        )
+    }
+
+    /// The end-entity public key, RSA or EC. An RSA key's size already passed the minimum
+    /// of the options the chain was verified with.
+    pub fn leaf_key(&self) -> Result<SubjectPublicKey, CertificateError> {
+        subject_public_key(
             &self.leaf_spki,
             LEGACY_MIN_RSA_MODULUS_BITS,
             RsaKeyRole::LeafKey,
@@ -139,9 +159,9 @@ pub fn verify_server_chain<I: AsRef<[u8]>>(
 }
 
 /// Everything [`verify_server_chain`] checks except the host name: for `lucid verify`
-/// without `--host` and for NIST PKITS. The end entity must still be usable as a TLS RSA
-/// key-exchange server certificate (keyEncipherment / serverAuth when those extensions are
-/// present).
+/// without `--host` and for NIST PKITS. The end entity must still be usable as a TLS server
+/// certificate (digitalSignature or keyEncipherment / serverAuth when those extensions are
+/// present; an RSA key of the minimum size or an EC key on P-256/P-384).
 pub fn verify_chain_no_name<I: AsRef<[u8]>>(
     roots: &RootStore,
     end_entity: &[u8],
@@ -155,9 +175,9 @@ pub fn verify_chain_no_name<I: AsRef<[u8]>>(
     }
     let leaf = Cert::parse(end_entity, Mode::Path)?;
     check_end_entity(&leaf, now)?;
-    // The client encrypts the pre-master secret to this key: the same minimum as the keys
-    // that sign the path.
-    rsa_public_key_checked(leaf.spki, opts.min_rsa_bits(), RsaKeyRole::LeafKey)?;
+    // The client encrypts the pre-master secret to this key or verifies a signature with
+    // it: the same minimum as the keys that sign the path.
+    subject_public_key(leaf.spki, opts.min_rsa_bits(), RsaKeyRole::LeafKey)?;
 
     // Intermediates that do not parse are skipped: they can only be unrelated extras or
     // make the path fail to build (reported as an unknown issuer).
@@ -203,7 +223,24 @@ pub fn verify_chain_no_name<I: AsRef<[u8]>>(
         certificates,
         anchor: anchor.clone(),
         leaf_spki: leaf.spki.to_vec(),
+        leaf_key_usage: leaf.key_usage.as_ref().map(KeyUsageBits::from_extension),
     })
+}
+
+/// The keyUsage of a DER certificate, `None` when it has no keyUsage extension.
+///
+/// For a TLS client whose verifier built no path ([`VerifiedChain::leaf_key_usage`] is
+/// the same for one that did): it checks keyEncipherment before an RSA key exchange and
+/// digitalSignature before trusting an ECDHE ServerKeyExchange signature. The certificate
+/// is parsed as leniently as a trust anchor (a pinned self-signed certificate may be v1 or
+/// carry unknown critical extensions); keyUsage itself must be well-formed.
+///
+/// # Errors
+/// [`CertificateError::BadEncoding`] when the certificate or its keyUsage does not parse;
+/// [`CertificateError::LimitExceeded`] for an oversized certificate.
+pub fn end_entity_key_usage(cert_der: &[u8]) -> Result<Option<KeyUsageBits>, CertificateError> {
+    let cert = Cert::parse(cert_der, Mode::Anchor)?;
+    Ok(cert.key_usage.as_ref().map(KeyUsageBits::from_extension))
 }
 
 fn chain_cert(c: &Cert<'_>) -> ChainCert {
@@ -244,11 +281,13 @@ fn check_end_entity(leaf: &Cert<'_>, now: Time) -> Result<(), CertificateError> 
     }
     check_validity(leaf, now)?;
     if let Some(ku) = &leaf.key_usage {
-        // RSA key exchange encrypts the pre-master secret to this key (RFC 5280 §4.2.1.3,
-        // RFC 5246 §7.4.2).
-        if !ku.key_encipherment() {
+        // RSA key exchange encrypts the pre-master secret to this key, ECDHE signs with it
+        // (RFC 5280 §4.2.1.3, RFC 5246 §7.4.2, RFC 8422 §5.3): a key allowing neither is no
+        // TLS server key. Which one the negotiated suite needs is the client's check
+        // (`VerifiedChain::leaf_key_usage`).
+        if !ku.key_encipherment() && !ku.digital_signature() {
             return Err(CertificateError::InvalidKeyUsage {
-                required: "keyEncipherment",
+                required: "digitalSignature or keyEncipherment",
             });
         }
     }
@@ -399,7 +438,7 @@ impl<'s, 'a> Search<'s, 'a> {
             return Err(CertificateError::TooManySignatureChecks);
         }
         self.signature_checks += 1;
-        let key = rsa_public_key_checked(issuer_spki, self.opts.min_rsa_bits(), role)?;
+        let key = subject_public_key(issuer_spki, self.opts.min_rsa_bits(), role)?;
         verify_signature_with_key(alg, &key, child.tbs, child.signature.clone()?)
     }
 
