@@ -62,7 +62,7 @@ pub(crate) struct ConnectArgs {
     #[arg(long, value_name = "V", default_value = "1.2", value_parser = parse_version)]
     pub(crate) tls_max: ProtocolVersion,
     /// Cipher suite to offer, by IANA name (repeatable), e.g. TLS_RSA_WITH_AES_128_CBC_SHA.
-    /// Default: all four lucid suites.
+    /// Default: every lucid suite, ECDHE first (ECDHE+GCM, ECDHE+CBC, RSA+GCM, RSA+CBC).
     #[arg(long = "cipher", value_name = "IANA_NAME", value_parser = parse_suite)]
     pub(crate) ciphers: Vec<CipherSuite>,
     /// Bytes to send after the handshake; `\r`, `\n`, `\t` and `\\` escapes are

@@ -106,7 +106,7 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             Arc::new(tls10),
         ),
         (
-            "TLS 1.2 with lucid's defaults (all four suites, extended master secret, encrypt-then-MAC); the session is kept",
+            "TLS 1.2 with lucid's defaults (ECDHE first for forward secrecy, extended master secret, encrypt-then-MAC); the session is kept",
             tls12.clone(),
         ),
         (

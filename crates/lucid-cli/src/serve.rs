@@ -28,7 +28,7 @@ pub(crate) struct ServeArgs {
     /// Certificate chain to present (PEM, leaf first).
     #[arg(long, value_name = "CHAIN.pem")]
     pub(crate) cert: PathBuf,
-    /// The leaf's RSA private key (PEM: PKCS#8 "PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY").
+    /// The leaf's private key, RSA or ECDSA P-256/P-384 (PEM: PKCS#8 "PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY"); its type decides the suites served (RSA: TLS_RSA_* and TLS_ECDHE_RSA_*, ECDSA: TLS_ECDHE_ECDSA_*).
     #[arg(long, value_name = "KEY.pem")]
     pub(crate) key: PathBuf,
     /// Address to listen on.
@@ -41,7 +41,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "V", default_value = "1.2", value_parser = parse_version)]
     pub(crate) tls_max: ProtocolVersion,
     /// Cipher suite to accept, by IANA name, in preference order (repeatable).
-    /// Default: all four lucid suites.
+    /// Default: every lucid suite, ECDHE first (ECDHE+GCM, ECDHE+CBC, RSA+GCM, RSA+CBC).
     #[arg(long = "cipher", value_name = "IANA_NAME", value_parser = parse_suite)]
     pub(crate) ciphers: Vec<CipherSuite>,
     /// Answer each HTTP request with a page describing the session (the default).
@@ -426,7 +426,7 @@ mod tests {
         let first = get(addr, client(Some(store.clone())));
         assert!(first.starts_with("HTTP/1.0 200 OK\r\n"), "{first}");
         assert!(first.contains("Protocol  : TLSv1.2\n"), "{first}");
-        assert!(first.contains("Cipher    : TLS_RSA_WITH_AES_128_GCM_SHA256\n"));
+        assert!(first.contains("Cipher    : TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n"));
         assert!(first.contains("EMS       : yes\n"));
         assert!(
             first.contains("ETM       : no\n"),

@@ -105,7 +105,7 @@ fn default_mode_prints_the_reply_and_a_summary() {
     assert_eq!(stdout, REPLY);
     for want in [
         "lucid: connection 1 to ",
-        "negotiated   TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256",
+        "negotiated   TLS 1.2, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
         "extended_master_secret yes, encrypt_then_mac no",
         "[0] C=XX, O=lucid test PKI, CN=localhost",
         "signature verified with the public key of [1] ok",
@@ -140,7 +140,7 @@ fn trace_and_timeline_then_the_reply() {
         "client_version: TLS 1.0 (3,1)",
         "ServerHelloDone (4 bytes: 4-byte header + 0-byte body)",
         "will not ask for a client certificate",
-        "EncryptedPreMasterSecret length: 256 bytes",
+        "ecdh_Yc",
         "key_block: PRF(master_secret, \"key expansion\"",
         "client_write_IV[16] server_write_IV[16]",
         "verify_data: PRF(master_secret, \"client finished\", MD5(handshake_messages) + SHA-1(handshake_messages))",

@@ -116,6 +116,8 @@ fn handshake_types(tshark: &Path, pcap: &Path) -> Vec<Vec<u8>> {
 /// ClientHello, ServerHello, Certificate, ServerHelloDone, ClientKeyExchange, the client's
 /// Finished, the server's Finished: the full RSA handshake lucid's trace shows.
 const FULL: [u8; 7] = [1, 2, 11, 14, 16, 20, 20];
+/// The full ECDHE handshake (lucid's default): a ServerKeyExchange after the Certificate.
+const FULL_ECDHE: [u8; 8] = [1, 2, 11, 12, 14, 16, 20, 20];
 /// ClientHello, ServerHello, the server's Finished, the client's Finished: resumption.
 const RESUMED: [u8; 4] = [1, 2, 20, 20];
 
@@ -144,8 +146,8 @@ fn demo_capture_decrypts_with_no_key_log_option() {
     std::fs::write(dir.join("tshark-http.txt"), &text).unwrap();
     let over = [
         "over TLS 1.0, TLS_RSA_WITH_AES_128_CBC_SHA\\n",
-        "over TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256\\n",
-        "over TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256, resumed\\n",
+        "over TLS 1.2, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\\n",
+        "over TLS 1.2, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, resumed\\n",
     ];
     for (stream, over) in over.iter().enumerate() {
         let s = stream.to_string();
@@ -179,7 +181,10 @@ fn demo_capture_decrypts_with_no_key_log_option() {
 
     // The handshake messages, in the order of lucid's trace.
     let types = handshake_types(&tshark, &pcap);
-    assert_eq!(types, vec![FULL.to_vec(), FULL.to_vec(), RESUMED.to_vec()]);
+    assert_eq!(
+        types,
+        vec![FULL.to_vec(), FULL_ECDHE.to_vec(), RESUMED.to_vec()]
+    );
 
     // Consistent TCP: no retransmission, lost segment, bad ACK or checksum in the eyes of
     // Wireshark's TCP analysis; 3 connections of SYN, SYN-ACK, ACK ... FIN, FIN, ACK.
@@ -318,7 +323,7 @@ fn connect_and_serve_captures_decrypt() {
     }
     assert_eq!(
         handshake_types(&tshark, &client_pcap),
-        vec![FULL.to_vec(), RESUMED.to_vec()]
+        vec![FULL_ECDHE.to_vec(), RESUMED.to_vec()]
     );
 
     // A client that rejects the certificate: its capture ends at the alert it sent.
@@ -330,7 +335,7 @@ fn connect_and_serve_captures_decrypt() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         handshake_types(&tshark, &failed_pcap),
-        vec![vec![1, 2, 11, 14]]
+        vec![vec![1, 2, 11, 12, 14]]
     );
     let alerts = fields(
         &tshark,
@@ -351,7 +356,11 @@ fn connect_and_serve_captures_decrypt() {
     };
     let mut sorted = types.clone();
     sorted.sort();
-    let mut expected = vec![FULL.to_vec(), RESUMED.to_vec(), vec![1, 2, 11, 14]];
+    let mut expected = vec![
+        FULL_ECDHE.to_vec(),
+        RESUMED.to_vec(),
+        vec![1, 2, 11, 12, 14],
+    ];
     expected.sort();
     assert_eq!(sorted, expected, "server capture: {types:?}");
     let found = http(&tshark, &server_pcap, NO_BODY_REASSEMBLY);

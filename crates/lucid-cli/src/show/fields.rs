@@ -6,7 +6,8 @@
 //! shown as "unparsed" rather than dropped.
 
 use lucid_core::trace::wire::{
-    CipherSuite, Compression, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
+    CipherSuite, Compression, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
 };
 use lucid_core::x509::VerifiedChain;
 use lucid_core::x509::name::name_to_string;
@@ -131,6 +132,7 @@ pub fn handshake_fields(raw: &[u8], ctx: &Ctx<'_>) -> Vec<Field> {
         HandshakeType::SERVER_HELLO => server_hello(&mut w, ctx),
         HandshakeType::CERTIFICATE => certificate(&mut w, ctx),
         HandshakeType::SERVER_HELLO_DONE | HandshakeType::HELLO_REQUEST => Some(()),
+        HandshakeType::SERVER_KEY_EXCHANGE => server_key_exchange(&mut w, ctx),
         HandshakeType::CLIENT_KEY_EXCHANGE => client_key_exchange(&mut w),
         HandshakeType::FINISHED => finished(&mut w, ctx),
         _ => None,
@@ -177,8 +179,11 @@ pub fn type_purpose(typ: HandshakeType) -> &'static str {
         HandshakeType::CERTIFICATE => "the server's certificate chain, its own certificate first",
         HandshakeType::CERTIFICATE_REQUEST => "the server asks for a client certificate",
         HandshakeType::SERVER_HELLO_DONE => "the server has sent all its hello messages",
+        HandshakeType::SERVER_KEY_EXCHANGE => {
+            "ECDHE: the server's ephemeral public value, signed with its certificate's key"
+        }
         HandshakeType::CLIENT_KEY_EXCHANGE => {
-            "the pre-master secret, encrypted to the server's RSA key"
+            "RSA: the pre-master secret encrypted to the server's key; ECDHE: the client's ephemeral public value"
         }
         HandshakeType::FINISHED => {
             "proves both sides saw the same handshake and hold the same master secret"
@@ -596,7 +601,65 @@ fn cert_names(der: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((issuer.whole, subject.whole))
 }
 
+/// ServerKeyExchange of an ECDHE suite (RFC 8422 §5.4).
+fn server_key_exchange(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
+    let params_start = w.pos;
+    w.uint(1, "curve_type", |t| {
+        if t == 3 {
+            "named_curve(3): the group is named by the next field (explicit curves are refused)"
+                .to_string()
+        } else {
+            format!("{t}: not named_curve, which lucid refuses")
+        }
+    })?;
+    w.uint(2, "namedcurve", |g| {
+        let g = u16::try_from(g).unwrap_or_default();
+        format!(
+            "{}: the group both sides compute ECDH in, chosen by the server from the client's supported_groups",
+            NamedGroup(g).name().unwrap_or("unknown group")
+        )
+    })?;
+    let n = w.uint(1, "point length", |n| format!("{n} bytes"))?;
+    w.field(n, "public", |_| {
+        "the server's ephemeral public value (x25519: 32 bytes; P-256/P-384: 0x04 ‖ X ‖ Y, uncompressed), made for this connection only and forgotten after it: this is the forward secrecy".to_string()
+    })?;
+    let params_len = w.pos - params_start;
+    if ctx.version.is_some_and(|v| v >= ProtocolVersion::TLSV1_2) {
+        w.uint(2, "signature_algorithm", |s| {
+            let s = u16::try_from(s).unwrap_or_default();
+            format!(
+                "{}: chosen by the server from the client's signature_algorithms",
+                SignatureScheme(s).name().unwrap_or("unknown scheme")
+            )
+        })?;
+    }
+    let n = w.uint(2, "signature length", |n| format!("{n} bytes"))?;
+    w.field(n, "signature", |_| {
+        let how = if ctx.version.is_some_and(|v| v >= ProtocolVersion::TLSV1_2) {
+            "with the algorithm above"
+        } else {
+            "TLS 1.0/1.1: RSA over MD5 ‖ SHA-1, ECDSA over SHA-1"
+        };
+        format!(
+            "over client_random ‖ server_random ‖ the {params_len} bytes of params above ({how}), made with the certificate's private key: the client checks it with the certificate's public key, so a man in the middle cannot substitute his own value"
+        )
+    })?;
+    Some(())
+}
+
 fn client_key_exchange(w: &mut Walk<'_>) -> Option<()> {
+    // ECDHE: a u8-prefixed point that fills the body; RSA: a u16-prefixed ciphertext.
+    let ecdh = w
+        .buf
+        .get(w.pos)
+        .is_some_and(|n| usize::from(*n) + 1 == w.left());
+    if ecdh {
+        let n = w.uint(1, "point length", |n| format!("{n} bytes"))?;
+        w.field(n, "ecdh_Yc", |_| {
+            "the client's ephemeral public value in the server's group; both sides now compute the same shared secret, which becomes the pre-master secret (RFC 8422 §5.10)".to_string()
+        })?;
+        return Some(());
+    }
     let n = w.uint(2, "EncryptedPreMasterSecret length", |n| {
         format!(
             "{n} bytes: the size of the server's RSA modulus ({} bits)",

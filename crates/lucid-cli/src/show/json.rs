@@ -183,6 +183,17 @@ fn event(o: Obj, ev: &Ev) -> String {
                 None => o.end(),
             }
         }
+        Ev::Tls(Event::KeySchedule(KeyScheduleEvent::EcdhSharedSecret { group, len, secret })) => {
+            let o = o
+                .str("event", "key_schedule")
+                .str("step", "ecdh_shared_secret")
+                .str("group", &group.to_string())
+                .num("length", len);
+            match secret.as_deref() {
+                Some(s) => o.hex("secret", s).end(),
+                None => o.end(),
+            }
+        }
         Ev::Tls(Event::KeySchedule(KeyScheduleEvent::MasterSecret {
             label,
             seed_len,
@@ -342,9 +353,31 @@ fn payload(o: Obj, p: &HandshakePayload) -> Obj {
                     .collect();
             o.raw("certificates", &format!("[{}]", certs.join(",")))
         }
-        HandshakePayload::ClientKeyExchange(k) => o
-            .num("encrypted_pre_master_secret_length", k.0.len())
-            .hex("encrypted_pre_master_secret", &k.0),
+        HandshakePayload::ClientKeyExchange(k) => match (k.rsa(), k.ecdh()) {
+            (Ok(ct), _) => o
+                .num("encrypted_pre_master_secret_length", ct.len())
+                .hex("encrypted_pre_master_secret", ct),
+            (_, Ok(point)) => o.hex("ecdh_public", point),
+            _ => o.hex("body", &k.0),
+        },
+        HandshakePayload::ServerKeyExchange(k) => {
+            let parsed = k
+                .ecdhe(ProtocolVersion::TLSV1_2)
+                .or_else(|_| k.ecdhe(ProtocolVersion::TLSV1_0));
+            match parsed {
+                Ok((params, _, signed)) => {
+                    let o = o
+                        .str("group", &params.group.to_string())
+                        .hex("public", &params.public);
+                    let o = match signed.scheme {
+                        Some(s) => o.str("signature_algorithm", &s.to_string()),
+                        None => o,
+                    };
+                    o.hex("signature", &signed.signature)
+                }
+                Err(_) => o.hex("body", &k.0),
+            }
+        }
         HandshakePayload::Finished(v) => o.hex("verify_data", v),
         _ => o,
     }

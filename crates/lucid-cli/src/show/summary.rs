@@ -4,11 +4,11 @@
 use core::fmt::Write;
 use core::time::Duration;
 
-use lucid_core::trace::Event;
 use lucid_core::trace::wire::HandshakePayload;
 use lucid_core::trace::wire::HandshakeType;
 use lucid_core::trace::wire::ServerExtension;
 use lucid_core::trace::{Direction, ResumptionEvent};
+use lucid_core::trace::{Event, KeyScheduleEvent};
 
 use super::{Ev, Options, Stamped, Style, hex, ms, version_name};
 
@@ -78,6 +78,8 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
     let mut offered = false;
     let mut chain = None;
     let mut failed = None;
+    let mut group = None;
+    let mut rsa_kx = false;
     let mut received = 0usize;
     let mut sent = 0usize;
     for e in events {
@@ -112,6 +114,14 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
                 chain = Some((c.clone(), server_name.clone()));
             }
             Ev::Tls(Event::HandshakeComplete { resumed: r, .. }) => resumed = Some(*r),
+            Ev::Tls(Event::KeySchedule(KeyScheduleEvent::EcdhSharedSecret {
+                group: g, ..
+            })) => {
+                group = Some(*g);
+            }
+            Ev::Tls(Event::KeySchedule(KeyScheduleEvent::PreMasterSecret { .. })) => {
+                rsa_kx = true;
+            }
             Ev::Tls(Event::Resumption(ResumptionEvent::Stored)) => stored = true,
             Ev::Tls(Event::Resumption(ResumptionEvent::Offered)) => offered = true,
             Ev::Failed { reason } => failed = Some(reason.clone()),
@@ -127,6 +137,21 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
         _ => {
             let _ = writeln!(out, "  {:<13}nothing (no ServerHello)", "negotiated");
         }
+    }
+    if let Some(g) = group {
+        let _ = writeln!(
+            out,
+            "  {:<13}ECDHE, group {g} ({})",
+            "key exchange",
+            st.good("forward secret")
+        );
+    } else if rsa_kx {
+        let _ = writeln!(
+            out,
+            "  {:<13}RSA ({})",
+            "key exchange",
+            st.warn("not forward secret: the server key decrypts recorded traffic")
+        );
     }
     if version.is_some() {
         let yn = |b: bool| if b { st.good("yes") } else { st.warn("no") };

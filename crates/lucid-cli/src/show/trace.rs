@@ -335,6 +335,26 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 secret_line(&mut out, st, secret.as_deref());
                 out.push('\n');
             }
+            Ev::Tls(Event::KeySchedule(KeyScheduleEvent::EcdhSharedSecret {
+                group,
+                len,
+                secret,
+            })) => {
+                let _ = writeln!(
+                    out,
+                    "{} {}",
+                    st.dim(&t),
+                    st.head("key schedule: ECDH gives the pre-master secret")
+                );
+                let _ = writeln!(
+                    out,
+                    "{}{} {len} bytes = the {group} shared secret of our ephemeral private key and the peer's public value (RFC 8422 §5.10); both private keys are gone after this handshake, so a later theft of the certificate's key cannot decrypt this connection (forward secrecy)",
+                    INDENT,
+                    st.field("pre_master_secret:"),
+                );
+                secret_line(&mut out, st, secret.as_deref());
+                out.push('\n');
+            }
             Ev::Tls(Event::KeySchedule(KeyScheduleEvent::MasterSecret {
                 label,
                 seed_len,
