@@ -5,6 +5,7 @@
 //! so every byte of the message appears in exactly one field; anything it cannot follow is
 //! shown as "unparsed" rather than dropped.
 
+use lucid_core::internal::crypto::suites;
 use lucid_core::trace::wire::{
     CipherSuite, Compression, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
     SignatureScheme,
@@ -319,39 +320,56 @@ fn code16(b: &[u8]) -> u16 {
     b.first_chunk::<2>().map_or(0, |x| u16::from_be_bytes(*x))
 }
 
-/// A suite's name and what it means.
+/// A suite's name and what it means: read off lucid's suite table (key exchange, record
+/// protection, PRF), so a suite added to the table is explained here without a second list.
 pub fn suite_note(code: u16) -> String {
     let s = CipherSuite(code);
     let what = match s {
-        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 => {
-            "RSA key exchange, AES-128 in GCM mode (authenticated encryption, no separate MAC), SHA-256 PRF (TLS 1.2 only)"
-        }
-        CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384 => {
-            "RSA key exchange, AES-256 in GCM mode (authenticated encryption, no separate MAC), SHA-384 PRF and handshake hash (TLS 1.2 only)"
-        }
-        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA => {
-            "RSA key exchange, AES-128 in CBC mode, HMAC-SHA1 records"
-        }
-        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA => {
-            "RSA key exchange, AES-256 in CBC mode, HMAC-SHA1 records"
-        }
-        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256 => {
-            "RSA key exchange, AES-128 in CBC mode, HMAC-SHA256 records (TLS 1.2 only)"
-        }
-        CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256 => {
-            "RSA key exchange, AES-256 in CBC mode, HMAC-SHA256 records (TLS 1.2 only)"
-        }
         CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV => {
-            "not a suite: signals secure renegotiation support (RFC 5746)"
+            "not a suite: signals secure renegotiation support (RFC 5746)".to_string()
         }
         CipherSuite::TLS_FALLBACK_SCSV => {
-            "not a suite: says this is a deliberate retry at a lower version (RFC 7507)"
+            "not a suite: says this is a deliberate retry at a lower version (RFC 7507)".to_string()
         }
-        _ => "not one lucid implements",
+        _ => match suites::lookup(s) {
+            Some(p) => suite_description(p),
+            None => "not one lucid implements".to_string(),
+        },
     };
     match s.name() {
         Some(n) => format!("{n}: {what}"),
         None => format!("0x{code:04x}: {what}"),
+    }
+}
+
+/// "ECDHE key exchange signed with RSA, AES-128 in GCM mode (...), SHA-256 PRF (TLS 1.2 only)".
+fn suite_description(p: &suites::SuiteParams) -> String {
+    let kx = match (p.kx, p.auth) {
+        (suites::KeyExchange::Rsa, _) => "RSA key exchange",
+        (suites::KeyExchange::Ecdhe, suites::Authentication::Rsa) => {
+            "ECDHE key exchange (forward secret) signed with the server's RSA key"
+        }
+        (suites::KeyExchange::Ecdhe, suites::Authentication::Ecdsa) => {
+            "ECDHE key exchange (forward secret) signed with the server's ECDSA key"
+        }
+    };
+    let bits = p.enc_key_len * 8;
+    let prf = match p.prf {
+        suites::PrfHash::Sha256 => "SHA-256 PRF",
+        suites::PrfHash::Sha384 => "SHA-384 PRF and handshake hash",
+    };
+    let only = if p.tls12_only { " (TLS 1.2 only)" } else { "" };
+    match p.protection {
+        suites::Protection::Gcm => format!(
+            "{kx}, AES-{bits} in GCM mode (authenticated encryption, no separate MAC), {prf}{only}"
+        ),
+        suites::Protection::Cbc(mac) => {
+            let mac = match mac {
+                suites::MacAlgorithm::Sha1 => "HMAC-SHA1",
+                suites::MacAlgorithm::Sha256 => "HMAC-SHA256",
+            };
+            format!("{kx}, AES-{bits} in CBC mode, {mac} records{only}")
+        }
     }
 }
 
