@@ -77,6 +77,7 @@ fn seal_by_hand(s: &mut Script, typ: ContentType, data: &[u8], pad: &[u8]) -> Ve
         match suite.mac().expect("a CBC suite") {
             MacAlgorithm::Sha1 => run::<Hmac<sha1::Sha1>>(kb.server_write_mac_key(), parts),
             MacAlgorithm::Sha256 => run::<Hmac<sha2::Sha256>>(kb.server_write_mac_key(), parts),
+            MacAlgorithm::Sha384 => run::<Hmac<sha2::Sha384>>(kb.server_write_mac_key(), parts),
         }
     };
     let header = |len: usize| {

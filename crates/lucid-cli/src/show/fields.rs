@@ -367,6 +367,7 @@ fn suite_description(p: &suites::SuiteParams) -> String {
             let mac = match mac {
                 suites::MacAlgorithm::Sha1 => "HMAC-SHA1",
                 suites::MacAlgorithm::Sha256 => "HMAC-SHA256",
+                suites::MacAlgorithm::Sha384 => "HMAC-SHA384",
             };
             format!("{kx}, AES-{bits} in CBC mode, {mac} records{only}")
         }

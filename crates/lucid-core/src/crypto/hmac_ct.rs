@@ -1,58 +1,45 @@
-//! HMAC-SHA1 / HMAC-SHA256 over a message whose length is secret (the Lucky 13
+//! HMAC-SHA1 / HMAC-SHA256 / HMAC-SHA384 over a message whose length is secret (the Lucky 13
 //! countermeasure, AlFardan–Paterson 2013).
 //!
 //! After CBC decryption of a MAC-then-encrypt record, the length of the data that was MACed
 //! depends on the padding length, which is secret until the MAC has been checked. A plain HMAC
-//! over the data would run one compression-function call per 64 bytes, so its running time
-//! would reveal `len / 64` and with it a padding oracle. [`CtHmacKey::mac_ct`] instead does the
+//! over the data would run one compression-function call per block (64 bytes; 128 for
+//! SHA-384), so its running time would reveal `len / 64` and with it a padding oracle. [`CtHmacKey::mac_ct`] instead does the
 //! same work for every `len` in a public range `[min_len, max_len]`:
 //!
 //! - blocks that hold only data for *every* candidate length (those before `min_len`) are
 //!   hashed normally: their number depends only on public values;
 //! - every remaining block up to the last block the *longest* candidate could end in is
 //!   built byte by byte with constant-time masks (data byte, the 0x80 terminator, zero, or
-//!   the bit-length field), compressed, and the chaining state after the block that really
-//!   ends the message is kept with a constant-time select;
+//!   the bit-length field: 8 bytes, 16 for SHA-384), compressed, and the chaining state
+//!   after the block that really ends the message is kept with a constant-time select;
 //! - the outer hash is one compression of a fixed-size block.
 //!
-//! So the number of compression calls is `(header_len + max_len + 8) / 64 + 2` whatever `len`
-//! is, and memory is accessed at public offsets only. This is the approach of OpenSSL's
-//! `ssl3_cbc_digest_record` and BearSSL's `br_hmac_outCT`, reimplemented over the
-//! `sha1::block_api::compress` / `sha2::block_api::compress256` compression functions.
+//! So the number of compression calls is `(header_len + max_len + L) / B + 2` (block size
+//! `B`, length field `L`) whatever `len` is, and memory is accessed at public offsets only.
+//! This is the approach of OpenSSL's `ssl3_cbc_digest_record` and BearSSL's
+//! `br_hmac_outCT`, reimplemented over the `sha1::block_api::compress` /
+//! `sha2::block_api::compress256` / `compress512` compression functions (the `hmac` crate
+//! has no secret-length mode, and the digest crates expose only these block functions for
+//! it). Each hash is a [`CtHash`]: the code is written once and monomorphised, so block
+//! sizes and shifts are compile-time constants.
 //!
 //! The key is prepared once (`K ⊕ ipad` and `K ⊕ opad` blocks compressed into chaining
 //! states), like a keyed `hmac::Hmac` that is cloned per record.
 
 use aes::cipher::Array;
-use aes::cipher::consts::U64;
+use aes::cipher::consts::{U64, U128};
 use subtle::{
     Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess,
 };
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::Zeroize;
 
 use crate::crypto::suites::MacAlgorithm;
 
-const BLOCK: usize = 64;
-/// Largest HMAC output handled here (SHA-256).
-pub(crate) const MAX_MAC_LEN: usize = 32;
-
-const SHA1_IV: [u32; 5] = [
-    0x6745_2301,
-    0xefcd_ab89,
-    0x98ba_dcfe,
-    0x1032_5476,
-    0xc3d2_e1f0,
-];
-const SHA256_IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
+/// Largest HMAC output handled here (SHA-384).
+pub(crate) const MAX_MAC_LEN: usize = 48;
+/// Largest block (SHA-384's).
+const MAX_BLOCK: usize = 128;
 
 #[cfg(test)]
 std::thread_local! {
@@ -60,64 +47,184 @@ std::thread_local! {
     pub(crate) static COMPRESS_CALLS: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
 }
 
-/// A chaining state; SHA-1 uses the first five words.
-type State = [u32; 8];
-
-fn initial_state(alg: MacAlgorithm) -> State {
-    match alg {
-        MacAlgorithm::Sha1 => {
-            let mut s = [0; 8];
-            if let Some((head, _)) = s.split_first_chunk_mut::<5>() {
-                *head = SHA1_IV;
-            }
-            s
-        }
-        MacAlgorithm::Sha256 => SHA256_IV,
-    }
+/// A Merkle–Damgård hash seen through its compression function: what the constant-time
+/// HMAC needs to build the padded blocks itself.
+pub(crate) trait CtHash {
+    /// A chaining-state word.
+    type Word: Copy + Default + ConditionallySelectable + Zeroize;
+    /// log2 of the block size.
+    const BLOCK_SHIFT: u32;
+    /// Block size in bytes.
+    const BLOCK: usize = 1 << Self::BLOCK_SHIFT;
+    /// Bytes of the big-endian bit-length field that ends the padding.
+    const LEN_FIELD: usize;
+    /// Digest length in bytes.
+    const OUT: usize;
+    /// The initial chaining state (SHA-1 uses the first five words).
+    const IV: [Self::Word; 8];
+    /// Compresses `blocks` (a whole number of blocks) into `state`, in one call so the
+    /// SHA-NI / SIMD backends run their own loop.
+    fn compress(state: &mut [Self::Word; 8], blocks: &[u8]);
+    /// Writes the digest (big-endian state words) into `out[..Self::OUT]`.
+    fn write_out(state: &[Self::Word; 8], out: &mut [u8; MAX_MAC_LEN]);
+    /// The plain digest of `data` (keys longer than a block, RFC 2104 §2).
+    fn digest(data: &[u8], out: &mut [u8; MAX_MAC_LEN]);
 }
 
-fn compress(alg: MacAlgorithm, state: &mut State, block: &[u8; BLOCK]) {
-    compress_blocks(alg, state, core::slice::from_ref(block));
-}
-
-/// Compresses consecutive blocks in one call, so the SHA-NI / SIMD backends run their own
-/// loop (one feature check and state load per call, not per block).
-fn compress_blocks(alg: MacAlgorithm, state: &mut State, blocks: &[[u8; BLOCK]]) {
+fn count_calls(_blocks: usize) {
     #[cfg(test)]
-    COMPRESS_CALLS.with(|c| c.set(c.get() + blocks.len() as u64));
-    match alg {
-        MacAlgorithm::Sha1 => {
-            if let Some((s5, _)) = state.split_first_chunk_mut::<5>() {
-                sha1::block_api::compress(s5, blocks);
-            }
-        }
-        MacAlgorithm::Sha256 => sha2::block_api::compress256(state, blocks),
+    COMPRESS_CALLS.with(|c| c.set(c.get() + _blocks as u64));
+}
+
+fn write_words<W: Copy, const N: usize>(
+    words: &[W],
+    out: &mut [u8; MAX_MAC_LEN],
+    be: impl Fn(W) -> [u8; N],
+) {
+    for (chunk, w) in out.chunks_exact_mut(N).zip(words.iter()) {
+        chunk.copy_from_slice(&be(*w));
     }
 }
 
-/// Writes the digest (big-endian state words) into `out[..alg.mac_len()]`.
-fn state_bytes(alg: MacAlgorithm, state: &State, out: &mut [u8; MAX_MAC_LEN]) {
-    let words = alg.mac_len() / 4;
-    for (chunk, w) in out.chunks_exact_mut(4).zip(state.iter()).take(words) {
-        chunk.copy_from_slice(&w.to_be_bytes());
+/// SHA-1 (HMAC-SHA1 records).
+pub(crate) enum Sha1Ct {}
+/// SHA-256 (HMAC-SHA256 records).
+pub(crate) enum Sha256Ct {}
+/// SHA-384 (HMAC-SHA384 records, the `*_CBC_SHA384` suites of RFC 5289).
+pub(crate) enum Sha384Ct {}
+
+impl CtHash for Sha1Ct {
+    type Word = u32;
+    const BLOCK_SHIFT: u32 = 6;
+    const LEN_FIELD: usize = 8;
+    const OUT: usize = 20;
+    const IV: [u32; 8] = [
+        0x6745_2301,
+        0xefcd_ab89,
+        0x98ba_dcfe,
+        0x1032_5476,
+        0xc3d2_e1f0,
+        0,
+        0,
+        0,
+    ];
+    fn compress(state: &mut [u32; 8], blocks: &[u8]) {
+        let (blocks, _) = Array::<u8, U64>::slice_as_chunks(blocks);
+        let blocks = Array::cast_slice_to_core(blocks);
+        count_calls(blocks.len());
+        if let Some((s5, _)) = state.split_first_chunk_mut::<5>() {
+            sha1::block_api::compress(s5, blocks);
+        }
+    }
+    fn write_out(state: &[u32; 8], out: &mut [u8; MAX_MAC_LEN]) {
+        write_words(state.get(..5).unwrap_or_default(), out, u32::to_be_bytes);
+    }
+    fn digest(data: &[u8], out: &mut [u8; MAX_MAC_LEN]) {
+        use sha1::Digest;
+        copy_prefix(out, &sha1::Sha1::digest(data));
+    }
+}
+
+impl CtHash for Sha256Ct {
+    type Word = u32;
+    const BLOCK_SHIFT: u32 = 6;
+    const LEN_FIELD: usize = 8;
+    const OUT: usize = 32;
+    const IV: [u32; 8] = [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ];
+    fn compress(state: &mut [u32; 8], blocks: &[u8]) {
+        let (blocks, _) = Array::<u8, U64>::slice_as_chunks(blocks);
+        let blocks = Array::cast_slice_to_core(blocks);
+        count_calls(blocks.len());
+        sha2::block_api::compress256(state, blocks);
+    }
+    fn write_out(state: &[u32; 8], out: &mut [u8; MAX_MAC_LEN]) {
+        write_words(state, out, u32::to_be_bytes);
+    }
+    fn digest(data: &[u8], out: &mut [u8; MAX_MAC_LEN]) {
+        use sha2::Digest;
+        copy_prefix(out, &sha2::Sha256::digest(data));
+    }
+}
+
+impl CtHash for Sha384Ct {
+    type Word = u64;
+    const BLOCK_SHIFT: u32 = 7;
+    const LEN_FIELD: usize = 16;
+    const OUT: usize = 48;
+    // FIPS 180-4 §5.3.4.
+    const IV: [u64; 8] = [
+        0xcbbb_9d5d_c105_9ed8,
+        0x629a_292a_367c_d507,
+        0x9159_015a_3070_dd17,
+        0x152f_ecd8_f70e_5939,
+        0x6733_2667_ffc0_0b31,
+        0x8eb4_4a87_6858_1511,
+        0xdb0c_2e0d_64f9_8fa7,
+        0x47b5_481d_befa_4fa4,
+    ];
+    fn compress(state: &mut [u64; 8], blocks: &[u8]) {
+        let (blocks, _) = Array::<u8, U128>::slice_as_chunks(blocks);
+        let blocks = Array::cast_slice_to_core(blocks);
+        count_calls(blocks.len());
+        sha2::block_api::compress512(state, blocks);
+    }
+    fn write_out(state: &[u64; 8], out: &mut [u8; MAX_MAC_LEN]) {
+        write_words(state.get(..6).unwrap_or_default(), out, u64::to_be_bytes);
+    }
+    fn digest(data: &[u8], out: &mut [u8; MAX_MAC_LEN]) {
+        use sha2::Digest;
+        copy_prefix(out, &sha2::Sha384::digest(data));
+    }
+}
+
+/// The prepared states of one HMAC key over hash `H`.
+pub(crate) struct Keyed<H: CtHash> {
+    /// Chaining state after compressing `K ⊕ ipad`.
+    inner: [H::Word; 8],
+    /// Chaining state after compressing `K ⊕ opad`.
+    outer: [H::Word; 8],
+}
+
+impl<H: CtHash> Clone for Keyed<H> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner,
+            outer: self.outer,
+        }
+    }
+}
+
+impl<H: CtHash> Drop for Keyed<H> {
+    fn drop(&mut self) {
+        self.inner.zeroize();
+        self.outer.zeroize();
     }
 }
 
 /// An HMAC key prepared for constant-time use. Zeroized on drop.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub(crate) struct CtHmacKey {
-    #[zeroize(skip)]
-    alg: MacAlgorithm,
-    /// Chaining state after compressing `K ⊕ ipad`.
-    inner: State,
-    /// Chaining state after compressing `K ⊕ opad`.
-    outer: State,
+#[derive(Clone)]
+pub(crate) enum CtHmacKey {
+    /// HMAC-SHA1.
+    Sha1(Keyed<Sha1Ct>),
+    /// HMAC-SHA256.
+    Sha256(Keyed<Sha256Ct>),
+    /// HMAC-SHA384.
+    Sha384(Keyed<Sha384Ct>),
 }
 
 impl core::fmt::Debug for CtHmacKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("CtHmacKey")
-            .field("alg", &self.alg)
+            .field("alg", &self.alg())
             .finish_non_exhaustive()
     }
 }
@@ -125,39 +232,24 @@ impl core::fmt::Debug for CtHmacKey {
 impl CtHmacKey {
     /// Prepares `key` (of any length, RFC 2104 §2) for HMAC with `alg`.
     pub(crate) fn new(alg: MacAlgorithm, key: &[u8]) -> Self {
-        use sha2::Digest;
-        let mut k = [0u8; BLOCK];
-        let mut hashed = [0u8; MAX_MAC_LEN];
-        let key = if key.len() > BLOCK {
-            match alg {
-                MacAlgorithm::Sha1 => copy_prefix(&mut hashed, &sha1::Sha1::digest(key)),
-                MacAlgorithm::Sha256 => copy_prefix(&mut hashed, &sha2::Sha256::digest(key)),
-            }
-            hashed.get(..alg.mac_len()).unwrap_or(&[])
-        } else {
-            key
-        };
-        copy_prefix(&mut k, key);
-        let mut block = [0u8; BLOCK];
-        for (b, kb) in block.iter_mut().zip(k.iter()) {
-            *b = kb ^ 0x36;
+        match alg {
+            MacAlgorithm::Sha1 => Self::Sha1(Keyed::new(key)),
+            MacAlgorithm::Sha256 => Self::Sha256(Keyed::new(key)),
+            MacAlgorithm::Sha384 => Self::Sha384(Keyed::new(key)),
         }
-        let mut inner = initial_state(alg);
-        compress(alg, &mut inner, &block);
-        for (b, kb) in block.iter_mut().zip(k.iter()) {
-            *b = kb ^ 0x5c;
+    }
+
+    fn alg(&self) -> MacAlgorithm {
+        match self {
+            Self::Sha1(_) => MacAlgorithm::Sha1,
+            Self::Sha256(_) => MacAlgorithm::Sha256,
+            Self::Sha384(_) => MacAlgorithm::Sha384,
         }
-        let mut outer = initial_state(alg);
-        compress(alg, &mut outer, &block);
-        k.zeroize();
-        hashed.zeroize();
-        block.zeroize();
-        Self { alg, inner, outer }
     }
 
     /// Length of the MAC this key produces.
     pub(crate) fn mac_len(&self) -> usize {
-        self.alg.mac_len()
+        self.alg().mac_len()
     }
 
     /// `HMAC(K, header ‖ data[..len])` where `len` is secret and
@@ -174,7 +266,71 @@ impl CtHmacKey {
         min_len: usize,
         out: &mut [u8; MAX_MAC_LEN],
     ) {
-        let alg = self.alg;
+        match self {
+            Self::Sha1(k) => k.mac_ct(header, data, len, min_len, out),
+            Self::Sha256(k) => k.mac_ct(header, data, len, min_len, out),
+            Self::Sha384(k) => k.mac_ct(header, data, len, min_len, out),
+        }
+    }
+
+    /// An HMAC over public-length data, fed piecewise (see [`MacStream`]).
+    pub(crate) fn stream(&self) -> MacStream<'_> {
+        match self {
+            Self::Sha1(k) => MacStream::Sha1(k.stream()),
+            Self::Sha256(k) => MacStream::Sha256(k.stream()),
+            Self::Sha384(k) => MacStream::Sha384(k.stream()),
+        }
+    }
+
+    /// HMAC over the concatenation of `parts` (public lengths), written to the front of
+    /// `out`; returns the MAC length. (Tests; the record layer streams.)
+    #[cfg(test)]
+    pub(crate) fn compute(&self, parts: &[&[u8]], out: &mut [u8; MAX_MAC_LEN]) -> usize {
+        let mut m = self.stream();
+        for p in parts {
+            m.update(p);
+        }
+        m.finish(out)
+    }
+}
+
+impl<H: CtHash> Keyed<H> {
+    fn new(key: &[u8]) -> Self {
+        let mut k = [0u8; MAX_BLOCK];
+        let mut hashed = [0u8; MAX_MAC_LEN];
+        let key = if key.len() > H::BLOCK {
+            H::digest(key, &mut hashed);
+            hashed.get(..H::OUT).unwrap_or(&[])
+        } else {
+            key
+        };
+        copy_prefix(&mut k, key);
+        let mut block = [0u8; MAX_BLOCK];
+        for (b, kb) in block.iter_mut().zip(k.iter()) {
+            *b = kb ^ 0x36;
+        }
+        let mut inner = H::IV;
+        H::compress(&mut inner, block.get(..H::BLOCK).unwrap_or_default());
+        for (b, kb) in block.iter_mut().zip(k.iter()) {
+            *b = kb ^ 0x5c;
+        }
+        let mut outer = H::IV;
+        H::compress(&mut outer, block.get(..H::BLOCK).unwrap_or_default());
+        k.zeroize();
+        hashed.zeroize();
+        block.zeroize();
+        Self { inner, outer }
+    }
+
+    fn mac_ct(
+        &self,
+        header: &[u8],
+        data: &[u8],
+        len: u32,
+        min_len: usize,
+        out: &mut [u8; MAX_MAC_LEN],
+    ) {
+        let bs = H::BLOCK;
         let hl = header.len();
         // Byte `p` of `header ‖ data`, zero past the end. `p` is always public.
         let msg_byte = |p: usize| -> u8 {
@@ -191,31 +347,37 @@ impl CtHmacKey {
         let m = hl64 + u64::from(len);
         let m_min = hl64 + min_len as u64;
         let m_max = hl64 + data.len() as u64;
-        // Total bits hashed by the inner hash, including the ipad block.
-        let bit_len = (BLOCK as u64 + m) * 8;
-        let bit_len_bytes = bit_len.to_be_bytes();
+        // Total bits hashed by the inner hash, including the ipad block, as the last bytes
+        // of a 16-byte big-endian field (SHA-1/256 use its last 8).
+        let bit_len = (bs as u64 + m) * 8;
+        let mut len_field = [0u8; 16];
+        if let Some((_, tail)) = len_field.split_last_chunk_mut::<8>() {
+            *tail = bit_len.to_be_bytes();
+        }
+        let len_field = len_field.get(16 - H::LEN_FIELD..).unwrap_or_default();
         // Index of the block that holds the end of the padded message: the 0x80 byte and the
-        // 8-byte length must fit, so it is floor((m + 8) / 64). A shift: constant time.
-        let final_block = (m + 8) >> 6;
-        let last_block = (m_max + 8) >> 6;
-        let public_blocks = m_min >> 6;
+        // length field must fit, so it is floor((m + L) / B). A shift: constant time.
+        let final_block = (m + H::LEN_FIELD as u64) >> H::BLOCK_SHIFT;
+        let last_block = (m_max + H::LEN_FIELD as u64) >> H::BLOCK_SHIFT;
+        let public_blocks = m_min >> H::BLOCK_SHIFT;
 
         let mut state = self.inner;
-        let mut block = [0u8; BLOCK];
+        let mut buf = [0u8; MAX_BLOCK];
 
         // 1. Blocks that are data for every candidate length: ordinary hashing. The blocks
         //    that hold header bytes are assembled; after them the public blocks are whole
-        //    64-byte runs of `data`, hashed in place in one call. Every offset here depends
-        //    only on `hl` and `min_len` (public).
-        let public_bytes = (public_blocks as usize) * BLOCK;
-        let head_bytes = public_bytes.min(hl.div_ceil(BLOCK) * BLOCK);
+        //    runs of `data`, hashed in place in one call. Every offset here depends only on
+        //    `hl` and `min_len` (public).
+        let public_bytes = (public_blocks as usize) * bs;
+        let head_bytes = public_bytes.min(hl.div_ceil(bs) * bs);
         let mut j = 0u64;
-        while (j as usize) * BLOCK < head_bytes {
-            let base = (j as usize) * BLOCK;
+        while (j as usize) * bs < head_bytes {
+            let base = (j as usize) * bs;
+            let block = buf.get_mut(..bs).unwrap_or_default();
             for (i, b) in block.iter_mut().enumerate() {
                 *b = msg_byte(base + i);
             }
-            compress(alg, &mut state, &block);
+            H::compress(&mut state, block);
             j += 1;
         }
         let run = head_bytes
@@ -223,30 +385,31 @@ impl CtHmacKey {
             .zip(public_bytes.checked_sub(hl))
             .and_then(|(from, to)| data.get(from..to));
         if let Some(run) = run {
-            let (blocks, _) = Array::<u8, U64>::slice_as_chunks(run);
-            compress_blocks(alg, &mut state, Array::cast_slice_to_core(blocks));
-            j += blocks.len() as u64;
+            H::compress(&mut state, run);
+            j += (run.len() / bs) as u64;
         }
 
         // 2. Blocks where the message may end: built with masks, all of them compressed,
         // the state after the true final block selected.
         let mut result = state;
+        let len_at = bs - H::LEN_FIELD;
         while j <= last_block {
-            let base = (j as usize) * BLOCK;
+            let base = (j as usize) * bs;
             let is_final = j.ct_eq(&final_block);
+            let block = buf.get_mut(..bs).unwrap_or_default();
             for (i, b) in block.iter_mut().enumerate() {
                 let p = (base + i) as u64;
                 let is_data = p.ct_lt(&m);
                 let is_terminator = p.ct_eq(&m);
                 let mut v = u8::conditional_select(&0, &msg_byte(base + i), is_data);
                 v.conditional_assign(&0x80, is_terminator);
-                if i >= BLOCK - 8 {
-                    let len_byte = bit_len_bytes.get(i - (BLOCK - 8)).copied().unwrap_or(0);
+                if i >= len_at {
+                    let len_byte = len_field.get(i - len_at).copied().unwrap_or(0);
                     v.conditional_assign(&len_byte, is_final);
                 }
                 *b = v;
             }
-            compress(alg, &mut state, &block);
+            H::compress(&mut state, block);
             for (r, s) in result.iter_mut().zip(state.iter()) {
                 r.conditional_assign(s, is_final);
             }
@@ -257,51 +420,39 @@ impl CtHmacKey {
         self.finish_outer(&result, out);
         state.zeroize();
         result.zeroize();
-        block.zeroize();
+        buf.zeroize();
     }
 
     /// The outer hash: `H(K ⊕ opad ‖ inner digest)` from the inner hash's final state.
-    fn finish_outer(&self, inner: &State, out: &mut [u8; MAX_MAC_LEN]) {
-        let alg = self.alg;
+    fn finish_outer(&self, inner: &[H::Word; 8], out: &mut [u8; MAX_MAC_LEN]) {
+        let bs = H::BLOCK;
         let mut inner_digest = [0u8; MAX_MAC_LEN];
-        state_bytes(alg, inner, &mut inner_digest);
-        let out_len = alg.mac_len();
-        let mut block = [0u8; BLOCK];
-        copy_prefix(&mut block, inner_digest.get(..out_len).unwrap_or(&[]));
-        if let Some(b) = block.get_mut(out_len) {
+        H::write_out(inner, &mut inner_digest);
+        let mut buf = [0u8; MAX_BLOCK];
+        let block = buf.get_mut(..bs).unwrap_or_default();
+        copy_prefix(block, inner_digest.get(..H::OUT).unwrap_or(&[]));
+        if let Some(b) = block.get_mut(H::OUT) {
             *b = 0x80;
         }
         if let Some((_, tail)) = block.split_last_chunk_mut::<8>() {
-            *tail = ((BLOCK + out_len) as u64 * 8).to_be_bytes();
+            *tail = ((bs + H::OUT) as u64 * 8).to_be_bytes();
         }
         let mut outer = self.outer;
-        compress(alg, &mut outer, &block);
-        state_bytes(alg, &outer, out);
+        H::compress(&mut outer, block);
+        H::write_out(&outer, out);
         outer.zeroize();
         inner_digest.zeroize();
-        block.zeroize();
+        buf.zeroize();
     }
 
-    /// An HMAC over public-length data, fed piecewise (see [`MacStream`]).
-    pub(crate) fn stream(&self) -> MacStream<'_> {
-        MacStream {
+    fn stream(&self) -> Stream<'_, H> {
+        Stream {
             key: self,
             state: self.inner,
-            buf: [0; BLOCK],
+            buf: [0; MAX_BLOCK],
             buffered: 0,
             len: 0,
         }
-    }
-
-    /// HMAC over the concatenation of `parts` (public lengths), written to the front of
-    /// `out`; returns the MAC length. (Tests; the record layer streams.)
-    #[cfg(test)]
-    pub(crate) fn compute(&self, parts: &[&[u8]], out: &mut [u8; MAX_MAC_LEN]) -> usize {
-        let mut m = self.stream();
-        for p in parts {
-            m.update(p);
-        }
-        m.finish(out)
     }
 }
 
@@ -309,31 +460,71 @@ impl CtHmacKey {
 /// tags, everything the sealer MACs), from a [`CtHmacKey`]'s prepared states: no per-record
 /// key setup, nothing on the heap, state zeroized on drop.
 ///
-/// Whole 64-byte blocks are compressed straight from the caller's slices, several per call.
-/// A caller interleaving the MAC with CBC work (see `crypto::cbc`) keeps `update` on block
+/// Whole blocks are compressed straight from the caller's slices, several per call. A
+/// caller interleaving the MAC with CBC work (see `crypto::cbc`) keeps `update` on block
 /// boundaries with [`MacStream::aligned`], so no byte is copied.
-pub(crate) struct MacStream<'k> {
-    key: &'k CtHmacKey,
-    state: State,
-    buf: [u8; BLOCK],
+pub(crate) enum MacStream<'k> {
+    /// HMAC-SHA1.
+    Sha1(Stream<'k, Sha1Ct>),
+    /// HMAC-SHA256.
+    Sha256(Stream<'k, Sha256Ct>),
+    /// HMAC-SHA384.
+    Sha384(Stream<'k, Sha384Ct>),
+}
+
+impl MacStream<'_> {
+    /// Appends `data` to the MACed message.
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        match self {
+            Self::Sha1(s) => s.update(data),
+            Self::Sha256(s) => s.update(data),
+            Self::Sha384(s) => s.update(data),
+        }
+    }
+
+    /// The largest `n <= available` such that `update` with `n` more bytes ends exactly on
+    /// a block boundary (0 if none does): what an interleaving caller hashes next.
+    pub(crate) fn aligned(&self, available: usize) -> usize {
+        match self {
+            Self::Sha1(s) => s.aligned(available),
+            Self::Sha256(s) => s.aligned(available),
+            Self::Sha384(s) => s.aligned(available),
+        }
+    }
+
+    /// Finishes the inner hash and the outer one; writes the MAC to the front of `out` and
+    /// returns its length.
+    pub(crate) fn finish(self, out: &mut [u8; MAX_MAC_LEN]) -> usize {
+        match self {
+            Self::Sha1(s) => s.finish(out),
+            Self::Sha256(s) => s.finish(out),
+            Self::Sha384(s) => s.finish(out),
+        }
+    }
+}
+
+/// [`MacStream`] for one hash.
+pub(crate) struct Stream<'k, H: CtHash> {
+    key: &'k Keyed<H>,
+    state: [H::Word; 8],
+    buf: [u8; MAX_BLOCK],
     buffered: usize,
     len: u64,
 }
 
-impl Drop for MacStream<'_> {
+impl<H: CtHash> Drop for Stream<'_, H> {
     fn drop(&mut self) {
         self.state.zeroize();
         self.buf.zeroize();
     }
 }
 
-impl MacStream<'_> {
-    /// Appends `data` to the MACed message.
-    pub(crate) fn update(&mut self, mut data: &[u8]) {
-        let alg = self.key.alg;
+impl<H: CtHash> Stream<'_, H> {
+    fn update(&mut self, mut data: &[u8]) {
+        let bs = H::BLOCK;
         self.len = self.len.wrapping_add(data.len() as u64);
         if self.buffered > 0 {
-            let free = self.buf.get_mut(self.buffered..).unwrap_or_default();
+            let free = self.buf.get_mut(self.buffered..bs).unwrap_or_default();
             let n = free.len().min(data.len());
             let (head, rest) = data.split_at(n);
             if let Some(dst) = free.get_mut(..n) {
@@ -341,15 +532,16 @@ impl MacStream<'_> {
             }
             self.buffered += n;
             data = rest;
-            if self.buffered < BLOCK {
+            if self.buffered < bs {
                 return;
             }
-            compress(alg, &mut self.state, &self.buf);
+            H::compress(&mut self.state, self.buf.get(..bs).unwrap_or_default());
             self.buffered = 0;
         }
-        let (blocks, tail) = Array::<u8, U64>::slice_as_chunks(data);
+        let whole = data.len() - data.len() % bs;
+        let (blocks, tail) = data.split_at(whole);
         if !blocks.is_empty() {
-            compress_blocks(alg, &mut self.state, Array::cast_slice_to_core(blocks));
+            H::compress(&mut self.state, blocks);
         }
         if let Some(dst) = self.buf.get_mut(..tail.len()) {
             dst.copy_from_slice(tail);
@@ -357,37 +549,32 @@ impl MacStream<'_> {
         self.buffered = tail.len();
     }
 
-    /// The largest `n <= available` such that `update` with `n` more bytes ends exactly on
-    /// a block boundary (0 if none does): what an interleaving caller hashes next.
-    pub(crate) fn aligned(&self, available: usize) -> usize {
+    fn aligned(&self, available: usize) -> usize {
         let total = self.buffered + available;
-        (total - total % BLOCK).saturating_sub(self.buffered)
+        (total - total % H::BLOCK).saturating_sub(self.buffered)
     }
 
-    /// Finishes the inner hash and the outer one; writes the MAC to the front of `out` and
-    /// returns its length.
-    pub(crate) fn finish(mut self, out: &mut [u8; MAX_MAC_LEN]) -> usize {
-        let alg = self.key.alg;
-        let bit_len = (BLOCK as u64).wrapping_add(self.len).wrapping_mul(8);
-        let mut block = [0u8; BLOCK];
-        copy_prefix(
-            &mut block,
-            self.buf.get(..self.buffered).unwrap_or_default(),
-        );
+    fn finish(mut self, out: &mut [u8; MAX_MAC_LEN]) -> usize {
+        let bs = H::BLOCK;
+        let bit_len = (bs as u64).wrapping_add(self.len).wrapping_mul(8);
+        let mut buf = [0u8; MAX_BLOCK];
+        let block = buf.get_mut(..bs).unwrap_or_default();
+        copy_prefix(block, self.buf.get(..self.buffered).unwrap_or_default());
         if let Some(b) = block.get_mut(self.buffered) {
             *b = 0x80;
         }
-        if self.buffered + 1 > BLOCK - 8 {
-            compress(alg, &mut self.state, &block);
-            block = [0u8; BLOCK];
+        if self.buffered + 1 > bs - H::LEN_FIELD {
+            H::compress(&mut self.state, block);
+            block.fill(0);
         }
+        // The length field's high bytes (SHA-384's first 8 of 16) stay zero.
         if let Some((_, tail)) = block.split_last_chunk_mut::<8>() {
             *tail = bit_len.to_be_bytes();
         }
-        compress(alg, &mut self.state, &block);
-        block.zeroize();
+        H::compress(&mut self.state, block);
+        buf.zeroize();
         self.key.finish_outer(&self.state, out);
-        alg.mac_len()
+        H::OUT
     }
 }
 
@@ -420,6 +607,11 @@ mod tests {
                 parts.iter().for_each(|p| m.update(p));
                 m.finalize().into_bytes().to_vec()
             }
+            MacAlgorithm::Sha384 => {
+                let mut m = <Hmac<sha2::Sha384> as KeyInit>::new_from_slice(key).unwrap();
+                parts.iter().for_each(|p| m.update(p));
+                m.finalize().into_bytes().to_vec()
+            }
         }
     }
 
@@ -428,8 +620,12 @@ mod tests {
     #[test]
     fn mac_stream_matches_plain_hmac_however_split() {
         let data: alloc::vec::Vec<u8> = (0..600u32).map(|i| (i * 13 + 5) as u8).collect();
-        for alg in [MacAlgorithm::Sha1, MacAlgorithm::Sha256] {
-            for key_len in [0usize, 20, 64, 65] {
+        for alg in [
+            MacAlgorithm::Sha1,
+            MacAlgorithm::Sha256,
+            MacAlgorithm::Sha384,
+        ] {
+            for key_len in [0usize, 20, 64, 65, 128, 129] {
                 let key: alloc::vec::Vec<u8> = (0..key_len).map(|i| (i * 3) as u8).collect();
                 let k = CtHmacKey::new(alg, &key);
                 for len in (0..200).chain([255, 256, 257, 511, 512, 600]) {
@@ -449,7 +645,7 @@ mod tests {
                     let mut at = 13.min(len);
                     while at < len {
                         let n = m.aligned(len - at).max(1.min(len - at));
-                        let n = if n == 0 { len - at } else { n.min(64) };
+                        let n = if n == 0 { len - at } else { n.min(128) };
                         m.update(&data[at..at + n]);
                         at += n;
                     }
@@ -466,12 +662,16 @@ mod tests {
     #[test]
     fn ct_mac_matches_plain_hmac_for_every_length() {
         let data: alloc::vec::Vec<u8> = (0..700u32).map(|i| (i * 7 + 3) as u8).collect();
-        for alg in [MacAlgorithm::Sha1, MacAlgorithm::Sha256] {
-            for key_len in [0usize, 20, 64, 65, 100] {
+        for alg in [
+            MacAlgorithm::Sha1,
+            MacAlgorithm::Sha256,
+            MacAlgorithm::Sha384,
+        ] {
+            for key_len in [0usize, 20, 64, 65, 100, 128, 129] {
                 let key: alloc::vec::Vec<u8> = (0..key_len).map(|i| i as u8).collect();
                 let k = CtHmacKey::new(alg, &key);
                 for header in [&b""[..], &[0xa5; 13][..]] {
-                    for min_len in [0usize, 1, 50, 63, 64, 120, 300] {
+                    for min_len in [0usize, 1, 50, 63, 64, 120, 127, 128, 300] {
                         let max_len = min_len + 256;
                         let window = &data[..max_len];
                         let mut calls = None;
@@ -484,7 +684,11 @@ mod tests {
                             let want = plain(alg, &key, &[header, &data[..len]]);
                             assert_eq!(&out[..alg.mac_len()], &want[..], "{alg:?} {len}");
                         }
-                        let expect = (header.len() + max_len + 8) / 64 + 2;
+                        let (block, len_field) = match alg {
+                            MacAlgorithm::Sha384 => (128, 16),
+                            _ => (64, 8),
+                        };
+                        let expect = (header.len() + max_len + len_field) / block + 2;
                         assert_eq!(calls, Some(expect as u64));
                     }
                 }

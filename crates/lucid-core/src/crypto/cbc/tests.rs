@@ -1,6 +1,6 @@
 use super::*;
 use crate::crypto::hmac_ct::COMPRESS_CALLS;
-use crate::crypto::suites::{ALL_SUITES, KeyExchange, lookup};
+use crate::crypto::suites::{ALL_SUITES, lookup};
 use crate::msgs::enums::CipherSuite;
 use crate::msgs::enums::ContentType;
 use alloc::vec;
@@ -68,11 +68,14 @@ fn opener(s: &SuiteParams, v: ProtocolVersion, etm: bool) -> CbcOpener {
 /// Every (suite, version, encrypt-then-MAC) combination lucid can negotiate.
 fn configs() -> Vec<(&'static SuiteParams, ProtocolVersion, bool)> {
     let mut out = Vec::new();
-    // One suite per record protection: the key exchange does not touch the record layer.
-    for s in ALL_SUITES
-        .iter()
-        .filter(|s| s.mac().is_some() && s.kx == KeyExchange::Rsa)
-    {
+    // One suite per record protection (MAC and key length): the key exchange does not
+    // touch the record layer.
+    let mut seen = Vec::new();
+    for s in ALL_SUITES.iter().filter(|s| s.mac().is_some()) {
+        if seen.contains(&(s.protection, s.enc_key_len)) {
+            continue;
+        }
+        seen.push((s.protection, s.enc_key_len));
         for v in [V10, V11, V12] {
             if s.usable_with(v) {
                 for etm in [false, true] {
@@ -134,7 +137,10 @@ fn round_trip_every_suite_version_mode_and_length() {
         assert_eq!(sealer.seq(), LENGTHS.len() as u64);
         assert_eq!(opener.seq(), LENGTHS.len() as u64);
     }
-    assert_eq!(records, 16 * LENGTHS.len());
+    // Six CBC protections (HMAC-SHA1 × AES-128/256, HMAC-SHA256 × AES-128/256,
+    // HMAC-SHA384 × AES-256) over the versions each allows, both MAC orders.
+    assert_eq!(configs().len(), 18);
+    assert_eq!(records, configs().len() * LENGTHS.len());
 }
 
 #[test]
@@ -336,6 +342,7 @@ fn reference_hmac(
     match alg {
         MacAlgorithm::Sha1 => run::<Hmac<sha1::Sha1>>(key, parts),
         MacAlgorithm::Sha256 => run::<Hmac<sha2::Sha256>>(key, parts),
+        MacAlgorithm::Sha384 => run::<Hmac<sha2::Sha384>>(key, parts),
     }
 }
 
@@ -521,11 +528,14 @@ fn every_padding_length_is_accepted() {
 /// and whether padding and MAC are good or bad.
 #[test]
 fn ct_mac_path_compression_count_is_independent_of_padding() {
-    // One suite per record protection: the key exchange does not touch the record layer.
-    for s in ALL_SUITES
-        .iter()
-        .filter(|s| s.mac().is_some() && s.kx == KeyExchange::Rsa)
-    {
+    // One suite per record protection (MAC and key length): the key exchange does not
+    // touch the record layer.
+    let mut seen = Vec::new();
+    for s in ALL_SUITES.iter().filter(|s| s.mac().is_some()) {
+        if seen.contains(&(s.protection, s.enc_key_len)) {
+            continue;
+        }
+        seen.push((s.protection, s.enc_key_len));
         for v in [V10, V12] {
             if !s.usable_with(v) {
                 continue;
@@ -564,8 +574,15 @@ fn ct_mac_path_compression_count_is_independent_of_padding() {
             }
             assert_eq!(counts.len(), 259);
             assert!(counts.iter().all(|&c| c == counts[0]), "{counts:?}");
-            // (13 + 512 - 1 - mac + 8) / 64 + 2 compressions.
-            assert_eq!(counts[0], ((13 + 511 - s.mac_len() + 8) / 64 + 2) as u64);
+            // (13 + 512 - 1 - mac + L) / B + 2 compressions (B = 64, L = 8; SHA-384:
+            // B = 128, L = 16).
+            let (block, len_field) = if s.mac_len() == 48 {
+                (128, 16)
+            } else {
+                (64, 8)
+            };
+            let want = (13 + 511 - s.mac_len() + len_field) / block + 2;
+            assert_eq!(counts[0], want as u64);
         }
     }
 }
