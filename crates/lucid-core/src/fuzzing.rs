@@ -56,14 +56,23 @@ pub use script::{Received, ScriptedPeer};
 pub use server::{SERVER_RESPONSE, SERVER_RNG_SEED, ServerHarness, server, server_on_demand};
 pub use x509::{NOW, roots, x509};
 
-/// The suites the client and server harnesses configure, in this order: the four CBC
-/// suites the committed seeds were recorded with (a harness that offered more would send
-/// a different ClientHello, and every recorded flight would stop matching its transcript).
+/// The suites the client and server harnesses configure, in this order: the four RSA
+/// key-exchange CBC suites (what the scripted server speaks), then RSA with AES-GCM and
+/// the ECDHE_RSA suites — GCM, CBC-SHA (every version) and CBC-SHA384 (HMAC-SHA384) — so
+/// the targets reach ServerKeyExchange, the ECDH ClientKeyExchange, GCM records and the
+/// SHA-384 MAC. The server takes the first suite of this list the client offers, or of
+/// the reversed list with its setup bit 5 (forward secrecy and AEAD first). Changing the
+/// list changes the harness ClientHello: re-record the seeds (`cargo xtask fuzz seeds
+/// --record-openssl`).
 pub(crate) const HARNESS_SUITES: &[crate::msgs::enums::CipherSuite] = &[
     crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
     crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
     crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
     crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
+    crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+    crate::msgs::enums::CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+    crate::msgs::enums::CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+    crate::msgs::enums::CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 ];
 
 /// Feeds `data` through a record [`Deframer`](crate::record::deframer::Deframer) in variable-sized

@@ -48,6 +48,8 @@ pub(crate) struct Outcome {
     pub(crate) error: Option<Error>,
     /// What `transport_eof` said at the end (None if the run ended with an error).
     pub(crate) eof: Option<Result<(), Error>>,
+    /// What the handshake agreed, once it completed.
+    pub(crate) negotiated: Option<crate::Negotiated>,
 }
 
 /// Bytes of application data kept in [`Outcome::plaintext_head`].
@@ -141,6 +143,7 @@ pub(crate) fn drive(
         assert_eq!(done, conn.negotiated().is_some());
         if done && !out.handshake_done {
             out.handshake_done = true;
+            out.negotiated = conn.negotiated().cloned();
             let n = conn
                 .write_plaintext(reply, rng)
                 .expect("writing after the handshake");

@@ -335,7 +335,10 @@ pub(crate) const PAIR_SEEDS: &[(&str, u8, u8)] = &[
     ("lucid-tls10-ems", 0b0100_0110, 0b0100_0101),
     ("lucid-tls11-etm", 0b1000_1011, 0b1000_1011),
     ("lucid-resume-tls12-ems", 0b0001_0100, 0b0001_0100),
-    ("lucid-tls12-sha256-first", 0b1100_0000, 0b0011_0000),
+    ("lucid-tls12-ecdhe-gcm", 0b1100_0000, 0b0011_0000),
+    ("lucid-tls12-ecdhe-gcm-ems", 0b0000_1100, 0b0010_1100),
+    ("lucid-tls10-ecdhe-cbc", 0b0100_0110, 0b0110_0101),
+    ("lucid-tls11-ecdhe-cbc-etm", 0b1000_1011, 0b1010_1011),
 ];
 
 /// A recording against openssl: a seed name, the harness's setup byte, extra openssl
@@ -363,6 +366,38 @@ pub const OPENSSL_S_SERVER_SEEDS: &[OpensslSeed] = &[
         setup: 0b0100_0110,
         args: &["-cipher", "AES256-SHA:@SECLEVEL=0", "-tls1"],
     },
+    OpensslSeed {
+        name: "openssl-tls12-ecdhe-gcm-x25519",
+        setup: 0b0000_1100,
+        args: &["-cipher", "ECDHE-RSA-AES128-GCM-SHA256", "-tls1_2"],
+    },
+    OpensslSeed {
+        name: "openssl-tls12-ecdhe-cbc-sha384-p256",
+        setup: 0b0000_1100,
+        args: &[
+            "-cipher",
+            "ECDHE-RSA-AES256-SHA384",
+            "-groups",
+            "P-256",
+            "-tls1_2",
+        ],
+    },
+    OpensslSeed {
+        name: "openssl-tls10-ecdhe-cbc-p384",
+        setup: 0b0100_0110,
+        args: &[
+            "-cipher",
+            "ECDHE-RSA-AES128-SHA:@SECLEVEL=0",
+            "-groups",
+            "P-384",
+            "-tls1",
+        ],
+    },
+    OpensslSeed {
+        name: "openssl-tls12-rsa-gcm",
+        setup: 0b0000_0100,
+        args: &["-cipher", "AES128-GCM-SHA256", "-tls1_2"],
+    },
 ];
 
 /// `server` seeds recorded from `openssl s_client` talking to [`harness_server`] (a
@@ -377,6 +412,33 @@ pub const OPENSSL_S_CLIENT_SEEDS: &[OpensslSeed] = &[
         name: "openssl-s_client-tls10",
         setup: 0b0100_0101,
         args: &["-cipher", "AES256-SHA:@SECLEVEL=0", "-tls1"],
+    },
+    OpensslSeed {
+        name: "openssl-s_client-tls12-ecdhe-gcm",
+        setup: 0b0000_1100,
+        args: &["-cipher", "ECDHE-RSA-AES128-GCM-SHA256", "-tls1_2"],
+    },
+    OpensslSeed {
+        name: "openssl-s_client-tls12-ecdhe-sha384-p384",
+        setup: 0b0000_1100,
+        args: &[
+            "-cipher",
+            "ECDHE-RSA-AES256-SHA384",
+            "-groups",
+            "P-384",
+            "-tls1_2",
+        ],
+    },
+    OpensslSeed {
+        name: "openssl-s_client-tls10-ecdhe-p256",
+        setup: 0b0100_0101,
+        args: &[
+            "-cipher",
+            "ECDHE-RSA-AES128-SHA:@SECLEVEL=0",
+            "-groups",
+            "P-256",
+            "-tls1",
+        ],
     },
 ];
 
@@ -621,6 +683,20 @@ fn other_seeds(write: &mut impl FnMut(&'static str, &str, Vec<u8>)) {
         },
     ));
     write("alloc_bound", "hs-tls12-ems-etm-aes128sha256", ordinary);
+    // And an ECDHE + GCM handshake from each side (x25519, ServerKeyExchange, the ECDH
+    // ClientKeyExchange, GCM records), recorded lucid to lucid.
+    let (cs, ss) = (0b0000_1100u8, 0b0010_1100u8);
+    let (c2s, s2c) = pair(cs, ss);
+    write(
+        "alloc_bound",
+        "lucid-tls12-ecdhe-gcm-client",
+        [&[cs][..], &s2c].concat(),
+    );
+    write(
+        "alloc_bound",
+        "lucid-tls12-ecdhe-gcm-server",
+        [&[ss][..], &c2s].concat(),
+    );
 
     // cbc_open: configuration, type, then length-prefixed records.
     for (n, name) in [

@@ -243,3 +243,97 @@ fn committed_sslv2_server_seed_is_answered() {
     assert!(out.sent > 1500, "{out:?}");
     assert_eq!(out.eof, Some(Err(crate::Error::UnexpectedEof)));
 }
+
+/// The key-exchange seeds negotiate what their names promise, so the corpus really starts
+/// the targets inside ECDHE, GCM and HMAC-SHA384 handshakes (client and server side).
+#[test]
+fn ecdhe_and_gcm_seeds_negotiate_their_suites() {
+    use crate::msgs::enums::{CipherSuite as S, NamedGroup as G};
+    let client: &[(&str, S, Option<G>)] = &[
+        (
+            "lucid-tls12-ecdhe-gcm",
+            S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            Some(G::X25519),
+        ),
+        (
+            "lucid-tls12-ecdhe-gcm-ems",
+            S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            Some(G::X25519),
+        ),
+        (
+            "lucid-tls10-ecdhe-cbc",
+            S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+            Some(G::X25519),
+        ),
+        (
+            "lucid-tls11-ecdhe-cbc-etm",
+            S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+            Some(G::X25519),
+        ),
+        (
+            "openssl-tls12-ecdhe-gcm-x25519",
+            S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            Some(G::X25519),
+        ),
+        (
+            "openssl-tls12-ecdhe-cbc-sha384-p256",
+            S::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+            Some(G::SECP256R1),
+        ),
+        (
+            "openssl-tls10-ecdhe-cbc-p384",
+            S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+            Some(G::SECP384R1),
+        ),
+        (
+            "openssl-tls12-rsa-gcm",
+            S::TLS_RSA_WITH_AES_128_GCM_SHA256,
+            None,
+        ),
+    ];
+    for (name, suite, group) in client {
+        let bytes = committed("client", name);
+        let out = drive_client(ClientSetup { byte: bytes[0] }, &bytes[1..]);
+        let n = out
+            .negotiated
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: {out:?}"));
+        assert_eq!((n.suite, n.group), (*suite, *group), "{name}");
+    }
+    let server: &[(&str, S, Option<G>)] = &[
+        (
+            "lucid-tls12-ecdhe-gcm",
+            S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            Some(G::X25519),
+        ),
+        (
+            "lucid-tls10-ecdhe-cbc",
+            S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+            Some(G::X25519),
+        ),
+        (
+            "openssl-s_client-tls12-ecdhe-gcm",
+            S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            Some(G::X25519),
+        ),
+        (
+            "openssl-s_client-tls12-ecdhe-sha384-p384",
+            S::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+            Some(G::SECP384R1),
+        ),
+        (
+            "openssl-s_client-tls10-ecdhe-p256",
+            S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+            Some(G::SECP256R1),
+        ),
+    ];
+    for (name, suite, group) in server {
+        let bytes = committed("server", name);
+        let out = ServerHarness::new().drive(ServerSetup { byte: bytes[0] }, &bytes[1..]);
+        let n = out
+            .negotiated
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: {out:?}"));
+        assert_eq!((n.suite, n.group), (*suite, *group), "{name}");
+    }
+}

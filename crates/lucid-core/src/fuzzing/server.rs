@@ -38,7 +38,8 @@ pub const SERVER_RESPONSE: &[u8] = b"HTTP/1.0 200 ok\r\n\r\nhello from lucid\n";
 /// - bit 2: accept extended_master_secret; bit 3: accept encrypt_then_mac
 /// - bit 4: a session cache holding one session, [`RESUME_SESSION_ID`] for `localhost`
 ///   ([`RESUME_SUITE`], the highest configured version, EMS as accepted)
-/// - bit 5: prefer the SHA-256 suites (reversed suite order)
+/// - bit 5: reversed suite order: ECDHE_RSA with AES-128-GCM first at TLS 1.2,
+///   ECDHE_RSA with AES-128-CBC-SHA first below (see `HARNESS_SUITES`)
 /// - bits 6-7: feed mode (whole, 1..=64, recv_buf 1..=20000, 1..=600 byte chunks)
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ServerSetup {
