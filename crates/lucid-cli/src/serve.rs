@@ -25,12 +25,12 @@ use crate::connect::{create_pcap, parse_suite, parse_version};
 /// Arguments of `lucid serve`.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// Certificate chain to present (PEM, leaf first).
-    #[arg(long, value_name = "CHAIN.pem")]
-    pub(crate) cert: PathBuf,
-    /// The leaf's private key, RSA or ECDSA P-256/P-384 (PEM: PKCS#8 "PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY"); its type decides the suites served (RSA: TLS_RSA_* and TLS_ECDHE_RSA_*, ECDSA: TLS_ECDHE_ECDSA_*).
-    #[arg(long, value_name = "KEY.pem")]
-    pub(crate) key: PathBuf,
+    /// Certificate chain to present (PEM, leaf first). Give `--cert`/`--key` twice to hold an ECDSA and an RSA chain at once: each client then gets the chain that serves the best suite it offers (the first pair is preferred when suites tie).
+    #[arg(long, value_name = "CHAIN.pem", required = true)]
+    pub(crate) cert: Vec<PathBuf>,
+    /// The leaf's private key, RSA or ECDSA P-256/P-384 (PEM: PKCS#8 "PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY"); its type decides the suites served (RSA: TLS_RSA_* and TLS_ECDHE_RSA_*, ECDSA: TLS_ECDHE_ECDSA_*). One per `--cert`, in the same order.
+    #[arg(long, value_name = "KEY.pem", required = true)]
+    pub(crate) key: Vec<PathBuf>,
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4433")]
     pub(crate) listen: String,
@@ -129,8 +129,28 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
 }
 
 pub(crate) fn build(args: &ServeArgs) -> Result<Server, String> {
-    let cert = load_certified_key(&args.cert, &args.key).map_err(|e| e.to_string())?;
-    let mut config = ServerConfig::new(cert);
+    if args.cert.len() != args.key.len() {
+        return Err(format!(
+            "{} --cert but {} --key: give one key per certificate chain, in the same order",
+            args.cert.len(),
+            args.key.len()
+        ));
+    }
+    let mut certs = Vec::new();
+    for (cert, key) in args.cert.iter().zip(&args.key) {
+        let ck = load_certified_key(cert, key).map_err(|e| e.to_string())?;
+        let same_type = certs.iter().any(|c: &lucid_core::CertifiedKey| {
+            core::mem::discriminant(c.key()) == core::mem::discriminant(ck.key())
+        });
+        if same_type {
+            return Err(format!(
+                "{}: a second chain with the same key type; lucid serve holds at most one RSA and one ECDSA chain",
+                cert.display()
+            ));
+        }
+        certs.push(ck);
+    }
+    let mut config = ServerConfig::with_certified_keys(certs);
     config.min_version = args.tls_min;
     config.max_version = args.tls_max;
     if !args.ciphers.is_empty() {
@@ -369,8 +389,8 @@ mod tests {
 
     fn args(mode: &str, key: &str) -> ServeArgs {
         ServeArgs {
-            cert: testdata("pki/chain.pem"),
-            key: testdata(key),
+            cert: vec![testdata("pki/chain.pem")],
+            key: vec![testdata(key)],
             listen: "127.0.0.1:0".into(),
             tls_min: ProtocolVersion::TLSV1_0,
             tls_max: ProtocolVersion::TLSV1_2,
@@ -439,6 +459,46 @@ mod tests {
         let second = get(addr, client(Some(store)));
         assert!(second.contains("Resumed   : yes\n"), "{second}");
         assert!(second.contains(id_line), "same session id");
+    }
+
+    /// `--cert`/`--key` twice: an ECDSA and an RSA chain, each client served by the chain
+    /// of the best suite it offers.
+    #[test]
+    fn an_ecdsa_and_an_rsa_chain_at_once() {
+        let mut a = args("www", "ecdsa/p256-leaf.key");
+        a.cert = vec![
+            testdata("ecdsa/p256-leaf.chain.pem"),
+            testdata("pki/chain.pem"),
+        ];
+        a.key.push(testdata("pki/leaf.key"));
+        let addr = spawn_for_test(build(&a).unwrap());
+        let both_roots = |suites: &[CipherSuite]| {
+            let mut roots = RootStore::new();
+            for pem in ["pki/root.pem", "ecdsa/p256-root.pem"] {
+                for der in lucid_blocking::load_pem_certs(&testdata(pem)).unwrap() {
+                    roots.add_der(&der).unwrap();
+                }
+            }
+            let mut c = ClientConfig::new(Arc::new(WebPkiVerifier::new(roots)));
+            if !suites.is_empty() {
+                c.cipher_suites = suites.to_vec();
+            }
+            Arc::new(c)
+        };
+        let page = get(addr, both_roots(&[]));
+        assert!(
+            page.contains("Cipher    : TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"),
+            "{page}"
+        );
+        // A client trusting only the RSA root and offering ECDHE_RSA gets the RSA chain.
+        let rsa = [CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA];
+        let mut only_rsa = (*client(None)).clone();
+        only_rsa.cipher_suites = rsa.to_vec();
+        let page = get(addr, Arc::new(only_rsa));
+        assert!(
+            page.contains("Cipher    : TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\n"),
+            "{page}"
+        );
     }
 
     #[test]
@@ -525,14 +585,26 @@ mod tests {
     #[test]
     fn configuration_errors() {
         let mut a = args("www", "pki/leaf.key");
-        a.key = testdata("demo/leaf.key");
+        a.key = vec![testdata("demo/leaf.key")];
         assert!(build(&a).unwrap_err().contains("does not match"));
+        // Chains and keys pair up one to one, at most one chain per key type.
+        let mut a = args("www", "pki/leaf.key");
+        a.cert.push(testdata("ecdsa/p256-leaf.chain.pem"));
+        assert!(
+            build(&a)
+                .unwrap_err()
+                .contains("one key per certificate chain")
+        );
+        let mut a = args("www", "pki/leaf.key");
+        a.cert.push(testdata("pki/chain.pem"));
+        a.key.push(testdata("pki/leaf.key"));
+        assert!(build(&a).unwrap_err().contains("same key type"));
         let mut a = args("www", "pki/leaf.key");
         a.tls_max = ProtocolVersion::TLSV1_1;
         a.ciphers = vec![CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256];
         assert!(build(&a).is_err());
         let mut a = args("www", "pki/leaf.key");
-        a.key = testdata("pki/chain.pem");
+        a.key = vec![testdata("pki/chain.pem")];
         assert!(build(&a).is_err());
     }
 }

@@ -119,11 +119,25 @@ fn check_chain_limits(chain: &[Vec<u8>]) -> Result<&[u8], Error> {
 }
 
 /// Picks the certificate chain for a connection from the client's server name (SNI).
+///
+/// A server may hold one chain per key type — say an ECDSA chain for modern clients and an
+/// RSA chain for the ones that know no ECDSA — by returning both from
+/// [`Self::resolve_all`]: the handshake walks its suites in preference order and takes
+/// the first the client offers that one of the chains can serve (ECDHE_ECDSA with the
+/// ECDSA chain, ECDHE_RSA and RSA key exchange with the RSA chain).
 pub trait ResolvesServerCert: fmt::Debug + Send + Sync {
     /// The chain to present for `server_name` (lowercase, no trailing dot; `None` when the
     /// client sent none or an unusable one). `None` aborts the handshake with
     /// handshake_failure.
     fn resolve(&self, server_name: Option<&str>) -> Option<Arc<CertifiedKey>>;
+
+    /// Every chain the server may present for `server_name`, most preferred first (the
+    /// handshake uses the first whose key type serves the suite it picks; see the trait
+    /// docs). Empty aborts the handshake with handshake_failure. Default: the one chain of
+    /// [`Self::resolve`].
+    fn resolve_all(&self, server_name: Option<&str>) -> Vec<Arc<CertifiedKey>> {
+        self.resolve(server_name).into_iter().collect()
+    }
 }
 
 impl ResolvesServerCert for Arc<CertifiedKey> {
@@ -132,12 +146,31 @@ impl ResolvesServerCert for Arc<CertifiedKey> {
     }
 }
 
-/// Chooses a chain by exact server name, with an optional default for other names and for
-/// clients that send none.
+/// Several chains for every name (typically one ECDSA and one RSA chain), most preferred
+/// first: [`ServerConfig::with_certified_keys`].
+impl ResolvesServerCert for Vec<Arc<CertifiedKey>> {
+    fn resolve(&self, _server_name: Option<&str>) -> Option<Arc<CertifiedKey>> {
+        self.first().cloned()
+    }
+
+    fn resolve_all(&self, _server_name: Option<&str>) -> Vec<Arc<CertifiedKey>> {
+        self.clone()
+    }
+}
+
+/// Chooses chains by exact server name, with optional defaults for other names and for
+/// clients that send none. Each name (and the default) may have one chain per key type.
 #[derive(Debug, Clone, Default)]
 pub struct SniResolver {
-    by_name: BTreeMap<String, Arc<CertifiedKey>>,
-    default: Option<Arc<CertifiedKey>>,
+    by_name: BTreeMap<String, Vec<Arc<CertifiedKey>>>,
+    default: Vec<Arc<CertifiedKey>>,
+}
+
+/// Adds `cert` to `chains`, replacing a chain with the same key type.
+fn add_chain(chains: &mut Vec<Arc<CertifiedKey>>, cert: Arc<CertifiedKey>) {
+    let auth = cert.key.authentication();
+    chains.retain(|c| c.key.authentication() != auth);
+    chains.push(cert);
 }
 
 impl SniResolver {
@@ -146,24 +179,37 @@ impl SniResolver {
         Self::default()
     }
 
-    /// Presents `cert` to clients asking for `name` (compared case-insensitively).
+    /// Presents `cert` to clients asking for `name` (compared case-insensitively). A chain
+    /// with another key type for the same name is kept beside it (earlier ones preferred);
+    /// one with the same key type is replaced.
     pub fn add(&mut self, name: &str, cert: Arc<CertifiedKey>) {
-        self.by_name
-            .insert(normalize_name(name.as_bytes()).unwrap_or_default(), cert);
+        let chains = self
+            .by_name
+            .entry(normalize_name(name.as_bytes()).unwrap_or_default())
+            .or_default();
+        add_chain(chains, cert);
     }
 
-    /// Presents `cert` for every other name and when no name was sent.
+    /// Presents `cert` for every other name and when no name was sent (beside a default
+    /// of the other key type, replacing one of the same type).
     pub fn set_default(&mut self, cert: Arc<CertifiedKey>) {
-        self.default = Some(cert);
+        add_chain(&mut self.default, cert);
+    }
+
+    fn chains(&self, server_name: Option<&str>) -> &[Arc<CertifiedKey>] {
+        server_name
+            .and_then(|n| self.by_name.get(n))
+            .unwrap_or(&self.default)
     }
 }
 
 impl ResolvesServerCert for SniResolver {
     fn resolve(&self, server_name: Option<&str>) -> Option<Arc<CertifiedKey>> {
-        server_name
-            .and_then(|n| self.by_name.get(n))
-            .or(self.default.as_ref())
-            .cloned()
+        self.chains(server_name).first().cloned()
+    }
+
+    fn resolve_all(&self, server_name: Option<&str>) -> Vec<Arc<CertifiedKey>> {
+        self.chains(server_name).to_vec()
     }
 }
 
@@ -211,6 +257,14 @@ impl ServerConfig {
     /// RFC 5746 served, no session cache, presenting `cert` to everyone.
     pub fn new(cert: CertifiedKey) -> Self {
         Self::with_resolver(Arc::new(Arc::new(cert)))
+    }
+
+    /// Like [`Self::new`] with several chains, most preferred first — typically one ECDSA
+    /// and one RSA chain: each handshake presents the chain that serves the suite picked
+    /// (see [`ResolvesServerCert`]).
+    pub fn with_certified_keys(certs: Vec<CertifiedKey>) -> Self {
+        let certs: Vec<Arc<CertifiedKey>> = certs.into_iter().map(Arc::new).collect();
+        Self::with_resolver(Arc::new(certs))
     }
 
     /// Like [`Self::new`] with a chain chosen per connection by `resolver`.

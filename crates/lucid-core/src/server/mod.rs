@@ -405,8 +405,9 @@ enum ChosenKx {
     },
 }
 
-/// The suite: the first in our preference order that the client offers, that is valid at
-/// `version` and that the certificate `auth` can serve; for ECDHE also a group in common
+/// The suite and the chain: the first suite in our preference order that the client
+/// offers, that is valid at `version` and that one of `certs` can serve (the first chain
+/// whose key type matches the suite's authentication); for ECDHE also a group in common
 /// (our order; secp256r1 when the client sent no supported_groups, as RFC 4492 §4 lets a
 /// server assume) and a signature algorithm the client accepts. A client whose
 /// ec_point_formats lacks `uncompressed` cannot take our points: no ECDHE then.
@@ -415,9 +416,9 @@ fn choose_suite(
     hello: &ClientHelloPayload,
     version: ProtocolVersion,
     offer: &Offer,
-    auth: Authentication,
-) -> Result<(&'static SuiteParams, ChosenKx), Error> {
-    let ecdhe = || -> Option<ChosenKx> {
+    certs: &[Arc<CertifiedKey>],
+) -> Result<(&'static SuiteParams, ChosenKx, Arc<CertifiedKey>), Error> {
+    let ecdhe = |auth: Authentication| -> Option<ChosenKx> {
         if offer
             .point_formats
             .as_ref()
@@ -446,10 +447,14 @@ fn choose_suite(
         .iter()
         .filter(|s| hello.cipher_suites.contains(s))
         .filter_map(|s| suites::lookup(*s))
-        .filter(|p| p.usable_with(version) && p.auth == auth)
-        .find_map(|p| match p.kx {
-            KeyExchange::Rsa => Some((p, ChosenKx::Rsa)),
-            KeyExchange::Ecdhe => ecdhe().map(|kx| (p, kx)),
+        .filter(|p| p.usable_with(version))
+        .find_map(|p| {
+            let cert = certs.iter().find(|c| c.key.authentication() == p.auth)?;
+            let kx = match p.kx {
+                KeyExchange::Rsa => ChosenKx::Rsa,
+                KeyExchange::Ecdhe => ecdhe(p.auth)?,
+            };
+            Some((p, kx, cert.clone()))
         })
         .ok_or_else(|| PeerIncompatible::NoCommonCipherSuite.into())
 }
@@ -480,20 +485,13 @@ fn full_handshake(
     version: ProtocolVersion,
     offer: Offer,
 ) -> Result<ServerState, Error> {
-    let cert = data
-        .config
-        .cert_resolver
-        .resolve(offer.sni.as_deref())
-        .ok_or(PeerIncompatible::Unsupported(
-            "no certificate for the requested server name",
-        ))?;
-    let (suite, chosen_kx) = choose_suite(
-        &data.config,
-        hello,
-        version,
-        &offer,
-        cert.key.authentication(),
-    )?;
+    let certs = data.config.cert_resolver.resolve_all(offer.sni.as_deref());
+    if certs.is_empty() {
+        return Err(
+            PeerIncompatible::Unsupported("no certificate for the requested server name").into(),
+        );
+    }
+    let (suite, chosen_kx, cert) = choose_suite(&data.config, hello, version, &offer, &certs)?;
     data.transcript.set_prf(suite.prf_algorithm(version))?;
     let session_id = match data.config.session_store {
         Some(_) => {
