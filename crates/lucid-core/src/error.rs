@@ -341,6 +341,9 @@ pub enum PeerMisbehaved {
     UnofferedSignatureScheme(SignatureScheme),
     /// The ServerKeyExchange signature does not verify with the certificate's key.
     BadServerKeyExchangeSignature,
+    /// The client's CertificateVerify signature does not verify with its certificate's
+    /// key (RFC 5246 §7.4.8).
+    BadCertificateVerifySignature,
     /// The certificate's key does not fit the negotiated suite: what the suite needs.
     WrongCertificateKeyType {
         /// What the suite needs ("an RSA key", "an ECDSA key").
@@ -379,7 +382,9 @@ impl PeerMisbehaved {
             | Self::UnofferedGroup(_)
             | Self::UnofferedSignatureScheme(_)
             | Self::Other(_) => A::ILLEGAL_PARAMETER,
-            Self::BadServerKeyExchangeSignature => A::DECRYPT_ERROR,
+            Self::BadServerKeyExchangeSignature | Self::BadCertificateVerifySignature => {
+                A::DECRYPT_ERROR
+            }
             Self::WrongCertificateKeyType { .. } => A::UNSUPPORTED_CERTIFICATE,
             Self::ResumptionWithoutExtendedMasterSecret => A::HANDSHAKE_FAILURE,
             Self::UnofferedExtension(_) => A::UNSUPPORTED_EXTENSION,
@@ -454,6 +459,9 @@ impl fmt::Display for PeerMisbehaved {
             Self::BadServerKeyExchangeSignature => f.write_str(
                 "the ServerKeyExchange signature does not verify with the server certificate's key",
             ),
+            Self::BadCertificateVerifySignature => f.write_str(
+                "the client's CertificateVerify signature does not verify with its certificate's key",
+            ),
             Self::WrongCertificateKeyType { expected } => write!(
                 f,
                 "the negotiated suite needs {expected} in the server certificate, which has another"
@@ -482,6 +490,8 @@ pub enum PeerIncompatible {
     InappropriateFallback,
     /// The peer requires something lucid does not implement.
     Unsupported(&'static str),
+    /// This server requires a client certificate and the client sent none.
+    ClientCertificateRequired,
 }
 
 impl PeerIncompatible {
@@ -495,7 +505,8 @@ impl PeerIncompatible {
             Self::NoCommonCipherSuite
             | Self::SecureRenegotiationRequired
             | Self::SecureRenegotiationUnsupported
-            | Self::Unsupported(_) => A::HANDSHAKE_FAILURE,
+            | Self::Unsupported(_)
+            | Self::ClientCertificateRequired => A::HANDSHAKE_FAILURE,
         }
     }
 }
@@ -518,6 +529,9 @@ impl fmt::Display for PeerIncompatible {
             ),
             Self::InappropriateFallback => f.write_str("inappropriate fallback (RFC 7507)"),
             Self::Unsupported(what) => write!(f, "unsupported: {what}"),
+            Self::ClientCertificateRequired => {
+                f.write_str("this server requires a client certificate and the client sent none")
+            }
         }
     }
 }

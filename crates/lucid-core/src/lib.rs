@@ -64,7 +64,8 @@ pub mod x509;
 pub mod fuzzing;
 
 pub use client::{
-    ClientConfig, PinnedLeafVerifier, ServerCertVerified, ServerCertVerifier, WebPkiVerifier,
+    CertificateRequestInfo, ClientConfig, PinnedLeafVerifier, ResolvesClientCert,
+    ServerCertVerified, ServerCertVerifier, WebPkiVerifier,
 };
 pub use conn::{KeyLog, Negotiated, RecordBuffers, Side};
 pub use connection::{ClientConnection, Connection, IoState, ServerConnection};
@@ -74,8 +75,9 @@ pub use msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion
 /// `CertificateDer`, PEM decoding), re-exported so callers need not depend on it directly.
 pub use rustls_pki_types as pki_types;
 pub use server::{
-    CertifiedKey, EcdsaKey, RawRsaError, ResolvesServerCert, RsaCrateKey, ServerConfig,
-    ServerEcdsaKey, ServerKey, ServerRsaKey, SignError, SniResolver,
+    CertifiedKey, ClientAuth, ClientCertVerified, ClientCertVerifier, EcdsaKey, RawRsaError,
+    ResolvesServerCert, RsaCrateKey, ServerConfig, ServerEcdsaKey, ServerKey, ServerRsaKey,
+    SignError, SniResolver, WebPkiClientVerifier,
 };
 pub use session::{ClientSession, ClientSessionStore, ServerSession, ServerSessionStore};
 pub use trace::{Event, Observer};

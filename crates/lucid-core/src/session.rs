@@ -23,6 +23,7 @@
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
@@ -53,6 +54,9 @@ pub struct ServerSession {
     pub server_name: Option<String>,
     /// When the full handshake completed.
     pub created: UnixTime,
+    /// The client's certificate chain from the full handshake (empty when it sent none),
+    /// so a resumed connection knows its peer ([`crate::Negotiated::client_certificates`]).
+    pub client_certificates: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for ServerSession {
@@ -271,6 +275,7 @@ mod tests {
             master_secret: MasterSecret::from_bytes([ms; 48]),
             server_name: Some("localhost".to_string()),
             created: UnixTime::since_unix_epoch(Duration::from_secs(created)),
+            client_certificates: Vec::new(),
         }
     }
 

@@ -56,9 +56,9 @@ fn every_version_suite_ems_etm() {
             }
         }
     }
-    // (4 + 4 + 11 suites the RSA certificate serves: RSA and ECDHE_RSA) × 4 EMS × 3 ETM
+    // (4 + 4 + 12 suites the RSA certificate serves: RSA and ECDHE_RSA) × 4 EMS × 3 ETM
     // combinations.
-    assert_eq!(count, 228);
+    assert_eq!(count, 240);
 }
 
 /// What one endpoint's trace said about its key schedule and Finished messages.

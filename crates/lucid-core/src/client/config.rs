@@ -2,9 +2,11 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::fmt;
 
 use super::verify::ServerCertVerifier;
 use crate::conn::{KeyLog, RecordBuffers, check_versions_and_suites, usable_up_to};
+use crate::crypto::certified_key::CertifiedKey;
 use crate::crypto::{ecdh, suites};
 use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
@@ -58,9 +60,54 @@ pub struct ClientConfig {
     /// an ECDHE suite is offered). Default: x25519, secp256r1, secp384r1; groups lucid
     /// does not implement are left out of the ClientHello.
     pub groups: Vec<NamedGroup>,
+    /// The client's own certificate, for servers that ask for one (mutual TLS): `None`
+    /// (the default) answers every CertificateRequest with an empty Certificate. See
+    /// [`Self::set_client_certificate`] for a fixed identity and [`ResolvesClientCert`]
+    /// to pick one per request.
+    pub client_certificate: Option<Arc<dyn ResolvesClientCert>>,
+}
+
+/// What a server's CertificateRequest asked for (RFC 5246 §7.4.4), for choosing a client
+/// identity.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct CertificateRequestInfo<'a> {
+    /// The server takes RSA keys (certificate_types has rsa_sign).
+    pub accepts_rsa: bool,
+    /// The server takes ECDSA keys (certificate_types has ecdsa_sign).
+    pub accepts_ecdsa: bool,
+    /// The DER `DistinguishedName`s of the CAs the server trusts for client certificates
+    /// (may be empty: any).
+    pub authorities: &'a [Vec<u8>],
+}
+
+/// Picks the client's certificate chain and key when a server asks for one.
+///
+/// The chain's key may live anywhere a [`crate::ServerRsaKey`] or
+/// [`crate::ServerEcdsaKey`] implementation reaches (an HSM, a TPM, a secure element): the
+/// handshake only asks it for one signature, over the CertificateVerify. Returning `None`,
+/// or a chain whose key type or signature algorithms the request does not allow, sends an
+/// empty Certificate (the server then decides whether to go on).
+pub trait ResolvesClientCert: fmt::Debug + Send + Sync {
+    /// The identity to present for `request`.
+    fn resolve(&self, request: &CertificateRequestInfo<'_>) -> Option<Arc<CertifiedKey>>;
+}
+
+/// One fixed identity, offered to every server that asks.
+impl ResolvesClientCert for Arc<CertifiedKey> {
+    fn resolve(&self, _request: &CertificateRequestInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.clone())
+    }
 }
 
 impl ClientConfig {
+    /// Presents `cert` (a chain and its RSA or ECDSA key, built like a server's with
+    /// [`CertifiedKey::new`] / [`CertifiedKey::new_ecdsa`]) to servers that ask for a
+    /// client certificate.
+    pub fn set_client_certificate(&mut self, cert: CertifiedKey) {
+        self.client_certificate = Some(Arc::new(Arc::new(cert)));
+    }
+
     /// TLS 1.2 only, every lucid suite (ECDHE first), EMS and ETM offered, verifying with
     /// `verifier`.
     pub fn new(verifier: Arc<dyn ServerCertVerifier>) -> Self {
@@ -78,6 +125,7 @@ impl ClientConfig {
             allow_rsa_1024_legacy: false,
             record_buffers: RecordBuffers::default(),
             groups: ecdh::SUPPORTED_GROUPS.to_vec(),
+            client_certificate: None,
         }
     }
 

@@ -37,21 +37,22 @@ use crate::conn::{
     Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, Side, record_protection,
     suite_params,
 };
+use crate::crypto::certified_key::{CertifiedKey, ServerKey};
 use crate::crypto::ecdh::{self, KeyShare};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::rsa_kx;
-use crate::crypto::sign;
+use crate::crypto::sign::{self, HandshakeSignature};
 use crate::crypto::suites::{Authentication, KeyExchange, SuiteParams};
 use crate::error::{Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, Compression, EcCurveType, EcPointFormat, HandshakeType, NamedGroup,
-    ProtocolVersion, SignatureScheme,
+    CipherSuite, ClientCertificateType, Compression, EcCurveType, EcPointFormat, HandshakeType,
+    NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::handshake::{
-    CertificatePayload, ClientHelloPayload, ClientKeyExchangePayload, HandshakeMessage,
-    HandshakePayload, Random, ServerHelloPayload, SessionId,
+    CertificatePayload, CertificateRequestPayload, ClientHelloPayload, ClientKeyExchangePayload,
+    DigitallySigned, HandshakeMessage, HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
 use crate::session::ClientSession;
 use crate::trace::{Event, ResumptionEvent};
@@ -60,7 +61,7 @@ use crate::x509::signature::SubjectPublicKey;
 mod config;
 mod verify;
 
-pub use config::ClientConfig;
+pub use config::{CertificateRequestInfo, ClientConfig, ResolvesClientCert};
 pub use verify::{PinnedLeafVerifier, ServerCertVerified, ServerCertVerifier, WebPkiVerifier};
 
 /// The client's handshake states.
@@ -370,6 +371,7 @@ impl ExpectServerHello {
             resumed: false,
             secure_renegotiation: ext.secure_renegotiation,
             group: None,
+            client_certificates: Vec::new(),
         };
 
         // Resumption: the server echoed the session id we offered.
@@ -576,7 +578,7 @@ impl ExpectCertificate {
                         suite: this.suite,
                         negotiated: this.negotiated,
                         kx: ServerKx::Rsa(server_key),
-                        certificate_requested: false,
+                        certificate_request: None,
                     },
                 )))
             }
@@ -673,7 +675,12 @@ impl ExpectServerKeyExchange {
             &this.hello.offered_sigalgs,
             &this.server_key,
         )?;
-        sign::verify(sig, &this.server_key, &signed_message, &signed.signature)?;
+        sign::verify(
+            sig,
+            &this.server_key,
+            sign::Signed::Message(&signed_message),
+            &signed.signature,
+        )?;
         this.hello.transcript.add(raw);
         this.negotiated.group = Some(params.group);
         Ok(ClientState::ExpectServerHelloDone(Box::new(
@@ -686,7 +693,7 @@ impl ExpectServerKeyExchange {
                     group: params.group,
                     server_public: params.public,
                 },
-                certificate_requested: false,
+                certificate_request: None,
             },
         )))
     }
@@ -710,7 +717,8 @@ pub(crate) struct ExpectServerHelloDone {
     suite: &'static SuiteParams,
     negotiated: Negotiated,
     kx: ServerKx,
-    certificate_requested: bool,
+    /// The server's CertificateRequest, if it sent one.
+    certificate_request: Option<CertificateRequestPayload>,
 }
 
 impl fmt::Debug for ExpectServerHelloDone {
@@ -732,14 +740,14 @@ impl ExpectServerHelloDone {
             Message::Handshake {
                 msg:
                     HandshakeMessage {
-                        payload: HandshakePayload::CertificateRequest(_),
+                        payload: HandshakePayload::CertificateRequest(request),
                         ..
                     },
                 raw,
-            } if !self.certificate_requested => {
-                // Answered with an empty Certificate after ServerHelloDone.
+            } if self.certificate_request.is_none() => {
+                // Answered after ServerHelloDone: our chain, or an empty Certificate.
                 self.hello.transcript.add(raw);
-                self.certificate_requested = true;
+                self.certificate_request = Some(request);
                 Ok(ClientState::ExpectServerHelloDone(self))
             }
             Message::Handshake {
@@ -753,7 +761,7 @@ impl ExpectServerHelloDone {
                 self.hello.transcript.add(raw);
                 self.send_flight(core, cx)
             }
-            other => Err(other.unexpected(if self.certificate_requested {
+            other => Err(other.unexpected(if self.certificate_request.is_some() {
                 "ServerHelloDone"
             } else {
                 "CertificateRequest or ServerHelloDone"
@@ -768,12 +776,21 @@ impl ExpectServerHelloDone {
     ) -> Result<ClientState, Error> {
         let mut this = *self;
         let version = this.negotiated.version;
-        if this.certificate_requested {
-            let empty = HandshakeMessage {
+        // RFC 5246 §7.4.6: a requested Certificate comes first, ours or an empty one.
+        let identity = this
+            .certificate_request
+            .as_ref()
+            .and_then(|request| client_identity(&this.hello.config, request, this.suite, version));
+        if this.certificate_request.is_some() {
+            let chain = identity
+                .as_ref()
+                .map(|(cert, _)| cert.chain().to_vec())
+                .unwrap_or_default();
+            let certificate = HandshakeMessage {
                 typ: HandshakeType::CERTIFICATE,
-                payload: HandshakePayload::Certificate(CertificatePayload(Vec::new())),
+                payload: HandshakePayload::Certificate(CertificatePayload(chain)),
             };
-            core.send_handshake(&empty, Some(&mut this.hello.transcript), cx.rng)?;
+            core.send_handshake(&certificate, Some(&mut this.hello.transcript), cx.rng)?;
         }
 
         let (pms, cke) = match &this.kx {
@@ -811,12 +828,28 @@ impl ExpectServerHelloDone {
             payload: HandshakePayload::ClientKeyExchange(cke),
         };
         core.send_handshake(&cke, Some(&mut this.hello.transcript), cx.rng)?;
+        // session_hash covers everything up to and including ClientKeyExchange, hashed with
+        // the PRF's hash (RFC 7627 §3): taken before a CertificateVerify joins the transcript.
+        let session_hash = this.hello.transcript.current_hash();
+
+        // RFC 5246 §7.4.8: the signature over every handshake message so far.
+        if let Some((cert, sig)) = &identity {
+            let digest = this.hello.transcript.current_hash();
+            let signed = sign::Signed::Transcript(digest.as_ref());
+            let signature = match cert.key() {
+                ServerKey::Rsa(key) => sign::sign_rsa(&**key, *sig, signed, cx.rng)?,
+                ServerKey::Ecdsa(key) => sign::sign_ecdsa(&**key, *sig, signed, cx.rng)?,
+            };
+            let verify =
+                HandshakeMessage::new(HandshakePayload::CertificateVerify(DigitallySigned {
+                    scheme: sig.scheme(),
+                    signature,
+                }));
+            core.send_handshake(&verify, Some(&mut this.hello.transcript), cx.rng)?;
+        }
 
         let prf = this.suite.prf_algorithm(version);
         let (master, seed_len) = if this.negotiated.extended_master_secret {
-            // session_hash covers everything up to and including ClientKeyExchange, hashed
-            // with the PRF's hash (RFC 7627 §3).
-            let session_hash = this.hello.transcript.current_hash();
             (
                 keys::extended_master_secret(prf, &pms[..], session_hash.as_ref()),
                 session_hash.len(),
@@ -861,11 +894,58 @@ impl ExpectServerHelloDone {
                 side: ClientFinish {
                     config: this.hello.config,
                     server_name: this.hello.server_name,
-                    empty_certificate: this.certificate_requested,
+                    empty_certificate: this.certificate_request.is_some() && identity.is_none(),
                 },
             },
         ))))
     }
+}
+
+/// The client's certificate and signature algorithm for a CertificateRequest, if it has one
+/// that fits: a chain from the configured resolver whose key type the request allows
+/// (certificate_types) and, on TLS 1.2, a scheme of that key type, of the transcript's hash
+/// (see [`sign::Signed::Transcript`]) and in the request's supported_signature_algorithms.
+fn client_identity(
+    config: &ClientConfig,
+    request: &CertificateRequestPayload,
+    suite: &SuiteParams,
+    version: ProtocolVersion,
+) -> Option<(Arc<CertifiedKey>, HandshakeSignature)> {
+    let resolver = config.client_certificate.as_ref()?;
+    let types = &request.certificate_types;
+    let info = CertificateRequestInfo {
+        accepts_rsa: types.contains(&ClientCertificateType::RSA_SIGN),
+        accepts_ecdsa: types.contains(&ClientCertificateType::ECDSA_SIGN),
+        authorities: &request.authorities,
+    };
+    let cert = resolver.resolve(&info)?;
+    let (allowed, schemes, legacy) = match cert.key() {
+        ServerKey::Rsa(_) => (
+            info.accepts_rsa,
+            sign::RSA_SCHEMES,
+            HandshakeSignature::RsaMd5Sha1,
+        ),
+        ServerKey::Ecdsa(_) => (
+            info.accepts_ecdsa,
+            sign::ECDSA_SCHEMES,
+            HandshakeSignature::EcdsaSha1,
+        ),
+    };
+    if !allowed {
+        return None;
+    }
+    if version < ProtocolVersion::TLSV1_2 {
+        return Some((cert, legacy));
+    }
+    let theirs = request.sigalgs.as_deref().unwrap_or_default();
+    let prf = suite.prf_algorithm(version);
+    let sig = schemes
+        .iter()
+        .map(|s| HandshakeSignature::Scheme(*s))
+        .find(|s| {
+            sign::signs_transcript(*s, prf) && s.scheme().is_some_and(|s| theirs.contains(&s))
+        })?;
+    Some((cert, sig))
 }
 
 /// What the client does once the server's Finished checked out: remember the session.

@@ -39,6 +39,7 @@
 //! ([`finish`]).
 
 use ::core::fmt;
+use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 use rustls_pki_types::UnixTime;
@@ -132,6 +133,11 @@ pub struct Negotiated {
     /// The (EC)DHE group of a full handshake with an ephemeral key exchange; `None` for RSA
     /// key exchange and for resumed sessions (which run no key exchange).
     pub group: Option<NamedGroup>,
+    /// On a server that asked for one (`ServerConfig::client_auth`): the client's
+    /// certificate chain (DER, leaf first) as it passed the client-certificate verifier
+    /// and the CertificateVerify check — also on a resumed session, which keeps its peer.
+    /// Empty when the client sent none, and always on the client side.
+    pub client_certificates: Vec<Vec<u8>>,
 }
 
 /// A message handed to a handshake state.

@@ -5,6 +5,7 @@
 //! `rand_core::CryptoRng` parameter. Secrets are zeroized on drop.
 
 pub(crate) mod cbc;
+pub(crate) mod certified_key;
 pub(crate) mod ecdh;
 pub(crate) mod ecdsa_key;
 pub(crate) mod gcm;
@@ -13,6 +14,7 @@ mod hmac_ct;
 pub(crate) mod keys;
 pub(crate) mod prf;
 pub(crate) mod protection;
+pub(crate) mod rsa_key;
 pub(crate) mod rsa_kx;
 pub(crate) mod sign;
 pub(crate) mod suites;

@@ -25,6 +25,10 @@ use crate::x509::signature::{RsaKeyRole, rsa_public_key_checked};
 /// Length of the RSA pre-master secret (RFC 5246 §7.4.7.1).
 pub const PRE_MASTER_SECRET_LEN: usize = 48;
 
+/// Smallest modulus the server's fixed-position PKCS#1 check can work with: 2 + 8 (PS) +
+/// 1 + 48 bytes.
+pub(crate) const MIN_MODULUS_LEN: usize = 2 + 8 + 1 + PRE_MASTER_SECRET_LEN;
+
 /// rsaEncryption (RFC 8017 appendix C).
 const RSA_ENCRYPTION: spki::ObjectIdentifier =
     spki::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");

@@ -10,20 +10,28 @@
 //!   ECDSA signs SHA-1(m) (RFC 8422 §5.4).
 //!
 //! For a ServerKeyExchange, `m` is `client_random ‖ server_random ‖ params`
-//! ([`server_key_exchange_message`]).
+//! ([`server_key_exchange_message`]); for a CertificateVerify it is every handshake message
+//! so far, which lucid has only as the running transcript hash ([`Signed::Transcript`]): so
+//! on TLS 1.2 a CertificateVerify is made with a scheme of the PRF's hash (SHA-256, or
+//! SHA-384 for the `*_SHA384` suites), and lucid's CertificateRequest lists only those.
 
+use alloc::vec;
 use alloc::vec::Vec;
 
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
+use rand_core::CryptoRng;
+
 use crate::arith::rsa_core::RsaPublic;
+use crate::crypto::ecdsa_key::ServerEcdsaKey;
+use crate::crypto::prf::PrfAlgorithm;
+use crate::crypto::rsa_key::ServerRsaKey;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::{ProtocolVersion, SignatureScheme};
 use crate::x509::signature::{
-    RsaKeyRole, SignatureAlgorithm, SubjectPublicKey, subject_public_key, verify_rsa_signature,
-    verify_signature_with_key,
+    RsaKeyRole, SubjectPublicKey, subject_public_key, verify_ecdsa_prehash,
 };
 use crate::x509::{CertificateError, end_entity_key_usage};
 
@@ -37,6 +45,31 @@ pub(crate) enum HandshakeSignature {
     RsaMd5Sha1,
     /// TLS 1.0/1.1 ECDSA: over SHA-1 (RFC 8422 §5.4).
     EcdsaSha1,
+}
+
+impl HandshakeSignature {
+    /// The TLS 1.2 algorithm field, `None` for the TLS 1.0/1.1 constructions.
+    pub(crate) fn scheme(self) -> Option<SignatureScheme> {
+        match self {
+            Self::Scheme(s) => Some(s),
+            Self::RsaMd5Sha1 | Self::EcdsaSha1 => None,
+        }
+    }
+}
+
+/// Whether `sig` can sign or verify a CertificateVerify over a transcript hashed for `prf`
+/// ([`Signed::Transcript`]): on TLS 1.2 its hash must be the PRF's; the TLS 1.0/1.1
+/// constructions go with the MD5/SHA-1 transcript.
+pub(crate) fn signs_transcript(sig: HandshakeSignature, prf: PrfAlgorithm) -> bool {
+    matches!(
+        (SigHash::of(sig), prf),
+        (Some(SigHash::Sha256), PrfAlgorithm::Sha256)
+            | (Some(SigHash::Sha384), PrfAlgorithm::Sha384)
+            | (
+                Some(SigHash::Md5Sha1 | SigHash::Sha1),
+                PrfAlgorithm::Md5Sha1
+            )
+    ) && (prf == PrfAlgorithm::Md5Sha1) == sig.scheme().is_none()
 }
 
 /// ECDSA schemes lucid signs and verifies with on TLS 1.2, in its preference order. On TLS
@@ -79,45 +112,127 @@ pub(crate) fn server_key_exchange_message(
     m
 }
 
-/// `DigestInfo ‖ H(m)` (or `MD5(m) ‖ SHA-1(m)`) for an RSA signature, `None` for a scheme
-/// that is not RSASSA-PKCS1-v1_5.
-fn rsa_digest_info(sig: HandshakeSignature, message: &[u8]) -> Option<Vec<u8>> {
-    let (prefix, hash): (&[u8], Vec<u8>) = match sig {
-        HandshakeSignature::RsaMd5Sha1 => {
-            let mut h = Md5::digest(message).to_vec();
-            h.extend_from_slice(&Sha1::digest(message));
-            (&[], h)
-        }
-        HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA1) => {
-            (SHA1_PREFIX, Sha1::digest(message).to_vec())
-        }
-        HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA256) => {
-            (SHA256_PREFIX, Sha256::digest(message).to_vec())
-        }
-        HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA384) => {
-            (SHA384_PREFIX, Sha384::digest(message).to_vec())
-        }
-        HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA512) => {
-            (SHA512_PREFIX, Sha512::digest(message).to_vec())
-        }
-        HandshakeSignature::Scheme(_) | HandshakeSignature::EcdsaSha1 => return None,
-    };
-    let mut t = Vec::with_capacity(prefix.len() + hash.len());
-    t.extend_from_slice(prefix);
-    t.extend_from_slice(&hash);
-    Some(t)
+/// What a handshake signature covers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Signed<'a> {
+    /// A message the signature hashes itself (a ServerKeyExchange's randoms and params).
+    Message(&'a [u8]),
+    /// The handshake messages so far, as the running transcript hash has digested them
+    /// (a CertificateVerify, RFC 5246 §7.4.8; lucid keeps no copy of the messages): on TLS
+    /// 1.2 the PRF's hash, which must then be the scheme's hash; on TLS 1.0/1.1
+    /// `MD5 ‖ SHA-1` (36 bytes), whose SHA-1 half is what an ECDSA signature covers.
+    Transcript(&'a [u8]),
 }
 
-/// EMSA-PKCS1-v1_5 (RFC 8017 §9.2): `0x00 ‖ 0x01 ‖ 0xff… ‖ 0x00 ‖ T` in `k` bytes, or
-/// `None` when `k` is too small for `T` (at least 8 bytes of 0xff are required).
-pub(crate) fn emsa_pkcs1_v15(sig: HandshakeSignature, message: &[u8], k: usize) -> Option<Vec<u8>> {
-    let t = rsa_digest_info(sig, message)?;
-    let ps_len = k.checked_sub(t.len() + 3).filter(|n| *n >= 8)?;
+/// The hash a handshake signature is made over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SigHash {
+    Md5Sha1,
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl SigHash {
+    fn of(sig: HandshakeSignature) -> Option<Self> {
+        use SignatureScheme as S;
+        Some(match sig {
+            HandshakeSignature::RsaMd5Sha1 => Self::Md5Sha1,
+            HandshakeSignature::EcdsaSha1 => Self::Sha1,
+            HandshakeSignature::Scheme(S::RSA_PKCS1_SHA1 | S::ECDSA_SHA1) => Self::Sha1,
+            HandshakeSignature::Scheme(S::RSA_PKCS1_SHA256 | S::ECDSA_SECP256R1_SHA256) => {
+                Self::Sha256
+            }
+            HandshakeSignature::Scheme(S::RSA_PKCS1_SHA384 | S::ECDSA_SECP384R1_SHA384) => {
+                Self::Sha384
+            }
+            HandshakeSignature::Scheme(S::RSA_PKCS1_SHA512) => Self::Sha512,
+            HandshakeSignature::Scheme(_) => return None,
+        })
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Self::Md5Sha1 => 36,
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+
+    fn digest(self, m: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Md5Sha1 => {
+                let mut h = Md5::digest(m).to_vec();
+                h.extend_from_slice(&Sha1::digest(m));
+                h
+            }
+            Self::Sha1 => Sha1::digest(m).to_vec(),
+            Self::Sha256 => Sha256::digest(m).to_vec(),
+            Self::Sha384 => Sha384::digest(m).to_vec(),
+            Self::Sha512 => Sha512::digest(m).to_vec(),
+        }
+    }
+
+    /// The DigestInfo header of RSASSA-PKCS1-v1_5 (none for the TLS 1.0/1.1 MD5 ‖ SHA-1).
+    fn digest_info_prefix(self) -> &'static [u8] {
+        match self {
+            Self::Md5Sha1 => &[],
+            Self::Sha1 => SHA1_PREFIX,
+            Self::Sha256 => SHA256_PREFIX,
+            Self::Sha384 => SHA384_PREFIX,
+            Self::Sha512 => SHA512_PREFIX,
+        }
+    }
+}
+
+/// The digest `sig` signs over `signed`, or `None` when `sig` is no hash-and-sign scheme
+/// lucid knows or a transcript digest is not of `sig`'s hash.
+pub(crate) fn signed_digest(sig: HandshakeSignature, signed: Signed<'_>) -> Option<Vec<u8>> {
+    let hash = SigHash::of(sig)?;
+    match signed {
+        Signed::Message(m) => Some(hash.digest(m)),
+        // TLS 1.0/1.1 ECDSA: SHA-1 of the messages, the second half of MD5 ‖ SHA-1.
+        Signed::Transcript(d) if sig == HandshakeSignature::EcdsaSha1 => {
+            (d.len() == 36).then(|| d.get(16..).unwrap_or_default().to_vec())
+        }
+        Signed::Transcript(d) => (d.len() == hash.len()).then(|| d.to_vec()),
+    }
+}
+
+/// Whether `sig` is an RSASSA-PKCS1-v1_5 signature (rather than ECDSA).
+fn is_rsa(sig: HandshakeSignature) -> bool {
+    match sig {
+        HandshakeSignature::RsaMd5Sha1 => true,
+        HandshakeSignature::EcdsaSha1 => false,
+        HandshakeSignature::Scheme(s) => RSA_SCHEMES.contains(&s),
+    }
+}
+
+/// EMSA-PKCS1-v1_5 (RFC 8017 §9.2): `0x00 ‖ 0x01 ‖ 0xff… ‖ 0x00 ‖ T` in `k` bytes, where
+/// `T` is `DigestInfo ‖ H` (or `MD5 ‖ SHA-1` on TLS 1.0/1.1); `None` when `sig` is not an
+/// RSA signature, the digest cannot be had, or `k` is too small for `T` (at least 8 bytes
+/// of 0xff are required).
+pub(crate) fn emsa_pkcs1_v15(
+    sig: HandshakeSignature,
+    signed: Signed<'_>,
+    k: usize,
+) -> Option<Vec<u8>> {
+    if !is_rsa(sig) {
+        return None;
+    }
+    let prefix = SigHash::of(sig)?.digest_info_prefix();
+    let hash = signed_digest(sig, signed)?;
+    let t_len = prefix.len() + hash.len();
+    let ps_len = k.checked_sub(t_len + 3).filter(|n| *n >= 8)?;
     let mut em = Vec::with_capacity(k);
     em.extend_from_slice(&[0, 1]);
     em.resize(2 + ps_len, 0xff);
     em.push(0);
-    em.extend_from_slice(&t);
+    em.extend_from_slice(prefix);
+    em.extend_from_slice(&hash);
     Some(em)
 }
 
@@ -191,66 +306,87 @@ pub(crate) fn received_signature(
     }
 }
 
-/// Checks a handshake signature `signature` over `message` with the certificate's `key`.
+/// Checks a handshake signature `signature` over `signed` with the certificate's `key`.
+///
+/// RSA: `s^e mod n` must equal the EMSA-PKCS1-v1_5 encoding exactly (RFC 8017 §8.2.2, so
+/// BER variants fail), on lucid's own public-key arithmetic (every input is public).
+/// ECDSA: a DER `Ecdsa-Sig-Value` over the digest, truncated to the curve order.
 ///
 /// # Errors
 /// [`PeerMisbehaved::BadServerKeyExchangeSignature`] (decrypt_error) when it does not
-/// verify (a scheme that does not fit the key included).
+/// verify (a scheme that does not fit the key included); the caller maps it for a
+/// CertificateVerify.
 pub(crate) fn verify(
     sig: HandshakeSignature,
     key: &SubjectPublicKey,
-    message: &[u8],
+    signed: Signed<'_>,
     signature: &[u8],
 ) -> Result<(), Error> {
     let bad = || Error::from(PeerMisbehaved::BadServerKeyExchangeSignature);
-    let alg = match sig {
-        HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA1) => {
-            SignatureAlgorithm::RsaPkcs1Sha1
-        }
-        HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA256) => {
-            SignatureAlgorithm::RsaPkcs1Sha256
-        }
-        HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA384) => {
-            SignatureAlgorithm::RsaPkcs1Sha384
-        }
-        HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA512) => {
-            SignatureAlgorithm::RsaPkcs1Sha512
-        }
-        HandshakeSignature::Scheme(SignatureScheme::ECDSA_SHA1) | HandshakeSignature::EcdsaSha1 => {
-            SignatureAlgorithm::EcdsaSha1
-        }
-        HandshakeSignature::Scheme(SignatureScheme::ECDSA_SECP256R1_SHA256) => {
-            SignatureAlgorithm::EcdsaSha256
-        }
-        HandshakeSignature::Scheme(SignatureScheme::ECDSA_SECP384R1_SHA384) => {
-            SignatureAlgorithm::EcdsaSha384
-        }
-        HandshakeSignature::Scheme(s) => {
+    if SigHash::of(sig).is_none() {
+        if let HandshakeSignature::Scheme(s) = sig {
             return Err(PeerMisbehaved::UnofferedSignatureScheme(s).into());
         }
-        HandshakeSignature::RsaMd5Sha1 => {
-            let SubjectPublicKey::Rsa(key) = key else {
-                return Err(bad());
-            };
-            // No DigestInfo, so not a certificate algorithm: s^e must equal the encoding
-            // exactly (every input here is public).
+    }
+    match key {
+        SubjectPublicKey::Rsa(rsa) if is_rsa(sig) => {
             use rsa::traits::PublicKeyParts;
-            let k = key.size();
+            let k = rsa.size();
             if signature.len() != k {
                 return Err(bad());
             }
-            let expected = emsa_pkcs1_v15(sig, message, k).ok_or_else(bad)?;
-            let public = RsaPublic::from_rsa_crate(key).ok_or_else(bad)?;
+            let expected = emsa_pkcs1_v15(sig, signed, k).ok_or_else(bad)?;
+            let public = RsaPublic::from_rsa_crate(rsa).ok_or_else(bad)?;
             let mut em = alloc::vec![0u8; k];
             public.op(signature, &mut em).map_err(|_| bad())?;
-            return if em == expected { Ok(()) } else { Err(bad()) };
+            if em == expected { Ok(()) } else { Err(bad()) }
         }
-    };
-    match key {
-        SubjectPublicKey::Rsa(rsa) => verify_rsa_signature(alg, rsa, message, signature),
-        other => verify_signature_with_key(alg, other, message, signature),
+        SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_) if !is_rsa(sig) => {
+            let digest = signed_digest(sig, signed).ok_or_else(bad)?;
+            verify_ecdsa_prehash(key, &digest, signature).map_err(|_| bad())
+        }
+        _ => Err(bad()),
     }
-    .map_err(|_| bad())
+}
+
+/// An RSASSA-PKCS1-v1_5 signature by `key` over `message` (RFC 8017 §8.2.1): the EMSA
+/// encoding, then the same raw private operation the key exchange uses (RSASP1 and RSADP
+/// are one function, `m^d mod n`): a ServerKeyExchange of the ECDHE_RSA suites, a client's
+/// CertificateVerify.
+///
+/// The encoded message is public (it is built from public values), so nothing here is
+/// secret but the key, whose operation is the backend's (constant-time, blinded).
+pub(crate) fn sign_rsa(
+    key: &dyn ServerRsaKey,
+    sig: HandshakeSignature,
+    signed: Signed<'_>,
+    rng: &mut dyn CryptoRng,
+) -> Result<Vec<u8>, Error> {
+    let k = key.modulus_len();
+    let em = emsa_pkcs1_v15(sig, signed, k)
+        .ok_or(Error::Internal("RSA key too small for the signature"))?;
+    let mut signature = vec![0u8; k];
+    key.decrypt_raw(&em, &mut signature, rng)
+        .map_err(|_| Error::Internal("RSA signing failed in the key backend"))?;
+    Ok(signature)
+}
+
+/// An ECDSA signature (DER `Ecdsa-Sig-Value`) by `key` over `message`, hashed as `sig`
+/// says: SHA-256 or SHA-384 on TLS 1.2 (ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384),
+/// SHA-1 on TLS 1.0/1.1 and for ecdsa_sha1 (RFC 8422 §5.4). The key backend signs the
+/// digest (constant-time, deterministic nonces per RFC 6979 in [`EcdsaKey`]).
+///
+/// [`EcdsaKey`]: crate::crypto::ecdsa_key::EcdsaKey
+pub(crate) fn sign_ecdsa(
+    key: &dyn ServerEcdsaKey,
+    sig: HandshakeSignature,
+    signed: Signed<'_>,
+    rng: &mut dyn CryptoRng,
+) -> Result<Vec<u8>, Error> {
+    let digest = signed_digest(sig, signed)
+        .ok_or(Error::Internal("not an ECDSA signature over this digest"))?;
+    key.sign_prehash(&digest, rng)
+        .map_err(|_| Error::Internal("ECDSA signing failed in the key backend"))
 }
 
 /// The key of a peer's end-entity certificate, for the use the suite makes of it: an RSA
@@ -290,7 +426,8 @@ mod tests {
 
     #[test]
     fn emsa_layout() {
-        let em = emsa_pkcs1_v15(HandshakeSignature::RsaMd5Sha1, b"abc", 256).unwrap();
+        let m = |b: &'static [u8]| Signed::Message(b);
+        let em = emsa_pkcs1_v15(HandshakeSignature::RsaMd5Sha1, m(b"abc"), 256).unwrap();
         assert_eq!(em.len(), 256);
         assert_eq!(&em[..2], &[0, 1]);
         assert!(em[2..256 - 37].iter().all(|b| *b == 0xff));
@@ -300,21 +437,41 @@ mod tests {
         assert_eq!(&em[256 - 36..], &t[..]);
         let em = emsa_pkcs1_v15(
             HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA256),
-            b"abc",
+            m(b"abc"),
             256,
         )
         .unwrap();
         assert_eq!(&em[256 - 51..256 - 32], SHA256_PREFIX);
         // Too small for 8 bytes of padding; not an RSA scheme.
-        assert!(emsa_pkcs1_v15(HandshakeSignature::RsaMd5Sha1, b"", 36 + 10).is_none());
-        assert!(emsa_pkcs1_v15(HandshakeSignature::RsaMd5Sha1, b"", 36 + 11).is_some());
+        assert!(emsa_pkcs1_v15(HandshakeSignature::RsaMd5Sha1, m(b""), 36 + 10).is_none());
+        assert!(emsa_pkcs1_v15(HandshakeSignature::RsaMd5Sha1, m(b""), 36 + 11).is_some());
         assert!(
             emsa_pkcs1_v15(
                 HandshakeSignature::Scheme(SignatureScheme::ECDSA_SECP256R1_SHA256),
-                b"",
+                m(b""),
                 256
             )
             .is_none()
+        );
+        // Over a transcript digest: the digest is used as it is, and must be the scheme's.
+        let d = Sha256::digest(b"abc");
+        let sha256 = HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA256);
+        assert_eq!(
+            emsa_pkcs1_v15(sha256, Signed::Transcript(&d), 256),
+            Some(em)
+        );
+        let sha384 = HandshakeSignature::Scheme(SignatureScheme::RSA_PKCS1_SHA384);
+        assert!(emsa_pkcs1_v15(sha384, Signed::Transcript(&d), 256).is_none());
+        // TLS 1.0/1.1: MD5 ‖ SHA-1 for RSA, its SHA-1 half for ECDSA.
+        let mut legacy = Md5::digest(b"abc").to_vec();
+        legacy.extend_from_slice(&Sha1::digest(b"abc"));
+        assert_eq!(
+            signed_digest(HandshakeSignature::EcdsaSha1, Signed::Transcript(&legacy)),
+            Some(Sha1::digest(b"abc").to_vec())
+        );
+        assert_eq!(
+            signed_digest(HandshakeSignature::RsaMd5Sha1, Signed::Transcript(&legacy)),
+            Some(legacy.clone())
         );
     }
 

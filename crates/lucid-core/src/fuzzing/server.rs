@@ -71,6 +71,7 @@ impl ServerSetup {
                 master_secret: MasterSecret::from_bytes(RESUME_MASTER_SECRET),
                 server_name: Some(SERVER_NAME.to_string()),
                 created: NOW,
+                client_certificates: Default::default(),
             })));
         }
         if self.byte & 32 != 0 {

@@ -683,12 +683,16 @@ pub enum HandshakePayload {
     ServerKeyExchange(ServerKeyExchangePayload),
     /// client_key_exchange(16), raw: decoded by the key exchange that expects it.
     ClientKeyExchange(ClientKeyExchangePayload),
+    /// certificate_verify(15): the client's signature over the handshake messages so far
+    /// (RFC 5246 §7.4.8), decoded at the negotiated version (the algorithm field is there
+    /// from TLS 1.2 on).
+    CertificateVerify(DigitallySigned),
     /// finished(20): `verify_data`, the whole body. `VERIFY_DATA_LEN` bytes for every
     /// lucid suite; the length is not checked here, so the state machine's (constant-time)
     /// comparison reports a wrong length as a bad Finished.
     Finished(Vec<u8>),
-    /// Any type lucid does not decode (ServerKeyExchange, CertificateVerify,
-    /// NewSessionTicket, unassigned numbers...), with its raw body.
+    /// Any type lucid does not decode (NewSessionTicket, unassigned numbers...), with its
+    /// raw body.
     Unknown {
         /// The message type from the header.
         typ: HandshakeType,
@@ -709,6 +713,7 @@ impl HandshakePayload {
             Self::ServerHelloDone => HandshakeType::SERVER_HELLO_DONE,
             Self::ServerKeyExchange(_) => HandshakeType::SERVER_KEY_EXCHANGE,
             Self::ClientKeyExchange(_) => HandshakeType::CLIENT_KEY_EXCHANGE,
+            Self::CertificateVerify(_) => HandshakeType::CERTIFICATE_VERIFY,
             Self::Finished(_) => HandshakeType::FINISHED,
             Self::Unknown { typ, .. } => *typ,
         }
@@ -721,6 +726,7 @@ impl HandshakePayload {
             Self::ServerHello(p) => p.encode(out),
             Self::Certificate(p) => p.encode(out),
             Self::CertificateRequest(p) => p.encode(out),
+            Self::CertificateVerify(p) => p.encode(out),
             Self::ServerKeyExchange(ServerKeyExchangePayload(v))
             | Self::ClientKeyExchange(ClientKeyExchangePayload(v))
             | Self::Finished(v)
@@ -748,6 +754,9 @@ impl HandshakePayload {
             }
             HandshakeType::CLIENT_KEY_EXCHANGE => {
                 Self::ClientKeyExchange(ClientKeyExchangePayload(body.rest().to_vec()))
+            }
+            HandshakeType::CERTIFICATE_VERIFY => {
+                Self::CertificateVerify(DigitallySigned::read_versioned(body, version)?)
             }
             HandshakeType::FINISHED => Self::Finished(body.rest().to_vec()),
             typ => Self::Unknown {

@@ -159,11 +159,12 @@ fn messages_v12() -> Vec<(HandshakeMessage, Vec<u8>)> {
             h("0c 000003 aabbcc"),
         ),
         (
-            HandshakeMessage::new(P::Unknown {
-                typ: HandshakeType::CERTIFICATE_VERIFY,
-                body: h("aabbcc"),
-            }),
-            h("0f 000003 aabbcc"),
+            // TLS 1.2: rsa_pkcs1_sha256, then the signature.
+            HandshakeMessage::new(P::CertificateVerify(DigitallySigned {
+                scheme: Some(SignatureScheme::RSA_PKCS1_SHA256),
+                signature: h("aabbcc"),
+            })),
+            h("0f 000007 0401 0003 aabbcc"),
         ),
         (
             HandshakeMessage::new(P::Unknown {

@@ -7,116 +7,14 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
-use rsa::traits::PublicKeyParts;
-
-use super::kx::{self, ServerRsaKey};
 use crate::conn::{KeyLog, RecordBuffers, check_versions_and_suites};
-use crate::crypto::ecdsa_key::ServerEcdsaKey;
-use crate::crypto::rsa_kx;
-use crate::crypto::suites::Authentication;
+pub use crate::crypto::certified_key::{CertifiedKey, ServerKey};
 use crate::crypto::{ecdh, suites};
 use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
-use crate::msgs::handshake::{MAX_CERTIFICATE_CHAIN_LEN, MAX_CERTIFICATES};
 use crate::session::ServerSessionStore;
-
-/// The private key of a server certificate, by type: it decides which suites the chain
-/// can serve (RSA: `TLS_RSA_*` and `TLS_ECDHE_RSA_*`; ECDSA: `TLS_ECDHE_ECDSA_*`).
-#[derive(Debug, Clone)]
-pub enum ServerKey {
-    /// An RSA key: decrypts RSA key exchange, signs ECDHE_RSA ServerKeyExchanges.
-    Rsa(Arc<dyn ServerRsaKey>),
-    /// An ECDSA key (P-256 or P-384): signs ECDHE_ECDSA ServerKeyExchanges.
-    Ecdsa(Arc<dyn ServerEcdsaKey>),
-}
-
-impl ServerKey {
-    pub(crate) fn authentication(&self) -> Authentication {
-        match self {
-            Self::Rsa(_) => Authentication::Rsa,
-            Self::Ecdsa(_) => Authentication::Ecdsa,
-        }
-    }
-}
-
-/// A certificate chain and the key for its leaf.
-#[derive(Debug, Clone)]
-pub struct CertifiedKey {
-    pub(crate) chain: Vec<Vec<u8>>,
-    pub(crate) key: ServerKey,
-}
-
-impl CertifiedKey {
-    /// `chain` is DER certificates, leaf first (as sent in Certificate); `key` holds the
-    /// leaf's private key.
-    ///
-    /// Checks that the chain is non-empty and within the Certificate message limits, that
-    /// the leaf carries an RSA key usable for key exchange, and (when the backend reports
-    /// its modulus) that it is the same key. Errors are [`Error::Misuse`].
-    pub fn new(chain: Vec<Vec<u8>>, key: Arc<dyn ServerRsaKey>) -> Result<Self, Error> {
-        let leaf = check_chain_limits(&chain)?;
-        let public = rsa_kx::rsa_public_key_from_certificate(leaf)
-            .map_err(|_| Error::Misuse("leaf certificate has no usable RSA key"))?;
-        if key.modulus_len() != public.size() || key.modulus_len() < kx::MIN_MODULUS_LEN {
-            return Err(Error::Misuse(
-                "private key does not match the leaf certificate",
-            ));
-        }
-        if let Some(n) = key.modulus() {
-            if n.as_slice() != &*public.n_bytes() {
-                return Err(Error::Misuse(
-                    "private key does not match the leaf certificate",
-                ));
-            }
-        }
-        Ok(Self {
-            chain,
-            key: ServerKey::Rsa(key),
-        })
-    }
-
-    /// Like [`Self::new`] for a leaf with an ECDSA P-256 or P-384 key: checks that `key`
-    /// is the leaf's public key. Such a chain serves the `TLS_ECDHE_ECDSA_*` suites.
-    pub fn new_ecdsa(chain: Vec<Vec<u8>>, key: Arc<dyn ServerEcdsaKey>) -> Result<Self, Error> {
-        use der::{Decode, Encode};
-        let leaf = check_chain_limits(&chain)?;
-        let spki = x509_cert::Certificate::from_der(leaf)
-            .ok()
-            .and_then(|c| c.tbs_certificate().subject_public_key_info().to_der().ok())
-            .ok_or(Error::Misuse("leaf certificate does not parse"))?;
-        if !key.matches_spki(&spki) {
-            return Err(Error::Misuse(
-                "private key does not match the leaf certificate",
-            ));
-        }
-        Ok(Self {
-            chain,
-            key: ServerKey::Ecdsa(key),
-        })
-    }
-
-    /// The chain, leaf first.
-    pub fn chain(&self) -> &[Vec<u8>] {
-        &self.chain
-    }
-
-    /// The private key.
-    pub fn key(&self) -> &ServerKey {
-        &self.key
-    }
-}
-
-/// The leaf of a non-empty chain within the Certificate message limits.
-fn check_chain_limits(chain: &[Vec<u8>]) -> Result<&[u8], Error> {
-    let leaf = chain
-        .first()
-        .ok_or(Error::Misuse("empty certificate chain"))?;
-    let total: usize = chain.iter().map(|c| c.len().saturating_add(3)).sum();
-    if chain.len() > MAX_CERTIFICATES || total > MAX_CERTIFICATE_CHAIN_LEN {
-        return Err(Error::Misuse("certificate chain too long"));
-    }
-    Ok(leaf)
-}
+use crate::x509::{CertificateError, RootStore, VerifiedChain, VerifierOptions};
+use rustls_pki_types::{CertificateDer, UnixTime};
 
 /// Picks the certificate chain for a connection from the client's server name (SNI).
 ///
@@ -213,6 +111,107 @@ impl ResolvesServerCert for SniResolver {
     }
 }
 
+/// Whether a server asks clients for a certificate (mutual TLS, RFC 5246 §7.4.4).
+#[derive(Debug, Clone, Default)]
+pub enum ClientAuth {
+    /// Never ask (the default).
+    #[default]
+    None,
+    /// Ask, and verify a certificate when the client sends one; a client without one is
+    /// served as anonymous.
+    Optional(Arc<dyn ClientCertVerifier>),
+    /// Ask, and refuse a client that sends none with handshake_failure
+    /// ([`crate::PeerMisbehaved::NoCertificate`]).
+    Required(Arc<dyn ClientCertVerifier>),
+}
+
+impl ClientAuth {
+    pub(crate) fn verifier(&self) -> Option<&Arc<dyn ClientCertVerifier>> {
+        match self {
+            Self::None => None,
+            Self::Optional(v) | Self::Required(v) => Some(v),
+        }
+    }
+}
+
+/// Checks a client's certificate chain, for a server that asks for one.
+pub trait ClientCertVerifier: fmt::Debug + Send + Sync {
+    /// The DER `Name`s of the CAs whose clients are welcome, sent in the CertificateRequest
+    /// (`certificate_authorities`) so a client with several identities can pick. May be
+    /// empty (any).
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>>;
+
+    /// Verifies `end_entity` (with the `intermediates` the client sent, in its order) at
+    /// `now`.
+    ///
+    /// # Errors
+    /// Why the chain is refused; its alert is what the client receives (unknown_ca,
+    /// certificate_expired, unsupported_certificate, bad_certificate...).
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, CertificateError>;
+}
+
+/// A client chain that passed [`ClientCertVerifier::verify_client_cert`], with the path
+/// built when the verifier builds one.
+#[derive(Debug, Clone, Default)]
+pub struct ClientCertVerified {
+    /// The verified path from the client's certificate to a trust anchor.
+    pub chain: Option<VerifiedChain>,
+}
+
+/// The default client-certificate verifier: path building to a [`RootStore`] anchor,
+/// validity at `now`, signatures, constraints, the same key-size policy as for servers,
+/// digitalSignature and (where extendedKeyUsage is present) clientAuth on the leaf — see
+/// [`crate::x509::verify_client_chain`]. Its roots' subjects are the CertificateRequest's
+/// `certificate_authorities`.
+#[derive(Debug, Clone)]
+pub struct WebPkiClientVerifier {
+    roots: RootStore,
+    options: VerifierOptions,
+}
+
+impl WebPkiClientVerifier {
+    /// Verifies against `roots` with the default (strict) options.
+    pub fn new(roots: RootStore) -> Self {
+        Self::with_options(roots, VerifierOptions::default())
+    }
+
+    /// Verifies against `roots` with `options`.
+    pub fn with_options(roots: RootStore, options: VerifierOptions) -> Self {
+        Self { roots, options }
+    }
+}
+
+impl ClientCertVerifier for WebPkiClientVerifier {
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
+        self.roots
+            .anchors()
+            .iter()
+            .map(|a| a.subject.clone())
+            .collect()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, CertificateError> {
+        crate::x509::verify_client_chain(
+            &self.roots,
+            end_entity.as_ref(),
+            intermediates,
+            now,
+            &self.options,
+        )
+        .map(|chain| ClientCertVerified { chain: Some(chain) })
+    }
+}
+
 /// Server configuration. Build with [`ServerConfig::new`], then adjust the public fields
 /// (more may be added in later versions, hence `#[non_exhaustive]`).
 #[non_exhaustive]
@@ -250,6 +249,8 @@ pub struct ServerConfig {
     /// The ECDHE groups the server agrees to, in its preference order (the first the
     /// client also supports wins). Default: x25519, secp256r1, secp384r1.
     pub groups: Vec<NamedGroup>,
+    /// Whether to ask clients for a certificate, and how to check it. Default: never.
+    pub client_auth: ClientAuth,
 }
 
 impl ServerConfig {
@@ -281,6 +282,7 @@ impl ServerConfig {
             key_log: None,
             record_buffers: RecordBuffers::default(),
             groups: ecdh::SUPPORTED_GROUPS.to_vec(),
+            client_auth: ClientAuth::None,
         }
     }
 

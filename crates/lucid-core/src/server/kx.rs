@@ -49,210 +49,17 @@
 //! `rsa` crate's `hazmat::rsa_decrypt_and_check` (blinded, constant-time `crypto-bigint`
 //! arithmetic, also fault-checked).
 
-use alloc::boxed::Box;
 use alloc::vec;
-use alloc::vec::Vec;
-use core::fmt;
 
 use rand_core::CryptoRng;
-use rsa::traits::PublicKeyParts;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
-use crate::arith::rsa_core::RsaPrivateKey;
-use crate::crypto::ecdsa_key::ServerEcdsaKey;
+pub use crate::crypto::rsa_key::{RawRsaError, RsaCrateKey, ServerRsaKey};
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
-use crate::crypto::sign::{HandshakeSignature, emsa_pkcs1_v15};
 use crate::msgs::enums::ProtocolVersion;
 
-/// The raw RSA private-key operation failed (wrong input length, a ciphertext not below the
-/// modulus, a hardware error...). Carries no detail on purpose: lucid treats every failure
-/// the same way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RawRsaError;
-
-impl fmt::Display for RawRsaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("raw RSA private-key operation failed")
-    }
-}
-
-impl core::error::Error for RawRsaError {}
-
-/// A server's RSA private key, as lucid uses it: only the raw private operation.
-///
-/// Implementations MUST be constant-time in the secret key and in the result (use blinding)
-/// and MUST NOT log or report anything about the result: lucid's RFC 5246 §7.4.7.1
-/// countermeasure ([module docs](self)) relies on that.
-pub trait ServerRsaKey: fmt::Debug + Send + Sync {
-    /// `k`, the modulus length in bytes.
-    fn modulus_len(&self) -> usize;
-
-    /// The modulus, big-endian without leading zeros, when the backend can tell; lucid then
-    /// checks that it matches the certificate.
-    fn modulus(&self) -> Option<Vec<u8>> {
-        None
-    }
-
-    /// `m = c^d mod n`: `ciphertext` is exactly [`Self::modulus_len`] bytes; writes `m`
-    /// big-endian, left-padded with zeros, into `out` (also `modulus_len` bytes).
-    ///
-    /// `rng` is for blinding. Returns an error for a ciphertext not below the modulus or
-    /// any failure; lucid then proceeds with a random pre-master secret.
-    fn decrypt_raw(
-        &self,
-        ciphertext: &[u8],
-        out: &mut [u8],
-        rng: &mut dyn CryptoRng,
-    ) -> Result<(), RawRsaError>;
-}
-
-/// The default key backend: an in-memory RSA key, parsed by the `rsa` crate, its private
-/// operation on lucid's constant-time arithmetic (see the [module docs](self)).
-pub struct RsaCrateKey {
-    key: rsa::PrivateKey,
-    /// lucid's private operation; `None` for a multi-prime key (or on request, for the
-    /// bench's comparison), which then uses the `rsa` crate's.
-    fast: Option<RsaPrivateKey>,
-}
-
-impl fmt::Debug for RsaCrateKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RsaCrateKey")
-            .field("bits", &(self.key.size() * 8))
-            .field("lucid_arithmetic", &self.fast.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-impl RsaCrateKey {
-    /// Wraps a key from the `rsa` crate.
-    pub fn new(key: rsa::PrivateKey) -> Self {
-        let fast = RsaPrivateKey::from_rsa_crate(&key);
-        Self { key, fast }
-    }
-
-    /// The same key with the `rsa` crate's own private operation, for benchmarks and
-    /// differential tests only.
-    #[doc(hidden)]
-    pub fn rsa_crate_arithmetic(der_pkcs8: &[u8]) -> Result<Self, crate::Error> {
-        let mut this = Self::from_pkcs8_der(der_pkcs8)?;
-        this.fast = None;
-        Ok(this)
-    }
-
-    /// Parses a PKCS#8 `PrivateKeyInfo` (DER) holding an RSA key.
-    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, crate::Error> {
-        use rsa::pkcs8::DecodePrivateKey;
-        rsa::PrivateKey::from_pkcs8_der(der)
-            .map(Self::new)
-            .map_err(|_| crate::Error::Misuse("not a PKCS#8 RSA private key"))
-    }
-
-    /// Parses a PKCS#1 `RSAPrivateKey` (DER).
-    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, crate::Error> {
-        use rsa::pkcs1::DecodeRsaPrivateKey;
-        rsa::PrivateKey::from_pkcs1_der(der)
-            .map(Self::new)
-            .map_err(|_| crate::Error::Misuse("not a PKCS#1 RSA private key"))
-    }
-}
-
-impl ServerRsaKey for RsaCrateKey {
-    fn modulus_len(&self) -> usize {
-        self.key.size()
-    }
-
-    fn modulus(&self) -> Option<Vec<u8>> {
-        Some(self.key.n_bytes().into_vec())
-    }
-
-    fn decrypt_raw(
-        &self,
-        ciphertext: &[u8],
-        out: &mut [u8],
-        rng: &mut dyn CryptoRng,
-    ) -> Result<(), RawRsaError> {
-        let k = self.key.size();
-        if ciphertext.len() != k || out.len() != k {
-            return Err(RawRsaError);
-        }
-        if let Some(fast) = &self.fast {
-            return fast
-                .decrypt_raw(ciphertext, out, rng)
-                .map_err(|_| RawRsaError);
-        }
-        // OS2IP at the modulus' storage precision, as rsa's own PKCS#1 decryption does.
-        let c = rsa::BoxedUint::from_be_slice(ciphertext, self.key.n_bits_precision())
-            .map_err(|_| RawRsaError)?;
-        // Blinded m = c^d mod n with the CRT fault check; rejects c >= n (a public fact).
-        let m = Zeroizing::new(
-            rsa::hazmat::rsa_decrypt_and_check(&self.key, Some(rng), &c)
-                .map_err(|_| RawRsaError)?,
-        );
-        // I2OSP: the storage is at least k bytes; m < n fits in the last k.
-        let bytes: Zeroizing<Box<[u8]>> = Zeroizing::new(m.to_be_bytes());
-        let excess = bytes.len().checked_sub(k).ok_or(RawRsaError)?;
-        let tail = bytes.get(excess..).ok_or(RawRsaError)?;
-        out.copy_from_slice(tail);
-        Ok(())
-    }
-}
-
-/// An RSASSA-PKCS1-v1_5 signature by `key` over `message` (RFC 8017 §8.2.1): the EMSA
-/// encoding, then the same raw private operation the key exchange uses (RSASP1 and RSADP
-/// are one function, `m^d mod n`). For the ServerKeyExchange of ECDHE_RSA suites.
-///
-/// The encoded message is public (it is built from public values), so nothing here is
-/// secret but the key, whose operation is the backend's (constant-time, blinded).
-pub(crate) fn sign_rsa(
-    key: &dyn ServerRsaKey,
-    sig: HandshakeSignature,
-    message: &[u8],
-    rng: &mut dyn CryptoRng,
-) -> Result<Vec<u8>, crate::Error> {
-    let k = key.modulus_len();
-    let em = emsa_pkcs1_v15(sig, message, k).ok_or(crate::Error::Internal(
-        "RSA key too small for the signature",
-    ))?;
-    let mut signature = vec![0u8; k];
-    key.decrypt_raw(&em, &mut signature, rng)
-        .map_err(|_| crate::Error::Internal("RSA signing failed in the key backend"))?;
-    Ok(signature)
-}
-
-/// An ECDSA signature (DER `Ecdsa-Sig-Value`) by `key` over `message`, hashed as `sig`
-/// says: SHA-256 or SHA-384 on TLS 1.2 (ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384),
-/// SHA-1 on TLS 1.0/1.1 and for ecdsa_sha1 (RFC 8422 §5.4). The key backend signs the
-/// digest (constant-time, deterministic nonces per RFC 6979 in [`EcdsaKey`]).
-///
-/// [`EcdsaKey`]: crate::crypto::ecdsa_key::EcdsaKey
-pub(crate) fn sign_ecdsa(
-    key: &dyn ServerEcdsaKey,
-    sig: HandshakeSignature,
-    message: &[u8],
-    rng: &mut dyn CryptoRng,
-) -> Result<Vec<u8>, crate::Error> {
-    use crate::msgs::enums::SignatureScheme;
-    use sha2::Digest;
-    let digest: Vec<u8> = match sig {
-        HandshakeSignature::EcdsaSha1 | HandshakeSignature::Scheme(SignatureScheme::ECDSA_SHA1) => {
-            sha1::Sha1::digest(message).to_vec()
-        }
-        HandshakeSignature::Scheme(SignatureScheme::ECDSA_SECP256R1_SHA256) => {
-            sha2::Sha256::digest(message).to_vec()
-        }
-        HandshakeSignature::Scheme(SignatureScheme::ECDSA_SECP384R1_SHA384) => {
-            sha2::Sha384::digest(message).to_vec()
-        }
-        _ => return Err(crate::Error::Internal("not an ECDSA signature scheme")),
-    };
-    key.sign_prehash(&digest, rng)
-        .map_err(|_| crate::Error::Internal("ECDSA signing failed in the key backend"))
-}
-
-/// Smallest modulus the fixed-position check can work with: 2 + 8 (PS) + 1 + 48 bytes.
-pub(crate) const MIN_MODULUS_LEN: usize = 2 + 8 + 1 + PRE_MASTER_SECRET_LEN;
+use crate::crypto::rsa_kx::MIN_MODULUS_LEN;
 
 /// The RFC 5246 §7.4.7.1 countermeasure (see the [module docs](self)): returns the
 /// pre-master secret in `ciphertext` if it is well formed and carries `client_version`,
@@ -329,9 +136,11 @@ fn check_encoded_message(em: &[u8], client_version: ProtocolVersion) -> Choice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
     use core::cell::Cell;
     use rand_chacha::ChaCha20Rng;
     use rand_core::{Rng, SeedableRng, TryRng};
+    use rsa::traits::PublicKeyParts;
     use std::sync::Mutex;
 
     pub(crate) fn test_key() -> RsaCrateKey {

@@ -47,35 +47,44 @@ use crate::conn::{
 use crate::crypto::ecdh::{self, KeyShare};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
+use crate::crypto::prf::PrfAlgorithm;
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
-use crate::crypto::sign::{self, HandshakeSignature};
+use crate::crypto::sign::{self, HandshakeSignature, Signed};
 use crate::crypto::suites::{self, Authentication, KeyExchange, SuiteParams};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, Compression, EcCurveType, EcPointFormat, ExtensionType, NamedGroup,
-    ProtocolVersion, SignatureScheme,
+    CipherSuite, ClientCertificateType, Compression, EcCurveType, EcPointFormat, ExtensionType,
+    NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::handshake::{
-    CertificatePayload, ClientHelloPayload, DigitallySigned, HandshakeMessage, HandshakePayload,
-    Random, ServerEcdhParams, ServerHelloPayload, ServerKeyExchangePayload, SessionId,
+    CertificatePayload, CertificateRequestPayload, ClientHelloPayload, DigitallySigned,
+    HandshakeMessage, HandshakePayload, Random, ServerEcdhParams, ServerHelloPayload,
+    ServerKeyExchangePayload, SessionId,
 };
 use crate::session::ServerSession;
 use crate::trace::{Event, RenegotiationSignal, ResumptionEvent};
+use crate::x509::signature::{LEGACY_MIN_RSA_MODULUS_BITS, SubjectPublicKey};
+use rustls_pki_types::CertificateDer;
 
 mod config;
 pub mod kx;
 
 pub use crate::crypto::ecdsa_key::{EcdsaKey, ServerEcdsaKey, SignError};
 use config::normalize_name;
-pub use config::{CertifiedKey, ResolvesServerCert, ServerConfig, ServerKey, SniResolver};
+pub use config::{
+    CertifiedKey, ClientAuth, ClientCertVerified, ClientCertVerifier, ResolvesServerCert,
+    ServerConfig, ServerKey, SniResolver, WebPkiClientVerifier,
+};
 pub use kx::{RawRsaError, RsaCrateKey, ServerRsaKey};
 
 /// The server's handshake states.
 #[derive(Debug)]
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
+    ExpectClientCertificate(Box<ExpectClientCertificate>),
     ExpectClientKeyExchange(Box<ExpectClientKeyExchange>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectCcs(Box<finish::ExpectCcs<ServerFinish>>),
     ExpectFinished(Box<finish::ExpectFinished<ServerFinish>>),
     Traffic,
@@ -98,7 +107,9 @@ impl ServerState {
     ) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(s) => (*s).handle(core, cx, msg),
+            Self::ExpectClientCertificate(s) => s.handle(cx, msg),
             Self::ExpectClientKeyExchange(s) => s.handle(core, cx, msg),
+            Self::ExpectCertificateVerify(s) => s.handle(msg),
             Self::ExpectCcs(s) => (*s).handle(msg).map(Self::ExpectFinished),
             Self::ExpectFinished(s) => (*s).handle(core, cx, msg).map(|()| Self::Traffic),
             Self::Traffic => Err(msg.unexpected("application data or alert")),
@@ -523,27 +534,124 @@ fn full_handshake(
             (ServerKx::Ecdhe(share), Some(group))
         }
     };
+    // RFC 5246 §7.4.4: ask for the client's certificate when configured to.
+    let client_auth = data.config.client_auth.clone();
+    let verifier = client_auth.verifier().cloned();
+    if let Some(v) = &verifier {
+        let request = certificate_request(version, suite, v.root_hint_subjects());
+        core.send_handshake(&request, Some(&mut data.transcript), cx.rng)?;
+    }
     let done = HandshakeMessage::new(HandshakePayload::ServerHelloDone);
     core.send_handshake(&done, Some(&mut data.transcript), cx.rng)?;
 
-    Ok(ServerState::ExpectClientKeyExchange(Box::new(
-        ExpectClientKeyExchange {
-            hello: data,
-            suite,
-            kx,
-            negotiated: Negotiated {
-                version,
-                suite: suite.suite,
-                extended_master_secret: offer.ems,
-                encrypt_then_mac: etm,
-                session_id,
-                resumed: false,
-                secure_renegotiation: offer.secure_renegotiation,
-                group,
-            },
-            sni: offer.sni,
+    let next = ExpectClientKeyExchange {
+        hello: data,
+        suite,
+        kx,
+        client_key: None,
+        negotiated: Negotiated {
+            version,
+            suite: suite.suite,
+            extended_master_secret: offer.ems,
+            encrypt_then_mac: etm,
+            session_id,
+            resumed: false,
+            secure_renegotiation: offer.secure_renegotiation,
+            group,
+            client_certificates: Vec::new(),
         },
-    )))
+        sni: offer.sni,
+    };
+    Ok(match verifier {
+        Some(verifier) => ServerState::ExpectClientCertificate(Box::new(ExpectClientCertificate {
+            next,
+            verifier,
+            required: matches!(client_auth, ClientAuth::Required(_)),
+        })),
+        None => ServerState::ExpectClientKeyExchange(Box::new(next)),
+    })
+}
+
+/// The CertificateRequest (RFC 5246 §7.4.4): RSA and ECDSA keys welcome; on TLS 1.2 the
+/// signature schemes of the transcript's hash (a CertificateVerify is checked against the
+/// running transcript hash, see [`sign::Signed::Transcript`]); the CAs `authorities`.
+fn certificate_request(
+    version: ProtocolVersion,
+    suite: &SuiteParams,
+    authorities: Vec<Vec<u8>>,
+) -> HandshakeMessage {
+    let prf = suite.prf_algorithm(version);
+    let sigalgs = (version >= ProtocolVersion::TLSV1_2).then(|| {
+        sign::offered_schemes()
+            .into_iter()
+            .filter(|s| sign::signs_transcript(HandshakeSignature::Scheme(*s), prf))
+            .collect()
+    });
+    HandshakeMessage::new(HandshakePayload::CertificateRequest(
+        CertificateRequestPayload {
+            certificate_types: alloc::vec![
+                ClientCertificateType::RSA_SIGN,
+                ClientCertificateType::ECDSA_SIGN
+            ],
+            sigalgs,
+            authorities,
+        },
+    ))
+}
+
+/// Waiting for the client's Certificate, which we asked for.
+pub(crate) struct ExpectClientCertificate {
+    next: ExpectClientKeyExchange,
+    verifier: Arc<dyn ClientCertVerifier>,
+    required: bool,
+}
+
+impl fmt::Debug for ExpectClientCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExpectClientCertificate")
+            .field("required", &self.required)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExpectClientCertificate {
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: Message<'_>,
+    ) -> Result<ServerState, Error> {
+        let (chain, raw) = match msg {
+            Message::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::Certificate(CertificatePayload(chain)),
+                        ..
+                    },
+                raw,
+            } => (chain, raw),
+            other => return Err(other.unexpected("Certificate")),
+        };
+        let mut this = *self;
+        if let Some((leaf, intermediates)) = chain.split_first() {
+            let leaf_der = CertificateDer::from(leaf.as_slice());
+            let intermediates: Vec<CertificateDer<'_>> = intermediates
+                .iter()
+                .map(|c| CertificateDer::from(c.as_slice()))
+                .collect();
+            this.verifier
+                .verify_client_cert(&leaf_der, &intermediates, cx.now)
+                .map_err(Error::InvalidCertificate)?;
+            // The key that must sign the CertificateVerify; the verifier applied its own
+            // key-size policy, so only the 1024-bit floor is checked here.
+            let key = sign::peer_certificate_key(leaf, LEGACY_MIN_RSA_MODULUS_BITS, true)?;
+            this.next.client_key = Some(key);
+            this.next.negotiated.client_certificates = chain;
+        } else if this.required {
+            return Err(PeerIncompatible::ClientCertificateRequired.into());
+        }
+        this.next.hello.transcript.add(raw);
+        Ok(ServerState::ExpectClientKeyExchange(Box::new(this.next)))
+    }
 }
 
 /// ECDHE: a fresh key share in `group`, its params signed over both randoms with the
@@ -576,8 +684,12 @@ fn send_server_key_exchange(
             HandshakeSignature::RsaMd5Sha1 | HandshakeSignature::EcdsaSha1 => None,
         },
         signature: match &cert.key {
-            ServerKey::Rsa(key) => kx::sign_rsa(&**key, signature, &message, cx.rng)?,
-            ServerKey::Ecdsa(key) => kx::sign_ecdsa(&**key, signature, &message, cx.rng)?,
+            ServerKey::Rsa(key) => {
+                sign::sign_rsa(&**key, signature, Signed::Message(&message), cx.rng)?
+            }
+            ServerKey::Ecdsa(key) => {
+                sign::sign_ecdsa(&**key, signature, Signed::Message(&message), cx.rng)?
+            }
         },
     };
     let ske = HandshakeMessage::new(HandshakePayload::ServerKeyExchange(
@@ -636,6 +748,7 @@ fn resume(
                 resumed: true,
                 secure_renegotiation: offer.secure_renegotiation,
                 group: None,
+                client_certificates: session.client_certificates.clone(),
             },
             our_sealer: None,
             side: ServerFinish {
@@ -665,6 +778,8 @@ pub(crate) struct ExpectClientKeyExchange {
     hello: HelloData,
     suite: &'static SuiteParams,
     kx: ServerKx,
+    /// The key of the client's certificate, when it sent one: a CertificateVerify follows.
+    client_key: Option<SubjectPublicKey>,
     negotiated: Negotiated,
     sni: Option<String>,
 }
@@ -756,17 +871,89 @@ impl ExpectClientKeyExchange {
             this.negotiated.encrypt_then_mac,
         )?;
         core.set_pending_opener(client_opener);
-        Ok(ServerState::ExpectCcs(Box::new(finish::ExpectCcs(
-            Finishing {
-                transcript: this.hello.transcript,
-                master,
-                negotiated: this.negotiated,
-                our_sealer: Some(server_sealer),
-                side: ServerFinish {
-                    config: this.hello.config,
-                    sni: this.sni,
-                },
+        let finishing = Finishing {
+            transcript: this.hello.transcript,
+            master,
+            negotiated: this.negotiated,
+            our_sealer: Some(server_sealer),
+            side: ServerFinish {
+                config: this.hello.config,
+                sni: this.sni,
             },
+        };
+        Ok(match this.client_key {
+            Some(key) => ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+                finishing,
+                key,
+                prf,
+            })),
+            None => ServerState::ExpectCcs(Box::new(finish::ExpectCcs(finishing))),
+        })
+    }
+}
+
+/// Waiting for the client's CertificateVerify (it sent a certificate).
+pub(crate) struct ExpectCertificateVerify {
+    finishing: Finishing<ServerFinish>,
+    key: SubjectPublicKey,
+    prf: PrfAlgorithm,
+}
+
+impl fmt::Debug for ExpectCertificateVerify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExpectCertificateVerify")
+            .field("negotiated", &self.finishing.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExpectCertificateVerify {
+    /// RFC 5246 §7.4.8: the signature covers every handshake message before this one.
+    fn handle(self: Box<Self>, msg: Message<'_>) -> Result<ServerState, Error> {
+        let (signed, raw) = match msg {
+            Message::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::CertificateVerify(signed),
+                        ..
+                    },
+                raw,
+            } => (signed, raw),
+            other => return Err(other.unexpected("CertificateVerify")),
+        };
+        let mut this = *self;
+        let sig = match (signed.scheme, &this.key) {
+            (None, SubjectPublicKey::Rsa(_)) => HandshakeSignature::RsaMd5Sha1,
+            (None, _) => HandshakeSignature::EcdsaSha1,
+            // Only what our CertificateRequest listed: the transcript's hash, the key's type.
+            (Some(s), key) => {
+                let sig = HandshakeSignature::Scheme(s);
+                let fits = match key {
+                    SubjectPublicKey::Rsa(_) => sign::RSA_SCHEMES.contains(&s),
+                    _ => sign::ECDSA_SCHEMES.contains(&s),
+                };
+                if !fits || !sign::signs_transcript(sig, this.prf) {
+                    return Err(PeerMisbehaved::UnofferedSignatureScheme(s).into());
+                }
+                sig
+            }
+        };
+        let digest = this.finishing.transcript.current_hash();
+        sign::verify(
+            sig,
+            &this.key,
+            Signed::Transcript(digest.as_ref()),
+            &signed.signature,
+        )
+        .map_err(|e| match e {
+            Error::PeerMisbehaved(PeerMisbehaved::BadServerKeyExchangeSignature) => {
+                PeerMisbehaved::BadCertificateVerifySignature.into()
+            }
+            other => other,
+        })?;
+        this.finishing.transcript.add(raw);
+        Ok(ServerState::ExpectCcs(Box::new(finish::ExpectCcs(
+            this.finishing,
         ))))
     }
 }
@@ -801,6 +988,7 @@ impl PeerFinished for ServerFinish {
         store.put(
             negotiated.session_id,
             ServerSession {
+                client_certificates: negotiated.client_certificates.clone(),
                 version: negotiated.version,
                 suite: negotiated.suite,
                 extended_master_secret: negotiated.extended_master_secret,

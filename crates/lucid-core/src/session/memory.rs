@@ -189,6 +189,7 @@ mod tests {
             master_secret: MasterSecret::from_bytes([1; 48]),
             server_name: None,
             created: UnixTime::since_unix_epoch(Duration::from_secs(100)),
+            client_certificates: Default::default(),
         };
         s.put(id, session);
         let at = |t| UnixTime::since_unix_epoch(Duration::from_secs(t));

@@ -27,14 +27,17 @@ const OID_EXT_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
 const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
 const OID_NAME_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x1e];
 const OID_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
+/// id-kp-clientAuth, 1.3.6.1.5.5.7.3.2.
+const OID_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
 
 /// Largest serial number magnitude (RFC 5280 §4.1.2.2).
 const MAX_SERIAL_LEN: usize = 20;
 
-/// What the extendedKeyUsage extension says about TLS server authentication.
+/// What the extendedKeyUsage extension says about TLS server and client authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Eku {
     pub(crate) server_auth: bool,
+    pub(crate) client_auth: bool,
 }
 
 /// The keyUsage bits of a certificate (RFC 5280 §4.2.1.3), for the checks that depend on
@@ -299,7 +302,14 @@ impl<'a> Cert<'a> {
                 // anyExtendedKeyUsage (2.5.29.37.0) does NOT satisfy serverAuth: the webpki
                 // behaviour (Go accepts it; lucid chooses the stricter reading).
                 let server_auth = eku.0.iter().any(|o| o.as_bytes() == OID_SERVER_AUTH);
-                set(&mut self.eku, Eku { server_auth })
+                let client_auth = eku.0.iter().any(|o| o.as_bytes() == OID_CLIENT_AUTH);
+                set(
+                    &mut self.eku,
+                    Eku {
+                        server_auth,
+                        client_auth,
+                    },
+                )
             }
             OID_SUBJECT_ALT_NAME => {
                 single(value, Tag::Sequence)?;
@@ -391,6 +401,7 @@ mod tests {
     #[test]
     fn oid_strings() {
         assert_eq!(oid_string(OID_SERVER_AUTH), "1.3.6.1.5.5.7.3.1");
+        assert_eq!(oid_string(OID_CLIENT_AUTH), "1.3.6.1.5.5.7.3.2");
         assert_eq!(oid_string(&[0x80]), "<malformed OID>");
     }
 }

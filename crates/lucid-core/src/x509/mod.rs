@@ -58,7 +58,8 @@ pub use rustls_pki_types as pki_types;
 pub use time::Time;
 pub use verify::{
     ChainCert, MAX_INTERMEDIATES, MAX_PATH_DEPTH, MAX_SIGNATURE_CHECKS, VerifiedChain,
-    VerifierOptions, end_entity_key_usage, verify_chain_no_name, verify_server_chain,
+    VerifierOptions, end_entity_key_usage, verify_chain_no_name, verify_client_chain,
+    verify_server_chain,
 };
 
 /// Largest certificate lucid parses, in bytes.
@@ -287,7 +288,7 @@ impl fmt::Display for CertificateError {
                 write!(f, "keyUsage does not allow {required}")
             }
             Self::RequiredEkuNotFound => {
-                f.write_str("extendedKeyUsage does not include serverAuth")
+                f.write_str("extendedKeyUsage does not include the purpose (serverAuth for a server, clientAuth for a client)")
             }
             Self::NameConstraintViolation => {
                 f.write_str("a name is outside an issuer's name constraints")

@@ -525,22 +525,38 @@ pub fn verify_signature_with_key(
         (SubjectPublicKey::Rsa(key), Some(prefix)) => {
             verify_rsa_pkcs1(key, prefix, &hash, signature)
         }
-        (SubjectPublicKey::EcdsaP256(key), None) => {
-            let sig = p256::ecdsa::DerSignature::from_bytes(signature)
-                .map_err(|_| CertificateError::BadSignature)?;
-            key.verify_prehash(&hash, &sig)
-                .map_err(|_| CertificateError::BadSignature)
-        }
-        (SubjectPublicKey::EcdsaP384(key), None) => {
-            let sig = p384::ecdsa::DerSignature::from_bytes(signature)
-                .map_err(|_| CertificateError::BadSignature)?;
-            key.verify_prehash(&hash, &sig)
-                .map_err(|_| CertificateError::BadSignature)
+        (SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_), None) => {
+            verify_ecdsa_prehash(key, &hash, signature)
         }
         (SubjectPublicKey::Rsa(_), None)
         | (SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_), Some(_)) => {
             Err(CertificateError::BadSignature)
         }
+    }
+}
+
+/// An ECDSA signature (DER `Ecdsa-Sig-Value`, strict) over an already computed `digest`,
+/// truncated to the curve order as FIPS 186-4 §6.4 says: for certificate paths and the
+/// TLS handshake signatures (a CertificateVerify covers a transcript digest).
+///
+/// # Errors
+/// [`CertificateError::BadSignature`] when it does not verify or `key` is RSA.
+pub(crate) fn verify_ecdsa_prehash(
+    key: &SubjectPublicKey,
+    digest: &[u8],
+    signature: &[u8],
+) -> Result<(), CertificateError> {
+    let bad = |_| CertificateError::BadSignature;
+    match key {
+        SubjectPublicKey::EcdsaP256(key) => {
+            let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(bad)?;
+            key.verify_prehash(digest, &sig).map_err(bad)
+        }
+        SubjectPublicKey::EcdsaP384(key) => {
+            let sig = p384::ecdsa::DerSignature::from_bytes(signature).map_err(bad)?;
+            key.verify_prehash(digest, &sig).map_err(bad)
+        }
+        SubjectPublicKey::Rsa(_) => Err(CertificateError::BadSignature),
     }
 }
 

@@ -169,12 +169,73 @@ pub fn verify_chain_no_name<I: AsRef<[u8]>>(
     now: UnixTime,
     opts: &VerifierOptions,
 ) -> Result<VerifiedChain, CertificateError> {
+    verify_chain_for(
+        Purpose::ServerAuth,
+        roots,
+        end_entity,
+        intermediates,
+        now,
+        opts,
+    )
+}
+
+/// Verify a TLS client's certificate chain (mutual TLS, RFC 5246 §7.4.6): the same path
+/// rules as for a server, but the end entity must allow digitalSignature (it signs the
+/// CertificateVerify) and, where extendedKeyUsage is present on it or on a CA of the path,
+/// clientAuth. No name is checked: who the client is, is the application's question
+/// ([`VerifiedChain::certificates`] has the subject).
+pub fn verify_client_chain<I: AsRef<[u8]>>(
+    roots: &RootStore,
+    end_entity: &[u8],
+    intermediates: &[I],
+    now: UnixTime,
+    opts: &VerifierOptions,
+) -> Result<VerifiedChain, CertificateError> {
+    verify_chain_for(
+        Purpose::ClientAuth,
+        roots,
+        end_entity,
+        intermediates,
+        now,
+        opts,
+    )
+}
+
+/// Which end of a TLS connection a chain authenticates: decides the end entity's keyUsage
+/// and the extendedKeyUsage purpose required along the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// id-kp-serverAuth.
+    ServerAuth,
+    /// id-kp-clientAuth.
+    ClientAuth,
+}
+
+impl Purpose {
+    /// Whether an extendedKeyUsage extension allows this purpose (anyExtendedKeyUsage does
+    /// not, as in webpki).
+    fn allowed_by(self, eku: super::cert::Eku) -> bool {
+        match self {
+            Self::ServerAuth => eku.server_auth,
+            Self::ClientAuth => eku.client_auth,
+        }
+    }
+}
+
+fn verify_chain_for<I: AsRef<[u8]>>(
+    purpose: Purpose,
+    roots: &RootStore,
+    end_entity: &[u8],
+    intermediates: &[I],
+    now: UnixTime,
+    opts: &VerifierOptions,
+) -> Result<VerifiedChain, CertificateError> {
     let now = Time::from(now);
     if intermediates.len() > MAX_INTERMEDIATES {
         return Err(CertificateError::LimitExceeded("intermediate certificates"));
     }
     let leaf = Cert::parse(end_entity, Mode::Path)?;
-    check_end_entity(&leaf, now)?;
+    check_end_entity(&leaf, now, purpose)?;
     // The client encrypts the pre-master secret to this key or verifies a signature with
     // it: the same minimum as the keys that sign the path.
     subject_public_key(leaf.spki, opts.min_rsa_bits(), RsaKeyRole::LeafKey)?;
@@ -187,6 +248,7 @@ pub fn verify_chain_no_name<I: AsRef<[u8]>>(
         .collect();
 
     let mut search = Search {
+        purpose,
         roots,
         leaf: &leaf,
         pool: &pool,
@@ -274,30 +336,40 @@ fn check_validity(c: &Cert<'_>, now: Time) -> Result<(), CertificateError> {
     Ok(())
 }
 
-fn check_end_entity(leaf: &Cert<'_>, now: Time) -> Result<(), CertificateError> {
+fn check_end_entity(leaf: &Cert<'_>, now: Time, purpose: Purpose) -> Result<(), CertificateError> {
     if leaf.version != 2 {
         // v1/v2 certificates are accepted only as trust anchors.
         return Err(CertificateError::UnsupportedVersion);
     }
     check_validity(leaf, now)?;
     if let Some(ku) = &leaf.key_usage {
-        // RSA key exchange encrypts the pre-master secret to this key, ECDHE signs with it
-        // (RFC 5280 §4.2.1.3, RFC 5246 §7.4.2, RFC 8422 §5.3): a key allowing neither is no
-        // TLS server key. Which one the negotiated suite needs is the client's check
-        // (`VerifiedChain::leaf_key_usage`).
-        if !ku.key_encipherment() && !ku.digital_signature() {
-            return Err(CertificateError::InvalidKeyUsage {
-                required: "digitalSignature or keyEncipherment",
-            });
+        match purpose {
+            // RSA key exchange encrypts the pre-master secret to this key, ECDHE signs with
+            // it (RFC 5280 §4.2.1.3, RFC 5246 §7.4.2, RFC 8422 §5.3): a key allowing neither
+            // is no TLS server key. Which one the negotiated suite needs is the client's
+            // check (`VerifiedChain::leaf_key_usage`).
+            Purpose::ServerAuth if !ku.key_encipherment() && !ku.digital_signature() => {
+                return Err(CertificateError::InvalidKeyUsage {
+                    required: "digitalSignature or keyEncipherment",
+                });
+            }
+            // A client key signs the CertificateVerify (RFC 5246 §7.4.6, §7.4.8).
+            Purpose::ClientAuth if !ku.digital_signature() => {
+                return Err(CertificateError::InvalidKeyUsage {
+                    required: "digitalSignature",
+                });
+            }
+            _ => {}
         }
     }
-    if leaf.eku.is_some_and(|e| !e.server_auth) {
+    if leaf.eku.is_some_and(|e| !purpose.allowed_by(e)) {
         return Err(CertificateError::RequiredEkuNotFound);
     }
     Ok(())
 }
 
 struct Search<'s, 'a> {
+    purpose: Purpose,
     roots: &'s RootStore,
     leaf: &'s Cert<'a>,
     pool: &'s [Cert<'a>],
@@ -406,7 +478,7 @@ impl<'s, 'a> Search<'s, 'a> {
                 });
             }
         }
-        if ca.eku.is_some_and(|e| !e.server_auth) {
+        if ca.eku.is_some_and(|e| !self.purpose.allowed_by(e)) {
             return Err(CertificateError::RequiredEkuNotFound);
         }
         if let Some(max) = bc.path_len_constraint {
