@@ -125,5 +125,11 @@ pub fn session_summary(conn: &ServerConnection) -> String {
         }
     );
     let _ = writeln!(out, "SNI       : {}", conn.sni().unwrap_or("(none)"));
+    let client = match n.client_certificates.first() {
+        None => "none".to_string(),
+        Some(leaf) => lucid_core::x509::certificate_subject(leaf)
+            .unwrap_or_else(|e| format!("(unreadable certificate: {e})")),
+    };
+    let _ = writeln!(out, "Client    : {client}");
     out
 }

@@ -43,6 +43,14 @@ pub(crate) struct ConnectArgs {
     /// name check: for devices with a self-signed certificate pinned out of band.
     #[arg(long, value_name = "LEAF.pem", conflicts_with = "cafile")]
     pub(crate) pin_leaf: Option<PathBuf>,
+    /// Client certificate chain (PEM, leaf first) to present when the server asks for one
+    /// (mutual TLS); needs --key. Without it, a CertificateRequest gets an empty Certificate.
+    #[arg(long, value_name = "CHAIN.pem", requires = "key")]
+    pub(crate) cert: Option<PathBuf>,
+    /// The client certificate's private key, RSA or ECDSA P-256/P-384 (PEM: PKCS#8
+    /// "PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY").
+    #[arg(long, value_name = "KEY.pem", requires = "cert")]
+    pub(crate) key: Option<PathBuf>,
     /// Accept SHA-1 signatures in the chain (legacy devices only; SHA-1 is broken).
     #[arg(long)]
     pub(crate) allow_sha1_legacy: bool,
@@ -263,6 +271,11 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
     config.offer_encrypt_then_mac = !args.no_etm;
     config.allow_legacy_renegotiation = args.allow_legacy_renegotiation;
     config.allow_rsa_1024_legacy = args.allow_rsa_1024;
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        let id =
+            lucid_blocking::server::load_certified_key(cert, key).map_err(|e| e.to_string())?;
+        config.set_client_certificate(id);
+    }
     if let Some(path) = &args.keylog {
         let kl = KeyLogFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         config.key_log = Some(Arc::new(kl));

@@ -44,6 +44,14 @@ pub(crate) struct ServeArgs {
     /// Default: every lucid suite, ECDHE first (ECDHE+GCM, ECDHE+CBC, RSA+GCM, RSA+CBC).
     #[arg(long = "cipher", value_name = "IANA_NAME", value_parser = parse_suite)]
     pub(crate) ciphers: Vec<CipherSuite>,
+    /// Ask clients for a certificate (mutual TLS) and verify it against these roots (PEM):
+    /// path, dates, signatures and the clientAuth purpose. Clients without one are still
+    /// served unless --require-client-cert; the --www page shows the client's subject.
+    #[arg(long, value_name = "ROOTS.pem")]
+    pub(crate) client_ca: Option<PathBuf>,
+    /// Refuse clients that send no certificate (handshake_failure); needs --client-ca.
+    #[arg(long, requires = "client_ca")]
+    pub(crate) require_client_cert: bool,
     /// Answer each HTTP request with a page describing the session (the default).
     #[arg(long, conflicts_with = "echo")]
     pub(crate) www: bool,
@@ -159,6 +167,20 @@ pub(crate) fn build(args: &ServeArgs) -> Result<Server, String> {
     config.accept_extended_master_secret = !args.no_ems;
     config.accept_encrypt_then_mac = !args.no_etm;
     config.require_secure_renegotiation = args.require_secure_renegotiation;
+    if let Some(path) = &args.client_ca {
+        let mut roots = lucid_core::RootStore::new();
+        for der in lucid_blocking::load_pem_certs(path).map_err(|e| e.to_string())? {
+            roots
+                .add_der(&der)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        let verifier = Arc::new(lucid_core::WebPkiClientVerifier::new(roots));
+        config.client_auth = if args.require_client_cert {
+            lucid_core::ClientAuth::Required(verifier)
+        } else {
+            lucid_core::ClientAuth::Optional(verifier)
+        };
+    }
     config.session_store = Some(Arc::new(MemoryServerSessionStore::default()));
     if let Some(path) = &args.keylog {
         let kl = KeyLogFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -400,6 +422,8 @@ mod tests {
             no_ems: false,
             no_etm: false,
             require_secure_renegotiation: false,
+            client_ca: None,
+            require_client_cert: false,
             keylog: None,
             pcap: None,
             timeout: 1,

@@ -166,6 +166,8 @@ pub enum HandshakeStep {
     ClientFinishedSent {
         /// We answered a CertificateRequest with an empty Certificate.
         empty_certificate: bool,
+        /// We answered a CertificateRequest with our certificate (and a CertificateVerify).
+        certificate_sent: bool,
     },
     /// Resuming a session; waiting for the server's ChangeCipherSpec and Finished.
     ResumptionAccepted,
@@ -219,13 +221,43 @@ impl HandshakeStep {
             (
                 Self::ClientFinishedSent {
                     empty_certificate: true,
+                    ..
                 },
                 A::HANDSHAKE_FAILURE
                 | A::BAD_CERTIFICATE
                 | A::UNSUPPORTED_CERTIFICATE
                 | A::CERTIFICATE_UNKNOWN
                 | A::ACCESS_DENIED,
-            ) => text("the server requires a client certificate (lucid sent none)"),
+            ) => text(
+                "the server requires a client certificate (lucid sent none: configure one, \
+                 e.g. `lucid connect --cert CHAIN.pem --key KEY.pem`)",
+            ),
+            (
+                Self::ClientFinishedSent {
+                    certificate_sent: true,
+                    ..
+                },
+                A::BAD_CERTIFICATE
+                | A::UNSUPPORTED_CERTIFICATE
+                | A::CERTIFICATE_UNKNOWN
+                | A::CERTIFICATE_EXPIRED
+                | A::CERTIFICATE_REVOKED
+                | A::UNKNOWN_CA
+                | A::ACCESS_DENIED,
+            ) => text(
+                "the server refused lucid's client certificate (untrusted issuer, expired, \
+                 or not allowed for client authentication)",
+            ),
+            (
+                Self::ClientFinishedSent {
+                    certificate_sent: true,
+                    ..
+                },
+                A::DECRYPT_ERROR,
+            ) => text(
+                "the server could not verify lucid's CertificateVerify signature (does the \
+                 key belong to the certificate?)",
+            ),
             (
                 Self::ClientFinishedSent { .. } | Self::ResumptionAccepted,
                 A::BAD_RECORD_MAC | A::DECRYPT_ERROR,
@@ -254,10 +286,13 @@ impl fmt::Display for HandshakeStep {
             }
             Self::ClientFinishedSent {
                 empty_certificate: true,
+                ..
             } => "after our empty Certificate (answering its CertificateRequest), ClientKeyExchange and Finished",
             Self::ClientFinishedSent {
-                empty_certificate: false,
-            } => "after our ClientKeyExchange and Finished",
+                certificate_sent: true,
+                ..
+            } => "after our Certificate, ClientKeyExchange, CertificateVerify and Finished",
+            Self::ClientFinishedSent { .. } => "after our ClientKeyExchange and Finished",
             Self::ResumptionAccepted => {
                 "while resuming a session (lucid was waiting for its Finished)"
             }

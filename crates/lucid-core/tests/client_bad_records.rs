@@ -313,7 +313,8 @@ fn fatal_alert_is_read_by_its_step() {
         Error::AlertReceived {
             description: AD::HANDSHAKE_FAILURE,
             step: Some(HandshakeStep::ClientFinishedSent {
-                empty_certificate: true
+                empty_certificate: true,
+                certificate_sent: false,
             }),
         }
     );

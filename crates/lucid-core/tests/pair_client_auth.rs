@@ -242,7 +242,12 @@ fn optional_and_required_without_a_certificate() {
         match &p.client_err {
             Some(Error::AlertReceived {
                 description,
-                step: Some(step @ HandshakeStep::ClientFinishedSent { empty_certificate }),
+                step:
+                    Some(
+                        step @ HandshakeStep::ClientFinishedSent {
+                            empty_certificate, ..
+                        },
+                    ),
             }) => {
                 assert_eq!(*description, AlertDescription::HANDSHAKE_FAILURE);
                 assert!(empty_certificate);

@@ -525,7 +525,8 @@ fn downgrade_by_middleman_without_sentinel_caught_at_finished() {
             Some(Error::AlertReceived {
                 description: alert,
                 step: Some(HandshakeStep::ClientFinishedSent {
-                    empty_certificate: false
+                    empty_certificate: false,
+                    certificate_sent: false,
                 }),
             }),
             "ems {ems}"

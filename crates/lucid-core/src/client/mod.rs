@@ -143,6 +143,7 @@ fn finishing_step(f: &Finishing<ClientFinish>) -> HandshakeStep {
     } else {
         HandshakeStep::ClientFinishedSent {
             empty_certificate: f.side.empty_certificate,
+            certificate_sent: f.side.certificate_sent,
         }
     }
 }
@@ -418,6 +419,7 @@ impl ExpectServerHello {
                             config: hello.config,
                             server_name: hello.server_name,
                             empty_certificate: false,
+                            certificate_sent: false,
                         },
                     },
                 ))));
@@ -895,6 +897,7 @@ impl ExpectServerHelloDone {
                     config: this.hello.config,
                     server_name: this.hello.server_name,
                     empty_certificate: this.certificate_request.is_some() && identity.is_none(),
+                    certificate_sent: identity.is_some(),
                 },
             },
         ))))
@@ -955,6 +958,8 @@ pub(crate) struct ClientFinish {
     server_name: ServerName<'static>,
     /// We answered a CertificateRequest with an empty Certificate.
     empty_certificate: bool,
+    /// We answered a CertificateRequest with our chain and a CertificateVerify.
+    certificate_sent: bool,
 }
 
 impl PeerFinished for ClientFinish {

@@ -58,8 +58,8 @@ pub use rustls_pki_types as pki_types;
 pub use time::Time;
 pub use verify::{
     ChainCert, MAX_INTERMEDIATES, MAX_PATH_DEPTH, MAX_SIGNATURE_CHECKS, VerifiedChain,
-    VerifierOptions, end_entity_key_usage, verify_chain_no_name, verify_client_chain,
-    verify_server_chain,
+    VerifierOptions, certificate_subject, end_entity_key_usage, verify_chain_no_name,
+    verify_client_chain, verify_server_chain,
 };
 
 /// Largest certificate lucid parses, in bytes.

@@ -289,6 +289,16 @@ fn verify_chain_for<I: AsRef<[u8]>>(
     })
 }
 
+/// The subject of a DER certificate, human-readable (`C=XX, O=Example, CN=client`): what a
+/// server shows of a client's certificate. Parsed as leniently as a trust anchor.
+///
+/// # Errors
+/// [`CertificateError::BadEncoding`] when the certificate does not parse.
+pub fn certificate_subject(cert_der: &[u8]) -> Result<String, CertificateError> {
+    let cert = Cert::parse(cert_der, Mode::Anchor)?;
+    Ok(name_to_string(cert.subject))
+}
+
 /// The keyUsage of a DER certificate, `None` when it has no keyUsage extension.
 ///
 /// For a TLS client whose verifier built no path ([`VerifiedChain::leaf_key_usage`] is
