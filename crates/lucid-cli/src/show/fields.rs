@@ -7,8 +7,8 @@
 
 use lucid_core::internal::crypto::suites;
 use lucid_core::trace::wire::{
-    CipherSuite, Compression, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
-    SignatureScheme,
+    CipherSuite, ClientCertificateType, Compression, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
 };
 use lucid_core::x509::VerifiedChain;
 use lucid_core::x509::name::name_to_string;
@@ -135,6 +135,8 @@ pub fn handshake_fields(raw: &[u8], ctx: &Ctx<'_>) -> Vec<Field> {
         HandshakeType::SERVER_HELLO_DONE | HandshakeType::HELLO_REQUEST => Some(()),
         HandshakeType::SERVER_KEY_EXCHANGE => server_key_exchange(&mut w, ctx),
         HandshakeType::CLIENT_KEY_EXCHANGE => client_key_exchange(&mut w),
+        HandshakeType::CERTIFICATE_REQUEST => certificate_request(&mut w, ctx),
+        HandshakeType::CERTIFICATE_VERIFY => certificate_verify(&mut w, ctx),
         HandshakeType::FINISHED => finished(&mut w, ctx),
         _ => None,
     };
@@ -177,8 +179,15 @@ pub fn type_purpose(typ: HandshakeType) -> &'static str {
             "the client's offer: versions, random, session to resume, cipher suites, extensions"
         }
         HandshakeType::SERVER_HELLO => "the server's choices from the client's offer",
-        HandshakeType::CERTIFICATE => "the server's certificate chain, its own certificate first",
-        HandshakeType::CERTIFICATE_REQUEST => "the server asks for a client certificate",
+        HandshakeType::CERTIFICATE => {
+            "a certificate chain, the sender's own certificate first (the server's; after a CertificateRequest, the client's)"
+        }
+        HandshakeType::CERTIFICATE_REQUEST => {
+            "the server asks for a client certificate: which key types, signature algorithms and CAs it accepts"
+        }
+        HandshakeType::CERTIFICATE_VERIFY => {
+            "the client proves it holds the private key of the certificate it sent, by signing the handshake so far"
+        }
         HandshakeType::SERVER_HELLO_DONE => "the server has sent all its hello messages",
         HandshakeType::SERVER_KEY_EXCHANGE => {
             "ECDHE: the server's ephemeral public value, signed with its certificate's key"
@@ -189,7 +198,7 @@ pub fn type_purpose(typ: HandshakeType) -> &'static str {
         HandshakeType::FINISHED => {
             "proves both sides saw the same handshake and hold the same master secret"
         }
-        _ => "not part of lucid's RSA handshake",
+        _ => "not part of the TLS 1.0-1.2 handshakes lucid speaks",
     }
 }
 
@@ -540,7 +549,10 @@ fn certificate(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
     w.depth += 1;
     while w.pos < end {
         let n = w.uint(3, "ASN.1Cert length", |n| format!("{n} bytes of DER"))?;
-        let role = if i == 0 {
+        // The server's Certificate comes before its CertificateRequest, the client's after.
+        let role = if i == 0 && ctx.certificate_requested {
+            "the client's own certificate"
+        } else if i == 0 {
             "the server's own certificate"
         } else {
             "a certificate to help build the path to a trusted root"
@@ -687,6 +699,94 @@ fn client_key_exchange(w: &mut Walk<'_>) -> Option<()> {
     })?;
     w.field(n, "EncryptedPreMasterSecret", |_| {
         "RSAES-PKCS1-v1_5 encryption of the 48-byte pre-master secret under the certificate's public key: only the holder of the private key can read it".to_string()
+    })?;
+    Some(())
+}
+
+/// CertificateRequest (RFC 5246 §7.4.4, RFC 8422 §5.5).
+fn certificate_request(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
+    let n = w.uint(1, "certificate_types length", |n| {
+        format!("{n} key type(s)")
+    })?;
+    w.depth += 1;
+    for _ in 0..n {
+        w.uint(1, "certificate_type", |t| {
+            let t = u8::try_from(t).unwrap_or_default();
+            let what = match t {
+                1 => "the client may sign with an RSA key",
+                2 => "DSA (lucid has no DSA keys)",
+                64 => "the client may sign with an ECDSA key",
+                _ => "a type lucid does not use",
+            };
+            format!(
+                "{}({t}): {what}",
+                ClientCertificateType(t).name().unwrap_or("unknown")
+            )
+        })?;
+    }
+    w.depth -= 1;
+    if ctx.version.is_some_and(|v| v >= ProtocolVersion::TLSV1_2) {
+        let n = w.uint(2, "supported_signature_algorithms length", |n| {
+            format!(
+                "{n} bytes: {} algorithm(s) the CertificateVerify may use",
+                n / 2
+            )
+        })?;
+        w.depth += 1;
+        for _ in 0..n / 2 {
+            w.uint(2, "signature_algorithm", |s| {
+                let s = u16::try_from(s).unwrap_or_default();
+                SignatureScheme(s)
+                    .name()
+                    .unwrap_or("unknown scheme")
+                    .to_string()
+            })?;
+        }
+        w.depth -= 1;
+    }
+    let total = w.uint(2, "certificate_authorities length", |n| {
+        if n == 0 {
+            "0: any CA (the server names none)".to_string()
+        } else {
+            format!("{n} bytes of CA names the server trusts for client certificates")
+        }
+    })?;
+    let end = w.pos.checked_add(total)?;
+    w.depth += 1;
+    while w.pos < end {
+        let n = w.uint(2, "DistinguishedName length", |n| {
+            format!("{n} bytes of DER")
+        })?;
+        w.field(n, "DistinguishedName", |der| {
+            format!("a CA the server accepts: {}", name_to_string(der))
+        })?;
+    }
+    w.depth -= 1;
+    Some(())
+}
+
+/// CertificateVerify (RFC 5246 §7.4.8).
+fn certificate_verify(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
+    let tls12 = ctx.version.is_some_and(|v| v >= ProtocolVersion::TLSV1_2);
+    if tls12 {
+        w.uint(2, "signature_algorithm", |s| {
+            let s = u16::try_from(s).unwrap_or_default();
+            format!(
+                "{}: one the server listed in its CertificateRequest",
+                SignatureScheme(s).name().unwrap_or("unknown scheme")
+            )
+        })?;
+    }
+    let n = w.uint(2, "signature length", |n| format!("{n} bytes"))?;
+    w.field(n, "signature", |_| {
+        let over = if tls12 {
+            "the hash named by the algorithm"
+        } else {
+            "TLS 1.0/1.1: RSA over MD5 ‖ SHA-1, ECDSA over SHA-1"
+        };
+        format!(
+            "over every handshake message so far, ClientHello through ClientKeyExchange ({over}), made with the client certificate's private key: the server checks it with that certificate's public key, so only the key's holder can present the certificate"
+        )
     })?;
     Some(())
 }

@@ -378,6 +378,34 @@ fn payload(o: Obj, p: &HandshakePayload) -> Obj {
                 Err(_) => o.hex("body", &k.0),
             }
         }
+        HandshakePayload::CertificateRequest(r) => {
+            let o = o.raw(
+                "certificate_types",
+                &str_array(r.certificate_types.iter().map(ToString::to_string)),
+            );
+            let o = match &r.sigalgs {
+                Some(s) => o.raw(
+                    "signature_algorithms",
+                    &str_array(s.iter().map(ToString::to_string)),
+                ),
+                None => o,
+            };
+            o.raw(
+                "certificate_authorities",
+                &str_array(
+                    r.authorities
+                        .iter()
+                        .map(|dn| lucid_core::x509::name::name_to_string(dn)),
+                ),
+            )
+        }
+        HandshakePayload::CertificateVerify(v) => {
+            let o = match v.scheme {
+                Some(s) => o.str("signature_algorithm", &s.to_string()),
+                None => o,
+            };
+            o.hex("signature", &v.signature)
+        }
         HandshakePayload::Finished(v) => o.hex("verify_data", v),
         _ => o,
     }

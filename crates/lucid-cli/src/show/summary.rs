@@ -82,13 +82,31 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
     let mut rsa_kx = false;
     let mut received = 0usize;
     let mut sent = 0usize;
+    // Mutual TLS: whether the server asked, what we sent, how we signed.
+    let mut cert_requested = false;
+    let mut our_cert: Option<Option<Vec<u8>>> = None;
+    let mut our_signature: Option<Option<u16>> = None;
     for e in events {
         match &e.ev {
+            Ev::Tls(Event::Handshake {
+                dir: Direction::Sent,
+                msg,
+                ..
+            }) => match &msg.payload {
+                HandshakePayload::Certificate(c) => our_cert = Some(c.0.first().cloned()),
+                HandshakePayload::CertificateVerify(v) => {
+                    our_signature = Some(v.scheme.map(|s| s.get()));
+                }
+                _ => {}
+            },
             Ev::Tls(Event::Handshake {
                 dir: Direction::Received,
                 msg,
                 ..
             }) => {
+                if let HandshakePayload::CertificateRequest(_) = &msg.payload {
+                    cert_requested = true;
+                }
                 if let HandshakePayload::ServerHello(sh) = &msg.payload {
                     version = Some(sh.server_version);
                     suite = Some(sh.cipher_suite);
@@ -183,6 +201,26 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
             );
         }
         None => {}
+    }
+    if cert_requested {
+        let what = match (&our_cert, our_signature) {
+            (Some(Some(leaf)), Some(scheme)) => {
+                let (subject, _) = super::fields::describe_cert(leaf, None);
+                let how = match scheme {
+                    Some(code) => lucid_core::trace::wire::SignatureScheme(code)
+                        .name()
+                        .unwrap_or("an unknown scheme")
+                        .to_string(),
+                    None => "the TLS 1.0/1.1 construction".to_string(),
+                };
+                format!("requested by the server; sent {subject}, CertificateVerify signed with {how}")
+            }
+            (Some(None), _) => st.warn(
+                "requested by the server; none sent (empty Certificate: give one with --cert/--key)",
+            ),
+            _ => "requested by the server".to_string(),
+        };
+        let _ = writeln!(out, "  {:<13}{what}", "client cert");
     }
     if version.is_some() {
         let sid = if session_id.is_empty() {
