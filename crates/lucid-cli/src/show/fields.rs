@@ -116,11 +116,16 @@ pub fn handshake_fields(raw: &[u8], ctx: &Ctx<'_>) -> Vec<Field> {
         return w.out;
     };
     let typ = HandshakeType(typ);
+    // The server's Certificate comes before its CertificateRequest, the client's after.
+    let purpose = if typ == HandshakeType::CERTIFICATE && ctx.certificate_requested {
+        "the client's certificate chain, its own certificate first"
+    } else {
+        type_purpose(typ)
+    };
     let type_note = format!(
-        "{}({}): {}",
+        "{}({}): {purpose}",
         typ.name().unwrap_or("unknown"),
         typ.get(),
-        type_purpose(typ)
     );
     w.push(&[typ.get()], "msg_type", type_note);
     let Some(body_len) = w.uint(3, "length", |n| format!("{n} bytes of body follow")) else {
@@ -179,9 +184,7 @@ pub fn type_purpose(typ: HandshakeType) -> &'static str {
             "the client's offer: versions, random, session to resume, cipher suites, extensions"
         }
         HandshakeType::SERVER_HELLO => "the server's choices from the client's offer",
-        HandshakeType::CERTIFICATE => {
-            "a certificate chain, the sender's own certificate first (the server's; after a CertificateRequest, the client's)"
-        }
+        HandshakeType::CERTIFICATE => "the server's certificate chain, its own certificate first",
         HandshakeType::CERTIFICATE_REQUEST => {
             "the server asks for a client certificate: which key types, signature algorithms and CAs it accepts"
         }
