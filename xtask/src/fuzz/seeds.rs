@@ -90,6 +90,15 @@ fn write(corpus: &Path, target: &str, name: &str, bytes: &[u8]) -> Result {
     Ok(())
 }
 
+/// A seed argument naming a fixture (`testdata/...`) as an absolute path, so openssl finds
+/// it whatever the working directory; other arguments as they are.
+fn resolve_testdata(arg: &str) -> std::ffi::OsString {
+    match arg.strip_prefix("testdata/") {
+        Some(rel) => peers::testdata(rel).into_os_string(),
+        None => arg.into(),
+    }
+}
+
 /// Runs the harness client interactively against `openssl s_server -www`; returns the
 /// setup byte followed by everything the server sent.
 fn record_s_server(openssl: &Path, seed: &OpensslSeed) -> Result<Vec<u8>> {
@@ -103,7 +112,7 @@ fn record_s_server(openssl: &Path, seed: &OpensslSeed) -> Result<Vec<u8>> {
         .arg(peers::pki("intermediate.pem"))
         .arg("-key")
         .arg(peers::pki("leaf.key"))
-        .args(seed.args);
+        .args(seed.args.iter().map(|a| resolve_testdata(a)));
     let _server = Peer::start(seed.name, cmd, port, &peers::out_dir("fuzz-seeds"));
     let mut sock = TcpStream::connect(("127.0.0.1", port))?;
     sock.set_read_timeout(Some(READ_TIMEOUT))?;
@@ -151,7 +160,7 @@ fn record_s_client(openssl: &Path, seed: &OpensslSeed) -> Result<Vec<u8>> {
         .arg(format!("127.0.0.1:{port}"))
         .arg("-servername")
         .arg("localhost")
-        .args(seed.args);
+        .args(seed.args.iter().map(|a| resolve_testdata(a)));
     let client =
         std::thread::spawn(move || peers::run(&mut cmd, CLIENT_REQUEST, Duration::from_secs(30)));
     let (mut sock, _) = listener.accept()?;

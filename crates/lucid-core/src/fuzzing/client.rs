@@ -16,7 +16,9 @@ use crate::conn::RecordBuffers;
 use crate::crypto::keys::MasterSecret;
 use crate::fuzzing::drive::{Feed, Outcome, drive};
 use crate::fuzzing::rng::FuzzRng;
-use crate::fuzzing::x509::{NOW, PKI_LEAF_PEM, first_der, roots};
+use crate::fuzzing::x509::{
+    ECDSA_CLIENT_CHAIN_PEM, ECDSA_CLIENT_KEY_PEM, NOW, PKI_LEAF_PEM, first_der, roots,
+};
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 use crate::msgs::handshake::SessionId;
 use crate::session::{ClientSession, ClientSessionStore};
@@ -106,6 +108,11 @@ impl ClientSetup {
         config.offer_extended_master_secret = self.ems();
         config.offer_encrypt_then_mac = self.etm();
         config.send_fallback_scsv = self.fallback_scsv();
+        // Used only when a server sends a CertificateRequest (the scripted server's
+        // `certificate_request` scripts, the harness server with its setup bit 5, openssl
+        // s_server -verify): then the client sends this chain and an ECDSA
+        // CertificateVerify, deterministic per RFC 6979, so recordings replay.
+        config.set_client_certificate(client_identity());
         if self.resume() {
             config.session_store = Some(Arc::new(FixedSession(self.session())));
         }
@@ -122,6 +129,20 @@ impl ClientSetup {
         ClientConnection::new(Arc::new(self.config(verifier)), name, NOW, rng)
             .expect("every setup is a valid client configuration")
     }
+}
+
+/// The harness client's certificate and key (testdata/ecdsa/p256-client).
+pub(crate) fn client_identity() -> crate::CertifiedKey {
+    use rustls_pki_types::PrivatePkcs8KeyDer;
+    use rustls_pki_types::pem::PemObject;
+    let chain = crate::x509::certs_from_pem(ECDSA_CLIENT_CHAIN_PEM)
+        .expect("fixture chain PEM")
+        .into_iter()
+        .map(|c| c.as_ref().to_vec())
+        .collect();
+    let key = PrivatePkcs8KeyDer::from_pem_slice(ECDSA_CLIENT_KEY_PEM).expect("fixture key PEM");
+    let key = crate::EcdsaKey::from_pkcs8_der(key.secret_pkcs8_der()).expect("fixture key");
+    crate::CertifiedKey::new_ecdsa(chain, Arc::new(key)).expect("fixture key matches leaf")
 }
 
 /// How the harness client checks the server's certificate.

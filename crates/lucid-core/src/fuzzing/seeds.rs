@@ -394,6 +394,34 @@ pub const OPENSSL_S_SERVER_SEEDS: &[OpensslSeed] = &[
         ],
     },
     OpensslSeed {
+        // s_server asks for a client certificate: the harness client answers with its
+        // ECDSA chain and CertificateVerify.
+        name: "openssl-tls12-ecdhe-gcm-client-cert",
+        setup: 0b0000_1100,
+        args: &[
+            "-cipher",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            "-tls1_2",
+            "-verify",
+            "1",
+            "-CAfile",
+            "testdata/ecdsa/p256-root.pem",
+        ],
+    },
+    OpensslSeed {
+        name: "openssl-tls10-client-cert",
+        setup: 0b0100_0110,
+        args: &[
+            "-cipher",
+            "AES128-SHA:@SECLEVEL=0",
+            "-tls1",
+            "-Verify",
+            "1",
+            "-CAfile",
+            "testdata/ecdsa/p256-root.pem",
+        ],
+    },
+    OpensslSeed {
         name: "openssl-tls12-rsa-gcm",
         setup: 0b0000_0100,
         args: &["-cipher", "AES128-GCM-SHA256", "-tls1_2"],
@@ -427,6 +455,38 @@ pub const OPENSSL_S_CLIENT_SEEDS: &[OpensslSeed] = &[
             "-groups",
             "P-384",
             "-tls1_2",
+        ],
+    },
+    OpensslSeed {
+        // Setup bit 5: the harness server asks for a client certificate; s_client sends
+        // testdata/ecdsa/p256-client and a CertificateVerify.
+        name: "openssl-s_client-tls12-client-cert",
+        setup: 0b0010_1100,
+        args: &[
+            "-cipher",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            "-tls1_2",
+            "-cert",
+            "testdata/ecdsa/p256-client.pem",
+            "-cert_chain",
+            "testdata/ecdsa/p256-intermediate.pem",
+            "-key",
+            "testdata/ecdsa/p256-client.key",
+        ],
+    },
+    OpensslSeed {
+        name: "openssl-s_client-tls10-client-cert-rsa-kx",
+        setup: 0b0110_0101,
+        args: &[
+            "-cipher",
+            "AES128-SHA:@SECLEVEL=0",
+            "-tls1",
+            "-cert",
+            "testdata/ecdsa/p256-client.pem",
+            "-cert_chain",
+            "testdata/ecdsa/p256-intermediate.pem",
+            "-key",
+            "testdata/ecdsa/p256-client.key",
         ],
     },
     OpensslSeed {

@@ -337,3 +337,48 @@ fn ecdhe_and_gcm_seeds_negotiate_their_suites() {
         assert_eq!((n.suite, n.group), (*suite, *group), "{name}");
     }
 }
+
+/// Client-certificate seeds: the server target reaches a verified Certificate and
+/// CertificateVerify, the client target answers CertificateRequests with its own chain.
+#[test]
+fn client_certificate_seeds_reach_certificate_verify() {
+    let client_leaf = crate::fuzzing::client::client_identity().chain()[0].clone();
+    // Server side: the client's chain ends up in Negotiated (Certificate and
+    // CertificateVerify both accepted).
+    for name in [
+        "lucid-tls12-ecdhe-gcm",
+        "lucid-tls10-ecdhe-cbc",
+        "openssl-s_client-tls12-client-cert",
+        "openssl-s_client-tls10-client-cert-rsa-kx",
+    ] {
+        let bytes = committed("server", name);
+        let out = ServerHarness::new().drive(ServerSetup { byte: bytes[0] }, &bytes[1..]);
+        let n = out
+            .negotiated
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: {out:?}"));
+        assert_eq!(n.client_certificates.first(), Some(&client_leaf), "{name}");
+    }
+    // A server without the request (setup bit 5 clear) sees no client certificate.
+    let bytes = committed("server", "lucid-tls12-ems-etm");
+    let out = ServerHarness::new().drive(ServerSetup { byte: bytes[0] }, &bytes[1..]);
+    assert!(out.negotiated.unwrap().client_certificates.is_empty());
+    // Client side: what the client sent after a CertificateRequest holds its leaf (the
+    // recordings complete, so the peer accepted the CertificateVerify).
+    for (setup, name) in [
+        (0b0000_1100u8, "lucid-tls12-ecdhe-gcm-ems"),
+        (0b0000_1100, "openssl-tls12-ecdhe-gcm-client-cert"),
+        (0b0100_0110, "openssl-tls10-client-cert"),
+    ] {
+        let bytes = committed("client", name);
+        assert_eq!(bytes[0], setup);
+        let out = drive_client(ClientSetup { byte: setup }, &bytes[1..]);
+        assert!(out.handshake_done && out.error.is_none(), "{name}: {out:?}");
+    }
+    let (c2s, _) = pair(0b0000_1100, 0b0010_1100);
+    assert!(
+        c2s.windows(client_leaf.len())
+            .any(|w| w == client_leaf.as_slice()),
+        "the client sent its certificate"
+    );
+}

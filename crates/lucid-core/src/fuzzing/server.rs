@@ -8,6 +8,7 @@
 use alloc::string::ToString;
 use alloc::sync::Arc;
 use alloc::vec;
+use alloc::vec::Vec;
 
 use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject;
@@ -18,10 +19,14 @@ use crate::crypto::keys::MasterSecret;
 use crate::fuzzing::client::{RESUME_MASTER_SECRET, RESUME_SESSION_ID, RESUME_SUITE, SERVER_NAME};
 use crate::fuzzing::drive::{Feed, Outcome, drive};
 use crate::fuzzing::rng::FuzzRng;
-use crate::fuzzing::x509::{NOW, PKI_INTERMEDIATE_PEM, PKI_LEAF_PEM, first_der};
+use crate::fuzzing::x509::{
+    ECDSA_CLIENT_CHAIN_PEM, ECDSA_ROOT_PEM, NOW, PKI_INTERMEDIATE_PEM, PKI_LEAF_PEM, first_der,
+};
 use crate::msgs::enums::ProtocolVersion;
 use crate::msgs::handshake::SessionId;
-use crate::server::{CertifiedKey, RsaCrateKey, ServerConfig};
+use crate::server::{
+    CertifiedKey, ClientAuth, ClientCertVerified, ClientCertVerifier, RsaCrateKey, ServerConfig,
+};
 use crate::session::{ServerSession, ServerSessionStore};
 
 /// Seed of the server's RNG in every harness run.
@@ -39,7 +44,9 @@ pub const SERVER_RESPONSE: &[u8] = b"HTTP/1.0 200 ok\r\n\r\nhello from lucid\n";
 /// - bit 4: a session cache holding one session, [`RESUME_SESSION_ID`] for `localhost`
 ///   ([`RESUME_SUITE`], the highest configured version, EMS as accepted)
 /// - bit 5: reversed suite order: ECDHE_RSA with AES-128-GCM first at TLS 1.2,
-///   ECDHE_RSA with AES-128-CBC-SHA first below (see `HARNESS_SUITES`)
+///   ECDHE_RSA with AES-128-CBC-SHA first below (see `HARNESS_SUITES`); and ask for a
+///   client certificate (optional; the harness client's testdata/ecdsa/p256-client leaf is
+///   accepted byte for byte, its CertificateVerify checked for real)
 /// - bits 6-7: feed mode (whole, 1..=64, recv_buf 1..=20000, 1..=600 byte chunks)
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ServerSetup {
@@ -76,8 +83,51 @@ impl ServerSetup {
         }
         if self.byte & 32 != 0 {
             config.cipher_suites.reverse();
+            config.client_auth = ClientAuth::Optional(Arc::new(FixtureClientVerifier::new()));
         }
         config
+    }
+}
+
+/// Accepts exactly the harness client's leaf (cheap: the fuzzer spends its time on the
+/// protocol; client chains get path validation in the `x509` target) and names the P-256
+/// root in the CertificateRequest.
+#[derive(Debug)]
+struct FixtureClientVerifier {
+    leaf: Vec<u8>,
+    hint: Vec<u8>,
+}
+
+impl FixtureClientVerifier {
+    fn new() -> Self {
+        let chain = crate::x509::certs_from_pem(ECDSA_CLIENT_CHAIN_PEM).unwrap_or_default();
+        let leaf = chain
+            .first()
+            .map(|c| c.as_ref().to_vec())
+            .unwrap_or_default();
+        let hint = crate::x509::TrustAnchor::from_cert_der(&first_der(ECDSA_ROOT_PEM))
+            .map(|a| a.subject)
+            .unwrap_or_default();
+        Self { leaf, hint }
+    }
+}
+
+impl ClientCertVerifier for FixtureClientVerifier {
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
+        vec![self.hint.clone()]
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &rustls_pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls_pki_types::CertificateDer<'_>],
+        _now: rustls_pki_types::UnixTime,
+    ) -> Result<ClientCertVerified, crate::x509::CertificateError> {
+        if end_entity.as_ref() == self.leaf.as_slice() {
+            Ok(ClientCertVerified::default())
+        } else {
+            Err(crate::x509::CertificateError::UnknownIssuer)
+        }
     }
 }
 

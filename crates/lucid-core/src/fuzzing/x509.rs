@@ -26,7 +26,13 @@ pub(crate) const PKI_LEAF_PEM: &[u8] = include_bytes!("../../../../testdata/pki/
 /// testdata/cases' root, so the per-rule fixtures are reachable too.
 const CASES_ROOT_PEM: &[u8] = include_bytes!("../../../../testdata/cases/root.pem");
 /// testdata/ecdsa's P-256 root, so ECDSA (and ECDSA-over-RSA-key) paths are reachable.
-const ECDSA_ROOT_PEM: &[u8] = include_bytes!("../../../../testdata/ecdsa/p256-root.pem");
+pub(crate) const ECDSA_ROOT_PEM: &[u8] = include_bytes!("../../../../testdata/ecdsa/p256-root.pem");
+/// The harness client's identity for servers that ask (testdata/ecdsa/p256-client: EKU
+/// clientAuth, P-256, deterministic RFC 6979 signatures), chain and PKCS#8 key.
+pub(crate) const ECDSA_CLIENT_CHAIN_PEM: &[u8] =
+    include_bytes!("../../../../testdata/ecdsa/p256-client.chain.pem");
+pub(crate) const ECDSA_CLIENT_KEY_PEM: &[u8] =
+    include_bytes!("../../../../testdata/ecdsa/p256-client.key");
 
 /// The first certificate of a PEM text, as DER (the fixtures are known-good).
 pub(crate) fn first_der(pem: &[u8]) -> Vec<u8> {
