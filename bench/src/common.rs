@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::measure::Charge;
+
 /// Fixed clock for lucid (inside the fixtures' validity).
 pub const NOW_SECS: u64 = 1_717_200_000;
 
@@ -90,10 +92,11 @@ pub struct Hs {
 }
 
 impl Hs {
-    pub fn from_totals(client_ns: u64, server_ns: u64, n: usize) -> Self {
+    /// Per handshake, net of the clock reads ([`Charge::net_ns`]).
+    pub fn from_totals(client: Charge, server: Charge, n: usize) -> Self {
         Self {
-            client_us: client_ns as f64 / n as f64 / 1e3,
-            server_us: server_ns as f64 / n as f64 / 1e3,
+            client_us: client.net_ns() / n as f64 / 1e3,
+            server_us: server.net_ns() / n as f64 / 1e3,
         }
     }
     /// Handshakes per second for the pair (both sides on one core).

@@ -18,7 +18,7 @@ use rustls_pki_types::{PrivateKeyDer, ServerName, UnixTime};
 use crate::common::{
     Bulk, Dir, Hs, Idle, Mem, NOW_SECS, Negotiated, Pki, RECORD, Suite, suite_name,
 };
-use crate::measure::{cpu_ns, rust_heap};
+use crate::measure::{Charge, cpu_ns, rust_heap};
 
 fn now() -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(NOW_SECS))
@@ -121,8 +121,8 @@ impl Lucid {
         from: &mut Connection,
         to: &mut Connection,
         to_rng: &mut ChaCha20Rng,
-        from_ns: &mut u64,
-        to_ns: &mut u64,
+        from_ns: &mut Charge,
+        to_ns: &mut Charge,
     ) -> usize {
         let mut moved = 0;
         for _ in 0..1000 {
@@ -149,8 +149,8 @@ impl Lucid {
         &mut self,
         cc: &Arc<ClientConfig>,
         sc: &Arc<ServerConfig>,
-    ) -> (ClientConnection, ServerConnection, u64, u64) {
-        let (mut c_ns, mut s_ns) = (0, 0);
+    ) -> (ClientConnection, ServerConnection, Charge, Charge) {
+        let (mut c_ns, mut s_ns) = (Charge::default(), Charge::default());
         let t0 = cpu_ns();
         let mut c = ClientConnection::new(cc.clone(), self.name.clone(), now(), &mut self.crng)
             .expect("lucid: client");
@@ -185,7 +185,7 @@ impl Lucid {
         let neg = facts(&c);
         neg.check("lucid client", suite);
         facts(&s).check("lucid server", suite);
-        let (mut ct, mut st) = (0, 0);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for _ in 0..n {
             let (c, _s, c_ns, s_ns) = self.handshake(&cc, &sc);
             assert!(!c.negotiated().unwrap().resumed);
@@ -202,7 +202,7 @@ impl Lucid {
         let (c, _, _, _) = self.handshake(&cc, &sc); // the full handshake that makes the session
         assert!(!c.negotiated().unwrap().resumed);
         facts(&c).check("lucid", suite);
-        let (mut ct, mut st) = (0, 0);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for _ in 0..n {
             let (c, _s, c_ns, s_ns) = self.handshake(&cc, &sc);
             let neg = c.negotiated().unwrap();
@@ -306,7 +306,7 @@ impl Lucid {
             if i == 0 {
                 facts(&c).check("lucid", suite);
             }
-            let (mut a, mut b) = (0, 0);
+            let (mut a, mut b) = (Charge::default(), Charge::default());
             let mut msgs: Vec<&[u8]> = vec![b"ping"];
             if idle.bulk() {
                 msgs.insert(0, &big);

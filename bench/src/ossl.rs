@@ -44,7 +44,7 @@ fn facts(c: &SslStream<End>, flight: &[u8]) -> Negotiated {
         group,
     }
 }
-use crate::measure::{cpu_ns, openssl_heap, rust_heap};
+use crate::measure::{Charge, cpu_ns, openssl_heap, rust_heap};
 
 /// `SSL_OP_NO_ENCRYPT_THEN_MAC` (OpenSSL 3: bit 19); the crate has no named flag for it.
 const NO_ENCRYPT_THEN_MAC: u64 = 1 << 19;
@@ -207,7 +207,7 @@ impl OpenSsl {
         sctx: &SslContext,
         session: Option<&SslSession>,
         log: bool,
-    ) -> (SslStream<End>, SslStream<End>, u64, u64, Vec<u8>) {
+    ) -> (SslStream<End>, SslStream<End>, Charge, Charge, Vec<u8>) {
         let (ce, se, slog) = pipe(0, log);
         let t0 = cpu_ns();
         let mut ssl = Ssl::new(cctx).unwrap();
@@ -224,7 +224,7 @@ impl OpenSsl {
         ssl.set_accept_state();
         let mut s = SslStream::new(ssl, se).unwrap();
         let t2 = cpu_ns();
-        let (mut c_ns, mut s_ns) = (t1 - t0, t2 - t1);
+        let (mut c_ns, mut s_ns) = (Charge::from(t1 - t0), Charge::from(t2 - t1));
         let (mut c_done, mut s_done) = (false, false);
         for _ in 0..32 {
             let t0 = cpu_ns();
@@ -253,7 +253,7 @@ impl OpenSsl {
         let neg = facts(&c, &flight);
         neg.check("openssl", suite);
         retire(c, s);
-        let (mut ct, mut st) = (0, 0);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for _ in 0..n {
             let (c, s, c_ns, s_ns, _) = self.handshake(&cctx, &self.server_ctx, None, false);
             assert!(!c.ssl().session_reused());
@@ -270,7 +270,7 @@ impl OpenSsl {
         facts(&c, &flight).check("openssl", suite);
         let session = c.ssl().session().expect("openssl: no session").to_owned();
         retire(c, s);
-        let (mut ct, mut st) = (0, 0);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for _ in 0..n {
             let (c, s, c_ns, s_ns, _) =
                 self.handshake(&cctx, &self.server_ctx, Some(&session), false);

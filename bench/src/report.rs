@@ -519,7 +519,10 @@ pub fn ecdhe_bounds(rows: &[Row], f: &EcdheFacts) -> Vec<String> {
              keys AES-GCM both ways and seals or opens two records. In a perf profile of \
              lucid's resumed run SHA-256 compression is ~14% of the samples and the PRF ~17%; \
              the client also hashes its ClientHello with all four transcript hashes (MD5, \
-             SHA-1, SHA-256, SHA-384) until the ServerHello names the PRF. OpenSSL 3.0's resumption is \
+             SHA-1, SHA-256, SHA-384) until the ServerHello names the PRF. About a third of \
+             the harness's wall time here is its own reads of the CPU clock; the rows are \
+             net of them (Notes), but any error in that correction weighs most on the \
+             shortest handshakes, lucid's. OpenSSL 3.0's resumption is \
              bounded by object and allocation churn around the cryptography (EVP_MAC and \
              EVP_MD contexts created, duplicated and freed per PRF call, RAND_bytes, \
              ~13% of its samples in malloc), not by the cryptography itself.",

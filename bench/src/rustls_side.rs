@@ -19,7 +19,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use crate::common::{
     Bulk, Dir, Hs, Idle, Mem, Negotiated, Pki, RECORD, Suite, server_hello_facts, suite_name,
 };
-use crate::measure::{cpu_ns, rust_heap};
+use crate::measure::{Charge, cpu_ns, rust_heap};
 
 pub struct Rustls {
     server: Arc<ServerConfig>,
@@ -75,8 +75,8 @@ fn xfer(
     from: &mut Connection,
     to: &mut Connection,
     pipe: &mut Vec<u8>,
-    from_ns: &mut u64,
-    to_ns: &mut u64,
+    from_ns: &mut Charge,
+    to_ns: &mut Charge,
 ) -> usize {
     let t0 = cpu_ns();
     pipe.clear();
@@ -138,7 +138,7 @@ impl Rustls {
         cc: &Arc<ClientConfig>,
         pipe: &mut Vec<u8>,
         log: bool,
-    ) -> (Connection, Connection, u64, u64, Vec<u8>) {
+    ) -> (Connection, Connection, Charge, Charge, Vec<u8>) {
         let t0 = cpu_ns();
         let c =
             ClientConnection::new(cc.clone(), ServerName::try_from("localhost").unwrap()).unwrap();
@@ -146,7 +146,7 @@ impl Rustls {
         let s = ServerConnection::new(self.server.clone()).unwrap();
         let t2 = cpu_ns();
         let (mut c, mut s) = (Connection::Client(c), Connection::Server(s));
-        let (mut c_ns, mut s_ns) = (t1 - t0, t2 - t1);
+        let (mut c_ns, mut s_ns) = (Charge::from(t1 - t0), Charge::from(t2 - t1));
         let mut flight = Vec::new();
         for i in 0..16 {
             let a = xfer(&mut c, &mut s, pipe, &mut c_ns, &mut s_ns);
@@ -172,7 +172,7 @@ impl Rustls {
         let (c, _, _, _, flight) = self.handshake(&cc, &mut pipe, true);
         let neg = facts(&c, &flight);
         neg.check("rustls", suite);
-        let (mut ct, mut st) = (0, 0);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for _ in 0..n {
             let (c, _s, c_ns, s_ns, _) = self.handshake(&cc, &mut pipe, false);
             assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
@@ -189,7 +189,7 @@ impl Rustls {
         let (c, _, _, _, flight) = self.handshake(&cc, &mut pipe, true);
         assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
         facts(&c, &flight).check("rustls", suite);
-        let (mut ct, mut st) = (0, 0);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for i in 0..n {
             let (c, _s, c_ns, s_ns, flight) = self.handshake(&cc, &mut pipe, i == 0);
             assert_eq!(
@@ -299,7 +299,7 @@ impl Rustls {
             if i == 0 {
                 facts(&c, &flight).check("rustls", suite);
             }
-            let (mut a, mut b) = (0, 0);
+            let (mut a, mut b) = (Charge::default(), Charge::default());
             let mut msgs: Vec<&[u8]> = vec![b"ping"];
             if idle.bulk() {
                 msgs.insert(0, &big);
