@@ -121,6 +121,10 @@ fn profile(workload: &str, lu: &mut lucid::Lucid, os: &ossl::OpenSsl, rl: &rustl
         "openssl-bulk-etm" => format!("{:?}", os.bulk(Suite::Aes128Sha, c2s, true, 40_000).0),
         "lucid-bulk-gcm" => format!("{:?}", lu.bulk(gcm, c2s, true, 100_000)),
         "openssl-bulk-gcm" => format!("{:?}", os.bulk(gcm, c2s, true, 100_000).0),
+        "openssl-bulk-gcm-s2c" => {
+            format!("{:?}", os.bulk(gcm, Dir::ServerToClient, true, 100_000).0)
+        }
+        "lucid-bulk-gcm-s2c" => format!("{:?}", lu.bulk(gcm, Dir::ServerToClient, true, 100_000)),
         "rustls-bulk-gcm" => format!("{:?}", rl.bulk(gcm, c2s, 100_000)),
         "lucid-resumed" => format!("{:?}", lu.resumed_handshakes(Suite::Aes128Sha, 20_000)),
         "lucid-resumed-ecdhe" => format!("{:?}", lu.resumed_handshakes(gcm, 20_000)),
