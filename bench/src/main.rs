@@ -531,8 +531,8 @@ fn main() {
     let rounds: Vec<components::Round> = (0..ROUNDS)
         .map(|_| {
             comps.round(
-                sizes.bulk_records / ROUNDS / 2,
-                sizes.full_handshakes * 2 / ROUNDS,
+                sizes.bulk_records * 2 / ROUNDS,
+                sizes.full_handshakes * 5 / ROUNDS,
             )
         })
         .collect();
