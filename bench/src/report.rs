@@ -709,7 +709,7 @@ pub fn markdown(rows: &[Row], ctx: &Context) -> String {
     let _ = writeln!(s, "\n## Notes\n");
     let _ = writeln!(
         s,
-        "- A ratio of `inf` (`null` in summary.json) means lucid is at 0 where OpenSSL is not. Allocation rows are the maximum over every bulk run (both suites, both directions, ETM on and off; rustls: its runs)."
+        "- A ratio of `inf` (`null` in summary.json) means lucid is at 0 where OpenSSL is not. Allocation rows are the maximum over the bulk runs of the suites they name (both directions; for the CBC suites ETM on and off)."
     );
     for n in &ctx.notes {
         let _ = writeln!(s, "- {n}");
