@@ -2,27 +2,71 @@
 
 use std::path::PathBuf;
 
+use crate::measure::Charge;
+
 /// Fixed clock for lucid (inside the fixtures' validity).
 pub const NOW_SECS: u64 = 1_717_200_000;
 
 /// Plaintext bytes per application-data record in the bulk runs.
 pub const RECORD: usize = 16 * 1024;
 
-/// The bulk suites (lucid/OpenSSL; rustls runs its nearest AEAD suite in the same row).
+/// The suites measured. The two RSA-key-exchange CBC suites run in lucid and OpenSSL only
+/// (rustls implements neither RSA key exchange nor CBC); the ECDHE-RSA AES-GCM suite runs
+/// in all three, over x25519.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Suite {
     Aes128Sha,
     Aes256Sha256,
+    /// TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 over x25519.
+    EcdheRsaAes128Gcm,
 }
 
 impl Suite {
+    /// OpenSSL's name for the suite (also what the table rows say).
     pub fn label(self) -> &'static str {
         match self {
             Self::Aes128Sha => "AES128-SHA",
             Self::Aes256Sha256 => "AES256-SHA256",
+            Self::EcdheRsaAes128Gcm => "ECDHE-RSA-AES128-GCM-SHA256",
         }
     }
+
+    /// The label with the ECDHE group, for handshake and memory rows.
+    pub fn label_kx(self) -> &'static str {
+        match self {
+            Self::Aes128Sha => "AES128-SHA",
+            Self::Aes256Sha256 => "AES256-SHA256",
+            Self::EcdheRsaAes128Gcm => "ECDHE-RSA-AES128-GCM-SHA256 x25519",
+        }
+    }
+
+    /// The IANA code point.
+    pub fn id(self) -> u16 {
+        match self {
+            Self::Aes128Sha => 0x002f,
+            Self::Aes256Sha256 => 0x003d,
+            Self::EcdheRsaAes128Gcm => 0xc02f,
+        }
+    }
+
+    /// The IANA name, as the libraries report it.
+    pub fn iana(self) -> String {
+        suite_name(self.id())
+    }
+
+    /// Whether the suite runs an ephemeral key exchange (x25519 here).
+    pub fn ecdhe(self) -> bool {
+        self == Self::EcdheRsaAes128Gcm
+    }
+
+    /// Whether encrypt-then-MAC can apply (CBC suites only).
+    pub fn cbc(self) -> bool {
+        !self.ecdhe()
+    }
 }
+
+/// The ECDHE group every library is pinned to.
+pub const GROUP: &str = "x25519";
 
 /// Which side sends in a bulk run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,10 +92,11 @@ pub struct Hs {
 }
 
 impl Hs {
-    pub fn from_totals(client_ns: u64, server_ns: u64, n: usize) -> Self {
+    /// Per handshake, net of the clock reads ([`Charge::net_ns`]).
+    pub fn from_totals(client: Charge, server: Charge, n: usize) -> Self {
         Self {
-            client_us: client_ns as f64 / n as f64 / 1e3,
-            server_us: server_ns as f64 / n as f64 / 1e3,
+            client_us: client.net_ns() / n as f64 / 1e3,
+            server_us: server.net_ns() / n as f64 / 1e3,
         }
     }
     /// Handshakes per second for the pair (both sides on one core).
@@ -120,6 +165,17 @@ pub struct Negotiated {
     pub suite: String,
     pub ems: bool,
     pub etm: bool,
+    /// The ECDHE group, lowercase ("x25519"), when there was one.
+    pub group: Option<String>,
+}
+
+impl Negotiated {
+    /// Panics unless `lib` negotiated exactly `suite` (and, for ECDHE, x25519).
+    pub fn check(&self, lib: &str, suite: Suite) {
+        assert_eq!(self.suite, suite.iana(), "{lib}: negotiated another suite");
+        let want = suite.ecdhe().then(|| GROUP.to_string());
+        assert_eq!(self.group, want, "{lib}: negotiated another group");
+    }
 }
 
 /// Iteration counts.

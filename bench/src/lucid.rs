@@ -9,14 +9,16 @@ use lucid_core::internal::msgs::enums::CipherSuite;
 use lucid_core::x509::{self, RootStore};
 use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection, ServerRsaKey};
 use lucid_core::{ClientConfig, ClientConnection, ClientSessionStore, WebPkiVerifier};
-use lucid_core::{Connection, RecordBuffers};
+use lucid_core::{Connection, NamedGroup, RecordBuffers};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{PrivateKeyDer, ServerName, UnixTime};
 
-use crate::common::{Bulk, Dir, Hs, Idle, Mem, NOW_SECS, Negotiated, Pki, RECORD, Suite};
-use crate::measure::{cpu_ns, rust_heap};
+use crate::common::{
+    Bulk, Dir, Hs, Idle, Mem, NOW_SECS, Negotiated, Pki, RECORD, Suite, suite_name,
+};
+use crate::measure::{Charge, cpu_ns, rust_heap};
 
 fn now() -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(NOW_SECS))
@@ -26,6 +28,19 @@ fn suite_id(s: Suite) -> CipherSuite {
     match s {
         Suite::Aes128Sha => CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
         Suite::Aes256Sha256 => CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
+        Suite::EcdheRsaAes128Gcm => CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    }
+}
+
+/// What a finished connection negotiated (after a full handshake: the group is `None` on
+/// resumption).
+fn facts(c: &Connection) -> Negotiated {
+    let neg = c.negotiated().expect("lucid: nothing negotiated");
+    Negotiated {
+        suite: suite_name(neg.suite.get()),
+        ems: neg.extended_master_secret,
+        etm: neg.encrypt_then_mac,
+        group: neg.group.map(|g| g.to_string()),
     }
 }
 
@@ -75,6 +90,8 @@ impl Lucid {
 
     pub fn server_config(&self, key: Arc<dyn ServerRsaKey>, cache: bool) -> Arc<ServerConfig> {
         let mut c = ServerConfig::new(CertifiedKey::new(self.chain.clone(), key).unwrap());
+        // Only used by ECDHE suites: the group every library is pinned to.
+        c.groups = vec![NamedGroup::X25519];
         if cache {
             c.session_store = Some(Arc::new(MemoryServerSessionStore::new(
                 4096,
@@ -92,6 +109,7 @@ impl Lucid {
     ) -> Arc<ClientConfig> {
         let mut c = ClientConfig::new(Arc::new(WebPkiVerifier::new(self.roots.clone())));
         c.cipher_suites = vec![suite_id(suite)];
+        c.groups = vec![NamedGroup::X25519];
         c.session_store = store;
         c.offer_encrypt_then_mac = etm;
         Arc::new(c)
@@ -103,8 +121,8 @@ impl Lucid {
         from: &mut Connection,
         to: &mut Connection,
         to_rng: &mut ChaCha20Rng,
-        from_ns: &mut u64,
-        to_ns: &mut u64,
+        from_ns: &mut Charge,
+        to_ns: &mut Charge,
     ) -> usize {
         let mut moved = 0;
         for _ in 0..1000 {
@@ -131,8 +149,8 @@ impl Lucid {
         &mut self,
         cc: &Arc<ClientConfig>,
         sc: &Arc<ServerConfig>,
-    ) -> (ClientConnection, ServerConnection, u64, u64) {
-        let (mut c_ns, mut s_ns) = (0, 0);
+    ) -> (ClientConnection, ServerConnection, Charge, Charge) {
+        let (mut c_ns, mut s_ns) = (Charge::default(), Charge::default());
         let t0 = cpu_ns();
         let mut c = ClientConnection::new(cc.clone(), self.name.clone(), now(), &mut self.crng)
             .expect("lucid: client");
@@ -155,39 +173,41 @@ impl Lucid {
         (c, s, c_ns, s_ns)
     }
 
-    pub fn full_handshakes(&mut self, key: Arc<dyn ServerRsaKey>, n: usize) -> (Hs, Negotiated) {
-        let cc = self.client_config(Suite::Aes128Sha, None, true);
+    pub fn full_handshakes(
+        &mut self,
+        suite: Suite,
+        key: Arc<dyn ServerRsaKey>,
+        n: usize,
+    ) -> (Hs, Negotiated) {
+        let cc = self.client_config(suite, None, true);
         let sc = self.server_config(key, true);
-        let (c, _, _, _) = self.handshake(&cc, &sc); // warm-up
-        let neg = c.negotiated().unwrap();
-        let facts = Negotiated {
-            suite: format!("{:?}", neg.suite),
-            ems: neg.extended_master_secret,
-            etm: neg.encrypt_then_mac,
-        };
-        let (mut ct, mut st) = (0, 0);
+        let (c, s, _, _) = self.handshake(&cc, &sc); // warm-up
+        let neg = facts(&c);
+        neg.check("lucid client", suite);
+        facts(&s).check("lucid server", suite);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for _ in 0..n {
             let (c, _s, c_ns, s_ns) = self.handshake(&cc, &sc);
             assert!(!c.negotiated().unwrap().resumed);
             ct += c_ns;
             st += s_ns;
         }
-        (Hs::from_totals(ct, st, n), facts)
+        (Hs::from_totals(ct, st, n), neg)
     }
 
-    pub fn resumed_handshakes(&mut self, n: usize) -> Hs {
+    pub fn resumed_handshakes(&mut self, suite: Suite, n: usize) -> Hs {
         let store: Arc<dyn ClientSessionStore> = Arc::new(MemoryClientSessionStore::default());
-        let cc = self.client_config(Suite::Aes128Sha, Some(store), true);
+        let cc = self.client_config(suite, Some(store), true);
         let sc = self.server_config(self.default_key(), true);
         let (c, _, _, _) = self.handshake(&cc, &sc); // the full handshake that makes the session
         assert!(!c.negotiated().unwrap().resumed);
-        let (mut ct, mut st) = (0, 0);
+        facts(&c).check("lucid", suite);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for _ in 0..n {
             let (c, _s, c_ns, s_ns) = self.handshake(&cc, &sc);
-            assert!(
-                c.negotiated().unwrap().resumed,
-                "lucid: session not resumed"
-            );
+            let neg = c.negotiated().unwrap();
+            assert!(neg.resumed, "lucid: session not resumed");
+            assert_eq!(neg.suite, suite_id(suite), "lucid: resumed another suite");
             ct += c_ns;
             st += s_ns;
         }
@@ -198,7 +218,9 @@ impl Lucid {
         let cc = self.client_config(suite, None, etm);
         let sc = self.server_config(self.default_key(), false);
         let (mut c, mut s, _, _) = self.handshake(&cc, &sc);
-        assert_eq!(c.negotiated().unwrap().encrypt_then_mac, etm);
+        let neg = facts(&c);
+        neg.check("lucid", suite);
+        assert_eq!(neg.etm, etm && suite.cbc(), "lucid: ETM not as configured");
         let (mut crng, mut srng) = (self.crng.clone(), self.srng.clone());
         let (sender, receiver, send_rng, recv_rng): (&mut Connection, &mut Connection, _, _) =
             match dir {
@@ -263,13 +285,13 @@ impl Lucid {
 
     /// Heap held per established connection after a handshake and what `idle` says (no
     /// session stores: those hold sessions, not connections).
-    pub fn idle_memory(&mut self, n: usize, idle: Idle) -> Mem {
+    pub fn idle_memory(&mut self, suite: Suite, n: usize, idle: Idle) -> Mem {
         let buffers = if idle.on_demand() {
             RecordBuffers::OnDemand
         } else {
             RecordBuffers::Preallocated
         };
-        let mut cc = (*self.client_config(Suite::Aes128Sha, None, true)).clone();
+        let mut cc = (*self.client_config(suite, None, true)).clone();
         cc.record_buffers = buffers;
         let cc = Arc::new(cc);
         let mut sc = (*self.server_config(self.default_key(), false)).clone();
@@ -279,9 +301,12 @@ impl Lucid {
         let mut servers = Vec::with_capacity(n);
         let mut buf = vec![0_u8; RECORD];
         let big = vec![0x5a_u8; RECORD];
-        for _ in 0..n {
+        for i in 0..n {
             let (mut c, mut s, _, _) = self.handshake(&cc, &sc);
-            let (mut a, mut b) = (0, 0);
+            if i == 0 {
+                facts(&c).check("lucid", suite);
+            }
+            let (mut a, mut b) = (Charge::default(), Charge::default());
             let mut msgs: Vec<&[u8]> = vec![b"ping"];
             if idle.bulk() {
                 msgs.insert(0, &big);

@@ -2,15 +2,22 @@
 //! rustls (ring) doing the same work in one process over in-memory transports with the
 //! RSA-2048 `testdata/pki` chain. Run through `cargo xtask bench [--quick]`.
 //!
+//! Suites: TLS_RSA_WITH_AES_128_CBC_SHA and TLS_RSA_WITH_AES_256_CBC_SHA256 (lucid and
+//! OpenSSL; rustls has neither RSA key exchange nor CBC), and
+//! TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 over x25519 (all three, each pinned to that suite
+//! and group and checked against its own negotiated state). Component rows time the
+//! primitives under the ECDHE suite alone (`components.rs`).
+//!
 //! Writes a table to stdout, `<out>/summary.json` (a list of
 //! `{"name","unit","lucid","openssl","rustls","ratio"}`, ratio = lucid vs OpenSSL with
 //! higher = lucid better) and, when given `--benchmarks-md PATH`, that Markdown file.
 //!
 //! CPU is the calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), charged to the side
 //! whose calls ran; everything runs on one thread, so "pair" figures are client + server
-//! on one core.
+//! on one core. Handshake rows are net of the clock reads themselves (`measure::Charge`).
 
 mod common;
+mod components;
 mod lucid;
 mod measure;
 mod ossl;
@@ -103,31 +110,36 @@ fn parse_args() -> Args {
 }
 
 /// One workload, long enough for `perf record` / callgrind.
-fn profile(workload: &str, lu: &mut lucid::Lucid, os: &ossl::OpenSsl) {
+fn profile(workload: &str, lu: &mut lucid::Lucid, os: &ossl::OpenSsl, rl: &rustls_side::Rustls) {
     let t = Instant::now();
+    let gcm = Suite::EcdheRsaAes128Gcm;
+    let c2s = Dir::ClientToServer;
     let what = match workload {
-        "lucid-bulk-etm" => format!(
-            "{:?}",
-            lu.bulk(Suite::Aes128Sha, Dir::ClientToServer, true, 40_000)
-        ),
-        "lucid-bulk-mte" => format!(
-            "{:?}",
-            lu.bulk(Suite::Aes128Sha, Dir::ClientToServer, false, 40_000)
-        ),
-        "lucid-bulk256-etm" => format!(
-            "{:?}",
-            lu.bulk(Suite::Aes256Sha256, Dir::ClientToServer, true, 40_000)
-        ),
-        "openssl-bulk-etm" => format!(
-            "{:?}",
-            os.bulk(Suite::Aes128Sha, Dir::ClientToServer, true, 40_000)
-                .0
-        ),
-        "lucid-resumed" => format!("{:?}", lu.resumed_handshakes(20_000)),
+        "lucid-bulk-etm" => format!("{:?}", lu.bulk(Suite::Aes128Sha, c2s, true, 40_000)),
+        "lucid-bulk-mte" => format!("{:?}", lu.bulk(Suite::Aes128Sha, c2s, false, 40_000)),
+        "lucid-bulk256-etm" => format!("{:?}", lu.bulk(Suite::Aes256Sha256, c2s, true, 40_000)),
+        "openssl-bulk-etm" => format!("{:?}", os.bulk(Suite::Aes128Sha, c2s, true, 40_000).0),
+        "lucid-bulk-gcm" => format!("{:?}", lu.bulk(gcm, c2s, true, 100_000)),
+        "openssl-bulk-gcm" => format!("{:?}", os.bulk(gcm, c2s, true, 100_000).0),
+        "openssl-bulk-gcm-s2c" => {
+            format!("{:?}", os.bulk(gcm, Dir::ServerToClient, true, 100_000).0)
+        }
+        "lucid-bulk-gcm-s2c" => format!("{:?}", lu.bulk(gcm, Dir::ServerToClient, true, 100_000)),
+        "rustls-bulk-gcm" => format!("{:?}", rl.bulk(gcm, c2s, 100_000)),
+        "lucid-resumed" => format!("{:?}", lu.resumed_handshakes(Suite::Aes128Sha, 20_000)),
+        "lucid-resumed-ecdhe" => format!("{:?}", lu.resumed_handshakes(gcm, 20_000)),
+        "openssl-resumed-ecdhe" => format!("{:?}", os.resumed_handshakes(gcm, 20_000)),
         "lucid-full-client" => format!(
             "{:?}",
-            lu.full_handshakes(Arc::new(os.lucid_key()), 2_000).0
+            lu.full_handshakes(Suite::Aes128Sha, Arc::new(os.lucid_key()), 2_000)
+                .0
         ),
+        "lucid-full-ecdhe" => format!(
+            "{:?}",
+            lu.full_handshakes(gcm, Arc::new(os.lucid_key()), 2_000).0
+        ),
+        "openssl-full-ecdhe" => format!("{:?}", os.full_handshakes(gcm, 2_000).0),
+        "rustls-full-ecdhe" => format!("{:?}", rl.full_handshakes(gcm, 2_000).0),
         other => panic!("unknown workload {other}"),
     };
     eprintln!("{workload}: {what} in {:.1} s", t.elapsed().as_secs_f64());
@@ -151,8 +163,10 @@ fn main() {
     let mut lu = lucid::Lucid::new(&pki);
     let os = ossl::OpenSsl::new(&pki);
     let rl = rustls_side::Rustls::new(&pki);
+    // What one clock read costs: taken out of every handshake interval (measure::Charge).
+    let clock_cost = measure::calibrate_clock();
     if let Some(w) = &args.profile {
-        profile(w, &mut lu, &os);
+        profile(w, &mut lu, &os, &rl);
         return;
     }
     let mut rows: Vec<Row> = Vec::new();
@@ -248,120 +262,174 @@ fn main() {
     ));
     eprintln!("{}", notes.last().unwrap());
 
-    // Full handshakes.
-    progress("full handshakes");
-    let n = sizes.full_handshakes / ROUNDS;
-    let (mut l, mut lo, mut o, mut r) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut lneg, mut oneg) = Default::default();
-    for _ in 0..ROUNDS {
-        let (h, neg) = lu.full_handshakes(lu.default_key(), n);
-        l.push(h);
-        lneg = neg;
-        lo.push(lu.full_handshakes(Arc::new(os.lucid_key()), n).0);
-        let (h, neg) = os.full_handshakes(n);
-        o.push(h);
-        oneg = neg;
-        r.push(rl.full_handshakes(n));
+    // Full handshakes: the RSA-key-exchange suite (lucid, OpenSSL), then ECDHE-RSA over
+    // x25519 (all three).
+    for suite in [Suite::Aes128Sha, Suite::EcdheRsaAes128Gcm] {
+        let label = suite.label_kx();
+        progress(&format!("full handshakes {label}"));
+        let n = sizes.full_handshakes / ROUNDS;
+        let (mut l, mut lo, mut o, mut r) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut lneg, mut oneg, mut rneg) = Default::default();
+        for _ in 0..ROUNDS {
+            let (h, neg) = lu.full_handshakes(suite, lu.default_key(), n);
+            l.push(h);
+            lneg = neg;
+            lo.push(lu.full_handshakes(suite, Arc::new(os.lucid_key()), n).0);
+            let (h, neg) = os.full_handshakes(suite, n);
+            o.push(h);
+            oneg = neg;
+            if suite.ecdhe() {
+                let (h, neg) = rl.full_handshakes(suite, n);
+                r.push(h);
+                rneg = Some(neg);
+            }
+        }
+        let (lf, lf_o, of) = (median_hs(&l), median_hs(&lo), median_hs(&o));
+        let rf = suite.ecdhe().then(|| median_hs(&r));
+        let (lneg, oneg, rneg): (
+            common::Negotiated,
+            common::Negotiated,
+            Option<common::Negotiated>,
+        ) = (lneg, oneg, rneg);
+        notes.push(format!(
+            "Full handshakes {label}: each library's own state says TLS 1.2 {}{} (asserted) — lucid: EMS {}, ETM {}; OpenSSL: EMS {}, ETM {}{}.",
+            lneg.suite,
+            lneg.group.as_deref().map(|g| format!(" over {g}")).unwrap_or_default(),
+            lneg.ems,
+            lneg.etm,
+            oneg.ems,
+            oneg.etm,
+            rneg.map(|n| format!("; rustls: EMS {}, ETM {}", n.ems, n.etm))
+                .unwrap_or_default(),
+        ));
+        rows.push(Row::new(
+            &format!("full handshake {label}: client CPU"),
+            "us",
+            Better::Lower,
+            lf.client_us,
+            of.client_us,
+            rf.map(|h| h.client_us),
+        ));
+        rows.push(Row::new(
+            &format!("full handshake {label}: server CPU"),
+            "us",
+            Better::Lower,
+            lf.server_us,
+            of.server_us,
+            rf.map(|h| h.server_us),
+        ));
+        rows.push(Row::new(
+            &format!("full handshake {label}: server CPU, lucid openssl-key backend"),
+            "us",
+            Better::Lower,
+            lf_o.server_us,
+            of.server_us,
+            None,
+        ));
+        rows.push(Row::new(
+            &format!("full handshake {label}: pair, one core"),
+            "hs/s",
+            Better::Higher,
+            lf.pair_per_s(),
+            of.pair_per_s(),
+            rf.map(|h| h.pair_per_s()),
+        ));
+        rows.push(Row::new(
+            &format!("full handshake {label}: pair, lucid openssl-key backend"),
+            "hs/s",
+            Better::Higher,
+            lf_o.pair_per_s(),
+            of.pair_per_s(),
+            None,
+        ));
     }
-    let (lf, lf_o, of, rf) = (median_hs(&l), median_hs(&lo), median_hs(&o), median_hs(&r));
-    let (lneg, oneg): (common::Negotiated, common::Negotiated) = (lneg, oneg);
-    notes.push(format!(
-        "Handshakes negotiate TLS 1.2 {} — lucid: EMS {}, ETM {}; OpenSSL: {} EMS {}, ETM {}; rustls: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (EMS).",
-        "TLS_RSA_WITH_AES_128_CBC_SHA", lneg.ems, lneg.etm, oneg.suite, oneg.ems, oneg.etm
-    ));
-    let _ = lneg.suite;
-    rows.push(Row::new(
-        "full handshake: client CPU",
-        "us",
-        Better::Lower,
-        lf.client_us,
-        of.client_us,
-        Some(rf.client_us),
-    ));
-    rows.push(Row::new(
-        "full handshake: server CPU",
-        "us",
-        Better::Lower,
-        lf.server_us,
-        of.server_us,
-        Some(rf.server_us),
-    ));
-    rows.push(Row::new(
-        "full handshake: server CPU, lucid openssl-key backend",
-        "us",
-        Better::Lower,
-        lf_o.server_us,
-        of.server_us,
-        None,
-    ));
-    rows.push(Row::new(
-        "full handshake: pair, one core",
-        "hs/s",
-        Better::Higher,
-        lf.pair_per_s(),
-        of.pair_per_s(),
-        Some(rf.pair_per_s()),
-    ));
-    rows.push(Row::new(
-        "full handshake: pair, lucid openssl-key backend",
-        "hs/s",
-        Better::Higher,
-        lf_o.pair_per_s(),
-        of.pair_per_s(),
-        None,
-    ));
 
-    progress("resumed handshakes");
-    let n = sizes.resumed_handshakes / ROUNDS;
-    let (mut l, mut o, mut r) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        l.push(lu.resumed_handshakes(n));
-        o.push(os.resumed_handshakes(n));
-        r.push(rl.resumed_handshakes(n));
+    for suite in [Suite::Aes128Sha, Suite::EcdheRsaAes128Gcm] {
+        let label = suite.label();
+        progress(&format!("resumed handshakes {label}"));
+        let n = sizes.resumed_handshakes / ROUNDS;
+        let (mut l, mut o, mut r) = (Vec::new(), Vec::new(), Vec::new());
+        // Clock reads per resumed handshake (both sides), per library.
+        let mut reads = [0_u64; 3];
+        let counted = |slot: &mut u64, f: &mut dyn FnMut() -> common::Hs| {
+            let r0 = measure::clock_reads();
+            let h = f();
+            *slot += measure::clock_reads() - r0;
+            h
+        };
+        for _ in 0..ROUNDS {
+            l.push(counted(&mut reads[0], &mut || {
+                lu.resumed_handshakes(suite, n)
+            }));
+            o.push(counted(&mut reads[1], &mut || {
+                os.resumed_handshakes(suite, n)
+            }));
+            if suite.ecdhe() {
+                r.push(counted(&mut reads[2], &mut || {
+                    rl.resumed_handshakes(suite, n)
+                }));
+            }
+        }
+        let per_hs = |x: u64| x as f64 / (n * ROUNDS) as f64;
+        notes.push(format!(
+            "Clock reads, resumed handshakes {label}: the harness reads the thread CPU clock around every call into a library to charge it to its side; a read costs {:.2} µs here (a system call, calibrated at start-up), and every handshake row is net of one read per charged interval. lucid's harness reads it {:.0} times per handshake, OpenSSL's {:.0}{} (both sides, uncharged reads included); against a ~10 µs handshake any error in that correction is not small. (Checked once by hand: with the clock reads switched off and one read around the whole loop, a resumed ECDHE handshake pair cost lucid 12.4-13.1 µs, OpenSSL 45.9-47.1, rustls 15.4-16.1, against 12.6-12.8, 44.9-45.1 and 15.5-16.4 net from the charged intervals in the same runs.)",
+            clock_cost,
+            per_hs(reads[0]),
+            per_hs(reads[1]),
+            if suite.ecdhe() {
+                format!(", rustls' {:.0}", per_hs(reads[2]))
+            } else {
+                String::new()
+            },
+        ));
+        let (lr, or) = (median_hs(&l), median_hs(&o));
+        let rr = suite.ecdhe().then(|| median_hs(&r));
+        rows.push(Row::new(
+            &format!("resumed handshake (session ID) {label}: client CPU"),
+            "us",
+            Better::Lower,
+            lr.client_us,
+            or.client_us,
+            rr.map(|h| h.client_us),
+        ));
+        rows.push(Row::new(
+            &format!("resumed handshake (session ID) {label}: server CPU"),
+            "us",
+            Better::Lower,
+            lr.server_us,
+            or.server_us,
+            rr.map(|h| h.server_us),
+        ));
+        rows.push(Row::new(
+            &format!("resumed handshake (session ID) {label}: pair, one core"),
+            "hs/s",
+            Better::Higher,
+            lr.pair_per_s(),
+            or.pair_per_s(),
+            rr.map(|h| h.pair_per_s()),
+        ));
     }
-    let (lr, or, rr) = (median_hs(&l), median_hs(&o), median_hs(&r));
-    rows.push(Row::new(
-        "resumed handshake (session ID): client CPU",
-        "us",
-        Better::Lower,
-        lr.client_us,
-        or.client_us,
-        Some(rr.client_us),
-    ));
-    rows.push(Row::new(
-        "resumed handshake (session ID): server CPU",
-        "us",
-        Better::Lower,
-        lr.server_us,
-        or.server_us,
-        Some(rr.server_us),
-    ));
-    rows.push(Row::new(
-        "resumed handshake (session ID): pair, one core",
-        "hs/s",
-        Better::Higher,
-        lr.pair_per_s(),
-        or.pair_per_s(),
-        Some(rr.pair_per_s()),
-    ));
 
-    // Bulk.
-    let mut alloc_send = (0.0_f64, 0.0_f64, 0.0_f64);
-    let mut alloc_recv = (0.0_f64, 0.0_f64, 0.0_f64);
+    // Bulk. Allocation maxima: [0] over the CBC runs (lucid, OpenSSL), [1] over the GCM runs
+    // (lucid, OpenSSL, rustls); each (send, receive) per library.
+    let mut allocs = [[(0.0_f64, 0.0_f64); 3]; 2];
     let mut split = Vec::new();
     for (suite, etm) in [
         (Suite::Aes128Sha, true),
         (Suite::Aes256Sha256, true),
         (Suite::Aes128Sha, false),
         (Suite::Aes256Sha256, false),
+        (Suite::EcdheRsaAes128Gcm, true),
     ] {
+        let etm_text = if !suite.cbc() {
+            ""
+        } else if etm {
+            " ETM on"
+        } else {
+            " ETM off"
+        };
         for dir in [Dir::ClientToServer, Dir::ServerToClient] {
-            progress(&format!(
-                "bulk {} {} ETM {}",
-                suite.label(),
-                dir.label(),
-                if etm { "on" } else { "off" }
-            ));
+            progress(&format!("bulk {} {}{etm_text}", suite.label(), dir.label()));
             let n = sizes.bulk_records / ROUNDS;
             let (mut l, mut o, mut r) = (Vec::new(), Vec::new(), Vec::new());
             let mut oneg = common::Negotiated::default();
@@ -370,12 +438,12 @@ fn main() {
                 let (b, neg) = os.bulk(suite, dir, etm, n);
                 o.push(b);
                 oneg = neg;
-                if etm {
+                if suite.ecdhe() {
                     r.push(rl.bulk(suite, dir, n));
                 }
             }
             let (l, o) = (median_bulk(&l), median_bulk(&o));
-            let r = etm.then(|| median_bulk(&r));
+            let r = suite.ecdhe().then(|| median_bulk(&r));
             let name = if etm {
                 format!("bulk 16 KiB records {} {}", suite.label(), dir.label())
             } else {
@@ -393,17 +461,12 @@ fn main() {
                 o.mb_s,
                 r.map(|r| r.mb_s),
             ));
-            {
-                alloc_send.0 = alloc_send.0.max(l.send_allocs_per_record);
-                alloc_send.1 = alloc_send.1.max(o.send_allocs_per_record);
-                alloc_send.2 = alloc_send
-                    .2
-                    .max(r.map_or(0.0, |r| r.send_allocs_per_record));
-                alloc_recv.0 = alloc_recv.0.max(l.recv_allocs_per_record);
-                alloc_recv.1 = alloc_recv.1.max(o.recv_allocs_per_record);
-                alloc_recv.2 = alloc_recv
-                    .2
-                    .max(r.map_or(0.0, |r| r.recv_allocs_per_record));
+            let a = &mut allocs[usize::from(suite.ecdhe())];
+            for (slot, b) in a.iter_mut().zip([Some(l), Some(o), r]) {
+                if let Some(b) = b {
+                    slot.0 = slot.0.max(b.send_allocs_per_record);
+                    slot.1 = slot.1.max(b.recv_allocs_per_record);
+                }
             }
             split.push(format!(
                 "{} {}{}: lucid {:.1} / {:.1}, OpenSSL {:.1} / {:.1}{}",
@@ -419,9 +482,8 @@ fn main() {
             ));
             if dir == Dir::ClientToServer {
                 notes.push(format!(
-                    "Bulk {} ETM {}: OpenSSL negotiated {} (EMS {}, ETM {}); bytes on the wire per 16 KiB record: lucid {}, OpenSSL {}{}.",
+                    "Bulk {}{etm_text}: OpenSSL negotiated {} (EMS {}, ETM {}); bytes on the wire per 16 KiB record: lucid {}, OpenSSL {}{}.",
                     suite.label(),
-                    if etm { "on" } else { "off" },
                     oneg.suite,
                     oneg.ems,
                     oneg.etm,
@@ -436,21 +498,77 @@ fn main() {
         "Bulk CPU per 16 KiB record, sender / receiver µs (a separate pass that reads the clock around each side's calls): {}.",
         split.join("; ")
     ));
-    rows.push(Row::new(
-        "heap allocations per 16 KiB record sent",
-        "allocs",
-        Better::Lower,
-        alloc_send.0,
-        alloc_send.1,
-        Some(alloc_send.2),
-    ));
-    rows.push(Row::new(
-        "heap allocations per 16 KiB record received",
-        "allocs",
-        Better::Lower,
-        alloc_recv.0,
-        alloc_recv.1,
-        Some(alloc_recv.2),
+    for (i, what) in [
+        "AES128-SHA, AES256-SHA256",
+        Suite::EcdheRsaAes128Gcm.label(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let [l, o, r] = allocs[i];
+        let gcm = i == 1;
+        rows.push(Row::new(
+            &format!("heap allocations per 16 KiB record sent, {what}"),
+            "allocs",
+            Better::Lower,
+            l.0,
+            o.0,
+            gcm.then_some(r.0),
+        ));
+        rows.push(Row::new(
+            &format!("heap allocations per 16 KiB record received, {what}"),
+            "allocs",
+            Better::Lower,
+            l.1,
+            o.1,
+            gcm.then_some(r.1),
+        ));
+    }
+
+    // The primitives under the ECDHE-GCM rows, alone (rustls' column: ring).
+    progress("components: AES-128-GCM, x25519, RSA-2048 verify");
+    let mut comps = components::Components::new(&pki);
+    let rounds: Vec<components::Round> = (0..ROUNDS)
+        .map(|_| {
+            comps.round(
+                sizes.bulk_records * 2 / ROUNDS,
+                sizes.full_handshakes * 5 / ROUNDS,
+            )
+        })
+        .collect();
+    let med3 = |f: &dyn Fn(&components::Round) -> (f64, f64, f64)| {
+        (
+            median(rounds.iter().map(|r| f(r).0).collect()),
+            median(rounds.iter().map(|r| f(r).1).collect()),
+            median(rounds.iter().map(|r| f(r).2).collect()),
+        )
+    };
+    for (name, (l, o, r)) in [
+        (
+            "component: AES-128-GCM seal, one 16 KiB record",
+            med3(&|r| r.gcm_seal),
+        ),
+        (
+            "component: AES-128-GCM open, one 16 KiB record (with a 16 KiB copy in)",
+            med3(&|r| r.gcm_open),
+        ),
+        (
+            "component: x25519 key pair + shared secret (one side's ECDHE)",
+            med3(&|r| r.x25519),
+        ),
+        (
+            "component: RSA-2048 PKCS#1 v1.5 SHA-256 verify, key parsed from its SPKI",
+            med3(&|r| r.rsa_verify),
+        ),
+    ] {
+        rows.push(Row::new(name, "us", Better::Lower, l, o, Some(r)));
+    }
+    let (ctr_us, ghash_us) = (
+        median(rounds.iter().map(|r| r.ctr).collect()),
+        median(rounds.iter().map(|r| r.ghash).collect()),
+    );
+    notes.push(format!(
+        "Component rows: each primitive alone, in the same process and rounds (rustls' column is ring, its crypto provider here). GCM: lucid through its record layer (`RecordSealer`/`RecordOpener` over the `aes-gcm` crate), OpenSSL through EVP aes-128-gcm, ring through `LessSafeKey`. lucid's GCM taken apart, per 16 KiB: the AES-128-CTR pass (`ctr` over `aes`) {ctr_us:.2} us, the GHASH pass (`ghash` over `polyval`) {ghash_us:.2} us. x25519: lucid's is `x25519-dalek` as `crypto/ecdh.rs` calls it. RSA verify: lucid's `x509::signature::verify_signature`, the path every certificate and ServerKeyExchange signature takes."
     ));
 
     progress("idle connection memory");
@@ -470,32 +588,34 @@ fn main() {
             "memory per idle connection after a 16 KiB record each way, buffers released",
         ),
     ];
-    for (idle, name) in variants {
-        let lm = lu.idle_memory(n, idle);
-        let om = os.idle_memory(&pki, n, idle);
-        let rm = (!idle.released()).then(|| rl.idle_memory(n, idle));
-        for (side, l, o, r) in [
-            (
-                "client",
-                lm.client,
-                om.client,
-                rm.as_ref().map(|m| m.client),
-            ),
-            (
-                "server",
-                lm.server,
-                om.server,
-                rm.as_ref().map(|m| m.server),
-            ),
-        ] {
-            rows.push(Row::new(
-                &format!("{name}: {side}"),
-                "bytes",
-                Better::Lower,
-                l,
-                o,
-                r,
-            ));
+    for suite in [Suite::Aes128Sha, Suite::EcdheRsaAes128Gcm] {
+        for (idle, name) in variants {
+            let lm = lu.idle_memory(suite, n, idle);
+            let om = os.idle_memory(&pki, suite, n, idle);
+            let rm = (suite.ecdhe() && !idle.released()).then(|| rl.idle_memory(suite, n, idle));
+            for (side, l, o, r) in [
+                (
+                    "client",
+                    lm.client,
+                    om.client,
+                    rm.as_ref().map(|m| m.client),
+                ),
+                (
+                    "server",
+                    lm.server,
+                    om.server,
+                    rm.as_ref().map(|m| m.server),
+                ),
+            ] {
+                rows.push(Row::new(
+                    &format!("{name} ({}): {side}", suite.label_kx()),
+                    "bytes",
+                    Better::Lower,
+                    l,
+                    o,
+                    r,
+                ));
+            }
         }
     }
     notes.push(
@@ -507,6 +627,16 @@ fn main() {
     progress("done");
     let cpu = report::cpu_info();
     let targets = report::targets(&rows, rsa_lucid, rsa_ossl, rsa_lucid_ossl);
+    let ecdhe_bounds = report::ecdhe_bounds(
+        &rows,
+        &report::EcdheFacts {
+            ctr_us,
+            ghash_us,
+            rsa_lucid,
+            rsa_lucid_ossl,
+            rsa_ossl,
+        },
+    );
     let ctx = report::Context {
         rounds: ROUNDS,
         quick: args.quick,
@@ -515,6 +645,7 @@ fn main() {
         cpu,
         notes,
         targets,
+        ecdhe_bounds,
     };
     let table = report::text_table(&rows);
     println!("{table}");

@@ -5,8 +5,85 @@
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
+static CLOCK_READS: AtomicU64 = AtomicU64::new(0);
+
+/// [`clock_read_cost_us`] as measured by [`calibrate_clock`], in ns (0 until then).
+static CLOCK_READ_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Measures what a clock read costs and keeps it for [`Charge::net_ns`]; returns it in µs.
+pub fn calibrate_clock() -> f64 {
+    let us = clock_read_cost_us();
+    CLOCK_READ_NS.store((us * 1e3).round() as u64, Relaxed);
+    us
+}
+
+/// CPU time charged to one side: the sum of the intervals between clock reads around that
+/// side's calls, and how many intervals there were. Each interval also holds about one
+/// clock read (the end of the read that opened it, the start of the one that closed it),
+/// which [`Self::net_ns`] takes out, so harnesses that switch sides more or less often
+/// charge the same work alike.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Charge {
+    ns: u64,
+    intervals: u64,
+}
+
+impl Charge {
+    /// The charged CPU time less one calibrated clock read per interval, in ns.
+    pub fn net_ns(&self) -> f64 {
+        let read = CLOCK_READ_NS.load(Relaxed) as f64;
+        (self.ns as f64 - self.intervals as f64 * read).max(0.0)
+    }
+}
+
+impl From<u64> for Charge {
+    /// One interval of `ns`.
+    fn from(ns: u64) -> Self {
+        Self { ns, intervals: 1 }
+    }
+}
+
+impl std::ops::AddAssign<u64> for Charge {
+    /// Adds one interval of `ns`.
+    fn add_assign(&mut self, ns: u64) {
+        self.ns += ns;
+        self.intervals += 1;
+    }
+}
+
+impl std::ops::AddAssign for Charge {
+    fn add_assign(&mut self, other: Self) {
+        self.ns += other.ns;
+        self.intervals += other.intervals;
+    }
+}
+
+/// How many times [`cpu_ns`] has been called.
+pub fn clock_reads() -> u64 {
+    CLOCK_READS.load(Relaxed)
+}
+
+/// What one [`cpu_ns`] call costs, in µs: the median of a few runs of back-to-back reads.
+/// Every interval charged to a side contains about one of these (the thread CPU clock is a
+/// system call, not a vDSO read).
+fn clock_read_cost_us() -> f64 {
+    let mut runs: Vec<f64> = (0..5)
+        .map(|_| {
+            let n = 20_000;
+            let t0 = cpu_ns();
+            for _ in 0..n {
+                std::hint::black_box(cpu_ns());
+            }
+            (cpu_ns() - t0) as f64 / n as f64 / 1e3
+        })
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    runs[runs.len() / 2]
+}
+
 /// CPU time consumed by the calling thread, in nanoseconds.
 pub fn cpu_ns() -> u64 {
+    CLOCK_READS.fetch_add(1, Relaxed);
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

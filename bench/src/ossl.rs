@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::rc::Rc;
 
-use openssl::pkey::Private;
+use openssl::pkey::{Id, Private};
 use openssl::rsa::{Padding, Rsa};
 use openssl::ssl::{
     ErrorCode, ShutdownState, Ssl, SslContext, SslContextBuilder, SslFiletype, SslMethod, SslMode,
@@ -16,7 +16,35 @@ use openssl::x509::X509;
 use crate::common::{
     Bulk, Dir, Hs, Idle, Mem, Negotiated, Pki, RECORD, Suite, server_hello_facts, suite_name,
 };
-use crate::measure::{cpu_ns, openssl_heap, rust_heap};
+
+/// What the client negotiated, from OpenSSL's own state (suite, ephemeral key) and from the
+/// ServerHello in the server's `flight` (EMS and ETM, which the crate does not expose).
+fn facts(c: &SslStream<End>, flight: &[u8]) -> Negotiated {
+    let (id, ems, etm) = server_hello_facts(flight).expect("openssl: no ServerHello");
+    let suite = c
+        .ssl()
+        .current_cipher()
+        .and_then(|c| c.standard_name())
+        .expect("openssl: no current cipher")
+        .to_string();
+    assert_eq!(
+        suite,
+        suite_name(id),
+        "openssl: state and ServerHello disagree"
+    );
+    // The server's ephemeral key, as the client saw it (none for RSA key exchange).
+    let group = c.ssl().peer_tmp_key().ok().map(|k| match k.id() {
+        Id::X25519 => "x25519".to_string(),
+        other => format!("{other:?}"),
+    });
+    Negotiated {
+        suite,
+        ems,
+        etm,
+        group,
+    }
+}
+use crate::measure::{Charge, cpu_ns, openssl_heap, rust_heap};
 
 /// `SSL_OP_NO_ENCRYPT_THEN_MAC` (OpenSSL 3: bit 19); the crate has no named flag for it.
 const NO_ENCRYPT_THEN_MAC: u64 = 1 << 19;
@@ -130,7 +158,9 @@ impl OpenSsl {
         }
         b.set_min_proto_version(Some(SslVersion::TLS1_2)).unwrap();
         b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
-        b.set_cipher_list("AES128-SHA:AES256-SHA256").unwrap();
+        b.set_cipher_list("AES128-SHA:AES256-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
+            .unwrap();
+        b.set_groups_list("X25519").unwrap();
         b.set_certificate_chain_file(pki.dir.join("chain.pem"))
             .unwrap();
         b.set_private_key_file(pki.dir.join("leaf.key"), SslFiletype::PEM)
@@ -158,6 +188,7 @@ impl OpenSsl {
         b.set_min_proto_version(Some(SslVersion::TLS1_2)).unwrap();
         b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
         b.set_cipher_list(suite.label()).unwrap();
+        b.set_groups_list("X25519").unwrap();
         b.set_options(SslOptions::NO_TICKET);
         if !etm {
             b.set_options(SslOptions::from_bits_retain(NO_ENCRYPT_THEN_MAC as _));
@@ -176,7 +207,7 @@ impl OpenSsl {
         sctx: &SslContext,
         session: Option<&SslSession>,
         log: bool,
-    ) -> (SslStream<End>, SslStream<End>, u64, u64, Vec<u8>) {
+    ) -> (SslStream<End>, SslStream<End>, Charge, Charge, Vec<u8>) {
         let (ce, se, slog) = pipe(0, log);
         let t0 = cpu_ns();
         let mut ssl = Ssl::new(cctx).unwrap();
@@ -193,7 +224,7 @@ impl OpenSsl {
         ssl.set_accept_state();
         let mut s = SslStream::new(ssl, se).unwrap();
         let t2 = cpu_ns();
-        let (mut c_ns, mut s_ns) = (t1 - t0, t2 - t1);
+        let (mut c_ns, mut s_ns) = (Charge::from(t1 - t0), Charge::from(t2 - t1));
         let (mut c_done, mut s_done) = (false, false);
         for _ in 0..32 {
             let t0 = cpu_ns();
@@ -216,16 +247,13 @@ impl OpenSsl {
         (c, s, c_ns, s_ns, flight)
     }
 
-    pub fn full_handshakes(&self, n: usize) -> (Hs, Negotiated) {
-        let cctx = self.client_ctx(Suite::Aes128Sha, true);
-        let (_c, _s, _, _, flight) = self.handshake(&cctx, &self.server_ctx, None, true);
-        let (suite, ems, etm) = server_hello_facts(&flight).expect("openssl: no ServerHello");
-        let facts = Negotiated {
-            suite: suite_name(suite),
-            ems,
-            etm,
-        };
-        let (mut ct, mut st) = (0, 0);
+    pub fn full_handshakes(&self, suite: Suite, n: usize) -> (Hs, Negotiated) {
+        let cctx = self.client_ctx(suite, true);
+        let (c, s, _, _, flight) = self.handshake(&cctx, &self.server_ctx, None, true);
+        let neg = facts(&c, &flight);
+        neg.check("openssl", suite);
+        retire(c, s);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for _ in 0..n {
             let (c, s, c_ns, s_ns, _) = self.handshake(&cctx, &self.server_ctx, None, false);
             assert!(!c.ssl().session_reused());
@@ -233,19 +261,25 @@ impl OpenSsl {
             ct += c_ns;
             st += s_ns;
         }
-        (Hs::from_totals(ct, st, n), facts)
+        (Hs::from_totals(ct, st, n), neg)
     }
 
-    pub fn resumed_handshakes(&self, n: usize) -> Hs {
-        let cctx = self.client_ctx(Suite::Aes128Sha, true);
-        let (c, s, _, _, _) = self.handshake(&cctx, &self.server_ctx, None, false);
+    pub fn resumed_handshakes(&self, suite: Suite, n: usize) -> Hs {
+        let cctx = self.client_ctx(suite, true);
+        let (c, s, _, _, flight) = self.handshake(&cctx, &self.server_ctx, None, true);
+        facts(&c, &flight).check("openssl", suite);
         let session = c.ssl().session().expect("openssl: no session").to_owned();
         retire(c, s);
-        let (mut ct, mut st) = (0, 0);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for _ in 0..n {
             let (c, s, c_ns, s_ns, _) =
                 self.handshake(&cctx, &self.server_ctx, Some(&session), false);
             assert!(c.ssl().session_reused(), "openssl: session not resumed");
+            assert_eq!(
+                c.ssl().current_cipher().and_then(|c| c.standard_name()),
+                Some(suite.iana().as_str()),
+                "openssl: resumed another suite"
+            );
             retire(c, s);
             ct += c_ns;
             st += s_ns;
@@ -256,13 +290,16 @@ impl OpenSsl {
     pub fn bulk(&self, suite: Suite, dir: Dir, etm: bool, records: usize) -> (Bulk, Negotiated) {
         let cctx = self.client_ctx(suite, etm);
         let (mut c, mut s, _, _, flight) = self.handshake(&cctx, &self.server_ctx, None, true);
-        let (id, ems, got_etm) = server_hello_facts(&flight).unwrap();
-        assert_eq!(got_etm, etm, "openssl: ETM not as configured");
-        let facts = Negotiated {
-            suite: suite_name(id),
-            ems,
-            etm: got_etm,
-        };
+        // Stop recording the server's bytes: otherwise every record it sends is copied into
+        // an ever-growing log, charged to OpenSSL's sender.
+        s.get_mut().log = None;
+        let neg = facts(&c, &flight);
+        neg.check("openssl", suite);
+        assert_eq!(
+            neg.etm,
+            etm && suite.cbc(),
+            "openssl: ETM not as configured"
+        );
         // Room for a few records so the pipe never reallocates.
         for end in [c.get_mut(), s.get_mut()] {
             end.tx.borrow_mut().data.reserve(4 * (RECORD + 1024));
@@ -321,23 +358,27 @@ impl OpenSsl {
             send_us: send_ns as f64 / split as f64 / 1e3,
             recv_us: recv_ns as f64 / split as f64 / 1e3,
         };
-        (bulk, facts)
+        (bulk, neg)
     }
 
     /// OpenSSL's heap (through its memory hooks) plus the Rust-side wrappers, per
     /// established connection after what `idle` says (lucid's buffer setting does not apply).
     /// Default modes except for `Idle::BulkReleased` (SSL_MODE_RELEASE_BUFFERS); the
     /// server's session cache is off.
-    pub fn idle_memory(&self, pki: &Pki, n: usize, idle: Idle) -> Mem {
+    pub fn idle_memory(&self, pki: &Pki, suite: Suite, n: usize, idle: Idle) -> Mem {
         let release_buffers = idle.released();
-        let cctx = self.client_ctx_with(Suite::Aes128Sha, true, release_buffers);
+        let cctx = self.client_ctx_with(suite, true, release_buffers);
         let sctx = Self::server_ctx(pki, false, 2, release_buffers);
         let mut clients = Vec::with_capacity(n);
         let mut servers = Vec::with_capacity(n);
         let mut buf = vec![0_u8; RECORD];
         let big = vec![0x5a_u8; RECORD];
-        for _ in 0..n {
-            let (mut c, mut s, _, _, _) = self.handshake(&cctx, &sctx, None, false);
+        for i in 0..n {
+            let (mut c, mut s, _, _, flight) = self.handshake(&cctx, &sctx, None, i == 0);
+            if i == 0 {
+                facts(&c, &flight).check("openssl", suite);
+                s.get_mut().log = None; // not part of the connection
+            }
             let mut msgs: Vec<&[u8]> = vec![b"ping"];
             if idle.bulk() {
                 msgs.insert(0, &big);

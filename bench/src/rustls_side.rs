@@ -1,12 +1,14 @@
-//! rustls' side (ring provider, TLS 1.2 only): ECDHE-RSA with AES-GCM, the nearest suites
-//! it has to lucid's RSA-kx CBC suites.
+//! rustls' side (ring provider, TLS 1.2 only): TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 over
+//! x25519, the one measured suite rustls implements (it has neither RSA key exchange nor
+//! CBC). Resumption is by session ID: the server's ticketer is rustls' default
+//! `NeverProducesTickets`, and the client is set to `Tls12Resumption::SessionIdOnly`.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
 
-use rustls::client::Resumption;
+use rustls::client::{Resumption, Tls12Resumption};
 use rustls::crypto::CryptoProvider;
-use rustls::crypto::ring::{cipher_suite, default_provider};
+use rustls::crypto::ring::{cipher_suite, default_provider, kx_group};
 use rustls::{
     ClientConfig, ClientConnection, Connection, HandshakeKind, RootCertStore, ServerConfig,
     ServerConnection,
@@ -14,33 +16,58 @@ use rustls::{
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
-use crate::common::{Bulk, Dir, Hs, Idle, Mem, Pki, RECORD, Suite};
-use crate::measure::{cpu_ns, rust_heap};
+use crate::common::{
+    Bulk, Dir, Hs, Idle, Mem, Negotiated, Pki, RECORD, Suite, server_hello_facts, suite_name,
+};
+use crate::measure::{Charge, cpu_ns, rust_heap};
 
 pub struct Rustls {
     server: Arc<ServerConfig>,
     roots: Arc<RootCertStore>,
 }
 
-fn provider(suite: Suite) -> Arc<CryptoProvider> {
-    let s = match suite {
-        Suite::Aes128Sha => cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        Suite::Aes256Sha256 => cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    };
+/// The ring provider cut down to the one suite and x25519 (client and server alike).
+fn provider() -> Arc<CryptoProvider> {
     Arc::new(CryptoProvider {
-        cipher_suites: vec![s],
+        cipher_suites: vec![cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
+        kx_groups: vec![kx_group::X25519],
         ..default_provider()
     })
 }
 
-fn all_suites() -> Arc<CryptoProvider> {
-    Arc::new(CryptoProvider {
-        cipher_suites: vec![
-            cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-            cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        ],
-        ..default_provider()
-    })
+/// rustls runs only the ECDHE suite.
+fn only_ecdhe(suite: Suite) {
+    assert_eq!(
+        suite,
+        Suite::EcdheRsaAes128Gcm,
+        "rustls implements no RSA key exchange and no CBC"
+    );
+}
+
+/// What the client negotiated, from rustls' own state (suite, group) and from the
+/// ServerHello in the server's first `flight` (EMS and ETM, which rustls does not expose).
+fn facts(c: &Connection, flight: &[u8]) -> Negotiated {
+    let (id, ems, etm) = server_hello_facts(flight).expect("rustls: no ServerHello");
+    let suite: u16 = c
+        .negotiated_cipher_suite()
+        .expect("rustls: no suite")
+        .suite()
+        .into();
+    assert_eq!(suite, id, "rustls: state and ServerHello disagree");
+    let group = c.negotiated_key_exchange_group().map(|g| {
+        let g = g.name();
+        if g == rustls::NamedGroup::X25519 {
+            "x25519".to_string()
+        } else {
+            format!("{g:?}")
+        }
+    });
+    Negotiated {
+        suite: suite_name(suite),
+        ems,
+        etm,
+        group,
+    }
 }
 
 /// Moves `from`'s TLS bytes into `to` and processes; CPU charged per side.
@@ -48,8 +75,8 @@ fn xfer(
     from: &mut Connection,
     to: &mut Connection,
     pipe: &mut Vec<u8>,
-    from_ns: &mut u64,
-    to_ns: &mut u64,
+    from_ns: &mut Charge,
+    to_ns: &mut Charge,
 ) -> usize {
     let t0 = cpu_ns();
     pipe.clear();
@@ -74,7 +101,7 @@ impl Rustls {
             .map(|c| c.unwrap())
             .collect();
         let key = PrivateKeyDer::from_pem_slice(&pki.leaf_key_pem).unwrap();
-        let server = ServerConfig::builder_with_provider(all_suites())
+        let server = ServerConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS12])
             .unwrap()
             .with_no_client_auth()
@@ -90,23 +117,28 @@ impl Rustls {
         }
     }
 
-    fn client_config(&self, suite: Suite, resume: bool) -> Arc<ClientConfig> {
-        let mut c = ClientConfig::builder_with_provider(provider(suite))
+    fn client_config(&self, resume: bool) -> Arc<ClientConfig> {
+        let mut c = ClientConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS12])
             .unwrap()
             .with_root_certificates(self.roots.clone())
             .with_no_client_auth();
-        if !resume {
-            c.resumption = Resumption::disabled();
-        }
+        c.resumption = if resume {
+            Resumption::in_memory_sessions(256).tls12_resumption(Tls12Resumption::SessionIdOnly)
+        } else {
+            Resumption::disabled()
+        };
         Arc::new(c)
     }
 
+    /// One handshake; returns the pair, the CPU each side spent, and the server's first
+    /// flight when `log` is set.
     fn handshake(
         &self,
         cc: &Arc<ClientConfig>,
         pipe: &mut Vec<u8>,
-    ) -> (Connection, Connection, u64, u64) {
+        log: bool,
+    ) -> (Connection, Connection, Charge, Charge, Vec<u8>) {
         let t0 = cpu_ns();
         let c =
             ClientConnection::new(cc.clone(), ServerName::try_from("localhost").unwrap()).unwrap();
@@ -114,10 +146,14 @@ impl Rustls {
         let s = ServerConnection::new(self.server.clone()).unwrap();
         let t2 = cpu_ns();
         let (mut c, mut s) = (Connection::Client(c), Connection::Server(s));
-        let (mut c_ns, mut s_ns) = (t1 - t0, t2 - t1);
-        for _ in 0..16 {
+        let (mut c_ns, mut s_ns) = (Charge::from(t1 - t0), Charge::from(t2 - t1));
+        let mut flight = Vec::new();
+        for i in 0..16 {
             let a = xfer(&mut c, &mut s, pipe, &mut c_ns, &mut s_ns);
             let b = xfer(&mut s, &mut c, pipe, &mut s_ns, &mut c_ns);
+            if log && i == 0 {
+                flight = pipe.clone();
+            }
             if a + b == 0 {
                 break;
             }
@@ -126,35 +162,49 @@ impl Rustls {
             !c.is_handshaking() && !s.is_handshaking(),
             "rustls: handshake did not finish"
         );
-        (c, s, c_ns, s_ns)
+        (c, s, c_ns, s_ns, flight)
     }
 
-    pub fn full_handshakes(&self, n: usize) -> Hs {
-        let cc = self.client_config(Suite::Aes128Sha, false);
+    pub fn full_handshakes(&self, suite: Suite, n: usize) -> (Hs, Negotiated) {
+        only_ecdhe(suite);
+        let cc = self.client_config(false);
         let mut pipe = Vec::new();
-        self.handshake(&cc, &mut pipe);
-        let (mut ct, mut st) = (0, 0);
+        let (c, _, _, _, flight) = self.handshake(&cc, &mut pipe, true);
+        let neg = facts(&c, &flight);
+        neg.check("rustls", suite);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
         for _ in 0..n {
-            let (c, _s, c_ns, s_ns) = self.handshake(&cc, &mut pipe);
+            let (c, _s, c_ns, s_ns, _) = self.handshake(&cc, &mut pipe, false);
             assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
             ct += c_ns;
             st += s_ns;
         }
-        Hs::from_totals(ct, st, n)
+        (Hs::from_totals(ct, st, n), neg)
     }
 
-    pub fn resumed_handshakes(&self, n: usize) -> Hs {
-        let cc = self.client_config(Suite::Aes128Sha, true);
+    pub fn resumed_handshakes(&self, suite: Suite, n: usize) -> Hs {
+        only_ecdhe(suite);
+        let cc = self.client_config(true);
         let mut pipe = Vec::new();
-        self.handshake(&cc, &mut pipe);
-        let (mut ct, mut st) = (0, 0);
-        for _ in 0..n {
-            let (c, _s, c_ns, s_ns) = self.handshake(&cc, &mut pipe);
+        let (c, _, _, _, flight) = self.handshake(&cc, &mut pipe, true);
+        assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
+        facts(&c, &flight).check("rustls", suite);
+        let (mut ct, mut st) = (Charge::default(), Charge::default());
+        for i in 0..n {
+            let (c, _s, c_ns, s_ns, flight) = self.handshake(&cc, &mut pipe, i == 0);
             assert_eq!(
                 c.handshake_kind(),
                 Some(HandshakeKind::Resumed),
                 "rustls: not resumed"
             );
+            if i == 0 {
+                // Session ID, not a ticket: the server's ticketer never issues one and
+                // SessionIdOnly keeps the client from offering the SessionTicket extension;
+                // the ServerHello echoes the cached session's id.
+                let (id, _, _) = server_hello_facts(&flight).expect("rustls: no ServerHello");
+                assert_eq!(id, suite.id(), "rustls: resumed another suite");
+                assert!(session_id_len(&flight) > 0, "rustls: no session id");
+            }
             ct += c_ns;
             st += s_ns;
         }
@@ -162,9 +212,11 @@ impl Rustls {
     }
 
     pub fn bulk(&self, suite: Suite, dir: Dir, records: usize) -> Bulk {
-        let cc = self.client_config(suite, false);
+        only_ecdhe(suite);
+        let cc = self.client_config(false);
         let mut pipe = Vec::with_capacity(4 * (RECORD + 1024));
-        let (mut c, mut s, _, _) = self.handshake(&cc, &mut pipe);
+        let (mut c, mut s, _, _, flight) = self.handshake(&cc, &mut pipe, true);
+        facts(&c, &flight).check("rustls", suite);
         let (sender, receiver) = match dir {
             Dir::ClientToServer => (&mut c, &mut s),
             Dir::ServerToClient => (&mut s, &mut c),
@@ -234,16 +286,20 @@ impl Rustls {
 
     /// Heap per established connection after what `idle` says (lucid's buffer setting does
     /// not apply; `Idle::BulkReleased` has no rustls counterpart).
-    pub fn idle_memory(&self, n: usize, idle: Idle) -> Mem {
-        let cc = self.client_config(Suite::Aes128Sha, false);
+    pub fn idle_memory(&self, suite: Suite, n: usize, idle: Idle) -> Mem {
+        only_ecdhe(suite);
+        let cc = self.client_config(false);
         let mut pipe = Vec::new();
         let mut clients = Vec::with_capacity(n);
         let mut servers = Vec::with_capacity(n);
         let mut buf = vec![0_u8; RECORD];
         let big = vec![0x5a_u8; RECORD];
-        for _ in 0..n {
-            let (mut c, mut s, _, _) = self.handshake(&cc, &mut pipe);
-            let (mut a, mut b) = (0, 0);
+        for i in 0..n {
+            let (mut c, mut s, _, _, flight) = self.handshake(&cc, &mut pipe, i == 0);
+            if i == 0 {
+                facts(&c, &flight).check("rustls", suite);
+            }
+            let (mut a, mut b) = (Charge::default(), Charge::default());
             let mut msgs: Vec<&[u8]> = vec![b"ping"];
             if idle.bulk() {
                 msgs.insert(0, &big);
@@ -274,4 +330,10 @@ impl Rustls {
             server: (h2.live - h3.live) as f64 / n as f64,
         }
     }
+}
+
+/// The session id length in the ServerHello that starts `flight`.
+fn session_id_len(flight: &[u8]) -> usize {
+    // record header (5), handshake header (4), version (2), random (32)
+    flight.get(5 + 4 + 34).map_or(0, |&n| usize::from(n))
 }

@@ -15,9 +15,11 @@ cargo xtask bench [--quick]
 Builds bench/ in release and runs it: lucid, OpenSSL (system libssl 3) and rustls doing the
 same work in one process over in-memory transports with the RSA-2048 testdata/pki chain:
 full and resumed handshakes (client and server CPU), bulk 16 KiB records, memory per idle
-connection, heap allocations per record. Prints the table with lucid/OpenSSL ratios
-(higher = lucid better) and the issue-9 targets, and writes target/bench/summary.json and
-target/bench/BENCHMARKS.md.
+connection, heap allocations per record. Suites: TLS_RSA_WITH_AES_128_CBC_SHA and
+TLS_RSA_WITH_AES_256_CBC_SHA256 (lucid, OpenSSL) and TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+over x25519 (all three), plus the primitives under the ECDHE suite timed alone. Prints the
+table with lucid/OpenSSL ratios (higher = lucid better) and the issue-9 and issue-15
+targets, and writes target/bench/summary.json and target/bench/BENCHMARKS.md.
 
 A full run also rewrites BENCHMARKS.md at the repository root.
 
