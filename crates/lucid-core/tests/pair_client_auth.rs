@@ -23,21 +23,6 @@ use lucid_core::{
 };
 use pair_common::*;
 
-fn testdata(path: &str) -> Vec<u8> {
-    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(path);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn ders(pem: &[u8]) -> Vec<Vec<u8>> {
-    x509::certs_from_pem(pem)
-        .unwrap()
-        .into_iter()
-        .map(|c| c.to_vec())
-        .collect()
-}
-
 fn pkcs8(path: &str) -> Vec<u8> {
     match PrivateKeyDer::from_pem_slice(&testdata(path)).unwrap() {
         PrivateKeyDer::Pkcs8(k) => k.secret_pkcs8_der().to_vec(),

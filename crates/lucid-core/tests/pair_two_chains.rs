@@ -17,21 +17,6 @@ use lucid_core::{
 };
 use pair_common::*;
 
-fn testdata(path: &str) -> Vec<u8> {
-    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(path);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn ders(pem: &[u8]) -> Vec<Vec<u8>> {
-    x509::certs_from_pem(pem)
-        .unwrap()
-        .into_iter()
-        .map(|c| c.to_vec())
-        .collect()
-}
-
 /// testdata/ecdsa's P-256 leaf (with its intermediate) and key.
 fn ecdsa_cert() -> CertifiedKey {
     let chain = ders(&testdata("ecdsa/p256-leaf.chain.pem"));

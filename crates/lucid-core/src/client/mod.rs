@@ -315,17 +315,10 @@ impl ExpectServerHello {
         _cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<ClientState, Error> {
-        let (sh, raw) = match msg {
-            Message::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::ServerHello(sh),
-                        ..
-                    },
-                raw,
-            } => (sh, raw),
-            other => return Err(other.unexpected("ServerHello")),
-        };
+        let (sh, raw) = msg.expect_handshake("ServerHello", |p| match p {
+            HandshakePayload::ServerHello(sh) => Some(sh),
+            _ => None,
+        })?;
         let mut hello = self.hello;
         let config = hello.config.clone();
 
@@ -522,17 +515,10 @@ impl ExpectCertificate {
         cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<ClientState, Error> {
-        let (chain, raw) = match msg {
-            Message::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::Certificate(CertificatePayload(chain)),
-                        ..
-                    },
-                raw,
-            } => (chain, raw),
-            other => return Err(other.unexpected("Certificate")),
-        };
+        let (chain, raw) = msg.expect_handshake("Certificate", |p| match p {
+            HandshakePayload::Certificate(CertificatePayload(chain)) => Some(chain),
+            _ => None,
+        })?;
         let mut this = *self;
         this.hello.transcript.add(raw);
         let Some((leaf, rest)) = chain.split_first() else {
@@ -642,17 +628,10 @@ impl ExpectServerKeyExchange {
         _cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<ClientState, Error> {
-        let (ske, raw) = match msg {
-            Message::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::ServerKeyExchange(ske),
-                        ..
-                    },
-                raw,
-            } => (ske, raw),
-            other => return Err(other.unexpected("ServerKeyExchange")),
-        };
+        let (ske, raw) = msg.expect_handshake("ServerKeyExchange", |p| match p {
+            HandshakePayload::ServerKeyExchange(ske) => Some(ske),
+            _ => None,
+        })?;
         let mut this = *self;
         let version = this.negotiated.version;
         let (params, params_bytes, signed) = ske.ecdhe(version)?;

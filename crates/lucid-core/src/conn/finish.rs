@@ -15,7 +15,7 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::keys::MasterSecret;
 use crate::crypto::protection::RecordSealer;
 use crate::error::Error;
-use crate::msgs::handshake::{HandshakeMessage, HandshakePayload};
+use crate::msgs::handshake::HandshakePayload;
 
 /// What a side does once the peer's Finished checked out (and our own final flight, if it
 /// comes last, is queued), before the handshake is marked complete.
@@ -90,17 +90,10 @@ impl<S: PeerFinished> ExpectFinished<S> {
         cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<(), Error> {
-        let (received, raw) = match msg {
-            Message::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::Finished(v),
-                        ..
-                    },
-                raw,
-            } => (v, raw),
-            other => return Err(other.unexpected("Finished")),
-        };
+        let (received, raw) = msg.expect_handshake("Finished", |p| match p {
+            HandshakePayload::Finished(v) => Some(v),
+            _ => None,
+        })?;
         let Finishing {
             mut transcript,
             master,

@@ -49,7 +49,9 @@ use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::suites::{self, SuiteParams};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::{CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion};
-use crate::msgs::handshake::{ClientHelloPayload, HandshakeMessage, Random, SessionId};
+use crate::msgs::handshake::{
+    ClientHelloPayload, HandshakeMessage, HandshakePayload, Random, SessionId,
+};
 use crate::record::{HEADER_LEN, MAX_PLAINTEXT};
 
 mod core;
@@ -158,7 +160,31 @@ pub(crate) enum Message<'a> {
     ChangeCipherSpec,
 }
 
-impl Message<'_> {
+impl<'a> Message<'a> {
+    /// The payload `pick` takes out of a handshake message, with the message's raw bytes
+    /// (for the transcript); anything else — another handshake message, a
+    /// ChangeCipherSpec — is [`PeerMisbehaved::UnexpectedMessage`] naming `expected`.
+    pub(crate) fn expect_handshake<T>(
+        self,
+        expected: &'static str,
+        pick: impl FnOnce(HandshakePayload) -> Option<T>,
+    ) -> Result<(T, &'a [u8]), Error> {
+        match self {
+            Self::Handshake { msg, raw } => {
+                let typ = msg.typ;
+                pick(msg.payload).map(|t| (t, raw)).ok_or_else(|| {
+                    PeerMisbehaved::UnexpectedMessage {
+                        expected,
+                        got: ContentType::HANDSHAKE,
+                        got_handshake: Some(typ),
+                    }
+                    .into()
+                })
+            }
+            other => Err(other.unexpected(expected)),
+        }
+    }
+
     pub(crate) fn unexpected(&self, expected: &'static str) -> Error {
         let (got, got_handshake) = match self {
             Self::Handshake { msg, .. } => (ContentType::HANDSHAKE, Some(msg.typ)),

@@ -620,17 +620,10 @@ impl ExpectClientCertificate {
         cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<ServerState, Error> {
-        let (chain, raw) = match msg {
-            Message::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::Certificate(CertificatePayload(chain)),
-                        ..
-                    },
-                raw,
-            } => (chain, raw),
-            other => return Err(other.unexpected("Certificate")),
-        };
+        let (chain, raw) = msg.expect_handshake("Certificate", |p| match p {
+            HandshakePayload::Certificate(CertificatePayload(chain)) => Some(chain),
+            _ => None,
+        })?;
         let mut this = *self;
         if let Some((leaf, intermediates)) = chain.split_first() {
             let leaf_der = CertificateDer::from(leaf.as_slice());
@@ -799,17 +792,10 @@ impl ExpectClientKeyExchange {
         cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<ServerState, Error> {
-        let (cke, raw) = match msg {
-            Message::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::ClientKeyExchange(cke),
-                        ..
-                    },
-                raw,
-            } => (cke, raw),
-            other => return Err(other.unexpected("ClientKeyExchange")),
-        };
+        let (cke, raw) = msg.expect_handshake("ClientKeyExchange", |p| match p {
+            HandshakePayload::ClientKeyExchange(cke) => Some(cke),
+            _ => None,
+        })?;
         let mut this = *self;
         let version = this.negotiated.version;
         let pms: Zeroizing<Vec<u8>> = match this.kx {
@@ -910,17 +896,10 @@ impl fmt::Debug for ExpectCertificateVerify {
 impl ExpectCertificateVerify {
     /// RFC 5246 §7.4.8: the signature covers every handshake message before this one.
     fn handle(self: Box<Self>, msg: Message<'_>) -> Result<ServerState, Error> {
-        let (signed, raw) = match msg {
-            Message::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::CertificateVerify(signed),
-                        ..
-                    },
-                raw,
-            } => (signed, raw),
-            other => return Err(other.unexpected("CertificateVerify")),
-        };
+        let (signed, raw) = msg.expect_handshake("CertificateVerify", |p| match p {
+            HandshakePayload::CertificateVerify(signed) => Some(signed),
+            _ => None,
+        })?;
         let mut this = *self;
         let sig = match (signed.scheme, &this.key) {
             (None, SubjectPublicKey::Rsa(_)) => HandshakeSignature::RsaMd5Sha1,

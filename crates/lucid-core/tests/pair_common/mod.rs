@@ -90,6 +90,23 @@ pub fn fixtures() -> &'static Fixtures {
     })
 }
 
+/// The bytes of `testdata/<path>`.
+pub fn testdata(path: &str) -> Vec<u8> {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The DER certificates of a PEM file's bytes, in order.
+pub fn ders(pem: &[u8]) -> Vec<Vec<u8>> {
+    x509::certs_from_pem(pem)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.to_vec())
+        .collect()
+}
+
 /// Suites valid at `v` that the fixture PKI's RSA certificate can serve, in table order:
 /// what a lucid client and server can negotiate with each other.
 pub fn suites_for(v: ProtocolVersion) -> Vec<CipherSuite> {
