@@ -18,8 +18,9 @@ use crate::names::{
     gnutls_version,
 };
 use crate::{
-    Cell, Cert, PEER_TIMEOUT, REQUEST, Row, V10, V11, V12, both, client_groups, common,
-    ecdhe_suites, expect, head, matrix, report, resumption_cells, start_all,
+    Cell, Cert, PEER_TIMEOUT, REQUEST, Row, TWO_CHAINS, V10, V11, V12, both, client_groups, common,
+    ecdhe_suites, expect, head, matrix, report, resumption_cells, start_all, two_chain_cells,
+    two_chain_check,
 };
 
 /// An empty gnutls system priority file, so that only our priority strings count.
@@ -165,16 +166,18 @@ fn lucid_client_against_gnutls_serv() {
     report("gnutls-serv", &rows, "");
 }
 
-/// Runs `gnutls-cli -V` for `cell` against `server` (with `--resume`: a full handshake,
-/// then a resumed one) and checks its description of the connection.
+/// Runs `gnutls-cli -V` for `cell` (offering `suites`, or just the cell's) against `server`
+/// (with `--resume`: a full handshake, then a resumed one) and checks its description of
+/// the connection.
 fn gnutls_cli(
-    bin: &Path,
-    empty: &Path,
+    (bin, empty): (&Path, &Path),
     server: &LucidServer,
     cell: &Cell,
+    suites: Option<&[&SuiteParams]>,
     resume: bool,
 ) -> Result<(), String> {
-    let priority = gnutls_priority(&[cell.version], &[cell.suite], &cell.offer());
+    let suites = suites.unwrap_or(core::slice::from_ref(&cell.suite));
+    let priority = gnutls_priority(&[cell.version], suites, &cell.offer());
     let mut cmd = Command::new(bin);
     cmd.env("GNUTLS_SYSTEM_PRIORITY_FILE", empty)
         .arg("-V")
@@ -241,17 +244,30 @@ fn gnutls_cli_against_lucid_server() {
     let servers = LucidServer::start_all();
     for cell in matrix(3) {
         let server = LucidServer::of(&servers, cell.cert);
-        let peer = gnutls_cli(&bin, &empty, server, &cell, false);
+        let peer = gnutls_cli((&bin, &empty), server, &cell, None, false);
         let result = both(peer, server.check_one_full(&cell));
         let check = format!("{} cert", cell.cert.name());
         rows.push(Row::new("gnutls-cli", check, &cell, result));
     }
     for cell in resumption_cells(3) {
         let server = LucidServer::of(&servers, cell.cert);
-        let peer = gnutls_cli(&bin, &empty, server, &cell, true);
+        let peer = gnutls_cli((&bin, &empty), server, &cell, None, true);
         let result = both(peer, server.check_full_then_resumed(&cell));
         let check = format!("{} cert, full + --resume", cell.cert.name());
         rows.push(Row::new("gnutls-cli", check, &cell, result));
+    }
+    // A server holding both chains: gnutls-cli offers an ECDHE_ECDSA and an ECDHE_RSA suite;
+    // it gets the P-256 chain only when it lists secp256r1.
+    let two = LucidServer::start(&TWO_CHAINS);
+    for (cell, offered) in two_chain_cells() {
+        let peer = gnutls_cli((&bin, &empty), &two, &cell, Some(&offered), false);
+        let result = both(peer, two.check_one_full(&cell));
+        rows.push(Row::new(
+            "gnutls-cli",
+            two_chain_check(&cell),
+            &cell,
+            result,
+        ));
     }
     report("gnutls-cli", &rows, "");
 }

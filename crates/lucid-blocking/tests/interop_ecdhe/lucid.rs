@@ -124,21 +124,25 @@ pub(crate) struct Served {
     pub(crate) result: Result<Negotiated, String>,
 }
 
-/// An in-process lucid server on a fresh 127.0.0.1 port for one certificate: TLS 1.0–1.2,
-/// every ECDHE suite (it picks those the certificate serves), lucid's default groups, a
-/// session cache. Each connection: handshake, read the request, answer with a one-line
-/// page naming what was negotiated, close. The listener lives as long as the test binary.
+/// An in-process lucid server on a fresh 127.0.0.1 port holding one certificate (or one
+/// of each key type): TLS 1.0–1.2, every ECDHE suite (it picks those a chain serves),
+/// lucid's default groups, a session cache. Each connection: handshake, read the request,
+/// answer with a one-line page naming what was negotiated, close. The listener lives as
+/// long as the test binary.
 #[derive(Debug)]
 pub(crate) struct LucidServer {
-    pub(crate) cert: Cert,
+    pub(crate) certs: Vec<Cert>,
     pub(crate) addr: SocketAddr,
     served: Arc<Mutex<Vec<Served>>>,
 }
 
 impl LucidServer {
-    pub(crate) fn start(cert: Cert) -> Self {
-        let key = load_certified_key(&cert.chain(), &cert.key()).unwrap();
-        let mut config = ServerConfig::new(key);
+    pub(crate) fn start(certs: &[Cert]) -> Self {
+        let keys = certs
+            .iter()
+            .map(|c| load_certified_key(&c.chain(), &c.key()).unwrap())
+            .collect();
+        let mut config = ServerConfig::with_certified_keys(keys);
         config.min_version = V10;
         config.max_version = V12;
         config.cipher_suites = ecdhe_suites().map(|p| p.suite).collect();
@@ -163,17 +167,21 @@ impl LucidServer {
                 });
             }
         });
-        Self { cert, addr, served }
+        Self {
+            certs: certs.to_vec(),
+            addr,
+            served,
+        }
     }
 
     /// One server per certificate.
     pub(crate) fn start_all() -> Vec<Self> {
-        Cert::ALL.into_iter().map(Self::start).collect()
+        Cert::ALL.into_iter().map(|c| Self::start(&[c])).collect()
     }
 
-    /// The server in `servers` for `cert`.
+    /// The server in `servers` holding just `cert`.
     pub(crate) fn of(servers: &[Self], cert: Cert) -> &Self {
-        servers.iter().find(|s| s.cert == cert).unwrap()
+        servers.iter().find(|s| s.certs == [cert]).unwrap()
     }
 
     pub(crate) fn port(&self) -> u16 {

@@ -34,6 +34,10 @@
 //! session`, tlslite `resumed`). lucid's server answers every request with a page naming
 //! what it negotiated, which the client's output must show.
 //!
+//! The sections with lucid's server also run it holding the P-256 and the RSA chain at
+//! once ([`two_chain_cells`]): a client offering an ECDHE_ECDSA and an ECDHE_RSA suite gets
+//! the ECDSA one if it lists secp256r1, else the RSA one (RFC 8422 §5.3).
+//!
 //! Every cell also checks lucid's `Negotiated` (version, suite, `group`). Each section prints
 //! its table and writes it to `target/interop/ecdhe-<section>.txt`. A missing peer fails
 //! under `LUCID_REQUIRE_PEERS=1` (set by `cargo xtask ci`) and is reported as skipped
@@ -256,6 +260,47 @@ fn resumption_cells(shift: usize) -> Vec<Cell> {
     cells.sort_by_key(|c| (c.cert != Cert::Rsa, c.version));
     cells
 }
+
+/// Cells for a lucid server holding the P-256 and the RSA chain ([`TWO_CHAINS`]), whose
+/// client offers, at each version, the first ECDHE_ECDSA and the first ECDHE_RSA suite
+/// (returned with the cells): with secp256r1 among its groups it gets the ECDSA suite
+/// (lucid's preference), without it the RSA one (RFC 8422 §5.3: the P-256 key is not for a
+/// client that did not list its curve). [`Cell::offer`] lists the curve for the ECDSA cells.
+fn two_chain_cells() -> Vec<(Cell, [&'static SuiteParams; 2])> {
+    let mut cells = Vec::new();
+    for (i, version) in VERSIONS.into_iter().enumerate() {
+        let ecdsa = first_suite(Cert::EcdsaP256, version);
+        let rsa = first_suite(Cert::Rsa, version);
+        let offered = [ecdsa, rsa];
+        let ecdsa_cell = Cell {
+            cert: Cert::EcdsaP256,
+            version,
+            suite: ecdsa,
+            group: NamedGroup::X25519,
+        };
+        let rsa_cell = Cell {
+            cert: Cert::Rsa,
+            version,
+            suite: rsa,
+            group: [NamedGroup::X25519, NamedGroup::SECP384R1][i % 2],
+        };
+        cells.push((ecdsa_cell, offered));
+        cells.push((rsa_cell, offered));
+    }
+    cells
+}
+
+/// The check column of a two-chain cell.
+fn two_chain_check(cell: &Cell) -> String {
+    if cell.offer().contains(&NamedGroup::SECP256R1) {
+        "both chains, P-256 offered".into()
+    } else {
+        "both chains, P-256 not offered".into()
+    }
+}
+
+/// The chains of the two-chain server, in its order.
+const TWO_CHAINS: [Cert; 2] = [Cert::EcdsaP256, Cert::Rsa];
 
 /// The suite of the matrix's first cell for `cert` at `v` (for the explicit group cells).
 fn first_suite(cert: Cert, v: ProtocolVersion) -> &'static SuiteParams {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use lucid_blocking::server::MemoryClientSessionStore;
 use lucid_core::NamedGroup;
+use lucid_core::internal::crypto::suites::SuiteParams;
 use lucid_test_support::peers::{run, tail};
 
 use crate::lucid::{
@@ -16,8 +17,9 @@ use crate::names::{
     openssl_groups, openssl_suite, openssl_temp_key, openssl_version, openssl_version_flag,
 };
 use crate::{
-    Cell, Cert, PEER_TIMEOUT, REQUEST, Row, V12, both, client_groups, common, ecdhe_suites, expect,
-    first_suite, head, matrix, report, resumption_cells, server_groups, start_all,
+    Cell, Cert, PEER_TIMEOUT, REQUEST, Row, TWO_CHAINS, V12, both, client_groups, common,
+    ecdhe_suites, expect, first_suite, head, matrix, report, resumption_cells, server_groups,
+    start_all, two_chain_cells, two_chain_check,
 };
 
 /// `openssl s_server -www` with `cert`, TLS 1.0..1.2 and every ECDHE suite lucid
@@ -164,17 +166,23 @@ fn lucid_client_against_openssl_s_server() {
     report("openssl-s_server", &rows, "");
 }
 
-/// Runs `openssl s_client` for `cell` (offering `groups`, or s_client's defaults) against
-/// `server`, with `extra` arguments; checks its output for a new or a reused session.
+/// Runs `openssl s_client` for `cell` (offering `groups`, or s_client's defaults; and
+/// `suites`, or just the cell's) against `server`, with `extra` arguments; checks its output
+/// for a new or a reused session of the cell.
 fn s_client(
     openssl: &Path,
     server: &LucidServer,
     cell: &Cell,
-    groups: Option<&[NamedGroup]>,
+    (groups, suites): (Option<&[NamedGroup]>, Option<&[&SuiteParams]>),
     extra: &[&std::ffi::OsStr],
     reused: bool,
 ) -> Result<(), String> {
-    let mut cipher = openssl_suite(cell.suite);
+    let suites = suites.unwrap_or(core::slice::from_ref(&cell.suite));
+    let mut cipher = suites
+        .iter()
+        .map(|p| openssl_suite(p))
+        .collect::<Vec<_>>()
+        .join(":");
     if cell.version != V12 {
         // OpenSSL 3 refuses TLS 1.0/1.1 above security level 0.
         cipher.push_str(":@SECLEVEL=0");
@@ -224,7 +232,14 @@ fn openssl_s_client_against_lucid_server() {
     let servers = LucidServer::start_all();
     for cell in matrix(1) {
         let server = LucidServer::of(&servers, cell.cert);
-        let peer = s_client(&openssl, server, &cell, Some(&cell.offer()), &[], false);
+        let peer = s_client(
+            &openssl,
+            server,
+            &cell,
+            (Some(&cell.offer()), None),
+            &[],
+            false,
+        );
         let result = both(peer, server.check_one_full(&cell));
         let check = format!("{} cert", cell.cert.name());
         rows.push(Row::new("openssl s_client", check, &cell, result));
@@ -244,7 +259,7 @@ fn openssl_s_client_against_lucid_server() {
             suite,
             group,
         };
-        let peer = s_client(&openssl, rsa, &cell, offer.as_deref(), &[], false);
+        let peer = s_client(&openssl, rsa, &cell, (offer.as_deref(), None), &[], false);
         let result = both(peer, rsa.check_one_full(&cell));
         let check = match offer {
             Some(_) => "RSA cert, -groups",
@@ -267,7 +282,7 @@ fn openssl_s_client_against_lucid_server() {
             &openssl,
             server,
             &cell,
-            Some(&offer),
+            (Some(&offer), None),
             &["-sess_out".as_ref(), sess.as_os_str()],
             false,
         )
@@ -277,7 +292,7 @@ fn openssl_s_client_against_lucid_server() {
                 &openssl,
                 server,
                 &cell,
-                Some(&offer),
+                (Some(&offer), None),
                 &["-sess_in".as_ref(), sess.as_os_str()],
                 true,
             )
@@ -285,6 +300,18 @@ fn openssl_s_client_against_lucid_server() {
         });
         let result = both(second, server.check_full_then_resumed(&cell));
         let check = format!("{} cert, full + resumed", cell.cert.name());
+        rows.push(Row::new("openssl s_client", check, &cell, result));
+    }
+
+    // A server holding both chains: s_client offers an ECDHE_ECDSA and an ECDHE_RSA suite;
+    // it gets the P-256 chain only when it lists secp256r1.
+    let two = LucidServer::start(&TWO_CHAINS);
+    for (cell, offered) in two_chain_cells() {
+        let offer = cell.offer();
+        let args = (Some(offer.as_slice()), Some(offered.as_slice()));
+        let peer = s_client(&openssl, &two, &cell, args, &[], false);
+        let result = both(peer, two.check_one_full(&cell));
+        let check = two_chain_check(&cell);
         rows.push(Row::new("openssl s_client", check, &cell, result));
     }
     report("openssl-s_client", &rows, "");

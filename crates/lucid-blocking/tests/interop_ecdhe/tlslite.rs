@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use lucid_blocking::server::MemoryClientSessionStore;
 use lucid_core::NamedGroup;
+use lucid_core::internal::crypto::suites::SuiteParams;
 use lucid_test_support::peers::{Peer, run, tail};
 
 use crate::lucid::{
@@ -24,8 +25,8 @@ use crate::lucid::{
 };
 use crate::names::{tlslite_settings, tlslite_version};
 use crate::{
-    Cell, Cert, Row, both, client_groups, common, expect, head, matrix, report, resumption_cells,
-    start_all,
+    Cell, Cert, Row, TWO_CHAINS, both, client_groups, common, expect, head, matrix, report,
+    resumption_cells, start_all, two_chain_cells, two_chain_check,
 };
 
 /// What `tls.py server` serves as `/` (a file in its document directory).
@@ -179,8 +180,8 @@ fn lucid_client_against_tlslite_server() {
 }
 
 /// A tlslite-ng client through its API, one process for every cell: each argument is a
-/// cell (`port,version,kx,cipher,mac,group:group,resume`); for each it prints the local
-/// port of each connection, what tlslite negotiated, and the page.
+/// cell (`port,version,kx,cipher,mac,group,resume`, lists `:`-separated); for each it prints
+/// the local port of each connection, what tlslite negotiated, and the page.
 const CLIENT: &str = r#"
 import socket, sys
 from tlslite import TLSConnection, HandshakeSettings
@@ -211,9 +212,9 @@ for i, cell in enumerate(sys.argv[1:]):
     try:
         s = HandshakeSettings()
         s.minVersion = s.maxVersion = VERSIONS[ver]
-        s.keyExchangeNames = [kx]
-        s.cipherNames = [cipher]
-        s.macNames = [mac]
+        s.keyExchangeNames = kx.split(":")
+        s.cipherNames = cipher.split(":")
+        s.macNames = mac.split(":")
         s.eccCurves = groups.split(":")
         s.keyShares = []
         session = get(int(port), s, None)
@@ -224,9 +225,22 @@ for i, cell in enumerate(sys.argv[1:]):
 print("=== end", flush=True)
 "#;
 
-/// The script's argument for `cell`.
-fn client_arg(server: &LucidServer, cell: &Cell, resume: bool) -> String {
-    let (kx, cipher, mac) = tlslite_settings(cell.suite);
+/// The script's argument for `cell`, offering `suites` (tlslite offers every combination
+/// of their key exchanges, ciphers and MACs that is a suite).
+fn client_arg(server: &LucidServer, cell: &Cell, suites: &[&SuiteParams], resume: bool) -> String {
+    let mut lists: [Vec<String>; 3] = Default::default();
+    for p in suites {
+        let (kx, cipher, mac) = tlslite_settings(p);
+        for (list, item) in lists
+            .iter_mut()
+            .zip([kx.to_string(), cipher, mac.to_string()])
+        {
+            if !list.contains(&item) {
+                list.push(item);
+            }
+        }
+    }
+    let [kx, cipher, mac] = lists.map(|l| l.join(":"));
     let version = tlslite_version(cell.version).trim_start_matches("TLS ");
     let groups: Vec<String> = cell.offer().iter().map(ToString::to_string).collect();
     format!(
@@ -316,16 +330,39 @@ fn tlslite_client_against_lucid_server() {
     let script = common::out_dir("ecdhe").join("tlslite_ecdhe_client.py");
     fs::write(&script, CLIENT).unwrap();
     let servers = LucidServer::start_all();
-    let cells: Vec<(Cell, bool)> = matrix(5)
-        .into_iter()
-        .map(|c| (c, false))
-        .chain(resumption_cells(5).into_iter().map(|c| (c, true)))
-        .collect();
+    let two = LucidServer::start(&TWO_CHAINS);
+    // (cell, the server, the suites offered, resume, check column).
+    let mut cells: Vec<(Cell, &LucidServer, Vec<&SuiteParams>, bool, String)> = Vec::new();
+    for c in matrix(5) {
+        let check = format!("{} cert", c.cert.name());
+        cells.push((
+            c,
+            LucidServer::of(&servers, c.cert),
+            vec![c.suite],
+            false,
+            check,
+        ));
+    }
+    for c in resumption_cells(5) {
+        let check = format!("{} cert, full + session=", c.cert.name());
+        cells.push((
+            c,
+            LucidServer::of(&servers, c.cert),
+            vec![c.suite],
+            true,
+            check,
+        ));
+    }
+    // A server holding both chains: the client offers an ECDHE_ECDSA and an ECDHE_RSA
+    // suite; it gets the P-256 chain only when it lists secp256r1.
+    for (c, offered) in two_chain_cells() {
+        cells.push((c, &two, offered.to_vec(), false, two_chain_check(&c)));
+    }
     let mut cmd = Command::new(&python);
     cmd.arg(&script).args(
         cells
             .iter()
-            .map(|(c, resume)| client_arg(LucidServer::of(&servers, c.cert), c, *resume)),
+            .map(|(c, server, suites, resume, _)| client_arg(server, c, suites, *resume)),
     );
     // One process runs them all, one after another.
     let ran = run(&mut cmd, b"", Duration::from_secs(300));
@@ -334,20 +371,14 @@ fn tlslite_client_against_lucid_server() {
         Ok(ran) => panic!("the tlslite-ng client did not finish: {}", tail(ran)),
         Err(e) => panic!("could not run {}: {e}", python.display()),
     };
-    for (i, (cell, resume)) in cells.iter().enumerate() {
+    for (i, (cell, server, _, resume, check)) in cells.into_iter().enumerate() {
         let start = format!("=== cell {i}\n");
         let part = out
             .split_once(&start)
             .map(|(_, rest)| rest.split("=== ").next().unwrap_or(rest))
             .unwrap_or_default();
-        let server = LucidServer::of(&servers, cell.cert);
-        let result = check_client_cell(part, server, cell, *resume);
-        let check = if *resume {
-            format!("{} cert, full + session=", cell.cert.name())
-        } else {
-            format!("{} cert", cell.cert.name())
-        };
-        rows.push(Row::new("tlslite-ng API", check, cell, result));
+        let result = check_client_cell(part, server, &cell, resume);
+        rows.push(Row::new("tlslite-ng API", check, &cell, result));
     }
     report("tlslite-client", &rows, "");
 }
