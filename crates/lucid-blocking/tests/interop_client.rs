@@ -93,7 +93,7 @@ struct Fetched {
 
 /// The RSA key-exchange suites at `v` (this matrix's peers present the RSA test PKI; the
 /// ECDHE suites, with RSA and ECDSA certificates, have their own cells in
-/// `interop_ecdhe.rs`).
+/// `interop_ecdhe/`).
 fn suites_for(v: ProtocolVersion) -> Vec<CipherSuite> {
     use lucid_core::internal::crypto::suites::KeyExchange;
     lucid_core::internal::crypto::suites::ALL_SUITES

@@ -7,7 +7,7 @@ mod pair_common;
 
 use std::sync::Arc;
 
-use lucid_core::internal::msgs::enums::{ContentType, HandshakeType};
+use lucid_core::internal::msgs::enums::{AlertDescription, ContentType, HandshakeType};
 use lucid_core::x509::pki_types::PrivateKeyDer;
 use lucid_core::x509::pki_types::pem::PemObject;
 use lucid_core::x509::{self, RootStore};
@@ -184,6 +184,73 @@ fn one_chain_serves_only_its_suites() {
             PeerIncompatible::NoCommonCipherSuite
         ))
     );
+}
+
+#[test]
+fn ecdsa_chain_only_for_a_client_that_lists_its_curve() {
+    // RFC 8422 §5.1 and §5.3: the ECDSA key must be on a curve in the client's
+    // supported_groups (the ECDHE group itself may be another one). The P-256 chain serves
+    // a client listing secp256r1 (here after x25519, which the key exchange then uses); a
+    // client listing only other groups gets the RSA chain, or from an ECDSA-only server
+    // handshake_failure.
+    use lucid_core::NamedGroup as G;
+    let ecdsa_leaf = ders(&testdata("ecdsa/p256-leaf.chain.pem"))[0].clone();
+    let rsa_leaf = fixtures().chain[0].clone();
+    for (i, v) in VERSIONS.into_iter().enumerate() {
+        let seed = 150 + 10 * i as u64;
+        let both = || {
+            let mut c = ServerConfig::with_certified_keys(vec![ecdsa_cert(), rsa_cert()]);
+            (c.min_version, c.max_version) = (V10, V12);
+            c
+        };
+        let offering = |groups: &[G]| {
+            let mut c = client(v, None);
+            c.groups = groups.to_vec();
+            c
+        };
+        let mut p = Pair::new(offering(&[G::X25519, G::SECP256R1]), both(), seed);
+        p.handshake().unwrap();
+        let n = p.server.negotiated().unwrap();
+        assert_eq!(n.group, Some(G::X25519), "{v}");
+        assert_eq!(leaf_sent(&p.s2c_log), ecdsa_leaf, "{v}");
+
+        for (k, groups) in [[G::X25519], [G::SECP384R1]].into_iter().enumerate() {
+            let seed = seed + 1 + 2 * k as u64;
+            let mut p = Pair::new(offering(&groups), both(), seed);
+            p.handshake().unwrap();
+            let n = p.server.negotiated().unwrap();
+            assert_eq!(
+                lucid_core::internal::crypto::suites::lookup(n.suite)
+                    .unwrap()
+                    .auth,
+                lucid_core::internal::crypto::suites::Authentication::Rsa,
+                "{v} {groups:?}: {}",
+                n.suite
+            );
+            assert_eq!(n.group, Some(groups[0]), "{v} {groups:?}");
+            assert_eq!(leaf_sent(&p.s2c_log), rsa_leaf, "{v} {groups:?}");
+
+            let mut ecdsa_only = ServerConfig::new(ecdsa_cert());
+            (ecdsa_only.min_version, ecdsa_only.max_version) = (V10, V12);
+            let mut p = Pair::new(offering(&groups), ecdsa_only, seed + 1);
+            let (c, s) = p.handshake().unwrap_err();
+            assert_eq!(
+                s,
+                Some(PeerIncompatible::NoCommonCipherSuite.into()),
+                "{v} {groups:?}"
+            );
+            assert!(
+                matches!(
+                    c,
+                    Some(Error::AlertReceived {
+                        description: AlertDescription::HANDSHAKE_FAILURE,
+                        ..
+                    })
+                ),
+                "{v} {groups:?}: {c:?}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -11,7 +11,9 @@ use crate::crypto::rsa_key::ServerRsaKey;
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::Authentication;
 use crate::error::Error;
+use crate::msgs::enums::NamedGroup;
 use crate::msgs::handshake::{MAX_CERTIFICATE_CHAIN_LEN, MAX_CERTIFICATES};
+use crate::x509::signature::EcdsaCurve;
 
 /// The private key of a certificate, by type. For a server it decides which suites the
 /// chain can serve (RSA: `TLS_RSA_*` and `TLS_ECDHE_RSA_*`; ECDSA: `TLS_ECDHE_ECDSA_*`);
@@ -29,6 +31,17 @@ impl ServerKey {
         match self {
             Self::Rsa(_) => Authentication::Rsa,
             Self::Ecdsa(_) => Authentication::Ecdsa,
+        }
+    }
+
+    /// The named group of an ECDSA key's curve (`None` for RSA).
+    pub(crate) fn ecdsa_group(&self) -> Option<NamedGroup> {
+        match self {
+            Self::Rsa(_) => None,
+            Self::Ecdsa(key) => Some(match key.curve() {
+                EcdsaCurve::P256 => NamedGroup::SECP256R1,
+                EcdsaCurve::P384 => NamedGroup::SECP384R1,
+            }),
         }
     }
 }

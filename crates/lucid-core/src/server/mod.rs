@@ -421,7 +421,10 @@ enum ChosenKx {
 /// whose key type matches the suite's authentication); for ECDHE also a group in common
 /// (our order; secp256r1 when the client sent no supported_groups, as RFC 4492 §4 lets a
 /// server assume) and a signature algorithm the client accepts. A client whose
-/// ec_point_formats lacks `uncompressed` cannot take our points: no ECDHE then.
+/// ec_point_formats lacks `uncompressed` cannot take our points: no ECDHE then. An ECDSA
+/// chain serves only a client whose supported_groups (if sent) lists its key's curve
+/// (RFC 8422 §5.1: the handshake must respect the client's curves; §5.3: the certificate's
+/// key too), so such a client gets the RSA chain if there is one.
 fn choose_suite(
     config: &ServerConfig,
     hello: &ClientHelloPayload,
@@ -453,6 +456,10 @@ fn choose_suite(
         };
         Some(ChosenKx::Ecdhe { group, signature })
     };
+    let curve_offered = |c: &CertifiedKey| match (c.key.ecdsa_group(), &offer.groups) {
+        (Some(curve), Some(theirs)) => theirs.contains(&curve),
+        _ => true,
+    };
     config
         .cipher_suites
         .iter()
@@ -460,7 +467,9 @@ fn choose_suite(
         .filter_map(|s| suites::lookup(*s))
         .filter(|p| p.usable_with(version))
         .find_map(|p| {
-            let cert = certs.iter().find(|c| c.key.authentication() == p.auth)?;
+            let cert = certs
+                .iter()
+                .find(|c| c.key.authentication() == p.auth && curve_offered(c))?;
             let kx = match p.kx {
                 KeyExchange::Rsa => ChosenKx::Rsa,
                 KeyExchange::Ecdhe => ecdhe(p.auth)?,
