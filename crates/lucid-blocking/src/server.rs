@@ -99,6 +99,9 @@ pub fn session_summary(conn: &ServerConnection) -> String {
     let _ = writeln!(out, "Protocol  : {}", n.version);
     let _ = writeln!(out, "Cipher    : {}", n.suite);
     match n.group {
+        Some(g @ (lucid_core::NamedGroup::FFDHE2048 | lucid_core::NamedGroup::FFDHE3072)) => {
+            writeln!(out, "Group     : {g} (DHE, forward secret)")
+        }
         Some(g) => writeln!(out, "Group     : {g} (ECDHE, forward secret)"),
         None if n.resumed => writeln!(out, "Group     : (resumed: no key exchange)"),
         None => writeln!(

@@ -43,6 +43,11 @@ pub(crate) struct ConnectArgs {
     /// name check: for devices with a self-signed certificate pinned out of band.
     #[arg(long, value_name = "LEAF.pem", conflicts_with = "cafile")]
     pub(crate) pin_leaf: Option<PathBuf>,
+    /// Also offer the legacy suites (TLS_DHE_RSA_*; the server then picks the DH group) after
+    /// the default ones, for devices that speak nothing newer. Without it, naming such a
+    /// suite with --cipher is an error that says what is weak about it.
+    #[arg(long)]
+    pub(crate) legacy_ciphers: bool,
     /// Client certificate chain (PEM, leaf first) to present when the server asks for one
     /// (mutual TLS); needs --key. Without it, a CertificateRequest gets an empty Certificate.
     #[arg(long, value_name = "CHAIN.pem", requires = "key")]
@@ -137,14 +142,19 @@ pub(crate) fn parse_version(s: &str) -> Result<ProtocolVersion, String> {
 /// Parses an IANA cipher suite name lucid implements.
 pub(crate) fn parse_suite(s: &str) -> Result<CipherSuite, String> {
     CipherSuite::from_name(s)
-        .filter(|c| lucid_core::supported_cipher_suites().any(|s| s == *c))
+        .filter(|c| {
+            lucid_core::supported_cipher_suites()
+                .chain(lucid_core::legacy_cipher_suites())
+                .any(|s| s == *c)
+        })
         .ok_or_else(|| {
-            let known: Vec<&str> = lucid_core::supported_cipher_suites()
-                .filter_map(|s| s.name())
-                .collect();
+            let names = |it: &mut dyn Iterator<Item = CipherSuite>| {
+                it.filter_map(|s| s.name()).collect::<Vec<_>>().join(", ")
+            };
             format!(
-                "unsupported cipher suite {s:?}; lucid has {}",
-                known.join(", ")
+                "unsupported cipher suite {s:?}; lucid has {}; and with --legacy-ciphers {}",
+                names(&mut lucid_core::supported_cipher_suites()),
+                names(&mut lucid_core::legacy_cipher_suites()),
             )
         })
 }
@@ -264,6 +274,9 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
     let mut config = ClientConfig::new(verifier_from(args)?);
     config.min_version = args.tls_min;
     config.max_version = args.tls_max;
+    if args.legacy_ciphers {
+        config.enable_legacy_ciphers();
+    }
     if !args.ciphers.is_empty() {
         config.cipher_suites = args.ciphers.clone();
     }

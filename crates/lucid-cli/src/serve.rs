@@ -44,6 +44,11 @@ pub(crate) struct ServeArgs {
     /// Default: every lucid suite, ECDHE first (ECDHE+GCM, ECDHE+CBC, RSA+GCM, RSA+CBC).
     #[arg(long = "cipher", value_name = "IANA_NAME", value_parser = parse_suite)]
     pub(crate) ciphers: Vec<CipherSuite>,
+    /// Also accept the legacy suites (TLS_DHE_RSA_* in ffdhe2048), after the default ones: to
+    /// stand in for an old device in tests. Without it, naming such a suite with --cipher is
+    /// an error that says what is weak about it.
+    #[arg(long)]
+    pub(crate) legacy_ciphers: bool,
     /// Ask clients for a certificate (mutual TLS) and verify it against these roots (PEM):
     /// path, dates, signatures and the clientAuth purpose. Clients without one are still
     /// served unless --require-client-cert; the --www page shows the client's subject.
@@ -161,6 +166,9 @@ pub(crate) fn build(args: &ServeArgs) -> Result<Server, String> {
     let mut config = ServerConfig::with_certified_keys(certs);
     config.min_version = args.tls_min;
     config.max_version = args.tls_max;
+    if args.legacy_ciphers {
+        config.enable_legacy_ciphers();
+    }
     if !args.ciphers.is_empty() {
         config.cipher_suites = args.ciphers.clone();
     }
@@ -422,6 +430,7 @@ mod tests {
             no_ems: false,
             no_etm: false,
             require_secure_renegotiation: false,
+            legacy_ciphers: false,
             client_ca: None,
             require_client_cert: false,
             keylog: None,

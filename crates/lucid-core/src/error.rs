@@ -376,6 +376,9 @@ pub enum PeerMisbehaved {
     UnofferedSignatureScheme(SignatureScheme),
     /// The ServerKeyExchange signature does not verify with the certificate's key.
     BadServerKeyExchangeSignature,
+    /// A finite-field DH parameter or public value the peer sent is unusable (even prime,
+    /// generator or public value outside `[2, p−2]`, shared secret 1): what is wrong.
+    InvalidDhValue(&'static str),
     /// The client's CertificateVerify signature does not verify with its certificate's
     /// key (RFC 5246 §7.4.8).
     BadCertificateVerifySignature,
@@ -416,6 +419,7 @@ impl PeerMisbehaved {
             | Self::InvalidKeyShare(_)
             | Self::UnofferedGroup(_)
             | Self::UnofferedSignatureScheme(_)
+            | Self::InvalidDhValue(_)
             | Self::Other(_) => A::ILLEGAL_PARAMETER,
             Self::BadServerKeyExchangeSignature | Self::BadCertificateVerifySignature => {
                 A::DECRYPT_ERROR
@@ -494,6 +498,7 @@ impl fmt::Display for PeerMisbehaved {
             Self::BadServerKeyExchangeSignature => f.write_str(
                 "the ServerKeyExchange signature does not verify with the server certificate's key",
             ),
+            Self::InvalidDhValue(what) => write!(f, "unusable Diffie-Hellman value: {what}"),
             Self::BadCertificateVerifySignature => f.write_str(
                 "the client's CertificateVerify signature does not verify with its certificate's key",
             ),
@@ -527,6 +532,13 @@ pub enum PeerIncompatible {
     Unsupported(&'static str),
     /// This server requires a client certificate and the client sent none.
     ClientCertificateRequired,
+    /// The server's DHE group is smaller than the configured minimum.
+    WeakDhGroup {
+        /// The prime's size in bits.
+        bits: usize,
+        /// The smallest size accepted.
+        min: usize,
+    },
 }
 
 impl PeerIncompatible {
@@ -542,6 +554,7 @@ impl PeerIncompatible {
             | Self::SecureRenegotiationUnsupported
             | Self::Unsupported(_)
             | Self::ClientCertificateRequired => A::HANDSHAKE_FAILURE,
+            Self::WeakDhGroup { .. } => A::INSUFFICIENT_SECURITY,
         }
     }
 }
@@ -567,6 +580,12 @@ impl fmt::Display for PeerIncompatible {
             Self::ClientCertificateRequired => {
                 f.write_str("this server requires a client certificate and the client sent none")
             }
+            Self::WeakDhGroup { bits, min } => write!(
+                f,
+                "the server's Diffie-Hellman group has a {bits}-bit prime, below the {min}-bit \
+                 minimum (Logjam, 2015); accept 1024-bit groups with allow_rsa_1024_legacy \
+                 (lucid connect --allow-rsa-1024), or use an ECDHE suite"
+            ),
         }
     }
 }

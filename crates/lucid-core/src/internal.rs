@@ -34,6 +34,11 @@ pub mod msgs {
 
 /// Hashes, key schedule, suites, record protection, RSA key exchange.
 pub mod crypto {
+    /// RFC 7919 ffdhe2048's prime (the group a lucid server uses for DHE).
+    pub fn dh_ffdhe2048_prime() -> &'static [u8] {
+        &crate::crypto::dh::FFDHE2048_P
+    }
+
     /// Record protection (CBC + HMAC, AES-GCM).
     pub mod protection {
         pub use crate::crypto::protection::{RecordOpener, RecordSealer};
@@ -62,8 +67,8 @@ pub mod crypto {
     /// The suites table.
     pub mod suites {
         pub use crate::crypto::suites::{
-            ALL_SUITES, Authentication, KeyExchange, MacAlgorithm, PrfHash, Protection,
-            SuiteParams, lookup, uses_explicit_iv,
+            ALL_SUITES, Authentication, DHE_WEAKNESS, KeyExchange, MacAlgorithm, PrfHash,
+            Protection, SuiteParams, default_suites, legacy_suites, lookup, uses_explicit_iv,
         };
     }
 }

@@ -83,9 +83,16 @@ pub use session::{ClientSession, ClientSessionStore, ServerSession, ServerSessio
 pub use trace::{Event, Observer};
 pub use x509::{RootStore, VerifierOptions};
 
-/// The cipher suites lucid implements, in its default preference order.
+/// The cipher suites lucid offers and accepts by default, in its default preference order.
 pub fn supported_cipher_suites() -> impl Iterator<Item = CipherSuite> {
-    crypto::suites::ALL_SUITES.iter().map(|s| s.suite)
+    crypto::suites::default_suites()
+}
+
+/// The legacy cipher suites lucid implements behind the `allow_legacy_ciphers` opt-in
+/// (`ClientConfig::enable_legacy_ciphers`, `ServerConfig::enable_legacy_ciphers`), in
+/// preference order.
+pub fn legacy_cipher_suites() -> impl Iterator<Item = CipherSuite> {
+    crypto::suites::legacy_suites()
 }
 
 /// Protocol internals for lucid's own fuzz targets, benchmarks and tests. Not a stable

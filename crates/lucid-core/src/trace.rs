@@ -229,6 +229,15 @@ impl KeyScheduleEvent<'_> {
                 len,
                 secret: secret.map(owned),
             },
+            Self::DhSharedSecret {
+                prime_bits,
+                len,
+                secret,
+            } => KeyScheduleEvent::DhSharedSecret {
+                prime_bits,
+                len,
+                secret: secret.map(owned),
+            },
             Self::MasterSecret {
                 label,
                 seed_len,
@@ -284,6 +293,16 @@ pub enum KeyScheduleEvent<'a> {
         /// The group.
         group: NamedGroup,
         /// Its length (32 for x25519 and secp256r1, 48 for secp384r1).
+        len: usize,
+        /// The value, only when the observer wants secrets.
+        secret: Option<Cow<'a, [u8]>>,
+    },
+    /// The finite-field DHE shared secret (the pre-master secret of a DHE suite, RFC 5246
+    /// §8.1.2: leading zero bytes stripped) was computed.
+    DhSharedSecret {
+        /// The size of the server's prime.
+        prime_bits: usize,
+        /// The secret's length after stripping.
         len: usize,
         /// The value, only when the observer wants secrets.
         secret: Option<Cow<'a, [u8]>>,

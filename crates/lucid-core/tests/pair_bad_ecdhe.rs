@@ -5,6 +5,9 @@
 //! certificate type — and fed to a lucid client; and a real lucid client's
 //! ClientKeyExchange gets a bad point on its way to the server. Each case asserts the typed
 //! error and the exact alert record the victim sent; none may panic.
+//!
+//! The same for DHE (the legacy opt-in): the server's prime (too small, even), generator
+//! and public value, and the client's public value, outside their ranges.
 
 mod pair_common;
 
@@ -597,4 +600,228 @@ fn client_key_exchange_of_the_wrong_kind() {
     let res = feed(&mut pair.server, &mut pair.srng, &bytes);
     assert!(matches!(res, Err(Error::InvalidMessage(_))), "{res:?}");
     assert_eq!(drain(&mut pair.server), alert_record(V12, 50));
+}
+
+// ---- DHE (the legacy opt-in): the same checks for finite-field parameters ----
+
+const DHE_GCM: CipherSuite = CipherSuite::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256;
+
+fn dhe_configs(v: ProtocolVersion, suite: CipherSuite) -> (ClientConfig, ServerConfig) {
+    let mut c = client_config(v, v);
+    c.enable_legacy_ciphers();
+    c.cipher_suites = vec![suite];
+    let mut s = server_config(v, v);
+    s.enable_legacy_ciphers();
+    (c, s)
+}
+
+/// `ServerDHParams`: p, g, Ys, each u16-prefixed.
+fn dh_params(p: &[u8], g: &[u8], ys: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in [p, g, ys] {
+        out.extend_from_slice(&u16::try_from(v.len()).unwrap().to_be_bytes());
+        out.extend_from_slice(v);
+    }
+    out
+}
+
+/// The DHE ServerKeyExchange's (p, g, Ys).
+fn dh_parts(f: &mut Flight) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let body = f.ske()[4..].to_vec();
+    let mut at = 0;
+    let mut next = || {
+        let n = usize::from(u16::from_be_bytes([body[at], body[at + 1]]));
+        let v = body[at + 2..at + 2 + n].to_vec();
+        at += 2 + n;
+        v
+    };
+    (next(), next(), next())
+}
+
+#[test]
+fn dhe_every_suite_and_version_and_the_default_refusal() {
+    let mut count = 0;
+    for suite in lucid_core::legacy_cipher_suites() {
+        for v in VERSIONS {
+            let params = lucid_core::internal::crypto::suites::lookup(suite).unwrap();
+            if !params.usable_with(v) {
+                continue;
+            }
+            let (c, s) = dhe_configs(v, suite);
+            let mut p = Pair::new(c, s, 70 + count);
+            p.handshake()
+                .unwrap_or_else(|e| panic!("{v} {suite}: {e:?}"));
+            for n in [
+                p.client.negotiated().unwrap(),
+                p.server.negotiated().unwrap(),
+            ] {
+                assert_eq!((n.version, n.suite), (v, suite));
+                assert_eq!(n.group, Some(NamedGroup::FFDHE2048), "{v} {suite}");
+            }
+            p.exercise();
+            count += 1;
+        }
+    }
+    // 2 suites × 3 versions + 4 TLS 1.2-only suites.
+    assert_eq!(count, 10);
+
+    // Without the opt-in: never offered, never accepted, and naming one is an error that
+    // says what is weak.
+    assert!(lucid_core::supported_cipher_suites().all(|s| {
+        lucid_core::internal::crypto::suites::lookup(s)
+            .unwrap()
+            .legacy
+            .is_none()
+    }));
+    let mut c = client_config(V12, V12);
+    c.cipher_suites = vec![DHE_GCM];
+    let err = lucid_core::ClientConnection::new(
+        Arc::new(c),
+        lucid_core::pki_types::ServerName::try_from("localhost").unwrap(),
+        now(),
+        &mut ChaCha20Rng::seed_from_u64(1),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::Misuse(m) if m.contains("Logjam") && m.contains("--legacy-ciphers")),
+        "{err:?}"
+    );
+    let (mut c, _) = dhe_configs(V12, DHE_GCM);
+    c.cipher_suites = vec![DHE_GCM];
+    let mut p = Pair::new(c, server_config(V12, V12), 90);
+    assert!(p.handshake().is_err());
+    assert_eq!(
+        p.server_err,
+        Some(lucid_core::PeerIncompatible::NoCommonCipherSuite.into())
+    );
+}
+
+/// The DHE ServerKeyExchange re-signed with `edit` applied to (p, g, Ys).
+fn with_dh_params(
+    seed: u64,
+    client: impl FnOnce(&mut ClientConfig),
+    edit: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>, &mut Vec<u8>),
+) -> (Option<Error>, Vec<u8>) {
+    let (mut c, s) = dhe_configs(V12, DHE_GCM);
+    client(&mut c);
+    let mut f = first_flight(c, s, seed);
+    let (mut p, mut g, mut ys) = dh_parts(&mut f);
+    edit(&mut p, &mut g, &mut ys);
+    f.resign(&dh_params(&p, &g, &ys), &*fixture_key());
+    f.deliver()
+}
+
+#[test]
+fn dhe_server_parameter_defects() {
+    // The untouched (re-signed) parameters complete the client's side.
+    assert_eq!(with_dh_params(100, |_| {}, |_, _, _| {}).0, None);
+
+    // A 1024-bit prime: insufficient_security; accepted with the 1024-bit opt-in.
+    let half = |p: &mut Vec<u8>, _: &mut Vec<u8>, ys: &mut Vec<u8>| {
+        p.drain(..128);
+        ys.drain(..128);
+        ys[0] = 2;
+    };
+    let (err, alert) = with_dh_params(101, |_| {}, half);
+    assert_eq!(
+        err,
+        Some(
+            lucid_core::PeerIncompatible::WeakDhGroup {
+                bits: 1024,
+                min: 2048
+            }
+            .into()
+        )
+    );
+    assert_eq!(alert, alert_record(V12, 71));
+    let (err, _) = with_dh_params(102, |c| c.allow_rsa_1024_legacy = true, half);
+    assert_eq!(err, None, "1024-bit group under allow_rsa_1024_legacy");
+
+    // Even p; g of 0, 1, p-1; Ys of 0, 1, p-1, p: illegal_parameter.
+    let bad = |e: Option<Error>, a: Vec<u8>, what: &str| {
+        assert!(
+            matches!(
+                e,
+                Some(Error::PeerMisbehaved(PeerMisbehaved::InvalidDhValue(_)))
+            ),
+            "{what}: {e:?}"
+        );
+        assert_eq!(a, alert_record(V12, ILLEGAL_PARAMETER), "{what}");
+    };
+    let (e, a) = with_dh_params(103, |_| {}, |p, _, _| *p.last_mut().unwrap() &= 0xfe);
+    bad(e, a, "even p");
+    for (i, g) in [vec![0u8], vec![1]].into_iter().enumerate() {
+        let (e, a) = with_dh_params(104 + i as u64, |_| {}, |_, gg, _| *gg = g);
+        bad(e, a, "g");
+    }
+    let (e, a) = with_dh_params(
+        106,
+        |_| {},
+        |p, g, _| {
+            *g = p.clone();
+            *g.last_mut().unwrap() -= 1;
+        },
+    );
+    bad(e, a, "g = p-1");
+    // The server's public value is checked when the client agrees (after its own key is
+    // made): the alert comes in answer to ServerHelloDone.
+    for (i, ys_of) in [
+        (|_: &[u8]| vec![0u8]) as fn(&[u8]) -> Vec<u8>,
+        |_| vec![1],
+        |p| {
+            let mut v = p.to_vec();
+            *v.last_mut().unwrap() -= 1;
+            v
+        },
+        |p| p.to_vec(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (e, a) = with_dh_params(110 + i as u64, |_| {}, |p, _, ys| *ys = ys_of(p));
+        bad(e, a, "Ys");
+    }
+}
+
+#[test]
+fn dhe_client_public_value_defects() {
+    let p = lucid_core::internal::crypto::dh_ffdhe2048_prime();
+    let mut p_minus_1 = p.to_vec();
+    *p_minus_1.last_mut().unwrap() -= 1;
+    for (i, yc) in [vec![0u8], vec![1], p_minus_1, p.to_vec()]
+        .into_iter()
+        .enumerate()
+    {
+        let (c, s) = dhe_configs(V12, DHE_GCM);
+        let mut pair = Pair::new(c, s, 120 + i as u64);
+        pair.c2s();
+        pair.s2c();
+        assert!(pair.client_err.is_none(), "{:?}", pair.client_err);
+        let out = pair.client.pending_tls().to_vec();
+        pair.client.consume_tls(out.len());
+        let recs = records(&out);
+        assert_eq!(hs_type(&recs[0].1), HandshakeType::CLIENT_KEY_EXCHANGE);
+        let mut body = u16::try_from(yc.len()).unwrap().to_be_bytes().to_vec();
+        body.extend_from_slice(&yc);
+        let mut bytes = record(
+            ContentType::HANDSHAKE,
+            V12,
+            &raw_hs(HandshakeType::CLIENT_KEY_EXCHANGE.get(), &body),
+        );
+        for (h, p) in &recs[1..] {
+            bytes.extend(record(h.typ, h.version, p));
+        }
+        let res = feed(&mut pair.server, &mut pair.srng, &bytes).err();
+        assert!(
+            matches!(
+                res,
+                Some(Error::PeerMisbehaved(PeerMisbehaved::InvalidDhValue(_)))
+            ),
+            "Yc #{i}: {res:?}"
+        );
+        assert_eq!(
+            drain(&mut pair.server),
+            alert_record(V12, ILLEGAL_PARAMETER)
+        );
+    }
 }

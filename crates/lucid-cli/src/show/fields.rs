@@ -39,6 +39,9 @@ pub struct Ctx<'a> {
     pub chain: Option<&'a VerifiedChain>,
     /// Whether the server asked for a client certificate.
     pub certificate_requested: bool,
+    /// The negotiated suite's key exchange, once the ServerHello was seen (decides how
+    /// ServerKeyExchange and ClientKeyExchange read).
+    pub kx: Option<suites::KeyExchange>,
     /// For a Finished message: its PRF label and the transcript hash it covers.
     pub finished: Option<(&'static str, &'a [u8])>,
     /// The client's clock (seconds since 1970), to tell a real gmt_unix_time from random
@@ -138,7 +141,13 @@ pub fn handshake_fields(raw: &[u8], ctx: &Ctx<'_>) -> Vec<Field> {
         HandshakeType::SERVER_HELLO => server_hello(&mut w, ctx),
         HandshakeType::CERTIFICATE => certificate(&mut w, ctx),
         HandshakeType::SERVER_HELLO_DONE | HandshakeType::HELLO_REQUEST => Some(()),
+        HandshakeType::SERVER_KEY_EXCHANGE if ctx.kx == Some(suites::KeyExchange::Dhe) => {
+            server_dh_params(&mut w, ctx)
+        }
         HandshakeType::SERVER_KEY_EXCHANGE => server_key_exchange(&mut w, ctx),
+        HandshakeType::CLIENT_KEY_EXCHANGE if ctx.kx == Some(suites::KeyExchange::Dhe) => {
+            client_dh_public(&mut w)
+        }
         HandshakeType::CLIENT_KEY_EXCHANGE => client_key_exchange(&mut w),
         HandshakeType::CERTIFICATE_REQUEST => certificate_request(&mut w, ctx),
         HandshakeType::CERTIFICATE_VERIFY => certificate_verify(&mut w, ctx),
@@ -363,6 +372,9 @@ fn suite_description(p: &suites::SuiteParams) -> String {
         }
         (suites::KeyExchange::Ecdhe, suites::Authentication::Ecdsa) => {
             "ECDHE key exchange (forward secret) signed with the server's ECDSA key"
+        }
+        (suites::KeyExchange::Dhe, _) => {
+            "finite-field DHE key exchange (forward secret; the server picks the group: a legacy opt-in) signed with the server's RSA key"
         }
     };
     let bits = p.enc_key_len * 8;
@@ -635,6 +647,36 @@ fn cert_names(der: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((issuer.whole, subject.whole))
 }
 
+/// ServerKeyExchange of a DHE suite (RFC 5246 §7.4.3).
+fn server_dh_params(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
+    let params_start = w.pos;
+    let n = w.uint(2, "dh_p length", |n| {
+        format!("{n} bytes: a {}-bit prime", n * 8)
+    })?;
+    w.field(n, "dh_p", |p| {
+        let named = match p {
+            _ if p.len() == 256 && p.starts_with(&[0xff; 8]) && p.get(8) == Some(&0xad) => {
+                " (ffdhe2048, RFC 7919)"
+            }
+            _ if p.len() == 384 && p.starts_with(&[0xff; 8]) && p.get(8) == Some(&0xad) => {
+                " (ffdhe3072, RFC 7919)"
+            }
+            _ => "",
+        };
+        format!("the prime modulus the server chose{named}: the client checks its size (2048 bits unless the 1024-bit opt-in) and that it is odd")
+    })?;
+    let n = w.uint(2, "dh_g length", |n| format!("{n} bytes"))?;
+    w.field(n, "dh_g", |_| {
+        "the generator, checked to lie in [2, p-2]".to_string()
+    })?;
+    let n = w.uint(2, "dh_Ys length", |n| format!("{n} bytes"))?;
+    w.field(n, "dh_Ys", |_| {
+        "the server's public value g^x mod p for a fresh secret x (checked to lie in [2, p-2]): forward secrecy".to_string()
+    })?;
+    let params_len = w.pos - params_start;
+    signed_params_signature(w, ctx, params_len)
+}
+
 /// ServerKeyExchange of an ECDHE suite (RFC 8422 §5.4).
 fn server_key_exchange(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
     let params_start = w.pos;
@@ -658,6 +700,11 @@ fn server_key_exchange(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
         "the server's ephemeral public value (x25519: 32 bytes; P-256/P-384: 0x04 ‖ X ‖ Y, uncompressed), made for this connection only and forgotten after it: this is the forward secrecy".to_string()
     })?;
     let params_len = w.pos - params_start;
+    signed_params_signature(w, ctx, params_len)
+}
+
+/// The `digitally-signed` end of a ServerKeyExchange over `params_len` bytes of params.
+fn signed_params_signature(w: &mut Walk<'_>, ctx: &Ctx<'_>, params_len: usize) -> Option<()> {
     if ctx.version.is_some_and(|v| v >= ProtocolVersion::TLSV1_2) {
         w.uint(2, "signature_algorithm", |s| {
             let s = u16::try_from(s).unwrap_or_default();
@@ -677,6 +724,15 @@ fn server_key_exchange(w: &mut Walk<'_>, ctx: &Ctx<'_>) -> Option<()> {
         format!(
             "over client_random ‖ server_random ‖ the {params_len} bytes of params above ({how}), made with the certificate's private key: the client checks it with the certificate's public key, so a man in the middle cannot substitute his own value"
         )
+    })?;
+    Some(())
+}
+
+/// ClientKeyExchange of a DHE suite (RFC 5246 §7.4.7.2).
+fn client_dh_public(w: &mut Walk<'_>) -> Option<()> {
+    let n = w.uint(2, "dh_Yc length", |n| format!("{n} bytes"))?;
+    w.field(n, "dh_Yc", |_| {
+        "the client's public value g^y mod p in the server's group; both sides now compute g^xy mod p, which (leading zeros removed) is the pre-master secret (RFC 5246 §8.1.2)".to_string()
     })?;
     Some(())
 }

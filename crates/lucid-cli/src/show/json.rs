@@ -194,6 +194,21 @@ fn event(o: Obj, ev: &Ev) -> String {
                 None => o.end(),
             }
         }
+        Ev::Tls(Event::KeySchedule(KeyScheduleEvent::DhSharedSecret {
+            prime_bits,
+            len,
+            secret,
+        })) => {
+            let o = o
+                .str("event", "key_schedule")
+                .str("step", "dh_shared_secret")
+                .num("prime_bits", prime_bits)
+                .num("length", len);
+            match secret.as_deref() {
+                Some(s) => o.hex("secret", s).end(),
+                None => o.end(),
+            }
+        }
         Ev::Tls(Event::KeySchedule(KeyScheduleEvent::MasterSecret {
             label,
             seed_len,

@@ -80,6 +80,7 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
     let mut failed = None;
     let mut group = None;
     let mut rsa_kx = false;
+    let mut dh_bits = None;
     let mut received = 0usize;
     let mut sent = 0usize;
     // Mutual TLS: whether the server asked, what we sent, how we signed.
@@ -137,6 +138,11 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
             })) => {
                 group = Some(*g);
             }
+            Ev::Tls(Event::KeySchedule(KeyScheduleEvent::DhSharedSecret {
+                prime_bits, ..
+            })) => {
+                dh_bits = Some(*prime_bits);
+            }
             Ev::Tls(Event::KeySchedule(KeyScheduleEvent::PreMasterSecret { .. })) => {
                 rsa_kx = true;
             }
@@ -156,7 +162,15 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
             let _ = writeln!(out, "  {:<13}nothing (no ServerHello)", "negotiated");
         }
     }
-    if let Some(g) = group {
+    if let Some(bits) = dh_bits {
+        let _ = writeln!(
+            out,
+            "  {:<13}DHE, {bits}-bit group chosen by the server ({}; {})",
+            "key exchange",
+            st.good("forward secret"),
+            st.warn("a legacy opt-in: ECDHE is the modern form")
+        );
+    } else if let Some(g) = group {
         let _ = writeln!(
             out,
             "  {:<13}ECDHE, group {g} ({})",

@@ -36,6 +36,9 @@ fn server_note(ev: &Ev) -> Option<String> {
         Ev::Tls(Event::KeySchedule(KeyScheduleEvent::EcdhSharedSecret { group, .. })) => {
             format!("pre-master secret from ECDH ({group})")
         }
+        Ev::Tls(Event::KeySchedule(KeyScheduleEvent::DhSharedSecret { prime_bits, .. })) => {
+            format!("pre-master secret from DH ({prime_bits}-bit group)")
+        }
         Ev::Tls(Event::KeySchedule(KeyScheduleEvent::MasterSecret { seed_len, .. })) => {
             if *seed_len == 0 {
                 "master secret from its session cache".to_string()

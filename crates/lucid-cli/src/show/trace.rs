@@ -162,6 +162,7 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     offered_session_id: s.offered_session_id.clone(),
                     chain: s.chain.as_ref(),
                     certificate_requested: s.certificate_requested,
+                    kx: s.suite.and_then(suites::lookup).map(|p| p.kx),
                     finished,
                     now_secs: i64::try_from(opts.now.as_secs()).ok(),
                 };
@@ -349,6 +350,26 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 let _ = writeln!(
                     out,
                     "{}{} {len} bytes = the {group} shared secret of our ephemeral private key and the peer's public value (RFC 8422 §5.10); both private keys are gone after this handshake, so a later theft of the certificate's key cannot decrypt this connection (forward secrecy)",
+                    INDENT,
+                    st.field("pre_master_secret:"),
+                );
+                secret_line(&mut out, st, secret.as_deref());
+                out.push('\n');
+            }
+            Ev::Tls(Event::KeySchedule(KeyScheduleEvent::DhSharedSecret {
+                prime_bits,
+                len,
+                secret,
+            })) => {
+                let _ = writeln!(
+                    out,
+                    "{} {}",
+                    st.dim(&t),
+                    st.head("key schedule: DH gives the pre-master secret")
+                );
+                let _ = writeln!(
+                    out,
+                    "{}{} {len} bytes = Ys^x mod p in the server's {prime_bits}-bit group, leading zero bytes removed (RFC 5246 §8.1.2); the exponents are gone after this handshake (forward secrecy)",
                     INDENT,
                     st.field("pre_master_secret:"),
                 );

@@ -24,6 +24,11 @@ pub struct ClientConfig {
     /// Suites offered, in preference order. Suites not valid for the offered range are
     /// dropped from the ClientHello.
     pub cipher_suites: Vec<CipherSuite>,
+    /// Allow the legacy cipher suites (today the `TLS_DHE_RSA_*` family, see
+    /// [`crate::legacy_cipher_suites`]) in `cipher_suites`. Off by default: without it,
+    /// naming such a suite is an [`Error::Misuse`] that says what is weak about it. Turn it
+    /// on, and add the suites, with [`Self::enable_legacy_ciphers`].
+    pub allow_legacy_ciphers: bool,
     /// Certificate verifier. There is no default that accepts anything.
     pub verifier: Arc<dyn ServerCertVerifier>,
     /// Offer extended_master_secret (RFC 7627). Default on.
@@ -51,7 +56,8 @@ pub struct ClientConfig {
     /// pre-master secret is encrypted to) instead of the 2048-bit minimum. 1024-bit RSA is
     /// within reach of a well-funded attacker; only for legacy devices. Nothing below 1024
     /// bits is ever accepted. The verifier has its own switch for the keys that sign the
-    /// chain ([`crate::x509::VerifierOptions::allow_rsa_1024_legacy`]).
+    /// chain ([`crate::x509::VerifierOptions::allow_rsa_1024_legacy`]). The same minimum
+    /// applies to a DHE server's prime (legacy suites only): 2048 bits, 1024 with this set.
     pub allow_rsa_1024_legacy: bool,
     /// How the record buffers are sized (default: preallocated, no allocation after the
     /// handshake).
@@ -101,6 +107,17 @@ impl ResolvesClientCert for Arc<CertifiedKey> {
 }
 
 impl ClientConfig {
+    /// Turns on the legacy opt-in ([`Self::allow_legacy_ciphers`]) and offers the legacy
+    /// suites after the configured ones, for servers that speak nothing else.
+    pub fn enable_legacy_ciphers(&mut self) {
+        self.allow_legacy_ciphers = true;
+        for s in suites::legacy_suites() {
+            if !self.cipher_suites.contains(&s) {
+                self.cipher_suites.push(s);
+            }
+        }
+    }
+
     /// Presents `cert` (a chain and its RSA or ECDSA key, built like a server's with
     /// [`CertifiedKey::new`] / [`CertifiedKey::new_ecdsa`]) to servers that ask for a
     /// client certificate.
@@ -114,7 +131,8 @@ impl ClientConfig {
         Self {
             min_version: ProtocolVersion::TLSV1_2,
             max_version: ProtocolVersion::TLSV1_2,
-            cipher_suites: suites::ALL_SUITES.iter().map(|s| s.suite).collect(),
+            cipher_suites: suites::default_suites().collect(),
+            allow_legacy_ciphers: false,
             verifier,
             offer_extended_master_secret: true,
             offer_encrypt_then_mac: true,
@@ -130,7 +148,12 @@ impl ClientConfig {
     }
 
     pub(crate) fn check(&self) -> Result<(), Error> {
-        check_versions_and_suites(self.min_version, self.max_version, &self.cipher_suites)
+        check_versions_and_suites(
+            self.min_version,
+            self.max_version,
+            &self.cipher_suites,
+            self.allow_legacy_ciphers,
+        )
     }
 
     /// The smallest RSA key accepted for the key exchange, in bits.

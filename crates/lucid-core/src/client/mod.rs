@@ -38,6 +38,7 @@ use crate::conn::{
     suite_params,
 };
 use crate::crypto::certified_key::{CertifiedKey, ServerKey};
+use crate::crypto::dh::{self, DhKeyShare};
 use crate::crypto::ecdh::{self, KeyShare};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
@@ -52,7 +53,8 @@ use crate::msgs::enums::{
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::handshake::{
     CertificatePayload, CertificateRequestPayload, ClientHelloPayload, ClientKeyExchangePayload,
-    DigitallySigned, HandshakeMessage, HandshakePayload, Random, ServerHelloPayload, SessionId,
+    DigitallySigned, HandshakeMessage, HandshakePayload, Random, ServerDhParams, ServerEcdhParams,
+    ServerHelloPayload, SessionId,
 };
 use crate::session::ClientSession;
 use crate::trace::{Event, ResumptionEvent};
@@ -570,7 +572,7 @@ impl ExpectCertificate {
                     },
                 )))
             }
-            KeyExchange::Ecdhe => {
+            KeyExchange::Ecdhe | KeyExchange::Dhe => {
                 // The key that signs the ServerKeyExchange: of the suite's type, keyUsage
                 // (when present) allowing digitalSignature (RFC 8422 §5.3).
                 let server_key = sign::peer_certificate_key(leaf, min_rsa_bits, true)?;
@@ -625,7 +627,7 @@ impl ExpectServerKeyExchange {
     fn handle(
         self: Box<Self>,
         _core: &mut Core,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<ClientState, Error> {
         let (ske, raw) = msg.expect_handshake("ServerKeyExchange", |p| match p {
@@ -634,21 +636,34 @@ impl ExpectServerKeyExchange {
         })?;
         let mut this = *self;
         let version = this.negotiated.version;
-        let (params, params_bytes, signed) = ske.ecdhe(version)?;
-        // RFC 8422 §5.4: named curves only, and one we offered.
-        if params.curve_type != EcCurveType::NAMED_CURVE {
-            return Err(
-                PeerMisbehaved::Other("ServerKeyExchange with explicit curve parameters").into(),
-            );
-        }
-        if !this.hello.offered_groups.contains(&params.group) {
-            return Err(PeerMisbehaved::UnofferedGroup(params.group).into());
-        }
-        // The signature covers both randoms and the params (RFC 8422 §5.4).
+        // The params as the suite's key exchange reads them, and the bytes the signature
+        // covers after the randoms.
+        let (params, params_bytes, signed) = match this.suite.kx {
+            KeyExchange::Dhe => {
+                let (params, bytes, signed) = ske.dhe(version)?;
+                (ServerParams::Dhe(params), bytes.to_vec(), signed)
+            }
+            _ => {
+                let (params, bytes, signed) = ske.ecdhe(version)?;
+                // RFC 8422 §5.4: named curves only, and one we offered.
+                if params.curve_type != EcCurveType::NAMED_CURVE {
+                    return Err(PeerMisbehaved::Other(
+                        "ServerKeyExchange with explicit curve parameters",
+                    )
+                    .into());
+                }
+                if !this.hello.offered_groups.contains(&params.group) {
+                    return Err(PeerMisbehaved::UnofferedGroup(params.group).into());
+                }
+                (ServerParams::Ecdhe(params), bytes.to_vec(), signed)
+            }
+        };
+        // The signature covers both randoms and the params (RFC 5246 §7.4.3, RFC 8422
+        // §5.4).
         let signed_message = sign::server_key_exchange_message(
             &this.hello.client_random.0,
             &this.server_random.0,
-            params_bytes,
+            &params_bytes,
         );
         let sig = sign::received_signature(
             version,
@@ -663,21 +678,43 @@ impl ExpectServerKeyExchange {
             &signed.signature,
         )?;
         this.hello.transcript.add(raw);
-        this.negotiated.group = Some(params.group);
+        let kx = match params {
+            ServerParams::Ecdhe(params) => {
+                this.negotiated.group = Some(params.group);
+                ServerKx::Ecdhe {
+                    group: params.group,
+                    server_public: params.public,
+                }
+            }
+            ServerParams::Dhe(params) => {
+                // The group is the server's choice: checked here (prime size against the
+                // same minimum as RSA keys, generator range), our key made in it.
+                let min_bits = this.hello.config.min_rsa_bits();
+                let share = DhKeyShare::generate(&params.p, &params.g, min_bits, cx.rng)?;
+                this.negotiated.group = dh::named_group(&params.p, &params.g);
+                ServerKx::Dhe {
+                    share,
+                    server_public: params.ys,
+                }
+            }
+        };
         Ok(ClientState::ExpectServerHelloDone(Box::new(
             ExpectServerHelloDone {
                 hello: this.hello,
                 server_random: this.server_random,
                 suite: this.suite,
                 negotiated: this.negotiated,
-                kx: ServerKx::Ecdhe {
-                    group: params.group,
-                    server_public: params.public,
-                },
+                kx,
                 certificate_request: None,
             },
         )))
     }
+}
+
+/// A ServerKeyExchange's params, by key exchange.
+enum ServerParams {
+    Ecdhe(ServerEcdhParams),
+    Dhe(ServerDhParams),
 }
 
 /// What the ClientKeyExchange will answer.
@@ -687,6 +724,11 @@ enum ServerKx {
     /// Agree on one with the server's signed ephemeral value.
     Ecdhe {
         group: NamedGroup,
+        server_public: Vec<u8>,
+    },
+    /// DHE: our key, already made in the server's (checked) group, and its value.
+    Dhe {
+        share: DhKeyShare,
         server_public: Vec<u8>,
     },
 }
@@ -774,7 +816,7 @@ impl ExpectServerHelloDone {
             core.send_handshake(&certificate, Some(&mut this.hello.transcript), cx.rng)?;
         }
 
-        let (pms, cke) = match &this.kx {
+        let (pms, cke) = match this.kx {
             ServerKx::Rsa(server_key) => {
                 // Pre-master secret: the version we offered (not the negotiated one, RFC
                 // 5246 §7.4.7.1), then 46 random bytes.
@@ -788,7 +830,7 @@ impl ExpectServerHelloDone {
                 let pms_array: &[u8; rsa_kx::PRE_MASTER_SECRET_LEN] = pms[..]
                     .try_into()
                     .map_err(|_| Error::Internal("pre-master secret length"))?;
-                let encrypted = rsa_kx::encrypt_pre_master_secret(server_key, pms_array, cx.rng)?;
+                let encrypted = rsa_kx::encrypt_pre_master_secret(&server_key, pms_array, cx.rng)?;
                 (pms, ClientKeyExchangePayload::from_rsa(&encrypted))
             }
             ServerKx::Ecdhe {
@@ -796,11 +838,22 @@ impl ExpectServerHelloDone {
                 server_public,
             } => {
                 // RFC 8422 §5.10: the pre-master secret is the ECDH shared secret.
-                let share = KeyShare::generate(*group, cx.rng)
+                let share = KeyShare::generate(group, cx.rng)
                     .ok_or(Error::Internal("offered a group lucid cannot generate"))?;
                 let cke = ClientKeyExchangePayload::from_ecdh(share.public());
-                let pms = share.agree(server_public)?;
-                core.trace_ecdh_secret(*group, &pms);
+                let pms = share.agree(&server_public)?;
+                core.trace_ecdh_secret(group, &pms);
+                (pms, cke)
+            }
+            ServerKx::Dhe {
+                share,
+                server_public,
+            } => {
+                // RFC 5246 §8.1.2: the pre-master secret is Z, leading zeros stripped.
+                let cke = ClientKeyExchangePayload::from_dh(share.public());
+                let bits = share.prime_bits();
+                let pms = share.agree(&server_public)?;
+                core.trace_dh_secret(bits, &pms);
                 (pms, cke)
             }
         };

@@ -206,6 +206,20 @@ impl Core {
             }));
     }
 
+    /// Traces a DHE shared secret (the pre-master secret of a DHE suite).
+    pub(crate) fn trace_dh_secret(&mut self, prime_bits: usize, secret: &[u8]) {
+        if !self.tracer.on() {
+            return;
+        }
+        let shown = self.tracer.secrets().then_some(Cow::Borrowed(secret));
+        self.tracer
+            .emit(&Event::KeySchedule(KeyScheduleEvent::DhSharedSecret {
+                prime_bits,
+                len: secret.len(),
+                secret: shown,
+            }));
+    }
+
     /// Traces the master secret derivation and the key block expansion that follows.
     pub(crate) fn trace_key_schedule(
         &mut self,

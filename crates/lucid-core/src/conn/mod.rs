@@ -247,7 +247,17 @@ pub(crate) fn check_versions_and_suites(
     min: ProtocolVersion,
     max: ProtocolVersion,
     cipher_suites: &[CipherSuite],
+    allow_legacy_ciphers: bool,
 ) -> Result<(), Error> {
+    // A legacy suite only with the opt-in; the error says what is weak about it.
+    if !allow_legacy_ciphers {
+        if let Some(weakness) = cipher_suites
+            .iter()
+            .find_map(|s| suites::lookup(*s).and_then(|p| p.legacy))
+        {
+            return Err(Error::Misuse(weakness));
+        }
+    }
     let ok = |v: ProtocolVersion| {
         (ProtocolVersion::TLSV1_0.get()..=ProtocolVersion::TLSV1_2.get()).contains(&v.get())
     };

@@ -6,6 +6,7 @@
 
 pub(crate) mod cbc;
 pub(crate) mod certified_key;
+pub(crate) mod dh;
 pub(crate) mod ecdh;
 pub(crate) mod ecdsa_key;
 pub(crate) mod gcm;

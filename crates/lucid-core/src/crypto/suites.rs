@@ -40,12 +40,15 @@ pub enum KeyExchange {
     /// Ephemeral elliptic-curve Diffie-Hellman (RFC 8422): the server sends its share in a
     /// signed ServerKeyExchange, the client answers with its own; forward secret.
     Ecdhe,
+    /// Ephemeral finite-field Diffie-Hellman (RFC 5246 §7.4.3): like ECDHE, but the server
+    /// also chooses the group and sends it; a legacy opt-in (see [`SuiteParams::legacy`]).
+    Dhe,
 }
 
 impl KeyExchange {
     /// Whether the server sends a (signed) ServerKeyExchange.
     pub const fn server_key_exchange(self) -> bool {
-        matches!(self, Self::Ecdhe)
+        matches!(self, Self::Ecdhe | Self::Dhe)
     }
 }
 
@@ -96,7 +99,14 @@ pub struct SuiteParams {
     /// Defined only for TLS 1.2 (the SHA-256 and GCM suites, RFC 5246 appendix A.5,
     /// RFC 5288 §4).
     pub tls12_only: bool,
+    /// For a legacy suite, what is weak about it: such a suite is never offered or accepted
+    /// unless the configuration's `allow_legacy_ciphers` is set, and naming it without
+    /// that opt-in is an error carrying this text.
+    pub legacy: Option<&'static str>,
 }
+
+/// Why the `TLS_DHE_*` suites are a legacy opt-in.
+pub const DHE_WEAKNESS: &str = "TLS_DHE_* suites are a legacy opt-in (allow_legacy_ciphers, lucid connect/serve --legacy-ciphers): finite-field DHE lets the server pick the group, and servers of that era often use 1024-bit or widely shared primes (Logjam, 2015); ECDHE gives the same forward secrecy with fixed, strong groups";
 
 /// AES block size, which is also the CBC IV length.
 pub(crate) const AES_BLOCK_LEN: usize = 16;
@@ -172,7 +182,8 @@ pub fn uses_explicit_iv(version: ProtocolVersion) -> bool {
 }
 
 /// Every suite lucid implements, in lucid's default preference order: forward secrecy
-/// first, AEAD before CBC — ECDHE+GCM, ECDHE+CBC, RSA+GCM, RSA+CBC (DESIGN.md). Within a
+/// first, AEAD before CBC — ECDHE+GCM, ECDHE+CBC, RSA+GCM, RSA+CBC (DESIGN.md) — then the
+/// legacy opt-in suites (DHE_RSA), which no default configuration offers. Within a
 /// group, AES-128 before AES-256 and ECDSA before RSA (an ECDSA server signs faster).
 pub static ALL_SUITES: &[SuiteParams] = &[
     SuiteParams {
@@ -183,6 +194,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 16,
         prf: PrfHash::Sha256,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
@@ -192,6 +204,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 16,
         prf: PrfHash::Sha256,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -201,6 +214,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 32,
         prf: PrfHash::Sha384,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
@@ -210,6 +224,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 32,
         prf: PrfHash::Sha384,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
@@ -219,6 +234,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 16,
         prf: PrfHash::Sha256,
         tls12_only: false,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
@@ -228,6 +244,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 16,
         prf: PrfHash::Sha256,
         tls12_only: false,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
@@ -237,6 +254,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 32,
         prf: PrfHash::Sha256,
         tls12_only: false,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
@@ -246,6 +264,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 32,
         prf: PrfHash::Sha256,
         tls12_only: false,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
@@ -255,6 +274,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 16,
         prf: PrfHash::Sha256,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
@@ -264,6 +284,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 16,
         prf: PrfHash::Sha256,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
@@ -273,6 +294,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 32,
         prf: PrfHash::Sha384,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
@@ -282,6 +304,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 32,
         prf: PrfHash::Sha384,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
@@ -291,6 +314,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 16,
         prf: PrfHash::Sha256,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
@@ -300,6 +324,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 32,
         prf: PrfHash::Sha384,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
@@ -309,6 +334,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 16,
         prf: PrfHash::Sha256,
         tls12_only: false,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
@@ -318,6 +344,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 32,
         prf: PrfHash::Sha256,
         tls12_only: false,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
@@ -327,6 +354,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 16,
         prf: PrfHash::Sha256,
         tls12_only: true,
+        legacy: None,
     },
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
@@ -336,8 +364,85 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         enc_key_len: 32,
         prf: PrfHash::Sha256,
         tls12_only: true,
+        legacy: None,
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+        kx: KeyExchange::Dhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Gcm,
+        enc_key_len: 16,
+        prf: PrfHash::Sha256,
+        tls12_only: true,
+        legacy: Some(DHE_WEAKNESS),
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+        kx: KeyExchange::Dhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Gcm,
+        enc_key_len: 32,
+        prf: PrfHash::Sha384,
+        tls12_only: true,
+        legacy: Some(DHE_WEAKNESS),
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
+        kx: KeyExchange::Dhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha1),
+        enc_key_len: 16,
+        prf: PrfHash::Sha256,
+        tls12_only: false,
+        legacy: Some(DHE_WEAKNESS),
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_DHE_RSA_WITH_AES_256_CBC_SHA,
+        kx: KeyExchange::Dhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha1),
+        enc_key_len: 32,
+        prf: PrfHash::Sha256,
+        tls12_only: false,
+        legacy: Some(DHE_WEAKNESS),
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_DHE_RSA_WITH_AES_128_CBC_SHA256,
+        kx: KeyExchange::Dhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha256),
+        enc_key_len: 16,
+        prf: PrfHash::Sha256,
+        tls12_only: true,
+        legacy: Some(DHE_WEAKNESS),
+    },
+    SuiteParams {
+        suite: CipherSuite::TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,
+        kx: KeyExchange::Dhe,
+        auth: Authentication::Rsa,
+        protection: Protection::Cbc(MacAlgorithm::Sha256),
+        enc_key_len: 32,
+        prf: PrfHash::Sha256,
+        tls12_only: true,
+        legacy: Some(DHE_WEAKNESS),
     },
 ];
+
+/// The suites a default configuration offers and accepts: every non-legacy one, in order.
+pub fn default_suites() -> impl Iterator<Item = CipherSuite> {
+    ALL_SUITES
+        .iter()
+        .filter(|s| s.legacy.is_none())
+        .map(|s| s.suite)
+}
+
+/// The legacy opt-in suites (see [`SuiteParams::legacy`]), in order.
+pub fn legacy_suites() -> impl Iterator<Item = CipherSuite> {
+    ALL_SUITES
+        .iter()
+        .filter(|s| s.legacy.is_some())
+        .map(|s| s.suite)
+}
 
 /// The parameters of `suite`, if lucid implements it.
 pub fn lookup(suite: CipherSuite) -> Option<&'static SuiteParams> {
@@ -396,8 +501,17 @@ mod tests {
                 (KeyExchange::Ecdhe, false) => 1,
                 (KeyExchange::Rsa, true) => 2,
                 (KeyExchange::Rsa, false) => 3,
+                // Legacy opt-in suites come last.
+                (KeyExchange::Dhe, _) => 4,
             }
         };
+        assert!(
+            ALL_SUITES
+                .iter()
+                .all(|s| (s.kx == KeyExchange::Dhe) == s.legacy.is_some())
+        );
+        assert_eq!(default_suites().count(), 18);
+        assert_eq!(legacy_suites().count(), 6);
         assert!(ALL_SUITES.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])));
         assert_eq!(
             ALL_SUITES[0].suite,
@@ -410,7 +524,7 @@ mod tests {
         assert_eq!(s.key_block_len(v12), 2 * 48 + 2 * 32);
         assert_eq!(s.prf_algorithm(v12), PrfAlgorithm::Sha384);
         assert!(!s.usable_with(v11));
-        assert_eq!(ALL_SUITES.len(), 18);
+        assert_eq!(ALL_SUITES.len(), 24);
         // Every entry's name says its key exchange and authentication.
         for s in ALL_SUITES {
             let name = s.suite.name().unwrap();
@@ -418,7 +532,8 @@ mod tests {
                 (KeyExchange::Rsa, Authentication::Rsa) => "TLS_RSA_WITH_",
                 (KeyExchange::Ecdhe, Authentication::Rsa) => "TLS_ECDHE_RSA_WITH_",
                 (KeyExchange::Ecdhe, Authentication::Ecdsa) => "TLS_ECDHE_ECDSA_WITH_",
-                (KeyExchange::Rsa, Authentication::Ecdsa) => panic!("{name}"),
+                (KeyExchange::Dhe, Authentication::Rsa) => "TLS_DHE_RSA_WITH_",
+                (KeyExchange::Rsa | KeyExchange::Dhe, Authentication::Ecdsa) => panic!("{name}"),
             };
             assert!(name.starts_with(prefix), "{name}");
             assert_eq!(name.contains("_GCM_"), s.mac().is_none(), "{name}");

@@ -553,6 +553,21 @@ impl ClientKeyExchangePayload {
         Ok(ct)
     }
 
+    /// DHE (RFC 5246 §7.4.7.2): `opaque dh_Yc<1..2^16-1>`.
+    pub fn from_dh(public: &[u8]) -> Self {
+        let mut body = Vec::with_capacity(public.len() + 2);
+        put_vec(&mut body, ListLength::U16, public);
+        Self(body)
+    }
+
+    /// The client's DH public value (its range is the key exchange's business).
+    pub fn dh(&self) -> Result<&[u8], InvalidMessage> {
+        let mut r = Reader::new(&self.0);
+        let y = r.vec(ListLength::U16_NONEMPTY, "dh_Yc")?;
+        r.expect_empty("ClientKeyExchange")?;
+        Ok(y)
+    }
+
     /// The client's ephemeral ECDH public value (the point's validity is the key
     /// exchange's business).
     pub fn ecdh(&self) -> Result<&[u8], InvalidMessage> {
@@ -582,6 +597,27 @@ impl ServerEcdhParams {
         self.curve_type.encode(out);
         self.group.encode(out);
         put_vec(out, ListLength::U8, &self.public);
+    }
+}
+
+/// `ServerDHParams` (RFC 5246 §7.4.3) of a DHE ServerKeyExchange: the group and the
+/// server's public value, each `opaque <1..2^16-1>`, big-endian.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerDhParams {
+    /// The prime modulus `dh_p`.
+    pub p: Vec<u8>,
+    /// The generator `dh_g`.
+    pub g: Vec<u8>,
+    /// The server's public value `dh_Ys = g^x mod p`.
+    pub ys: Vec<u8>,
+}
+
+impl ServerDhParams {
+    /// Encodes the params: exactly the bytes the signature covers after the two randoms.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        put_vec(out, ListLength::U16, &self.p);
+        put_vec(out, ListLength::U16, &self.g);
+        put_vec(out, ListLength::U16, &self.ys);
     }
 }
 
@@ -628,6 +664,31 @@ impl DigitallySigned {
 pub struct ServerKeyExchangePayload(pub Vec<u8>);
 
 impl ServerKeyExchangePayload {
+    /// Builds the DHE form.
+    pub fn from_dhe(params: &ServerDhParams, signed: &DigitallySigned) -> Self {
+        let mut body = Vec::new();
+        params.encode(&mut body);
+        signed.encode(&mut body);
+        Self(body)
+    }
+
+    /// Reads the DHE form at `version`: the params, their encoding (what the signature
+    /// covers after the randoms) and the signature. Trailing bytes are an error.
+    pub fn dhe(
+        &self,
+        version: ProtocolVersion,
+    ) -> Result<(ServerDhParams, &[u8], DigitallySigned), InvalidMessage> {
+        let mut r = Reader::new(&self.0);
+        let p = r.vec(ListLength::U16_NONEMPTY, "dh_p")?.to_vec();
+        let g = r.vec(ListLength::U16_NONEMPTY, "dh_g")?.to_vec();
+        let ys = r.vec(ListLength::U16_NONEMPTY, "dh_Ys")?.to_vec();
+        let params_len = self.0.len() - r.left();
+        let signed = DigitallySigned::read_versioned(&mut r, version)?;
+        r.expect_empty("ServerKeyExchange")?;
+        let params_bytes = self.0.get(..params_len).unwrap_or_default();
+        Ok((ServerDhParams { p, g, ys }, params_bytes, signed))
+    }
+
     /// Builds the ECDHE form.
     pub fn from_ecdhe(params: &ServerEcdhParams, signed: &DigitallySigned) -> Self {
         let mut body = Vec::new();

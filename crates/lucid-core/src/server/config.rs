@@ -225,6 +225,11 @@ pub struct ServerConfig {
     /// valid for the negotiated version and that the certificate's key can serve wins).
     /// Default: every lucid suite, ECDHE first.
     pub cipher_suites: Vec<CipherSuite>,
+    /// Allow the legacy cipher suites (today the `TLS_DHE_RSA_*` family, see
+    /// [`crate::legacy_cipher_suites`]) in `cipher_suites`. Off by default: without it,
+    /// naming such a suite is an [`Error::Misuse`] that says what is weak about it. Turn it
+    /// on, and add the suites, with [`Self::enable_legacy_ciphers`].
+    pub allow_legacy_ciphers: bool,
     /// Where the certificate chain comes from.
     pub cert_resolver: Arc<dyn ResolvesServerCert>,
     /// Accept extended_master_secret (RFC 7627) when offered. Default on.
@@ -273,7 +278,8 @@ impl ServerConfig {
         Self {
             min_version: ProtocolVersion::TLSV1_2,
             max_version: ProtocolVersion::TLSV1_2,
-            cipher_suites: suites::ALL_SUITES.iter().map(|s| s.suite).collect(),
+            cipher_suites: suites::default_suites().collect(),
+            allow_legacy_ciphers: false,
             cert_resolver: resolver,
             accept_extended_master_secret: true,
             accept_encrypt_then_mac: true,
@@ -286,8 +292,24 @@ impl ServerConfig {
         }
     }
 
+    /// Turns on the legacy opt-in ([`Self::allow_legacy_ciphers`]) and accepts the legacy
+    /// suites after the configured ones (to stand in for an old device in tests).
+    pub fn enable_legacy_ciphers(&mut self) {
+        self.allow_legacy_ciphers = true;
+        for s in suites::legacy_suites() {
+            if !self.cipher_suites.contains(&s) {
+                self.cipher_suites.push(s);
+            }
+        }
+    }
+
     pub(crate) fn check(&self) -> Result<(), Error> {
-        check_versions_and_suites(self.min_version, self.max_version, &self.cipher_suites)
+        check_versions_and_suites(
+            self.min_version,
+            self.max_version,
+            &self.cipher_suites,
+            self.allow_legacy_ciphers,
+        )
     }
 }
 

@@ -44,6 +44,7 @@ use crate::conn::{
     Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, Side, record_protection,
     suite_params,
 };
+use crate::crypto::dh::{self, DhKeyShare};
 use crate::crypto::ecdh::{self, KeyShare};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
@@ -59,8 +60,8 @@ use crate::msgs::enums::{
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::handshake::{
     CertificatePayload, CertificateRequestPayload, ClientHelloPayload, DigitallySigned,
-    HandshakeMessage, HandshakePayload, Random, ServerEcdhParams, ServerHelloPayload,
-    ServerKeyExchangePayload, SessionId,
+    HandshakeMessage, HandshakePayload, Random, ServerDhParams, ServerEcdhParams,
+    ServerHelloPayload, ServerKeyExchangePayload, SessionId,
 };
 use crate::session::ServerSession;
 use crate::trace::{Event, RenegotiationSignal, ResumptionEvent};
@@ -414,6 +415,10 @@ enum ChosenKx {
         group: NamedGroup,
         signature: HandshakeSignature,
     },
+    /// DHE in ffdhe2048 (RFC 7919).
+    Dhe {
+        signature: HandshakeSignature,
+    },
 }
 
 /// The suite and the chain: the first suite in our preference order that the client
@@ -473,6 +478,9 @@ fn choose_suite(
             let kx = match p.kx {
                 KeyExchange::Rsa => ChosenKx::Rsa,
                 KeyExchange::Ecdhe => ecdhe(p.auth)?,
+                KeyExchange::Dhe => ChosenKx::Dhe {
+                    signature: sign::choose_rsa_signature(version, offer.sigalgs.as_deref())?,
+                },
             };
             Some((p, kx, cert.clone()))
         })
@@ -539,8 +547,33 @@ fn full_handshake(
             return Err(Error::Internal("RSA key exchange with an ECDSA key"));
         }
         (ChosenKx::Ecdhe { group, signature }, _) => {
-            let share = send_server_key_exchange(core, cx, &mut data, &cert, group, signature)?;
+            let share = KeyShare::generate(group, cx.rng)
+                .ok_or(Error::Internal("chose a group lucid cannot generate"))?;
+            let params = ServerEcdhParams {
+                curve_type: EcCurveType::NAMED_CURVE,
+                group,
+                public: share.public().to_vec(),
+            };
+            let mut params_bytes = Vec::new();
+            params.encode(&mut params_bytes);
+            let signed = sign_params(cx, &data, &cert, signature, &params_bytes)?;
+            let ske = ServerKeyExchangePayload::from_ecdhe(&params, &signed);
+            send_server_key_exchange(core, cx, &mut data, ske)?;
             (ServerKx::Ecdhe(share), Some(group))
+        }
+        (ChosenKx::Dhe { signature }, _) => {
+            let share = DhKeyShare::ffdhe2048(cx.rng)?;
+            let params = ServerDhParams {
+                p: dh::FFDHE2048_P.to_vec(),
+                g: alloc::vec![2],
+                ys: share.public().to_vec(),
+            };
+            let mut params_bytes = Vec::new();
+            params.encode(&mut params_bytes);
+            let signed = sign_params(cx, &data, &cert, signature, &params_bytes)?;
+            let ske = ServerKeyExchangePayload::from_dhe(&params, &signed);
+            send_server_key_exchange(core, cx, &mut data, ske)?;
+            (ServerKx::Dhe(share), Some(NamedGroup::FFDHE2048))
         }
     };
     // RFC 5246 §7.4.4: ask for the client's certificate when configured to.
@@ -656,49 +689,39 @@ impl ExpectClientCertificate {
     }
 }
 
-/// ECDHE: a fresh key share in `group`, its params signed over both randoms with the
-/// certificate's key (RFC 8422 §5.4), sent as the ServerKeyExchange.
+/// The `digitally-signed` struct over `client_random ‖ server_random ‖ params` made with
+/// the certificate's key (RFC 5246 §7.4.3, RFC 8422 §5.4).
+fn sign_params(
+    cx: &mut Context<'_>,
+    data: &HelloData,
+    cert: &CertifiedKey,
+    signature: HandshakeSignature,
+    params_bytes: &[u8],
+) -> Result<DigitallySigned, Error> {
+    let message = sign::server_key_exchange_message(
+        &data.client_random.0,
+        &data.server_random.0,
+        params_bytes,
+    );
+    let signed = Signed::Message(&message);
+    Ok(DigitallySigned {
+        scheme: signature.scheme(),
+        signature: match &cert.key {
+            ServerKey::Rsa(key) => sign::sign_rsa(&**key, signature, signed, cx.rng)?,
+            ServerKey::Ecdsa(key) => sign::sign_ecdsa(&**key, signature, signed, cx.rng)?,
+        },
+    })
+}
+
+/// Sends the (signed) ServerKeyExchange of an ECDHE or DHE suite.
 fn send_server_key_exchange(
     core: &mut Core,
     cx: &mut Context<'_>,
     data: &mut HelloData,
-    cert: &CertifiedKey,
-    group: NamedGroup,
-    signature: HandshakeSignature,
-) -> Result<KeyShare, Error> {
-    let share = KeyShare::generate(group, cx.rng)
-        .ok_or(Error::Internal("chose a group lucid cannot generate"))?;
-    let params = ServerEcdhParams {
-        curve_type: EcCurveType::NAMED_CURVE,
-        group,
-        public: share.public().to_vec(),
-    };
-    let mut params_bytes = Vec::new();
-    params.encode(&mut params_bytes);
-    let message = sign::server_key_exchange_message(
-        &data.client_random.0,
-        &data.server_random.0,
-        &params_bytes,
-    );
-    let signed = DigitallySigned {
-        scheme: match signature {
-            HandshakeSignature::Scheme(s) => Some(s),
-            HandshakeSignature::RsaMd5Sha1 | HandshakeSignature::EcdsaSha1 => None,
-        },
-        signature: match &cert.key {
-            ServerKey::Rsa(key) => {
-                sign::sign_rsa(&**key, signature, Signed::Message(&message), cx.rng)?
-            }
-            ServerKey::Ecdsa(key) => {
-                sign::sign_ecdsa(&**key, signature, Signed::Message(&message), cx.rng)?
-            }
-        },
-    };
-    let ske = HandshakeMessage::new(HandshakePayload::ServerKeyExchange(
-        ServerKeyExchangePayload::from_ecdhe(&params, &signed),
-    ));
-    core.send_handshake(&ske, Some(&mut data.transcript), cx.rng)?;
-    Ok(share)
+    ske: ServerKeyExchangePayload,
+) -> Result<(), Error> {
+    let ske = HandshakeMessage::new(HandshakePayload::ServerKeyExchange(ske));
+    core.send_handshake(&ske, Some(&mut data.transcript), cx.rng)
 }
 
 fn resume(
@@ -773,6 +796,8 @@ enum ServerKx {
     Rsa(Arc<dyn ServerRsaKey>),
     /// ECDHE: our ephemeral key share, sent in the ServerKeyExchange.
     Ecdhe(KeyShare),
+    /// DHE: our ephemeral ffdhe2048 key, sent in the ServerKeyExchange.
+    Dhe(DhKeyShare),
 }
 
 /// Waiting for the ClientKeyExchange.
@@ -825,6 +850,12 @@ impl ExpectClientKeyExchange {
                 let group = share.group();
                 let pms = share.agree(cke.ecdh()?)?;
                 core.trace_ecdh_secret(group, &pms);
+                pms
+            }
+            ServerKx::Dhe(share) => {
+                let bits = share.prime_bits();
+                let pms = share.agree(cke.dh()?)?;
+                core.trace_dh_secret(bits, &pms);
                 pms
             }
         };
