@@ -218,12 +218,16 @@ impl HandshakeStep {
                 text("the server objected to something in our ClientHello")
             }
             (_, A::PROTOCOL_VERSION) => text("the server refused the protocol version"),
+            // After our empty Certificate, the alert is the server's way of requiring one,
+            // whatever its name: OpenSSL sends handshake_failure, gnutls (3.7,
+            // --require-client-cert) decode_error.
             (
                 Self::ClientFinishedSent {
                     empty_certificate: true,
                     ..
                 },
                 A::HANDSHAKE_FAILURE
+                | A::DECODE_ERROR
                 | A::BAD_CERTIFICATE
                 | A::UNSUPPORTED_CERTIFICATE
                 | A::CERTIFICATE_UNKNOWN

@@ -232,6 +232,25 @@ impl Peer {
         String::from_utf8_lossy(&fs::read(&self.stdout).unwrap_or_default()).into_owned()
     }
 
+    /// Polls the child's stdout until `find` returns something (a server logs a connection
+    /// a moment after the client saw it end), or `timeout` passes.
+    pub fn poll_stdout<T>(
+        &self,
+        timeout: Duration,
+        mut find: impl FnMut(&str) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(found) = find(&self.stdout_text()) {
+                return Some(found);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// stdout and stderr, for failure messages.
     pub fn output(&self) -> String {
         let err = String::from_utf8_lossy(&fs::read(&self.stderr).unwrap_or_default()).into_owned();

@@ -1,5 +1,5 @@
 //! Shared by the client tests that start real peers on 127.0.0.1: lucid's side (a client
-//! config, a TCP connection, read loops). Finding and starting the peers, and the
+//! config, a TCP connection, read loops, one whole request/response connection). Finding and starting the peers, and the
 //! `LUCID_REQUIRE_PEERS` rule, are `lucid_test_support::peers` (re-exported here).
 #![allow(
     dead_code,
@@ -13,12 +13,14 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 
+use lucid_blocking::Stream;
 use lucid_core::x509::RootStore;
-use lucid_core::{ClientConfig, WebPkiVerifier};
+use lucid_core::{ClientConfig, ClientConnection, Negotiated, WebPkiVerifier};
 #[allow(unused_imports, reason = "each test binary uses a different subset")]
 pub(crate) use lucid_test_support::peers::{
     Peer, find_program, free_port, missing_peer, out_dir, pki, tlslite,
 };
+use rustls_pki_types::ServerName;
 
 /// Socket read/write timeout for one client connection.
 pub(crate) const IO_TIMEOUT: Duration = Duration::from_secs(15);
@@ -75,4 +77,79 @@ pub(crate) fn read_all(r: &mut impl Read) -> (Vec<u8>, End) {
 pub(crate) fn send(w: &mut impl Write, data: &[u8]) -> std::io::Result<()> {
     w.write_all(data)?;
     w.flush()
+}
+
+/// What one [`fetch`] got.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    /// What lucid negotiated.
+    pub negotiated: Negotiated,
+    /// Everything the server sent back.
+    pub response: Vec<u8>,
+    /// How the response ended.
+    pub end: End,
+    /// The connection's local TCP port (how a server's log names it).
+    pub local_port: u16,
+}
+
+/// Why a [`fetch`] failed: lucid's typed error, or the transport's.
+#[derive(Debug)]
+pub(crate) enum FetchError {
+    /// lucid's error (e.g. the server's alert, with the handshake step it arrived in).
+    Tls(lucid_core::Error),
+    /// A socket error that is not a TLS one.
+    Io(std::io::Error),
+}
+
+impl core::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Tls(e) => write!(f, "lucid: {e}"),
+            Self::Io(e) => write!(f, "lucid: I/O: {e}"),
+        }
+    }
+}
+
+impl From<std::io::Error> for FetchError {
+    fn from(e: std::io::Error) -> Self {
+        match lucid_blocking::tls_error(&e) {
+            Some(tls) => Self::Tls(tls.clone()),
+            None => Self::Io(e),
+        }
+    }
+}
+
+/// One lucid client connection to `addr` (as `localhost`): handshake, `request`, read to
+/// the end.
+pub(crate) fn fetch(
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    request: &[u8],
+) -> Result<Fetched, FetchError> {
+    let sock = tcp(addr)?;
+    let local_port = sock.local_addr()?.port();
+    let mut rng = lucid_blocking::os_rng();
+    let conn = ClientConnection::new(
+        config,
+        ServerName::try_from("localhost").expect("valid name"),
+        lucid_blocking::now(),
+        &mut rng,
+    )
+    .map_err(FetchError::Tls)?;
+    let mut stream = Stream::new(conn, sock);
+    stream.complete_handshake()?;
+    let negotiated = stream
+        .conn()
+        .negotiated()
+        .cloned()
+        .expect("a completed handshake has parameters");
+    send(&mut stream, request)?;
+    let (response, end) = read_all(&mut stream);
+    let _ = stream.close();
+    Ok(Fetched {
+        negotiated,
+        response,
+        end,
+        local_port,
+    })
 }

@@ -49,6 +49,11 @@ pub struct Served {
     pub sni: Option<String>,
     /// The client signalled RFC 5746 (renegotiation_info or the SCSV).
     pub secure_renegotiation: bool,
+    /// The client's verified certificate chain (DER, leaf first), when the configuration
+    /// asked for one and it sent one (`Negotiated::client_certificates`).
+    pub client_certificates: Vec<Vec<u8>>,
+    /// The client's TCP port, to tell connections apart.
+    pub peer_port: u16,
 }
 
 /// The `--www` answer, byte for byte what `lucid serve --www` sends.
@@ -105,9 +110,20 @@ impl TestServer {
     pub fn take_served(&self) -> Vec<Result<Served, String>> {
         core::mem::take(&mut *self.served.lock().unwrap())
     }
+
+    /// Like [`Self::take_served`], but first waits (up to 5 s) until `n` connections are
+    /// recorded: a connection is recorded a moment after the client saw it end.
+    pub fn wait_served(&self, n: usize) -> Vec<Result<Served, String>> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while self.served.lock().unwrap().len() < n && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.take_served()
+    }
 }
 
 fn serve_one(config: Arc<ServerConfig>, sock: std::net::TcpStream) -> Result<Served, String> {
+    let peer_port = sock.peer_addr().map_or(0, |a| a.port());
     let timeout = Some(Duration::from_secs(10));
     sock.set_read_timeout(timeout).map_err(|e| e.to_string())?;
     sock.set_write_timeout(timeout).map_err(|e| e.to_string())?;
@@ -121,6 +137,8 @@ fn serve_one(config: Arc<ServerConfig>, sock: std::net::TcpStream) -> Result<Ser
         resumed: n.resumed,
         sni: stream.conn().sni().map(str::to_string),
         secure_renegotiation: n.secure_renegotiation,
+        client_certificates: n.client_certificates.clone(),
+        peer_port,
     };
     // Read the request (until a blank line, EOF or 16 KiB), then answer and close.
     let mut request = Vec::new();
@@ -164,6 +182,7 @@ pub fn page_fields(output: &str) -> Option<Vec<(String, String)>> {
                         | "Resumed"
                         | "SNI"
                         | "RFC 5746"
+                        | "Client"
                 )
             })
             .collect(),

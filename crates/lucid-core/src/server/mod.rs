@@ -4,9 +4,10 @@
 //!
 //! ```text
 //!                    <-------- ClientHello (or an SSLv2-compatible CLIENT-HELLO)
-//! ServerHello, Certificate, [ServerKeyExchange], ServerHelloDone
+//! ServerHello, Certificate, [ServerKeyExchange], [CertificateRequest], ServerHelloDone
 //!                    -------->
-//!                    <-------- ClientKeyExchange, ChangeCipherSpec, Finished
+//!                    <-------- [Certificate], ClientKeyExchange, [CertificateVerify],
+//!                              ChangeCipherSpec, Finished
 //! ChangeCipherSpec, Finished
 //!                    -------->
 //! ```
@@ -26,7 +27,9 @@
 //! version allows and the certificate's key can serve, with — for ECDHE — a group both
 //! sides support and a signature algorithm the client accepts (else the next suite). An
 //! ECDHE suite adds a ServerKeyExchange with a fresh key share, signed over both randoms.
-//! The server never sends CertificateRequest. An RSA ClientKeyExchange is handled by
+//! With `ServerConfig::client_auth` set, a CertificateRequest follows; the client's chain
+//! goes to the configured verifier, its CertificateVerify is checked against the transcript,
+//! and the chain is kept with the session. An RSA ClientKeyExchange is handled by
 //! [`kx`], whose countermeasure guarantees that a bad one changes nothing observable before
 //! Finished.
 //! Client-initiated renegotiation after the handshake is refused in `conn` (a
