@@ -665,8 +665,24 @@ fn dhe_every_suite_and_version_and_the_default_refusal() {
     // 2 suites × 3 versions + 4 TLS 1.2-only suites.
     assert_eq!(count, 10);
 
-    // Without the opt-in: never offered, never accepted, and naming one is an error that
-    // says what is weak.
+    // Without the opt-in: never offered (the default ClientHello on the wire has no legacy
+    // suite), never accepted, and naming one is an error that says what is weak.
+    let mut p = Pair::new(client_config(V10, V12), server_config(V10, V12), 95);
+    p.handshake().unwrap();
+    let hello = &records(&p.c2s_log)[0].1;
+    let msg = lucid_core::internal::msgs::handshake::HandshakeMessage::read_versioned(hello, V12)
+        .unwrap();
+    let lucid_core::internal::msgs::handshake::HandshakePayload::ClientHello(ch) = msg.payload
+    else {
+        panic!("not a ClientHello")
+    };
+    assert!(!ch.cipher_suites.is_empty());
+    for s in &ch.cipher_suites {
+        assert!(
+            !lucid_core::legacy_cipher_suites().any(|l| l == *s),
+            "default ClientHello offers {s}"
+        );
+    }
     assert!(lucid_core::supported_cipher_suites().all(|s| {
         lucid_core::internal::crypto::suites::lookup(s)
             .unwrap()
