@@ -90,7 +90,7 @@ impl Opts {
         Self {
             min,
             max,
-            suites: suites::ALL_SUITES.iter().map(|s| s.suite).collect(),
+            suites: suites::default_suites().collect(),
             ems: true,
             etm: true,
             name: "localhost",

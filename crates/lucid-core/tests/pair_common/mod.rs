@@ -108,11 +108,14 @@ pub fn ders(pem: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// Suites valid at `v` that the fixture PKI's RSA certificate can serve, in table order:
-/// what a lucid client and server can negotiate with each other.
+/// what a lucid client and server can negotiate with each other by default (the legacy
+/// opt-in suites are not among them).
 pub fn suites_for(v: ProtocolVersion) -> Vec<CipherSuite> {
     suites::ALL_SUITES
         .iter()
-        .filter(|s| s.usable_with(v) && s.auth == suites::Authentication::Rsa)
+        .filter(|s| {
+            s.usable_with(v) && s.auth == suites::Authentication::Rsa && s.legacy.is_none()
+        })
         .map(|s| s.suite)
         .collect()
 }
