@@ -306,16 +306,29 @@ fn serve_client(sock: Tapped<TcpStream>, server: &Server) -> String {
 fn one_line<S: Read + Write>(stream: &Stream<ServerConnection, S>) -> String {
     let conn = stream.conn();
     match conn.negotiated() {
-        Some(n) => format!(
-            "{} {} ems={} etm={} resumed={} secure_reneg={} sni={}",
-            n.version,
-            n.suite,
-            yes_no(n.extended_master_secret),
-            yes_no(n.encrypt_then_mac),
-            yes_no(n.resumed),
-            yes_no(n.secure_renegotiation),
-            conn.sni().unwrap_or("-"),
-        ),
+        Some(n) => {
+            let mut line = format!(
+                "{} {} ems={} etm={} resumed={} secure_reneg={} sni={}",
+                n.version,
+                n.suite,
+                yes_no(n.extended_master_secret),
+                yes_no(n.encrypt_then_mac),
+                yes_no(n.resumed),
+                yes_no(n.secure_renegotiation),
+                conn.sni().unwrap_or("-"),
+            );
+            // Mutual TLS: the client's verified certificate (path, dates, signatures and
+            // clientAuth checked by --client-ca's verifier, CertificateVerify checked).
+            if let Some(leaf) = n.client_certificates.first() {
+                let subject = lucid_core::x509::certificate_subject(leaf)
+                    .unwrap_or_else(|e| format!("(unreadable: {e})"));
+                line.push_str(&format!(
+                    " client=\"{subject}\" (chain of {} verified)",
+                    n.client_certificates.len()
+                ));
+            }
+            line
+        }
         None => "handshake incomplete".to_string(),
     }
 }
