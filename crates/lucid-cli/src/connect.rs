@@ -346,6 +346,7 @@ pub(crate) fn report(target: &Target, o: &Outcome, modes: Modes, index: usize, s
         full_hex: modes.full_hex,
         now: now(),
         target: target.label.clone(),
+        side: show::Side::Client,
     };
     let out_opts = opts(Style::stdout());
     let mut stdout = io::stdout().lock();
@@ -623,6 +624,7 @@ fn drive(
             full_hex: false,
             now: now(),
             target: target.label.clone(),
+            side: show::Side::Client,
         };
         eprint!("{}", show::summary::render(&rec.snapshot(), &opts, index));
     }

@@ -141,6 +141,7 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             full_hex: args.full_hex,
             now: now(),
             target: target.label.clone(),
+            side: show::Side::Client,
         };
         let _ = writeln!(
             out,

@@ -10,7 +10,7 @@ use lucid_core::trace::wire::ContentType;
 use lucid_core::trace::{Direction, ResumptionEvent};
 use lucid_core::trace::{Event, KeyScheduleEvent};
 
-use super::{Ev, Options, Stamped, Style, ms, version_name};
+use super::{Ev, Options, Side, Stamped, Style, ms, version_name};
 
 /// Width between the two lifelines.
 const LANE: usize = 50;
@@ -87,15 +87,17 @@ pub fn render_both(events: &[Stamped], server: &[Stamped], opts: &Options) -> St
         st.head("server")
     );
     let mut last_time = String::new();
-    for l in ladder(events, server) {
+    for l in ladder(events, server, opts.side) {
         push_line(&mut out, &st, &mut last_time, l.at, l.item);
     }
     out
 }
 
-/// The lines of the ladder: the client's events in order, each of the server's notable
-/// steps (from `server`, on the same clock) before the first client event after it.
-pub fn ladder(events: &[Stamped], server: &[Stamped]) -> Vec<Line> {
+/// The lines of the ladder: the events in order, each of the server's notable steps (from
+/// `server`, on the same clock) before the first event after it. `side` says which end
+/// recorded `events`: arrows always point the way the message went (client on the left), and
+/// a server's own steps are drawn against the server's lifeline.
+pub fn ladder(events: &[Stamped], server: &[Stamped], side: Side) -> Vec<Line> {
     let core_sends_app_data = events.iter().any(|e| {
         matches!(
             e.ev,
@@ -120,7 +122,10 @@ pub fn ladder(events: &[Stamped], server: &[Stamped]) -> Vec<Line> {
             });
         }
         let item = match &e.ev {
-            Ev::TcpConnected { peer } => Item::Note(format!("TCP connected to {peer}")),
+            Ev::TcpConnected { peer } => Item::Note(match side {
+                Side::Client => format!("TCP connected to {peer}"),
+                Side::Server => format!("TCP connection from {peer}"),
+            }),
             Ev::Tls(Event::Record {
                 dir,
                 typ,
@@ -180,7 +185,7 @@ pub fn ladder(events: &[Stamped], server: &[Stamped]) -> Vec<Line> {
             Ev::Tls(Event::Finished {
                 dir: Direction::Received,
                 ..
-            }) => Item::Note("server Finished checked".to_string()),
+            }) => Item::Note(format!("{} Finished checked", side.peer())),
             Ev::Tls(Event::Resumption(ResumptionEvent::Offered)) => {
                 Item::Note("offers a cached session".to_string())
             }
@@ -199,6 +204,11 @@ pub fn ladder(events: &[Stamped], server: &[Stamped]) -> Vec<Line> {
             )),
             Ev::Failed { reason } => Item::Note(format!("FAILED: {reason}")),
             _ => continue,
+        };
+        let item = match item {
+            Item::Arrow(dir, label) => Item::Arrow(side.client_view(dir), label),
+            Item::Note(text) if side == Side::Server => Item::ServerNote(text),
+            other => other,
         };
         out.push(Line {
             at: e.at,

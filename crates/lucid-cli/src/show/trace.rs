@@ -4,7 +4,7 @@
 //!
 //! [`steps`] turns the events into [`Step`]s that carry every text of the walk-through with
 //! the bytes it belongs to; [`render`] lays them out for a terminal and
-//! the `html` module for a page, so the two say exactly the same.
+//! [`html`](super::html) for a page, so the two say exactly the same.
 
 use core::fmt::Write;
 use core::time::Duration;
@@ -15,12 +15,12 @@ use lucid_core::trace::wire::ServerExtension;
 use lucid_core::trace::wire::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
 };
-use lucid_core::trace::{Direction, ResumptionEvent};
+use lucid_core::trace::{Direction, RenegotiationSignal, ResumptionEvent};
 use lucid_core::trace::{Event, KeyScheduleEvent};
 use lucid_core::x509::{Time, VerifiedChain};
 
 use super::fields::{self, Ctx, Field, version_label};
-use super::{Ev, Options, Stamped, Style, hex, ms, version_name, way};
+use super::{Ev, Options, Side, Stamped, Style, hex, ms, version_name, way};
 
 /// Column where field names start (after the hex).
 const INDENT: &str = "    ";
@@ -269,7 +269,10 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
         let kind = match &e.ev {
             Ev::TcpConnected { peer } => StepKind::Banner {
                 tone: Tone::Head,
-                text: format!("TCP connection to {peer} established"),
+                text: match opts.side {
+                    Side::Client => format!("TCP connection to {peer} established"),
+                    Side::Server => format!("TCP connection from {peer} accepted"),
+                },
             },
             Ev::Tls(Event::Record {
                 dir,
@@ -289,13 +292,14 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
                     s.protected_records[k] += 1;
                     s.protected_records[k] == 1
                 };
-                let first_sent = *dir == Direction::Sent && s.records_sent == 0;
+                let first_sent =
+                    opts.side == Side::Client && *dir == Direction::Sent && s.records_sent == 0;
                 if *dir == Direction::Sent {
                     s.records_sent += 1;
                 }
                 let title = format!(
                     "{}  {} record, stream offset {offset}, {}",
-                    way(*dir),
+                    way(opts.side, *dir),
                     typ,
                     if *protected { "encrypted" } else { "plaintext" }
                 );
@@ -316,7 +320,7 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
                 };
                 let layout = if *protected {
                     let plain = plaintext_len_after(events, i, *dir);
-                    protected_layout(*len, &s, plain, *dir, first_protected)
+                    protected_layout(*len, &s, plain, opts.side.sender(*dir), first_protected)
                 } else {
                     None
                 };
@@ -394,7 +398,7 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
                     fields: fields::handshake_fields(raw, &ctx),
                     warning,
                 };
-                learn(&mut s, *dir, &msg.payload);
+                learn(&mut s, &msg.payload);
                 kind
             }
             Ev::Tls(Event::Sslv2ClientHello { raw }) => StepKind::Sslv2Hello {
@@ -406,17 +410,14 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
                 )],
             },
             Ev::Tls(Event::ChangeCipherSpec { dir }) => {
-                let who = match dir {
-                    Direction::Sent => "the client",
-                    Direction::Received => "the server",
-                };
+                let who = opts.side.sender(*dir);
                 StepKind::ChangeCipherSpec {
                     dir: *dir,
                     field: field(
                         &[1],
                         "type",
                         format!(
-                            "change_cipher_spec(1): from the next record on, {who} encrypts and MACs with the new keys; its sequence number restarts at 0"
+                            "change_cipher_spec(1): from the next record on, the {who} encrypts and MACs with the new keys; its sequence number restarts at 0"
                         ),
                     ),
                 }
@@ -462,14 +463,15 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
             }
             Ev::Tls(Event::ApplicationData { dir, len }) => {
                 let mut lines = vec![format!(
-                    "{len} {} of application data {} (the content is not traced)",
+                    "{len} {} of application data {} {} (the content is not traced)",
                     bytes_word(*len),
                     match dir {
-                        Direction::Sent => "written by the client",
-                        Direction::Received => "decrypted for the client",
-                    }
+                        Direction::Sent => "written by the",
+                        Direction::Received => "decrypted for the",
+                    },
+                    opts.side.name()
                 )];
-                if *dir == Direction::Received && *len == 0 {
+                if opts.side == Side::Client && *dir == Direction::Received && *len == 0 {
                     lines.push(
                         "an empty record: some servers (OpenSSL) send one before data on TLS 1.0 so the next record's IV is unpredictable (against BEAST)".to_string(),
                     );
@@ -495,7 +497,13 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
             })) => {
                 let [a, b] = client_version.get().to_be_bytes();
                 StepKind::PreMaster {
-                    title: "key schedule: the client picks the pre-master secret".to_string(),
+                    title: match opts.side {
+                        Side::Client => "key schedule: the client picks the pre-master secret",
+                        Side::Server => {
+                            "key schedule: the server decrypts the client's pre-master secret"
+                        }
+                    }
+                    .to_string(),
                     text: format!(
                         "{len} bytes = client_version {} ({a:02x} {b:02x}) + {} random bytes; the version lets the server detect a rollback (RFC 5246 §7.4.7.1)",
                         version_name(*client_version),
@@ -600,7 +608,8 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
             }) => StepKind::Banner {
                 tone: Tone::Good,
                 text: format!(
-                    "server Finished checked: its verify_data equals PRF(master_secret, \"{label}\", transcript hash) computed here, so nobody changed the handshake"
+                    "{} Finished checked: its verify_data equals PRF(master_secret, \"{label}\", transcript hash) computed here, so nobody changed the handshake",
+                    opts.side.peer()
                 ),
             },
             Ev::Tls(Event::Finished { .. }) => continue,
@@ -628,6 +637,25 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
                     text: text.to_string(),
                 }
             }
+            Ev::Tls(Event::RenegotiationSignal(r)) => StepKind::Banner {
+                tone: if *r == RenegotiationSignal::Absent {
+                    Tone::Warn
+                } else {
+                    Tone::Dim
+                },
+                text: match r {
+                    RenegotiationSignal::Extension => {
+                        "secure renegotiation: the client sent an empty renegotiation_info (RFC 5746)"
+                    }
+                    RenegotiationSignal::Scsv => {
+                        "secure renegotiation: the client listed TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746)"
+                    }
+                    RenegotiationSignal::Absent => {
+                        "secure renegotiation: the client does not signal RFC 5746 (its stack predates 2010); served anyway, as lucid never renegotiates"
+                    }
+                }
+                .to_string(),
+            },
             Ev::Tls(Event::HandshakeComplete {
                 version,
                 suite,
@@ -773,13 +801,14 @@ fn field(bytes: &[u8], name: &str, note: String) -> Field {
     }
 }
 
-/// Records what later lines need from a handshake message.
-fn learn(s: &mut State, dir: Direction, p: &HandshakePayload) {
-    match (dir, p) {
-        (Direction::Sent, HandshakePayload::ClientHello(ch)) => {
+/// Records what later lines need from a handshake message (each type goes one way only, so
+/// which end recorded it does not matter).
+fn learn(s: &mut State, p: &HandshakePayload) {
+    match p {
+        HandshakePayload::ClientHello(ch) => {
             s.offered_session_id = ch.session_id.as_slice().to_vec();
         }
-        (Direction::Received, HandshakePayload::ServerHello(sh)) => {
+        HandshakePayload::ServerHello(sh) => {
             s.version = Some(sh.server_version);
             s.suite = Some(sh.cipher_suite);
             s.etm = sh
@@ -793,7 +822,7 @@ fn learn(s: &mut State, dir: Direction, p: &HandshakePayload) {
             s.resumed = !s.offered_session_id.is_empty()
                 && sh.session_id.as_slice() == s.offered_session_id.as_slice();
         }
-        (Direction::Received, HandshakePayload::CertificateRequest(_)) => {
+        HandshakePayload::CertificateRequest(_) => {
             s.certificate_requested = true;
         }
         _ => {}
@@ -826,7 +855,7 @@ fn protected_layout(
     len: usize,
     s: &State,
     plain: Option<usize>,
-    dir: Direction,
+    who: &str,
     first: bool,
 ) -> Option<Layout> {
     let version = s.version?;
@@ -871,10 +900,6 @@ fn protected_layout(
         16
     } else {
         0
-    };
-    let who = match dir {
-        Direction::Sent => "client",
-        Direction::Received => "server",
     };
     let iv_text = if iv > 0 {
         "explicit IV 16 + ".to_string()
