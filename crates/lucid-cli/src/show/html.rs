@@ -78,7 +78,8 @@ time{color:var(--mut);margin-right:.6em;white-space:nowrap}
 .info{margin:.3rem 0;padding:.3rem .6rem;border:2px solid var(--hlo);overflow-wrap:anywhere}
 table.fields{border-collapse:collapse;width:100%;table-layout:fixed}
 .fields td{vertical-align:top;padding:.15rem .4rem;border-top:1px solid var(--line)}
-.fields td.hex{white-space:nowrap;width:26ch}
+.fields col.hx{width:13.5rem}
+.fields td.hex{white-space:nowrap}
 .fields tr.f{cursor:default}
 .fields tr.f:focus{outline:3px solid var(--hlo);outline-offset:-3px}
 .fields tr:target{outline:3px dashed var(--hlo)}
@@ -112,7 +113,7 @@ table.fields{border-collapse:collapse;width:100%;table-layout:fixed}
 .ladder a:hover text,.ladder a:focus text{text-decoration:underline;font-weight:bold}
 .ladder a:focus{outline:2px solid var(--hlo)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:42rem){body{padding:.5rem}table.fields{table-layout:auto}.fields tr,.fields td{display:block}.fields td.hex{width:auto;border:0;white-space:normal}.msg,.ccs,.app{margin-left:.4rem}.step{padding:.3rem .4rem}.d1 .what,.d2 .what,.d3 .what,.d4 .what{padding-left:.4rem}}
+@media (max-width:42rem){body{padding:.5rem}table.fields{table-layout:auto}.fields tr,.fields td{display:block}.fields tr{border-top:1px solid var(--line);padding:.15rem 0}.fields td{border:0}.fields td.hex{white-space:normal}.msg,.ccs,.app{margin-left:.4rem}.step{padding:.3rem .4rem}.d1 .what,.d2 .what,.d3 .what,.d4 .what{padding-left:.4rem}}
 @media print{.info{display:none}.step{break-inside:avoid}a{color:inherit}}
 "#;
 
@@ -228,8 +229,9 @@ pub fn render(page: &Page<'_>, opts: &Options) -> String {
     out
 }
 
-/// `sha256-<base64>` of an inline element's text, for the Content-Security-Policy.
-fn csp_hash(text: &str) -> String {
+/// `sha256-<base64>` of an inline element's text, as a Content-Security-Policy source
+/// (the page allows exactly its own style and script this way).
+pub fn csp_hash(text: &str) -> String {
     format!("sha256-{}", base64(&Sha256::digest(text.as_bytes())))
 }
 
@@ -725,7 +727,7 @@ fn field_block(out: &mut String, id: &str, fields: &[Field], full: bool) {
     }
     out.push_str("</p>\n<p class=\"info\" aria-live=\"polite\" hidden></p>\n");
     out.push_str(
-        "<table class=\"fields\"><thead class=\"sr\"><tr><th>bytes</th><th>field</th></tr></thead><tbody>\n",
+        "<table class=\"fields\"><colgroup><col class=\"hx\"><col></colgroup><thead class=\"sr\"><tr><th>bytes</th><th>field</th></tr></thead><tbody>\n",
     );
     for (j, f) in fields.iter().enumerate() {
         let depth = f.depth.min(4);
@@ -774,6 +776,55 @@ mod tests {
             esc("<script>\"a\" & 'b'</script>"),
             "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
         );
+    }
+
+    /// Everything that reaches a page from the peer or the network is escaped: a failure
+    /// reason and a peer address that carry markup come out as text.
+    #[test]
+    fn peer_text_is_escaped() {
+        use core::time::Duration;
+        let events = [
+            Stamped {
+                at: Duration::ZERO,
+                ev: Ev::TcpConnected {
+                    peer: "<img src=x onerror=alert(1)>".to_string(),
+                },
+            },
+            Stamped {
+                at: Duration::from_millis(1),
+                ev: Ev::Failed {
+                    reason: "bad <script>alert(\"x\")</script> & co".to_string(),
+                },
+            },
+        ];
+        let connections = [Connection {
+            title: "<b>title</b>",
+            events: &events,
+            server: &[],
+        }];
+        let page = render(
+            &Page {
+                title: "t",
+                intro: "i",
+                connections: &connections,
+                error: Some("<i>resolve</i>"),
+            },
+            &Options {
+                color: false,
+                full_hex: false,
+                now: lucid_core::x509::pki_types::UnixTime::since_unix_epoch(Duration::ZERO),
+                target: "x".to_string(),
+                side: Side::Client,
+            },
+        );
+        for bad in ["<img", "<script>alert", "<b>title", "<i>resolve"] {
+            assert!(!page.contains(bad), "{bad} unescaped");
+        }
+        assert!(page.contains("bad &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co"));
+        assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        // Exactly one script element, the page's own, allowed by its hash.
+        assert_eq!(page.matches("<script>").count(), 1);
+        assert!(page.contains(&format!("script-src '{}'", csp_hash(SCRIPT))));
     }
 
     #[test]
