@@ -701,8 +701,8 @@ fn layout_figure(out: &mut String, l: &Layout) {
     out.push_str("</ol></figure>\n");
 }
 
-/// A block of fields: the hex grouped by field (for the eye; the table says the same for
-/// screen readers), the box the script fills, and the table of fields.
+/// A block of fields: the hex grouped by field, the box the script fills, and the table of
+/// fields. The hex and the box are for the eye; the table says the same to screen readers.
 fn field_block(out: &mut String, id: &str, fields: &[Field], full: bool) {
     out.push_str("<div class=\"fb\">\n<p class=\"dump\" aria-hidden=\"true\">");
     let mut first = true;
@@ -725,7 +725,7 @@ fn field_block(out: &mut String, id: &str, fields: &[Field], full: bool) {
             shown.join(" ")
         );
     }
-    out.push_str("</p>\n<p class=\"info\" aria-live=\"polite\" hidden></p>\n");
+    out.push_str("</p>\n<p class=\"info\" aria-hidden=\"true\" hidden></p>\n");
     out.push_str(
         "<table class=\"fields\"><colgroup><col class=\"hx\"><col></colgroup><thead class=\"sr\"><tr><th>bytes</th><th>field</th></tr></thead><tbody>\n",
     );
