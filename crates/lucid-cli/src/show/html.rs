@@ -247,8 +247,8 @@ fn base64(bytes: &[u8]) -> String {
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for k in 0..4 {
             if k <= chunk.len() {
-                let i = (n >> (18 - 6 * k)) & 63;
-                out.push(char::from(ABC.get(i as usize).copied().unwrap_or(b'A')));
+                let i = usize::try_from((n >> (18 - 6 * k)) & 63).unwrap_or_default();
+                out.push(char::from(ABC.get(i).copied().unwrap_or(b'A')));
             } else {
                 out.push('=');
             }
