@@ -1,7 +1,8 @@
 //! Test dependencies: installed on demand, each function idempotent and quick when its
 //! dependency is already present.
 //!
-//! - Debian packages (`gnutls-bin`, `tshark`, `openssl`) through apt-get, as root or sudo.
+//! - Debian packages (`gnutls-bin`, `tshark`, `openssl`, `chromium`) through apt-get, as
+//!   root or sudo.
 //! - A Python venv at `target/py` with tlslite-ng (`tls.py`) and sslyze from PyPI.
 //! - NIST PKITS data from the `cryptography_vectors` wheel, unpacked under `target/vectors`.
 //!
@@ -27,6 +28,8 @@ const DEBIAN: &[(&str, &[&str])] = &[
     ("gnutls-bin", &["gnutls-serv", "gnutls-cli"]),
     ("tshark", &["tshark", "dumpcap"]),
     ("openssl", &["openssl"]),
+    // The `--html` page's browser test (crates/lucid-cli/tests/html_page.rs).
+    ("chromium", &["chromium"]),
 ];
 
 /// tshark's package asks whether non-root users may capture; answer before installing.
@@ -50,14 +53,14 @@ pub(crate) fn ensure_debian_packages() -> Result<String> {
         .map(|(package, _)| *package)
         .collect();
     if missing.is_empty() {
-        return Ok("already present: gnutls-bin, tshark, openssl".into());
+        return Ok("already present: gnutls-bin, tshark, openssl, chromium".into());
     }
     let list = missing.join(" ");
     if find_on_path("apt-get").is_none() {
         return Err(format!(
             "the tests need the Debian packages `{list}` and apt-get is not available here; \
-             install their equivalents (gnutls-serv/gnutls-cli, tshark/dumpcap, openssl) \
-             so they are on PATH, then rerun"
+             install their equivalents (gnutls-serv/gnutls-cli, tshark/dumpcap, openssl, \
+             chromium) so they are on PATH, then rerun"
         )
         .into());
     }

@@ -91,6 +91,13 @@ pub(crate) struct ConnectArgs {
     /// also when the connection fails; FILE is replaced.
     #[arg(long, value_name = "FILE")]
     pub(crate) pcap: Option<PathBuf>,
+    /// Write the connection as one self-contained HTML page to FILE (no scripts or styles
+    /// fetched; open it in any browser, offline): the timeline, every record and handshake
+    /// message in hex grouped by field with the same explanations as --trace, the
+    /// certificate checks and the key schedule. Works with every output mode; written also
+    /// when the connection fails, up to the failure; FILE is replaced.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
     /// Do not offer extended_master_secret (RFC 7627).
     #[arg(long)]
     pub(crate) no_ems: bool,
@@ -297,6 +304,7 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
     if let Some(pcap) = &pcap {
         config.key_log = Some(pcap.key_log(config.key_log.take()));
     }
+    let html = args.html.as_deref().map(HtmlFile::create).transpose()?;
     if args.reconnect > 0 {
         config.session_store = Some(Arc::new(
             lucid_blocking::session::MemoryClientSessionStore::default(),
@@ -310,7 +318,22 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         show_secrets: args.show_secrets,
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let addrs = resolve(&args.address, timeout)?;
+    let addrs = match resolve(&args.address, timeout) {
+        Ok(a) => a,
+        Err(e) => {
+            if let Some(html) = &html {
+                let page = page_title(&args.address);
+                html.write(
+                    &page,
+                    "",
+                    &[],
+                    Some(&e),
+                    &html_options(&args.address, modes),
+                )?;
+            }
+            return Err(e);
+        }
+    };
     let target = Target {
         config: Arc::new(config),
         server_name,
@@ -332,12 +355,102 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
         None => Vec::new(),
     };
 
+    let mut outcomes = Vec::new();
     for i in 1..=1 + args.reconnect as usize {
         let outcome = run_connection(&target, &request, modes, i);
         report(&target, &outcome, modes, i, args.request.is_some());
-        outcome.result?;
+        let failed = outcome.result.is_err();
+        outcomes.push(outcome);
+        if failed {
+            break;
+        }
     }
-    Ok(())
+    if let Some(html) = &html {
+        let titles: Vec<String> = (1..=outcomes.len())
+            .map(|i| format!("connection {i} to {}", target.label))
+            .collect();
+        let connections: Vec<show::html::Connection<'_>> = outcomes
+            .iter()
+            .zip(&titles)
+            .map(|(o, title)| show::html::Connection {
+                title,
+                events: &o.events,
+                server: &[],
+            })
+            .collect();
+        html.write(
+            &page_title(&target.label),
+            "As the client saw it; times are milliseconds since the TCP connect began.",
+            &connections,
+            None,
+            &html_options(&target.label, modes),
+        )?;
+    }
+    outcomes
+        .into_iter()
+        .map(|o| o.result)
+        .find(Result::is_err)
+        .unwrap_or(Ok(()))
+}
+
+fn page_title(label: &str) -> String {
+    format!("lucid connect {label}")
+}
+
+fn html_options(label: &str, modes: Modes) -> Options {
+    Options {
+        color: false,
+        full_hex: modes.full_hex,
+        now: now(),
+        target: label.to_string(),
+        side: show::Side::Client,
+    }
+}
+
+/// The `--html` page (of `connect` and `demo`): created before any connection, so an
+/// unwritable path fails first, and written once the connections are over.
+#[derive(Debug)]
+pub(crate) struct HtmlFile {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl HtmlFile {
+    /// Creates (or truncates) the page, failing with one line that names it.
+    pub(crate) fn create(path: &std::path::Path) -> Result<Self, String> {
+        let file = std::fs::File::create(path)
+            .map_err(|e| format!("cannot write the --html page {}: {e}", path.display()))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// Where the page goes.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Writes the page.
+    pub(crate) fn write(
+        &self,
+        title: &str,
+        intro: &str,
+        connections: &[show::html::Connection<'_>],
+        error: Option<&str>,
+        opts: &Options,
+    ) -> Result<(), String> {
+        let page = show::html::Page {
+            title,
+            intro,
+            connections,
+            error,
+        };
+        (&self.file)
+            .write_all(show::html::render(&page, opts).as_bytes())
+            .and_then(|()| (&self.file).flush())
+            .map_err(|e| format!("writing the --html page {}: {e}", self.path.display()))
+    }
 }
 
 /// Creates the `--pcap` file (for `connect`, `serve` and `demo`), failing with one line
@@ -359,6 +472,7 @@ pub(crate) fn report(target: &Target, o: &Outcome, modes: Modes, index: usize, s
         full_hex: modes.full_hex,
         now: now(),
         target: target.label.clone(),
+        side: show::Side::Client,
     };
     let out_opts = opts(Style::stdout());
     let mut stdout = io::stdout().lock();
@@ -636,6 +750,7 @@ fn drive(
             full_hex: false,
             now: now(),
             target: target.label.clone(),
+            side: show::Side::Client,
         };
         eprint!("{}", show::summary::render(&rec.snapshot(), &opts, index));
     }

@@ -23,7 +23,7 @@ use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
 use lucid_core::{ClientConfig, WebPkiVerifier};
 use rustls_pki_types::ServerName;
 
-use crate::connect::{Modes, Outcome, Target, create_pcap, run_connection};
+use crate::connect::{HtmlFile, Modes, Outcome, Target, create_pcap, run_connection};
 use lucid_blocking::session::{MemoryClientSessionStore, MemoryServerSessionStore};
 
 /// The demo CA (TEST ONLY — do not trust).
@@ -50,6 +50,13 @@ pub(crate) struct DemoArgs {
     /// them decrypted. FILE is replaced.
     #[arg(long, value_name = "FILE")]
     pcap: Option<PathBuf>,
+    /// Write the three connections as one self-contained HTML page to FILE (works offline,
+    /// in any browser): per connection the timeline (its arrows link to the messages) and
+    /// every record and handshake message in hex grouped by field, with the --trace
+    /// explanations beside each field; hovering or tabbing to a field highlights its bytes.
+    /// FILE is replaced.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 const REQUEST: &[u8] = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
@@ -67,6 +74,7 @@ pub(crate) fn run(args: DemoArgs) -> ExitCode {
 fn demo(args: &DemoArgs) -> Result<(), String> {
     // Before the server starts: an unwritable path stops the demo before any connection.
     let pcap = args.pcap.as_deref().map(create_pcap).transpose()?;
+    let html = args.html.as_deref().map(HtmlFile::create).transpose()?;
     let (addr, server, server_events) = start_server(3)?;
     let st = Style::new(Style::stdout());
     let mut out = std::io::stdout().lock();
@@ -125,6 +133,9 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .to_owned();
     let mut outcomes: Vec<Outcome> = Vec::new();
+    // Per connection: its heading on the page and the server's own events.
+    let mut pages: Vec<(String, Vec<Stamped>)> = Vec::new();
+    let mut failure = None;
     for (i, (title, config)) in steps.into_iter().enumerate() {
         let index = i + 1;
         let target = Target {
@@ -141,6 +152,7 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             full_hex: args.full_hex,
             now: now(),
             target: target.label.clone(),
+            side: show::Side::Client,
         };
         let _ = writeln!(
             out,
@@ -171,10 +183,48 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             "reply",
             reply.lines().last().unwrap_or_default()
         );
-        o.result
-            .clone()
-            .map_err(|e| format!("connection {index}: {e}"))?;
+        pages.push((format!("connection {index}: {title}"), server_side));
+        let failed = o.result.clone().err();
         outcomes.push(o);
+        if let Some(e) = failed {
+            failure = Some(format!("connection {index}: {e}"));
+            break;
+        }
+    }
+    if let Some(html) = &html {
+        let connections: Vec<show::html::Connection<'_>> = outcomes
+            .iter()
+            .zip(&pages)
+            .map(|(o, (title, server))| show::html::Connection {
+                title,
+                events: &o.events,
+                server,
+            })
+            .collect();
+        let opts = Options {
+            color: false,
+            full_hex: args.full_hex,
+            now: now(),
+            target: format!("localhost:{}", addr.port()),
+            side: show::Side::Client,
+        };
+        html.write(
+            "lucid demo: three TLS handshakes, byte by byte",
+            &format!(
+                "A lucid client connects three times to a lucid server on {addr} that holds \
+                 lucid's built-in demo certificate (TEST ONLY: its private key is public). \
+                 Everything is shown as the client saw it, the way \"The First Few \
+                 Milliseconds of an HTTPS Connection\" walks through a browser's handshake; \
+                 the timelines add the server's own steps on the right. Times are \
+                 milliseconds since the TCP connect began."
+            ),
+            &connections,
+            None,
+            &opts,
+        )?;
+    }
+    if let Some(e) = failure {
+        return Err(e);
     }
     let _ = writeln!(out, "{}", st.head("in short"));
     for (i, o) in outcomes.iter().enumerate() {
@@ -217,6 +267,13 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             out,
             "The capture is in {}: `tshark -r {0} -Y http` or Wireshark shows it decrypted.",
             pcap.path().display()
+        );
+    }
+    if let Some(html) = &html {
+        let _ = writeln!(
+            out,
+            "The page is in {}: open it in a browser.",
+            html.path().display()
         );
     }
     drop(out);

@@ -30,12 +30,15 @@ enum Command {
     /// not read, only --request is sent, and its reply is printed after the trace (for
     /// --json, as a final {"event":"reply"} line); the summary still goes to stderr.
     ///
+    /// --html FILE (with any of the above, or alone) also writes the connection as one
+    /// self-contained page to open in a browser; --pcap FILE as a capture for Wireshark.
+    ///
     /// Colour is used only on a terminal and never when NO_COLOR is set. Every failure
     /// (refused, unresolvable, silent or non-TLS server, rejected certificate, timeout)
     /// ends with one line on stderr and exit code 1.
     Connect(connect::ConnectArgs),
     /// Serve TLS: `--cert CHAIN.pem --key KEY.pem [--listen 127.0.0.1:4433] [--tls-min V]
-    /// [--tls-max V] [--cipher IANA_NAME]... [--www | --echo]`.
+    /// [--tls-max V] [--cipher IANA_NAME]... [--www | --echo] [--html-dir DIR]`.
     Serve(serve::ServeArgs),
     /// Run handshakes against a built-in lucid server on 127.0.0.1 and show them.
     ///
@@ -43,8 +46,9 @@ enum Command {
     /// certificate (its key is public), then connects to it three times: TLS 1.0 with
     /// TLS_RSA_WITH_AES_128_CBC_SHA (the handshake of "The First Few Milliseconds of an HTTPS
     /// Connection"), TLS 1.2 with lucid's defaults, and TLS 1.2 again resuming that session.
-    /// For each it prints the annotated trace, the timeline and a summary on stdout. Needs no
-    /// network and no files.
+    /// For each it prints the annotated trace, the timeline and a summary on stdout; --html
+    /// FILE writes all three as one page to open in a browser, --pcap FILE as a capture.
+    /// Needs no network and no files.
     Demo(demo::DemoArgs),
     /// Verify a certificate chain: `--cafile ROOTS.pem [--untrusted INTERMEDIATES.pem]
     /// [--host NAME] [--at UNIX_SECONDS] LEAF.pem`.

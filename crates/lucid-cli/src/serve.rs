@@ -17,6 +17,7 @@ use clap::Args;
 use lucid_blocking::server::{MemoryServerSessionStore, load_certified_key, session_summary};
 use lucid_blocking::{KeyLogFile, Stream, tls_error, to_io};
 use lucid_cli::pcap::{Capture, PcapFile, Tapped};
+use lucid_cli::show::{self, Clock, Ev, Options, Recorder};
 use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
 use lucid_core::{ServerConfig, ServerConnection};
 
@@ -83,6 +84,12 @@ pub(crate) struct ServeArgs {
     /// handshakes included; FILE is replaced at startup.
     #[arg(long, value_name = "FILE")]
     pub(crate) pcap: Option<PathBuf>,
+    /// Write one self-contained HTML page per connection into DIR (created if missing), as
+    /// the server saw it: the timeline and every record and handshake message in hex grouped
+    /// by field, with the --trace explanations; written when the connection ends, failed
+    /// handshakes included, as NNNN-PEER.html (NNNN counts connections from 0001).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) html_dir: Option<PathBuf>,
     /// Seconds a client may stay silent (per read or write) before it is dropped.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub(crate) timeout: u64,
@@ -107,6 +114,8 @@ pub(crate) struct Server {
     pub(crate) max_connections: usize,
     /// `--pcap`: where each connection is appended.
     pub(crate) pcap: Option<Arc<PcapFile>>,
+    /// `--html-dir`: where each connection's page goes, and how many were accepted.
+    pub(crate) html_dir: Option<(PathBuf, Arc<AtomicUsize>)>,
 }
 
 pub(crate) fn run(args: ServeArgs) -> ExitCode {
@@ -198,6 +207,7 @@ pub(crate) fn build(args: &ServeArgs) -> Result<Server, String> {
     if let Some(pcap) = &pcap {
         config.key_log = Some(pcap.key_log(config.key_log.take()));
     }
+    let html_dir = args.html_dir.as_deref().map(html_dir).transpose()?;
     // Surface configuration mistakes now rather than on the first client.
     ServerConnection::new(Arc::new(config.clone())).map_err(|e| e.to_string())?;
     Ok(Server {
@@ -206,7 +216,23 @@ pub(crate) fn build(args: &ServeArgs) -> Result<Server, String> {
         timeout: Duration::from_secs(args.timeout.max(1)),
         max_connections: args.max_connections.max(1),
         pcap,
+        html_dir: html_dir.map(|d| (d, Arc::new(AtomicUsize::new(0)))),
     })
+}
+
+/// Creates the `--html-dir` directory if needed and checks a page can be written there.
+fn html_dir(dir: &std::path::Path) -> Result<PathBuf, String> {
+    let fail = |e: io::Error| {
+        format!(
+            "cannot write pages to the --html-dir directory {}: {e}",
+            dir.display()
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".lucid-write-test");
+    std::fs::File::create(&probe).map_err(fail)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(dir.to_path_buf())
 }
 
 /// Accepts forever; each client runs on its own thread.
@@ -260,46 +286,115 @@ impl Drop for Slot {
 }
 
 /// Serves one client; returns the line to log. With `--pcap`, the connection is appended
-/// to the capture once it is over, however it ended.
+/// to the capture once it is over, however it ended; with `--html-dir`, its page is written
+/// then.
 fn handle(sock: TcpStream, server: &Server) -> String {
     let capture = server.pcap.as_ref().map(|_| Capture::server());
     if let (Some(c), Ok(local), Ok(peer)) = (&capture, sock.local_addr(), sock.peer_addr()) {
         c.connected(local, peer);
     }
-    let mut line = serve_client(Tapped::new(sock, capture.clone()), server);
+    let peer = sock
+        .peer_addr()
+        .map_or_else(|_| "unknown".to_string(), |a| a.to_string());
+    let recorder = server.html_dir.as_ref().map(|_| {
+        let rec = Recorder::new(Clock::start(), false);
+        rec.push(Ev::TcpConnected { peer: peer.clone() });
+        rec
+    });
+    let result = serve_client(
+        Tapped::new(sock, capture.clone()),
+        server,
+        recorder.as_ref(),
+    );
+    let mut line = match &result {
+        Ok(l) | Err(l) => l.clone(),
+    };
     if let (Some(pcap), Some(capture)) = (&server.pcap, &capture) {
         if let Err(e) = pcap.write(capture) {
             line.push_str(&format!("; not written to {}: {e}", pcap.path().display()));
         }
     }
+    if let (Some((dir, count)), Some(rec)) = (&server.html_dir, &recorder) {
+        if let Err(reason) = &result {
+            rec.push(Ev::Failed {
+                reason: reason.clone(),
+            });
+        }
+        let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+        let path = dir.join(format!("{n:04}-{}.html", file_name_part(&peer)));
+        let title = format!("lucid serve: connection {n} from {peer}");
+        let events = rec.take();
+        let connections = [show::html::Connection {
+            title: &title,
+            events: &events,
+            server: &[],
+        }];
+        let page = show::html::Page {
+            title: &title,
+            intro: "As the server saw it: \"sent\" is server to client here, and times are \
+                    milliseconds since the connection was accepted.",
+            connections: &connections,
+            error: None,
+        };
+        let opts = Options {
+            color: false,
+            full_hex: false,
+            now: lucid_blocking::now(),
+            target: peer.clone(),
+            side: show::Side::Server,
+        };
+        match std::fs::write(&path, show::html::render(&page, &opts)) {
+            Ok(()) => line.push_str(&format!("; page {}", path.display())),
+            Err(e) => line.push_str(&format!("; page not written to {}: {e}", path.display())),
+        }
+    }
     line
 }
 
-fn serve_client(sock: Tapped<TcpStream>, server: &Server) -> String {
-    if let Err(e) = sock
-        .get_ref()
+/// An address made safe for a file name ("127.0.0.1:5000" -> "127.0.0.1-5000").
+fn file_name_part(addr: &str) -> String {
+    addr.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string()
+}
+
+/// Serves one client: `Ok` with the line to log, or `Err` with the line saying how it
+/// failed. `recorder`, when given, observes the connection.
+fn serve_client(
+    sock: Tapped<TcpStream>,
+    server: &Server,
+    recorder: Option<&Recorder>,
+) -> Result<String, String> {
+    sock.get_ref()
         .set_read_timeout(Some(server.timeout))
         .and_then(|()| sock.get_ref().set_write_timeout(Some(server.timeout)))
-    {
-        return format!("socket setup failed: {e}");
-    }
+        .map_err(|e| format!("socket setup failed: {e}"))?;
     // lucid_blocking::server::accept, over the tapped socket.
-    let conn = match ServerConnection::new(server.config.clone()) {
-        Ok(c) => c,
-        Err(e) => return format!("handshake failed: {}", describe(&to_io(e))),
-    };
-    let mut stream = Stream::new(conn, sock);
-    if let Err(e) = stream.complete_handshake() {
-        return format!("handshake failed: {}", describe(&e));
+    let mut conn = ServerConnection::new(server.config.clone())
+        .map_err(|e| format!("handshake failed: {}", describe(&to_io(e))))?;
+    if let Some(rec) = recorder {
+        conn.set_observer(rec.observer());
     }
+    let mut stream = Stream::new(conn, sock);
+    stream
+        .complete_handshake()
+        .map_err(|e| format!("handshake failed: {}", describe(&e)))?;
     let summary = one_line(&stream);
     let outcome = match server.mode {
         Mode::Www => www(&mut stream),
         Mode::Echo => echo(&mut stream),
     };
     match outcome {
-        Ok(what) => format!("{summary}; {what}"),
-        Err(e) => format!("{summary}; ended: {}", describe(&e)),
+        Ok(what) => Ok(format!("{summary}; {what}")),
+        Err(e) => Err(format!("{summary}; ended: {}", describe(&e))),
     }
 }
 
@@ -448,6 +543,7 @@ mod tests {
             require_client_cert: false,
             keylog: None,
             pcap: None,
+            html_dir: None,
             timeout: 1,
             max_connections: 8,
         }
@@ -545,6 +641,44 @@ mod tests {
             page.contains("Cipher    : TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\n"),
             "{page}"
         );
+    }
+
+    /// `--html-dir`: one page per connection, as the server saw it, written when it ends.
+    #[test]
+    fn html_dir_gets_a_page_per_connection() {
+        let dir = lucid_test_support::peers::out_dir("html").join("serve-pages");
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut a = args("www", "pki/leaf.key");
+        a.html_dir = Some(dir.clone());
+        let addr = spawn_for_test(build(&a).unwrap());
+        assert!(get(addr, client(None)).starts_with("HTTP/1.0 200 OK"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let page = loop {
+            let pages: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "html"))
+                .collect();
+            if let [page] = pages.as_slice() {
+                break page.clone();
+            }
+            assert!(Instant::now() < deadline, "no page in {}", dir.display());
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let name = page.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("0001-127.0.0.1-"), "{name}");
+        let html = std::fs::read_to_string(&page).unwrap();
+        for text in [
+            "lucid serve: connection 1 from 127.0.0.1:",
+            "TCP connection from 127.0.0.1:",
+            "client -&gt; server  handshake record, stream offset 0, plaintext",
+            "server -&gt; client  handshake record",
+            "key schedule: ECDH gives the pre-master secret",
+            "client Finished checked: its verify_data equals",
+            "handshake complete: TLS 1.2",
+        ] {
+            assert!(html.contains(text), "{text:?} not on the page");
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Snapshot tests of `--trace`, `--timeline` and `--json`: an in-memory lucid client↔server
+//! Snapshot tests of `--trace`, `--timeline`, `--json` and `--html`: an in-memory lucid client↔server
 //! pair with seeded RNGs, a fixed time and a manual clock (1 ms per flight), so every byte
 //! and every time in the rendering is reproducible. The expected text is committed in
 //! tests/snapshots/ and was read by eye against RFC 5246 (field names, lengths, labels).
@@ -196,6 +196,7 @@ fn options() -> Options {
         full_hex: false,
         now: now(),
         target: "localhost:443".to_string(),
+        side: show::Side::Client,
     }
 }
 
@@ -256,12 +257,30 @@ fn check_both(name: &str, client: &[Stamped], server: &[Stamped]) {
     );
 }
 
+/// The server's own recording, as `lucid serve --html-dir` shows it: "sent" is server to
+/// client there.
+fn check_server(name: &str, server: &[Stamped]) {
+    let opts = Options {
+        side: show::Side::Server,
+        ..options()
+    };
+    check(
+        &format!("{name}.server-trace.txt"),
+        &show::trace::render(server, &opts),
+    );
+    check(
+        &format!("{name}.server-timeline.txt"),
+        &show::timeline::render(server, &opts),
+    );
+}
+
 #[test]
 fn tls10_aes128_sha_full_handshake() {
     let server = server_config();
     let (events, server_events) = Pair::new(client_config(true, None), &server, 1).run_both();
     check_all("tls10-full", &events, 1);
     check_both("tls10-full", &events, &server_events);
+    check_server("tls10-full", &server_events);
 }
 
 #[test]
@@ -272,10 +291,49 @@ fn tls12_full_then_resumed() {
         Pair::new(client_config(false, Some(store.clone())), &server, 2).run_both();
     check_all("tls12-full", &first, 1);
     check_both("tls12-full", &first, &first_server);
+    check_server("tls12-full", &first_server);
     let (second, second_server) =
         Pair::new(client_config(false, Some(store)), &server, 3).run_both();
     check_all("tls12-resumed", &second, 2);
     check_both("tls12-resumed", &second, &second_server);
+}
+
+/// The three connections of `lucid demo` (TLS 1.0 RSA, TLS 1.2 full, TLS 1.2 resumed) on
+/// one `--html` page, with the server's own steps in the timelines.
+#[test]
+fn html_page_of_the_demo_connections() {
+    let server = server_config();
+    let (tls10, tls10_server) = Pair::new(client_config(true, None), &server, 1).run_both();
+    let store = Arc::new(MemoryClientSessionStore::default());
+    let (full, full_server) =
+        Pair::new(client_config(false, Some(store.clone())), &server, 2).run_both();
+    let (resumed, resumed_server) =
+        Pair::new(client_config(false, Some(store)), &server, 3).run_both();
+    let connections = [
+        show::html::Connection {
+            title: "connection 1: TLS 1.0, TLS_RSA_WITH_AES_128_CBC_SHA",
+            events: &tls10,
+            server: &tls10_server,
+        },
+        show::html::Connection {
+            title: "connection 2: TLS 1.2, lucid's defaults",
+            events: &full,
+            server: &full_server,
+        },
+        show::html::Connection {
+            title: "connection 3: TLS 1.2, resuming connection 2's session",
+            events: &resumed,
+            server: &resumed_server,
+        },
+    ];
+    let page = show::html::Page {
+        title: "lucid: three handshakes in memory",
+        intro: "An in-memory lucid client and server with seeded randomness and a fixed clock, \
+                as the client saw them; times are milliseconds since the connection began.",
+        connections: &connections,
+        error: None,
+    };
+    check("demo.html", &show::html::render(&page, &options()));
 }
 
 #[test]

@@ -10,7 +10,8 @@
 //! - [`timeline::render`]: the client↔server ladder diagram (`--timeline`), and
 //!   [`timeline::render_both`] with the server's own steps beside it (`lucid demo`, where
 //!   both ends are lucid);
-//! - [`json::render`]: one JSON object per event per line (`--json`).
+//! - [`json::render`]: one JSON object per event per line (`--json`);
+//! - [`html::render`]: a self-contained page of one or more connections (`--html`).
 //!
 //! Renderers are pure functions of the events and [`Options`], so tests can drive an
 //! in-memory client↔server pair with a seeded RNG, a fixed time and a [`Clock::manual`]
@@ -27,6 +28,7 @@ use lucid_core::x509::pki_types::UnixTime;
 
 pub mod fields;
 pub mod hex;
+pub mod html;
 pub mod json;
 pub mod style;
 pub mod summary;
@@ -187,6 +189,53 @@ pub struct Options {
     pub now: UnixTime,
     /// What was connected to, e.g. `localhost:4433`.
     pub target: String,
+    /// Which end recorded the events.
+    pub side: Side,
+}
+
+/// Which end of a connection recorded its events (whose "sent" is client to server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Side {
+    /// The client (`lucid connect`, `lucid demo`).
+    #[default]
+    Client,
+    /// The server (`lucid serve`).
+    Server,
+}
+
+impl Side {
+    /// "client" or "server".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Client => "client",
+            Self::Server => "server",
+        }
+    }
+
+    /// The other end's name.
+    pub fn peer(self) -> &'static str {
+        match self {
+            Self::Client => "server",
+            Self::Server => "client",
+        }
+    }
+
+    /// Who sent what travels in direction `dir`.
+    pub fn sender(self, dir: Direction) -> &'static str {
+        match dir {
+            Direction::Sent => self.name(),
+            Direction::Received => self.peer(),
+        }
+    }
+
+    /// `dir` as seen from the client: `Sent` is client to server.
+    pub fn client_view(self, dir: Direction) -> Direction {
+        match (self, dir) {
+            (Self::Client, d) => d,
+            (Self::Server, Direction::Sent) => Direction::Received,
+            (Self::Server, Direction::Received) => Direction::Sent,
+        }
+    }
 }
 
 /// "1.234 ms".
@@ -194,9 +243,9 @@ pub fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// "client -> server" or "server -> client" for the client's point of view.
-pub fn way(dir: Direction) -> &'static str {
-    match dir {
+/// "client -> server" or "server -> client" for a message going `dir` from `side`.
+pub fn way(side: Side, dir: Direction) -> &'static str {
+    match side.client_view(dir) {
         Direction::Sent => "client -> server",
         Direction::Received => "server -> client",
     }

@@ -10,15 +10,31 @@ use lucid_core::trace::wire::ContentType;
 use lucid_core::trace::{Direction, ResumptionEvent};
 use lucid_core::trace::{Event, KeyScheduleEvent};
 
-use super::{Ev, Options, Stamped, Style, ms, version_name};
+use super::{Ev, Options, Side, Stamped, Style, ms, version_name};
 
 /// Width between the two lifelines.
 const LANE: usize = 50;
 
-enum Item {
+/// One line of the ladder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A message or record, sent (client to server) or received.
     Arrow(Direction, String),
+    /// A step of the client's, against its lifeline.
     Note(String),
+    /// A step of the server's (from its own events), against its lifeline.
     ServerNote(String),
+}
+
+/// A line of the ladder and when it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Time since the connection started.
+    pub at: core::time::Duration,
+    /// The index of the client event it shows (`None` for the server's notes).
+    pub event: Option<usize>,
+    /// What it shows.
+    pub item: Item,
 }
 
 /// Renders the ladder diagram of one connection from the client's events.
@@ -73,6 +89,18 @@ pub fn render_both(events: &[Stamped], server: &[Stamped], opts: &Options) -> St
         " ".repeat(LANE + 2 - "client".len() - "server".len()),
         st.head("server")
     );
+    let mut last_time = String::new();
+    for l in ladder(events, server, opts.side) {
+        push_line(&mut out, &st, &mut last_time, l.at, l.item);
+    }
+    out
+}
+
+/// The lines of the ladder: the events in order, each of the server's notable steps (from
+/// `server`, on the same clock) before the first event after it. `side` says which end
+/// recorded `events`: arrows always point the way the message went (client on the left), and
+/// a server's own steps are drawn against the server's lifeline.
+pub fn ladder(events: &[Stamped], server: &[Stamped], side: Side) -> Vec<Line> {
     let core_sends_app_data = events.iter().any(|e| {
         matches!(
             e.ev,
@@ -83,34 +111,24 @@ pub fn render_both(events: &[Stamped], server: &[Stamped], opts: &Options) -> St
         )
     });
     let mut protected = [false, false];
-    let mut last_time = String::new();
-    // Client events in order, each server note before the first client event after it.
+    let mut out = Vec::new();
     let mut notes = server
         .iter()
         .filter_map(|e| server_note(&e.ev).map(|n| (e.at, n)))
         .peekable();
-    let mut merged: Vec<(core::time::Duration, Option<&Ev>, Option<String>)> = Vec::new();
-    for e in events {
-        while let Some((at, _)) = notes.peek() {
-            if *at > e.at {
-                break;
-            }
-            if let Some((at, n)) = notes.next() {
-                merged.push((at, None, Some(n)));
-            }
+    for (i, e) in events.iter().enumerate() {
+        while let Some((at, n)) = notes.next_if(|(at, _)| *at <= e.at) {
+            out.push(Line {
+                at,
+                event: None,
+                item: Item::ServerNote(n),
+            });
         }
-        merged.push((e.at, Some(&e.ev), None));
-    }
-    merged.extend(notes.map(|(at, n)| (at, None, Some(n))));
-    for (at, ev, note) in merged {
-        let Some(ev) = ev else {
-            if let Some(n) = note {
-                push_line(&mut out, &st, &mut last_time, at, Item::ServerNote(n));
-            }
-            continue;
-        };
-        let item = match ev {
-            Ev::TcpConnected { peer } => Item::Note(format!("TCP connected to {peer}")),
+        let item = match &e.ev {
+            Ev::TcpConnected { peer } => Item::Note(match side {
+                Side::Client => format!("TCP connected to {peer}"),
+                Side::Server => format!("TCP connection from {peer}"),
+            }),
             Ev::Tls(Event::Record {
                 dir,
                 typ,
@@ -170,7 +188,7 @@ pub fn render_both(events: &[Stamped], server: &[Stamped], opts: &Options) -> St
             Ev::Tls(Event::Finished {
                 dir: Direction::Received,
                 ..
-            }) => Item::Note("server Finished checked".to_string()),
+            }) => Item::Note(format!("{} Finished checked", side.peer())),
             Ev::Tls(Event::Resumption(ResumptionEvent::Offered)) => {
                 Item::Note("offers a cached session".to_string())
             }
@@ -190,8 +208,22 @@ pub fn render_both(events: &[Stamped], server: &[Stamped], opts: &Options) -> St
             Ev::Failed { reason } => Item::Note(format!("FAILED: {reason}")),
             _ => continue,
         };
-        push_line(&mut out, &st, &mut last_time, at, item);
+        let item = match item {
+            Item::Arrow(dir, label) => Item::Arrow(side.client_view(dir), label),
+            Item::Note(text) if side == Side::Server => Item::ServerNote(text),
+            other => other,
+        };
+        out.push(Line {
+            at: e.at,
+            event: Some(i),
+            item,
+        });
     }
+    out.extend(notes.map(|(at, n)| Line {
+        at,
+        event: None,
+        item: Item::ServerNote(n),
+    }));
     out
 }
 

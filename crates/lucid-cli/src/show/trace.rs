@@ -1,8 +1,13 @@
 //! `--trace`: the annotated, byte-level walk through a connection, in the spirit of "The
 //! First Few Milliseconds of an HTTPS Connection": every record header and handshake message
 //! in hex, each field labelled with what it is for.
+//!
+//! [`steps`] turns the events into [`Step`]s that carry every text of the walk-through with
+//! the bytes it belongs to; [`render`] lays them out for a terminal and
+//! [`html`](super::html) for a page, so the two say exactly the same.
 
 use core::fmt::Write;
+use core::time::Duration;
 
 use lucid_core::internal::crypto::suites;
 use lucid_core::trace::wire::HandshakePayload;
@@ -10,12 +15,12 @@ use lucid_core::trace::wire::ServerExtension;
 use lucid_core::trace::wire::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
 };
-use lucid_core::trace::{Direction, ResumptionEvent};
+use lucid_core::trace::{Direction, RenegotiationSignal, ResumptionEvent};
 use lucid_core::trace::{Event, KeyScheduleEvent};
 use lucid_core::x509::{Time, VerifiedChain};
 
 use super::fields::{self, Ctx, Field, version_label};
-use super::{Ev, Options, Stamped, Style, hex, ms, version_name, way};
+use super::{Ev, Options, Side, Stamped, Style, hex, ms, version_name, way};
 
 /// Column where field names start (after the hex).
 const INDENT: &str = "    ";
@@ -39,10 +44,205 @@ struct State {
     ems: bool,
 }
 
-/// Renders the annotated trace of one connection.
-pub fn render(events: &[Stamped], opts: &Options) -> String {
-    let st = Style::new(opts.color);
-    let mut out = String::new();
+/// How a line reads: the terminal picks a colour for it, the page a class and a word or
+/// symbol (colour is never the only carrier of meaning there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// An event heading.
+    Head,
+    /// Less important text.
+    Dim,
+    /// A check that passed, a handshake that completed.
+    Good,
+    /// A failure.
+    Bad,
+    /// A weakness worth knowing about, or a secret value.
+    Warn,
+}
+
+/// One event of the walk-through with every text it shows: what `--trace` prints and what
+/// `--html` lays out, so both say exactly the same.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Index of the event in the list the steps were made from.
+    pub event: usize,
+    /// When it happened.
+    pub at: Duration,
+    /// What it shows.
+    pub kind: StepKind,
+}
+
+/// What one [`Step`] shows.
+#[derive(Debug, Clone)]
+pub enum StepKind {
+    /// One line: the TCP connect, a resumption decision, the peer's Finished checked, the
+    /// handshake complete, the failure that ended the connection.
+    Banner {
+        /// Its tone.
+        tone: Tone,
+        /// The line.
+        text: String,
+    },
+    /// A record header.
+    Record {
+        /// Who sent it.
+        dir: Direction,
+        /// Its content type.
+        typ: ContentType,
+        /// Whether its fragment is encrypted.
+        protected: bool,
+        /// "client -> server  handshake record, stream offset 0, plaintext".
+        title: String,
+        /// type, version and length, each labelled.
+        fields: Vec<Field>,
+        /// How an encrypted fragment splits into IV, ciphertext, MAC and padding, when the
+        /// arithmetic checks out.
+        layout: Option<Layout>,
+    },
+    /// A handshake message or an alert, as it went into (or came out of) the records.
+    Message {
+        /// Who sent it.
+        dir: Direction,
+        /// Its handshake type (`None` for an alert).
+        handshake: Option<HandshakeType>,
+        /// "ClientHello", "Alert".
+        name: String,
+        /// "(78 bytes: 4-byte header + 74-byte body)".
+        size: String,
+        /// Every byte, labelled.
+        fields: Vec<Field>,
+        /// A weakness of the peer this message shows.
+        warning: Option<String>,
+    },
+    /// An SSLv2-compatible ClientHello.
+    Sslv2Hello {
+        /// The heading.
+        title: String,
+        /// Its bytes.
+        fields: Vec<Field>,
+    },
+    /// The one-byte ChangeCipherSpec message.
+    ChangeCipherSpec {
+        /// Who sent it.
+        dir: Direction,
+        /// Its byte, labelled.
+        field: Field,
+    },
+    /// Application data passed to or from the application.
+    ApplicationData {
+        /// Which way.
+        dir: Direction,
+        /// Its length.
+        len: usize,
+        /// What it was, then notes on it.
+        lines: Vec<String>,
+    },
+    /// The pre-master secret (picked by the client, or agreed by ECDH).
+    PreMaster {
+        /// The heading.
+        title: String,
+        /// What it is made of.
+        text: String,
+        /// Its value, with `--show-secrets`.
+        secret: Option<Vec<u8>>,
+    },
+    /// The master secret.
+    MasterSecret {
+        /// The heading.
+        title: String,
+        /// Labelled lines ("master_secret:", "PRF:").
+        lines: Vec<(String, String)>,
+        /// Its value, with `--show-secrets`.
+        secret: Option<Vec<u8>>,
+        /// Whether it came from a resumed session rather than a pre-master secret.
+        resumed: bool,
+    },
+    /// The key block and the keys it is cut into.
+    KeyBlock {
+        /// How it is computed.
+        text: String,
+        /// The keys, in key-block order, with their lengths.
+        keys: Vec<(String, usize)>,
+        /// A note on what is absent.
+        note: Option<String>,
+    },
+    /// The certificate checks.
+    Chain {
+        /// The heading.
+        title: String,
+        /// The verdicts.
+        check: ChainCheck,
+    },
+    /// An event this version does not know, in its `Debug` form.
+    Unknown {
+        /// The text.
+        text: String,
+    },
+}
+
+/// How a protected record's fragment splits up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The whole explanation, as the record's length field says it.
+    pub text: String,
+    /// The parts in wire order.
+    pub parts: Vec<Part>,
+}
+
+/// One part of a protected record's fragment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// "explicit IV", "ciphertext", "MAC", ...
+    pub name: &'static str,
+    /// Its length in bytes.
+    pub len: usize,
+    /// Whether it is under the encryption.
+    pub encrypted: bool,
+}
+
+/// A check and whether it passed: reads as `text`, the verdict, then `after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// What was checked.
+    pub text: String,
+    /// Whether it passed.
+    pub ok: bool,
+    /// Text after the verdict.
+    pub after: String,
+}
+
+/// The checks of one certificate on the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertCheck {
+    /// Its subject.
+    pub subject: String,
+    /// Its validity window against the time of the check.
+    pub validity: Verdict,
+    /// Its signature.
+    pub signature: Verdict,
+}
+
+/// What the certificate check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// A pinned certificate, compared byte for byte.
+    Pinned(Verdict),
+    /// A path to a trust anchor.
+    Path {
+        /// When and for which name.
+        header: String,
+        /// Each certificate, leaf first.
+        certs: Vec<CertCheck>,
+        /// The anchor that ends the path.
+        anchor: Verdict,
+        /// The name check.
+        name: Verdict,
+    },
+}
+
+/// Turns the events of one connection into the steps of its walk-through.
+pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
+    let mut out = Vec::new();
     let mut s = State::default();
     // Finished values by direction, in order, to annotate the Finished messages (the event
     // for our Finished comes before the message, the peer's after it).
@@ -66,17 +266,14 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
     });
 
     for (i, e) in events.iter().enumerate() {
-        let t = format!("[{:>10}]", ms(e.at));
-        match &e.ev {
-            Ev::TcpConnected { peer } => {
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.head(&format!("TCP connection to {peer} established"))
-                );
-                out.push('\n');
-            }
+        let kind = match &e.ev {
+            Ev::TcpConnected { peer } => StepKind::Banner {
+                tone: Tone::Head,
+                text: match opts.side {
+                    Side::Client => format!("TCP connection to {peer} established"),
+                    Side::Server => format!("TCP connection from {peer} accepted"),
+                },
+            },
             Ev::Tls(Event::Record {
                 dir,
                 offset,
@@ -95,20 +292,16 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     s.protected_records[k] += 1;
                     s.protected_records[k] == 1
                 };
-                let first_sent = *dir == Direction::Sent && s.records_sent == 0;
+                let first_sent =
+                    opts.side == Side::Client && *dir == Direction::Sent && s.records_sent == 0;
                 if *dir == Direction::Sent {
                     s.records_sent += 1;
                 }
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.head(&format!(
-                        "{}  {} record, stream offset {offset}, {}",
-                        way(*dir),
-                        typ,
-                        if *protected { "encrypted" } else { "plaintext" }
-                    ))
+                let title = format!(
+                    "{}  {} record, stream offset {offset}, {}",
+                    way(opts.side, *dir),
+                    typ,
+                    if *protected { "encrypted" } else { "plaintext" }
                 );
                 let [ct, v0, v1, l0, l1] = *header;
                 let ct_note = format!(
@@ -125,13 +318,19 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 } else {
                     format!("{}: the record layer's version", version_label(*version))
                 };
-                let l_note = if *protected {
+                let layout = if *protected {
                     let plain = plaintext_len_after(events, i, *dir);
+                    protected_layout(*len, &s, plain, opts.side.sender(*dir), first_protected)
+                } else {
+                    None
+                };
+                let l_note = if *protected {
                     format!(
                         "{len} {} follow: {}",
                         bytes_word(*len),
-                        protected_layout(*len, &s, plain, *dir, first_protected)
-                            .unwrap_or_else(|| { "the encrypted and MACed fragment".to_string() })
+                        layout
+                            .as_ref()
+                            .map_or("the encrypted and MACed fragment", |l| { l.text.as_str() })
                     )
                 } else {
                     format!(
@@ -139,10 +338,18 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                         bytes_word(*len)
                     )
                 };
-                line(&mut out, st, &[ct], 0, "type", &ct_note);
-                line(&mut out, st, &[v0, v1], 0, "version", &v_note);
-                line(&mut out, st, &[l0, l1], 0, "length", &l_note);
-                out.push('\n');
+                StepKind::Record {
+                    dir: *dir,
+                    typ: *typ,
+                    protected: *protected,
+                    title,
+                    fields: vec![
+                        field(&[ct], "type", ct_note),
+                        field(&[v0, v1], "version", v_note),
+                        field(&[l0, l1], "length", l_note),
+                    ],
+                    layout,
+                }
             }
             Ev::Tls(Event::Handshake { dir, msg, raw }) => {
                 let protected = match dir {
@@ -166,70 +373,55 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     finished,
                     now_secs: i64::try_from(opts.now.as_secs()).ok(),
                 };
-                let name = msg.typ.name().unwrap_or("unknown handshake message");
-                let _ = writeln!(
-                    out,
-                    "{}{} {}",
-                    INDENT,
-                    st.field(name),
-                    st.dim(&format!(
+                let warning = match &msg.payload {
+                    HandshakePayload::ServerHello(sh) => {
+                        let reneg = super::secure_renegotiation(sh);
+                        (reneg != "yes").then(|| format!(
+                            "secure renegotiation: {reneg}: no renegotiation_info; lucid never renegotiates, but this server may accept a renegotiation spliced in front of our data (CVE-2009-3555)"
+                        ))
+                    }
+                    _ => None,
+                };
+                let kind = StepKind::Message {
+                    dir: *dir,
+                    handshake: Some(msg.typ),
+                    name: msg
+                        .typ
+                        .name()
+                        .unwrap_or("unknown handshake message")
+                        .to_string(),
+                    size: format!(
                         "({} bytes: 4-byte header + {}-byte body{})",
                         raw.len(),
                         raw.len().saturating_sub(4),
                         if protected { ", shown decrypted" } else { "" }
-                    ))
-                );
-                for f in fields::handshake_fields(raw, &ctx) {
-                    field(&mut out, st, &f, opts.full_hex);
-                }
-                if let HandshakePayload::ServerHello(sh) = &msg.payload {
-                    let reneg = super::secure_renegotiation(sh);
-                    if reneg != "yes" {
-                        let _ = writeln!(
-                            out,
-                            "{INDENT}{}",
-                            st.warn(&format!(
-                                "secure renegotiation: {reneg}: no renegotiation_info; lucid never renegotiates, but this server may accept a renegotiation spliced in front of our data (CVE-2009-3555)"
-                            ))
-                        );
-                    }
-                }
-                out.push('\n');
-                learn(&mut s, *dir, &msg.payload);
-            }
-            Ev::Tls(Event::Sslv2ClientHello { raw }) => {
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.head("SSLv2-compatible ClientHello (RFC 5246 appendix E.2)")
-                );
-                line(
-                    &mut out,
-                    st,
-                    raw,
-                    0,
-                    "bytes",
-                    "an old-style hello; lucid reads it and answers in TLS",
-                );
-                out.push('\n');
-            }
-            Ev::Tls(Event::ChangeCipherSpec { dir }) => {
-                let who = match dir {
-                    Direction::Sent => "the client",
-                    Direction::Received => "the server",
-                };
-                line(
-                    &mut out,
-                    st,
-                    &[1],
-                    0,
-                    "type",
-                    &format!(
-                        "change_cipher_spec(1): from the next record on, {who} encrypts and MACs with the new keys; its sequence number restarts at 0"
                     ),
-                );
-                out.push('\n');
+                    fields: fields::handshake_fields(raw, &ctx),
+                    warning,
+                };
+                learn(&mut s, &msg.payload);
+                kind
+            }
+            Ev::Tls(Event::Sslv2ClientHello { raw }) => StepKind::Sslv2Hello {
+                title: "SSLv2-compatible ClientHello (RFC 5246 appendix E.2)".to_string(),
+                fields: vec![field(
+                    raw,
+                    "bytes",
+                    "an old-style hello; lucid reads it and answers in TLS".to_string(),
+                )],
+            },
+            Ev::Tls(Event::ChangeCipherSpec { dir }) => {
+                let who = opts.side.sender(*dir);
+                StepKind::ChangeCipherSpec {
+                    dir: *dir,
+                    field: field(
+                        &[1],
+                        "type",
+                        format!(
+                            "change_cipher_spec(1): from the next record on, the {who} encrypts and MACs with the new keys; its sequence number restarts at 0"
+                        ),
+                    ),
+                }
             }
             Ev::Tls(Event::Alert {
                 dir,
@@ -240,160 +432,120 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     Direction::Sent => s.sent_protected,
                     Direction::Received => s.received_protected,
                 };
-                let _ = writeln!(
-                    out,
-                    "{}{} {}",
-                    INDENT,
-                    st.field("Alert"),
-                    st.dim(if protected {
+                StepKind::Message {
+                    dir: *dir,
+                    handshake: None,
+                    name: "Alert".to_string(),
+                    size: if protected {
                         "(2 bytes, shown decrypted)"
                     } else {
                         "(2 bytes)"
-                    })
-                );
-                line(
-                    &mut out,
-                    st,
-                    &[level.get()],
-                    0,
-                    "level",
-                    &format!("{}({})", level, level.get()),
-                );
-                line(
-                    &mut out,
-                    st,
-                    &[description.get()],
-                    0,
-                    "description",
-                    &format!(
-                        "{}({}): {}",
-                        description,
-                        description.get(),
-                        alert_purpose(*level, *description)
-                    ),
-                );
-                out.push('\n');
+                    }
+                    .to_string(),
+                    fields: vec![
+                        field(
+                            &[level.get()],
+                            "level",
+                            format!("{}({})", level, level.get()),
+                        ),
+                        field(
+                            &[description.get()],
+                            "description",
+                            format!(
+                                "{}({}): {}",
+                                description,
+                                description.get(),
+                                alert_purpose(*level, *description)
+                            ),
+                        ),
+                    ],
+                    warning: None,
+                }
             }
             Ev::Tls(Event::ApplicationData { dir, len }) => {
-                let _ = writeln!(
-                    out,
-                    "{}{}",
-                    INDENT,
-                    st.dim(&format!(
-                        "{len} {} of application data {} (the content is not traced)",
-                        bytes_word(*len),
-                        match dir {
-                            Direction::Sent => "written by the client",
-                            Direction::Received => "decrypted for the client",
-                        }
-                    ))
-                );
-                if *dir == Direction::Received && *len == 0 {
-                    let _ = writeln!(
-                        out,
-                        "{}{}",
-                        INDENT,
-                        st.dim(
-                            "an empty record: some servers (OpenSSL) send one before data on TLS 1.0 so the next record's IV is unpredictable (against BEAST)"
-                        )
+                let mut lines = vec![format!(
+                    "{len} {} of application data {} {} (the content is not traced)",
+                    bytes_word(*len),
+                    match dir {
+                        Direction::Sent => "written by the",
+                        Direction::Received => "decrypted for the",
+                    },
+                    opts.side.name()
+                )];
+                if opts.side == Side::Client && *dir == Direction::Received && *len == 0 {
+                    lines.push(
+                        "an empty record: some servers (OpenSSL) send one before data on TLS 1.0 so the next record's IV is unpredictable (against BEAST)".to_string(),
                     );
                 }
                 if *dir == Direction::Sent
                     && s.version == Some(ProtocolVersion::TLSV1_0)
                     && *len == 1
                 {
-                    let _ = writeln!(
-                        out,
-                        "{}{}",
-                        INDENT,
-                        st.dim(
-                            "TLS 1.0: lucid splits each write into a 1-byte record and the rest (1/n-1, against BEAST)"
-                        )
+                    lines.push(
+                        "TLS 1.0: lucid splits each write into a 1-byte record and the rest (1/n-1, against BEAST)".to_string(),
                     );
                 }
-                out.push('\n');
+                StepKind::ApplicationData {
+                    dir: *dir,
+                    len: *len,
+                    lines,
+                }
             }
             Ev::Tls(Event::KeySchedule(KeyScheduleEvent::PreMasterSecret {
                 len,
                 client_version,
                 secret,
             })) => {
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.head("key schedule: the client picks the pre-master secret")
-                );
                 let [a, b] = client_version.get().to_be_bytes();
-                let _ = writeln!(
-                    out,
-                    "{}{} {len} bytes = client_version {} ({a:02x} {b:02x}) + {} random bytes; the version lets the server detect a rollback (RFC 5246 §7.4.7.1)",
-                    INDENT,
-                    st.field("pre_master_secret:"),
-                    version_name(*client_version),
-                    len.saturating_sub(2)
-                );
-                secret_line(&mut out, st, secret.as_deref());
-                out.push('\n');
+                StepKind::PreMaster {
+                    title: match opts.side {
+                        Side::Client => "key schedule: the client picks the pre-master secret",
+                        Side::Server => {
+                            "key schedule: the server decrypts the client's pre-master secret"
+                        }
+                    }
+                    .to_string(),
+                    text: format!(
+                        "{len} bytes = client_version {} ({a:02x} {b:02x}) + {} random bytes; the version lets the server detect a rollback (RFC 5246 §7.4.7.1)",
+                        version_name(*client_version),
+                        len.saturating_sub(2)
+                    ),
+                    secret: secret.as_deref().map(<[u8]>::to_vec),
+                }
             }
             Ev::Tls(Event::KeySchedule(KeyScheduleEvent::EcdhSharedSecret {
                 group,
                 len,
                 secret,
-            })) => {
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.head("key schedule: ECDH gives the pre-master secret")
-                );
-                let _ = writeln!(
-                    out,
-                    "{}{} {len} bytes = the {group} shared secret of our ephemeral private key and the peer's public value (RFC 8422 §5.10); both private keys are gone after this handshake, so a later theft of the certificate's key cannot decrypt this connection (forward secrecy)",
-                    INDENT,
-                    st.field("pre_master_secret:"),
-                );
-                secret_line(&mut out, st, secret.as_deref());
-                out.push('\n');
-            }
+            })) => StepKind::PreMaster {
+                title: "key schedule: ECDH gives the pre-master secret".to_string(),
+                text: format!(
+                    "{len} bytes = the {group} shared secret of our ephemeral private key and the peer's public value (RFC 8422 §5.10); both private keys are gone after this handshake, so a later theft of the certificate's key cannot decrypt this connection (forward secrecy)"
+                ),
+                secret: secret.as_deref().map(<[u8]>::to_vec),
+            },
             Ev::Tls(Event::KeySchedule(KeyScheduleEvent::DhSharedSecret {
                 prime_bits,
                 len,
                 secret,
-            })) => {
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.head("key schedule: DH gives the pre-master secret")
-                );
-                let _ = writeln!(
-                    out,
-                    "{}{} {len} bytes = Ys^x mod p in the server's {prime_bits}-bit group, leading zero bytes removed (RFC 5246 §8.1.2); the exponents are gone after this handshake (forward secrecy)",
-                    INDENT,
-                    st.field("pre_master_secret:"),
-                );
-                secret_line(&mut out, st, secret.as_deref());
-                out.push('\n');
-            }
+            })) => StepKind::PreMaster {
+                title: "key schedule: DH gives the pre-master secret".to_string(),
+                text: format!(
+                    "{len} bytes = Ys^x mod p in the server's {prime_bits}-bit group, leading zero bytes removed (RFC 5246 §8.1.2); the exponents are gone after this handshake (forward secrecy)"
+                ),
+                secret: secret.as_deref().map(<[u8]>::to_vec),
+            },
             Ev::Tls(Event::KeySchedule(KeyScheduleEvent::MasterSecret {
                 label,
                 seed_len,
                 secret,
             })) => {
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.head("key schedule: master secret and record keys")
-                );
-                if *seed_len == 0 {
-                    let _ = writeln!(
-                        out,
-                        "{}{} taken from the resumed session: no pre-master secret, no key exchange",
-                        INDENT,
-                        st.field("master_secret:")
-                    );
+                let lines = if *seed_len == 0 {
+                    vec![(
+                        "master_secret:".to_string(),
+                        "taken from the resumed session: no pre-master secret, no key exchange"
+                            .to_string(),
+                    )]
                 } else {
                     let seed = if *label == "extended master secret" {
                         format!(
@@ -403,21 +555,20 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     } else {
                         format!("ClientHello.random + ServerHello.random ({seed_len} bytes)")
                     };
-                    let _ = writeln!(
-                        out,
-                        "{}{} PRF(pre_master_secret, \"{label}\", {seed}), first 48 bytes",
-                        INDENT,
-                        st.field("master_secret:")
-                    );
-                    let _ = writeln!(
-                        out,
-                        "{}{} {}",
-                        INDENT,
-                        st.field("PRF:"),
-                        prf_name(s.version, s.suite)
-                    );
+                    vec![
+                        (
+                            "master_secret:".to_string(),
+                            format!("PRF(pre_master_secret, \"{label}\", {seed}), first 48 bytes"),
+                        ),
+                        ("PRF:".to_string(), prf_name(s.version, s.suite).to_string()),
+                    ]
+                };
+                StepKind::MasterSecret {
+                    title: "key schedule: master secret and record keys".to_string(),
+                    lines,
+                    secret: secret.as_deref().map(<[u8]>::to_vec),
+                    resumed: *seed_len == 0,
                 }
-                secret_line(&mut out, st, secret.as_deref());
             }
             Ev::Tls(Event::KeySchedule(KeyScheduleEvent::KeyBlock {
                 len,
@@ -425,73 +576,55 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                 enc_key_len,
                 iv_len,
             })) => {
-                let _ = writeln!(
-                    out,
-                    "{}{} PRF(master_secret, \"key expansion\", ServerHello.random + ClientHello.random), first {len} bytes, cut into:",
-                    INDENT,
-                    st.field("key_block:")
-                );
-                let mut parts = if *mac_key_len > 0 {
-                    format!(
-                        "client_write_MAC_key[{mac_key_len}] server_write_MAC_key[{mac_key_len}] client_write_key[{enc_key_len}] server_write_key[{enc_key_len}]"
-                    )
-                } else {
-                    // AEAD: the tag authenticates, so there are no MAC keys (RFC 5246 §6.3).
-                    format!("client_write_key[{enc_key_len}] server_write_key[{enc_key_len}]")
-                };
+                let mut keys = Vec::new();
+                // AEAD: the tag authenticates, so there are no MAC keys (RFC 5246 §6.3).
+                if *mac_key_len > 0 {
+                    keys.push(("client_write_MAC_key".to_string(), *mac_key_len));
+                    keys.push(("server_write_MAC_key".to_string(), *mac_key_len));
+                }
+                keys.push(("client_write_key".to_string(), *enc_key_len));
+                keys.push(("server_write_key".to_string(), *enc_key_len));
                 if *iv_len > 0 {
-                    let _ = write!(
-                        parts,
-                        " client_write_IV[{iv_len}] server_write_IV[{iv_len}]"
-                    );
+                    keys.push(("client_write_IV".to_string(), *iv_len));
+                    keys.push(("server_write_IV".to_string(), *iv_len));
                 }
-                let _ = writeln!(out, "{}    {}", INDENT, parts);
-                if *mac_key_len == 0 && *iv_len > 0 {
-                    let _ = writeln!(
-                        out,
-                        "{}    {}",
-                        INDENT,
-                        st.dim("(AES-GCM: no MAC keys, the tag authenticates; each write_IV is the 4-byte implicit part of the record nonce, RFC 5288 §3)")
-                    );
+                let note = if *mac_key_len == 0 && *iv_len > 0 {
+                    Some(
+                        "(AES-GCM: no MAC keys, the tag authenticates; each write_IV is the 4-byte implicit part of the record nonce, RFC 5288 §3)",
+                    )
                 } else if *iv_len == 0 {
-                    let _ = writeln!(
-                        out,
-                        "{}    {}",
-                        INDENT,
-                        st.dim("(no IVs: since TLS 1.1 every record carries its own random IV)")
-                    );
+                    Some("(no IVs: since TLS 1.1 every record carries its own random IV)")
+                } else {
+                    None
+                };
+                StepKind::KeyBlock {
+                    text: format!(
+                        "PRF(master_secret, \"key expansion\", ServerHello.random + ClientHello.random), first {len} bytes, cut into:"
+                    ),
+                    keys,
+                    note: note.map(str::to_string),
                 }
-                out.push('\n');
             }
             Ev::Tls(Event::CertificateVerified { chain, server_name }) => {
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.head("checking the certificate")
-                );
-                for l in chain_verdicts(chain.as_deref(), server_name, opts, st) {
-                    let _ = writeln!(out, "{INDENT}{l}");
-                }
-                out.push('\n');
+                let check = chain_check(chain.as_deref(), server_name, opts);
                 s.chain = chain.as_deref().cloned();
+                StepKind::Chain {
+                    title: "checking the certificate".to_string(),
+                    check,
+                }
             }
             Ev::Tls(Event::Finished {
                 dir: Direction::Received,
                 label,
                 ..
-            }) => {
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.good(&format!(
-                        "server Finished checked: its verify_data equals PRF(master_secret, \"{label}\", transcript hash) computed here, so nobody changed the handshake"
-                    ))
-                );
-                out.push('\n');
-            }
-            Ev::Tls(Event::Finished { .. }) => {}
+            }) => StepKind::Banner {
+                tone: Tone::Good,
+                text: format!(
+                    "{} Finished checked: its verify_data equals PRF(master_secret, \"{label}\", transcript hash) computed here, so nobody changed the handshake",
+                    opts.side.peer()
+                ),
+            },
+            Ev::Tls(Event::Finished { .. }) => continue,
             Ev::Tls(Event::Resumption(r)) => {
                 let text = match r {
                     ResumptionEvent::Offered => {
@@ -511,57 +644,183 @@ pub fn render(events: &[Stamped], opts: &Options) -> String {
                     }
                     _ => "resumption: (unknown decision)",
                 };
-                let _ = writeln!(out, "{} {}", st.dim(&t), st.dim(text));
-                out.push('\n');
+                StepKind::Banner {
+                    tone: Tone::Dim,
+                    text: text.to_string(),
+                }
             }
+            Ev::Tls(Event::RenegotiationSignal(r)) => StepKind::Banner {
+                tone: if *r == RenegotiationSignal::Absent {
+                    Tone::Warn
+                } else {
+                    Tone::Dim
+                },
+                text: match r {
+                    RenegotiationSignal::Extension => {
+                        "secure renegotiation: the client sent an empty renegotiation_info (RFC 5746)"
+                    }
+                    RenegotiationSignal::Scsv => {
+                        "secure renegotiation: the client listed TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746)"
+                    }
+                    RenegotiationSignal::Absent => {
+                        "secure renegotiation: the client does not signal RFC 5746 (its stack predates 2010); served anyway, as lucid never renegotiates"
+                    }
+                }
+                .to_string(),
+            },
             Ev::Tls(Event::HandshakeComplete {
                 version,
                 suite,
                 resumed,
-            }) => {
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.good(&format!(
-                        "handshake complete: {}, {}, {}",
-                        version_name(*version),
-                        suite,
-                        if *resumed {
-                            "resumed session"
-                        } else {
-                            "full handshake"
-                        }
-                    ))
-                );
-                out.push('\n');
-            }
-            Ev::Failed { reason } => {
-                let _ = writeln!(
-                    out,
-                    "{} {}",
-                    st.dim(&t),
-                    st.bad(&format!("connection failed: {reason}"))
-                );
-                out.push('\n');
-            }
-            Ev::Tls(other) => {
-                // An event this version of the renderer does not know (lucid-core's
-                // `Event` is non-exhaustive), in its `Debug` form.
-                let _ = writeln!(out, "{} {:?}", st.dim(&t), other);
-            }
-        }
+            }) => StepKind::Banner {
+                tone: Tone::Good,
+                text: format!(
+                    "handshake complete: {}, {}, {}",
+                    version_name(*version),
+                    suite,
+                    if *resumed {
+                        "resumed session"
+                    } else {
+                        "full handshake"
+                    }
+                ),
+            },
+            Ev::Failed { reason } => StepKind::Banner {
+                tone: Tone::Bad,
+                text: format!("connection failed: {reason}"),
+            },
+            // An event this version of the renderer does not know (lucid-core's `Event` is
+            // non-exhaustive), in its `Debug` form.
+            Ev::Tls(other) => StepKind::Unknown {
+                text: format!("{other:?}"),
+            },
+        };
+        out.push(Step {
+            event: i,
+            at: e.at,
+            kind,
+        });
     }
     out
 }
 
-/// Records what later lines need from a handshake message.
-fn learn(s: &mut State, dir: Direction, p: &HandshakePayload) {
-    match (dir, p) {
-        (Direction::Sent, HandshakePayload::ClientHello(ch)) => {
+/// Renders the annotated trace of one connection.
+pub fn render(events: &[Stamped], opts: &Options) -> String {
+    let st = Style::new(opts.color);
+    let mut out = String::new();
+    for step in steps(events, opts) {
+        let t = st.dim(&format!("[{:>10}]", ms(step.at)));
+        match &step.kind {
+            StepKind::Banner { tone, text } => {
+                let _ = writeln!(out, "{t} {}", paint(st, *tone, text));
+            }
+            StepKind::Record { title, fields, .. } => {
+                let _ = writeln!(out, "{t} {}", st.head(title));
+                for f in fields {
+                    field_lines(&mut out, st, f, true);
+                }
+            }
+            StepKind::Message {
+                name,
+                size,
+                fields,
+                warning,
+                ..
+            } => {
+                let _ = writeln!(out, "{INDENT}{} {}", st.field(name), st.dim(size));
+                for f in fields {
+                    field_lines(&mut out, st, f, opts.full_hex);
+                }
+                if let Some(w) = warning {
+                    let _ = writeln!(out, "{INDENT}{}", st.warn(w));
+                }
+            }
+            StepKind::Sslv2Hello { title, fields } => {
+                let _ = writeln!(out, "{t} {}", st.head(title));
+                for f in fields {
+                    field_lines(&mut out, st, f, true);
+                }
+            }
+            StepKind::ChangeCipherSpec { field, .. } => field_lines(&mut out, st, field, true),
+            StepKind::ApplicationData { lines, .. } => {
+                for l in lines {
+                    let _ = writeln!(out, "{INDENT}{}", st.dim(l));
+                }
+            }
+            StepKind::PreMaster {
+                title,
+                text,
+                secret,
+            } => {
+                let _ = writeln!(out, "{t} {}", st.head(title));
+                let _ = writeln!(out, "{INDENT}{} {text}", st.field("pre_master_secret:"));
+                secret_line(&mut out, st, secret.as_deref());
+            }
+            StepKind::MasterSecret {
+                title,
+                lines,
+                secret,
+                ..
+            } => {
+                let _ = writeln!(out, "{t} {}", st.head(title));
+                for (label, text) in lines {
+                    let _ = writeln!(out, "{INDENT}{} {text}", st.field(label));
+                }
+                secret_line(&mut out, st, secret.as_deref());
+                // The key block follows at once, under the same heading.
+                continue;
+            }
+            StepKind::KeyBlock { text, keys, note } => {
+                let _ = writeln!(out, "{INDENT}{} {text}", st.field("key_block:"));
+                let parts: Vec<String> = keys.iter().map(|(k, n)| format!("{k}[{n}]")).collect();
+                let _ = writeln!(out, "{INDENT}    {}", parts.join(" "));
+                if let Some(n) = note {
+                    let _ = writeln!(out, "{INDENT}    {}", st.dim(n));
+                }
+            }
+            StepKind::Chain { title, check } => {
+                let _ = writeln!(out, "{t} {}", st.head(title));
+                for l in check.lines(st) {
+                    let _ = writeln!(out, "{INDENT}{l}");
+                }
+            }
+            StepKind::Unknown { text } => {
+                let _ = writeln!(out, "{t} {text}");
+                continue;
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn paint(st: Style, tone: Tone, s: &str) -> String {
+    match tone {
+        Tone::Head => st.head(s),
+        Tone::Dim => st.dim(s),
+        Tone::Good => st.good(s),
+        Tone::Bad => st.bad(s),
+        Tone::Warn => st.warn(s),
+    }
+}
+
+fn field(bytes: &[u8], name: &str, note: String) -> Field {
+    Field {
+        bytes: bytes.to_vec(),
+        name: name.to_string(),
+        note,
+        depth: 0,
+    }
+}
+
+/// Records what later lines need from a handshake message (each type goes one way only, so
+/// which end recorded it does not matter).
+fn learn(s: &mut State, p: &HandshakePayload) {
+    match p {
+        HandshakePayload::ClientHello(ch) => {
             s.offered_session_id = ch.session_id.as_slice().to_vec();
         }
-        (Direction::Received, HandshakePayload::ServerHello(sh)) => {
+        HandshakePayload::ServerHello(sh) => {
             s.version = Some(sh.server_version);
             s.suite = Some(sh.cipher_suite);
             s.etm = sh
@@ -575,7 +834,7 @@ fn learn(s: &mut State, dir: Direction, p: &HandshakePayload) {
             s.resumed = !s.offered_session_id.is_empty()
                 && sh.session_id.as_slice() == s.offered_session_id.as_slice();
         }
-        (Direction::Received, HandshakePayload::CertificateRequest(_)) => {
+        HandshakePayload::CertificateRequest(_) => {
             s.certificate_requested = true;
         }
         _ => {}
@@ -608,11 +867,16 @@ fn protected_layout(
     len: usize,
     s: &State,
     plain: Option<usize>,
-    dir: Direction,
+    who: &str,
     first: bool,
-) -> Option<String> {
+) -> Option<Layout> {
     let version = s.version?;
     let params = suites::lookup(s.suite?)?;
+    let part = |name, len, encrypted| Part {
+        name,
+        len,
+        encrypted,
+    };
     if params.protection == suites::Protection::Gcm {
         // RFC 5288 §3 / RFC 5246 §6.2.3.3: nonce_explicit ‖ ciphertext ‖ tag.
         let aes = if params.enc_key_len == 16 {
@@ -622,10 +886,15 @@ fn protected_layout(
         };
         let plain = plain?;
         let text = len.checked_sub(8 + 16)?;
-        return (text == plain).then(|| {
-            format!(
+        return (text == plain).then(|| Layout {
+            text: format!(
                 "explicit nonce 8 (the sender's sequence number; the full 12-byte nonce is the 4-byte implicit part from the key block + these 8) + {aes} ciphertext {text} (same length as the plaintext: a stream, no padding) + tag 16 over sequence number, type, version and plaintext length as additional data (RFC 5288)"
-            )
+            ),
+            parts: vec![
+                part("explicit nonce", 8, false),
+                part("ciphertext", text, true),
+                part("tag", 16, false),
+            ],
         });
     }
     let mac = params.mac_len();
@@ -644,10 +913,6 @@ fn protected_layout(
     } else {
         0
     };
-    let who = match dir {
-        Direction::Sent => "client",
-        Direction::Received => "server",
-    };
     let iv_text = if iv > 0 {
         "explicit IV 16 + ".to_string()
     } else if first {
@@ -655,23 +920,43 @@ fn protected_layout(
     } else {
         "(no IV on the wire: TLS 1.0 chains from the previous record's last block) ".to_string()
     };
+    let mut parts = Vec::new();
+    if iv > 0 {
+        parts.push(part("explicit IV", iv, false));
+    }
     let plain = plain?;
     if s.etm {
         let enc = len.checked_sub(iv + mac)?;
         let pad = enc.checked_sub(plain)?;
         (enc % 16 == 0 && (1..=256).contains(&pad)).then(|| {
-            format!(
-                "{iv_text}{aes}(plaintext {plain} + padding {pad}) = {enc}, then {mac_name} {mac} over sequence number, header, {}ciphertext (encrypt-then-MAC, RFC 7366)",
-                if iv > 0 { "IV and " } else { "" }
-            )
+            parts.extend([
+                part("plaintext", plain, true),
+                part("padding", pad, true),
+                part("MAC", mac, false),
+            ]);
+            Layout {
+                text: format!(
+                    "{iv_text}{aes}(plaintext {plain} + padding {pad}) = {enc}, then {mac_name} {mac} over sequence number, header, {}ciphertext (encrypt-then-MAC, RFC 7366)",
+                    if iv > 0 { "IV and " } else { "" }
+                ),
+                parts,
+            }
         })
     } else {
         let enc = len.checked_sub(iv)?;
         let pad = enc.checked_sub(plain + mac)?;
         (enc % 16 == 0 && (1..=256).contains(&pad)).then(|| {
-            format!(
-                "{iv_text}{aes}(plaintext {plain} + {mac_name} {mac} + padding {pad}) = {enc} (MAC-then-encrypt, RFC 5246 §6.2.3.2)"
-            )
+            parts.extend([
+                part("plaintext", plain, true),
+                part("MAC", mac, true),
+                part("padding", pad, true),
+            ]);
+            Layout {
+                text: format!(
+                    "{iv_text}{aes}(plaintext {plain} + {mac_name} {mac} + padding {pad}) = {enc} (MAC-then-encrypt, RFC 5246 §6.2.3.2)"
+                ),
+                parts,
+            }
         })
     }
 }
@@ -745,6 +1030,110 @@ fn secret_line(out: &mut String, st: Style, secret: Option<&[u8]>) {
     }
 }
 
+/// The checks behind a `CertificateVerified` event, at `opts.now`.
+pub fn chain_check(chain: Option<&VerifiedChain>, server_name: &str, opts: &Options) -> ChainCheck {
+    let verdict = |text: String, ok: bool, after: &str| Verdict {
+        text,
+        ok,
+        after: after.to_string(),
+    };
+    let now = Time::from(opts.now);
+    let Some(chain) = chain else {
+        return ChainCheck::Pinned(verdict(
+            "the certificate is byte for byte the pinned one".to_string(),
+            true,
+            "; no path, date or name checks",
+        ));
+    };
+    let n = chain.certificates.len();
+    let certs = chain
+        .certificates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let key = if i + 1 < n {
+                format!("the public key of [{}]", i + 1)
+            } else {
+                "the trust anchor's public key".to_string()
+            };
+            CertCheck {
+                subject: c.subject.clone(),
+                validity: verdict(
+                    format!("valid {} .. {}: now is inside", c.not_before, c.not_after),
+                    c.not_before <= now && now <= c.not_after,
+                    "",
+                ),
+                signature: verdict(
+                    format!(
+                        "signed by {} ({}): signature verified with {key}",
+                        c.issuer, c.signature_algorithm
+                    ),
+                    true,
+                    "",
+                ),
+            }
+        })
+        .collect();
+    ChainCheck::Path {
+        header: format!("checked at {now} for the name \"{server_name}\""),
+        certs,
+        anchor: verdict(
+            format!(
+                "anchor: {}: in the trusted root store, so the path ends here",
+                chain.anchor_subject()
+            ),
+            true,
+            "",
+        ),
+        name: verdict(
+            format!("name: \"{server_name}\" is one of [0]'s subjectAltNames"),
+            true,
+            "",
+        ),
+    }
+}
+
+impl Verdict {
+    /// "ok" or "NO".
+    pub fn word(&self) -> &'static str {
+        if self.ok { "ok" } else { "NO" }
+    }
+
+    fn line(&self, st: Style) -> String {
+        let mark = if self.ok {
+            st.good(self.word())
+        } else {
+            st.bad(self.word())
+        };
+        format!("{} {mark}{}", self.text, self.after)
+    }
+}
+
+impl ChainCheck {
+    /// The verdicts as lines of text (`--trace` and the summary).
+    pub fn lines(&self, st: Style) -> Vec<String> {
+        match self {
+            Self::Pinned(v) => vec![v.line(st)],
+            Self::Path {
+                header,
+                certs,
+                anchor,
+                name,
+            } => {
+                let mut v = vec![header.clone()];
+                for (i, c) in certs.iter().enumerate() {
+                    v.push(format!("[{i}] {}", st.field(&c.subject)));
+                    v.push(format!("    {}", c.validity.line(st)));
+                    v.push(format!("    {}", c.signature.line(st)));
+                }
+                v.push(anchor.line(st));
+                v.push(name.line(st));
+                v
+            }
+        }
+    }
+}
+
 /// The verdict lines for a verified chain (shared with the summary).
 pub fn chain_verdicts(
     chain: Option<&VerifiedChain>,
@@ -752,66 +1141,11 @@ pub fn chain_verdicts(
     opts: &Options,
     st: Style,
 ) -> Vec<String> {
-    let now = Time::from(opts.now);
-    let mut v = Vec::new();
-    let Some(chain) = chain else {
-        v.push(format!(
-            "the certificate is byte for byte the pinned one {}; no path, date or name checks",
-            st.good("ok")
-        ));
-        return v;
-    };
-    v.push(format!("checked at {now} for the name \"{server_name}\""));
-    let n = chain.certificates.len();
-    for (i, c) in chain.certificates.iter().enumerate() {
-        v.push(format!("[{i}] {}", st.field(&c.subject)));
-        let inside = c.not_before <= now && now <= c.not_after;
-        v.push(format!(
-            "    valid {} .. {}: now is inside {}",
-            c.not_before,
-            c.not_after,
-            if inside { st.good("ok") } else { st.bad("NO") }
-        ));
-        let key = if i + 1 < n {
-            format!("the public key of [{}]", i + 1)
-        } else {
-            "the trust anchor's public key".to_string()
-        };
-        v.push(format!(
-            "    signed by {} ({}): signature verified with {key} {}",
-            c.issuer,
-            c.signature_algorithm,
-            st.good("ok")
-        ));
-    }
-    v.push(format!(
-        "anchor: {}: in the trusted root store, so the path ends here {}",
-        chain.anchor_subject(),
-        st.good("ok")
-    ));
-    v.push(format!(
-        "name: \"{server_name}\" is one of [0]'s subjectAltNames {}",
-        st.good("ok")
-    ));
-    v
+    chain_check(chain, server_name, opts).lines(st)
 }
 
 /// One field: hex at the left, name and note at the right.
-fn line(out: &mut String, st: Style, bytes: &[u8], depth: usize, name: &str, note: &str) {
-    field(
-        out,
-        st,
-        &Field {
-            bytes: bytes.to_vec(),
-            name: name.to_string(),
-            note: note.to_string(),
-            depth,
-        },
-        true,
-    );
-}
-
-fn field(out: &mut String, st: Style, f: &Field, full: bool) {
+fn field_lines(out: &mut String, st: Style, f: &Field, full: bool) {
     let pad = "  ".repeat(f.depth);
     let label = if f.note.is_empty() {
         st.field(&f.name)

@@ -113,9 +113,7 @@ pub fn ders(pem: &[u8]) -> Vec<Vec<u8>> {
 pub fn suites_for(v: ProtocolVersion) -> Vec<CipherSuite> {
     suites::ALL_SUITES
         .iter()
-        .filter(|s| {
-            s.usable_with(v) && s.auth == suites::Authentication::Rsa && s.legacy.is_none()
-        })
+        .filter(|s| s.usable_with(v) && s.auth == suites::Authentication::Rsa && s.legacy.is_none())
         .map(|s| s.suite)
         .collect()
 }
