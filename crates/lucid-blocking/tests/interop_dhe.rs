@@ -310,6 +310,16 @@ fn lucid_client_against_openssl_and_gnutls_servers() {
     report("lucid-client", &rows, failures);
 }
 
+/// Runs a peer client (sending [`REQUEST`]) and checks that its output has every line of
+/// `wants` (its own report and lucid's `--www` page).
+fn peer_reports(cmd: &mut Command, wants: &[&str]) -> Result<(), String> {
+    let ran = run(cmd, REQUEST, Duration::from_secs(20)).map_err(|e| e.to_string())?;
+    match wants.iter().find(|w| !ran.stdout.contains(**w)) {
+        Some(missing) => Err(format!("no {missing:?}: {}", tail(&ran))),
+        None => Ok(()),
+    }
+}
+
 #[test]
 fn peers_against_a_lucid_dhe_server() {
     let store = Arc::new(lucid_blocking::server::MemoryServerSessionStore::default());
@@ -337,23 +347,15 @@ fn peers_against_a_lucid_dhe_server() {
                 .args(["-verify_return_error", openssl_flag(v), "-cipher"])
                 .arg(format!("{}:@SECLEVEL=0", openssl_name(s)))
                 .arg("-ign_eof");
-            let result = run(&mut cmd, REQUEST, Duration::from_secs(20))
-                .map_err(|e| e.to_string())
-                .and_then(|ran| {
-                    for want in [
-                        "Server Temp Key: DH, 2048 bits".to_string(),
-                        format!("Cipher    : {s}\n"),
-                        "Group     : ffdhe2048 (DHE, forward secret)".to_string(),
-                    ] {
-                        if !ran.stdout.contains(&want) {
-                            return Err(format!("no {want:?}: {}", tail(&ran)));
-                        }
-                    }
-                    Ok(())
-                });
-            if result.is_err() {
-                failures += 1;
-            }
+            let result = peer_reports(
+                &mut cmd,
+                &[
+                    "Server Temp Key: DH, 2048 bits",
+                    &format!("Cipher    : {s}\n"),
+                    "Group     : ffdhe2048 (DHE, forward secret)",
+                ],
+            );
+            failures += usize::from(result.is_err());
             rows.push(format!("openssl s_client  {v} {s}: {result:?}"));
         }
         if let Some(bin) = &gnutls {
@@ -368,24 +370,16 @@ fn peers_against_a_lucid_dhe_server() {
                 .arg(pki("root.pem"))
                 .args(["-p", &server.port().to_string(), "--priority", &priority])
                 .arg("localhost");
-            let result = run(&mut cmd, REQUEST, Duration::from_secs(20))
-                .map_err(|e| e.to_string())
-                .and_then(|ran| {
-                    for want in [
-                        // gnutls recognises lucid's group as RFC 7919's.
-                        "(DHE-FFDHE2048)".to_string(),
-                        format!("Cipher    : {s}\n"),
-                        "Group     : ffdhe2048".to_string(),
-                    ] {
-                        if !ran.stdout.contains(&want) {
-                            return Err(format!("no {want:?}: {}", tail(&ran)));
-                        }
-                    }
-                    Ok(())
-                });
-            if result.is_err() {
-                failures += 1;
-            }
+            // gnutls recognises lucid's group as RFC 7919's.
+            let result = peer_reports(
+                &mut cmd,
+                &[
+                    "(DHE-FFDHE2048)",
+                    &format!("Cipher    : {s}\n"),
+                    "Group     : ffdhe2048",
+                ],
+            );
+            failures += usize::from(result.is_err());
             rows.push(format!("gnutls-cli        {v} {s}: {result:?}"));
         }
     }
