@@ -681,6 +681,54 @@ mod tests {
         }
     }
 
+    /// With --client-ca, the server-side page shows the client's chain and the checks it
+    /// passed (purpose instead of a host name), and the log line names it.
+    #[test]
+    fn client_certificate_verdicts_on_the_server_page() {
+        let dir = lucid_test_support::peers::out_dir("html").join("serve-client-cert");
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut a = args("www", "pki/leaf.key");
+        a.html_dir = Some(dir.clone());
+        a.client_ca = Some(testdata("ecdsa/p256-root.pem"));
+        a.require_client_cert = true;
+        let addr = spawn_for_test(build(&a).unwrap());
+        let mut c = (*client(None)).clone();
+        c.set_client_certificate(
+            lucid_blocking::server::load_certified_key(
+                &testdata("ecdsa/p256-client.chain.pem"),
+                &testdata("ecdsa/p256-client.key"),
+            )
+            .unwrap(),
+        );
+        let page = get(addr, Arc::new(c));
+        assert!(
+            page.contains("Client    : C=XX, O=lucid test ECDSA, CN=lucid test ECDSA client\n"),
+            "{page}"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let html = loop {
+            let pages: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "html"))
+                .collect();
+            if let [page] = pages.as_slice() {
+                break std::fs::read_to_string(page).unwrap();
+            }
+            assert!(Instant::now() < deadline, "no page in {}", dir.display());
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        for text in [
+            "as a client certificate",
+            "lucid test ECDSA client",
+            "purpose: [0] may authenticate a TLS client",
+            "lucid test ECDSA P-256 root CA",
+            "CertificateVerify",
+        ] {
+            assert!(html.contains(text), "{text:?} not on the page");
+        }
+    }
+
     #[test]
     fn echo_mode() {
         let addr = spawn_for_test(build(&args("echo", "pki/leaf.rsa.key")).unwrap());

@@ -108,7 +108,8 @@ pub enum Event<'a> {
         /// The verified path, when the verifier builds one (the pinned-leaf verifier does
         /// not).
         chain: Option<Cow<'a, VerifiedChain>>,
-        /// The name the certificate was checked against.
+        /// The name the certificate was checked against; empty for a client certificate
+        /// verified by a server (checked for client authentication, not for a name).
         server_name: Cow<'a, str>,
     },
     /// A Finished message's verify_data (RFC 5246 §7.4.9).

@@ -1074,8 +1074,14 @@ pub fn chain_check(chain: Option<&VerifiedChain>, server_name: &str, opts: &Opti
             }
         })
         .collect();
+    // A server's check of a client certificate names no host: its purpose is checked.
+    let client = server_name.is_empty();
     ChainCheck::Path {
-        header: format!("checked at {now} for the name \"{server_name}\""),
+        header: if client {
+            format!("checked at {now} as a client certificate")
+        } else {
+            format!("checked at {now} for the name \"{server_name}\"")
+        },
         certs,
         anchor: verdict(
             format!(
@@ -1085,11 +1091,19 @@ pub fn chain_check(chain: Option<&VerifiedChain>, server_name: &str, opts: &Opti
             true,
             "",
         ),
-        name: verdict(
-            format!("name: \"{server_name}\" is one of [0]'s subjectAltNames"),
-            true,
-            "",
-        ),
+        name: if client {
+            verdict(
+                "purpose: [0] may authenticate a TLS client (clientAuth, or no extendedKeyUsage) and sign (digitalSignature)".to_string(),
+                true,
+                "",
+            )
+        } else {
+            verdict(
+                format!("name: \"{server_name}\" is one of [0]'s subjectAltNames"),
+                true,
+                "",
+            )
+        },
     }
 }
 

@@ -111,7 +111,7 @@ impl ServerState {
     ) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(s) => (*s).handle(core, cx, msg),
-            Self::ExpectClientCertificate(s) => s.handle(cx, msg),
+            Self::ExpectClientCertificate(s) => s.handle(core, cx, msg),
             Self::ExpectClientKeyExchange(s) => s.handle(core, cx, msg),
             Self::ExpectCertificateVerify(s) => s.handle(msg),
             Self::ExpectCcs(s) => (*s).handle(msg).map(Self::ExpectFinished),
@@ -662,6 +662,7 @@ impl fmt::Debug for ExpectClientCertificate {
 impl ExpectClientCertificate {
     fn handle(
         self: Box<Self>,
+        core: &mut Core,
         cx: &mut Context<'_>,
         msg: Message<'_>,
     ) -> Result<ServerState, Error> {
@@ -676,9 +677,18 @@ impl ExpectClientCertificate {
                 .iter()
                 .map(|c| CertificateDer::from(c.as_slice()))
                 .collect();
-            this.verifier
+            let verified = this
+                .verifier
                 .verify_client_cert(&leaf_der, &intermediates, cx.now)
                 .map_err(Error::InvalidCertificate)?;
+            // The path and its checks, for traces (no name: a client certificate is
+            // checked for its purpose, not a host name).
+            if core.tracer.on() {
+                core.tracer.emit(&Event::CertificateVerified {
+                    chain: verified.chain.as_ref().map(alloc::borrow::Cow::Borrowed),
+                    server_name: alloc::borrow::Cow::Borrowed(""),
+                });
+            }
             // The key that must sign the CertificateVerify; the verifier applied its own
             // key-size policy, so only the 1024-bit floor is checked here.
             let key = sign::peer_certificate_key(leaf, LEGACY_MIN_RSA_MODULUS_BITS, true)?;
