@@ -694,7 +694,7 @@ mod tests {
         let addr = spawn_for_test(build(&a).unwrap());
         let mut c = (*client(None)).clone();
         c.set_client_certificate(
-            lucid_blocking::server::load_certified_key(
+            load_certified_key(
                 &testdata("ecdsa/p256-client.chain.pem"),
                 &testdata("ecdsa/p256-client.key"),
             )
