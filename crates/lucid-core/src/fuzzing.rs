@@ -57,10 +57,11 @@ pub use server::{SERVER_RESPONSE, SERVER_RNG_SEED, ServerHarness, server, server
 pub use x509::{NOW, roots, x509};
 
 /// The suites the client and server harnesses configure, in this order: the four RSA
-/// key-exchange CBC suites (what the scripted server speaks), then RSA with AES-GCM and
-/// the ECDHE_RSA suites — GCM, CBC-SHA (every version) and CBC-SHA384 (HMAC-SHA384) — so
-/// the targets reach ServerKeyExchange, the ECDH ClientKeyExchange, GCM records and the
-/// SHA-384 MAC. The server takes the first suite of this list the client offers, or of
+/// key-exchange CBC suites (what the scripted server speaks), two legacy DHE_RSA suites
+/// (the harnesses turn the legacy opt-in on; the openssl seeds select them), then RSA with
+/// AES-GCM and the ECDHE_RSA suites — GCM, CBC-SHA (every version) and CBC-SHA384
+/// (HMAC-SHA384) — so the targets reach both ServerKeyExchange forms, the ECDH and DH
+/// ClientKeyExchanges, GCM records and the SHA-384 MAC. The server takes the first suite of this list the client offers, or of
 /// the reversed list with its setup bit 5 (forward secrecy and AEAD first). Changing the
 /// list changes the harness ClientHello: re-record the seeds (`cargo xtask fuzz seeds
 /// --record-openssl`).
@@ -69,6 +70,8 @@ pub(crate) const HARNESS_SUITES: &[crate::msgs::enums::CipherSuite] = &[
     crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA,
     crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
     crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_256_CBC_SHA256,
+    crate::msgs::enums::CipherSuite::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+    crate::msgs::enums::CipherSuite::TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
     crate::msgs::enums::CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
     crate::msgs::enums::CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
     crate::msgs::enums::CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,

@@ -101,6 +101,7 @@ impl ClientSetup {
         };
         let mut config = ClientConfig::new(verifier);
         config.cipher_suites = crate::fuzzing::HARNESS_SUITES.to_vec();
+        config.allow_legacy_ciphers = true;
         if matches!(verifier_kind, Verifier::PathValidation) {
             config.record_buffers = RecordBuffers::OnDemand;
         }

@@ -422,6 +422,16 @@ pub const OPENSSL_S_SERVER_SEEDS: &[OpensslSeed] = &[
         ],
     },
     OpensslSeed {
+        name: "openssl-tls12-dhe-gcm",
+        setup: 0b0000_1100,
+        args: &["-cipher", "DHE-RSA-AES128-GCM-SHA256", "-tls1_2"],
+    },
+    OpensslSeed {
+        name: "openssl-tls10-dhe-cbc",
+        setup: 0b0100_0110,
+        args: &["-cipher", "DHE-RSA-AES128-SHA:@SECLEVEL=0", "-tls1"],
+    },
+    OpensslSeed {
         name: "openssl-tls12-rsa-gcm",
         setup: 0b0000_0100,
         args: &["-cipher", "AES128-GCM-SHA256", "-tls1_2"],
@@ -488,6 +498,16 @@ pub const OPENSSL_S_CLIENT_SEEDS: &[OpensslSeed] = &[
             "-key",
             "testdata/ecdsa/p256-client.key",
         ],
+    },
+    OpensslSeed {
+        name: "openssl-s_client-tls12-dhe-gcm",
+        setup: 0b0000_1100,
+        args: &["-cipher", "DHE-RSA-AES128-GCM-SHA256", "-tls1_2"],
+    },
+    OpensslSeed {
+        name: "openssl-s_client-tls10-dhe-cbc",
+        setup: 0b0100_0101,
+        args: &["-cipher", "DHE-RSA-AES128-SHA:@SECLEVEL=0", "-tls1"],
     },
     OpensslSeed {
         name: "openssl-s_client-tls10-ecdhe-p256",

@@ -290,6 +290,17 @@ fn ecdhe_and_gcm_seeds_negotiate_their_suites() {
             S::TLS_RSA_WITH_AES_128_GCM_SHA256,
             None,
         ),
+        // OpenSSL's own 2048-bit DH group is not an RFC 7919 one: no group name.
+        (
+            "openssl-tls12-dhe-gcm",
+            S::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+            None,
+        ),
+        (
+            "openssl-tls10-dhe-cbc",
+            S::TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
+            None,
+        ),
     ];
     for (name, suite, group) in client {
         let bytes = committed("client", name);
@@ -325,6 +336,16 @@ fn ecdhe_and_gcm_seeds_negotiate_their_suites() {
             "openssl-s_client-tls10-ecdhe-p256",
             S::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
             Some(G::SECP256R1),
+        ),
+        (
+            "openssl-s_client-tls12-dhe-gcm",
+            S::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+            Some(G::FFDHE2048),
+        ),
+        (
+            "openssl-s_client-tls10-dhe-cbc",
+            S::TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
+            Some(G::FFDHE2048),
         ),
     ];
     for (name, suite, group) in server {

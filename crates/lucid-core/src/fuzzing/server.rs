@@ -67,6 +67,7 @@ impl ServerSetup {
     fn config(self, cert: &Arc<CertifiedKey>) -> ServerConfig {
         let mut config = ServerConfig::with_resolver(Arc::new(cert.clone()));
         config.cipher_suites = crate::fuzzing::HARNESS_SUITES.to_vec();
+        config.allow_legacy_ciphers = true;
         (config.min_version, config.max_version) = self.versions();
         config.accept_extended_master_secret = self.byte & 4 != 0;
         config.accept_encrypt_then_mac = self.byte & 8 != 0;
