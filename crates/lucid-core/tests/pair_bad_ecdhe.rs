@@ -458,6 +458,20 @@ fn suite_and_certificate_disagree() {
     assert_eq!(sent, alert_record(V12, HANDSHAKE_FAILURE));
 }
 
+/// The client refused the flight as out of order: unexpected_message.
+fn assert_unexpected_message((err, alert): (Option<Error>, Vec<u8>)) {
+    assert!(
+        matches!(
+            err,
+            Some(Error::PeerMisbehaved(
+                PeerMisbehaved::UnexpectedMessage { .. }
+            ))
+        ),
+        "{err:?}"
+    );
+    assert_eq!(alert, alert_record(V12, UNEXPECTED_MESSAGE));
+}
+
 #[test]
 fn key_exchange_messages_out_of_place() {
     // ECDHE suite without its ServerKeyExchange: ServerHelloDone arrives where the
@@ -466,17 +480,7 @@ fn key_exchange_messages_out_of_place() {
     let mut f = first_flight(c, s, 40);
     let i = f.index_of(HandshakeType::SERVER_KEY_EXCHANGE);
     f.msgs.remove(i);
-    let (err, alert) = f.deliver();
-    assert!(
-        matches!(
-            err,
-            Some(Error::PeerMisbehaved(
-                PeerMisbehaved::UnexpectedMessage { .. }
-            ))
-        ),
-        "{err:?}"
-    );
-    assert_eq!(alert, alert_record(V12, UNEXPECTED_MESSAGE));
+    assert_unexpected_message(f.deliver());
 
     // Two ServerKeyExchanges.
     let (c, s) = configs(V12, &[ECDHE_RSA_GCM], &[NamedGroup::X25519]);
@@ -484,17 +488,7 @@ fn key_exchange_messages_out_of_place() {
     let i = f.index_of(HandshakeType::SERVER_KEY_EXCHANGE);
     let ske = f.msgs[i].clone();
     f.msgs.insert(i, ske);
-    let (err, alert) = f.deliver();
-    assert!(
-        matches!(
-            err,
-            Some(Error::PeerMisbehaved(
-                PeerMisbehaved::UnexpectedMessage { .. }
-            ))
-        ),
-        "{err:?}"
-    );
-    assert_eq!(alert, alert_record(V12, UNEXPECTED_MESSAGE));
+    assert_unexpected_message(f.deliver());
 
     // A ServerKeyExchange under RSA key exchange (taken from an ECDHE flight).
     let (c, s) = configs(V12, &[ECDHE_RSA_GCM], &[NamedGroup::X25519]);
@@ -505,17 +499,7 @@ fn key_exchange_messages_out_of_place() {
     let mut f = first_flight(c, s, 43);
     let done = f.index_of(HandshakeType::SERVER_HELLO_DONE);
     f.msgs.insert(done, ske);
-    let (err, alert) = f.deliver();
-    assert!(
-        matches!(
-            err,
-            Some(Error::PeerMisbehaved(
-                PeerMisbehaved::UnexpectedMessage { .. }
-            ))
-        ),
-        "{err:?}"
-    );
-    assert_eq!(alert, alert_record(V12, UNEXPECTED_MESSAGE));
+    assert_unexpected_message(f.deliver());
 
     // Trailing bytes after the signature: decode_error.
     let (c, s) = configs(V12, &[ECDHE_RSA_GCM], &[NamedGroup::X25519]);
