@@ -102,7 +102,11 @@ fn bad(what: &'static str) -> Error {
 /// Everything here is public.
 fn group(p: &[u8], g: &[u8], min_bits: usize) -> Result<(Modulus, Vec<u64>), Error> {
     let p = strip_zeros(p);
-    let bits = p.len() * 8 - p.first().map_or(8, |b| b.leading_zeros() as usize);
+    // After stripping, the first byte (if any) is nonzero: at most 7 leading zero bits. An
+    // all-zero `dh_p` strips to nothing and has 0 bits.
+    let bits = p
+        .first()
+        .map_or(0, |b| p.len() * 8 - b.leading_zeros() as usize);
     if bits > MAX_DH_BITS {
         return Err(bad("prime larger than 8192 bits"));
     }
@@ -323,6 +327,12 @@ mod tests {
                 "{g:02x?}"
             );
         }
+        // An all-zero prime (a peer's `dh_p` of zero bytes) is just too small.
+        assert_eq!(
+            DhKeyShare::generate(&[0, 0, 0], &[2], 2048, &mut rng).unwrap_err(),
+            PeerIncompatible::WeakDhGroup { bits: 0, min: 2048 }.into()
+        );
+        assert!(DhKeyShare::generate(&[0], &[2], 0, &mut rng).is_err());
         let big = vec![0xffu8; MAX_DH_BITS / 8 + 1];
         assert!(DhKeyShare::generate(&big, &[2], 2048, &mut rng).is_err());
         // The peer's public value: 0, 1, p−1, p, above p, empty.
