@@ -67,8 +67,10 @@ pub mod crypto {
     /// The suites table.
     pub mod suites {
         pub use crate::crypto::suites::{
-            ALL_SUITES, Authentication, DHE_WEAKNESS, KeyExchange, MacAlgorithm, PrfHash,
-            Protection, SuiteParams, default_suites, legacy_suites, lookup, uses_explicit_iv,
+            ALL_SUITES, Authentication, BulkCipher, DHE_TRIPLE_DES_WEAKNESS, DHE_WEAKNESS,
+            KeyExchange, MacAlgorithm, PrfHash, Protection, RC4_MD5_WEAKNESS, RC4_WEAKNESS,
+            SuiteParams, TRIPLE_DES_WEAKNESS, default_suites, legacy_suites, lookup,
+            uses_explicit_iv,
         };
     }
 }

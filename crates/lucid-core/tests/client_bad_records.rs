@@ -75,6 +75,7 @@ fn seal_by_hand(s: &mut Script, typ: ContentType, data: &[u8], pad: &[u8]) -> Ve
             m.finalize().into_bytes().to_vec()
         }
         match suite.mac().expect("a CBC suite") {
+            MacAlgorithm::Md5 => run::<Hmac<md5::Md5>>(kb.server_write_mac_key(), parts),
             MacAlgorithm::Sha1 => run::<Hmac<sha1::Sha1>>(kb.server_write_mac_key(), parts),
             MacAlgorithm::Sha256 => run::<Hmac<sha2::Sha256>>(kb.server_write_mac_key(), parts),
             MacAlgorithm::Sha384 => run::<Hmac<sha2::Sha384>>(kb.server_write_mac_key(), parts),

@@ -250,7 +250,7 @@ impl Core {
             .emit(&Event::KeySchedule(KeyScheduleEvent::KeyBlock {
                 len: suite.key_block_len(version),
                 mac_key_len: suite.mac_len(),
-                enc_key_len: suite.enc_key_len,
+                enc_key_len: suite.enc_key_len(),
                 iv_len: suite.fixed_iv_len(version),
             }));
     }

@@ -1,5 +1,5 @@
-//! HMAC-SHA1 / HMAC-SHA256 / HMAC-SHA384 over a message whose length is secret (the Lucky 13
-//! countermeasure, AlFardan–Paterson 2013).
+//! HMAC-SHA1 / HMAC-SHA256 / HMAC-SHA384 (and HMAC-MD5) over a message whose length is
+//! secret (the Lucky 13 countermeasure, AlFardan–Paterson 2013).
 //!
 //! After CBC decryption of a MAC-then-encrypt record, the length of the data that was MACed
 //! depends on the padding length, which is secret until the MAC has been checked. A plain HMAC
@@ -19,10 +19,16 @@
 //! `B`, length field `L`) whatever `len` is, and memory is accessed at public offsets only.
 //! This is the approach of OpenSSL's `ssl3_cbc_digest_record` and BearSSL's
 //! `br_hmac_outCT`, reimplemented over the `sha1::block_api::compress` /
-//! `sha2::block_api::compress256` / `compress512` compression functions (the `hmac` crate
+//! `sha2::block_api::compress256` / `compress512` / `md5::block_api::compress` compression
+//! functions (the `hmac` crate
 //! has no secret-length mode, and the digest crates expose only these block functions for
 //! it). Each hash is a [`CtHash`]: the code is written once and monomorphised, so block
 //! sizes and shifts are compile-time constants.
+//!
+//! HMAC-MD5 is here for the one suite that MACs with it, TLS_RSA_WITH_RC4_128_MD5 (a legacy
+//! opt-in): a stream cipher has no padding, so its records only use the streaming MAC; MD5
+//! differs from the SHA family only in its little-endian words and length field
+//! ([`CtHash::LITTLE_ENDIAN`]).
 //!
 //! The key is prepared once (`K ⊕ ipad` and `K ⊕ opad` blocks compressed into chaining
 //! states), like a keyed `hmac::Hmac` that is cloned per record.
@@ -56,8 +62,11 @@ pub(crate) trait CtHash {
     const BLOCK_SHIFT: u32;
     /// Block size in bytes.
     const BLOCK: usize = 1 << Self::BLOCK_SHIFT;
-    /// Bytes of the big-endian bit-length field that ends the padding.
+    /// Bytes of the bit-length field that ends the padding.
     const LEN_FIELD: usize;
+    /// Whether the length field and the digest words are little-endian (MD5) rather than
+    /// big-endian (the SHA family).
+    const LITTLE_ENDIAN: bool = false;
     /// Digest length in bytes.
     const OUT: usize;
     /// The initial chaining state (SHA-1 uses the first five words).
@@ -65,10 +74,20 @@ pub(crate) trait CtHash {
     /// Compresses `blocks` (a whole number of blocks) into `state`, in one call so the
     /// SHA-NI / SIMD backends run their own loop.
     fn compress(state: &mut [Self::Word; 8], blocks: &[u8]);
-    /// Writes the digest (big-endian state words) into `out[..Self::OUT]`.
+    /// Writes the digest (the state words in the hash's byte order) into `out[..Self::OUT]`.
     fn write_out(state: &[Self::Word; 8], out: &mut [u8; MAX_MAC_LEN]);
     /// The plain digest of `data` (keys longer than a block, RFC 2104 §2).
     fn digest(data: &[u8], out: &mut [u8; MAX_MAC_LEN]);
+}
+
+/// The low 8 bytes of the bit-length field for `bits`, in `H`'s byte order. (The high bytes
+/// of SHA-384's 16-byte field are always zero here.)
+fn len_bytes<H: CtHash>(bits: u64) -> [u8; 8] {
+    if H::LITTLE_ENDIAN {
+        bits.to_le_bytes()
+    } else {
+        bits.to_be_bytes()
+    }
 }
 
 fn count_calls(_blocks: usize) {
@@ -92,6 +111,42 @@ pub(crate) enum Sha1Ct {}
 pub(crate) enum Sha256Ct {}
 /// SHA-384 (HMAC-SHA384 records, the `*_CBC_SHA384` suites of RFC 5289).
 pub(crate) enum Sha384Ct {}
+/// MD5 (HMAC-MD5 records, TLS_RSA_WITH_RC4_128_MD5).
+pub(crate) enum Md5Ct {}
+
+impl CtHash for Md5Ct {
+    type Word = u32;
+    const BLOCK_SHIFT: u32 = 6;
+    const LEN_FIELD: usize = 8;
+    const LITTLE_ENDIAN: bool = true;
+    const OUT: usize = 16;
+    // RFC 1321 §3.3.
+    const IV: [u32; 8] = [
+        0x6745_2301,
+        0xefcd_ab89,
+        0x98ba_dcfe,
+        0x1032_5476,
+        0,
+        0,
+        0,
+        0,
+    ];
+    fn compress(state: &mut [u32; 8], blocks: &[u8]) {
+        let (blocks, _) = Array::<u8, U64>::slice_as_chunks(blocks);
+        let blocks = Array::cast_slice_to_core(blocks);
+        count_calls(blocks.len());
+        if let Some((s4, _)) = state.split_first_chunk_mut::<4>() {
+            md5::block_api::compress(s4, blocks);
+        }
+    }
+    fn write_out(state: &[u32; 8], out: &mut [u8; MAX_MAC_LEN]) {
+        write_words(state.get(..4).unwrap_or_default(), out, u32::to_le_bytes);
+    }
+    fn digest(data: &[u8], out: &mut [u8; MAX_MAC_LEN]) {
+        use md5::Digest;
+        copy_prefix(out, &md5::Md5::digest(data));
+    }
+}
 
 impl CtHash for Sha1Ct {
     type Word = u32;
@@ -213,6 +268,8 @@ impl<H: CtHash> Drop for Keyed<H> {
 /// An HMAC key prepared for constant-time use. Zeroized on drop.
 #[derive(Clone)]
 pub(crate) enum CtHmacKey {
+    /// HMAC-MD5.
+    Md5(Keyed<Md5Ct>),
     /// HMAC-SHA1.
     Sha1(Keyed<Sha1Ct>),
     /// HMAC-SHA256.
@@ -233,6 +290,7 @@ impl CtHmacKey {
     /// Prepares `key` (of any length, RFC 2104 §2) for HMAC with `alg`.
     pub(crate) fn new(alg: MacAlgorithm, key: &[u8]) -> Self {
         match alg {
+            MacAlgorithm::Md5 => Self::Md5(Keyed::new(key)),
             MacAlgorithm::Sha1 => Self::Sha1(Keyed::new(key)),
             MacAlgorithm::Sha256 => Self::Sha256(Keyed::new(key)),
             MacAlgorithm::Sha384 => Self::Sha384(Keyed::new(key)),
@@ -241,6 +299,7 @@ impl CtHmacKey {
 
     fn alg(&self) -> MacAlgorithm {
         match self {
+            Self::Md5(_) => MacAlgorithm::Md5,
             Self::Sha1(_) => MacAlgorithm::Sha1,
             Self::Sha256(_) => MacAlgorithm::Sha256,
             Self::Sha384(_) => MacAlgorithm::Sha384,
@@ -267,6 +326,7 @@ impl CtHmacKey {
         out: &mut [u8; MAX_MAC_LEN],
     ) {
         match self {
+            Self::Md5(k) => k.mac_ct(header, data, len, min_len, out),
             Self::Sha1(k) => k.mac_ct(header, data, len, min_len, out),
             Self::Sha256(k) => k.mac_ct(header, data, len, min_len, out),
             Self::Sha384(k) => k.mac_ct(header, data, len, min_len, out),
@@ -276,6 +336,7 @@ impl CtHmacKey {
     /// An HMAC over public-length data, fed piecewise (see [`MacStream`]).
     pub(crate) fn stream(&self) -> MacStream<'_> {
         match self {
+            Self::Md5(k) => MacStream::Md5(k.stream()),
             Self::Sha1(k) => MacStream::Sha1(k.stream()),
             Self::Sha256(k) => MacStream::Sha256(k.stream()),
             Self::Sha384(k) => MacStream::Sha384(k.stream()),
@@ -348,11 +409,11 @@ impl<H: CtHash> Keyed<H> {
         let m_min = hl64 + min_len as u64;
         let m_max = hl64 + data.len() as u64;
         // Total bits hashed by the inner hash, including the ipad block, as the last bytes
-        // of a 16-byte big-endian field (SHA-1/256 use its last 8).
+        // of a 16-byte field (SHA-1/256 and MD5 use its last 8; MD5's are little-endian).
         let bit_len = (bs as u64 + m) * 8;
         let mut len_field = [0u8; 16];
         if let Some((_, tail)) = len_field.split_last_chunk_mut::<8>() {
-            *tail = bit_len.to_be_bytes();
+            *tail = len_bytes::<H>(bit_len);
         }
         let len_field = len_field.get(16 - H::LEN_FIELD..).unwrap_or_default();
         // Index of the block that holds the end of the padded message: the 0x80 byte and the
@@ -435,7 +496,7 @@ impl<H: CtHash> Keyed<H> {
             *b = 0x80;
         }
         if let Some((_, tail)) = block.split_last_chunk_mut::<8>() {
-            *tail = ((bs + H::OUT) as u64 * 8).to_be_bytes();
+            *tail = len_bytes::<H>((bs + H::OUT) as u64 * 8);
         }
         let mut outer = self.outer;
         H::compress(&mut outer, block);
@@ -464,6 +525,8 @@ impl<H: CtHash> Keyed<H> {
 /// caller interleaving the MAC with CBC work (see `crypto::cbc`) keeps `update` on block
 /// boundaries with [`MacStream::aligned`], so no byte is copied.
 pub(crate) enum MacStream<'k> {
+    /// HMAC-MD5.
+    Md5(Stream<'k, Md5Ct>),
     /// HMAC-SHA1.
     Sha1(Stream<'k, Sha1Ct>),
     /// HMAC-SHA256.
@@ -476,6 +539,7 @@ impl MacStream<'_> {
     /// Appends `data` to the MACed message.
     pub(crate) fn update(&mut self, data: &[u8]) {
         match self {
+            Self::Md5(s) => s.update(data),
             Self::Sha1(s) => s.update(data),
             Self::Sha256(s) => s.update(data),
             Self::Sha384(s) => s.update(data),
@@ -486,6 +550,7 @@ impl MacStream<'_> {
     /// a block boundary (0 if none does): what an interleaving caller hashes next.
     pub(crate) fn aligned(&self, available: usize) -> usize {
         match self {
+            Self::Md5(s) => s.aligned(available),
             Self::Sha1(s) => s.aligned(available),
             Self::Sha256(s) => s.aligned(available),
             Self::Sha384(s) => s.aligned(available),
@@ -496,6 +561,7 @@ impl MacStream<'_> {
     /// returns its length.
     pub(crate) fn finish(self, out: &mut [u8; MAX_MAC_LEN]) -> usize {
         match self {
+            Self::Md5(s) => s.finish(out),
             Self::Sha1(s) => s.finish(out),
             Self::Sha256(s) => s.finish(out),
             Self::Sha384(s) => s.finish(out),
@@ -569,7 +635,7 @@ impl<H: CtHash> Stream<'_, H> {
         }
         // The length field's high bytes (SHA-384's first 8 of 16) stay zero.
         if let Some((_, tail)) = block.split_last_chunk_mut::<8>() {
-            *tail = bit_len.to_be_bytes();
+            *tail = len_bytes::<H>(bit_len);
         }
         H::compress(&mut self.state, block);
         buf.zeroize();
@@ -597,6 +663,11 @@ mod tests {
 
     fn plain(alg: MacAlgorithm, key: &[u8], parts: &[&[u8]]) -> alloc::vec::Vec<u8> {
         match alg {
+            MacAlgorithm::Md5 => {
+                let mut m = <Hmac<md5::Md5> as KeyInit>::new_from_slice(key).unwrap();
+                parts.iter().for_each(|p| m.update(p));
+                m.finalize().into_bytes().to_vec()
+            }
             MacAlgorithm::Sha1 => {
                 let mut m = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key).unwrap();
                 parts.iter().for_each(|p| m.update(p));
@@ -615,12 +686,39 @@ mod tests {
         }
     }
 
+    /// RFC 2202 §2 test cases 1, 2 and 6 (a key longer than the block), through both the
+    /// streaming and the secret-length paths: the known answers fix MD5's little-endian
+    /// length field and digest words.
+    #[test]
+    fn hmac_md5_rfc2202() {
+        let long_data: &[u8] = b"Test Using Larger Than Block-Size Key - Hash Key First";
+        let cases: [(&[u8], &[u8], &str); 3] = [
+            (&[0x0b; 16], b"Hi There", "9294727a3638bb1c13f48ef8158bfc9d"),
+            (
+                b"Jefe",
+                b"what do ya want for nothing?",
+                "750c783e6ab0b503eaa86e310a5db738",
+            ),
+            (&[0xaa; 80], long_data, "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"),
+        ];
+        for (key, data, want) in cases {
+            let k = CtHmacKey::new(MacAlgorithm::Md5, key);
+            let mut out = [0u8; MAX_MAC_LEN];
+            assert_eq!(k.compute(&[data], &mut out), 16);
+            assert_eq!(hex::encode(&out[..16]), want);
+            let mut ct = [0u8; MAX_MAC_LEN];
+            k.mac_ct(&[], data, data.len() as u32, 0, &mut ct);
+            assert_eq!(hex::encode(&ct[..16]), want);
+        }
+    }
+
     /// MacStream gives the plain HMAC for every length and every way of splitting the
     /// input (unaligned pieces, pieces ending on block boundaries via `aligned`).
     #[test]
     fn mac_stream_matches_plain_hmac_however_split() {
         let data: alloc::vec::Vec<u8> = (0..600u32).map(|i| (i * 13 + 5) as u8).collect();
         for alg in [
+            MacAlgorithm::Md5,
             MacAlgorithm::Sha1,
             MacAlgorithm::Sha256,
             MacAlgorithm::Sha384,
@@ -663,6 +761,7 @@ mod tests {
     fn ct_mac_matches_plain_hmac_for_every_length() {
         let data: alloc::vec::Vec<u8> = (0..700u32).map(|i| (i * 7 + 3) as u8).collect();
         for alg in [
+            MacAlgorithm::Md5,
             MacAlgorithm::Sha1,
             MacAlgorithm::Sha256,
             MacAlgorithm::Sha384,

@@ -156,7 +156,7 @@ pub fn key_block(
     let mut kb = KeyBlock {
         buf: [0; MAX_KEY_BLOCK],
         mac_len: suite.mac_len(),
-        key_len: suite.enc_key_len,
+        key_len: suite.enc_key_len(),
         iv_len: suite.fixed_iv_len(version),
     };
     let len = suite.key_block_len(version).min(MAX_KEY_BLOCK);
@@ -189,7 +189,7 @@ pub fn verify_data(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::suites::ALL_SUITES;
+    use crate::crypto::suites::{ALL_SUITES, Protection};
     use crate::msgs::enums::CipherSuite;
     use alloc::format;
 
@@ -332,13 +332,14 @@ mod tests {
                 let iv = s.fixed_iv_len(v);
                 assert_eq!(
                     iv,
-                    match (s.mac(), v) {
-                        (None, _) => 4,
-                        (Some(_), ProtocolVersion::TLSV1_0) => 16,
-                        (Some(_), _) => 0,
+                    match (s.protection, v) {
+                        (Protection::Gcm, _) => 4,
+                        (Protection::Stream(_), _) => 0,
+                        (Protection::Cbc(_), ProtocolVersion::TLSV1_0) => s.cipher.block_len(),
+                        (Protection::Cbc(_), _) => 0,
                     }
                 );
-                let (m, k) = (s.mac_len(), s.enc_key_len);
+                let (m, k) = (s.mac_len(), s.enc_key_len());
                 assert_eq!(lens, [m, m, k, k, iv, iv], "{:?} {v:?}", s.suite);
                 assert_eq!(parts.concat(), want[..n]);
             }

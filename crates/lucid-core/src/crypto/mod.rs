@@ -1,5 +1,5 @@
 //! Cryptography for lucid's suites: the PRFs, the transcript hash, the key schedule, the
-//! suites table, record protection (AES-CBC + HMAC, AES-GCM) and RSA key exchange.
+//! suites table, record protection (CBC + HMAC, AES-GCM, RC4 + HMAC) and RSA key exchange.
 //!
 //! Everything here is `no_std`, works on caller-provided buffers and takes randomness as a
 //! `rand_core::CryptoRng` parameter. Secrets are zeroized on drop.
@@ -18,6 +18,7 @@ pub(crate) mod protection;
 pub(crate) mod rsa_key;
 pub(crate) mod rsa_kx;
 pub(crate) mod sign;
+pub(crate) mod stream;
 pub(crate) mod suites;
 
 #[cfg(test)]

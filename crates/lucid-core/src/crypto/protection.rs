@@ -1,6 +1,7 @@
 //! Record protection, whichever the suite uses: [`RecordSealer`] and [`RecordOpener`] wrap
-//! the CBC + HMAC ([`super::cbc`]) and AES-GCM ([`super::gcm`]) implementations behind one
-//! interface, so the connection core never looks at the suite's protection role.
+//! the CBC + HMAC ([`super::cbc`]), AES-GCM ([`super::gcm`]) and RC4 + HMAC
+//! ([`super::stream`]) implementations behind one interface, so the connection core never
+//! looks at the suite's protection role.
 
 use alloc::vec::Vec;
 
@@ -8,6 +9,7 @@ use rand_core::CryptoRng;
 
 use super::cbc::{CbcOpener, CbcSealer};
 use super::gcm::{GcmOpener, GcmSealer};
+use super::stream::{StreamOpener, StreamSealer};
 use super::suites::{Protection, SuiteParams};
 use crate::error::Error;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
@@ -20,6 +22,7 @@ pub struct RecordSealer(Sealer);
 enum Sealer {
     Cbc(CbcSealer),
     Gcm(GcmSealer),
+    Stream(StreamSealer),
 }
 
 /// Checks and decrypts incoming records for one direction.
@@ -30,12 +33,13 @@ pub struct RecordOpener(Opener);
 enum Opener {
     Cbc(CbcOpener),
     Gcm(GcmOpener),
+    Stream(StreamOpener),
 }
 
 impl RecordSealer {
     /// A sealer for `suite` at `version` with this direction's keys from the key block
-    /// (`mac_key` empty for GCM; `iv` the TLS 1.0 CBC IV, empty for CBC on TLS 1.1+, the
-    /// 4-byte implicit nonce for GCM). `encrypt_then_mac` only applies to CBC.
+    /// (`mac_key` empty for GCM; `iv` the TLS 1.0 CBC IV, empty for CBC on TLS 1.1+ and for
+    /// RC4, the 4-byte implicit nonce for GCM). `encrypt_then_mac` only applies to CBC.
     pub fn new(
         suite: &SuiteParams,
         version: ProtocolVersion,
@@ -50,6 +54,9 @@ impl RecordSealer {
                     .map(|s| Self(Sealer::Cbc(s)))
             }
             Protection::Gcm => GcmSealer::new(enc_key, iv).map(|s| Self(Sealer::Gcm(s))),
+            Protection::Stream(_) => {
+                StreamSealer::new(suite, mac_key, enc_key).map(|s| Self(Sealer::Stream(s)))
+            }
         }
     }
 
@@ -65,6 +72,7 @@ impl RecordSealer {
         match &mut self.0 {
             Sealer::Cbc(s) => s.seal(typ, version, plaintext, out, rng),
             Sealer::Gcm(s) => s.seal(typ, version, plaintext, out),
+            Sealer::Stream(s) => s.seal(typ, version, plaintext, out),
         }
     }
 
@@ -73,6 +81,7 @@ impl RecordSealer {
         match &self.0 {
             Sealer::Cbc(s) => s.seq(),
             Sealer::Gcm(s) => s.seq(),
+            Sealer::Stream(s) => s.seq(),
         }
     }
 }
@@ -93,6 +102,9 @@ impl RecordOpener {
                     .map(|o| Self(Opener::Cbc(o)))
             }
             Protection::Gcm => GcmOpener::new(enc_key, iv).map(|o| Self(Opener::Gcm(o))),
+            Protection::Stream(_) => {
+                StreamOpener::new(suite, mac_key, enc_key).map(|o| Self(Opener::Stream(o)))
+            }
         }
     }
 
@@ -106,6 +118,7 @@ impl RecordOpener {
         match &mut self.0 {
             Opener::Cbc(o) => o.open(typ, version, payload),
             Opener::Gcm(o) => o.open(typ, version, payload),
+            Opener::Stream(o) => o.open(typ, version, payload),
         }
     }
 
@@ -114,6 +127,7 @@ impl RecordOpener {
         match &self.0 {
             Opener::Cbc(o) => o.seq(),
             Opener::Gcm(o) => o.seq(),
+            Opener::Stream(o) => o.seq(),
         }
     }
 }

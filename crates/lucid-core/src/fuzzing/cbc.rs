@@ -1,10 +1,11 @@
-//! The `cbc_open` harness: the CBC + HMAC record open path under fixed keys.
+//! The `cbc_open` harness: the CBC + HMAC record open path under fixed keys (AES, and
+//! 3DES-EDE for the legacy opt-in).
 
 use alloc::vec::Vec;
 
 use crate::codec::{ListLength, Reader};
 use crate::crypto::cbc::{CbcOpener as RecordOpener, CbcSealer as RecordSealer, MAX_PLAINTEXT_LEN};
-use crate::crypto::suites::{AES_BLOCK_LEN, ALL_SUITES, KeyExchange, SuiteParams};
+use crate::crypto::suites::{ALL_SUITES, KeyExchange, Protection, SuiteParams};
 use crate::error::Error;
 use crate::fuzzing::rng::{FuzzRng, ReplayIv};
 use crate::msgs::enums::{ContentType, ProtocolVersion};
@@ -23,17 +24,18 @@ const VERSIONS: [ProtocolVersion; 3] = [
     ProtocolVersion::TLSV1_2,
 ];
 
-/// Number of configurations: the 8 valid suite × version pairs, each with and without ETM.
-pub(crate) const CONFIGS: usize = 16;
+/// Number of configurations: the 11 valid suite × version pairs (8 AES, then 3 3DES),
+/// each with and without ETM.
+pub(crate) const CONFIGS: usize = 22;
 
 /// The `n`th valid (suite, version, ETM) combination, `n < CONFIGS`.
 fn config(n: usize) -> Option<Config> {
     let etm = n % 2 == 1;
     ALL_SUITES
         .iter()
-        // One suite per record protection (the key exchange does not touch records), in
-        // the order the committed seeds were recorded with.
-        .filter(|s| s.mac().is_some() && s.kx == KeyExchange::Rsa)
+        // One suite per CBC record protection (the key exchange does not touch records),
+        // in the order the committed seeds were recorded with (3DES came later, last).
+        .filter(|s| matches!(s.protection, Protection::Cbc(_)) && s.kx == KeyExchange::Rsa)
         .flat_map(|s| VERSIONS.iter().map(move |v| (s, *v)))
         .filter(|(s, v)| s.usable_with(*v))
         .nth(n / 2)
@@ -47,7 +49,7 @@ fn config(n: usize) -> Option<Config> {
 impl Config {
     fn keys(&self) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
         let mac = alloc::vec![0x11; self.suite.mac_len()];
-        let enc = alloc::vec![0x22; self.suite.enc_key_len];
+        let enc = alloc::vec![0x22; self.suite.enc_key_len()];
         let iv = alloc::vec![0x33; self.suite.fixed_iv_len(self.version)];
         (mac, enc, iv)
     }
@@ -66,16 +68,20 @@ impl Config {
 
     fn iv_len(&self) -> usize {
         if self.version.get() >= ProtocolVersion::TLSV1_1.get() {
-            AES_BLOCK_LEN
+            self.block_len()
         } else {
             0
         }
+    }
+
+    fn block_len(&self) -> usize {
+        self.suite.block_len()
     }
 }
 
 /// Input: `config(1) || type(1) || [len(2) || record body]...`.
 ///
-/// `config % 16` picks the suite × version × encrypt-then-MAC combination (fixed keys);
+/// `config % 22` picks the suite × version × encrypt-then-MAC combination (fixed keys);
 /// `type` is the content type the record headers claim. Then:
 ///
 /// 1. The records are opened in sequence by one [`RecordOpener`] until one fails. Failure
@@ -127,7 +133,7 @@ fn open_arbitrary(cfg: Config, typ: ContentType, mut rest: &[u8]) {
             .checked_sub(cfg.iv_len() + plain.len() + cfg.suite.mac_len() + 1)
             .and_then(|p| u8::try_from(p).ok())
             .expect("opened record has a padding length in 0..=255");
-        let mut iv = [0u8; AES_BLOCK_LEN];
+        let mut iv = [0u8; 16];
         if let Some(explicit) = record.get(..cfg.iv_len()) {
             if let Some(dst) = iv.get_mut(..explicit.len()) {
                 dst.copy_from_slice(explicit);
@@ -163,9 +169,10 @@ fn seal_then_open(cfg: Config, typ: ContentType, plaintext: &[u8]) {
     } else {
         plaintext.len() + mac_len
     };
-    let base = (AES_BLOCK_LEN - (padded + 1) % AES_BLOCK_LEN) % AES_BLOCK_LEN;
-    let blocks = usize::from(typ.get() >> 4).min((255 - base) / AES_BLOCK_LEN);
-    let pad = u8::try_from(base + AES_BLOCK_LEN * blocks).expect("padding fits a byte");
+    let bl = cfg.block_len();
+    let base = (bl - (padded + 1) % bl) % bl;
+    let blocks = usize::from(typ.get() >> 4).min((255 - base) / bl);
+    let pad = u8::try_from(base + bl * blocks).expect("padding fits a byte");
 
     let mut minimal = Vec::new();
     sealer
@@ -242,13 +249,14 @@ mod tests {
     fn configurations_cover_every_suite_version_and_etm() {
         let all: Vec<_> = (0..CONFIGS).map(|n| config(n).unwrap()).collect();
         assert!(config(CONFIGS).is_none());
-        assert_eq!(all.iter().filter(|c| c.etm).count(), 8);
+        assert_eq!(all.iter().filter(|c| c.etm).count(), 11);
         assert_eq!(
             all.iter()
                 .filter(|c| c.version == ProtocolVersion::TLSV1_0)
                 .count(),
-            4
+            6
         );
+        assert_eq!(all.iter().filter(|c| c.block_len() == 8).count(), 6);
         for c in &all {
             assert!(c.suite.usable_with(c.version));
         }

@@ -784,6 +784,9 @@ fn other_seeds(write: &mut impl FnMut(&'static str, &str, Vec<u8>)) {
         (3, "tls11_sha_etm"),
         (13, "tls12_sha256_etm"),
         (14, "tls12_aes256sha256_mte"),
+        (16, "tls10_3des_sha_mte"),
+        (19, "tls11_3des_sha_etm"),
+        (20, "tls12_3des_sha_mte"),
     ] {
         let body = super::cbc::sealed_body(n, ContentType::APPLICATION_DATA, b"hello, world");
         let mut input = vec![n as u8, ContentType::APPLICATION_DATA.get()];

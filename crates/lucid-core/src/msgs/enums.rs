@@ -214,10 +214,14 @@ wire_enum! {
     pub struct CipherSuite(u16) {
         /// TLS_NULL_WITH_NULL_NULL — the initial state; never negotiated.
         TLS_NULL_WITH_NULL_NULL = 0x0000 => "TLS_NULL_WITH_NULL_NULL",
-        /// RC4 — never negotiated, named for reporting.
+        /// RFC 5246 appendix C (legacy opt-in; RC4 is prohibited by RFC 7465)
+        TLS_RSA_WITH_RC4_128_MD5 = 0x0004 => "TLS_RSA_WITH_RC4_128_MD5",
+        /// RFC 5246 appendix C (legacy opt-in; RC4 is prohibited by RFC 7465)
         TLS_RSA_WITH_RC4_128_SHA = 0x0005 => "TLS_RSA_WITH_RC4_128_SHA",
-        /// 3DES — never negotiated, named for reporting.
+        /// RFC 5246 appendix C (legacy opt-in; a 64-bit block: Sweet32)
         TLS_RSA_WITH_3DES_EDE_CBC_SHA = 0x000a => "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        /// RFC 5246 appendix C (legacy opt-in; a 64-bit block: Sweet32)
+        TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA = 0x0016 => "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
         /// RFC 5246 / RFC 3268
         TLS_RSA_WITH_AES_128_CBC_SHA = 0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",
         /// RFC 5246 / RFC 3268

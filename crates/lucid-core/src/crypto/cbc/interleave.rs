@@ -1,16 +1,16 @@
 //! Encryption and MAC interleaved in one pass over a record body (encrypt-then-MAC sealing
 //! and opening, and MAC-then-encrypt sealing).
 
-use aes::cipher::{
-    BlockModeDecBackend, BlockModeDecClosure, BlockModeEncBackend, BlockModeEncClosure,
-    BlockSizeUser, consts::U16,
-};
+use aes::cipher::{BlockModeDecBackend, BlockModeEncBackend};
 
-use super::mode::{decrypt_blocks_with, encrypt_blocks_with};
-use super::round_down;
+use super::mode::{
+    DecJob, EncJob, block_len_of, decrypt_blocks_with, encrypt_blocks_with, round_down_to,
+};
 use crate::crypto::hmac_ct::{MAX_MAC_LEN, MacStream};
 
 /// Bytes of CBC work between two steps of MAC work when they are interleaved.
+///
+/// A multiple of every block size (8 for 3DES, 16 for AES).
 ///
 /// CBC encryption is one serial chain of AES rounds per block, so the AES unit idles
 /// between the dependent instructions; SHA-1/SHA-256 compression (SHA-NI or SIMD) is
@@ -23,7 +23,7 @@ use crate::crypto::hmac_ct::{MAX_MAC_LEN, MacStream};
 /// hashing it; 64 bytes (one hash block, four AES blocks) was the best group size.
 pub(super) const INTERLEAVE: usize = 64;
 
-/// The [`BlockModeEncClosure`] that seals a record body: CBC-encrypts `region` (whole
+/// The [`EncJob`] that seals a record body: CBC-encrypts `region` (whole
 /// blocks) in place while computing its MAC, interleaved in [`INTERLEAVE`] groups.
 ///
 /// - Encrypt-then-MAC (`plaintext: None`): the MAC takes the ciphertext, one group behind
@@ -41,12 +41,8 @@ pub(super) struct SealInterleaved<'r, 'p, 't, 'k> {
     pub(super) tag: &'t mut [u8; MAX_MAC_LEN],
 }
 
-impl BlockSizeUser for SealInterleaved<'_, '_, '_, '_> {
-    type BlockSize = U16;
-}
-
-impl BlockModeEncClosure for SealInterleaved<'_, '_, '_, '_> {
-    fn call<B: BlockModeEncBackend<BlockSize = U16>>(self, backend: &mut B) {
+impl EncJob for SealInterleaved<'_, '_, '_, '_> {
+    fn run<B: BlockModeEncBackend>(self, backend: &mut B) {
         let Self {
             region,
             plaintext,
@@ -75,7 +71,8 @@ impl BlockModeEncClosure for SealInterleaved<'_, '_, '_, '_> {
                 mac.finish(tag);
             }
             Some(plaintext) => {
-                let body_end = round_down(plaintext.len()).min(region.len());
+                let body_end =
+                    round_down_to(plaintext.len(), block_len_of::<B>()).min(region.len());
                 while encrypted < body_end {
                     let end = encrypted.saturating_add(INTERLEAVE).min(body_end);
                     encrypt_blocks_with(
@@ -99,7 +96,7 @@ impl BlockModeEncClosure for SealInterleaved<'_, '_, '_, '_> {
     }
 }
 
-/// The [`BlockModeDecClosure`] that opens an encrypt-then-MAC record body: feeds the
+/// The [`DecJob`] that opens an encrypt-then-MAC record body: feeds the
 /// ciphertext in `region` to `mac` and CBC-decrypts it in place one [`INTERLEAVE`] group
 /// behind (a group is decrypted only once the MAC has taken it). The caller checks the MAC
 /// before it looks at the plaintext; on a mismatch the decrypted bytes are discarded.
@@ -108,12 +105,8 @@ pub(super) struct OpenInterleaved<'r, 'm, 'k> {
     pub(super) mac: &'m mut MacStream<'k>,
 }
 
-impl BlockSizeUser for OpenInterleaved<'_, '_, '_> {
-    type BlockSize = U16;
-}
-
-impl BlockModeDecClosure for OpenInterleaved<'_, '_, '_> {
-    fn call<B: BlockModeDecBackend<BlockSize = U16>>(self, backend: &mut B) {
+impl DecJob for OpenInterleaved<'_, '_, '_> {
+    fn run<B: BlockModeDecBackend>(self, backend: &mut B) {
         let Self { region, mac } = self;
         let mut hashed = 0;
         let mut decrypted = 0;
@@ -127,7 +120,7 @@ impl BlockModeDecClosure for OpenInterleaved<'_, '_, '_> {
             };
             mac.update(region.get(hashed..hashed + n).unwrap_or_default());
             // Decrypt what earlier steps hashed.
-            let ready = round_down(hashed);
+            let ready = round_down_to(hashed, block_len_of::<B>());
             decrypt_blocks_with(
                 backend,
                 region.get_mut(decrypted..ready).unwrap_or_default(),

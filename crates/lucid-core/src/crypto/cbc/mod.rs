@@ -1,15 +1,18 @@
-//! AES-CBC + HMAC record protection (RFC 5246 §6.2.3.2, RFC 2246 §6.2.3.2, RFC 7366).
+//! CBC + HMAC record protection (RFC 5246 §6.2.3.2, RFC 2246 §6.2.3.2, RFC 7366): AES, and
+//! 3DES-EDE for the legacy opt-in.
 //!
 //! # Implementation notes
 //!
 //! One [`CbcSealer`] protects the records one side sends, one [`CbcOpener`] checks the
-//! records it receives. Each holds the expanded AES key (inside a `cbc` mode object), the
-//! keyed MAC state and the 64-bit sequence number of its direction.
+//! records it receives. Each holds the expanded cipher key (inside a `cbc` mode object), the
+//! keyed MAC state and the 64-bit sequence number of its direction. The block size `B` is
+//! 16 for AES and 8 for 3DES; everything below holds for both, with IVs and padding of one
+//! block of the cipher in use.
 //!
 //! **Record layout.** MAC-then-encrypt (the default):
-//! `header(5) ‖ [IV(16)] ‖ CBC(fragment ‖ MAC ‖ padding ‖ padding_length)`, the MAC taken over
+//! `header(5) ‖ [IV(B)] ‖ CBC(fragment ‖ MAC ‖ padding ‖ padding_length)`, the MAC taken over
 //! `seq(8) ‖ type(1) ‖ version(2) ‖ length(2) ‖ fragment`. Encrypt-then-MAC (RFC 7366):
-//! `header(5) ‖ [IV(16)] ‖ CBC(fragment ‖ padding ‖ padding_length) ‖ MAC`, the MAC taken over
+//! `header(5) ‖ [IV(B)] ‖ CBC(fragment ‖ padding ‖ padding_length) ‖ MAC`, the MAC taken over
 //! `seq ‖ type ‖ version ‖ length(IV + ciphertext) ‖ IV ‖ ciphertext`. Every padding byte
 //! equals padding_length; the sealer uses minimal padding.
 //!
@@ -42,7 +45,8 @@
 //! secrets until the MAC is verified. Any branch, memory access or hash-block count that
 //! depends on them is a padding oracle (Vaudenay 2002; AlFardan–Paterson 2013). So
 //! [`CbcOpener::open`] in that mode:
-//! 1. rejects on public facts only (ciphertext not a multiple of 16, too short for a MAC);
+//! 1. rejects on public facts only (ciphertext not a multiple of the block size, too short
+//!    for a MAC);
 //! 2. decrypts everything;
 //! 3. derives a "padding fits" mask with constant-time compares and, if it does not fit,
 //!    continues as if the padding length were 0 (keeping the remaining indices in range);
@@ -59,7 +63,7 @@
 //! verified first (constant-time compare) and padding is checked only on authenticated
 //! data, where timing reveals nothing new.
 
-use crate::crypto::suites::{AES_BLOCK_LEN, SuiteParams, uses_explicit_iv};
+use crate::crypto::suites::{MAX_BLOCK_LEN, SuiteParams, uses_explicit_iv};
 use crate::error::Error;
 use crate::msgs::enums::ProtocolVersion;
 
@@ -80,35 +84,61 @@ pub(crate) use crate::msgs::record::{
     HEADER_LEN, MAX_CIPHERTEXT as MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT as MAX_PLAINTEXT_LEN,
 };
 
-/// Checks the key material lengths shared by sealer and opener.
+/// One block of IV, for a cipher whose block is `len` (8 or 16) bytes.
+#[derive(Clone, Copy)]
+struct Iv {
+    buf: [u8; MAX_BLOCK_LEN],
+    len: usize,
+}
+
+impl Iv {
+    fn zero(len: usize) -> Self {
+        Self {
+            buf: [0; MAX_BLOCK_LEN],
+            len: len.min(MAX_BLOCK_LEN),
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        self.buf.get_mut(..self.len).unwrap_or_default()
+    }
+}
+
+/// Checks the key material lengths shared by sealer and opener; returns the block length
+/// and the initial IV (zero for TLS 1.1+, where every record brings its own).
 fn check_keys(
     suite: &SuiteParams,
     version: ProtocolVersion,
     mac_key: &[u8],
     enc_key: &[u8],
     iv: &[u8],
-) -> Result<[u8; AES_BLOCK_LEN], Error> {
-    if mac_key.len() != suite.mac_len() || enc_key.len() != suite.enc_key_len {
+) -> Result<Iv, Error> {
+    let block_len = suite.block_len();
+    if mac_key.len() != suite.mac_len()
+        || enc_key.len() != suite.enc_key_len()
+        || !(block_len == 8 || block_len == 16)
+    {
         return Err(Error::Misuse("record key length does not match the suite"));
     }
+    let mut out = Iv::zero(block_len);
     if uses_explicit_iv(version) {
         if !iv.is_empty() {
             return Err(Error::Misuse("TLS 1.1+ records take no fixed IV"));
         }
-        Ok([0; AES_BLOCK_LEN])
+    } else if iv.len() == block_len {
+        out.as_mut_slice().copy_from_slice(iv);
     } else {
-        iv.try_into()
-            .map_err(|_| Error::Misuse("TLS 1.0 records need a 16-byte IV"))
+        return Err(Error::Misuse("TLS 1.0 records need a one-block IV"));
     }
+    Ok(out)
 }
 
 fn err_internal<E>(_: E) -> Error {
     Error::Internal("CBC record setup")
-}
-
-/// Rounds down to a whole number of AES blocks.
-fn round_down(n: usize) -> usize {
-    n - n % AES_BLOCK_LEN
 }
 
 #[cfg(test)]

@@ -1,18 +1,67 @@
-//! The AES-CBC mode objects (AES-128 or AES-256 by key length) and the block-mode closures
-//! that only encrypt or only decrypt.
+//! The CBC mode objects (AES-128, AES-256, or 3DES-EDE for the legacy opt-in) and the
+//! block-mode jobs that only encrypt or only decrypt.
+//!
+//! The `cipher` crate hands a mode's backend to a closure whose block size is a type
+//! (`U16` for AES, `U8` for 3DES). The record code is written once as an [`EncJob`] /
+//! [`DecJob`], generic over any backend, and [`CbcEncryptor::with_backend`] wraps it in the
+//! closure of the right block size for the cipher at hand.
 
+use core::marker::PhantomData;
+
+use aes::cipher::array::ArraySize;
+use aes::cipher::consts::{U8, U16};
+use aes::cipher::typenum::Unsigned;
 use aes::cipher::{
     Array, BlockModeDecBackend, BlockModeDecClosure, BlockModeDecrypt, BlockModeEncBackend,
     BlockModeEncClosure, BlockModeEncrypt, BlockSizeUser, KeyIvInit, ParBlocks, SetIvState,
-    consts::U16,
 };
 use aes::{Aes128, Aes256};
+use des::TdesEde3;
 
-use crate::crypto::suites::AES_BLOCK_LEN;
+use crate::crypto::suites::BulkCipher;
+use crate::error::Error;
 
-type Block = Array<u8, U16>;
+/// Record work that runs with an encrypting backend of any block size.
+pub(super) trait EncJob {
+    /// Runs with `backend` (one key setup for the whole call).
+    fn run<B: BlockModeEncBackend>(self, backend: &mut B);
+}
 
-/// An AES-CBC encryptor that keeps the chaining block between records.
+/// Record work that runs with a decrypting backend of any block size.
+pub(super) trait DecJob {
+    /// Runs with `backend` (one key setup for the whole call).
+    fn run<B: BlockModeDecBackend>(self, backend: &mut B);
+}
+
+/// A job as the `cipher` closure of block size `BS`.
+struct Closure<J, BS>(J, PhantomData<BS>);
+
+impl<J, BS: ArraySize> BlockSizeUser for Closure<J, BS> {
+    type BlockSize = BS;
+}
+
+impl<J: EncJob, BS: ArraySize> BlockModeEncClosure for Closure<J, BS> {
+    fn call<B: BlockModeEncBackend<BlockSize = BS>>(self, backend: &mut B) {
+        self.0.run(backend);
+    }
+}
+
+impl<J: DecJob, BS: ArraySize> BlockModeDecClosure for Closure<J, BS> {
+    fn call<B: BlockModeDecBackend<BlockSize = BS>>(self, backend: &mut B) {
+        self.0.run(backend);
+    }
+}
+
+fn closure<J, BS>(job: J) -> Closure<J, BS> {
+    Closure(job, PhantomData)
+}
+
+/// `iv` as the mode's IV type; a wrong length is a bug in this module's callers.
+fn iv_of<BS: ArraySize>(iv: &[u8]) -> Result<Array<u8, BS>, Error> {
+    Array::try_from(iv).map_err(|_| Error::Internal("CBC IV length"))
+}
+
+/// A CBC encryptor that keeps the chaining block between records.
 #[allow(
     clippy::large_enum_variant,
     reason = "one per connection direction; boxing would allocate for no gain"
@@ -20,9 +69,10 @@ type Block = Array<u8, U16>;
 pub(crate) enum CbcEncryptor {
     Aes128(cbc::Encryptor<Aes128>),
     Aes256(cbc::Encryptor<Aes256>),
+    TripleDes(cbc::Encryptor<TdesEde3>),
 }
 
-/// An AES-CBC decryptor that keeps the chaining block between records.
+/// A CBC decryptor that keeps the chaining block between records.
 #[allow(
     clippy::large_enum_variant,
     reason = "one per connection direction; boxing would allocate for no gain"
@@ -30,113 +80,128 @@ pub(crate) enum CbcEncryptor {
 pub(crate) enum CbcDecryptor {
     Aes128(cbc::Decryptor<Aes128>),
     Aes256(cbc::Decryptor<Aes256>),
+    TripleDes(cbc::Decryptor<TdesEde3>),
 }
 
 impl CbcEncryptor {
-    /// AES-128 or AES-256 by key length; `None` for any other length.
-    pub(crate) fn new(key: &[u8], iv: &[u8; AES_BLOCK_LEN]) -> Option<Self> {
-        Some(match key.len() {
-            16 => Self::Aes128(cbc::Encryptor::new_from_slices(key, iv).ok()?),
-            32 => Self::Aes256(cbc::Encryptor::new_from_slices(key, iv).ok()?),
-            _ => return None,
+    /// `cipher` (AES-128, AES-256 or 3DES-EDE) in CBC mode from `iv` (one block); `None`
+    /// for a key or IV of the wrong length or a cipher that is not a block cipher.
+    pub(crate) fn new(cipher: BulkCipher, key: &[u8], iv: &[u8]) -> Option<Self> {
+        Some(match cipher {
+            BulkCipher::Aes128 => Self::Aes128(cbc::Encryptor::new_from_slices(key, iv).ok()?),
+            BulkCipher::Aes256 => Self::Aes256(cbc::Encryptor::new_from_slices(key, iv).ok()?),
+            BulkCipher::TripleDesEde => {
+                Self::TripleDes(cbc::Encryptor::new_from_slices(key, iv).ok()?)
+            }
+            BulkCipher::Rc4_128 => return None,
         })
     }
 
-    /// Runs `f` with the mode's backend (one AES key setup for the whole call); with `iv`,
-    /// the CBC chain restarts from it.
+    /// Runs `job` with the mode's backend (one key setup for the whole call); with `iv`
+    /// (one block), the CBC chain restarts from it.
     pub(super) fn with_backend(
         &mut self,
-        iv: Option<&[u8; AES_BLOCK_LEN]>,
-        f: impl BlockModeEncClosure<BlockSize = U16>,
-    ) {
+        iv: Option<&[u8]>,
+        job: impl EncJob,
+    ) -> Result<(), Error> {
         match self {
             Self::Aes128(c) => {
                 if let Some(iv) = iv {
-                    c.set_iv(&Block::from(*iv));
+                    c.set_iv(&iv_of::<U16>(iv)?);
                 }
-                c.encrypt_with_backend(f);
+                c.encrypt_with_backend(closure::<_, U16>(job));
             }
             Self::Aes256(c) => {
                 if let Some(iv) = iv {
-                    c.set_iv(&Block::from(*iv));
+                    c.set_iv(&iv_of::<U16>(iv)?);
                 }
-                c.encrypt_with_backend(f);
+                c.encrypt_with_backend(closure::<_, U16>(job));
+            }
+            Self::TripleDes(c) => {
+                if let Some(iv) = iv {
+                    c.set_iv(&iv_of::<U8>(iv)?);
+                }
+                c.encrypt_with_backend(closure::<_, U8>(job));
             }
         }
+        Ok(())
     }
 
     /// Encrypts the whole blocks of `buf` in place (a partial tail block is left alone;
     /// callers only pass whole blocks). With `iv`, the chain restarts from it. (Tests: the
     /// record layer seals through [`SealInterleaved`](super::interleave::SealInterleaved).)
     #[cfg(test)]
-    pub(crate) fn encrypt(&mut self, iv: Option<&[u8; AES_BLOCK_LEN]>, buf: &mut [u8]) {
-        self.with_backend(iv, EncryptBlocks(buf));
+    pub(crate) fn encrypt(&mut self, iv: Option<&[u8]>, buf: &mut [u8]) {
+        self.with_backend(iv, EncryptBlocks(buf)).unwrap();
     }
 }
 
 impl CbcDecryptor {
-    /// AES-128 or AES-256 by key length; `None` for any other length.
-    pub(crate) fn new(key: &[u8], iv: &[u8; AES_BLOCK_LEN]) -> Option<Self> {
-        Some(match key.len() {
-            16 => Self::Aes128(cbc::Decryptor::new_from_slices(key, iv).ok()?),
-            32 => Self::Aes256(cbc::Decryptor::new_from_slices(key, iv).ok()?),
-            _ => return None,
+    /// `cipher` (AES-128, AES-256 or 3DES-EDE) in CBC mode from `iv` (one block); `None`
+    /// for a key or IV of the wrong length or a cipher that is not a block cipher.
+    pub(crate) fn new(cipher: BulkCipher, key: &[u8], iv: &[u8]) -> Option<Self> {
+        Some(match cipher {
+            BulkCipher::Aes128 => Self::Aes128(cbc::Decryptor::new_from_slices(key, iv).ok()?),
+            BulkCipher::Aes256 => Self::Aes256(cbc::Decryptor::new_from_slices(key, iv).ok()?),
+            BulkCipher::TripleDesEde => {
+                Self::TripleDes(cbc::Decryptor::new_from_slices(key, iv).ok()?)
+            }
+            BulkCipher::Rc4_128 => return None,
         })
     }
 
-    /// Runs `f` with the mode's backend (one AES key setup for the whole call); with `iv`,
-    /// the CBC chain restarts from it.
+    /// Runs `job` with the mode's backend (one key setup for the whole call); with `iv`
+    /// (one block), the CBC chain restarts from it.
     pub(super) fn with_backend(
         &mut self,
-        iv: Option<&[u8; AES_BLOCK_LEN]>,
-        f: impl BlockModeDecClosure<BlockSize = U16>,
-    ) {
+        iv: Option<&[u8]>,
+        job: impl DecJob,
+    ) -> Result<(), Error> {
         match self {
             Self::Aes128(c) => {
                 if let Some(iv) = iv {
-                    c.set_iv(&Block::from(*iv));
+                    c.set_iv(&iv_of::<U16>(iv)?);
                 }
-                c.decrypt_with_backend(f);
+                c.decrypt_with_backend(closure::<_, U16>(job));
             }
             Self::Aes256(c) => {
                 if let Some(iv) = iv {
-                    c.set_iv(&Block::from(*iv));
+                    c.set_iv(&iv_of::<U16>(iv)?);
                 }
-                c.decrypt_with_backend(f);
+                c.decrypt_with_backend(closure::<_, U16>(job));
+            }
+            Self::TripleDes(c) => {
+                if let Some(iv) = iv {
+                    c.set_iv(&iv_of::<U8>(iv)?);
+                }
+                c.decrypt_with_backend(closure::<_, U8>(job));
             }
         }
+        Ok(())
     }
 
     /// Decrypts the whole blocks of `buf` in place. With `iv`, the chain restarts from it.
-    pub(crate) fn decrypt(&mut self, iv: Option<&[u8; AES_BLOCK_LEN]>, buf: &mut [u8]) {
-        self.with_backend(iv, DecryptBlocks(buf));
+    pub(crate) fn decrypt(&mut self, iv: Option<&[u8]>, buf: &mut [u8]) -> Result<(), Error> {
+        self.with_backend(iv, DecryptBlocks(buf))
     }
 }
 
 /// Encrypts the whole blocks of `bytes` through `backend`.
 #[inline(always)]
-pub(super) fn encrypt_blocks_with<B: BlockModeEncBackend<BlockSize = U16>>(
-    backend: &mut B,
-    bytes: &mut [u8],
-) {
-    let (blocks, _) = Block::slice_as_chunks_mut(bytes);
+pub(super) fn encrypt_blocks_with<B: BlockModeEncBackend>(backend: &mut B, bytes: &mut [u8]) {
+    let (blocks, _) = Array::<u8, B::BlockSize>::slice_as_chunks_mut(bytes);
     for block in blocks {
         backend.encrypt_block(block.into());
     }
 }
 
-/// The [`BlockModeEncClosure`] that only encrypts (tests' reference sealing).
+/// The job that only encrypts (tests' reference sealing).
 #[cfg(test)]
 struct EncryptBlocks<'r>(&'r mut [u8]);
 
 #[cfg(test)]
-impl BlockSizeUser for EncryptBlocks<'_> {
-    type BlockSize = U16;
-}
-
-#[cfg(test)]
-impl BlockModeEncClosure for EncryptBlocks<'_> {
-    fn call<B: BlockModeEncBackend<BlockSize = U16>>(self, backend: &mut B) {
+impl EncJob for EncryptBlocks<'_> {
+    fn run<B: BlockModeEncBackend>(self, backend: &mut B) {
         encrypt_blocks_with(backend, self.0);
     }
 }
@@ -144,11 +209,8 @@ impl BlockModeEncClosure for EncryptBlocks<'_> {
 /// Decrypts the whole blocks of `bytes` through `backend`, several at a time where the
 /// backend has a parallel path.
 #[inline(always)]
-pub(super) fn decrypt_blocks_with<B: BlockModeDecBackend<BlockSize = U16>>(
-    backend: &mut B,
-    bytes: &mut [u8],
-) {
-    let (blocks, _) = Block::slice_as_chunks_mut(bytes);
+pub(super) fn decrypt_blocks_with<B: BlockModeDecBackend>(backend: &mut B, bytes: &mut [u8]) {
+    let (blocks, _) = Array::<u8, B::BlockSize>::slice_as_chunks_mut(bytes);
     let (par, tail) = ParBlocks::<B>::slice_as_chunks_mut(blocks);
     for p in par {
         backend.decrypt_par_blocks_inplace(p);
@@ -158,16 +220,22 @@ pub(super) fn decrypt_blocks_with<B: BlockModeDecBackend<BlockSize = U16>>(
     }
 }
 
-/// The [`BlockModeDecClosure`] that only decrypts (the MAC-then-encrypt opener, which
-/// must decrypt the whole record before its constant-time MAC can start).
+/// The job that only decrypts (the MAC-then-encrypt opener, which must decrypt the whole
+/// record before its constant-time MAC can start).
 struct DecryptBlocks<'r>(&'r mut [u8]);
 
-impl BlockSizeUser for DecryptBlocks<'_> {
-    type BlockSize = U16;
-}
-
-impl BlockModeDecClosure for DecryptBlocks<'_> {
-    fn call<B: BlockModeDecBackend<BlockSize = U16>>(self, backend: &mut B) {
+impl DecJob for DecryptBlocks<'_> {
+    fn run<B: BlockModeDecBackend>(self, backend: &mut B) {
         decrypt_blocks_with(backend, self.0);
     }
+}
+
+/// Rounds `n` down to a whole number of blocks of `block_len` bytes (8 or 16).
+pub(super) fn round_down_to(n: usize, block_len: usize) -> usize {
+    n - n.checked_rem(block_len).unwrap_or(0)
+}
+
+/// The block length of a backend, as a number.
+pub(super) fn block_len_of<B: BlockSizeUser>() -> usize {
+    B::BlockSize::USIZE
 }

@@ -5,9 +5,9 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 use super::interleave::OpenInterleaved;
 use super::mode::CbcDecryptor;
-use super::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header};
+use super::{Iv, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header};
 use crate::crypto::hmac_ct::{CtHmacKey, MAX_MAC_LEN, ct_le};
-use crate::crypto::suites::{AES_BLOCK_LEN, SuiteParams, uses_explicit_iv};
+use crate::crypto::suites::{SuiteParams, uses_explicit_iv};
 use crate::error::Error;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 
@@ -17,6 +17,8 @@ pub(crate) struct CbcOpener {
     /// The keyed MAC: [`CtHmacKey::stream`] for encrypt-then-MAC (public lengths),
     /// [`CtHmacKey::mac_ct`] for MAC-then-encrypt (secret lengths).
     ct_mac: CtHmacKey,
+    /// The cipher's block: 16 (AES) or 8 (3DES).
+    block_len: usize,
     explicit_iv: bool,
     encrypt_then_mac: bool,
     seq: u64,
@@ -48,10 +50,11 @@ impl CbcOpener {
         let mac = suite.mac().ok_or(Error::Misuse("not a CBC suite"))?;
         let iv = check_keys(suite, version, mac_key, enc_key, iv)?;
         Ok(Self {
-            dec: CbcDecryptor::new(enc_key, &iv)
+            dec: CbcDecryptor::new(suite.cipher, enc_key, iv.as_slice())
                 .ok_or(())
                 .map_err(err_internal)?,
             ct_mac: CtHmacKey::new(mac, mac_key),
+            block_len: iv.len,
             explicit_iv: uses_explicit_iv(version),
             encrypt_then_mac,
             seq: 0,
@@ -92,19 +95,17 @@ impl CbcOpener {
                 max: MAX_CIPHERTEXT_LEN,
             });
         }
-        let iv_len = if self.explicit_iv { AES_BLOCK_LEN } else { 0 };
-        let (iv, body) = payload
+        let iv_len = if self.explicit_iv { self.block_len } else { 0 };
+        let (iv_bytes, body) = payload
             .split_at_mut_checked(iv_len)
             .ok_or(Error::BadRecordMac)?;
-        let iv: Option<[u8; AES_BLOCK_LEN]> = if self.explicit_iv {
-            Some(<[u8; AES_BLOCK_LEN]>::try_from(&*iv).map_err(|_| Error::BadRecordMac)?)
-        } else {
-            None
-        };
+        let mut iv = Iv::zero(iv_len);
+        iv.as_mut_slice().copy_from_slice(iv_bytes);
+        let iv = self.explicit_iv.then_some(iv.as_slice());
         let plaintext = if self.encrypt_then_mac {
-            self.open_etm(typ, version, iv.as_ref(), body)?
+            self.open_etm(typ, version, iv, body)?
         } else {
-            self.open_mte(typ, version, iv.as_ref(), body)?
+            self.open_mte(typ, version, iv, body)?
         };
         if plaintext.len() > MAX_PLAINTEXT_LEN {
             return Err(Error::RecordOverflow {
@@ -121,16 +122,16 @@ impl CbcOpener {
         &mut self,
         typ: ContentType,
         version: ProtocolVersion,
-        iv: Option<&[u8; AES_BLOCK_LEN]>,
+        iv: Option<&[u8]>,
         body: &'b mut [u8],
     ) -> Result<&'b mut [u8], Error> {
         let mac_len = self.ct_mac.mac_len();
         let cipher_len = body.len().checked_sub(mac_len).ok_or(Error::BadRecordMac)?;
         let (cipher, received) = body.split_at_mut(cipher_len);
-        if cipher.is_empty() || cipher.len() % AES_BLOCK_LEN != 0 {
+        if cipher.is_empty() || cipher.len() % self.block_len != 0 {
             return Err(Error::BadRecordMac);
         }
-        let iv_bytes: &[u8] = iv.map_or(&[], |v| &v[..]);
+        let iv_bytes: &[u8] = iv.unwrap_or_default();
         let covered_len =
             u16::try_from(iv_bytes.len() + cipher.len()).map_err(|_| Error::BadRecordMac)?;
         let mut mac = self.ct_mac.stream();
@@ -144,7 +145,7 @@ impl CbcOpener {
                 region: cipher,
                 mac: &mut mac,
             },
-        );
+        )?;
         let mut expected = [0u8; MAX_MAC_LEN];
         mac.finish(&mut expected);
         let expected = expected.get(..mac_len).unwrap_or(&[]);
@@ -172,16 +173,16 @@ impl CbcOpener {
         &mut self,
         typ: ContentType,
         version: ProtocolVersion,
-        iv: Option<&[u8; AES_BLOCK_LEN]>,
+        iv: Option<&[u8]>,
         body: &'b mut [u8],
     ) -> Result<&'b mut [u8], Error> {
         let mac_len = self.ct_mac.mac_len();
         // 1. Public checks: whole blocks, room for a MAC and the padding-length byte.
-        if body.len() % AES_BLOCK_LEN != 0 || body.len() < mac_len + 1 {
+        if body.len() % self.block_len != 0 || body.len() < mac_len + 1 {
             return Err(Error::BadRecordMac);
         }
         // 2. Decrypt everything.
-        self.dec.decrypt(iv, body);
+        self.dec.decrypt(iv, body)?;
 
         let total = u32::try_from(body.len()).map_err(|_| Error::BadRecordMac)?;
         let mac_len32 = u32::try_from(mac_len).map_err(|_| Error::BadRecordMac)?;

@@ -6,10 +6,10 @@ use rand_core::CryptoRng;
 use super::interleave::SealInterleaved;
 use super::mode::CbcEncryptor;
 #[cfg(test)]
-use super::round_down;
-use super::{HEADER_LEN, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header};
+use super::mode::round_down_to;
+use super::{HEADER_LEN, Iv, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header};
 use crate::crypto::hmac_ct::{CtHmacKey, MAX_MAC_LEN};
-use crate::crypto::suites::{AES_BLOCK_LEN, SuiteParams, uses_explicit_iv};
+use crate::crypto::suites::{SuiteParams, uses_explicit_iv};
 use crate::error::Error;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 
@@ -17,6 +17,8 @@ use crate::msgs::enums::{ContentType, ProtocolVersion};
 pub(crate) struct CbcSealer {
     enc: CbcEncryptor,
     mac: CtHmacKey,
+    /// The cipher's block: 16 (AES) or 8 (3DES).
+    block_len: usize,
     explicit_iv: bool,
     encrypt_then_mac: bool,
     seq: u64,
@@ -48,10 +50,11 @@ impl CbcSealer {
         let mac = suite.mac().ok_or(Error::Misuse("not a CBC suite"))?;
         let iv = check_keys(suite, version, mac_key, enc_key, iv)?;
         Ok(Self {
-            enc: CbcEncryptor::new(enc_key, &iv)
+            enc: CbcEncryptor::new(suite.cipher, enc_key, iv.as_slice())
                 .ok_or(())
                 .map_err(err_internal)?,
             mac: CtHmacKey::new(mac, mac_key),
+            block_len: iv.len,
             explicit_iv: uses_explicit_iv(version),
             encrypt_then_mac,
             seq: 0,
@@ -73,14 +76,14 @@ impl CbcSealer {
     }
 
     fn iv_len(&self) -> usize {
-        if self.explicit_iv { AES_BLOCK_LEN } else { 0 }
+        if self.explicit_iv { self.block_len } else { 0 }
     }
 
     /// Most bytes a record adds to its plaintext, header included:
     /// header + explicit IV + MAC + up to one block of padding.
     #[cfg(test)]
     pub(crate) fn overhead_max(&self) -> usize {
-        HEADER_LEN + self.iv_len() + self.mac_len() + AES_BLOCK_LEN
+        HEADER_LEN + self.iv_len() + self.mac_len() + self.block_len
     }
 
     /// The longest plaintext (at most 2^14) whose whole record, header included, fits in
@@ -89,9 +92,9 @@ impl CbcSealer {
     pub(crate) fn max_plaintext_for(&self, record_len: usize) -> usize {
         let body = record_len.saturating_sub(HEADER_LEN + self.iv_len());
         let fit = if self.encrypt_then_mac {
-            round_down(body.saturating_sub(self.mac_len())).saturating_sub(1)
+            round_down_to(body.saturating_sub(self.mac_len()), self.block_len).saturating_sub(1)
         } else {
-            round_down(body).saturating_sub(self.mac_len() + 1)
+            round_down_to(body, self.block_len).saturating_sub(self.mac_len() + 1)
         };
         fit.min(MAX_PLAINTEXT_LEN)
     }
@@ -138,9 +141,10 @@ impl CbcSealer {
         } else {
             plaintext.len() + mac_len
         };
+        let bl = self.block_len;
         let pad = match padding_len {
-            None => (AES_BLOCK_LEN - 1 - padded % AES_BLOCK_LEN) as u8,
-            Some(p) if (padded + usize::from(p) + 1) % AES_BLOCK_LEN == 0 => p,
+            None => (bl - 1 - padded % bl) as u8,
+            Some(p) if (padded + usize::from(p) + 1) % bl == 0 => p,
             Some(_) => return Err(Error::Misuse("padding does not fill the last block")),
         };
         let cipher_len = padded + usize::from(pad) + 1;
@@ -156,10 +160,10 @@ impl CbcSealer {
         out.extend_from_slice(&version.0.to_be_bytes());
         out.extend_from_slice(&body_len16.to_be_bytes());
 
-        let mut iv = [0u8; AES_BLOCK_LEN];
+        let mut iv = Iv::zero(self.block_len);
         if self.explicit_iv {
-            rng.fill_bytes(&mut iv);
-            out.extend_from_slice(&iv);
+            rng.fill_bytes(iv.as_mut_slice());
+            out.extend_from_slice(iv.as_slice());
         }
         let cipher_start = out.len();
         out.extend_from_slice(plaintext);
@@ -169,7 +173,7 @@ impl CbcSealer {
             out.resize(out.len() + mac_len, 0);
         }
         out.resize(out.len() + usize::from(pad) + 1, pad);
-        let explicit = self.explicit_iv.then_some(&iv);
+        let explicit = self.explicit_iv.then_some(iv.as_slice());
         let Some(region) = out.get_mut(cipher_start..) else {
             out.truncate(start);
             return Err(Error::Internal("CBC record layout"));
@@ -178,13 +182,13 @@ impl CbcSealer {
         let mut mac = self.mac.stream();
         let mte_plaintext = if self.encrypt_then_mac {
             mac.update(&mac_header(self.seq, typ, version, etm_covered_len16));
-            mac.update(explicit.map_or(&[][..], |v| &v[..]));
+            mac.update(explicit.unwrap_or_default());
             None
         } else {
             mac.update(&mac_header(self.seq, typ, version, plain_len16));
             Some(plaintext)
         };
-        self.enc.with_backend(
+        if let Err(e) = self.enc.with_backend(
             explicit,
             SealInterleaved {
                 region,
@@ -192,7 +196,10 @@ impl CbcSealer {
                 mac,
                 tag: &mut tag,
             },
-        );
+        ) {
+            out.truncate(start);
+            return Err(e);
+        }
         if self.encrypt_then_mac {
             out.extend_from_slice(tag.get(..mac_len).unwrap_or(&[]));
         }

@@ -1,6 +1,6 @@
 use super::*;
 use crate::crypto::hmac_ct::COMPRESS_CALLS;
-use crate::crypto::suites::{ALL_SUITES, lookup};
+use crate::crypto::suites::{ALL_SUITES, BulkCipher, Protection, lookup};
 use crate::msgs::enums::CipherSuite;
 use crate::msgs::enums::ContentType;
 use alloc::vec;
@@ -47,7 +47,7 @@ struct Keys {
 fn keys(s: &SuiteParams, v: ProtocolVersion) -> Keys {
     Keys {
         mac: (0..s.mac_len()).map(|i| 0x10 + i as u8).collect(),
-        enc: (0..s.enc_key_len).map(|i| 0x90 + i as u8).collect(),
+        enc: (0..s.enc_key_len()).map(|i| 0x90 + i as u8).collect(),
         iv: (0..s.fixed_iv_len(v)).map(|i| 0x70 + i as u8).collect(),
     }
 }
@@ -65,17 +65,27 @@ fn opener(s: &SuiteParams, v: ProtocolVersion, etm: bool) -> CbcOpener {
     CbcOpener::new(s, v, &k.mac, &k.enc, &k.iv, etm).unwrap()
 }
 
+/// One suite per CBC record protection (cipher and MAC): the key exchange does not touch
+/// the record layer.
+fn cbc_suites() -> Vec<&'static SuiteParams> {
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for s in ALL_SUITES
+        .iter()
+        .filter(|s| matches!(s.protection, Protection::Cbc(_)))
+    {
+        if !seen.contains(&(s.protection, s.cipher)) {
+            seen.push((s.protection, s.cipher));
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// Every (suite, version, encrypt-then-MAC) combination lucid can negotiate.
 fn configs() -> Vec<(&'static SuiteParams, ProtocolVersion, bool)> {
     let mut out = Vec::new();
-    // One suite per record protection (MAC and key length): the key exchange does not
-    // touch the record layer.
-    let mut seen = Vec::new();
-    for s in ALL_SUITES.iter().filter(|s| s.mac().is_some()) {
-        if seen.contains(&(s.protection, s.enc_key_len)) {
-            continue;
-        }
-        seen.push((s.protection, s.enc_key_len));
+    for s in cbc_suites() {
         for v in [V10, V11, V12] {
             if s.usable_with(v) {
                 for etm in [false, true] {
@@ -120,9 +130,10 @@ fn round_trip_every_suite_version_mode_and_length() {
             let pt: Vec<u8> = (0..len).map(|j| (j * 31 + i) as u8).collect();
             let mut rec = seal(&mut sealer, APP, v, &pt);
             // Record length is exactly header + IV + MAC + minimal padding.
-            let iv = if v == V10 { 0 } else { 16 };
+            let b = s.block_len();
+            let iv = if v == V10 { 0 } else { b };
             let padded = if etm { len } else { len + s.mac_len() };
-            let want = 5 + iv + (padded / 16 + 1) * 16 + if etm { s.mac_len() } else { 0 };
+            let want = 5 + iv + (padded / b + 1) * b + if etm { s.mac_len() } else { 0 };
             assert_eq!(rec.len(), want, "{:?} {v:?} etm={etm} len={len}", s.suite);
             assert_eq!(&rec[..3], &[23, (v.0 >> 8) as u8, v.0 as u8]);
             assert!(rec.len() <= sealer.overhead_max() + len);
@@ -137,9 +148,11 @@ fn round_trip_every_suite_version_mode_and_length() {
         assert_eq!(sealer.seq(), LENGTHS.len() as u64);
         assert_eq!(opener.seq(), LENGTHS.len() as u64);
     }
-    // Six CBC protections (HMAC-SHA1 × AES-128/256, HMAC-SHA256 × AES-128/256,
+    // Six CBC protections (HMAC-SHA1 × AES-128/256/3DES, HMAC-SHA256 × AES-128/256,
     // HMAC-SHA384 × AES-256) over the versions each allows, both MAC orders.
-    assert_eq!(configs().len(), 18);
+    assert_eq!(cbc_suites().len(), 6);
+    assert_eq!(configs().len(), 24);
+    assert_eq!(configs().iter().filter(|c| c.0.block_len() == 8).count(), 6);
     assert_eq!(records, configs().len() * LENGTHS.len());
 }
 
@@ -233,7 +246,7 @@ fn every_flipped_bit_is_bad_record_mac() {
             }
             let mut o = opener(s, v, etm);
             let mut body = rec[5..].to_vec();
-            body.extend_from_slice(&[0; 16]);
+            body.extend_from_slice(&vec![0; s.block_len()]);
             assert_eq!(o.open(APP, v, &mut body), Err(Error::BadRecordMac));
         }
     }
@@ -292,11 +305,11 @@ fn forge_mte(s: &SuiteParams, v: ProtocolVersion, data: &[u8], tail: &[u8]) -> V
     let header = mac_header(0, APP, v, data.len() as u16);
     let tag = reference_hmac(s.mac().unwrap(), &k.mac, &[&header, data]);
     let mut body = [data, &tag, tail].concat();
-    let iv = [0x55u8; 16];
+    let iv = vec![0x55u8; s.block_len()];
     let mut enc = if v == V10 {
-        CbcEncryptor::new(&k.enc, k.iv.as_slice().try_into().unwrap()).unwrap()
+        CbcEncryptor::new(s.cipher, &k.enc, &k.iv).unwrap()
     } else {
-        CbcEncryptor::new(&k.enc, &iv).unwrap()
+        CbcEncryptor::new(s.cipher, &k.enc, &iv).unwrap()
     };
     enc.encrypt(None, &mut body);
     if v == V10 {
@@ -308,12 +321,12 @@ fn forge_mte(s: &SuiteParams, v: ProtocolVersion, data: &[u8], tail: &[u8]) -> V
 
 fn forge_etm(s: &SuiteParams, v: ProtocolVersion, plain_and_padding: &[u8]) -> Vec<u8> {
     let k = keys(s, v);
-    let iv = [0x66u8; 16];
+    let iv = vec![0x66u8; s.block_len()];
     let mut ct = plain_and_padding.to_vec();
     let mut enc = if v == V10 {
-        CbcEncryptor::new(&k.enc, k.iv.as_slice().try_into().unwrap()).unwrap()
+        CbcEncryptor::new(s.cipher, &k.enc, &k.iv).unwrap()
     } else {
-        CbcEncryptor::new(&k.enc, &iv).unwrap()
+        CbcEncryptor::new(s.cipher, &k.enc, &iv).unwrap()
     };
     enc.encrypt(None, &mut ct);
     let covered = if v == V10 {
@@ -340,6 +353,7 @@ fn reference_hmac(
         m.finalize().into_bytes().to_vec()
     }
     match alg {
+        MacAlgorithm::Md5 => run::<Hmac<md5::Md5>>(key, parts),
         MacAlgorithm::Sha1 => run::<Hmac<sha1::Sha1>>(key, parts),
         MacAlgorithm::Sha256 => run::<Hmac<sha2::Sha256>>(key, parts),
         MacAlgorithm::Sha384 => run::<Hmac<sha2::Sha384>>(key, parts),
@@ -373,18 +387,20 @@ fn interleaved_etm_seal_matches_independent_cbc_and_hmac() {
                 s.suite
             );
             // Decrypt with a fresh decryptor from the IV in use.
+            let b = s.block_len();
             let (iv, ct) = match &chain {
-                Some(prev) => (<[u8; 16]>::try_from(&prev[..]).unwrap(), covered),
-                None => (covered[..16].try_into().unwrap(), &covered[16..]),
+                Some(prev) => (&prev[..], covered),
+                None => covered.split_at(b),
             };
             let mut plain = ct.to_vec();
-            CbcDecryptor::new(&k.enc, &iv)
+            CbcDecryptor::new(s.cipher, &k.enc, iv)
                 .unwrap()
-                .decrypt(None, &mut plain);
+                .decrypt(None, &mut plain)
+                .unwrap();
             let pad = usize::from(*plain.last().unwrap());
             assert_eq!(&plain[..plain.len() - pad - 1], &pt[..]);
             if chain.is_some() {
-                chain = Some(ct[ct.len() - 16..].to_vec());
+                chain = Some(ct[ct.len() - b..].to_vec());
             }
         }
     }
@@ -396,12 +412,14 @@ fn forged_records_with_good_padding_open() {
     for (s, v, etm) in configs() {
         let mut o = opener(s, v, etm);
         let data = b"0123456789";
+        let b = s.block_len();
         let mut body = if etm {
-            let pad = 16 + 5;
-            forge_etm(s, v, &[&data[..], &[pad as u8; 22]].concat())
+            // 10 bytes of data, then the padding to 32 and one more block.
+            let pad = 32 - data.len() - 1 + b;
+            forge_etm(s, v, &[&data[..], &vec![pad as u8; pad + 1]].concat())
         } else {
             let used = data.len() + s.mac_len();
-            let pad = 64 - used % 16 - 1;
+            let pad = 64 - used % b - 1;
             forge_mte(s, v, data, &vec![pad as u8; pad + 1])
         };
         assert_eq!(o.open(APP, v, &mut body).unwrap(), data);
@@ -419,7 +437,8 @@ fn every_kind_of_bad_padding_is_bad_record_mac() {
         } else {
             data.len() + mac_len
         };
-        let minimal = 16 - used % 16; // padding bytes incl. the length byte
+        let b = s.block_len();
+        let minimal = b - used % b; // padding bytes incl. the length byte
         let mut tails: Vec<Vec<u8>> = Vec::new();
         // Each single padding byte wrong, for a long padding.
         let long = minimal + 32;
@@ -449,11 +468,11 @@ fn every_kind_of_bad_padding_is_bad_record_mac() {
             tails.push(t);
         }
         // Padding bytes all zero except the length byte.
-        let mut t = vec![0u8; minimal + 16];
-        *t.last_mut().unwrap() = (minimal + 15) as u8;
+        let mut t = vec![0u8; minimal + b];
+        *t.last_mut().unwrap() = (minimal + b - 1) as u8;
         tails.push(t);
         for tail in &tails {
-            assert_eq!((used + tail.len()) % 16, 0);
+            assert_eq!((used + tail.len()) % b, 0);
             let mut body = if etm {
                 forge_etm(s, v, &[&data[..], tail].concat())
             } else {
@@ -481,7 +500,8 @@ fn mte_shorter_valid_padding_moves_the_mac_and_fails() {
     // looked for at the wrong offset (only MAC-then-encrypt has this failure mode).
     for (s, v, etm) in configs().into_iter().filter(|c| !c.2) {
         let data = [0x42u8; 30];
-        let minimal = 16 - (data.len() + s.mac_len()) % 16;
+        let b = s.block_len();
+        let minimal = b - (data.len() + s.mac_len()) % b;
         for claimed in 0..minimal {
             let mut tail = vec![(minimal - 1) as u8; minimal];
             tail[minimal - 1 - claimed..].fill(claimed as u8);
@@ -506,7 +526,8 @@ fn every_padding_length_is_accepted() {
         for pad in 0..=255u8 {
             // Choose a data length that makes this padding fill the last block.
             let fixed = usize::from(pad) + 1 + if etm { 0 } else { s.mac_len() };
-            let len = (16 - fixed % 16) % 16 + 16;
+            let b = s.block_len();
+            let len = (b - fixed % b) % b + b;
             let pt = vec![pad; len];
             let mut out = Vec::new();
             sealer
@@ -528,14 +549,8 @@ fn every_padding_length_is_accepted() {
 /// and whether padding and MAC are good or bad.
 #[test]
 fn ct_mac_path_compression_count_is_independent_of_padding() {
-    // One suite per record protection (MAC and key length): the key exchange does not
-    // touch the record layer.
-    let mut seen = Vec::new();
-    for s in ALL_SUITES.iter().filter(|s| s.mac().is_some()) {
-        if seen.contains(&(s.protection, s.enc_key_len)) {
-            continue;
-        }
-        seen.push((s.protection, s.enc_key_len));
+    // Every CBC protection, 3DES's 8-byte blocks included.
+    for s in cbc_suites() {
         for v in [V10, V12] {
             if !s.usable_with(v) {
                 continue;
@@ -726,11 +741,12 @@ fn authenticated_plaintext_over_2_14_is_record_overflow() {
     // A peer with the keys can MAC a 2^14 + 1 byte plaintext: that is record_overflow.
     for (s, v, etm) in configs() {
         let data = vec![1u8; MAX_PLAINTEXT_LEN + 1];
+        let b = s.block_len();
         let mut body = if etm {
-            let pad = 16 - data.len() % 16;
+            let pad = b - data.len() % b;
             forge_etm(s, v, &[&data[..], &vec![(pad - 1) as u8; pad]].concat())
         } else {
-            let pad = 16 - (data.len() + s.mac_len()) % 16;
+            let pad = b - (data.len() + s.mac_len()) % b;
             forge_mte(s, v, &data, &vec![(pad - 1) as u8; pad])
         };
         let mut o = opener(s, v, etm);
@@ -739,4 +755,44 @@ fn authenticated_plaintext_over_2_14_is_record_overflow() {
             Err(Error::RecordOverflow { len, max: MAX_PLAINTEXT_LEN }) if len == MAX_PLAINTEXT_LEN + 1
         ));
     }
+}
+
+/// 3DES-EDE (keying option 1: three independent keys), NIST SP 800-67 Rev. 1 appendix B's
+/// example ("The qufck brown fox jump") through lucid's CBC mode object. Each block under a
+/// zero chaining value is the ECB known answer; a real CBC chain with IV f69f2445df4f9b17
+/// matches Python `cryptography` 48 (OpenSSL's 3DES), and decrypts back.
+#[test]
+fn triple_des_cbc_known_answers() {
+    let key = hex::decode("0123456789abcdef23456789abcdef01456789abcdef0123").unwrap();
+    let pt = b"The qufck brown fox jump";
+    let ecb = "a826fd8ce53b855fcce21c8112256fe668d5c05dd9b6b900";
+    for (i, block) in pt.chunks(8).enumerate() {
+        let mut b = block.to_vec();
+        CbcEncryptor::new(BulkCipher::TripleDesEde, &key, &[0; 8])
+            .unwrap()
+            .encrypt(None, &mut b);
+        assert_eq!(hex::encode(&b), ecb[i * 16..i * 16 + 16]);
+    }
+    let iv = hex::decode("f69f2445df4f9b17").unwrap();
+    let mut buf = pt.to_vec();
+    let mut enc = CbcEncryptor::new(BulkCipher::TripleDesEde, &key, &iv).unwrap();
+    // In two calls: the chaining block carries over, as between TLS 1.0 records.
+    enc.encrypt(None, &mut buf[..8]);
+    enc.encrypt(None, &mut buf[8..]);
+    assert_eq!(
+        hex::encode(&buf),
+        "a5c282bad0de3774becd2e04386b589fb5057d8552fc4336"
+    );
+    CbcDecryptor::new(BulkCipher::TripleDesEde, &key, &iv)
+        .unwrap()
+        .decrypt(None, &mut buf)
+        .unwrap();
+    assert_eq!(&buf, pt);
+    // A wrong-length IV for the restart is an internal error, not a silent reuse; an AES
+    // key, IV or a stream cipher does not make a 3DES mode object.
+    let mut dec = CbcDecryptor::new(BulkCipher::TripleDesEde, &key, &iv).unwrap();
+    assert!(dec.decrypt(Some(&[0; 16]), &mut buf).is_err());
+    assert!(CbcEncryptor::new(BulkCipher::TripleDesEde, &key[..16], &iv).is_none());
+    assert!(CbcEncryptor::new(BulkCipher::TripleDesEde, &key, &[0; 16]).is_none());
+    assert!(CbcEncryptor::new(BulkCipher::Rc4_128, &key[..16], &[]).is_none());
 }
