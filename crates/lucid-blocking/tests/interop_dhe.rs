@@ -51,10 +51,10 @@ fn cells() -> Vec<(ProtocolVersion, CipherSuite)> {
 /// OpenSSL's name, derived from the suite table.
 fn openssl_name(s: CipherSuite) -> String {
     let p = suites::lookup(s).unwrap();
-    let bits = p.enc_key_len * 8;
+    let bits = p.enc_key_len() * 8;
     match p.protection {
         Protection::Gcm => {
-            let h = if p.enc_key_len == 32 {
+            let h = if p.enc_key_len() == 32 {
                 "SHA384"
             } else {
                 "SHA256"
@@ -86,7 +86,7 @@ fn gnutls_name(s: CipherSuite) -> String {
 /// gnutls' priority pieces (cipher, MAC) for a suite.
 fn gnutls_pieces(s: CipherSuite) -> (String, &'static str) {
     let p = suites::lookup(s).unwrap();
-    let bits = p.enc_key_len * 8;
+    let bits = p.enc_key_len() * 8;
     match p.protection {
         Protection::Gcm => (format!("+AES-{bits}-GCM"), "+AEAD"),
         Protection::Cbc(suites::MacAlgorithm::Sha1) => (format!("+AES-{bits}-CBC"), "+SHA1"),

@@ -22,7 +22,7 @@ fn auth(p: &SuiteParams) -> &'static str {
 }
 
 fn aes_bits(p: &SuiteParams) -> usize {
-    p.enc_key_len * 8
+    p.enc_key_len() * 8
 }
 
 fn prf_hash(p: &SuiteParams) -> &'static str {

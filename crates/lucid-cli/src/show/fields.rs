@@ -377,24 +377,27 @@ fn suite_description(p: &suites::SuiteParams) -> String {
             "finite-field DHE key exchange (forward secret; the server picks the group: a legacy opt-in) signed with the server's RSA key"
         }
     };
-    let bits = p.enc_key_len * 8;
+    let cipher = p.cipher.name();
     let prf = match p.prf {
         suites::PrfHash::Sha256 => "SHA-256 PRF",
         suites::PrfHash::Sha384 => "SHA-384 PRF and handshake hash",
     };
     let only = if p.tls12_only { " (TLS 1.2 only)" } else { "" };
-    match p.protection {
+    let what = match p.protection {
         suites::Protection::Gcm => format!(
-            "{kx}, AES-{bits} in GCM mode (authenticated encryption, no separate MAC), {prf}{only}"
+            "{kx}, {cipher} in GCM mode (authenticated encryption, no separate MAC), {prf}{only}"
         ),
         suites::Protection::Cbc(mac) => {
-            let mac = match mac {
-                suites::MacAlgorithm::Sha1 => "HMAC-SHA1",
-                suites::MacAlgorithm::Sha256 => "HMAC-SHA256",
-                suites::MacAlgorithm::Sha384 => "HMAC-SHA384",
-            };
-            format!("{kx}, AES-{bits} in CBC mode, {mac} records{only}")
+            format!("{kx}, {cipher} in CBC mode, {} records{only}", mac.name())
         }
+        suites::Protection::Stream(mac) => format!(
+            "{kx}, the {cipher} stream cipher (no IV, no padding), {} records{only}",
+            mac.name()
+        ),
+    };
+    match p.legacy {
+        Some(weakness) => format!("{what}. LEGACY: {weakness}"),
+        None => what,
     }
 }
 

@@ -588,9 +588,15 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
                     keys.push(("client_write_IV".to_string(), *iv_len));
                     keys.push(("server_write_IV".to_string(), *iv_len));
                 }
+                let params = s.suite.and_then(suites::lookup);
+                let stream = params.is_some_and(|p| matches!(p.protection, suites::Protection::Stream(_)));
                 let note = if *mac_key_len == 0 && *iv_len > 0 {
                     Some(
                         "(AES-GCM: no MAC keys, the tag authenticates; each write_IV is the 4-byte implicit part of the record nonce, RFC 5288 §3)",
+                    )
+                } else if stream {
+                    Some(
+                        "(RC4: no IVs, a stream cipher; each write_key seeds one direction's keystream for the whole connection. LEGACY: the first keystream bytes are biased toward known values, so the same secret sent in many connections leaks (AlFardan et al. 2013); RFC 7465 prohibits RC4)",
                     )
                 } else if *iv_len == 0 {
                     Some("(no IVs: since TLS 1.1 every record carries its own random IV)")
@@ -877,44 +883,45 @@ fn protected_layout(
         len,
         encrypted,
     };
-    if params.protection == suites::Protection::Gcm {
-        // RFC 5288 §3 / RFC 5246 §6.2.3.3: nonce_explicit ‖ ciphertext ‖ tag.
-        let aes = if params.enc_key_len == 16 {
-            "AES-128-GCM"
-        } else {
-            "AES-256-GCM"
-        };
-        let plain = plain?;
-        let text = len.checked_sub(8 + 16)?;
-        return (text == plain).then(|| Layout {
-            text: format!(
-                "explicit nonce 8 (the sender's sequence number; the full 12-byte nonce is the 4-byte implicit part from the key block + these 8) + {aes} ciphertext {text} (same length as the plaintext: a stream, no padding) + tag 16 over sequence number, type, version and plaintext length as additional data (RFC 5288)"
-            ),
-            parts: vec![
-                part("explicit nonce", 8, false),
-                part("ciphertext", text, true),
-                part("tag", 16, false),
-            ],
-        });
-    }
+    let cipher = params.cipher.name();
     let mac = params.mac_len();
-    let mac_name = if mac == 20 {
-        "HMAC-SHA1"
-    } else {
-        "HMAC-SHA256"
-    };
-    let aes = if params.enc_key_len == 16 {
-        "AES-128-CBC"
-    } else {
-        "AES-256-CBC"
-    };
+    let mac_name = params.mac().map_or("", suites::MacAlgorithm::name);
+    let b = params.block_len();
+    match params.protection {
+        suites::Protection::Gcm => {
+            // RFC 5288 §3 / RFC 5246 §6.2.3.3: nonce_explicit ‖ ciphertext ‖ tag.
+            let plain = plain?;
+            let text = len.checked_sub(8 + 16)?;
+            return (text == plain).then(|| Layout {
+                text: format!(
+                    "explicit nonce 8 (the sender's sequence number; the full 12-byte nonce is the 4-byte implicit part from the key block + these 8) + {cipher}-GCM ciphertext {text} (same length as the plaintext: a stream, no padding) + tag 16 over sequence number, type, version and plaintext length as additional data (RFC 5288)"
+                ),
+                parts: vec![
+                    part("explicit nonce", 8, false),
+                    part("ciphertext", text, true),
+                    part("tag", 16, false),
+                ],
+            });
+        }
+        suites::Protection::Stream(_) => {
+            // RFC 5246 §6.2.3.1: RC4(fragment ‖ MAC), no IV, no padding.
+            let plain = plain?;
+            return (len.checked_sub(mac)? == plain).then(|| Layout {
+                text: format!(
+                    "{cipher}(plaintext {plain} + {mac_name} {mac}) = {len}: a stream cipher, so no IV and no padding; the keystream runs on from the previous record (MAC-then-encrypt, RFC 5246 §6.2.3.1). LEGACY: RC4's keystream is biased (RFC 7465 prohibits it)"
+                ),
+                parts: vec![part("plaintext", plain, true), part("MAC", mac, true)],
+            });
+        }
+        suites::Protection::Cbc(_) => {}
+    }
     let iv = if suites::uses_explicit_iv(version) {
-        16
+        b
     } else {
         0
     };
     let iv_text = if iv > 0 {
-        "explicit IV 16 + ".to_string()
+        format!("explicit IV {b} + ")
     } else if first {
         format!("(no IV on the wire: TLS 1.0 starts from {who}_write_IV) ")
     } else {
@@ -925,10 +932,11 @@ fn protected_layout(
         parts.push(part("explicit IV", iv, false));
     }
     let plain = plain?;
+    let block_ok = |enc: usize| b > 0 && enc % b == 0;
     if s.etm {
         let enc = len.checked_sub(iv + mac)?;
         let pad = enc.checked_sub(plain)?;
-        (enc % 16 == 0 && (1..=256).contains(&pad)).then(|| {
+        (block_ok(enc) && (1..=256).contains(&pad)).then(|| {
             parts.extend([
                 part("plaintext", plain, true),
                 part("padding", pad, true),
@@ -936,7 +944,7 @@ fn protected_layout(
             ]);
             Layout {
                 text: format!(
-                    "{iv_text}{aes}(plaintext {plain} + padding {pad}) = {enc}, then {mac_name} {mac} over sequence number, header, {}ciphertext (encrypt-then-MAC, RFC 7366)",
+                    "{iv_text}{cipher}-CBC(plaintext {plain} + padding {pad}) = {enc}, then {mac_name} {mac} over sequence number, header, {}ciphertext (encrypt-then-MAC, RFC 7366)",
                     if iv > 0 { "IV and " } else { "" }
                 ),
                 parts,
@@ -945,7 +953,7 @@ fn protected_layout(
     } else {
         let enc = len.checked_sub(iv)?;
         let pad = enc.checked_sub(plain + mac)?;
-        (enc % 16 == 0 && (1..=256).contains(&pad)).then(|| {
+        (block_ok(enc) && (1..=256).contains(&pad)).then(|| {
             parts.extend([
                 part("plaintext", plain, true),
                 part("MAC", mac, true),
@@ -953,7 +961,7 @@ fn protected_layout(
             ]);
             Layout {
                 text: format!(
-                    "{iv_text}{aes}(plaintext {plain} + {mac_name} {mac} + padding {pad}) = {enc} (MAC-then-encrypt, RFC 5246 §6.2.3.2)"
+                    "{iv_text}{cipher}-CBC(plaintext {plain} + {mac_name} {mac} + padding {pad}) = {enc} (MAC-then-encrypt, RFC 5246 §6.2.3.2)"
                 ),
                 parts,
             }

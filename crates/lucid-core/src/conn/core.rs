@@ -14,7 +14,7 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::prf::PrfAlgorithm;
 use crate::crypto::protection::{RecordOpener, RecordSealer};
-use crate::crypto::suites::SuiteParams;
+use crate::crypto::suites::{self, Protection, SuiteParams};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::ccs::ChangeCipherSpecPayload;
@@ -39,7 +39,7 @@ pub(crate) struct Core {
     pub(crate) pending_opener: Option<RecordOpener>,
     pub(crate) sendable: Vec<u8>,
     pub(crate) negotiated: Option<Negotiated>,
-    /// Split application data 1/n-1 (TLS 1.0 CBC, BEAST countermeasure).
+    /// Split application data 1/n-1 (TLS 1.0 CBC suites, BEAST countermeasure).
     pub(crate) split_1_n_minus_1: bool,
     pub(crate) peer_closed: bool,
     pub(crate) close_sent: bool,
@@ -170,7 +170,11 @@ impl Core {
             suite: negotiated.suite,
             resumed: negotiated.resumed,
         });
-        self.split_1_n_minus_1 = negotiated.version == ProtocolVersion::TLSV1_0;
+        // BEAST needs a predictable CBC IV: TLS 1.0's chained IVs, CBC suites only (RC4
+        // records have no IV to predict).
+        self.split_1_n_minus_1 = negotiated.version == ProtocolVersion::TLSV1_0
+            && suites::lookup(negotiated.suite)
+                .is_some_and(|p| matches!(p.protection, Protection::Cbc(_)));
         self.negotiated = Some(negotiated);
     }
 
