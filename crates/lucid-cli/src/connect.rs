@@ -43,9 +43,10 @@ pub(crate) struct ConnectArgs {
     /// name check: for devices with a self-signed certificate pinned out of band.
     #[arg(long, value_name = "LEAF.pem", conflicts_with = "cafile")]
     pub(crate) pin_leaf: Option<PathBuf>,
-    /// Also offer the legacy suites (TLS_DHE_RSA_*; the server then picks the DH group) after
-    /// the default ones, for devices that speak nothing newer. Without it, naming such a
-    /// suite with --cipher is an error that says what is weak about it.
+    /// Also offer the legacy suites after the default ones, for devices that speak nothing
+    /// newer: TLS_DHE_RSA_* (the server picks the DH group), 3DES-EDE-CBC (Sweet32) and RC4
+    /// with SHA-1 or MD5 (prohibited by RFC 7465). Without it, naming such a suite with
+    /// --cipher is an error that says what is weak about it.
     #[arg(long)]
     pub(crate) legacy_ciphers: bool,
     /// Client certificate chain (PEM, leaf first) to present when the server asks for one

@@ -57,7 +57,35 @@ pub(crate) struct DemoArgs {
     /// FILE is replaced.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// The seed article's handshake instead of the three connections: one connection at
+    /// TLS 1.0 with TLS_RSA_WITH_RC4_128_MD5, the suite the article's server picked. Both
+    /// sides turn on the legacy opt-in (RC4 and MD5 are broken; lucid never offers or
+    /// accepts them otherwise), and the trace says at each legacy step what is broken and
+    /// what replaced it.
+    #[arg(long)]
+    seed: bool,
 }
+
+/// What `lucid demo --seed` says after its connection: the seed-era choices, what is
+/// broken about each, and what replaced it.
+const SEED_LESSONS: &[(&str, &str)] = &[
+    (
+        "RC4",
+        "the stream cipher's first keystream bytes are biased toward known values, so a secret sent in many connections (a cookie) can be recovered from their ciphertexts (AlFardan, Bernstein, Paterson, Poettering, Schuldt 2013; RC4 NOMORE 2015). RFC 7465 (2015) prohibits RC4 in TLS; AES-GCM (RFC 5288) and AES-CBC with encrypt-then-MAC (RFC 7366) replaced it.",
+    ),
+    (
+        "MD5",
+        "the record MAC is HMAC-MD5. MD5 collisions are practical since 2004 (and were used to forge a CA certificate in 2008); HMAC-MD5 itself is not known to be broken, but nothing new rests on MD5: HMAC-SHA256 and AEAD tags replaced it. (TLS 1.0's PRF mixes MD5 with SHA-1; TLS 1.2 uses SHA-256.)",
+    ),
+    (
+        "RSA key exchange",
+        "the pre-master secret travels encrypted to the server's certificate key, so whoever obtains that key later (a breach, a subpoena, a discarded disk) decrypts every recorded connection: no forward secrecy. ECDHE (RFC 8422) gives every connection its own key; TLS 1.3 removed RSA key exchange.",
+    ),
+    (
+        "TLS 1.0",
+        "predictable CBC IVs (BEAST, 2011) and the MD5/SHA-1 PRF; RFC 8996 (2021) deprecates TLS 1.0 and 1.1. (With RC4 there is no IV, so lucid does not split records 1/n-1 here.)",
+    ),
+];
 
 const REQUEST: &[u8] = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
 
@@ -75,20 +103,32 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
     // Before the server starts: an unwritable path stops the demo before any connection.
     let pcap = args.pcap.as_deref().map(create_pcap).transpose()?;
     let html = args.html.as_deref().map(HtmlFile::create).transpose()?;
-    let (addr, server, server_events) = start_server(3)?;
+    let connections = if args.seed { 1 } else { 3 };
+    let (addr, server, server_events) = start_server(connections, args.seed)?;
     let st = Style::new(Style::stdout());
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "{}\n\
-         A lucid server is listening on {addr}; the lucid client below connects to it three\n\
-         times. The server's certificate is lucid's built-in demo certificate, issued by\n\
-         \"lucid demo CA (TEST ONLY — do not trust)\": its private key is public, never trust it.\n\
-         Everything is shown from the client's side, the way \"The First Few Milliseconds of an\n\
-         HTTPS Connection\" walks through a browser's handshake; the timelines add the server's\n\
-         own steps (from its trace) on the right.\n",
-        st.head("lucid demo")
-    );
+    let intro = if args.seed {
+        format!(
+            "A lucid server is listening on {addr}; the lucid client below connects to it once, the\n\
+             way the seed article's browser did: TLS 1.0 with TLS_RSA_WITH_RC4_128_MD5. Both sides\n\
+             turn on the legacy opt-in for this (RC4 and MD5 are broken; lucid never offers or\n\
+             accepts them otherwise). The server's certificate is lucid's built-in 2048-bit demo\n\
+             certificate, issued by \"lucid demo CA (TEST ONLY — do not trust)\": its private key is\n\
+             public, never trust it. Everything is shown from the client's side, as in \"The First\n\
+             Few Milliseconds of an HTTPS Connection\"; the timeline adds the server's own steps on\n\
+             the right, and the end says what each legacy choice broke and what replaced it.\n"
+        )
+    } else {
+        format!(
+            "A lucid server is listening on {addr}; the lucid client below connects to it three\n\
+             times. The server's certificate is lucid's built-in demo certificate, issued by\n\
+             \"lucid demo CA (TEST ONLY — do not trust)\": its private key is public, never trust it.\n\
+             Everything is shown from the client's side, the way \"The First Few Milliseconds of an\n\
+             HTTPS Connection\" walks through a browser's handshake; the timelines add the server's\n\
+             own steps (from its trace) on the right.\n"
+        )
+    };
+    let _ = writeln!(out, "{}\n{intro}", st.head("lucid demo"));
 
     let mut roots = RootStore::new();
     roots
@@ -100,7 +140,7 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
     tls10.min_version = ProtocolVersion::TLSV1_0;
     tls10.max_version = ProtocolVersion::TLSV1_0;
     tls10.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA];
-    let mut tls12 = ClientConfig::new(verifier);
+    let mut tls12 = ClientConfig::new(verifier.clone());
     tls12.session_store = Some(Arc::new(MemoryClientSessionStore::default()));
     if let Some(pcap) = &pcap {
         tls10.key_log = Some(pcap.key_log(None));
@@ -108,7 +148,15 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
     }
     let tls12 = Arc::new(tls12);
 
-    let steps: [(&str, Arc<ClientConfig>); 3] = [
+    let mut seed = ClientConfig::new(verifier.clone());
+    seed.min_version = ProtocolVersion::TLSV1_0;
+    seed.max_version = ProtocolVersion::TLSV1_0;
+    seed.allow_legacy_ciphers = true;
+    seed.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_RC4_128_MD5];
+    if let Some(pcap) = &pcap {
+        seed.key_log = Some(pcap.key_log(None));
+    }
+    let all_steps: [(&str, Arc<ClientConfig>); 3] = [
         (
             "TLS 1.0 with TLS_RSA_WITH_AES_128_CBC_SHA: the handshake of the seed article's era",
             Arc::new(tls10),
@@ -122,6 +170,14 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             tls12,
         ),
     ];
+    let steps: Vec<(&str, Arc<ClientConfig>)> = if args.seed {
+        vec![(
+            "TLS 1.0 with TLS_RSA_WITH_RC4_128_MD5: the seed article's own handshake (legacy opt-in)",
+            Arc::new(seed),
+        )]
+    } else {
+        all_steps.into_iter().collect()
+    };
     let modes = Modes {
         trace: !args.brief,
         timeline: true,
@@ -191,6 +247,17 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             break;
         }
     }
+    if args.seed && failure.is_none() {
+        let _ = writeln!(
+            out,
+            "{}",
+            st.head("what is broken here, and what replaced it")
+        );
+        for (what, why) in SEED_LESSONS {
+            let _ = writeln!(out, "  {}: {why}", st.head(what));
+        }
+        let _ = writeln!(out);
+    }
     if let Some(html) = &html {
         let connections: Vec<show::html::Connection<'_>> = outcomes
             .iter()
@@ -208,8 +275,13 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
             target: format!("localhost:{}", addr.port()),
             side: show::Side::Client,
         };
+        let title = if args.seed {
+            "lucid demo --seed: the seed article's TLS 1.0 RC4-MD5 handshake, byte by byte"
+        } else {
+            "lucid demo: three TLS handshakes, byte by byte"
+        };
         html.write(
-            "lucid demo: three TLS handshakes, byte by byte",
+            title,
             &format!(
                 "A lucid client connects three times to a lucid server on {addr} that holds \
                  lucid's built-in demo certificate (TEST ONLY: its private key is public). \
@@ -312,7 +384,7 @@ type DemoServer = (
 
 /// Starts the demo server on 127.0.0.1:0 for `connections` connections; each
 /// connection's server-side events come back on the channel.
-fn start_server(connections: usize) -> Result<DemoServer, String> {
+fn start_server(connections: usize, legacy: bool) -> Result<DemoServer, String> {
     let chain: Vec<Vec<u8>> = certs_from_pem(DEMO_CHAIN)
         .map_err(|e| format!("built-in demo chain: {e}"))?
         .into_iter()
@@ -326,6 +398,11 @@ fn start_server(connections: usize) -> Result<DemoServer, String> {
     let cert = CertifiedKey::new(chain, Arc::new(key)).map_err(|e| e.to_string())?;
     let mut config = ServerConfig::new(cert);
     config.min_version = ProtocolVersion::TLSV1_0;
+    if legacy {
+        // `--seed`: the article's server offered RC4 first; so does this one.
+        config.allow_legacy_ciphers = true;
+        config.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_RC4_128_MD5];
+    }
     config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
         16,
         Duration::from_secs(300),

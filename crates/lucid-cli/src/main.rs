@@ -48,6 +48,8 @@ enum Command {
     /// Connection"), TLS 1.2 with lucid's defaults, and TLS 1.2 again resuming that session.
     /// For each it prints the annotated trace, the timeline and a summary on stdout; --html
     /// FILE writes all three as one page to open in a browser, --pcap FILE as a capture.
+    /// `--seed` runs the seed article's own handshake instead: TLS 1.0 with
+    /// TLS_RSA_WITH_RC4_128_MD5 (a legacy opt-in, locally), each broken step explained.
     /// Needs no network and no files.
     Demo(demo::DemoArgs),
     /// Verify a certificate chain: `--cafile ROOTS.pem [--untrusted INTERMEDIATES.pem]

@@ -45,9 +45,9 @@ pub(crate) struct ServeArgs {
     /// Default: every lucid suite, ECDHE first (ECDHE+GCM, ECDHE+CBC, RSA+GCM, RSA+CBC).
     #[arg(long = "cipher", value_name = "IANA_NAME", value_parser = parse_suite)]
     pub(crate) ciphers: Vec<CipherSuite>,
-    /// Also accept the legacy suites (TLS_DHE_RSA_* in ffdhe2048), after the default ones: to
-    /// stand in for an old device in tests. Without it, naming such a suite with --cipher is
-    /// an error that says what is weak about it.
+    /// Also accept the legacy suites after the default ones, to stand in for an old device in
+    /// tests: TLS_DHE_RSA_* (in ffdhe2048), 3DES-EDE-CBC and RC4 (SHA-1, MD5). Without it,
+    /// naming such a suite with --cipher is an error that says what is weak about it.
     #[arg(long)]
     pub(crate) legacy_ciphers: bool,
     /// Ask clients for a certificate (mutual TLS) and verify it against these roots (PEM):

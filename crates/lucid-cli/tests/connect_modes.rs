@@ -231,3 +231,38 @@ fn demo_runs_without_network_or_files() {
     );
     assert!(brief.contains("|--- ClientHello ---"));
 }
+
+/// `lucid demo --seed`: the seed article's own handshake, TLS 1.0 with
+/// TLS_RSA_WITH_RC4_128_MD5, one connection, each legacy step explained.
+#[test]
+fn demo_seed_is_the_articles_rc4_md5_handshake() {
+    let out = lucid(&["demo", "--seed"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for want in [
+        "TEST ONLY",
+        "2048-bit demo",
+        "=== connection 1: TLS 1.0 with TLS_RSA_WITH_RC4_128_MD5",
+        // The ServerHello's suite, with what is weak about it.
+        "cipher_suite: TLS_RSA_WITH_RC4_128_MD5: RSA key exchange, the RC4-128 stream cipher (no IV, no padding), HMAC-MD5 records. LEGACY: ",
+        "RFC 7465",
+        // The pre-master secret, the key block and the records.
+        "no forward secrecy",
+        "(RC4: no IVs, a stream cipher",
+        "RC4-128(plaintext 35 + HMAC-MD5 16) = 51",
+        "  legacy       TLS_RSA_WITH_RC4_128_MD5 is a legacy opt-in",
+        "what is broken here, and what replaced it",
+        "ECDHE (RFC 8422)",
+        "connection 1: TLS 1.0, TLS_RSA_WITH_RC4_128_MD5, full handshake",
+    ] {
+        assert!(stdout.contains(want), "{want:?} not in demo --seed output");
+    }
+    assert!(!stdout.contains("=== connection 2"));
+    // Plain `lucid demo` never negotiates it.
+    let plain = lucid(&["demo", "--brief"]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("RC4"));
+}

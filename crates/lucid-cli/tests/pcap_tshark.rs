@@ -455,3 +455,44 @@ fn unwritable_capture_path_fails_before_any_network_activity() {
         assert!(start.elapsed() < Duration::from_secs(5), "{name}");
     }
 }
+
+/// `lucid demo --seed --pcap`: Wireshark decrypts the seed article's RC4-MD5 connection
+/// with no key option, and finds its request and response (RC4 needs no 1/n-1 split, so the
+/// HTTP heuristic sees the whole GET).
+#[test]
+fn seed_demo_capture_decrypts_rc4_md5() {
+    let Some(tshark) = tshark() else { return };
+    let dir = out_dir("demo-seed");
+    let pcap = dir.join("seed.pcapng");
+    let _ = std::fs::remove_file(&pcap);
+    let out = lucid()
+        .args(["demo", "--seed", "--brief", "--pcap"])
+        .arg(&pcap)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found = http(&tshark, &pcap, &[]);
+    let text = format!("{found:#?}");
+    assert!(
+        found.iter().any(|[st, m, _, _]| st == "0" && m == "GET"),
+        "no decrypted GET: {text}"
+    );
+    assert!(
+        found.iter().any(|[st, _, code, body]| st == "0"
+            && code == "200"
+            && body.ends_with("over TLS 1.0, TLS_RSA_WITH_RC4_128_MD5\\n")),
+        "no decrypted 200 response: {text}"
+    );
+    assert_eq!(handshake_types(&tshark, &pcap), vec![FULL.to_vec()]);
+    let suites = fields(
+        &tshark,
+        &pcap,
+        &["-Y", "tls.handshake.type==2"],
+        &["tls.handshake.ciphersuite"],
+    );
+    assert_eq!(suites, vec![vec!["0x0004".to_string()]]);
+}

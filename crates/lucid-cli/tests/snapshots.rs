@@ -283,6 +283,21 @@ fn tls10_aes128_sha_full_handshake() {
     check_server("tls10-full", &server_events);
 }
 
+/// `lucid demo --seed`'s connection: TLS 1.0 with TLS_RSA_WITH_RC4_128_MD5 (legacy opt-in
+/// on both sides), the RC4 records and the legacy notes.
+#[test]
+fn seed_rc4_md5_full_handshake() {
+    let mut server = (*server_config()).clone();
+    server.allow_legacy_ciphers = true;
+    server.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_RC4_128_MD5];
+    let mut client = (*client_config(true, None)).clone();
+    client.allow_legacy_ciphers = true;
+    client.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_RC4_128_MD5];
+    let (events, server_events) = Pair::new(Arc::new(client), &Arc::new(server), 4).run_both();
+    check_all("seed-rc4-md5", &events, 1);
+    check_both("seed-rc4-md5", &events, &server_events);
+}
+
 #[test]
 fn tls12_full_then_resumed() {
     let server = server_config();

@@ -148,7 +148,7 @@ fn tampered_legacy_records_are_bad_record_mac() {
                 let wire = client_records(&mut hello, b"a request of some length");
                 let last = records(&wire).len() - 1;
                 let body_len = records(&wire)[last].1.len();
-                let edits: Vec<Box<dyn Fn(&mut Vec<u8>)>> = vec![
+                let edits: Vec<Edit> = vec![
                     Box::new(|w| *w.last_mut().unwrap() ^= 0x01),
                     Box::new(move |w| {
                         let at = w.len() - body_len;
@@ -182,6 +182,9 @@ fn tampered_legacy_records_are_bad_record_mac() {
     }
     assert_eq!(cases, 4 * 3 * 2 * 5);
 }
+
+/// A change made to the records in transit.
+type Edit = Box<dyn Fn(&mut Vec<u8>)>;
 
 /// Shortens the last record of `wire` by `n` bytes, header included.
 fn cut(wire: &mut Vec<u8>, n: usize) {

@@ -39,6 +39,7 @@ fn name_hash(p: &SuiteParams) -> &'static str {
         Protection::Cbc(MacAlgorithm::Sha256) => "SHA256",
         Protection::Cbc(MacAlgorithm::Sha384) => "SHA384",
         Protection::Gcm => prf_hash(p),
+        _ => unreachable!("the ECDHE suites use AES with SHA-1/SHA-2 MACs or GCM"),
     }
 }
 
@@ -50,6 +51,7 @@ pub(crate) fn openssl_suite(p: &SuiteParams) -> String {
         Protection::Cbc(MacAlgorithm::Sha1) => "SHA".to_string(),
         Protection::Cbc(_) => name_hash(p).to_string(),
         Protection::Gcm => format!("GCM-{}", prf_hash(p)),
+        _ => unreachable!("the ECDHE suites use AES with SHA-1/SHA-2 MACs or GCM"),
     };
     format!("ECDHE-{}-AES{}-{tail}", auth(p), aes_bits(p))
 }
@@ -108,6 +110,7 @@ fn gnutls_mode(p: &SuiteParams) -> &'static str {
     match p.protection {
         Protection::Cbc(_) => "CBC",
         Protection::Gcm => "GCM",
+        _ => unreachable!("the ECDHE suites use AES with SHA-1/SHA-2 MACs or GCM"),
     }
 }
 
@@ -127,6 +130,7 @@ pub(crate) fn gnutls_mac(p: &SuiteParams) -> &'static str {
     match p.protection {
         Protection::Cbc(_) => name_hash(p),
         Protection::Gcm => "AEAD",
+        _ => unreachable!("the ECDHE suites use AES with SHA-1/SHA-2 MACs or GCM"),
     }
 }
 
@@ -205,12 +209,14 @@ pub(crate) fn tlslite_settings(p: &SuiteParams) -> (&'static str, String, &'stat
     let cipher = match p.protection {
         Protection::Cbc(_) => format!("aes{}", aes_bits(p)),
         Protection::Gcm => format!("aes{}gcm", aes_bits(p)),
+        _ => unreachable!("the ECDHE suites use AES with SHA-1/SHA-2 MACs or GCM"),
     };
     let mac = match p.protection {
         Protection::Cbc(MacAlgorithm::Sha1) => "sha",
         Protection::Cbc(MacAlgorithm::Sha256) => "sha256",
         Protection::Cbc(MacAlgorithm::Sha384) => "sha384",
         Protection::Gcm => "aead",
+        _ => unreachable!("the ECDHE suites use AES with SHA-1/SHA-2 MACs or GCM"),
     };
     (kx, cipher, mac)
 }

@@ -760,7 +760,7 @@ fn client_key_exchange(w: &mut Walk<'_>) -> Option<()> {
         )
     })?;
     w.field(n, "EncryptedPreMasterSecret", |_| {
-        "RSAES-PKCS1-v1_5 encryption of the 48-byte pre-master secret under the certificate's public key: only the holder of the private key can read it".to_string()
+        "RSAES-PKCS1-v1_5 encryption of the 48-byte pre-master secret under the certificate's public key: only the holder of the private key can read it — and anyone who obtains that key later can decrypt this recorded connection (no forward secrecy; ECDHE suites replaced RSA key exchange, and TLS 1.3 removed it)".to_string()
     })?;
     Some(())
 }

@@ -4,6 +4,7 @@
 use core::fmt::Write;
 use core::time::Duration;
 
+use lucid_core::internal::crypto::suites;
 use lucid_core::trace::wire::HandshakePayload;
 use lucid_core::trace::wire::HandshakeType;
 use lucid_core::trace::wire::ServerExtension;
@@ -157,6 +158,17 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
     match (version, suite) {
         (Some(v), Some(s)) => {
             let _ = writeln!(out, "  {:<13}{}, {s}", "negotiated", version_name(v));
+            // A legacy bulk cipher (3DES, RC4): say so where the suite is named. (DHE's
+            // weakness is on the key exchange line.)
+            let weak_cipher = suites::lookup(s).filter(|p| {
+                matches!(
+                    p.cipher,
+                    suites::BulkCipher::TripleDesEde | suites::BulkCipher::Rc4_128
+                )
+            });
+            if let Some(weakness) = weak_cipher.and_then(|p| p.legacy) {
+                let _ = writeln!(out, "  {:<13}{}", "legacy", st.warn(weakness));
+            }
         }
         _ => {
             let _ = writeln!(out, "  {:<13}nothing (no ServerHello)", "negotiated");

@@ -225,8 +225,8 @@ pub struct ServerConfig {
     /// valid for the negotiated version and that the certificate's key can serve wins).
     /// Default: every lucid suite, ECDHE first.
     pub cipher_suites: Vec<CipherSuite>,
-    /// Allow the legacy cipher suites (today the `TLS_DHE_RSA_*` family, see
-    /// [`crate::legacy_cipher_suites`]) in `cipher_suites`. Off by default: without it,
+    /// Allow the legacy cipher suites (the `TLS_DHE_RSA_*`, 3DES and RC4 suites,
+    /// see [`crate::legacy_cipher_suites`]) in `cipher_suites`. Off by default: without it,
     /// naming such a suite is an [`Error::Misuse`] that says what is weak about it. Turn it
     /// on, and add the suites, with [`Self::enable_legacy_ciphers`].
     pub allow_legacy_ciphers: bool,
