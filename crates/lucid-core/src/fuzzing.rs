@@ -12,6 +12,7 @@
 //! | `handshake_messages` | [`handshake_messages`] | selector byte, then one message |
 //! | `x509` | [`x509`] | flags byte, then length-prefixed certificates |
 //! | `cbc_open` | [`cbc_open`] | configuration and content type bytes, then records |
+//! | `stream_open` | [`stream_open`] | the same, for the legacy RC4 suites |
 //! | `client` | [`client`] | setup byte, then the server's byte stream |
 //! | `server` | [`server`] ([`ServerHarness`]) | setup byte, then the client's byte stream |
 //! | `alloc_bound` | [`ALLOC_BOUND_RUNS`] | the `client` (pinned leaf; path validation with on-demand buffers), `server` (both buffer configurations) and `deframer` inputs |
@@ -41,6 +42,7 @@ mod rsa_diff;
 pub mod script;
 pub mod seeds;
 mod server;
+mod stream;
 mod x509;
 
 pub use cbc::cbc_open;
@@ -54,6 +56,7 @@ pub use rng::FuzzRng;
 pub use rsa_diff::rsa_diff;
 pub use script::{Received, ScriptedPeer};
 pub use server::{SERVER_RESPONSE, SERVER_RNG_SEED, ServerHarness, server, server_on_demand};
+pub use stream::stream_open;
 pub use x509::{NOW, roots, x509};
 
 /// The suites the client and server harnesses configure, in this order: the four RSA

@@ -793,6 +793,18 @@ fn other_seeds(write: &mut impl FnMut(&'static str, &str, Vec<u8>)) {
         put_vec(&mut input, ListLength::U16, &body);
         write("cbc_open", name, input);
     }
+
+    // stream_open: the same layout, for the RC4 suites.
+    for (n, name) in [
+        (0, "tls10_rc4_sha"),
+        (4, "tls11_rc4_md5"),
+        (5, "tls12_rc4_md5"),
+    ] {
+        let body = super::stream::sealed_body(n, ContentType::APPLICATION_DATA, b"hello, world");
+        let mut input = vec![n as u8, ContentType::APPLICATION_DATA.get()];
+        put_vec(&mut input, ListLength::U16, &body);
+        write("stream_open", name, input);
+    }
 }
 
 #[cfg(test)]

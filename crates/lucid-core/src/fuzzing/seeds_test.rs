@@ -99,6 +99,7 @@ fn committed_seeds_run_cleanly() {
         ("handshake_messages", super::super::handshake_messages),
         ("x509", super::super::x509),
         ("cbc_open", super::super::cbc_open),
+        ("stream_open", super::super::stream_open),
         ("client", super::super::client),
         ("server", super::super::server),
         ("alloc_bound", |data| {
