@@ -272,7 +272,7 @@ fn unoffered_extension() {
             ServerExtension::ServerName,
         ),
         (Opts::v(V12), unknown(0x1234)),
-        (Opts::v(V12), unknown(ExtensionType::ALPN.get())),
+        (Opts::v(V12), ServerExtension::Alpn(b"http/1.1".to_vec())),
         (
             Opts::v(V12),
             unknown(ExtensionType::SUPPORTED_VERSIONS.get()),
