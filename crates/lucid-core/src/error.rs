@@ -516,7 +516,7 @@ impl fmt::Display for PeerMisbehaved {
             Self::UnofferedApplicationProtocol(p) => write!(
                 f,
                 "the server selected application protocol {}, which was not offered (ALPN)",
-                ProtocolName(p)
+                p.escape_ascii()
             ),
             Self::WrongCertificateKeyType { expected } => write!(
                 f,
@@ -609,7 +609,7 @@ impl fmt::Display for PeerIncompatible {
                 )?;
                 for (i, p) in offered.iter().enumerate() {
                     let sep = if i == 0 { " " } else { ", " };
-                    write!(f, "{sep}{}", ProtocolName(p))?;
+                    write!(f, "{sep}{}", p.escape_ascii())?;
                 }
                 f.write_str(")")
             }
@@ -619,23 +619,6 @@ impl fmt::Display for PeerIncompatible {
                  minimum (Logjam, 2015); accept 1024-bit groups with allow_rsa_1024_legacy \
                  (lucid connect --allow-rsa-1024), or use an ECDHE suite"
             ),
-        }
-    }
-}
-
-/// An ALPN protocol name as text: printable ASCII as is (`http/1.1`), anything else
-/// (names are opaque bytes) in hex.
-struct ProtocolName<'a>(&'a [u8]);
-
-impl fmt::Display for ProtocolName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.iter().all(|b| b.is_ascii_graphic()) {
-            self.0
-                .iter()
-                .try_for_each(|b| write!(f, "{}", char::from(*b)))
-        } else {
-            f.write_str("0x")?;
-            self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
         }
     }
 }

@@ -572,7 +572,7 @@ fn alpn_server_selects_a_protocol_not_offered() {
     );
     assert_eq!(
         PM::UnofferedApplicationProtocol(vec![0x68, 0x00]).to_string(),
-        "the server selected application protocol 0x6800, which was not offered (ALPN)"
+        "the server selected application protocol h\\x00, which was not offered (ALPN)"
     );
 }
 

@@ -131,7 +131,7 @@ fn no_common_protocol_is_no_application_protocol() {
             offered: vec![b"h2".to_vec(), vec![0xfe, 0x00]],
         }
         .to_string(),
-        "the client offers no application protocol this server speaks (ALPN; offered: h2, 0xfe00)"
+        "the client offers no application protocol this server speaks (ALPN; offered: h2, \\xfe\\x00)"
     );
 }
 
