@@ -477,6 +477,12 @@ fn extension_purpose(t: ExtensionType, client: bool) -> &'static str {
         (ExtensionType::SIGNATURE_ALGORITHMS, _) => {
             "the signature/hash pairs the client accepts on certificates (TLS 1.2)"
         }
+        (ExtensionType::ALPN, true) => {
+            "the application protocols the client speaks over this connection, most preferred first (ALPN, RFC 7301)"
+        }
+        (ExtensionType::ALPN, false) => {
+            "the application protocol the server picked from the client's list (ALPN, RFC 7301): what the records will carry"
+        }
         (ExtensionType::SESSION_TICKET, _) => "stateless session resumption (RFC 5077)",
         (ExtensionType::MAX_FRAGMENT_LENGTH, _) => "smaller records for small devices (RFC 6066)",
         _ => "an extension lucid does not use",
@@ -535,11 +541,50 @@ fn extension_body(w: &mut Walk<'_>, t: ExtensionType, len: usize, client: bool) 
             }
             Some(())
         }
+        ExtensionType::ALPN => {
+            let body_end = w.pos.checked_add(len)?;
+            let n = w.uint(2, "protocol_name_list length", |n| {
+                if client {
+                    format!("{n} bytes of names, each with a 1-byte length")
+                } else {
+                    format!("{n}: exactly one name, with its 1-byte length")
+                }
+            })?;
+            let end = w.pos.checked_add(n)?;
+            if end > body_end {
+                return None;
+            }
+            while w.pos < end {
+                let n = w.uint(1, "ProtocolName length", |n| format!("{n}"))?;
+                if w.pos.checked_add(n)? > end {
+                    return None;
+                }
+                w.field(n, "ProtocolName", |b| protocol_note(b, client))?;
+            }
+            Some(())
+        }
         ExtensionType::EXTENDED_MASTER_SECRET | ExtensionType::ENCRYPT_THEN_MAC if len == 0 => {
             Some(())
         }
         ExtensionType::SERVER_NAME if len == 0 => Some(()),
         _ => None,
+    }
+}
+
+/// An ALPN protocol name: its bytes as ASCII, what the common ones are, and (from the
+/// server) that it is the choice.
+fn protocol_note(name: &[u8], client: bool) -> String {
+    let what = match name {
+        b"http/1.1" => " = HTTP/1.1",
+        b"http/1.0" => " = HTTP/1.0",
+        b"h2" => " = HTTP/2 over TLS",
+        _ => "",
+    };
+    let ascii = super::hex::ascii(name);
+    if client {
+        format!("\"{ascii}\" (ASCII){what}")
+    } else {
+        format!("\"{ascii}\" (ASCII){what}: selected, one the client offered")
     }
 }
 
