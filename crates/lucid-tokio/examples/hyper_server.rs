@@ -6,7 +6,7 @@
 //! ```
 //!
 //! `--cert` is a PEM chain, leaf first; `--key` its PEM key (PKCS#8 `PRIVATE KEY` or
-//! PKCS#1 `RSA PRIVATE KEY`). Routes: `/` (text, with the negotiated protocol and suite),
+//! PKCS#1 `RSA PRIVATE KEY`). Routes: `/` (text, with the negotiated protocol, suite and ALPN protocol),
 //! `/redfish/v1` (a Redfish service root, JSON). Each handshake is bounded by a timeout.
 
 #[path = "common/https.rs"]
