@@ -47,7 +47,9 @@ pub(crate) struct DemoArgs {
     show_secrets: bool,
     /// Write the three connections, as the client sent and received them, to FILE as a
     /// pcapng capture with their key log embedded: `tshark -r FILE` and Wireshark show
-    /// them decrypted. FILE is replaced.
+    /// them decrypted, and `tshark -r FILE -Y http` each request and response (the
+    /// connections agree on http/1.1 with ALPN, which is how Wireshark knows the records
+    /// carry HTTP). FILE is replaced.
     #[arg(long, value_name = "FILE")]
     pcap: Option<PathBuf>,
     /// Write the three connections as one self-contained HTML page to FILE (works offline,
