@@ -135,13 +135,21 @@ fn gnutls_server(bin: &Path, dir: &Path, name: &str, alpn: &[&str], fatal: bool)
     Peer::start(name, cmd, port, dir)
 }
 
+/// A lucid client cell: (peer, its server, version, offer, what must happen).
+type ServerCell = (
+    &'static str,
+    Arc<Peer>,
+    ProtocolVersion,
+    &'static [&'static str],
+    Expect,
+);
+
 #[test]
 fn lucid_client_against_openssl_and_gnutls_servers() {
     let dir = out_dir("interop-alpn");
     let mut rows = Vec::new();
     let mut failures = 0;
-    // (peer, server, version, offer, expected)
-    let mut cells: Vec<(&str, Arc<Peer>, ProtocolVersion, &[&str], Expect)> = Vec::new();
+    let mut cells: Vec<ServerCell> = Vec::new();
     let mut gnutls_log: Option<Arc<Peer>> = None;
     match find_program("openssl") {
         None => rows.push(missing_peer("openssl s_server", "`openssl` not on PATH")),
