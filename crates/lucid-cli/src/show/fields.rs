@@ -990,6 +990,44 @@ mod tests {
         assert_eq!(joined, raw);
     }
 
+    /// A ClientHello whose only extension is ALPN with body `alpn` (list length included).
+    fn hello_with_alpn(alpn: &str) -> Vec<u8> {
+        let alpn = h(alpn);
+        let mut ext = h("0010");
+        ext.extend_from_slice(&u16::try_from(alpn.len()).unwrap().to_be_bytes());
+        ext.extend_from_slice(&alpn);
+        let mut body = h(
+            "0303 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+            00 0002 002f 01 00",
+        );
+        body.extend_from_slice(&u16::try_from(ext.len()).unwrap().to_be_bytes());
+        body.extend_from_slice(&ext);
+        let mut raw = vec![1, 0];
+        raw.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+        raw.extend_from_slice(&body);
+        raw
+    }
+
+    #[test]
+    fn alpn_names_are_walked_and_malformed_lists_shown_raw() {
+        let raw = hello_with_alpn("000c 02 6832 08 687474702f312e31");
+        let f = handshake_fields(&raw, &Ctx::default());
+        let joined: Vec<u8> = f.iter().flat_map(|x| x.bytes.clone()).collect();
+        assert_eq!(joined, raw);
+        let names: Vec<&Field> = f.iter().filter(|x| x.name == "ProtocolName").collect();
+        assert_eq!(names.len(), 2);
+        assert_eq!(names[0].note, "\"h2\" (ASCII) = HTTP/2 over TLS");
+        assert_eq!(names[1].note, "\"http/1.1\" (ASCII) = HTTP/1.1");
+        // A name running past its list, a list running past the extension, an empty
+        // list: every byte still appears exactly once, the rest as extension_data.
+        for bad in ["0003 08 6832", "0009 02 6832", "0000", "0003 02 6832 00"] {
+            let raw = hello_with_alpn(bad);
+            let f = handshake_fields(&raw, &Ctx::default());
+            let joined: Vec<u8> = f.iter().flat_map(|x| x.bytes.clone()).collect();
+            assert_eq!(joined, raw, "{bad}");
+        }
+    }
+
     #[test]
     fn cert_names_walks_tbs() {
         let der = std::fs::read(concat!(
