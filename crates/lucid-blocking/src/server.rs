@@ -128,6 +128,10 @@ pub fn session_summary(conn: &ServerConnection) -> String {
         }
     );
     let _ = writeln!(out, "SNI       : {}", conn.sni().unwrap_or("(none)"));
+    let _ = match &n.alpn_protocol {
+        Some(p) => writeln!(out, "ALPN      : {}", p.escape_ascii()),
+        None => writeln!(out, "ALPN      : (none)"),
+    };
     let client = match n.client_certificates.first() {
         None => "none".to_string(),
         Some(leaf) => lucid_core::x509::certificate_subject(leaf)

@@ -79,6 +79,11 @@ pub(crate) struct ConnectArgs {
     /// Default: every lucid suite, ECDHE first (ECDHE+GCM, ECDHE+CBC, RSA+GCM, RSA+CBC).
     #[arg(long = "cipher", value_name = "IANA_NAME", value_parser = parse_suite)]
     pub(crate) ciphers: Vec<CipherSuite>,
+    /// Offer these application protocols with ALPN (RFC 7301), most preferred first:
+    /// comma-separated or repeated, e.g. `--alpn h2,http/1.1`. The server's choice is in
+    /// the summary; a server that picks none it was offered is refused. Default: no ALPN.
+    #[arg(long, value_name = "PROTO[,PROTO...]", value_delimiter = ',', value_parser = parse_alpn)]
+    pub(crate) alpn: Vec<Vec<u8>>,
     /// Bytes to send after the handshake; `\r`, `\n`, `\t` and `\\` escapes are
     /// understood. Without it, stdin is sent (in the default output mode only).
     #[arg(long, value_name = "STRING")]
@@ -143,6 +148,17 @@ pub(crate) fn parse_version(s: &str) -> Result<ProtocolVersion, String> {
         "1.2" => Ok(ProtocolVersion::TLSV1_2),
         _ => Err(format!(
             "unknown TLS version {s:?} (expected 1.0, 1.1 or 1.2)"
+        )),
+    }
+}
+
+/// Parses one ALPN protocol name (its bytes as typed: `http/1.1`, `h2`): 1 to 255 bytes.
+pub(crate) fn parse_alpn(s: &str) -> Result<Vec<u8>, String> {
+    match s.len() {
+        1..=255 => Ok(s.as_bytes().to_vec()),
+        0 => Err("an empty ALPN protocol name (RFC 7301: 1 to 255 bytes)".to_string()),
+        n => Err(format!(
+            "an ALPN protocol name of {n} bytes (RFC 7301: 1 to 255 bytes)"
         )),
     }
 }
@@ -292,6 +308,7 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
     config.offer_encrypt_then_mac = !args.no_etm;
     config.allow_legacy_renegotiation = args.allow_legacy_renegotiation;
     config.allow_rsa_1024_legacy = args.allow_rsa_1024;
+    config.alpn_protocols.clone_from(&args.alpn);
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
         let id =
             lucid_blocking::server::load_certified_key(cert, key).map_err(|e| e.to_string())?;

@@ -17,7 +17,7 @@ use clap::Args;
 use lucid_blocking::{Stream, now};
 use lucid_cli::show::{self, Clock, Options, Recorder, Stamped, Style};
 use lucid_core::trace::Event;
-use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
+use lucid_core::trace::wire::{CipherSuite, HandshakePayload, ProtocolVersion, ServerExtension};
 use lucid_core::x509::{RootStore, certs_from_pem};
 use lucid_core::{CertifiedKey, RsaCrateKey, ServerConfig, ServerConnection};
 use lucid_core::{ClientConfig, WebPkiVerifier};
@@ -47,7 +47,9 @@ pub(crate) struct DemoArgs {
     show_secrets: bool,
     /// Write the three connections, as the client sent and received them, to FILE as a
     /// pcapng capture with their key log embedded: `tshark -r FILE` and Wireshark show
-    /// them decrypted. FILE is replaced.
+    /// them decrypted, and `tshark -r FILE -Y http` each request and response (the
+    /// connections agree on http/1.1 with ALPN, which is how Wireshark knows the records
+    /// carry HTTP). FILE is replaced.
     #[arg(long, value_name = "FILE")]
     pcap: Option<PathBuf>,
     /// Write the three connections as one self-contained HTML page to FILE (works offline,
@@ -88,6 +90,11 @@ const SEED_LESSONS: &[(&str, &str)] = &[
 ];
 
 const REQUEST: &[u8] = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
+
+/// The ALPN name both demo ends use: it says what the records carry, so a capture reader
+/// (Wireshark: "tls.alpn" http/1.1) parses them as HTTP whatever the port and however
+/// the request is split into records.
+const HTTP_1_1: &[u8] = b"http/1.1";
 
 pub(crate) fn run(args: DemoArgs) -> ExitCode {
     match demo(&args) {
@@ -137,10 +144,12 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
     let verifier = Arc::new(WebPkiVerifier::new(roots));
 
     let mut tls10 = ClientConfig::new(verifier.clone());
+    tls10.alpn_protocols = vec![HTTP_1_1.to_vec()];
     tls10.min_version = ProtocolVersion::TLSV1_0;
     tls10.max_version = ProtocolVersion::TLSV1_0;
     tls10.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA];
     let mut tls12 = ClientConfig::new(verifier.clone());
+    tls12.alpn_protocols = vec![HTTP_1_1.to_vec()];
     tls12.session_store = Some(Arc::new(MemoryClientSessionStore::default()));
     if let Some(pcap) = &pcap {
         tls10.key_log = Some(pcap.key_log(None));
@@ -323,9 +332,26 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
                 _ => None,
             })
             .unwrap_or_default();
+        // The application protocol the server selected (ALPN), from its ServerHello.
+        let alpn = o
+            .events
+            .iter()
+            .find_map(|e| match &e.ev {
+                show::Ev::Tls(Event::Handshake { msg, .. }) => match &msg.payload {
+                    HandshakePayload::ServerHello(sh) => {
+                        sh.extensions.iter().find_map(|x| match x {
+                            ServerExtension::Alpn(p) => Some(format!(", {}", p.escape_ascii())),
+                            _ => None,
+                        })
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  connection {}: {what}, handshake done after {}",
+            "  connection {}: {what}{alpn}, handshake done after {}",
             i + 1,
             show::ms(done)
         );
@@ -403,6 +429,7 @@ fn start_server(connections: usize, legacy: bool) -> Result<DemoServer, String> 
         config.allow_legacy_ciphers = true;
         config.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_RC4_128_MD5];
     }
+    config.alpn_protocols = vec![HTTP_1_1.to_vec()];
     config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
         16,
         Duration::from_secs(300),

@@ -38,19 +38,20 @@ enum Command {
     /// ends with one line on stderr and exit code 1.
     Connect(connect::ConnectArgs),
     /// Serve TLS: `--cert CHAIN.pem --key KEY.pem [--listen 127.0.0.1:4433] [--tls-min V]
-    /// [--tls-max V] [--cipher IANA_NAME]... [--www | --echo] [--html-dir DIR]`.
+    /// [--tls-max V] [--cipher IANA_NAME]... [--alpn PROTO[,PROTO...]] [--www | --echo]
+    /// [--html-dir DIR]`.
     Serve(serve::ServeArgs),
     /// Run handshakes against a built-in lucid server on 127.0.0.1 and show them.
     ///
     /// Starts a lucid server on a free port of 127.0.0.1 with a built-in TEST-ONLY
     /// certificate (its key is public), then connects to it three times: TLS 1.0 with
     /// TLS_RSA_WITH_AES_128_CBC_SHA (the handshake of "The First Few Milliseconds of an HTTPS
-    /// Connection"), TLS 1.2 with lucid's defaults, and TLS 1.2 again resuming that session.
-    /// For each it prints the annotated trace, the timeline and a summary on stdout; --html
-    /// FILE writes all three as one page to open in a browser, --pcap FILE as a capture.
-    /// `--seed` runs the seed article's own handshake instead: TLS 1.0 with
-    /// TLS_RSA_WITH_RC4_128_MD5 (a legacy opt-in, locally), each broken step explained.
-    /// Needs no network and no files.
+    /// Connection"), TLS 1.2 with lucid's defaults, and TLS 1.2 again resuming that session,
+    /// each agreeing on http/1.1 with ALPN. For each it prints the annotated trace, the
+    /// timeline and a summary on stdout; --html FILE writes all three as one page to open in
+    /// a browser, --pcap FILE as a capture. `--seed` runs the seed article's own handshake
+    /// instead: TLS 1.0 with TLS_RSA_WITH_RC4_128_MD5 (a legacy opt-in, locally), each broken
+    /// step explained. Needs no network and no files.
     Demo(demo::DemoArgs),
     /// Verify a certificate chain: `--cafile ROOTS.pem [--untrusted INTERMEDIATES.pem]
     /// [--host NAME] [--at UNIX_SECONDS] LEAF.pem`.

@@ -21,7 +21,7 @@ use lucid_cli::show::{self, Clock, Ev, Options, Recorder};
 use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
 use lucid_core::{ServerConfig, ServerConnection};
 
-use crate::connect::{create_pcap, parse_suite, parse_version};
+use crate::connect::{create_pcap, parse_alpn, parse_suite, parse_version};
 
 /// Arguments of `lucid serve`.
 #[derive(Debug, Args)]
@@ -64,6 +64,12 @@ pub(crate) struct ServeArgs {
     /// Echo every byte received back to the client.
     #[arg(long)]
     pub(crate) echo: bool,
+    /// The application protocols served, for ALPN (RFC 7301), in preference order:
+    /// comma-separated or repeated. A client offering ALPN gets the first of these it also
+    /// offers, or a no_application_protocol alert when it offers none of them; clients
+    /// without ALPN are served either way. Default: http/1.1 with --www, none with --echo.
+    #[arg(long, value_name = "PROTO[,PROTO...]", value_delimiter = ',', value_parser = parse_alpn)]
+    pub(crate) alpn: Vec<Vec<u8>>,
     /// Do not accept extended_master_secret (RFC 7627).
     #[arg(long)]
     pub(crate) no_ems: bool,
@@ -137,13 +143,24 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
         .local_addr()
         .map_or_else(|_| args.listen.clone(), |a| a.to_string());
     eprintln!(
-        "lucid serve: listening on {addr} ({}..{}, {} suites, {})",
+        "lucid serve: listening on {addr} ({}..{}, {} suites, {}, ALPN {})",
         server.config.min_version,
         server.config.max_version,
         server.config.cipher_suites.len(),
         match server.mode {
             Mode::Www => "www",
             Mode::Echo => "echo",
+        },
+        if server.config.alpn_protocols.is_empty() {
+            "ignored".to_string()
+        } else {
+            server
+                .config
+                .alpn_protocols
+                .iter()
+                .map(|p| p.escape_ascii().to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         }
     );
     serve(&listener, &server);
@@ -184,6 +201,12 @@ pub(crate) fn build(args: &ServeArgs) -> Result<Server, String> {
     config.accept_extended_master_secret = !args.no_ems;
     config.accept_encrypt_then_mac = !args.no_etm;
     config.require_secure_renegotiation = args.require_secure_renegotiation;
+    config.alpn_protocols = if args.alpn.is_empty() && !args.echo {
+        // The --www page is HTTP/1.x: say so to clients that ask.
+        vec![b"http/1.1".to_vec()]
+    } else {
+        args.alpn.clone()
+    };
     if let Some(path) = &args.client_ca {
         let mut roots = lucid_core::RootStore::new();
         for der in lucid_blocking::load_pem_certs(path).map_err(|e| e.to_string())? {
@@ -403,7 +426,7 @@ fn one_line<S: Read + Write>(stream: &Stream<ServerConnection, S>) -> String {
     match conn.negotiated() {
         Some(n) => {
             let mut line = format!(
-                "{} {} ems={} etm={} resumed={} secure_reneg={} sni={}",
+                "{} {} ems={} etm={} resumed={} secure_reneg={} sni={} alpn={}",
                 n.version,
                 n.suite,
                 yes_no(n.extended_master_secret),
@@ -411,6 +434,9 @@ fn one_line<S: Read + Write>(stream: &Stream<ServerConnection, S>) -> String {
                 yes_no(n.resumed),
                 yes_no(n.secure_renegotiation),
                 conn.sni().unwrap_or("-"),
+                n.alpn_protocol
+                    .as_deref()
+                    .map_or_else(|| "-".to_string(), |p| p.escape_ascii().to_string()),
             );
             // Mutual TLS: the client's verified certificate (path, dates, signatures and
             // clientAuth checked by --client-ca's verifier, CertificateVerify checked).
@@ -535,6 +561,7 @@ mod tests {
             ciphers: vec![],
             www: mode == "www",
             echo: mode == "echo",
+            alpn: vec![],
             no_ems: false,
             no_etm: false,
             require_secure_renegotiation: false,
@@ -727,6 +754,89 @@ mod tests {
         ] {
             assert!(html.contains(text), "{text:?} not on the page");
         }
+    }
+
+    /// ALPN: --www selects http/1.1 unless told otherwise; --alpn sets the list (server
+    /// order wins); a client offering only others gets no_application_protocol; clients
+    /// without ALPN are served either way.
+    #[test]
+    fn alpn_selection() {
+        let offering = |names: &[&str]| {
+            let mut c = (*client(None)).clone();
+            c.alpn_protocols = names.iter().map(|n| n.as_bytes().to_vec()).collect();
+            Arc::new(c)
+        };
+        // What the client agreed on, and the --www page's line.
+        let run = |addr, names: &[&str]| -> io::Result<(Option<Vec<u8>>, String)> {
+            let sock = TcpStream::connect(addr)?;
+            sock.set_read_timeout(Some(Duration::from_secs(10)))?;
+            let mut rng = lucid_blocking::os_rng();
+            let conn = ClientConnection::new(
+                offering(names),
+                ServerName::try_from("localhost").unwrap(),
+                lucid_blocking::now(),
+                &mut rng,
+            )
+            .map_err(to_io)?;
+            let mut s = Stream::new(conn, sock);
+            s.complete_handshake()?;
+            let agreed = s.conn().alpn_protocol().map(<[u8]>::to_vec);
+            s.write_all(b"GET / HTTP/1.0\r\n\r\n")?;
+            let mut page = String::new();
+            let _ = s.read_to_string(&mut page);
+            let line = page
+                .lines()
+                .find(|l| l.starts_with("ALPN"))
+                .unwrap_or_default()
+                .to_string();
+            Ok((agreed, line))
+        };
+        let www = spawn_for_test(build(&args("www", "pki/leaf.key")).unwrap());
+        assert_eq!(
+            run(www, &["h2", "http/1.1"]).unwrap(),
+            (
+                Some(b"http/1.1".to_vec()),
+                "ALPN      : http/1.1".to_string()
+            )
+        );
+        assert_eq!(
+            run(www, &[]).unwrap(),
+            (None, "ALPN      : (none)".to_string())
+        );
+        let refused = run(www, &["h2"]).unwrap_err();
+        assert!(
+            matches!(
+                tls_error(&refused),
+                Some(lucid_core::Error::AlertReceived { description, .. })
+                    if *description == lucid_core::AlertDescription::NO_APPLICATION_PROTOCOL
+            ),
+            "{refused}"
+        );
+
+        let mut a = args("www", "pki/leaf.key");
+        a.alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let both = spawn_for_test(build(&a).unwrap());
+        assert_eq!(
+            run(both, &["http/1.1", "h2"]).unwrap().0,
+            Some(b"h2".to_vec()),
+            "the server's order wins"
+        );
+        // --echo has no default list: ALPN is ignored.
+        let mut a = args("echo", "pki/leaf.key");
+        a.timeout = 2;
+        let echo = build(&a).unwrap();
+        assert!(echo.config.alpn_protocols.is_empty());
+        // A name that cannot be sent is refused at startup.
+        assert_eq!(
+            parse_alpn(""),
+            Err("an empty ALPN protocol name (RFC 7301: 1 to 255 bytes)".to_string())
+        );
+        assert!(
+            parse_alpn(&"x".repeat(256))
+                .unwrap_err()
+                .contains("256 bytes")
+        );
+        assert_eq!(parse_alpn("http/1.1"), Ok(b"http/1.1".to_vec()));
     }
 
     #[test]

@@ -27,6 +27,11 @@ const REPLY: &str = "HTTP/1.0 200 OK\r\n\r\nhello from the test server\n";
 
 /// A lucid server for `n` connections that answers any request with [`REPLY`].
 fn server(n: usize) -> String {
+    server_alpn(n, &[])
+}
+
+/// Like [`server`], speaking these ALPN protocols.
+fn server_alpn(n: usize, alpn: &[&str]) -> String {
     let chain = certs_from_pem(&std::fs::read(testdata("pki/chain.pem")).unwrap())
         .unwrap()
         .into_iter()
@@ -36,6 +41,7 @@ fn server(n: usize) -> String {
     let key = RsaCrateKey::from_pkcs8_der(key.secret_der()).unwrap();
     let mut config = ServerConfig::new(CertifiedKey::new(chain, Arc::new(key)).unwrap());
     config.min_version = ProtocolVersion::TLSV1_0;
+    config.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
         8,
         Duration::from_secs(60),
@@ -193,6 +199,69 @@ fn json_lines_and_reconnect() {
 }
 
 #[test]
+fn alpn_offer_and_the_servers_answer() {
+    // Repeated or comma-separated, in order; the summary names the server's choice.
+    let addr = server_alpn(2, &["http/1.1"]);
+    for flags in [
+        &["--alpn", "h2", "--alpn", "http/1.1"][..],
+        &["--alpn", "h2,http/1.1"],
+    ] {
+        let (_, stdout, stderr) = connect(&addr, flags);
+        assert_eq!(stdout, REPLY);
+        assert!(
+            stderr.contains(
+                "app protocol http/1.1 (ALPN: the server's choice; offered: h2, http/1.1)\n"
+            ),
+            "{stderr}"
+        );
+    }
+    // A server without ALPN: served, and the summary says nothing was agreed.
+    let addr = server(1);
+    let (_, _, stderr) = connect(&addr, &["--alpn", "h2,http/1.1"]);
+    assert!(
+        stderr.contains(
+            "app protocol none: the server answered without ALPN (offered: h2, http/1.1)"
+        ),
+        "{stderr}"
+    );
+    // No --alpn, no line.
+    let addr = server(1);
+    let (_, _, stderr) = connect(&addr, &[]);
+    assert!(!stderr.contains("app protocol"), "{stderr}");
+    // Nothing in common: the server's alert, read for what it means.
+    let addr = server_alpn(1, &["http/1.1"]);
+    let root = testdata("pki/root.pem");
+    let out = lucid(&[
+        "connect",
+        &addr,
+        "--servername",
+        "localhost",
+        "--cafile",
+        root.to_str().unwrap(),
+        "--request",
+        "x",
+        "--alpn",
+        "h2",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the server sent fatal alert no_application_protocol in answer to our ClientHello: \
+             the server speaks none of the application protocols offered in ALPN"
+        ),
+        "{stderr}"
+    );
+    // A name that cannot be sent is a usage error, before any connection.
+    for bad in ["", "h2,,http/1.1"] {
+        let out = lucid(&["connect", "127.0.0.1:9", "--alpn", bad]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {stderr}");
+        assert!(stderr.contains("an empty ALPN protocol name"), "{stderr}");
+    }
+}
+
+#[test]
 fn show_secrets_prints_the_master_secret() {
     let addr = server(1);
     let (_, stdout, _) = connect(&addr, &["--trace", "--show-secrets"]);
@@ -219,7 +288,11 @@ fn demo_runs_without_network_or_files() {
         "resumed (abbreviated handshake)",
         "connection 1: TLS 1.0, TLS_RSA_WITH_AES_128_CBC_SHA, full handshake",
         "connection 3: TLS 1.2, ",
-        ", resumed, handshake done after",
+        // Every connection agrees on http/1.1 with ALPN, the resumed one included.
+        "connection 1: TLS 1.0, TLS_RSA_WITH_AES_128_CBC_SHA, full handshake, http/1.1, handshake done after",
+        ", resumed, http/1.1, handshake done after",
+        "app protocol http/1.1 (ALPN: the server's choice; offered: http/1.1)",
+        "ProtocolName: \"http/1.1\" (ASCII) = HTTP/1.1: selected, one the client offered",
     ] {
         assert!(stdout.contains(want), "{want:?} not in demo output");
     }

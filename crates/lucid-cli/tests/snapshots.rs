@@ -45,6 +45,8 @@ fn server_config() -> Arc<ServerConfig> {
     let key = RsaCrateKey::from_pkcs8_der(key.secret_der()).unwrap();
     let mut config = ServerConfig::new(CertifiedKey::new(chain, Arc::new(key)).unwrap());
     config.min_version = ProtocolVersion::TLSV1_0;
+    // As in `lucid demo`: both ends agree on http/1.1 with ALPN.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.session_store = Some(Arc::new(MemoryServerSessionStore::new(
         4,
         Duration::from_secs(600),
@@ -56,6 +58,7 @@ fn client_config(tls10: bool, store: Option<Arc<MemoryClientSessionStore>>) -> A
     let mut roots = RootStore::new();
     roots.add_pem(&testdata("pki/root.pem")).unwrap();
     let mut c = ClientConfig::new(Arc::new(WebPkiVerifier::new(roots)));
+    c.alpn_protocols = vec![b"http/1.1".to_vec()];
     if tls10 {
         c.min_version = ProtocolVersion::TLSV1_0;
         c.max_version = ProtocolVersion::TLSV1_0;

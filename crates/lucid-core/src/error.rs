@@ -211,6 +211,9 @@ impl HandshakeStep {
             (Self::ClientHelloSent { .. }, A::UNRECOGNIZED_NAME) => {
                 text("the server does not serve the name sent in server_name (SNI)")
             }
+            (Self::ClientHelloSent { .. }, A::NO_APPLICATION_PROTOCOL) => {
+                text("the server speaks none of the application protocols offered in ALPN")
+            }
             (Self::ClientHelloSent { .. }, A::INAPPROPRIATE_FALLBACK) => text(
                 "the server supports a higher version than offered, and the hello said it is a fallback",
             ),
@@ -386,6 +389,9 @@ pub enum PeerMisbehaved {
     /// The client's CertificateVerify signature does not verify with its certificate's
     /// key (RFC 5246 §7.4.8).
     BadCertificateVerifySignature,
+    /// The server selected an application protocol (ALPN, RFC 7301) the client did not
+    /// offer: the name it selected.
+    UnofferedApplicationProtocol(Vec<u8>),
     /// The certificate's key does not fit the negotiated suite: what the suite needs.
     WrongCertificateKeyType {
         /// What the suite needs ("an RSA key", "an ECDSA key").
@@ -424,6 +430,7 @@ impl PeerMisbehaved {
             | Self::UnofferedGroup(_)
             | Self::UnofferedSignatureScheme(_)
             | Self::InvalidDhValue(_)
+            | Self::UnofferedApplicationProtocol(_)
             | Self::Other(_) => A::ILLEGAL_PARAMETER,
             Self::BadServerKeyExchangeSignature | Self::BadCertificateVerifySignature => {
                 A::DECRYPT_ERROR
@@ -506,6 +513,11 @@ impl fmt::Display for PeerMisbehaved {
             Self::BadCertificateVerifySignature => f.write_str(
                 "the client's CertificateVerify signature does not verify with its certificate's key",
             ),
+            Self::UnofferedApplicationProtocol(p) => write!(
+                f,
+                "the server selected application protocol {}, which was not offered (ALPN)",
+                p.escape_ascii()
+            ),
             Self::WrongCertificateKeyType { expected } => write!(
                 f,
                 "the negotiated suite needs {expected} in the server certificate, which has another"
@@ -536,6 +548,12 @@ pub enum PeerIncompatible {
     Unsupported(&'static str),
     /// This server requires a client certificate and the client sent none.
     ClientCertificateRequired,
+    /// The client offers application protocols (ALPN, RFC 7301) and the server speaks none
+    /// of them: the client's list, in its order (no_application_protocol).
+    NoApplicationProtocol {
+        /// The protocols the client offered.
+        offered: Vec<Vec<u8>>,
+    },
     /// The server's DHE group is smaller than the configured minimum.
     WeakDhGroup {
         /// The prime's size in bits.
@@ -559,6 +577,7 @@ impl PeerIncompatible {
             | Self::Unsupported(_)
             | Self::ClientCertificateRequired => A::HANDSHAKE_FAILURE,
             Self::WeakDhGroup { .. } => A::INSUFFICIENT_SECURITY,
+            Self::NoApplicationProtocol { .. } => A::NO_APPLICATION_PROTOCOL,
         }
     }
 }
@@ -583,6 +602,16 @@ impl fmt::Display for PeerIncompatible {
             Self::Unsupported(what) => write!(f, "unsupported: {what}"),
             Self::ClientCertificateRequired => {
                 f.write_str("this server requires a client certificate and the client sent none")
+            }
+            Self::NoApplicationProtocol { offered } => {
+                f.write_str(
+                    "the client offers no application protocol this server speaks (ALPN; offered:",
+                )?;
+                for (i, p) in offered.iter().enumerate() {
+                    let sep = if i == 0 { " " } else { ", " };
+                    write!(f, "{sep}{}", p.escape_ascii())?;
+                }
+                f.write_str(")")
             }
             Self::WeakDhGroup { bits, min } => write!(
                 f,

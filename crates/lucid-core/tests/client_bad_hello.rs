@@ -11,7 +11,7 @@ use lucid_core::internal::msgs::enums::{
     AlertDescription as AD, CipherSuite, Compression, ContentType, ExtensionType, HandshakeType,
     ProtocolVersion,
 };
-use lucid_core::internal::msgs::extensions::ServerExtension;
+use lucid_core::internal::msgs::extensions::{ClientExtension, ServerExtension};
 use lucid_core::internal::msgs::handshake::{HandshakePayload, ServerHelloPayload};
 use lucid_core::{Error, PeerIncompatible, PeerMisbehaved as PM};
 
@@ -272,7 +272,7 @@ fn unoffered_extension() {
             ServerExtension::ServerName,
         ),
         (Opts::v(V12), unknown(0x1234)),
-        (Opts::v(V12), unknown(ExtensionType::ALPN.get())),
+        (Opts::v(V12), ServerExtension::Alpn(b"http/1.1".to_vec())),
         (
             Opts::v(V12),
             unknown(ExtensionType::SUPPORTED_VERSIONS.get()),
@@ -502,6 +502,130 @@ fn second_server_hello() {
             ),
             V11,
             AD::UNEXPECTED_MESSAGE,
+        );
+    }
+}
+
+// ======================================================================================
+// ALPN (RFC 7301): the server's answer to the client's list.
+// ======================================================================================
+
+fn names(list: &[&[u8]]) -> Vec<Vec<u8>> {
+    list.iter().map(|n| n.to_vec()).collect()
+}
+
+/// A client offering h2, then http/1.1.
+fn alpn_client(v: ProtocolVersion) -> Opts {
+    Opts {
+        alpn: names(&[b"h2", b"http/1.1"]),
+        ..Opts::v(v)
+    }
+}
+
+#[test]
+fn alpn_offered_in_order_and_the_selection_reported() {
+    for v in [V10, V11, V12] {
+        for selected in [&b"h2"[..], b"http/1.1"] {
+            let mut s = Script::new(alpn_client(v));
+            assert_eq!(
+                s.hello.find_extension(ExtensionType::ALPN),
+                Some(&ClientExtension::Alpn(names(&[b"h2", b"http/1.1"])))
+            );
+            let mut sh = s.server_hello(v);
+            sh.extensions.push(ServerExtension::Alpn(selected.to_vec()));
+            s.handshake_with(&sh);
+            assert_eq!(s.client.alpn_protocol(), Some(selected), "{v}");
+            let n = s.client.negotiated().unwrap();
+            assert_eq!(n.alpn_protocol.as_deref(), Some(selected));
+        }
+    }
+    // A server that answers without ALPN is accepted: no protocol agreed (RFC 7301 §3.2
+    // lets a server ignore the extension).
+    let mut s = Script::new(alpn_client(V12));
+    s.handshake();
+    assert_eq!(s.client.alpn_protocol(), None);
+    assert_eq!(s.client.negotiated().unwrap().alpn_protocol, None);
+    // No list configured: no extension in the ClientHello.
+    let s = Script::new(Opts::v(V12));
+    assert_eq!(s.hello.find_extension(ExtensionType::ALPN), None);
+}
+
+#[test]
+fn alpn_server_selects_a_protocol_not_offered() {
+    // Names compare as bytes: no case folding, no prefix matching.
+    for selected in [&b"h3"[..], b"HTTP/1.1", b"http/1.", b"http/1.10", b"h2\0"] {
+        let mut s = Script::new(alpn_client(V12));
+        let mut sh = s.server_hello(V12);
+        sh.extensions.push(ServerExtension::Alpn(selected.to_vec()));
+        let f1 = s.flight1(&sh);
+        let res = s.feed(&f1);
+        s.fails_plain(
+            res,
+            Error::PeerMisbehaved(PM::UnofferedApplicationProtocol(selected.to_vec())),
+            V10,
+            AD::ILLEGAL_PARAMETER,
+        );
+    }
+    assert_eq!(
+        Error::PeerMisbehaved(PM::UnofferedApplicationProtocol(b"h3".to_vec())).to_string(),
+        "peer misbehaved: the server selected application protocol h3, which was not offered (ALPN)"
+    );
+    assert_eq!(
+        PM::UnofferedApplicationProtocol(vec![0x68, 0x00]).to_string(),
+        "the server selected application protocol h\\x00, which was not offered (ALPN)"
+    );
+}
+
+#[test]
+fn alpn_malformed_server_answer() {
+    // (extension body, the decode error): the server must select exactly one non-empty name.
+    let cases: [(&[u8], InvalidMessage); 6] = [
+        (
+            b"\x00\x06\x02h2\x02h3",
+            InvalidMessage::TrailingData("protocol_name_list (the server selects exactly one)"),
+        ),
+        (
+            b"\x00\x0c\x02h2\x08http/1.1",
+            InvalidMessage::TrailingData("protocol_name_list (the server selects exactly one)"),
+        ),
+        (b"\x00\x00", InvalidMessage::EmptyList("protocol_name_list")),
+        (
+            b"\x00\x02\x00\x00",
+            InvalidMessage::EmptyList("ProtocolName"),
+        ),
+        (b"", InvalidMessage::MissingData("protocol_name_list")),
+        (
+            b"\x00\x02\x02h",
+            InvalidMessage::MissingData("ProtocolName"),
+        ),
+    ];
+    for (data, err) in cases {
+        let mut s = Script::new(alpn_client(V12));
+        let mut sh = s.server_hello(V12);
+        sh.extensions.push(ServerExtension::Unknown {
+            typ: ExtensionType::ALPN,
+            data: data.to_vec(),
+        });
+        let f1 = s.flight1(&sh);
+        let res = s.feed(&f1);
+        s.fails_plain(res, Error::InvalidMessage(err), V10, AD::DECODE_ERROR);
+    }
+}
+
+#[test]
+fn alpn_answer_without_an_offer() {
+    // Unsolicited (the client has no list): unsupported_extension, whatever the name.
+    for selected in [&b"http/1.1"[..], b"h2"] {
+        let mut s = Script::new(Opts::v(V11));
+        let mut sh = s.server_hello(V11);
+        sh.extensions.push(ServerExtension::Alpn(selected.to_vec()));
+        let f1 = s.flight1(&sh);
+        let res = s.feed(&f1);
+        s.fails_plain(
+            res,
+            Error::PeerMisbehaved(PM::UnofferedExtension(ExtensionType::ALPN)),
+            V10,
+            AD::UNSUPPORTED_EXTENSION,
         );
     }
 }

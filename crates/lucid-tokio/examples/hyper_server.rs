@@ -6,8 +6,9 @@
 //! ```
 //!
 //! `--cert` is a PEM chain, leaf first; `--key` its PEM key (PKCS#8 `PRIVATE KEY` or
-//! PKCS#1 `RSA PRIVATE KEY`). Routes: `/` (text, with the negotiated protocol and suite),
-//! `/redfish/v1` (a Redfish service root, JSON). Each handshake is bounded by a timeout.
+//! PKCS#1 `RSA PRIVATE KEY`). Routes: `/` (text, with the negotiated protocol, suite and
+//! ALPN protocol), `/redfish/v1` (a Redfish service root, JSON). Each handshake is bounded
+//! by a timeout. Clients that offer ALPN get http/1.1.
 
 #[path = "common/https.rs"]
 #[allow(dead_code, reason = "the client half is hyper_get's")]

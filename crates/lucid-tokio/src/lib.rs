@@ -168,6 +168,12 @@ where
         self.conn.negotiated()
     }
 
+    /// The application protocol agreed with ALPN (`None` until the handshake has
+    /// completed, or when none was agreed): what to speak over the stream, e.g. `b"h2"`.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.conn.alpn_protocol()
+    }
+
     /// Completes the handshake (a no-op once it has). Cancellation-safe.
     pub async fn handshake(&mut self) -> io::Result<()> {
         core::future::poll_fn(|cx| self.poll_handshake(cx)).await

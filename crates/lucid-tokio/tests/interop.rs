@@ -277,6 +277,8 @@ async fn hyper_get_against_hyper_server_and_its_redfish_endpoint() {
         text.starts_with("hello from lucid-tokio over hyper\nProtocol: TLSv1.2\nCipher: TLS_"),
         "{text}"
     );
+    // Both halves said http/1.1 with ALPN.
+    assert!(text.ends_with("\nALPN: http/1.1\n"), "{text}");
 
     let redfish = get("/redfish/v1").await.unwrap();
     assert_eq!(redfish.status_line, "HTTP/1.1 200 OK");

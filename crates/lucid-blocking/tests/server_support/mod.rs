@@ -52,6 +52,8 @@ pub struct Served {
     /// The client's verified certificate chain (DER, leaf first), when the configuration
     /// asked for one and it sent one (`Negotiated::client_certificates`).
     pub client_certificates: Vec<Vec<u8>>,
+    /// The application protocol agreed with ALPN (`Negotiated::alpn_protocol`).
+    pub alpn: Option<Vec<u8>>,
     /// The client's TCP port, to tell connections apart.
     pub peer_port: u16,
 }
@@ -138,6 +140,7 @@ fn serve_one(config: Arc<ServerConfig>, sock: std::net::TcpStream) -> Result<Ser
         sni: stream.conn().sni().map(str::to_string),
         secure_renegotiation: n.secure_renegotiation,
         client_certificates: n.client_certificates.clone(),
+        alpn: n.alpn_protocol.clone(),
         peer_port,
     };
     // Read the request (until a blank line, EOF or 16 KiB), then answer and close.

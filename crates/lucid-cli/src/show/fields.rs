@@ -480,6 +480,12 @@ fn extension_purpose(t: ExtensionType, client: bool) -> &'static str {
         (ExtensionType::SIGNATURE_ALGORITHMS, _) => {
             "the signature/hash pairs the client accepts on certificates (TLS 1.2)"
         }
+        (ExtensionType::ALPN, true) => {
+            "the application protocols the client speaks over this connection, most preferred first (ALPN, RFC 7301)"
+        }
+        (ExtensionType::ALPN, false) => {
+            "the application protocol the server picked from the client's list (ALPN, RFC 7301): what the records will carry"
+        }
         (ExtensionType::SESSION_TICKET, _) => "stateless session resumption (RFC 5077)",
         (ExtensionType::MAX_FRAGMENT_LENGTH, _) => "smaller records for small devices (RFC 6066)",
         _ => "an extension lucid does not use",
@@ -538,11 +544,50 @@ fn extension_body(w: &mut Walk<'_>, t: ExtensionType, len: usize, client: bool) 
             }
             Some(())
         }
+        ExtensionType::ALPN => {
+            let body_end = w.pos.checked_add(len)?;
+            let n = w.uint(2, "protocol_name_list length", |n| {
+                if client {
+                    format!("{n} bytes of names, each with a 1-byte length")
+                } else {
+                    format!("{n}: exactly one name, with its 1-byte length")
+                }
+            })?;
+            let end = w.pos.checked_add(n)?;
+            if end > body_end {
+                return None;
+            }
+            while w.pos < end {
+                let n = w.uint(1, "ProtocolName length", |n| format!("{n}"))?;
+                if w.pos.checked_add(n)? > end {
+                    return None;
+                }
+                w.field(n, "ProtocolName", |b| protocol_note(b, client))?;
+            }
+            Some(())
+        }
         ExtensionType::EXTENDED_MASTER_SECRET | ExtensionType::ENCRYPT_THEN_MAC if len == 0 => {
             Some(())
         }
         ExtensionType::SERVER_NAME if len == 0 => Some(()),
         _ => None,
+    }
+}
+
+/// An ALPN protocol name: its bytes as ASCII, what the common ones are, and (from the
+/// server) that it is the choice.
+fn protocol_note(name: &[u8], client: bool) -> String {
+    let what = match name {
+        b"http/1.1" => " = HTTP/1.1",
+        b"http/1.0" => " = HTTP/1.0",
+        b"h2" => " = HTTP/2 over TLS",
+        _ => "",
+    };
+    let ascii = super::hex::ascii(name);
+    if client {
+        format!("\"{ascii}\" (ASCII){what}")
+    } else {
+        format!("\"{ascii}\" (ASCII){what}: selected, one the client offered")
     }
 }
 
@@ -946,6 +991,44 @@ mod tests {
         let f = handshake_fields(&raw, &Ctx::default());
         let joined: Vec<u8> = f.iter().flat_map(|x| x.bytes.clone()).collect();
         assert_eq!(joined, raw);
+    }
+
+    /// A ClientHello whose only extension is ALPN with body `alpn` (list length included).
+    fn hello_with_alpn(alpn: &str) -> Vec<u8> {
+        let alpn = h(alpn);
+        let mut ext = h("0010");
+        ext.extend_from_slice(&u16::try_from(alpn.len()).unwrap().to_be_bytes());
+        ext.extend_from_slice(&alpn);
+        let mut body = h(
+            "0303 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+            00 0002 002f 01 00",
+        );
+        body.extend_from_slice(&u16::try_from(ext.len()).unwrap().to_be_bytes());
+        body.extend_from_slice(&ext);
+        let mut raw = vec![1, 0];
+        raw.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+        raw.extend_from_slice(&body);
+        raw
+    }
+
+    #[test]
+    fn alpn_names_are_walked_and_malformed_lists_shown_raw() {
+        let raw = hello_with_alpn("000c 02 6832 08 687474702f312e31");
+        let f = handshake_fields(&raw, &Ctx::default());
+        let joined: Vec<u8> = f.iter().flat_map(|x| x.bytes.clone()).collect();
+        assert_eq!(joined, raw);
+        let names: Vec<&Field> = f.iter().filter(|x| x.name == "ProtocolName").collect();
+        assert_eq!(names.len(), 2);
+        assert_eq!(names[0].note, "\"h2\" (ASCII) = HTTP/2 over TLS");
+        assert_eq!(names[1].note, "\"http/1.1\" (ASCII) = HTTP/1.1");
+        // A name running past its list, a list running past the extension, an empty
+        // list: every byte still appears exactly once, the rest as extension_data.
+        for bad in ["0003 08 6832", "0009 02 6832", "0000", "0003 02 6832 00"] {
+            let raw = hello_with_alpn(bad);
+            let f = handshake_fields(&raw, &Ctx::default());
+            let joined: Vec<u8> = f.iter().flat_map(|x| x.bytes.clone()).collect();
+            assert_eq!(joined, raw, "{bad}");
+        }
     }
 
     #[test]

@@ -74,6 +74,14 @@ impl Obj {
         self.str(k, &hex::compact(v))
     }
 
+    /// A member whose value is already JSON, only when there is one.
+    pub fn raw_if(self, k: &str, json: Option<String>) -> Self {
+        match json {
+            Some(v) => self.raw(k, &v),
+            None => self,
+        }
+    }
+
     /// The finished object.
     pub fn end(mut self) -> String {
         if self.0.is_empty() {
@@ -338,6 +346,16 @@ fn payload(o: Obj, p: &HandshakePayload) -> Obj {
                         _ => None,
                     })
                     .unwrap_or_default(),
+            )
+            // ALPN (RFC 7301), when offered: the names, non-ASCII bytes escaped.
+            .raw_if(
+                "alpn_protocols",
+                ch.extensions.iter().find_map(|e| match e {
+                    ClientExtension::Alpn(names) => Some(str_array(
+                        names.iter().map(|n| n.escape_ascii().to_string()),
+                    )),
+                    _ => None,
+                }),
             ),
         HandshakePayload::ServerHello(sh) => o
             .str("server_version", &version(sh.server_version))
@@ -353,7 +371,14 @@ fn payload(o: Obj, p: &HandshakePayload) -> Obj {
                         .map(|e: &ServerExtension| e.ext_type().to_string()),
                 ),
             )
-            .str("secure_renegotiation", super::secure_renegotiation(sh)),
+            .str("secure_renegotiation", super::secure_renegotiation(sh))
+            .raw_if(
+                "alpn_protocol",
+                sh.extensions.iter().find_map(|e| match e {
+                    ServerExtension::Alpn(name) => Some(string(&name.escape_ascii().to_string())),
+                    _ => None,
+                }),
+            ),
         HandshakePayload::Certificate(c) => {
             let certs: Vec<String> =
                 c.0.iter()

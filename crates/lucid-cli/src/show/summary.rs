@@ -7,7 +7,7 @@ use core::time::Duration;
 use lucid_core::internal::crypto::suites;
 use lucid_core::trace::wire::HandshakePayload;
 use lucid_core::trace::wire::HandshakeType;
-use lucid_core::trace::wire::ServerExtension;
+use lucid_core::trace::wire::{ClientExtension, ServerExtension};
 use lucid_core::trace::{Direction, ResumptionEvent};
 use lucid_core::trace::{Event, KeyScheduleEvent};
 
@@ -88,6 +88,9 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
     let mut cert_requested = false;
     let mut our_cert: Option<Option<Vec<u8>>> = None;
     let mut our_signature: Option<Option<u16>> = None;
+    // ALPN: what we offered, what the server selected.
+    let mut alpn_offered: Vec<Vec<u8>> = Vec::new();
+    let mut alpn_selected: Option<Vec<u8>> = None;
     for e in events {
         match &e.ev {
             Ev::Tls(Event::Handshake {
@@ -98,6 +101,16 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
                 HandshakePayload::Certificate(c) => our_cert = Some(c.0.first().cloned()),
                 HandshakePayload::CertificateVerify(v) => {
                     our_signature = Some(v.scheme.map(|s| s.get()));
+                }
+                HandshakePayload::ClientHello(ch) => {
+                    alpn_offered = ch
+                        .extensions
+                        .iter()
+                        .find_map(|x| match x {
+                            ClientExtension::Alpn(names) => Some(names.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_default();
                 }
                 _ => {}
             },
@@ -118,6 +131,7 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
                         match x {
                             ServerExtension::ExtendedMasterSecret => ems = true,
                             ServerExtension::EncryptThenMac => etm = true,
+                            ServerExtension::Alpn(p) => alpn_selected = Some(p.clone()),
                             _ => {}
                         }
                     }
@@ -210,6 +224,24 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
                 Some(other) => st.warn(other),
             }
         );
+    }
+    if version.is_some() && (alpn_selected.is_some() || !alpn_offered.is_empty()) {
+        let offered = alpn_offered
+            .iter()
+            .map(|p| p.escape_ascii().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let what = match &alpn_selected {
+            Some(p) => format!(
+                "{} (ALPN: the server's choice; offered: {offered})",
+                st.good(&p.escape_ascii().to_string())
+            ),
+            None => format!(
+                "none: the server answered without ALPN (offered: {offered}), so the \
+                 application protocol is whatever both ends assume"
+            ),
+        };
+        let _ = writeln!(out, "  {:<13}{what}", "app protocol");
     }
     match &chain {
         Some((c, name)) => {

@@ -5,7 +5,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::verify::ServerCertVerifier;
-use crate::conn::{KeyLog, RecordBuffers, check_versions_and_suites, usable_up_to};
+use crate::conn::{
+    KeyLog, RecordBuffers, check_alpn_protocols, check_versions_and_suites, usable_up_to,
+};
 use crate::crypto::certified_key::CertifiedKey;
 use crate::crypto::{ecdh, suites};
 use crate::error::Error;
@@ -71,6 +73,14 @@ pub struct ClientConfig {
     /// [`Self::set_client_certificate`] for a fixed identity and [`ResolvesClientCert`]
     /// to pick one per request.
     pub client_certificate: Option<Arc<dyn ResolvesClientCert>>,
+    /// The application protocols to offer with ALPN (RFC 7301), most preferred first, as
+    /// their registered byte strings (`b"http/1.1".to_vec()`, `b"h2".to_vec()`). Empty (the
+    /// default) sends no application_layer_protocol_negotiation extension. Each name must be
+    /// 1 to 255 bytes, else creating a connection fails with [`Error::Misuse`]. The server's
+    /// choice is [`crate::Negotiated::alpn_protocol`]; a server that picks a protocol not in
+    /// this list is refused with illegal_parameter, one that answers without ALPN is
+    /// accepted (the protocol is then `None`).
+    pub alpn_protocols: Vec<Vec<u8>>,
 }
 
 /// What a server's CertificateRequest asked for (RFC 5246 §7.4.4), for choosing a client
@@ -144,6 +154,7 @@ impl ClientConfig {
             record_buffers: RecordBuffers::default(),
             groups: ecdh::SUPPORTED_GROUPS.to_vec(),
             client_certificate: None,
+            alpn_protocols: Vec::new(),
         }
     }
 
@@ -153,7 +164,8 @@ impl ClientConfig {
             self.max_version,
             &self.cipher_suites,
             self.allow_legacy_ciphers,
-        )
+        )?;
+        check_alpn_protocols(&self.alpn_protocols)
     }
 
     /// The smallest RSA key accepted for the key exchange, in bits.

@@ -265,6 +265,9 @@ impl ExpectServerHello {
                 EcPointFormat::UNCOMPRESSED
             ]));
         }
+        if !config.alpn_protocols.is_empty() {
+            extensions.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
+        }
 
         let mut session_id = SessionId::EMPTY;
         if let Some(store) = &config.session_store {
@@ -368,6 +371,7 @@ impl ExpectServerHello {
             secure_renegotiation: ext.secure_renegotiation,
             group: None,
             client_certificates: Vec::new(),
+            alpn_protocol: ext.alpn,
         };
 
         // Resumption: the server echoed the session id we offered.
@@ -443,12 +447,17 @@ struct ServerExtensionsSeen {
     etm: bool,
     /// renegotiation_info was present (and empty).
     secure_renegotiation: bool,
+    /// The application protocol the server selected (one we offered).
+    alpn: Option<Vec<u8>>,
 }
 
 /// Every extension in the ServerHello must answer one we offered (RFC 5246 §7.4.1.4);
 /// renegotiation_info must be empty on an initial handshake (RFC 5746 §3.4: anything else
 /// is an attack, whatever the configuration) and present unless the caller accepts a
-/// server that predates RFC 5746 ([`ClientConfig::allow_legacy_renegotiation`]).
+/// server that predates RFC 5746 ([`ClientConfig::allow_legacy_renegotiation`]). An
+/// application protocol the server selects must be one we offered (RFC 7301 §3.1; the
+/// decoder already took exactly one name): illegal_parameter otherwise, as OpenSSL and
+/// rustls send. This holds on resumed handshakes too, where ALPN is negotiated afresh.
 fn check_server_extensions(
     sh: &ServerHelloPayload,
     hello: &HelloData,
@@ -463,6 +472,7 @@ fn check_server_extensions(
         ems: false,
         etm: false,
         secure_renegotiation: false,
+        alpn: None,
     };
     for ext in &sh.extensions {
         match ext {
@@ -485,6 +495,14 @@ fn check_server_extensions(
                     )
                     .into());
                 }
+            }
+            ServerExtension::Alpn(protocol) if !config.alpn_protocols.is_empty() => {
+                if !config.alpn_protocols.contains(protocol) {
+                    return Err(
+                        PeerMisbehaved::UnofferedApplicationProtocol(protocol.clone()).into(),
+                    );
+                }
+                seen.alpn = Some(protocol.clone());
             }
             other => return Err(PeerMisbehaved::UnofferedExtension(other.ext_type()).into()),
         }

@@ -140,6 +140,11 @@ pub struct Negotiated {
     /// and the CertificateVerify check — also on a resumed session, which keeps its peer.
     /// Empty when the client sent none, and always on the client side.
     pub client_certificates: Vec<Vec<u8>>,
+    /// The application protocol agreed with ALPN (RFC 7301), e.g. `b"http/1.1"`: the one the
+    /// server selected from the client's `alpn_protocols`. `None` when either side has no
+    /// list, or the server chose to answer without one. Negotiated afresh on every
+    /// handshake, resumed ones included (RFC 7301 §3.1), never taken from the session.
+    pub alpn_protocol: Option<Vec<u8>>,
 }
 
 /// A message handed to a handshake state.
@@ -243,6 +248,23 @@ pub(crate) fn record_protection(
 
 /// What every client and server configuration must satisfy: a version range inside
 /// TLS 1.0..=TLS 1.2, and at least one suite lucid implements that the range allows.
+/// A configured ALPN list must encode: every name 1..=255 bytes (RFC 7301 §3.1), the whole
+/// list within its 16-bit length.
+pub(crate) fn check_alpn_protocols(names: &[Vec<u8>]) -> Result<(), Error> {
+    if names.iter().any(|n| n.is_empty() || n.len() > 255) {
+        return Err(Error::Misuse(
+            "alpn_protocols: every protocol name must be 1 to 255 bytes (RFC 7301)",
+        ));
+    }
+    let encoded: usize = names.iter().map(|n| 1 + n.len()).sum();
+    if encoded > 0xffff {
+        return Err(Error::Misuse(
+            "alpn_protocols: the list must encode in at most 65535 bytes",
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn check_versions_and_suites(
     min: ProtocolVersion,
     max: ProtocolVersion,

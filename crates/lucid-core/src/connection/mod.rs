@@ -240,6 +240,12 @@ impl Connection {
         self.core.peer_closed
     }
 
+    /// The application protocol agreed with ALPN, once the handshake has completed
+    /// ([`Negotiated::alpn_protocol`]).
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.negotiated()?.alpn_protocol.as_deref()
+    }
+
     /// The fatal error that ended this connection, if any.
     pub fn error(&self) -> Option<&Error> {
         self.core.error.as_ref()

@@ -206,6 +206,8 @@ wire_enum! {
         UNSUPPORTED_EXTENSION = 110 => "unsupported_extension",
         /// unrecognized_name(112), RFC 6066
         UNRECOGNIZED_NAME = 112 => "unrecognized_name",
+        /// no_application_protocol(120), RFC 7301
+        NO_APPLICATION_PROTOCOL = 120 => "no_application_protocol",
     }
 }
 

@@ -68,6 +68,41 @@ fn read_renegotiation_info(body: &mut Reader<'_>) -> Result<Vec<u8>, InvalidMess
     Ok(body.vec(ListLength::U8, "renegotiation_info")?.to_vec())
 }
 
+/// `ProtocolName protocol_name_list<2..2^16-1>` (RFC 7301 §3.1): at least one name.
+pub(crate) const PROTOCOL_NAME_LIST_LEN: ListLength = ListLength::new(2, 2, 0xffff);
+
+/// `opaque ProtocolName<1..2^8-1>` (RFC 7301 §3.1): "Empty strings MUST NOT be included".
+pub(crate) const PROTOCOL_NAME_LEN: ListLength = ListLength::U8_NONEMPTY;
+
+/// Reads an application_layer_protocol_negotiation body: a non-empty list of non-empty
+/// protocol names (RFC 7301 §3.1), in the sender's order.
+fn read_protocol_names(body: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
+    let mut list = body.sub(PROTOCOL_NAME_LIST_LEN, "protocol_name_list")?;
+    let mut names = Vec::new();
+    while list.any_left() {
+        names.push(list.vec(PROTOCOL_NAME_LEN, "ProtocolName")?.to_vec());
+    }
+    Ok(names)
+}
+
+/// Reads a server's application_layer_protocol_negotiation body: the same list shape,
+/// holding "exactly one" name (RFC 7301 §3.1). A list of several is a decode error, as in
+/// OpenSSL (`tls_parse_stoc_alpn`) and rustls (`SingleProtocolName`).
+fn read_selected_protocol(body: &mut Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
+    let mut list = body.sub(PROTOCOL_NAME_LIST_LEN, "protocol_name_list")?;
+    let name = list.vec(PROTOCOL_NAME_LEN, "ProtocolName")?.to_vec();
+    list.expect_empty("protocol_name_list (the server selects exactly one)")?;
+    Ok(name)
+}
+
+/// Writes a protocol_name_list.
+fn put_protocol_names<'a>(out: &mut Vec<u8>, names: impl IntoIterator<Item = &'a Vec<u8>>) {
+    let list = LengthPrefixedBuffer::new(ListLength::U16, out);
+    for name in names {
+        put_vec(list.buf, PROTOCOL_NAME_LEN, name);
+    }
+}
+
 /// One entry of a ServerNameList (RFC 6066 §3).
 ///
 /// RFC 6066 only defines `host_name(0)`, whose body is `opaque HostName<1..2^16-1>`. Entries
@@ -150,6 +185,10 @@ pub enum ClientExtension {
     /// renegotiation_info (RFC 5746): `renegotiated_connection`, empty on an initial
     /// handshake.
     RenegotiationInfo(Vec<u8>),
+    /// application_layer_protocol_negotiation (RFC 7301): the application protocols the
+    /// client speaks over this connection (`http/1.1`, `h2`, ...), most preferred first.
+    /// Decoding rejects an empty list and empty names; each name is at most 255 bytes.
+    Alpn(Vec<Vec<u8>>),
     /// Any other extension, kept byte for byte. `typ` should not be one of the types above
     /// (such a value encodes fine but decodes as the typed variant).
     Unknown {
@@ -178,6 +217,7 @@ impl ClientExtension {
             Self::ExtendedMasterSecret => ExtensionType::EXTENDED_MASTER_SECRET,
             Self::SessionTicket(_) => ExtensionType::SESSION_TICKET,
             Self::RenegotiationInfo(_) => ExtensionType::RENEGOTIATION_INFO,
+            Self::Alpn(_) => ExtensionType::ALPN,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -213,6 +253,7 @@ impl ClientExtension {
             ExtensionType::RENEGOTIATION_INFO => {
                 Self::RenegotiationInfo(read_renegotiation_info(body)?)
             }
+            ExtensionType::ALPN => Self::Alpn(read_protocol_names(body)?),
             typ => Self::Unknown {
                 typ,
                 data: body.rest().to_vec(),
@@ -244,6 +285,7 @@ impl Codec for ClientExtension {
                 out.extend_from_slice(data);
             }
             Self::RenegotiationInfo(v) => put_vec(out, ListLength::U8, v),
+            Self::Alpn(names) => put_protocol_names(out, names),
         }
     }
 
@@ -277,6 +319,10 @@ pub enum ServerExtension {
     /// renegotiation_info (RFC 5746): `client_verify_data || server_verify_data`, empty on
     /// an initial handshake.
     RenegotiationInfo(Vec<u8>),
+    /// application_layer_protocol_negotiation (RFC 7301): the one protocol the server
+    /// selected from the client's list. Decoding rejects a list of any other length and an
+    /// empty name.
+    Alpn(Vec<u8>),
     /// Any other extension, kept byte for byte. `typ` should not be one of the types above.
     Unknown {
         /// The extension type.
@@ -297,6 +343,7 @@ impl ServerExtension {
             Self::ExtendedMasterSecret => ExtensionType::EXTENDED_MASTER_SECRET,
             Self::SessionTicket => ExtensionType::SESSION_TICKET,
             Self::RenegotiationInfo(_) => ExtensionType::RENEGOTIATION_INFO,
+            Self::Alpn(_) => ExtensionType::ALPN,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -328,6 +375,7 @@ impl ServerExtension {
             ExtensionType::RENEGOTIATION_INFO => {
                 Self::RenegotiationInfo(read_renegotiation_info(body)?)
             }
+            ExtensionType::ALPN => Self::Alpn(read_selected_protocol(body)?),
             typ => Self::Unknown {
                 typ,
                 data: body.rest().to_vec(),
@@ -349,6 +397,7 @@ impl Codec for ServerExtension {
             Self::MaxFragmentLength(v) => v.encode(out),
             Self::EcPointFormats(formats) => put_list(out, ListLength::U8, formats),
             Self::RenegotiationInfo(v) => put_vec(out, ListLength::U8, v),
+            Self::Alpn(name) => put_protocol_names(out, [name]),
             Self::Unknown { data, .. } => out.extend_from_slice(data),
         }
     }
@@ -387,6 +436,7 @@ impl HelloExtension for ClientExtension {
                 | ExtensionType::EXTENDED_MASTER_SECRET
                 | ExtensionType::SESSION_TICKET
                 | ExtensionType::RENEGOTIATION_INFO
+                | ExtensionType::ALPN
         )
     }
 
@@ -410,6 +460,7 @@ impl HelloExtension for ServerExtension {
                 | ExtensionType::EXTENDED_MASTER_SECRET
                 | ExtensionType::SESSION_TICKET
                 | ExtensionType::RENEGOTIATION_INFO
+                | ExtensionType::ALPN
         )
     }
 
@@ -499,11 +550,16 @@ mod tests {
                 h("000b 0002 01 00"),
             ),
             (
-                ClientExtension::Unknown {
-                    typ: ExtensionType::ALPN,
-                    data: h("0003 02 6832"),
-                },
+                ClientExtension::Alpn(vec![b"h2".to_vec()]),
                 h("0010 0005 0003 02 6832"),
+            ),
+            (
+                ClientExtension::Alpn(vec![b"h2".to_vec(), b"http/1.1".to_vec()]),
+                h("0010 000e 000c 02 6832 08 687474702f312e31"),
+            ),
+            (
+                ClientExtension::Alpn(vec![vec![0xff; 255]]),
+                [h("0010 0102 0100 ff"), vec![0xff; 255]].concat(),
             ),
             (
                 ClientExtension::Unknown {
@@ -540,6 +596,11 @@ mod tests {
                 ServerExtension::RenegotiationInfo((1..=24).collect()),
                 h("ff01 0019 18 0102030405060708090a0b0c0d0e0f101112131415161718"),
             ),
+            (
+                ServerExtension::Alpn(b"http/1.1".to_vec()),
+                h("0010 000b 0009 08 687474702f312e31"),
+            ),
+            (ServerExtension::Alpn(vec![0]), h("0010 0004 0002 01 00")),
             (
                 ServerExtension::Unknown {
                     typ: ExtensionType::SIGNATURE_ALGORITHMS,
@@ -703,6 +764,63 @@ mod tests {
         assert_eq!(
             ClientExtension::read_bytes(&h("0000 000a 0008 00 0001 61 00 0001 62")),
             Err(InvalidMessage::InvalidValue("server_name"))
+        );
+    }
+
+    #[test]
+    fn alpn_shape() {
+        let both = |bytes: &str, err: InvalidMessage| {
+            assert_eq!(ClientExtension::read_bytes(&h(bytes)), Err(err), "{bytes}");
+            assert_eq!(ServerExtension::read_bytes(&h(bytes)), Err(err), "{bytes}");
+        };
+        // no body, an empty list, a list too short for a name
+        both(
+            "0010 0000",
+            InvalidMessage::MissingData("protocol_name_list"),
+        );
+        both(
+            "0010 0002 0000",
+            InvalidMessage::EmptyList("protocol_name_list"),
+        );
+        both(
+            "0010 0003 0001 00",
+            InvalidMessage::MissingData("protocol_name_list"),
+        );
+        // an empty name, alone or after a good one (RFC 7301 §3.1: MUST NOT)
+        both(
+            "0010 0004 0002 00 00",
+            InvalidMessage::EmptyList("ProtocolName"),
+        );
+        assert_eq!(
+            ClientExtension::read_bytes(&h("0010 0006 0004 02 6832 00")),
+            Err(InvalidMessage::EmptyList("ProtocolName"))
+        );
+        // a name longer than the list
+        both(
+            "0010 0005 0003 03 6832",
+            InvalidMessage::MissingData("ProtocolName"),
+        );
+        // the list shorter than the extension
+        both(
+            "0010 0006 0003 02 6832 00",
+            InvalidMessage::TrailingData("application_layer_protocol_negotiation"),
+        );
+        // The server selects exactly one: two names are a decode error on its side only.
+        let two = h("0010 0008 0006 02 6832 02 6833");
+        assert_eq!(
+            ClientExtension::read_bytes(&two),
+            Ok(ClientExtension::Alpn(vec![b"h2".to_vec(), b"h3".to_vec()]))
+        );
+        assert_eq!(
+            ServerExtension::read_bytes(&two),
+            Err(InvalidMessage::TrailingData(
+                "protocol_name_list (the server selects exactly one)"
+            ))
+        );
+        // Names are opaque bytes: any value, kept as sent.
+        assert_eq!(
+            ServerExtension::read_bytes(&h("0010 0004 0002 01 ff")),
+            Ok(ServerExtension::Alpn(vec![0xff]))
         );
     }
 

@@ -7,7 +7,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::conn::{KeyLog, RecordBuffers, check_versions_and_suites};
+use crate::conn::{KeyLog, RecordBuffers, check_alpn_protocols, check_versions_and_suites};
 pub use crate::crypto::certified_key::{CertifiedKey, ServerKey};
 use crate::crypto::{ecdh, suites};
 use crate::error::Error;
@@ -256,6 +256,13 @@ pub struct ServerConfig {
     pub groups: Vec<NamedGroup>,
     /// Whether to ask clients for a certificate, and how to check it. Default: never.
     pub client_auth: ClientAuth,
+    /// The application protocols this server speaks, for ALPN (RFC 7301), in its
+    /// preference order (`b"http/1.1".to_vec()`, ...). When a client offers ALPN, the first
+    /// of these it also offers is selected ([`crate::Negotiated::alpn_protocol`]); if it
+    /// offers none of them the handshake fails with no_application_protocol. Clients that
+    /// offer no ALPN are served without. Empty (the default): ALPN is ignored. Each name
+    /// must be 1 to 255 bytes, else creating a connection fails with [`Error::Misuse`].
+    pub alpn_protocols: Vec<Vec<u8>>,
 }
 
 impl ServerConfig {
@@ -289,6 +296,7 @@ impl ServerConfig {
             record_buffers: RecordBuffers::default(),
             groups: ecdh::SUPPORTED_GROUPS.to_vec(),
             client_auth: ClientAuth::None,
+            alpn_protocols: Vec::new(),
         }
     }
 
@@ -309,7 +317,8 @@ impl ServerConfig {
             self.max_version,
             &self.cipher_suites,
             self.allow_legacy_ciphers,
-        )
+        )?;
+        check_alpn_protocols(&self.alpn_protocols)
     }
 }
 

@@ -22,7 +22,8 @@
 //! client's style, [`crate::client`]). Decisions made on the ClientHello, in order:
 //! version (highest common; RFC 7507 fallback check; RFC 8446 §4.1.3 downgrade sentinel in
 //! our random), null compression, secure renegotiation (RFC 5746: noted, and required only
-//! if the configuration says so), server name, EMS and ETM, then either resumption or
+//! if the configuration says so), server name, EMS and ETM, the application protocol (ALPN,
+//! RFC 7301: ours in our order, on full and resumed handshakes alike), then either resumption or
 //! certificate and suite: the first suite in server preference that the client offers, the
 //! version allows and the certificate's key can serve, with — for ECDHE — a group both
 //! sides support and a signature algorithm the client accepts (else the next suite). An
@@ -161,6 +162,8 @@ struct Offer {
     point_formats: Option<Vec<EcPointFormat>>,
     /// signature_algorithms, if sent.
     sigalgs: Option<Vec<SignatureScheme>>,
+    /// The application protocol selected from the client's ALPN list, if both sides have one.
+    alpn: Option<Vec<u8>>,
 }
 
 impl ExpectClientHello {
@@ -200,7 +203,7 @@ fn client_hello(
     }
     let signal = check_secure_renegotiation(&config, hello)?;
     core.tracer.emit(&Event::RenegotiationSignal(signal));
-    let offer = read_offer(&config, hello, signal);
+    let offer = read_offer(&config, hello, signal)?;
 
     core.set_version(version);
     core.sni.clone_from(&offer.sni);
@@ -299,11 +302,11 @@ fn read_offer(
     config: &ServerConfig,
     hello: &ClientHelloPayload,
     signal: RenegotiationSignal,
-) -> Offer {
+) -> Result<Offer, Error> {
     let ems_offered = hello
         .find_extension(ExtensionType::EXTENDED_MASTER_SECRET)
         .is_some();
-    Offer {
+    Ok(Offer {
         sni: hello.host_name().and_then(normalize_name),
         ems_offered,
         ems: config.accept_extended_master_secret && ems_offered,
@@ -324,6 +327,26 @@ fn read_offer(
             Some(ClientExtension::SignatureAlgorithms(s)) => Some(s.clone()),
             _ => None,
         },
+        alpn: match hello.find_extension(ExtensionType::ALPN) {
+            Some(ClientExtension::Alpn(theirs)) => choose_protocol(config, theirs)?,
+            _ => None,
+        },
+    })
+}
+
+/// ALPN (RFC 7301 §3.2): the first of our protocols the client also offers (our preference,
+/// as rustls and most servers do); none at all when we have no list; a client that offers
+/// only protocols we do not speak gets no_application_protocol.
+fn choose_protocol(config: &ServerConfig, theirs: &[Vec<u8>]) -> Result<Option<Vec<u8>>, Error> {
+    if config.alpn_protocols.is_empty() {
+        return Ok(None);
+    }
+    match config.alpn_protocols.iter().find(|p| theirs.contains(p)) {
+        Some(p) => Ok(Some(p.clone())),
+        None => Err(PeerIncompatible::NoApplicationProtocol {
+            offered: theirs.to_vec(),
+        }
+        .into()),
     }
 }
 
@@ -356,6 +379,9 @@ fn server_extensions(
     }
     if etm {
         extensions.push(ServerExtension::EncryptThenMac);
+    }
+    if let Some(protocol) = &offer.alpn {
+        extensions.push(ServerExtension::Alpn(protocol.clone()));
     }
     extensions
 }
@@ -604,6 +630,7 @@ fn full_handshake(
             secure_renegotiation: offer.secure_renegotiation,
             group,
             client_certificates: Vec::new(),
+            alpn_protocol: offer.alpn,
         },
         sni: offer.sni,
     };
@@ -787,6 +814,7 @@ fn resume(
                 secure_renegotiation: offer.secure_renegotiation,
                 group: None,
                 client_certificates: session.client_certificates.clone(),
+                alpn_protocol: offer.alpn.clone(),
             },
             our_sealer: None,
             side: ServerFinish {

@@ -79,6 +79,8 @@ pub(crate) struct Opts {
     pub(crate) extra_root: Option<&'static [u8]>,
     /// `ClientConfig::allow_rsa_1024_legacy`.
     pub(crate) rsa_1024: bool,
+    /// `ClientConfig::alpn_protocols`.
+    pub(crate) alpn: Vec<Vec<u8>>,
 }
 
 impl Opts {
@@ -98,6 +100,7 @@ impl Opts {
             legacy_renegotiation: false,
             extra_root: None,
             rsa_1024: false,
+            alpn: Vec::new(),
         }
     }
 
@@ -163,6 +166,7 @@ impl Script {
         config.offer_encrypt_then_mac = opts.etm;
         config.allow_legacy_renegotiation = opts.legacy_renegotiation;
         config.session_store = opts.store.clone().map(|s| s as Arc<dyn ClientSessionStore>);
+        config.alpn_protocols = opts.alpn.clone();
         let name = ServerName::try_from(opts.name).unwrap();
         let by_name = matches!(name, ServerName::DnsName(_));
         let mut crng = ChaCha20Rng::seed_from_u64(seed);

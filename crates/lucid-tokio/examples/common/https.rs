@@ -29,7 +29,11 @@ pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A client config trusting the roots in `cafile` (PEM), or the system's store.
+/// What both halves speak: hyper's HTTP/1 only, said with ALPN (RFC 7301).
+pub(crate) const HTTP_1_1: &[u8] = b"http/1.1";
+
+/// A client config trusting the roots in `cafile` (PEM), or the system's store, offering
+/// http/1.1 with ALPN.
 pub(crate) fn client_config(cafile: Option<&Path>) -> io::Result<Arc<ClientConfig>> {
     let roots = match cafile {
         Some(path) => {
@@ -46,15 +50,18 @@ pub(crate) fn client_config(cafile: Option<&Path>) -> io::Result<Arc<ClientConfi
         }
         None => lucid_blocking::roots::load_native_roots(),
     };
-    Ok(Arc::new(ClientConfig::new(Arc::new(WebPkiVerifier::new(
-        roots,
-    )))))
+    let mut config = ClientConfig::new(Arc::new(WebPkiVerifier::new(roots)));
+    config.alpn_protocols = vec![HTTP_1_1.to_vec()];
+    Ok(Arc::new(config))
 }
 
-/// A server config from a PEM chain (leaf first) and its PEM key (PKCS#8 or PKCS#1).
+/// A server config from a PEM chain (leaf first) and its PEM key (PKCS#8 or PKCS#1),
+/// selecting http/1.1 for clients that offer ALPN.
 pub(crate) fn server_config(chain: &Path, key: &Path) -> io::Result<Arc<ServerConfig>> {
     let cert = lucid_blocking::server::load_certified_key(chain, key)?;
-    Ok(Arc::new(ServerConfig::new(cert)))
+    let mut config = ServerConfig::new(cert);
+    config.alpn_protocols = vec![HTTP_1_1.to_vec()];
+    Ok(Arc::new(config))
 }
 
 /// A tower `Service<Uri>` that opens a TCP connection to the URI's host and port (443 by
@@ -190,12 +197,15 @@ pub(crate) async fn get(config: Arc<ClientConfig>, uri: Uri) -> Result<Fetched, 
 /// The Redfish service root `/redfish/v1` answers with (DSP0266 §"Service root").
 pub(crate) const REDFISH_ROOT: &str = r##"{"@odata.id":"/redfish/v1","@odata.type":"#ServiceRoot.v1_5_0.ServiceRoot","Id":"RootService","Name":"Root Service","RedfishVersion":"1.6.0","UUID":"92384634-2938-2342-8820-489239905423","Systems":{"@odata.id":"/redfish/v1/Systems"},"Managers":{"@odata.id":"/redfish/v1/Managers"}}"##;
 
-/// What `/` answers: a greeting and the connection's protocol and suite.
+/// What `/` answers: a greeting and the connection's protocol, suite and ALPN protocol.
 pub(crate) fn index_page(tls: &lucid_tokio::server::TlsStream<TcpStream>) -> String {
     match tls.negotiated() {
         Some(n) => format!(
-            "hello from lucid-tokio over hyper\nProtocol: {}\nCipher: {}\n",
-            n.version, n.suite
+            "hello from lucid-tokio over hyper\nProtocol: {}\nCipher: {}\nALPN: {}\n",
+            n.version,
+            n.suite,
+            tls.alpn_protocol()
+                .map_or_else(|| "(none)".to_string(), |p| p.escape_ascii().to_string())
         ),
         None => "hello from lucid-tokio over hyper\n".to_owned(),
     }
