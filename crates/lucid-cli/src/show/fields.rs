@@ -478,7 +478,16 @@ fn extension_purpose(t: ExtensionType, client: bool) -> &'static str {
             "agreed: records are encrypted, then MACed (RFC 7366), closing CBC padding oracles"
         }
         (ExtensionType::SIGNATURE_ALGORITHMS, _) => {
-            "the signature/hash pairs the client accepts on certificates (TLS 1.2)"
+            "the signature/hash pairs the client accepts in the server's certificates and ServerKeyExchange signature (TLS 1.2, RFC 5246 §7.4.1.4.1)"
+        }
+        (ExtensionType::SUPPORTED_GROUPS, _) => {
+            "the elliptic-curve groups the client can do ECDHE (and verify ECDSA) in, most preferred first (RFC 8422 §5.1.1)"
+        }
+        (ExtensionType::EC_POINT_FORMATS, true) => {
+            "the point encodings the client can parse (RFC 8422 §5.1.2; lucid sends and accepts uncompressed points only)"
+        }
+        (ExtensionType::EC_POINT_FORMATS, false) => {
+            "the point encodings the server can parse (RFC 8422 §5.1.2; lucid sends and accepts uncompressed points only)"
         }
         (ExtensionType::ALPN, true) => {
             "the application protocols the client speaks over this connection, most preferred first (ALPN, RFC 7301)"
@@ -538,8 +547,39 @@ fn extension_body(w: &mut Walk<'_>, t: ExtensionType, len: usize, client: bool) 
                         "{}: hash {}({hash}), signature {}({sig})",
                         s.name().unwrap_or("unknown"),
                         hash_name(hash),
-                        if sig == 1 { "rsa" } else { "other" }
+                        match sig {
+                            1 => "rsa",
+                            2 => "dsa",
+                            3 => "ecdsa",
+                            _ => "other",
+                        }
                     )
+                })?;
+            }
+            Some(())
+        }
+        ExtensionType::SUPPORTED_GROUPS if client => {
+            let n = w.uint(2, "named_group_list length", |n| {
+                format!("{n} bytes: {} groups, 2 bytes each", n / 2)
+            })?;
+            for _ in 0..n / 2 {
+                w.field(2, "named_group", |b| {
+                    let g = NamedGroup(code16(b));
+                    format!("{}({})", g.name().unwrap_or("unknown"), g.get())
+                })?;
+            }
+            Some(())
+        }
+        ExtensionType::EC_POINT_FORMATS => {
+            let n = w.uint(1, "ec_point_format_list length", |n| {
+                format!("{n} format(s)")
+            })?;
+            for _ in 0..n {
+                w.uint(1, "ec_point_format", |f| match f {
+                    0 => "uncompressed(0)".to_string(),
+                    1 => "ansiX962_compressed_prime(1)".to_string(),
+                    2 => "ansiX962_compressed_char2(2)".to_string(),
+                    other => format!("unknown({other})"),
                 })?;
             }
             Some(())
