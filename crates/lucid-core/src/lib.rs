@@ -75,10 +75,12 @@ pub use msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion
 /// `CertificateDer`, PEM decoding), re-exported so callers need not depend on it directly.
 pub use rustls_pki_types as pki_types;
 pub use server::{
-    CertifiedKey, ClientAuth, ClientCertVerified, ClientCertVerifier, EcdsaKey, RawRsaError,
-    ResolvesServerCert, RsaCrateKey, ServerConfig, ServerEcdsaKey, ServerKey, ServerRsaKey,
-    SignError, SniResolver, WebPkiClientVerifier,
+    CertifiedKey, ClientAuth, ClientCertVerified, ClientCertVerifier, RawRsaError,
+    ResolvesServerCert, RsaCrateKey, ServerConfig, ServerKey, ServerRsaKey, SniResolver,
+    WebPkiClientVerifier,
 };
+#[cfg(feature = "ecdsa")]
+pub use server::{EcdsaKey, ServerEcdsaKey, SignError};
 pub use session::{ClientSession, ClientSessionStore, ServerSession, ServerSessionStore};
 pub use trace::{Event, Observer};
 pub use x509::{RootStore, VerifierOptions};

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use super::cbc::{CbcOpener, CbcSealer};
+#[cfg(feature = "aes-gcm")]
 use super::gcm::{GcmOpener, GcmSealer};
 use super::suites::{Protection, SuiteParams};
 use crate::error::Error;
@@ -19,6 +20,7 @@ pub struct RecordSealer(Sealer);
 #[derive(Debug)]
 enum Sealer {
     Cbc(CbcSealer),
+    #[cfg(feature = "aes-gcm")]
     Gcm(GcmSealer),
 }
 
@@ -29,6 +31,7 @@ pub struct RecordOpener(Opener);
 #[derive(Debug)]
 enum Opener {
     Cbc(CbcOpener),
+    #[cfg(feature = "aes-gcm")]
     Gcm(GcmOpener),
 }
 
@@ -49,6 +52,7 @@ impl RecordSealer {
                 CbcSealer::new(suite, version, mac_key, enc_key, iv, encrypt_then_mac)
                     .map(|s| Self(Sealer::Cbc(s)))
             }
+            #[cfg(feature = "aes-gcm")]
             Protection::Gcm => GcmSealer::new(enc_key, iv).map(|s| Self(Sealer::Gcm(s))),
         }
     }
@@ -64,6 +68,7 @@ impl RecordSealer {
     ) -> Result<(), Error> {
         match &mut self.0 {
             Sealer::Cbc(s) => s.seal(typ, version, plaintext, out, rng),
+            #[cfg(feature = "aes-gcm")]
             Sealer::Gcm(s) => s.seal(typ, version, plaintext, out),
         }
     }
@@ -72,6 +77,7 @@ impl RecordSealer {
     pub fn seq(&self) -> u64 {
         match &self.0 {
             Sealer::Cbc(s) => s.seq(),
+            #[cfg(feature = "aes-gcm")]
             Sealer::Gcm(s) => s.seq(),
         }
     }
@@ -92,6 +98,7 @@ impl RecordOpener {
                 CbcOpener::new(suite, version, mac_key, enc_key, iv, encrypt_then_mac)
                     .map(|o| Self(Opener::Cbc(o)))
             }
+            #[cfg(feature = "aes-gcm")]
             Protection::Gcm => GcmOpener::new(enc_key, iv).map(|o| Self(Opener::Gcm(o))),
         }
     }
@@ -105,6 +112,7 @@ impl RecordOpener {
     ) -> Result<&'b mut [u8], Error> {
         match &mut self.0 {
             Opener::Cbc(o) => o.open(typ, version, payload),
+            #[cfg(feature = "aes-gcm")]
             Opener::Gcm(o) => o.open(typ, version, payload),
         }
     }
@@ -113,6 +121,7 @@ impl RecordOpener {
     pub fn seq(&self) -> u64 {
         match &self.0 {
             Opener::Cbc(o) => o.seq(),
+            #[cfg(feature = "aes-gcm")]
             Opener::Gcm(o) => o.seq(),
         }
     }

@@ -25,14 +25,17 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use rand_core::CryptoRng;
 
 use crate::arith::rsa_core::RsaPublic;
+#[cfg(feature = "ecdsa")]
 use crate::crypto::ecdsa_key::ServerEcdsaKey;
 use crate::crypto::prf::PrfAlgorithm;
 use crate::crypto::rsa_key::ServerRsaKey;
 use crate::error::{Error, PeerMisbehaved};
-use crate::msgs::enums::{ProtocolVersion, SignatureScheme};
-use crate::x509::signature::{
-    RsaKeyRole, SubjectPublicKey, subject_public_key, verify_ecdsa_prehash,
-};
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
+use crate::msgs::enums::ProtocolVersion;
+use crate::msgs::enums::SignatureScheme;
+#[cfg(feature = "ecdsa")]
+use crate::x509::signature::verify_ecdsa_prehash;
+use crate::x509::signature::{RsaKeyRole, SubjectPublicKey, subject_public_key};
 use crate::x509::{CertificateError, end_entity_key_usage};
 
 /// What a handshake signature is made with, from the signer's side: the TLS 1.2 scheme, or
@@ -74,9 +77,12 @@ pub(crate) fn signs_transcript(sig: HandshakeSignature, prf: PrfAlgorithm) -> bo
 
 /// ECDSA schemes lucid signs and verifies with on TLS 1.2, in its preference order. On TLS
 /// 1.2 a scheme names hash and algorithm, not the curve (RFC 5246 §7.4.1.4.1), so either
-/// works with a P-256 or a P-384 key.
+/// works with a P-256 or a P-384 key. None without the `ecdsa` feature, so nothing offers,
+/// requests or accepts one.
 pub(crate) static ECDSA_SCHEMES: &[SignatureScheme] = &[
+    #[cfg(feature = "ecdsa")]
     SignatureScheme::ECDSA_SECP256R1_SHA256,
+    #[cfg(feature = "ecdsa")]
     SignatureScheme::ECDSA_SECP384R1_SHA384,
 ];
 
@@ -100,6 +106,7 @@ pub(crate) static RSA_SCHEMES: &[SignatureScheme] = &[
 use crate::x509::signature::{SHA1_PREFIX, SHA256_PREFIX, SHA384_PREFIX, SHA512_PREFIX};
 
 /// `client_random ‖ server_random ‖ params`: what a ServerKeyExchange signature covers.
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 pub(crate) fn server_key_exchange_message(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
@@ -116,6 +123,13 @@ pub(crate) fn server_key_exchange_message(
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Signed<'a> {
     /// A message the signature hashes itself (a ServerKeyExchange's randoms and params).
+    #[cfg_attr(
+        not(any(feature = "ecdhe", feature = "dhe")),
+        allow(
+            dead_code,
+            reason = "only the ECDHE and DHE suites sign a ServerKeyExchange"
+        )
+    )]
     Message(&'a [u8]),
     /// The handshake messages so far, as the running transcript hash has digested them
     /// (a CertificateVerify, RFC 5246 §7.4.8; lucid keeps no copy of the messages): on TLS
@@ -239,6 +253,7 @@ pub(crate) fn emsa_pkcs1_v15(
 /// Which signature a signer with an RSA key uses at `version`, given what the peer offered
 /// in `signature_algorithms` (TLS 1.2; `None` if it sent none, which means {sha1, rsa},
 /// RFC 5246 §7.4.1.4.1). `None` if nothing fits.
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 pub(crate) fn choose_rsa_signature(
     version: ProtocolVersion,
     peer_offered: Option<&[SignatureScheme]>,
@@ -258,6 +273,7 @@ pub(crate) fn choose_rsa_signature(
 /// Which signature a signer with an ECDSA key uses at `version` (see
 /// [`choose_rsa_signature`]); on TLS 1.2 without signature_algorithms the default is
 /// {sha1, ecdsa}.
+#[cfg(all(feature = "ecdhe", feature = "ecdsa"))]
 pub(crate) fn choose_ecdsa_signature(
     version: ProtocolVersion,
     peer_offered: Option<&[SignatureScheme]>,
@@ -277,6 +293,7 @@ pub(crate) fn choose_ecdsa_signature(
 /// The peer's signature algorithm at `version` for its certificate key `key`: the scheme it
 /// named (TLS 1.2), which must be one we offered and fit the key, or the fixed TLS 1.0/1.1
 /// construction for the key type.
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 pub(crate) fn received_signature(
     version: ProtocolVersion,
     scheme: Option<SignatureScheme>,
@@ -341,6 +358,7 @@ pub(crate) fn verify(
             public.op(signature, &mut em).map_err(|_| bad())?;
             if em == expected { Ok(()) } else { Err(bad()) }
         }
+        #[cfg(feature = "ecdsa")]
         SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_) if !is_rsa(sig) => {
             let digest = signed_digest(sig, signed).ok_or_else(bad)?;
             verify_ecdsa_prehash(key, &digest, signature).map_err(|_| bad())
@@ -377,6 +395,7 @@ pub(crate) fn sign_rsa(
 /// digest (constant-time, deterministic nonces per RFC 6979 in [`EcdsaKey`]).
 ///
 /// [`EcdsaKey`]: crate::crypto::ecdsa_key::EcdsaKey
+#[cfg(feature = "ecdsa")]
 pub(crate) fn sign_ecdsa(
     key: &dyn ServerEcdsaKey,
     sig: HandshakeSignature,

@@ -39,16 +39,18 @@ pub enum KeyExchange {
     Rsa,
     /// Ephemeral elliptic-curve Diffie-Hellman (RFC 8422): the server sends its share in a
     /// signed ServerKeyExchange, the client answers with its own; forward secret.
+    #[cfg(feature = "ecdhe")]
     Ecdhe,
     /// Ephemeral finite-field Diffie-Hellman (RFC 5246 §7.4.3): like ECDHE, but the server
     /// also chooses the group and sends it; a legacy opt-in (see [`SuiteParams::legacy`]).
+    #[cfg(feature = "dhe")]
     Dhe,
 }
 
 impl KeyExchange {
     /// Whether the server sends a (signed) ServerKeyExchange.
     pub const fn server_key_exchange(self) -> bool {
-        matches!(self, Self::Ecdhe | Self::Dhe)
+        !matches!(self, Self::Rsa)
     }
 }
 
@@ -59,6 +61,7 @@ pub enum Authentication {
     /// An RSA certificate (`TLS_RSA_*`, `TLS_ECDHE_RSA_*`).
     Rsa,
     /// An ECDSA certificate (`TLS_ECDHE_ECDSA_*`).
+    #[cfg(feature = "ecdsa")]
     Ecdsa,
 }
 
@@ -68,6 +71,7 @@ pub enum Protection {
     /// AES-CBC with an HMAC (MAC-then-encrypt, or encrypt-then-MAC with RFC 7366).
     Cbc(MacAlgorithm),
     /// AES-GCM (RFC 5288): an AEAD, TLS 1.2 only; encrypt-then-MAC never applies.
+    #[cfg(feature = "aes-gcm")]
     Gcm,
 }
 
@@ -116,6 +120,7 @@ impl SuiteParams {
     pub const fn mac(&self) -> Option<MacAlgorithm> {
         match self.protection {
             Protection::Cbc(mac) => Some(mac),
+            #[cfg(feature = "aes-gcm")]
             Protection::Gcm => None,
         }
     }
@@ -124,6 +129,7 @@ impl SuiteParams {
     pub const fn mac_len(&self) -> usize {
         match self.protection {
             Protection::Cbc(mac) => mac.mac_len(),
+            #[cfg(feature = "aes-gcm")]
             Protection::Gcm => 0,
         }
     }
@@ -139,6 +145,7 @@ impl SuiteParams {
     /// §6.2.3.2); GCM — the 4-byte implicit nonce (RFC 5288 §3).
     pub fn fixed_iv_len(&self, version: ProtocolVersion) -> usize {
         match self.protection {
+            #[cfg(feature = "aes-gcm")]
             Protection::Gcm => crate::crypto::gcm::SALT_LEN,
             Protection::Cbc(_) if uses_explicit_iv(version) => 0,
             Protection::Cbc(_) => AES_BLOCK_LEN,
@@ -186,6 +193,7 @@ pub fn uses_explicit_iv(version: ProtocolVersion) -> bool {
 /// legacy opt-in suites (DHE_RSA), which no default configuration offers. Within a
 /// group, AES-128 before AES-256 and ECDSA before RSA (an ECDSA server signs faster).
 pub static ALL_SUITES: &[SuiteParams] = &[
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         kx: KeyExchange::Ecdhe,
@@ -196,6 +204,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
         kx: KeyExchange::Ecdhe,
@@ -206,6 +215,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         kx: KeyExchange::Ecdhe,
@@ -216,6 +226,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         kx: KeyExchange::Ecdhe,
@@ -226,6 +237,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
         kx: KeyExchange::Ecdhe,
@@ -236,6 +248,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: None,
     },
+    #[cfg(feature = "ecdhe")]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
         kx: KeyExchange::Ecdhe,
@@ -246,6 +259,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
         kx: KeyExchange::Ecdhe,
@@ -256,6 +270,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: None,
     },
+    #[cfg(feature = "ecdhe")]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
         kx: KeyExchange::Ecdhe,
@@ -266,6 +281,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
         kx: KeyExchange::Ecdhe,
@@ -276,6 +292,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(feature = "ecdhe")]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
         kx: KeyExchange::Ecdhe,
@@ -286,6 +303,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
         kx: KeyExchange::Ecdhe,
@@ -296,6 +314,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(feature = "ecdhe")]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
         kx: KeyExchange::Ecdhe,
@@ -306,6 +325,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(feature = "aes-gcm")]
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
         kx: KeyExchange::Rsa,
@@ -316,6 +336,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(feature = "aes-gcm")]
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
         kx: KeyExchange::Rsa,
@@ -366,6 +387,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "dhe", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
         kx: KeyExchange::Dhe,
@@ -376,6 +398,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(all(feature = "dhe", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
         kx: KeyExchange::Dhe,
@@ -386,6 +409,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(feature = "dhe")]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
         kx: KeyExchange::Dhe,
@@ -396,6 +420,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(feature = "dhe")]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_256_CBC_SHA,
         kx: KeyExchange::Dhe,
@@ -406,6 +431,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(feature = "dhe")]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_128_CBC_SHA256,
         kx: KeyExchange::Dhe,
@@ -416,6 +442,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(feature = "dhe")]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,
         kx: KeyExchange::Dhe,

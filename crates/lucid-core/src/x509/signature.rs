@@ -15,6 +15,7 @@ use alloc::string::String;
 use core::fmt;
 
 use der::Tag;
+#[cfg(feature = "ecdsa")]
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use rsa::{BoxedUint, PublicKey};
 use sha1::Sha1;
@@ -334,8 +335,10 @@ pub enum SubjectPublicKey {
     /// rsaEncryption (1.2.840.113549.1.1.1).
     Rsa(PublicKey),
     /// id-ecPublicKey on P-256.
+    #[cfg(feature = "ecdsa")]
     EcdsaP256(p256::ecdsa::VerifyingKey),
     /// id-ecPublicKey on P-384.
+    #[cfg(feature = "ecdsa")]
     EcdsaP384(p384::ecdsa::VerifyingKey),
 }
 
@@ -370,7 +373,9 @@ impl SubjectPublicKey {
             Self::Rsa(key) => PublicKeyKind::Rsa {
                 bits: key.n().bit_width_vartime() as usize,
             },
+            #[cfg(feature = "ecdsa")]
             Self::EcdsaP256(_) => PublicKeyKind::Ecdsa(EcdsaCurve::P256),
+            #[cfg(feature = "ecdsa")]
             Self::EcdsaP384(_) => PublicKeyKind::Ecdsa(EcdsaCurve::P384),
         }
     }
@@ -379,6 +384,7 @@ impl SubjectPublicKey {
     pub fn as_rsa(&self) -> Option<&PublicKey> {
         match self {
             Self::Rsa(key) => Some(key),
+            #[cfg(feature = "ecdsa")]
             Self::EcdsaP256(_) | Self::EcdsaP384(_) => None,
         }
     }
@@ -387,7 +393,9 @@ impl SubjectPublicKey {
     pub fn ec_point_uncompressed(&self) -> Option<Box<[u8]>> {
         match self {
             Self::Rsa(_) => None,
+            #[cfg(feature = "ecdsa")]
             Self::EcdsaP256(key) => Some(Box::from(key.to_sec1_point(false).as_bytes())),
+            #[cfg(feature = "ecdsa")]
             Self::EcdsaP384(key) => Some(Box::from(key.to_sec1_point(false).as_bytes())),
         }
     }
@@ -455,12 +463,17 @@ pub fn subject_public_key(
     }
     // from_sec1_bytes checks that the point is on the curve and not the identity.
     match curve {
+        #[cfg(feature = "ecdsa")]
         EcdsaCurve::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map(SubjectPublicKey::EcdsaP256)
             .map_err(|_| CertificateError::BadEncoding),
+        #[cfg(feature = "ecdsa")]
         EcdsaCurve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map(SubjectPublicKey::EcdsaP384)
             .map_err(|_| CertificateError::BadEncoding),
+        // Built without ECDSA: a well-formed EC key is of an algorithm lucid cannot use.
+        #[cfg(not(feature = "ecdsa"))]
+        _ => Err(CertificateError::UnsupportedPublicKeyAlgorithm),
     }
 }
 
@@ -525,11 +538,13 @@ pub fn verify_signature_with_key(
         (SubjectPublicKey::Rsa(key), Some(prefix)) => {
             verify_rsa_pkcs1(key, prefix, &hash, signature)
         }
+        #[cfg(feature = "ecdsa")]
         (SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_), None) => {
             verify_ecdsa_prehash(key, &hash, signature)
         }
-        (SubjectPublicKey::Rsa(_), None)
-        | (SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_), Some(_)) => {
+        (SubjectPublicKey::Rsa(_), None) => Err(CertificateError::BadSignature),
+        #[cfg(feature = "ecdsa")]
+        (SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_), Some(_)) => {
             Err(CertificateError::BadSignature)
         }
     }
@@ -541,6 +556,7 @@ pub fn verify_signature_with_key(
 ///
 /// # Errors
 /// [`CertificateError::BadSignature`] when it does not verify or `key` is RSA.
+#[cfg(feature = "ecdsa")]
 pub(crate) fn verify_ecdsa_prehash(
     key: &SubjectPublicKey,
     digest: &[u8],
