@@ -65,6 +65,7 @@ use crate::msgs::handshake::{
 use crate::msgs::{enums::EcCurveType, handshake::ServerEcdhParams};
 use crate::session::ClientSession;
 use crate::trace::{Event, ResumptionEvent};
+use crate::x509::signature::RsaPublicKey;
 #[cfg(any(feature = "ecdhe", feature = "dhe"))]
 use crate::x509::signature::SubjectPublicKey;
 
@@ -757,7 +758,7 @@ enum ServerParams {
 /// What the ClientKeyExchange will answer.
 enum ServerKx {
     /// Encrypt a pre-master secret to the certificate's RSA key.
-    Rsa(rsa::PublicKey),
+    Rsa(RsaPublicKey),
     /// Agree on one with the server's signed ephemeral value.
     #[cfg(feature = "ecdhe")]
     Ecdhe {
@@ -869,7 +870,8 @@ impl ExpectServerHelloDone {
                 let pms_array: &[u8; rsa_kx::PRE_MASTER_SECRET_LEN] = pms[..]
                     .try_into()
                     .map_err(|_| Error::Internal("pre-master secret length"))?;
-                let encrypted = rsa_kx::encrypt_pre_master_secret(&server_key, pms_array, cx.rng)?;
+                let encrypted =
+                    rsa_kx::encrypt_pre_master_secret_to(&server_key, pms_array, cx.rng)?;
                 (pms, ClientKeyExchangePayload::from_rsa(&encrypted))
             }
             #[cfg(feature = "ecdhe")]

@@ -92,13 +92,10 @@ impl CertifiedKey {
     /// is the leaf's public key. Such a chain serves the `TLS_ECDHE_ECDSA_*` suites.
     #[cfg(feature = "ecdsa")]
     pub fn new_ecdsa(chain: Vec<Vec<u8>>, key: Arc<dyn ServerEcdsaKey>) -> Result<Self, Error> {
-        use der::{Decode, Encode};
         let leaf = check_chain_limits(&chain)?;
-        let spki = x509_cert::Certificate::from_der(leaf)
-            .ok()
-            .and_then(|c| c.tbs_certificate().subject_public_key_info().to_der().ok())
-            .ok_or(Error::Misuse("leaf certificate does not parse"))?;
-        if !key.matches_spki(&spki) {
+        let spki = crate::x509::certificate_spki(leaf)
+            .map_err(|_| Error::Misuse("leaf certificate does not parse"))?;
+        if !key.matches_spki(spki) {
             return Err(Error::Misuse(
                 "private key does not match the leaf certificate",
             ));

@@ -24,7 +24,6 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use rand_core::CryptoRng;
 
-use crate::arith::rsa_core::RsaPublic;
 #[cfg(feature = "ecdsa")]
 use crate::crypto::ecdsa_key::ServerEcdsaKey;
 use crate::crypto::prf::PrfAlgorithm;
@@ -36,7 +35,7 @@ use crate::msgs::enums::SignatureScheme;
 #[cfg(feature = "ecdsa")]
 use crate::x509::signature::verify_ecdsa_prehash;
 use crate::x509::signature::{RsaKeyRole, SubjectPublicKey, subject_public_key};
-use crate::x509::{CertificateError, end_entity_key_usage};
+use crate::x509::{CertificateError, certificate_spki, end_entity_key_usage};
 
 /// What a handshake signature is made with, from the signer's side: the TLS 1.2 scheme, or
 /// the fixed TLS 1.0/1.1 construction for the key type.
@@ -347,13 +346,12 @@ pub(crate) fn verify(
     }
     match key {
         SubjectPublicKey::Rsa(rsa) if is_rsa(sig) => {
-            use rsa::traits::PublicKeyParts;
             let k = rsa.size();
             if signature.len() != k {
                 return Err(bad());
             }
             let expected = emsa_pkcs1_v15(sig, signed, k).ok_or_else(bad)?;
-            let public = RsaPublic::from_rsa_crate(rsa).ok_or_else(bad)?;
+            let public = rsa.public().ok_or_else(bad)?;
             let mut em = alloc::vec![0u8; k];
             public.op(signature, &mut em).map_err(|_| bad())?;
             if em == expected { Ok(()) } else { Err(bad()) }
@@ -417,7 +415,6 @@ pub(crate) fn peer_certificate_key(
     min_rsa_bits: usize,
     sign: bool,
 ) -> Result<SubjectPublicKey, Error> {
-    use der::{Decode, Encode};
     let bad = |e| Error::InvalidCertificate(e);
     if let Some(ku) = end_entity_key_usage(cert_der).map_err(bad)? {
         let (ok, required) = if sign {
@@ -429,14 +426,8 @@ pub(crate) fn peer_certificate_key(
             return Err(bad(CertificateError::InvalidKeyUsage { required }));
         }
     }
-    let cert = x509_cert::Certificate::from_der(cert_der)
-        .map_err(|_| bad(CertificateError::BadEncoding))?;
-    let spki = cert
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|_| bad(CertificateError::BadEncoding))?;
-    subject_public_key(&spki, min_rsa_bits, RsaKeyRole::LeafKey).map_err(bad)
+    let spki = certificate_spki(cert_der).map_err(bad)?;
+    subject_public_key(spki, min_rsa_bits, RsaKeyRole::LeafKey).map_err(bad)
 }
 
 #[cfg(test)]
