@@ -59,6 +59,13 @@ pub(crate) struct Core {
     /// The caller's observer, if any.
     pub(crate) tracer: Tracer,
     /// Server side: the host name the client asked for (SNI), once the ClientHello is in.
+    #[cfg_attr(
+        not(feature = "server"),
+        allow(
+            dead_code,
+            reason = "the server side sets it, ServerConnection::sni reads it"
+        )
+    )]
     pub(crate) sni: Option<String>,
 }
 

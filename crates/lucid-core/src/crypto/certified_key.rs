@@ -10,11 +10,13 @@ use rsa::traits::PublicKeyParts;
 use crate::crypto::ecdsa_key::ServerEcdsaKey;
 use crate::crypto::rsa_key::ServerRsaKey;
 use crate::crypto::rsa_kx;
+#[cfg(feature = "server")]
 use crate::crypto::suites::Authentication;
 use crate::error::Error;
+#[cfg(feature = "server")]
 use crate::msgs::enums::NamedGroup;
 use crate::msgs::handshake::{MAX_CERTIFICATE_CHAIN_LEN, MAX_CERTIFICATES};
-#[cfg(feature = "ecdsa")]
+#[cfg(all(feature = "server", feature = "ecdsa"))]
 use crate::x509::signature::EcdsaCurve;
 
 /// The private key of a certificate, by type. For a server it decides which suites the
@@ -30,6 +32,7 @@ pub enum ServerKey {
 }
 
 impl ServerKey {
+    #[cfg(feature = "server")]
     pub(crate) fn authentication(&self) -> Authentication {
         match self {
             Self::Rsa(_) => Authentication::Rsa,
@@ -39,6 +42,7 @@ impl ServerKey {
     }
 
     /// The named group of an ECDSA key's curve (`None` for RSA).
+    #[cfg(feature = "server")]
     pub(crate) fn ecdsa_group(&self) -> Option<NamedGroup> {
         match self {
             Self::Rsa(_) => None,

@@ -28,13 +28,20 @@ use rand_core::CryptoRng;
 use crate::crypto::ecdsa_key::ServerEcdsaKey;
 use crate::crypto::prf::PrfAlgorithm;
 use crate::crypto::rsa_key::ServerRsaKey;
-use crate::error::{Error, PeerMisbehaved};
+use crate::error::Error;
+#[cfg(any(feature = "server", feature = "ecdhe", feature = "dhe"))]
+use crate::error::PeerMisbehaved;
 #[cfg(any(feature = "ecdhe", feature = "dhe"))]
 use crate::msgs::enums::ProtocolVersion;
 use crate::msgs::enums::SignatureScheme;
-#[cfg(feature = "ecdsa")]
+#[cfg(all(
+    feature = "ecdsa",
+    any(feature = "server", feature = "ecdhe", feature = "dhe")
+))]
 use crate::x509::signature::verify_ecdsa_prehash;
+#[cfg(any(feature = "server", feature = "ecdhe", feature = "dhe"))]
 use crate::x509::signature::{RsaKeyRole, SubjectPublicKey, subject_public_key};
+#[cfg(any(feature = "server", feature = "ecdhe", feature = "dhe"))]
 use crate::x509::{CertificateError, certificate_spki, end_entity_key_usage};
 
 /// What a handshake signature is made with, from the signer's side: the TLS 1.2 scheme, or
@@ -252,7 +259,7 @@ pub(crate) fn emsa_pkcs1_v15(
 /// Which signature a signer with an RSA key uses at `version`, given what the peer offered
 /// in `signature_algorithms` (TLS 1.2; `None` if it sent none, which means {sha1, rsa},
 /// RFC 5246 §7.4.1.4.1). `None` if nothing fits.
-#[cfg(any(feature = "ecdhe", feature = "dhe"))]
+#[cfg(all(feature = "server", any(feature = "ecdhe", feature = "dhe")))]
 pub(crate) fn choose_rsa_signature(
     version: ProtocolVersion,
     peer_offered: Option<&[SignatureScheme]>,
@@ -272,7 +279,7 @@ pub(crate) fn choose_rsa_signature(
 /// Which signature a signer with an ECDSA key uses at `version` (see
 /// [`choose_rsa_signature`]); on TLS 1.2 without signature_algorithms the default is
 /// {sha1, ecdsa}.
-#[cfg(all(feature = "ecdhe", feature = "ecdsa"))]
+#[cfg(all(feature = "server", feature = "ecdhe", feature = "ecdsa"))]
 pub(crate) fn choose_ecdsa_signature(
     version: ProtocolVersion,
     peer_offered: Option<&[SignatureScheme]>,
@@ -332,6 +339,7 @@ pub(crate) fn received_signature(
 /// [`PeerMisbehaved::BadServerKeyExchangeSignature`] (decrypt_error) when it does not
 /// verify (a scheme that does not fit the key included); the caller maps it for a
 /// CertificateVerify.
+#[cfg(any(feature = "server", feature = "ecdhe", feature = "dhe"))]
 pub(crate) fn verify(
     sig: HandshakeSignature,
     key: &SubjectPublicKey,
@@ -410,6 +418,7 @@ pub(crate) fn sign_ecdsa(
 /// key of at least `min_rsa_bits` to encrypt to (`sign` false: keyUsage, when present, must
 /// allow keyEncipherment) or any key lucid verifies with to check a signature (`sign` true:
 /// keyUsage must allow digitalSignature), RFC 5280 §4.2.1.3, RFC 8422 §5.3.
+#[cfg(any(feature = "server", feature = "ecdhe", feature = "dhe"))]
 pub(crate) fn peer_certificate_key(
     cert_der: &[u8],
     min_rsa_bits: usize,
