@@ -15,15 +15,29 @@ use crate::deps::{self, TestEnv};
 use crate::{Result, cargo, embedded, fuzz, layers, output, project_root, run, succeeds};
 
 const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
+/// lucid-core's feature sets the `lucid-core features` step checks with its defaults off:
+/// none, each optional family alone, the server alone and with the ECC families.
+const LUCID_CORE_FEATURE_SETS: &[&str] = &[
+    "",
+    "server",
+    "ecdhe",
+    "ecdsa",
+    "aes-gcm",
+    "dhe",
+    "ecdhe,ecdsa",
+    "server,ecdhe,ecdsa",
+];
 /// Seconds each fuzz target runs in CI.
 const FUZZ_SMOKE_SECONDS: u64 = 20;
 
 const USAGE: &str = "\
-cargo xtask ci: the full test suite, in order: fmt, clippy, layers (lucid-core's module
-layering, `cargo xtask layers`), doc (`cargo doc --workspace --no-deps`, warnings and broken
-intra-doc links are errors), no_std build, test dependencies, tests (unit, integration and
-doctests), openssl-key backend, PKITS summary check, server interop matrix, fuzz smoke run,
-embedded (`cargo xtask embedded`: the firmware under QEMU).
+cargo xtask ci: the full test suite, in order: fmt, clippy, lucid-core features (clippy of
+lucid-core with its default features off, then with each optional family), layers
+(lucid-core's module layering, `cargo xtask layers`), doc (`cargo doc --workspace
+--no-deps`, warnings and broken intra-doc links are errors), no_std build, test
+dependencies, tests (unit, integration and doctests), openssl-key backend, PKITS summary
+check, server interop matrix, fuzz smoke run, embedded (`cargo xtask embedded`: the
+firmware under QEMU).
 Takes no options.
 ";
 
@@ -122,6 +136,29 @@ pub(crate) fn ci(args: &[String]) -> Result {
             "warnings",
         ]))?;
         Ok(Done::Ran(String::new()))
+    })?;
+
+    // lucid-core with its optional families off, then each alone (the workspace builds it
+    // with all of them): cfg mistakes and code left dead in a smaller build fail here.
+    ci.step("lucid-core features", || {
+        let mut checked = Vec::new();
+        for features in LUCID_CORE_FEATURE_SETS {
+            let mut cmd = cargo();
+            cmd.args(["clippy", "-p", "lucid-core", "--no-default-features"]);
+            if !features.is_empty() {
+                cmd.args(["--features", features]);
+            }
+            run(cmd.args(["--", "-D", "warnings"]))?;
+            checked.push(if features.is_empty() {
+                "none"
+            } else {
+                features
+            });
+        }
+        Ok(Done::Ran(format!(
+            "default features off, then: {}",
+            checked.join("; ")
+        )))
     })?;
 
     ci.step("layers", || layers::check(false).map(Done::Ran))?;

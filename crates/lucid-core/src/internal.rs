@@ -35,6 +35,7 @@ pub mod msgs {
 /// Hashes, key schedule, suites, record protection, RSA key exchange.
 pub mod crypto {
     /// RFC 7919 ffdhe2048's prime (the group a lucid server uses for DHE).
+    #[cfg(feature = "dhe")]
     pub fn dh_ffdhe2048_prime() -> &'static [u8] {
         &crate::crypto::dh::FFDHE2048_P
     }

@@ -49,6 +49,7 @@ mod msgs;
 mod record;
 
 pub mod client;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod session;
 pub mod trace;
@@ -68,16 +69,22 @@ pub use client::{
     ServerCertVerified, ServerCertVerifier, WebPkiVerifier,
 };
 pub use conn::{KeyLog, Negotiated, RecordBuffers, Side};
-pub use connection::{ClientConnection, Connection, IoState, ServerConnection};
+#[cfg(feature = "server")]
+pub use connection::ServerConnection;
+pub use connection::{ClientConnection, Connection, IoState};
+pub use crypto::certified_key::{CertifiedKey, ServerKey};
+#[cfg(feature = "ecdsa")]
+pub use crypto::ecdsa_key::{EcdsaKey, ServerEcdsaKey, SignError};
+pub use crypto::rsa_key::{RawRsaError, RsaCrateKey, ServerRsaKey};
 pub use error::{CertificateError, Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
 pub use msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
 /// The `rustls-pki-types` crate lucid's API uses (`ServerName`, `UnixTime`,
 /// `CertificateDer`, PEM decoding), re-exported so callers need not depend on it directly.
 pub use rustls_pki_types as pki_types;
+#[cfg(feature = "server")]
 pub use server::{
-    CertifiedKey, ClientAuth, ClientCertVerified, ClientCertVerifier, EcdsaKey, RawRsaError,
-    ResolvesServerCert, RsaCrateKey, ServerConfig, ServerEcdsaKey, ServerKey, ServerRsaKey,
-    SignError, SniResolver, WebPkiClientVerifier,
+    ClientAuth, ClientCertVerified, ClientCertVerifier, ResolvesServerCert, ServerConfig,
+    SniResolver, WebPkiClientVerifier,
 };
 pub use session::{ClientSession, ClientSessionStore, ServerSession, ServerSessionStore};
 pub use trace::{Event, Observer};

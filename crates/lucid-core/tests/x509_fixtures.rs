@@ -111,7 +111,7 @@ fn pki_localhost_chain_verifies() {
         assert_eq!(v.certificates[0].der, leaf);
         // The leaf SPKI is the key the client encrypts to: 2048-bit RSA.
         let key = v.leaf_public_key().unwrap();
-        assert_eq!(rsa::traits::PublicKeyParts::size(&key), 256);
+        assert_eq!(key.size(), 256);
     }
     // Missing intermediate: no path.
     assert_eq!(
@@ -428,10 +428,7 @@ fn rsa_key_minimum_applies_to_the_leaf_key_and_every_signer() {
     );
     assert_eq!(err.alert(), AlertDescription::UNSUPPORTED_CERTIFICATE);
     let v = case("rsa1024-leaf", INTER, "rsa1024-leaf.test", &rsa_1024()).unwrap();
-    assert_eq!(
-        rsa::traits::PublicKeyParts::size(&v.leaf_public_key().unwrap()),
-        128
-    );
+    assert_eq!(v.leaf_public_key().unwrap().size(), 128);
 
     // A 1024-bit key that signs the chain: certificate [1] signed the leaf [0].
     let inter = &["rsa1024-ca"];
@@ -891,10 +888,7 @@ fn mixed_rsa_and_ecdsa_chains_verify() {
     let v = ecdsa_chain("p256-root-rsa-leaf", "p256-root", "localhost", &default()).unwrap();
     assert_eq!(algs(&v), ["ecdsa-with-SHA256"]);
     assert_eq!(v.leaf_key().unwrap().kind().to_string(), "RSA 2048");
-    assert_eq!(
-        rsa::traits::PublicKeyParts::size(&v.leaf_public_key().unwrap()),
-        256
-    );
+    assert_eq!(v.leaf_public_key().unwrap().size(), 256);
     assert!(v.leaf_key_usage.unwrap().key_encipherment());
 }
 

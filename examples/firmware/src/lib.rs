@@ -150,7 +150,7 @@ pub fn client_config(buffers: RecordBuffers) -> Res<ClientConfig> {
     let mut roots = RootStore::new();
     roots
         .add_der(pki::ROOT)
-        .map_err(|e| format!("root certificate: {e:?}"))?;
+        .map_err(|e| format!("root certificate: {e}"))?;
     let mut config = ClientConfig::new(Arc::new(WebPkiVerifier::new(roots)));
     config.cipher_suites = vec![SUITE];
     config.record_buffers = buffers;
@@ -195,7 +195,7 @@ pub struct Outcome {
 pub fn run_client(server: &mut impl ServerEnd, buffers: RecordBuffers) -> Res<Outcome> {
     let mut rng = DemoRng::new(CLIENT_SEED);
     let config = heap::as_side(Side::Client, || client_config(buffers).map(Arc::new))?;
-    let name = ServerName::try_from(SERVER_NAME).map_err(|e| format!("server name: {e:?}"))?;
+    let name = ServerName::try_from(SERVER_NAME).map_err(|e| format!("server name: {e}"))?;
     let mut client = heap::as_side(Side::Client, || {
         ClientConnection::new(config, name, now(), &mut rng)
     })

@@ -69,7 +69,8 @@ impl RsaPublic {
         Some(Self { n, e, k })
     }
 
-    /// From the `rsa` crate's key.
+    /// From the `rsa` crate's key (the differential tests and fuzz target compare the two).
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn from_rsa_crate(key: &rsa::PublicKey) -> Option<Self> {
         use rsa::traits::PublicKeyParts;
         Self::new(&key.n_bytes(), &key.e_bytes())

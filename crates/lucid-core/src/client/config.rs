@@ -9,7 +9,9 @@ use crate::conn::{
     KeyLog, RecordBuffers, check_alpn_protocols, check_versions_and_suites, usable_up_to,
 };
 use crate::crypto::certified_key::CertifiedKey;
-use crate::crypto::{ecdh, suites};
+#[cfg(feature = "ecdhe")]
+use crate::crypto::ecdh;
+use crate::crypto::suites;
 use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::session::ClientSessionStore;
@@ -65,8 +67,8 @@ pub struct ClientConfig {
     /// handshake).
     pub record_buffers: RecordBuffers,
     /// The ECDHE groups offered in supported_groups, most preferred first (sent only when
-    /// an ECDHE suite is offered). Default: x25519, secp256r1, secp384r1; groups lucid
-    /// does not implement are left out of the ClientHello.
+    /// an ECDHE suite is offered). Default: x25519, secp256r1, secp384r1 (none without the
+    /// `ecdhe` feature); groups lucid does not implement are left out of the ClientHello.
     pub groups: Vec<NamedGroup>,
     /// The client's own certificate, for servers that ask for one (mutual TLS): `None`
     /// (the default) answers every CertificateRequest with an empty Certificate. See
@@ -152,7 +154,10 @@ impl ClientConfig {
             allow_legacy_renegotiation: false,
             allow_rsa_1024_legacy: false,
             record_buffers: RecordBuffers::default(),
+            #[cfg(feature = "ecdhe")]
             groups: ecdh::SUPPORTED_GROUPS.to_vec(),
+            #[cfg(not(feature = "ecdhe"))]
+            groups: Vec::new(),
             client_certificate: None,
             alpn_protocols: Vec::new(),
         }

@@ -38,26 +38,35 @@ use crate::conn::{
     suite_params,
 };
 use crate::crypto::certified_key::{CertifiedKey, ServerKey};
+#[cfg(feature = "dhe")]
 use crate::crypto::dh::{self, DhKeyShare};
+#[cfg(feature = "ecdhe")]
 use crate::crypto::ecdh::{self, KeyShare};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::rsa_kx;
 use crate::crypto::sign::{self, HandshakeSignature};
-use crate::crypto::suites::{Authentication, KeyExchange, SuiteParams};
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
+use crate::crypto::suites::Authentication;
+use crate::crypto::suites::{KeyExchange, SuiteParams};
 use crate::error::{Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, ClientCertificateType, Compression, EcCurveType, EcPointFormat, HandshakeType,
-    NamedGroup, ProtocolVersion, SignatureScheme,
+    CipherSuite, ClientCertificateType, Compression, EcPointFormat, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
+#[cfg(feature = "dhe")]
+use crate::msgs::handshake::ServerDhParams;
 use crate::msgs::handshake::{
     CertificatePayload, CertificateRequestPayload, ClientHelloPayload, ClientKeyExchangePayload,
-    DigitallySigned, HandshakeMessage, HandshakePayload, Random, ServerDhParams, ServerEcdhParams,
-    ServerHelloPayload, SessionId,
+    DigitallySigned, HandshakeMessage, HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
+#[cfg(feature = "ecdhe")]
+use crate::msgs::{enums::EcCurveType, handshake::ServerEcdhParams};
 use crate::session::ClientSession;
 use crate::trace::{Event, ResumptionEvent};
+use crate::x509::signature::RsaPublicKey;
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 use crate::x509::signature::SubjectPublicKey;
 
 mod config;
@@ -73,6 +82,7 @@ pub(crate) enum ClientState {
     Start(Box<ExpectServerHello>),
     ExpectServerHello(Box<ExpectServerHello>),
     ExpectCertificate(Box<ExpectCertificate>),
+    #[cfg(any(feature = "ecdhe", feature = "dhe"))]
     ExpectServerKeyExchange(Box<ExpectServerKeyExchange>),
     ExpectServerHelloDone(Box<ExpectServerHelloDone>),
     ExpectCcs(Box<finish::ExpectCcs<ClientFinish>>),
@@ -110,9 +120,9 @@ impl ClientState {
                 suites: s.hello.offered_suites.clone(),
             },
             Self::ExpectCertificate(_) => HandshakeStep::ServerHelloReceived,
-            Self::ExpectServerKeyExchange(_) | Self::ExpectServerHelloDone(_) => {
-                HandshakeStep::ServerCertificateReceived
-            }
+            #[cfg(any(feature = "ecdhe", feature = "dhe"))]
+            Self::ExpectServerKeyExchange(_) => HandshakeStep::ServerCertificateReceived,
+            Self::ExpectServerHelloDone(_) => HandshakeStep::ServerCertificateReceived,
             Self::ExpectCcs(s) => finishing_step(s.finishing()),
             Self::ExpectFinished(s) => finishing_step(s.finishing()),
             Self::Traffic => HandshakeStep::Complete,
@@ -129,6 +139,7 @@ impl ClientState {
             Self::Start(_) => Err(Error::Misuse("client not started")),
             Self::ExpectServerHello(s) => s.handle(core, cx, msg),
             Self::ExpectCertificate(s) => s.handle(core, cx, msg),
+            #[cfg(any(feature = "ecdhe", feature = "dhe"))]
             Self::ExpectServerKeyExchange(s) => s.handle(core, cx, msg),
             Self::ExpectServerHelloDone(s) => s.handle(core, cx, msg),
             Self::ExpectCcs(s) => (*s).handle(msg).map(Self::ExpectFinished),
@@ -248,10 +259,12 @@ impl ExpectServerHello {
                 h.offered_sigalgs.clone(),
             ));
         }
+        #[cfg(feature = "ecdhe")]
         let offers_ecdhe = h
             .offered_suites
             .iter()
             .any(|s| suite_params(*s).is_ok_and(|p| p.kx == KeyExchange::Ecdhe));
+        #[cfg(feature = "ecdhe")]
         if offers_ecdhe {
             // RFC 8422 §5.1: both extensions with any ECC suite; uncompressed points only.
             h.offered_groups = config
@@ -590,20 +603,26 @@ impl ExpectCertificate {
                     },
                 )))
             }
-            KeyExchange::Ecdhe | KeyExchange::Dhe => {
+            // ECDHE, DHE: the suites with a ServerKeyExchange.
+            #[cfg(any(feature = "ecdhe", feature = "dhe"))]
+            _ => {
                 // The key that signs the ServerKeyExchange: of the suite's type, keyUsage
                 // (when present) allowing digitalSignature (RFC 8422 §5.3).
                 let server_key = sign::peer_certificate_key(leaf, min_rsa_bits, true)?;
                 let fits = match (this.suite.auth, &server_key) {
                     (Authentication::Rsa, SubjectPublicKey::Rsa(_)) => true,
+                    #[cfg(feature = "ecdsa")]
                     (Authentication::Ecdsa, SubjectPublicKey::Rsa(_)) => false,
+                    #[cfg(feature = "ecdsa")]
                     (Authentication::Ecdsa, _) => true,
+                    #[cfg(feature = "ecdsa")]
                     (Authentication::Rsa, _) => false,
                 };
                 if !fits {
                     return Err(PeerMisbehaved::WrongCertificateKeyType {
                         expected: match this.suite.auth {
                             Authentication::Rsa => "an RSA key",
+                            #[cfg(feature = "ecdsa")]
                             Authentication::Ecdsa => "an ECDSA key",
                         },
                     }
@@ -623,7 +642,8 @@ impl ExpectCertificate {
     }
 }
 
-/// Waiting for the ServerKeyExchange of an ECDHE suite.
+/// Waiting for the ServerKeyExchange of an ECDHE or DHE suite.
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 pub(crate) struct ExpectServerKeyExchange {
     hello: HelloData,
     server_random: Random,
@@ -633,6 +653,7 @@ pub(crate) struct ExpectServerKeyExchange {
     server_key: SubjectPublicKey,
 }
 
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 impl fmt::Debug for ExpectServerKeyExchange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ExpectServerKeyExchange")
@@ -641,7 +662,12 @@ impl fmt::Debug for ExpectServerKeyExchange {
     }
 }
 
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 impl ExpectServerKeyExchange {
+    #[cfg_attr(
+        not(feature = "dhe"),
+        allow(unused_variables, reason = "the RNG makes the client's DHE share")
+    )]
     fn handle(
         self: Box<Self>,
         _core: &mut Core,
@@ -657,11 +683,18 @@ impl ExpectServerKeyExchange {
         // The params as the suite's key exchange reads them, and the bytes the signature
         // covers after the randoms.
         let (params, params_bytes, signed) = match this.suite.kx {
+            #[cfg(feature = "dhe")]
             KeyExchange::Dhe => {
                 let (params, bytes, signed) = ske.dhe(version)?;
                 (ServerParams::Dhe(params), bytes.to_vec(), signed)
             }
-            _ => {
+            KeyExchange::Rsa => {
+                return Err(Error::Internal(
+                    "ServerKeyExchange awaited for RSA key exchange",
+                ));
+            }
+            #[cfg(feature = "ecdhe")]
+            KeyExchange::Ecdhe => {
                 let (params, bytes, signed) = ske.ecdhe(version)?;
                 // RFC 8422 §5.4: named curves only, and one we offered.
                 if params.curve_type != EcCurveType::NAMED_CURVE {
@@ -697,6 +730,7 @@ impl ExpectServerKeyExchange {
         )?;
         this.hello.transcript.add(raw);
         let kx = match params {
+            #[cfg(feature = "ecdhe")]
             ServerParams::Ecdhe(params) => {
                 this.negotiated.group = Some(params.group);
                 ServerKx::Ecdhe {
@@ -704,6 +738,7 @@ impl ExpectServerKeyExchange {
                     server_public: params.public,
                 }
             }
+            #[cfg(feature = "dhe")]
             ServerParams::Dhe(params) => {
                 // The group is the server's choice: checked here (prime size against the
                 // same minimum as RSA keys, generator range), our key made in it.
@@ -730,21 +765,26 @@ impl ExpectServerKeyExchange {
 }
 
 /// A ServerKeyExchange's params, by key exchange.
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 enum ServerParams {
+    #[cfg(feature = "ecdhe")]
     Ecdhe(ServerEcdhParams),
+    #[cfg(feature = "dhe")]
     Dhe(ServerDhParams),
 }
 
 /// What the ClientKeyExchange will answer.
 enum ServerKx {
     /// Encrypt a pre-master secret to the certificate's RSA key.
-    Rsa(rsa::PublicKey),
+    Rsa(RsaPublicKey),
     /// Agree on one with the server's signed ephemeral value.
+    #[cfg(feature = "ecdhe")]
     Ecdhe {
         group: NamedGroup,
         server_public: Vec<u8>,
     },
     /// DHE: our key, already made in the server's (checked) group, and its value.
+    #[cfg(feature = "dhe")]
     Dhe {
         share: DhKeyShare,
         server_public: Vec<u8>,
@@ -848,9 +888,11 @@ impl ExpectServerHelloDone {
                 let pms_array: &[u8; rsa_kx::PRE_MASTER_SECRET_LEN] = pms[..]
                     .try_into()
                     .map_err(|_| Error::Internal("pre-master secret length"))?;
-                let encrypted = rsa_kx::encrypt_pre_master_secret(&server_key, pms_array, cx.rng)?;
+                let encrypted =
+                    rsa_kx::encrypt_pre_master_secret_to(&server_key, pms_array, cx.rng)?;
                 (pms, ClientKeyExchangePayload::from_rsa(&encrypted))
             }
+            #[cfg(feature = "ecdhe")]
             ServerKx::Ecdhe {
                 group,
                 server_public,
@@ -863,6 +905,7 @@ impl ExpectServerHelloDone {
                 core.trace_ecdh_secret(group, &pms);
                 (pms, cke)
             }
+            #[cfg(feature = "dhe")]
             ServerKx::Dhe {
                 share,
                 server_public,
@@ -890,6 +933,7 @@ impl ExpectServerHelloDone {
             let signed = sign::Signed::Transcript(digest.as_ref());
             let signature = match cert.key() {
                 ServerKey::Rsa(key) => sign::sign_rsa(&**key, *sig, signed, cx.rng)?,
+                #[cfg(feature = "ecdsa")]
                 ServerKey::Ecdsa(key) => sign::sign_ecdsa(&**key, *sig, signed, cx.rng)?,
             };
             let verify =
@@ -978,6 +1022,7 @@ fn client_identity(
             sign::RSA_SCHEMES,
             HandshakeSignature::RsaMd5Sha1,
         ),
+        #[cfg(feature = "ecdsa")]
         ServerKey::Ecdsa(_) => (
             info.accepts_ecdsa,
             sign::ECDSA_SCHEMES,

@@ -18,8 +18,10 @@ use crate::crypto::suites::{self, Protection, SuiteParams};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::ccs::ChangeCipherSpecPayload;
+#[cfg(feature = "ecdhe")]
+use crate::msgs::enums::NamedGroup;
 use crate::msgs::enums::{
-    AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
+    AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion,
 };
 use crate::msgs::handshake::{HandshakeMessage, HandshakePayload};
 use crate::record::{HEADER_LEN, MAX_PLAINTEXT, RecordHeader};
@@ -57,6 +59,13 @@ pub(crate) struct Core {
     /// The caller's observer, if any.
     pub(crate) tracer: Tracer,
     /// Server side: the host name the client asked for (SNI), once the ClientHello is in.
+    #[cfg_attr(
+        not(feature = "server"),
+        allow(
+            dead_code,
+            reason = "the server side sets it, ServerConnection::sni reads it"
+        )
+    )]
     pub(crate) sni: Option<String>,
 }
 
@@ -197,6 +206,7 @@ impl Core {
     }
 
     /// Traces the ECDH shared secret of an ECDHE handshake (its pre-master secret).
+    #[cfg(feature = "ecdhe")]
     pub(crate) fn trace_ecdh_secret(&mut self, group: NamedGroup, secret: &[u8]) {
         if !self.tracer.on() {
             return;
@@ -211,6 +221,7 @@ impl Core {
     }
 
     /// Traces a DHE shared secret (the pre-master secret of a DHE suite).
+    #[cfg(feature = "dhe")]
     pub(crate) fn trace_dh_secret(&mut self, prime_bits: usize, secret: &[u8]) {
         if !self.tracer.on() {
             return;

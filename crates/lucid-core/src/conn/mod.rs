@@ -157,6 +157,13 @@ pub(crate) enum Message<'a> {
         raw: &'a [u8],
     },
     /// An SSLv2-compatible ClientHello (server only), with the bytes the transcript covers.
+    #[cfg_attr(
+        not(feature = "server"),
+        allow(
+            dead_code,
+            reason = "only a server reads an SSLv2-compatible ClientHello"
+        )
+    )]
     Sslv2ClientHello {
         hello: ClientHelloPayload,
         raw: &'a [u8],

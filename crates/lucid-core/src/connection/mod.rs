@@ -19,6 +19,7 @@ use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType};
 use crate::record::HEADER_LEN;
 use crate::record::deframer::Deframer;
 use crate::record::joiner::HandshakeJoiner;
+#[cfg(feature = "server")]
 use crate::server::{ServerConfig, ServerState};
 use crate::trace::{Direction, Event, Observer};
 
@@ -26,6 +27,7 @@ use crate::trace::{Direction, Event, Observer};
 #[derive(Debug)]
 enum State {
     Client(ClientState),
+    #[cfg(feature = "server")]
     Server(ServerState),
 }
 
@@ -38,6 +40,7 @@ impl State {
     ) -> Result<Self, Error> {
         match self {
             Self::Client(s) => s.handle(core, cx, msg).map(Self::Client),
+            #[cfg(feature = "server")]
             Self::Server(s) => s.handle(core, cx, msg).map(Self::Server),
         }
     }
@@ -312,6 +315,7 @@ impl Connection {
         let state = self.state.take();
         let res = match state {
             Some(State::Client(s)) => s.start(&mut self.core, &mut cx).map(State::Client),
+            #[cfg(feature = "server")]
             Some(other) => Ok(other),
             None => Err(Error::Misuse("connection already failed")),
         };
@@ -535,11 +539,13 @@ impl core::ops::DerefMut for ClientConnection {
 /// println!("client asked for {:?}", tls.sni());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg(feature = "server")]
 #[derive(Debug)]
 pub struct ServerConnection {
     conn: Connection,
 }
 
+#[cfg(feature = "server")]
 impl ServerConnection {
     /// A connection that will answer one client with `config`.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
@@ -558,6 +564,7 @@ impl ServerConnection {
     }
 }
 
+#[cfg(feature = "server")]
 impl core::ops::Deref for ServerConnection {
     type Target = Connection;
     fn deref(&self) -> &Connection {
@@ -565,6 +572,7 @@ impl core::ops::Deref for ServerConnection {
     }
 }
 
+#[cfg(feature = "server")]
 impl core::ops::DerefMut for ServerConnection {
     fn deref_mut(&mut self) -> &mut Connection {
         &mut self.conn

@@ -6,13 +6,17 @@ use alloc::vec::Vec;
 
 use rsa::traits::PublicKeyParts;
 
+#[cfg(feature = "ecdsa")]
 use crate::crypto::ecdsa_key::ServerEcdsaKey;
 use crate::crypto::rsa_key::ServerRsaKey;
 use crate::crypto::rsa_kx;
+#[cfg(feature = "server")]
 use crate::crypto::suites::Authentication;
 use crate::error::Error;
+#[cfg(feature = "server")]
 use crate::msgs::enums::NamedGroup;
 use crate::msgs::handshake::{MAX_CERTIFICATE_CHAIN_LEN, MAX_CERTIFICATES};
+#[cfg(all(feature = "server", feature = "ecdsa"))]
 use crate::x509::signature::EcdsaCurve;
 
 /// The private key of a certificate, by type. For a server it decides which suites the
@@ -23,21 +27,26 @@ pub enum ServerKey {
     /// An RSA key: decrypts RSA key exchange, signs ECDHE_RSA ServerKeyExchanges.
     Rsa(Arc<dyn ServerRsaKey>),
     /// An ECDSA key (P-256 or P-384): signs ECDHE_ECDSA ServerKeyExchanges.
+    #[cfg(feature = "ecdsa")]
     Ecdsa(Arc<dyn ServerEcdsaKey>),
 }
 
 impl ServerKey {
+    #[cfg(feature = "server")]
     pub(crate) fn authentication(&self) -> Authentication {
         match self {
             Self::Rsa(_) => Authentication::Rsa,
+            #[cfg(feature = "ecdsa")]
             Self::Ecdsa(_) => Authentication::Ecdsa,
         }
     }
 
     /// The named group of an ECDSA key's curve (`None` for RSA).
+    #[cfg(feature = "server")]
     pub(crate) fn ecdsa_group(&self) -> Option<NamedGroup> {
         match self {
             Self::Rsa(_) => None,
+            #[cfg(feature = "ecdsa")]
             Self::Ecdsa(key) => Some(match key.curve() {
                 EcdsaCurve::P256 => NamedGroup::SECP256R1,
                 EcdsaCurve::P384 => NamedGroup::SECP384R1,
@@ -85,14 +94,12 @@ impl CertifiedKey {
 
     /// Like [`Self::new`] for a leaf with an ECDSA P-256 or P-384 key: checks that `key`
     /// is the leaf's public key. Such a chain serves the `TLS_ECDHE_ECDSA_*` suites.
+    #[cfg(feature = "ecdsa")]
     pub fn new_ecdsa(chain: Vec<Vec<u8>>, key: Arc<dyn ServerEcdsaKey>) -> Result<Self, Error> {
-        use der::{Decode, Encode};
         let leaf = check_chain_limits(&chain)?;
-        let spki = x509_cert::Certificate::from_der(leaf)
-            .ok()
-            .and_then(|c| c.tbs_certificate().subject_public_key_info().to_der().ok())
-            .ok_or(Error::Misuse("leaf certificate does not parse"))?;
-        if !key.matches_spki(&spki) {
+        let spki = crate::x509::certificate_spki(leaf)
+            .map_err(|_| Error::Misuse("leaf certificate does not parse"))?;
+        if !key.matches_spki(spki) {
             return Err(Error::Misuse(
                 "private key does not match the leaf certificate",
             ));

@@ -201,6 +201,7 @@ impl DhKeyShare {
     }
 
     /// A key in ffdhe2048 (RFC 7919), the group a lucid server uses.
+    #[cfg(feature = "server")]
     pub(crate) fn ffdhe2048(rng: &mut dyn CryptoRng) -> Result<Self, Error> {
         Self::generate(&FFDHE2048_P, &[2], 2048, rng)
     }

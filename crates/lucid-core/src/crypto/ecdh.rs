@@ -139,6 +139,7 @@ impl KeyShare {
     }
 
     /// The group.
+    #[cfg(feature = "server")]
     pub(crate) fn group(&self) -> NamedGroup {
         self.group
     }

@@ -6,9 +6,13 @@
 
 pub(crate) mod cbc;
 pub(crate) mod certified_key;
+#[cfg(feature = "dhe")]
 pub(crate) mod dh;
+#[cfg(feature = "ecdhe")]
 pub(crate) mod ecdh;
+#[cfg(feature = "ecdsa")]
 pub(crate) mod ecdsa_key;
+#[cfg(feature = "aes-gcm")]
 pub(crate) mod gcm;
 pub(crate) mod hash;
 mod hmac_ct;

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use super::cbc::{CbcOpener, CbcSealer};
+#[cfg(feature = "aes-gcm")]
 use super::gcm::{GcmOpener, GcmSealer};
 use super::stream::{StreamOpener, StreamSealer};
 use super::suites::{Protection, SuiteParams};
@@ -21,6 +22,7 @@ pub struct RecordSealer(Sealer);
 #[derive(Debug)]
 enum Sealer {
     Cbc(CbcSealer),
+    #[cfg(feature = "aes-gcm")]
     Gcm(GcmSealer),
     Stream(StreamSealer),
 }
@@ -32,6 +34,7 @@ pub struct RecordOpener(Opener);
 #[derive(Debug)]
 enum Opener {
     Cbc(CbcOpener),
+    #[cfg(feature = "aes-gcm")]
     Gcm(GcmOpener),
     Stream(StreamOpener),
 }
@@ -53,6 +56,7 @@ impl RecordSealer {
                 CbcSealer::new(suite, version, mac_key, enc_key, iv, encrypt_then_mac)
                     .map(|s| Self(Sealer::Cbc(s)))
             }
+            #[cfg(feature = "aes-gcm")]
             Protection::Gcm => GcmSealer::new(enc_key, iv).map(|s| Self(Sealer::Gcm(s))),
             Protection::Stream(_) => {
                 StreamSealer::new(suite, mac_key, enc_key).map(|s| Self(Sealer::Stream(s)))
@@ -71,6 +75,7 @@ impl RecordSealer {
     ) -> Result<(), Error> {
         match &mut self.0 {
             Sealer::Cbc(s) => s.seal(typ, version, plaintext, out, rng),
+            #[cfg(feature = "aes-gcm")]
             Sealer::Gcm(s) => s.seal(typ, version, plaintext, out),
             Sealer::Stream(s) => s.seal(typ, version, plaintext, out),
         }
@@ -80,6 +85,7 @@ impl RecordSealer {
     pub fn seq(&self) -> u64 {
         match &self.0 {
             Sealer::Cbc(s) => s.seq(),
+            #[cfg(feature = "aes-gcm")]
             Sealer::Gcm(s) => s.seq(),
             Sealer::Stream(s) => s.seq(),
         }
@@ -101,6 +107,7 @@ impl RecordOpener {
                 CbcOpener::new(suite, version, mac_key, enc_key, iv, encrypt_then_mac)
                     .map(|o| Self(Opener::Cbc(o)))
             }
+            #[cfg(feature = "aes-gcm")]
             Protection::Gcm => GcmOpener::new(enc_key, iv).map(|o| Self(Opener::Gcm(o))),
             Protection::Stream(_) => {
                 StreamOpener::new(suite, mac_key, enc_key).map(|o| Self(Opener::Stream(o)))
@@ -117,6 +124,7 @@ impl RecordOpener {
     ) -> Result<&'b mut [u8], Error> {
         match &mut self.0 {
             Opener::Cbc(o) => o.open(typ, version, payload),
+            #[cfg(feature = "aes-gcm")]
             Opener::Gcm(o) => o.open(typ, version, payload),
             Opener::Stream(o) => o.open(typ, version, payload),
         }
@@ -126,6 +134,7 @@ impl RecordOpener {
     pub fn seq(&self) -> u64 {
         match &self.0 {
             Opener::Cbc(o) => o.seq(),
+            #[cfg(feature = "aes-gcm")]
             Opener::Gcm(o) => o.seq(),
             Opener::Stream(o) => o.seq(),
         }

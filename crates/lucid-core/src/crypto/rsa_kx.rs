@@ -17,10 +17,10 @@ use rsa::{PrivateKey, PublicKey};
 use spki::SubjectPublicKeyInfoRef;
 use zeroize::Zeroizing;
 
-use crate::arith::rsa_core::RsaPublic;
 use crate::codec::InvalidMessage;
 use crate::error::{CertificateError, Error, PeerMisbehaved};
-use crate::x509::signature::{RsaKeyRole, rsa_public_key_checked};
+use crate::x509::certificate_spki;
+use crate::x509::signature::{RsaKeyRole, RsaPublicKey, rsa_public_key_checked};
 
 /// Length of the RSA pre-master secret (RFC 5246 §7.4.7.1).
 pub const PRE_MASTER_SECRET_LEN: usize = 48;
@@ -51,15 +51,7 @@ pub fn rsa_public_key_from_spki(spki_der: &[u8]) -> Result<PublicKey, Error> {
 /// The RSA public key of a DER certificate (its subjectPublicKeyInfo), for the client to
 /// encrypt the pre-master secret to.
 pub fn rsa_public_key_from_certificate(cert_der: &[u8]) -> Result<PublicKey, Error> {
-    use der::Encode;
-    let cert = x509_cert::Certificate::from_der(cert_der)
-        .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
-    let spki = cert
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
-    rsa_public_key_from_spki(&spki)
+    rsa_public_key_from_spki(certificate_spki(cert_der)?)
 }
 
 /// The RSA key of a DER certificate, of at least `min_bits` (2048, or 1024 behind the
@@ -69,16 +61,8 @@ pub(crate) fn certificate_rsa_key(
     cert_der: &[u8],
     min_bits: usize,
     role: RsaKeyRole,
-) -> Result<PublicKey, CertificateError> {
-    use der::Encode;
-    let cert =
-        x509_cert::Certificate::from_der(cert_der).map_err(|_| CertificateError::BadEncoding)?;
-    let spki = cert
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|_| CertificateError::BadEncoding)?;
-    rsa_public_key_checked(&spki, min_bits, role)
+) -> Result<RsaPublicKey, CertificateError> {
+    rsa_public_key_checked(certificate_spki(cert_der)?, min_bits, role)
 }
 
 /// The client's view of the server certificate's key: [`certificate_rsa_key`] for the
@@ -91,7 +75,7 @@ pub(crate) fn certificate_rsa_key(
 pub(crate) fn server_key_exchange_key(
     cert_der: &[u8],
     min_bits: usize,
-) -> Result<PublicKey, Error> {
+) -> Result<RsaPublicKey, Error> {
     certificate_rsa_key(cert_der, min_bits, RsaKeyRole::LeafKey).map_err(|e| match e {
         CertificateError::BadEncoding
         | CertificateError::RsaKeyTooSmall { .. }
@@ -102,16 +86,28 @@ pub(crate) fn server_key_exchange_key(
 
 /// Client side: `EncryptedPreMasterSecret`, the PKCS#1 v1.5 (block type 2) encryption of
 /// `pms` to `key`. The result is exactly `key.size()` bytes.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "offsets derived from k, checked against the minimum length first"
-)]
 pub fn encrypt_pre_master_secret(
     key: &PublicKey,
     pms: &[u8; PRE_MASTER_SECRET_LEN],
     rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<Vec<u8>, Error> {
     use rsa::traits::PublicKeyParts;
+    let key = RsaPublicKey::new(&key.n_bytes(), &key.e_bytes(), 0, RsaKeyRole::LeafKey)
+        .map_err(|_| Error::Internal("RSA encryption of the pre-master secret failed"))?;
+    encrypt_pre_master_secret_to(&key, pms, rng)
+}
+
+/// [`encrypt_pre_master_secret`] to a key parsed by lucid's certificate code (what the
+/// client holds).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "offsets derived from k, checked against the minimum length first"
+)]
+pub(crate) fn encrypt_pre_master_secret_to(
+    key: &RsaPublicKey,
+    pms: &[u8; PRE_MASTER_SECRET_LEN],
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<Vec<u8>, Error> {
     let fail = || Error::Internal("RSA encryption of the pre-master secret failed");
     let k = key.size();
     if k < PRE_MASTER_SECRET_LEN + 11 {
@@ -133,7 +129,7 @@ pub fn encrypt_pre_master_secret(
     }
     em[ps_end + 1..].copy_from_slice(pms);
     // The public-key operation on lucid's arithmetic (arith::rsa_core).
-    let public = RsaPublic::from_rsa_crate(key).ok_or_else(fail)?;
+    let public = key.public().ok_or_else(fail)?;
     let mut out = alloc::vec![0u8; k];
     public.op(&em, &mut out).map_err(|_| fail())?;
     Ok(out)

@@ -24,16 +24,25 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use rand_core::CryptoRng;
 
-use crate::arith::rsa_core::RsaPublic;
+#[cfg(feature = "ecdsa")]
 use crate::crypto::ecdsa_key::ServerEcdsaKey;
 use crate::crypto::prf::PrfAlgorithm;
 use crate::crypto::rsa_key::ServerRsaKey;
-use crate::error::{Error, PeerMisbehaved};
-use crate::msgs::enums::{ProtocolVersion, SignatureScheme};
-use crate::x509::signature::{
-    RsaKeyRole, SubjectPublicKey, subject_public_key, verify_ecdsa_prehash,
-};
-use crate::x509::{CertificateError, end_entity_key_usage};
+use crate::error::Error;
+#[cfg(any(feature = "server", feature = "ecdhe", feature = "dhe"))]
+use crate::error::PeerMisbehaved;
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
+use crate::msgs::enums::ProtocolVersion;
+use crate::msgs::enums::SignatureScheme;
+#[cfg(all(
+    feature = "ecdsa",
+    any(feature = "server", feature = "ecdhe", feature = "dhe")
+))]
+use crate::x509::signature::verify_ecdsa_prehash;
+#[cfg(any(feature = "server", feature = "ecdhe", feature = "dhe"))]
+use crate::x509::signature::{RsaKeyRole, SubjectPublicKey, subject_public_key};
+#[cfg(any(feature = "server", feature = "ecdhe", feature = "dhe"))]
+use crate::x509::{CertificateError, certificate_spki, end_entity_key_usage};
 
 /// What a handshake signature is made with, from the signer's side: the TLS 1.2 scheme, or
 /// the fixed TLS 1.0/1.1 construction for the key type.
@@ -74,9 +83,12 @@ pub(crate) fn signs_transcript(sig: HandshakeSignature, prf: PrfAlgorithm) -> bo
 
 /// ECDSA schemes lucid signs and verifies with on TLS 1.2, in its preference order. On TLS
 /// 1.2 a scheme names hash and algorithm, not the curve (RFC 5246 §7.4.1.4.1), so either
-/// works with a P-256 or a P-384 key.
+/// works with a P-256 or a P-384 key. None without the `ecdsa` feature, so nothing offers,
+/// requests or accepts one.
 pub(crate) static ECDSA_SCHEMES: &[SignatureScheme] = &[
+    #[cfg(feature = "ecdsa")]
     SignatureScheme::ECDSA_SECP256R1_SHA256,
+    #[cfg(feature = "ecdsa")]
     SignatureScheme::ECDSA_SECP384R1_SHA384,
 ];
 
@@ -100,6 +112,7 @@ pub(crate) static RSA_SCHEMES: &[SignatureScheme] = &[
 use crate::x509::signature::{SHA1_PREFIX, SHA256_PREFIX, SHA384_PREFIX, SHA512_PREFIX};
 
 /// `client_random ‖ server_random ‖ params`: what a ServerKeyExchange signature covers.
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 pub(crate) fn server_key_exchange_message(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
@@ -116,6 +129,13 @@ pub(crate) fn server_key_exchange_message(
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Signed<'a> {
     /// A message the signature hashes itself (a ServerKeyExchange's randoms and params).
+    #[cfg_attr(
+        not(any(feature = "ecdhe", feature = "dhe")),
+        allow(
+            dead_code,
+            reason = "only the ECDHE and DHE suites sign a ServerKeyExchange"
+        )
+    )]
     Message(&'a [u8]),
     /// The handshake messages so far, as the running transcript hash has digested them
     /// (a CertificateVerify, RFC 5246 §7.4.8; lucid keeps no copy of the messages): on TLS
@@ -239,6 +259,7 @@ pub(crate) fn emsa_pkcs1_v15(
 /// Which signature a signer with an RSA key uses at `version`, given what the peer offered
 /// in `signature_algorithms` (TLS 1.2; `None` if it sent none, which means {sha1, rsa},
 /// RFC 5246 §7.4.1.4.1). `None` if nothing fits.
+#[cfg(all(feature = "server", any(feature = "ecdhe", feature = "dhe")))]
 pub(crate) fn choose_rsa_signature(
     version: ProtocolVersion,
     peer_offered: Option<&[SignatureScheme]>,
@@ -258,6 +279,7 @@ pub(crate) fn choose_rsa_signature(
 /// Which signature a signer with an ECDSA key uses at `version` (see
 /// [`choose_rsa_signature`]); on TLS 1.2 without signature_algorithms the default is
 /// {sha1, ecdsa}.
+#[cfg(all(feature = "server", feature = "ecdhe", feature = "ecdsa"))]
 pub(crate) fn choose_ecdsa_signature(
     version: ProtocolVersion,
     peer_offered: Option<&[SignatureScheme]>,
@@ -277,6 +299,7 @@ pub(crate) fn choose_ecdsa_signature(
 /// The peer's signature algorithm at `version` for its certificate key `key`: the scheme it
 /// named (TLS 1.2), which must be one we offered and fit the key, or the fixed TLS 1.0/1.1
 /// construction for the key type.
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 pub(crate) fn received_signature(
     version: ProtocolVersion,
     scheme: Option<SignatureScheme>,
@@ -316,6 +339,7 @@ pub(crate) fn received_signature(
 /// [`PeerMisbehaved::BadServerKeyExchangeSignature`] (decrypt_error) when it does not
 /// verify (a scheme that does not fit the key included); the caller maps it for a
 /// CertificateVerify.
+#[cfg(any(feature = "server", feature = "ecdhe", feature = "dhe"))]
 pub(crate) fn verify(
     sig: HandshakeSignature,
     key: &SubjectPublicKey,
@@ -330,17 +354,17 @@ pub(crate) fn verify(
     }
     match key {
         SubjectPublicKey::Rsa(rsa) if is_rsa(sig) => {
-            use rsa::traits::PublicKeyParts;
             let k = rsa.size();
             if signature.len() != k {
                 return Err(bad());
             }
             let expected = emsa_pkcs1_v15(sig, signed, k).ok_or_else(bad)?;
-            let public = RsaPublic::from_rsa_crate(rsa).ok_or_else(bad)?;
+            let public = rsa.public().ok_or_else(bad)?;
             let mut em = alloc::vec![0u8; k];
             public.op(signature, &mut em).map_err(|_| bad())?;
             if em == expected { Ok(()) } else { Err(bad()) }
         }
+        #[cfg(feature = "ecdsa")]
         SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_) if !is_rsa(sig) => {
             let digest = signed_digest(sig, signed).ok_or_else(bad)?;
             verify_ecdsa_prehash(key, &digest, signature).map_err(|_| bad())
@@ -377,6 +401,7 @@ pub(crate) fn sign_rsa(
 /// digest (constant-time, deterministic nonces per RFC 6979 in [`EcdsaKey`]).
 ///
 /// [`EcdsaKey`]: crate::crypto::ecdsa_key::EcdsaKey
+#[cfg(feature = "ecdsa")]
 pub(crate) fn sign_ecdsa(
     key: &dyn ServerEcdsaKey,
     sig: HandshakeSignature,
@@ -393,12 +418,12 @@ pub(crate) fn sign_ecdsa(
 /// key of at least `min_rsa_bits` to encrypt to (`sign` false: keyUsage, when present, must
 /// allow keyEncipherment) or any key lucid verifies with to check a signature (`sign` true:
 /// keyUsage must allow digitalSignature), RFC 5280 §4.2.1.3, RFC 8422 §5.3.
+#[cfg(any(feature = "server", feature = "ecdhe", feature = "dhe"))]
 pub(crate) fn peer_certificate_key(
     cert_der: &[u8],
     min_rsa_bits: usize,
     sign: bool,
 ) -> Result<SubjectPublicKey, Error> {
-    use der::{Decode, Encode};
     let bad = |e| Error::InvalidCertificate(e);
     if let Some(ku) = end_entity_key_usage(cert_der).map_err(bad)? {
         let (ok, required) = if sign {
@@ -410,14 +435,8 @@ pub(crate) fn peer_certificate_key(
             return Err(bad(CertificateError::InvalidKeyUsage { required }));
         }
     }
-    let cert = x509_cert::Certificate::from_der(cert_der)
-        .map_err(|_| bad(CertificateError::BadEncoding))?;
-    let spki = cert
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|_| bad(CertificateError::BadEncoding))?;
-    subject_public_key(&spki, min_rsa_bits, RsaKeyRole::LeafKey).map_err(bad)
+    let spki = certificate_spki(cert_der).map_err(bad)?;
+    subject_public_key(spki, min_rsa_bits, RsaKeyRole::LeafKey).map_err(bad)
 }
 
 #[cfg(test)]

@@ -98,16 +98,18 @@ pub enum KeyExchange {
     Rsa,
     /// Ephemeral elliptic-curve Diffie-Hellman (RFC 8422): the server sends its share in a
     /// signed ServerKeyExchange, the client answers with its own; forward secret.
+    #[cfg(feature = "ecdhe")]
     Ecdhe,
     /// Ephemeral finite-field Diffie-Hellman (RFC 5246 §7.4.3): like ECDHE, but the server
     /// also chooses the group and sends it; a legacy opt-in (see [`SuiteParams::legacy`]).
+    #[cfg(feature = "dhe")]
     Dhe,
 }
 
 impl KeyExchange {
     /// Whether the server sends a (signed) ServerKeyExchange.
     pub const fn server_key_exchange(self) -> bool {
-        matches!(self, Self::Ecdhe | Self::Dhe)
+        !matches!(self, Self::Rsa)
     }
 }
 
@@ -118,6 +120,7 @@ pub enum Authentication {
     /// An RSA certificate (`TLS_RSA_*`, `TLS_ECDHE_RSA_*`).
     Rsa,
     /// An ECDSA certificate (`TLS_ECDHE_ECDSA_*`).
+    #[cfg(feature = "ecdsa")]
     Ecdsa,
 }
 
@@ -128,6 +131,7 @@ pub enum Protection {
     /// (MAC-then-encrypt, or encrypt-then-MAC with RFC 7366).
     Cbc(MacAlgorithm),
     /// AES-GCM (RFC 5288): an AEAD, TLS 1.2 only; encrypt-then-MAC never applies.
+    #[cfg(feature = "aes-gcm")]
     Gcm,
     /// A stream cipher (RC4, legacy opt-in) with an HMAC: MAC-then-encrypt, no IV, no
     /// padding (RFC 5246 §6.2.3.1); encrypt-then-MAC never applies (RFC 7366 §3).
@@ -191,6 +195,7 @@ impl SuiteParams {
     pub const fn mac(&self) -> Option<MacAlgorithm> {
         match self.protection {
             Protection::Cbc(mac) | Protection::Stream(mac) => Some(mac),
+            #[cfg(feature = "aes-gcm")]
             Protection::Gcm => None,
         }
     }
@@ -213,7 +218,9 @@ impl SuiteParams {
     pub const fn block_len(&self) -> usize {
         match self.protection {
             Protection::Cbc(_) => self.cipher.block_len(),
-            Protection::Gcm | Protection::Stream(_) => 0,
+            Protection::Stream(_) => 0,
+            #[cfg(feature = "aes-gcm")]
+            Protection::Gcm => 0,
         }
     }
 
@@ -228,6 +235,7 @@ impl SuiteParams {
     /// §6.2.3.2); GCM — the 4-byte implicit nonce (RFC 5288 §3); a stream cipher — none.
     pub fn fixed_iv_len(&self, version: ProtocolVersion) -> usize {
         match self.protection {
+            #[cfg(feature = "aes-gcm")]
             Protection::Gcm => crate::crypto::gcm::SALT_LEN,
             Protection::Stream(_) => 0,
             Protection::Cbc(_) if uses_explicit_iv(version) => 0,
@@ -277,6 +285,7 @@ pub fn uses_explicit_iv(version: ProtocolVersion) -> bool {
 /// 3DES (DHE first), then RC4 (SHA-1 before MD5). Within a
 /// group, AES-128 before AES-256 and ECDSA before RSA (an ECDSA server signs faster).
 pub static ALL_SUITES: &[SuiteParams] = &[
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         kx: KeyExchange::Ecdhe,
@@ -287,6 +296,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
         kx: KeyExchange::Ecdhe,
@@ -297,6 +307,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         kx: KeyExchange::Ecdhe,
@@ -307,6 +318,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         kx: KeyExchange::Ecdhe,
@@ -317,6 +329,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
         kx: KeyExchange::Ecdhe,
@@ -327,6 +340,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: None,
     },
+    #[cfg(feature = "ecdhe")]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
         kx: KeyExchange::Ecdhe,
@@ -337,6 +351,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
         kx: KeyExchange::Ecdhe,
@@ -347,6 +362,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: None,
     },
+    #[cfg(feature = "ecdhe")]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
         kx: KeyExchange::Ecdhe,
@@ -357,6 +373,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
         kx: KeyExchange::Ecdhe,
@@ -367,6 +384,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(feature = "ecdhe")]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
         kx: KeyExchange::Ecdhe,
@@ -377,6 +395,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "ecdhe", feature = "ecdsa"))]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
         kx: KeyExchange::Ecdhe,
@@ -387,6 +406,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(feature = "ecdhe")]
     SuiteParams {
         suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
         kx: KeyExchange::Ecdhe,
@@ -397,6 +417,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(feature = "aes-gcm")]
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
         kx: KeyExchange::Rsa,
@@ -407,6 +428,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(feature = "aes-gcm")]
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
         kx: KeyExchange::Rsa,
@@ -457,6 +479,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: None,
     },
+    #[cfg(all(feature = "dhe", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
         kx: KeyExchange::Dhe,
@@ -467,6 +490,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(all(feature = "dhe", feature = "aes-gcm"))]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
         kx: KeyExchange::Dhe,
@@ -477,6 +501,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(feature = "dhe")]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
         kx: KeyExchange::Dhe,
@@ -487,6 +512,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(feature = "dhe")]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_256_CBC_SHA,
         kx: KeyExchange::Dhe,
@@ -497,6 +523,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(feature = "dhe")]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_128_CBC_SHA256,
         kx: KeyExchange::Dhe,
@@ -507,6 +534,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(feature = "dhe")]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,
         kx: KeyExchange::Dhe,
@@ -517,6 +545,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: Some(DHE_WEAKNESS),
     },
+    #[cfg(feature = "dhe")]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA,
         kx: KeyExchange::Dhe,

@@ -9,7 +9,9 @@ use core::fmt;
 
 use crate::conn::{KeyLog, RecordBuffers, check_alpn_protocols, check_versions_and_suites};
 pub use crate::crypto::certified_key::{CertifiedKey, ServerKey};
-use crate::crypto::{ecdh, suites};
+#[cfg(feature = "ecdhe")]
+use crate::crypto::ecdh;
+use crate::crypto::suites;
 use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::session::ServerSessionStore;
@@ -252,7 +254,8 @@ pub struct ServerConfig {
     /// handshake).
     pub record_buffers: RecordBuffers,
     /// The ECDHE groups the server agrees to, in its preference order (the first the
-    /// client also supports wins). Default: x25519, secp256r1, secp384r1.
+    /// client also supports wins). Default: x25519, secp256r1, secp384r1 (none without the
+    /// `ecdhe` feature).
     pub groups: Vec<NamedGroup>,
     /// Whether to ask clients for a certificate, and how to check it. Default: never.
     pub client_auth: ClientAuth,
@@ -294,7 +297,10 @@ impl ServerConfig {
             session_store: None,
             key_log: None,
             record_buffers: RecordBuffers::default(),
+            #[cfg(feature = "ecdhe")]
             groups: ecdh::SUPPORTED_GROUPS.to_vec(),
+            #[cfg(not(feature = "ecdhe"))]
+            groups: Vec::new(),
             client_auth: ClientAuth::None,
             alpn_protocols: Vec::new(),
         }

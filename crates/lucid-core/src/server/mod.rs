@@ -48,25 +48,34 @@ use crate::conn::{
     Context, Core, DOWNGRADE_SENTINEL_TLS11, Message, Negotiated, Side, record_protection,
     suite_params,
 };
+#[cfg(feature = "dhe")]
 use crate::crypto::dh::{self, DhKeyShare};
+#[cfg(feature = "ecdhe")]
 use crate::crypto::ecdh::{self, KeyShare};
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::prf::PrfAlgorithm;
 use crate::crypto::rsa_kx::PRE_MASTER_SECRET_LEN;
 use crate::crypto::sign::{self, HandshakeSignature, Signed};
-use crate::crypto::suites::{self, Authentication, KeyExchange, SuiteParams};
+#[cfg(feature = "ecdhe")]
+use crate::crypto::suites::Authentication;
+use crate::crypto::suites::{self, KeyExchange, SuiteParams};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, ClientCertificateType, Compression, EcCurveType, EcPointFormat, ExtensionType,
-    NamedGroup, ProtocolVersion, SignatureScheme,
+    CipherSuite, ClientCertificateType, Compression, EcPointFormat, ExtensionType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
+#[cfg(feature = "dhe")]
+use crate::msgs::handshake::ServerDhParams;
 use crate::msgs::handshake::{
-    CertificatePayload, CertificateRequestPayload, ClientHelloPayload, DigitallySigned,
-    HandshakeMessage, HandshakePayload, Random, ServerDhParams, ServerEcdhParams,
-    ServerHelloPayload, ServerKeyExchangePayload, SessionId,
+    CertificatePayload, CertificateRequestPayload, ClientHelloPayload, HandshakeMessage,
+    HandshakePayload, Random, ServerHelloPayload, SessionId,
 };
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
+use crate::msgs::handshake::{DigitallySigned, ServerKeyExchangePayload};
+#[cfg(feature = "ecdhe")]
+use crate::msgs::{enums::EcCurveType, handshake::ServerEcdhParams};
 use crate::session::ServerSession;
 use crate::trace::{Event, RenegotiationSignal, ResumptionEvent};
 use crate::x509::signature::{LEGACY_MIN_RSA_MODULUS_BITS, SubjectPublicKey};
@@ -75,6 +84,7 @@ use rustls_pki_types::CertificateDer;
 mod config;
 pub mod kx;
 
+#[cfg(feature = "ecdsa")]
 pub use crate::crypto::ecdsa_key::{EcdsaKey, ServerEcdsaKey, SignError};
 use config::normalize_name;
 pub use config::{
@@ -161,6 +171,13 @@ struct Offer {
     /// ec_point_formats, if sent.
     point_formats: Option<Vec<EcPointFormat>>,
     /// signature_algorithms, if sent.
+    #[cfg_attr(
+        not(any(feature = "ecdhe", feature = "dhe")),
+        allow(
+            dead_code,
+            reason = "only the ECDHE and DHE suites sign a ServerKeyExchange"
+        )
+    )]
     sigalgs: Option<Vec<SignatureScheme>>,
     /// The application protocol selected from the client's ALPN list, if both sides have one.
     alpn: Option<Vec<u8>>,
@@ -440,11 +457,13 @@ fn find_resumable(
 /// How the chosen suite's key is exchanged.
 enum ChosenKx {
     Rsa,
+    #[cfg(feature = "ecdhe")]
     Ecdhe {
         group: NamedGroup,
         signature: HandshakeSignature,
     },
     /// DHE in ffdhe2048 (RFC 7919).
+    #[cfg(feature = "dhe")]
     Dhe {
         signature: HandshakeSignature,
     },
@@ -466,6 +485,7 @@ fn choose_suite(
     offer: &Offer,
     certs: &[Arc<CertifiedKey>],
 ) -> Result<(&'static SuiteParams, ChosenKx, Arc<CertifiedKey>), Error> {
+    #[cfg(feature = "ecdhe")]
     let ecdhe = |auth: Authentication| -> Option<ChosenKx> {
         if offer
             .point_formats
@@ -484,6 +504,7 @@ fn choose_suite(
         };
         let signature = match auth {
             Authentication::Rsa => sign::choose_rsa_signature(version, offer.sigalgs.as_deref())?,
+            #[cfg(feature = "ecdsa")]
             Authentication::Ecdsa => {
                 sign::choose_ecdsa_signature(version, offer.sigalgs.as_deref())?
             }
@@ -506,7 +527,9 @@ fn choose_suite(
                 .find(|c| c.key.authentication() == p.auth && curve_offered(c))?;
             let kx = match p.kx {
                 KeyExchange::Rsa => ChosenKx::Rsa,
+                #[cfg(feature = "ecdhe")]
                 KeyExchange::Ecdhe => ecdhe(p.auth)?,
+                #[cfg(feature = "dhe")]
                 KeyExchange::Dhe => ChosenKx::Dhe {
                     signature: sign::choose_rsa_signature(version, offer.sigalgs.as_deref())?,
                 },
@@ -561,7 +584,10 @@ fn full_handshake(
 
     // RFC 7366 §3: never with an AEAD suite (nor acknowledged for one).
     let etm = offer.etm && suite.can_encrypt_then_mac();
+    #[cfg(feature = "ecdhe")]
     let ecc = suite.kx == KeyExchange::Ecdhe;
+    #[cfg(not(feature = "ecdhe"))]
+    let ecc = false;
     let extensions = server_extensions(&offer, offer.sni.is_some(), offer.ems, etm, ecc);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
@@ -572,9 +598,11 @@ fn full_handshake(
     let (kx, group) = match (chosen_kx, &cert.key) {
         (ChosenKx::Rsa, ServerKey::Rsa(key)) => (ServerKx::Rsa(key.clone()), None),
         // choose_suite matched the suite's authentication to the key.
+        #[cfg(feature = "ecdsa")]
         (ChosenKx::Rsa, ServerKey::Ecdsa(_)) => {
             return Err(Error::Internal("RSA key exchange with an ECDSA key"));
         }
+        #[cfg(feature = "ecdhe")]
         (ChosenKx::Ecdhe { group, signature }, _) => {
             let share = KeyShare::generate(group, cx.rng)
                 .ok_or(Error::Internal("chose a group lucid cannot generate"))?;
@@ -590,6 +618,7 @@ fn full_handshake(
             send_server_key_exchange(core, cx, &mut data, ske)?;
             (ServerKx::Ecdhe(share), Some(group))
         }
+        #[cfg(feature = "dhe")]
         (ChosenKx::Dhe { signature }, _) => {
             let share = DhKeyShare::ffdhe2048(cx.rng)?;
             let params = ServerDhParams {
@@ -663,6 +692,7 @@ fn certificate_request(
         CertificateRequestPayload {
             certificate_types: alloc::vec![
                 ClientCertificateType::RSA_SIGN,
+                #[cfg(feature = "ecdsa")]
                 ClientCertificateType::ECDSA_SIGN
             ],
             sigalgs,
@@ -731,6 +761,7 @@ impl ExpectClientCertificate {
 
 /// The `digitally-signed` struct over `client_random ‖ server_random ‖ params` made with
 /// the certificate's key (RFC 5246 §7.4.3, RFC 8422 §5.4).
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 fn sign_params(
     cx: &mut Context<'_>,
     data: &HelloData,
@@ -748,12 +779,14 @@ fn sign_params(
         scheme: signature.scheme(),
         signature: match &cert.key {
             ServerKey::Rsa(key) => sign::sign_rsa(&**key, signature, signed, cx.rng)?,
+            #[cfg(feature = "ecdsa")]
             ServerKey::Ecdsa(key) => sign::sign_ecdsa(&**key, signature, signed, cx.rng)?,
         },
     })
 }
 
 /// Sends the (signed) ServerKeyExchange of an ECDHE or DHE suite.
+#[cfg(any(feature = "ecdhe", feature = "dhe"))]
 fn send_server_key_exchange(
     core: &mut Core,
     cx: &mut Context<'_>,
@@ -836,8 +869,10 @@ enum ServerKx {
     /// RSA: the certificate's private key decrypts the pre-master secret.
     Rsa(Arc<dyn ServerRsaKey>),
     /// ECDHE: our ephemeral key share, sent in the ServerKeyExchange.
+    #[cfg(feature = "ecdhe")]
     Ecdhe(KeyShare),
     /// DHE: our ephemeral ffdhe2048 key, sent in the ServerKeyExchange.
+    #[cfg(feature = "dhe")]
     Dhe(DhKeyShare),
 }
 
@@ -887,12 +922,14 @@ impl ExpectClientKeyExchange {
                 core.trace_pre_master(&pms[..]);
                 Zeroizing::new(pms.to_vec())
             }
+            #[cfg(feature = "ecdhe")]
             ServerKx::Ecdhe(share) => {
                 let group = share.group();
                 let pms = share.agree(cke.ecdh()?)?;
                 core.trace_ecdh_secret(group, &pms);
                 pms
             }
+            #[cfg(feature = "dhe")]
             ServerKx::Dhe(share) => {
                 let bits = share.prime_bits();
                 let pms = share.agree(cke.dh()?)?;
@@ -984,12 +1021,14 @@ impl ExpectCertificateVerify {
         let mut this = *self;
         let sig = match (signed.scheme, &this.key) {
             (None, SubjectPublicKey::Rsa(_)) => HandshakeSignature::RsaMd5Sha1,
+            #[cfg(feature = "ecdsa")]
             (None, _) => HandshakeSignature::EcdsaSha1,
             // Only what our CertificateRequest listed: the transcript's hash, the key's type.
             (Some(s), key) => {
                 let sig = HandshakeSignature::Scheme(s);
                 let fits = match key {
                     SubjectPublicKey::Rsa(_) => sign::RSA_SCHEMES.contains(&s),
+                    #[cfg(feature = "ecdsa")]
                     _ => sign::ECDSA_SCHEMES.contains(&s),
                 };
                 if !fits || !sign::signs_transcript(sig, this.prf) {

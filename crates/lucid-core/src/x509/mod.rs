@@ -56,6 +56,7 @@ pub use cert::KeyUsageBits;
 /// `CertificateDer`, PEM decoding), re-exported so callers need not depend on it directly.
 pub use rustls_pki_types as pki_types;
 pub use time::Time;
+pub(crate) use verify::certificate_spki;
 pub use verify::{
     ChainCert, MAX_INTERMEDIATES, MAX_PATH_DEPTH, MAX_SIGNATURE_CHECKS, VerifiedChain,
     VerifierOptions, certificate_subject, end_entity_key_usage, verify_chain_no_name,

@@ -15,8 +15,8 @@ use alloc::string::String;
 use core::fmt;
 
 use der::Tag;
+#[cfg(feature = "ecdsa")]
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
-use rsa::{BoxedUint, PublicKey};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
@@ -228,12 +228,70 @@ impl fmt::Display for RsaKeyRole {
     }
 }
 
+/// Largest public exponent accepted (2^33 − 1, as the `rsa` crate; in practice 65537).
+const MAX_RSA_PUBLIC_EXPONENT: u64 = (1 << 33) - 1;
+
+/// An RSA public key from a certificate, checked when it was parsed ([`rsa_public_key`],
+/// [`subject_public_key`]): a modulus within the size limits in force then, odd, and an odd
+/// exponent in `3..=2^33 − 1`. Signature checks and the client's pre-master encryption run
+/// on lucid's own public-key arithmetic, so a client needs no other big-number code.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RsaPublicKey {
+    /// The modulus, big-endian, no leading zero byte.
+    n: Box<[u8]>,
+    /// The public exponent, big-endian, no leading zero byte.
+    e: Box<[u8]>,
+}
+
+impl RsaPublicKey {
+    /// The modulus length in bytes (`k` of RFC 8017): the length of every signature and
+    /// ciphertext of this key.
+    pub fn size(&self) -> usize {
+        self.n.len()
+    }
+
+    /// The modulus size in bits.
+    pub fn bits(&self) -> usize {
+        be_bits(&self.n)
+    }
+
+    /// The modulus, big-endian, without leading zero bytes.
+    pub fn n_bytes(&self) -> &[u8] {
+        &self.n
+    }
+
+    /// The public exponent, big-endian, without leading zero bytes.
+    pub fn e_bytes(&self) -> &[u8] {
+        &self.e
+    }
+
+    /// The key ready for the public operation (`x^e mod n`, on `arith::rsa_core`).
+    pub(crate) fn public(&self) -> Option<RsaPublic> {
+        RsaPublic::new(&self.n, &self.e)
+    }
+}
+
+impl fmt::Debug for RsaPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RsaPublicKey")
+            .field("bits", &self.bits())
+            .field("e", &self.e)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The bit length of a big-endian magnitude without leading zero bytes.
+fn be_bits(magnitude: &[u8]) -> usize {
+    let top = magnitude.first().map_or(8, |b| b.leading_zeros() as usize);
+    (magnitude.len() * 8).saturating_sub(top)
+}
+
 /// Decode an RSA `SubjectPublicKeyInfo` (whole DER SEQUENCE, algorithm rsaEncryption with
 /// `NULL` parameters) into a key usable for signature verification and RSA encryption.
 ///
 /// Accepts moduli of [`MIN_RSA_MODULUS_BITS`]..=[`MAX_RSA_MODULUS_BITS`] bits; a smaller one
 /// is reported as the leaf's key.
-pub fn rsa_public_key(spki: &[u8]) -> Result<PublicKey, CertificateError> {
+pub fn rsa_public_key(spki: &[u8]) -> Result<RsaPublicKey, CertificateError> {
     rsa_public_key_checked(spki, MIN_RSA_MODULUS_BITS, RsaKeyRole::LeafKey)
 }
 
@@ -243,7 +301,7 @@ pub fn rsa_public_key_checked(
     spki: &[u8],
     min_bits: usize,
     role: RsaKeyRole,
-) -> Result<PublicKey, CertificateError> {
+) -> Result<RsaPublicKey, CertificateError> {
     let min_bits = min_bits.max(LEGACY_MIN_RSA_MODULUS_BITS);
     let seq = single(spki, Tag::Sequence)?;
     let mut r = seq.reader()?;
@@ -267,28 +325,51 @@ pub fn rsa_public_key_checked(
     let n = positive_integer(kr.read(Tag::Integer)?.value)?;
     let e = positive_integer(kr.read(Tag::Integer)?.value)?;
     kr.finish()?;
+    RsaPublicKey::new(n, e, min_bits, role)
+}
 
-    let n_bits = n
-        .len()
-        .checked_mul(8)
-        .and_then(|b| b.checked_sub(n.first().map_or(8, |top| top.leading_zeros() as usize)))
-        .ok_or(CertificateError::BadEncoding)?;
-    if n_bits < min_bits {
-        return Err(CertificateError::RsaKeyTooSmall {
-            bits: n_bits,
-            min: min_bits,
-            role,
-        });
+impl RsaPublicKey {
+    /// From the magnitudes of `n` and `e` (big-endian, no leading zero byte), with the
+    /// checks of [`rsa_public_key_checked`] (`min_bits` as given).
+    pub(crate) fn new(
+        n: &[u8],
+        e: &[u8],
+        min_bits: usize,
+        role: RsaKeyRole,
+    ) -> Result<Self, CertificateError> {
+        let n_bits = n
+            .len()
+            .checked_mul(8)
+            .and_then(|b| b.checked_sub(n.first().map_or(8, |top| top.leading_zeros() as usize)))
+            .ok_or(CertificateError::BadEncoding)?;
+        if n_bits < min_bits {
+            return Err(CertificateError::RsaKeyTooSmall {
+                bits: n_bits,
+                min: min_bits,
+                role,
+            });
+        }
+        if n_bits > MAX_RSA_MODULUS_BITS {
+            return Err(CertificateError::UnsupportedRsaKeySize { bits: n_bits });
+        }
+        // An odd modulus; an odd exponent, at least 3 and at most 2^33 − 1 (so below n): the
+        // checks the `rsa` crate makes of a public key, with the same outcome (BadEncoding).
+        let e_value = match e {
+            [rest @ .., last] if rest.len() < 8 && last & 1 == 1 => rest
+                .iter()
+                .chain(core::iter::once(last))
+                .fold(0u64, |v, b| (v << 8) | u64::from(*b)),
+            _ => return Err(CertificateError::BadEncoding),
+        };
+        let n_odd = n.last().is_some_and(|b| b & 1 == 1);
+        if !n_odd || !(3..=MAX_RSA_PUBLIC_EXPONENT).contains(&e_value) {
+            return Err(CertificateError::BadEncoding);
+        }
+        Ok(Self {
+            n: n.into(),
+            e: e.into(),
+        })
     }
-    if n_bits > MAX_RSA_MODULUS_BITS {
-        return Err(CertificateError::UnsupportedRsaKeySize { bits: n_bits });
-    }
-    PublicKey::new_with_size_limits(
-        BoxedUint::from_be_slice_vartime(n),
-        BoxedUint::from_be_slice_vartime(e),
-        min_bits..=MAX_RSA_MODULUS_BITS,
-    )
-    .map_err(|_| CertificateError::BadEncoding)
 }
 
 /// The magnitude bytes of a DER INTEGER that must be positive (leading zero stripped).
@@ -332,10 +413,12 @@ impl fmt::Display for EcdsaCurve {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubjectPublicKey {
     /// rsaEncryption (1.2.840.113549.1.1.1).
-    Rsa(PublicKey),
+    Rsa(RsaPublicKey),
     /// id-ecPublicKey on P-256.
+    #[cfg(feature = "ecdsa")]
     EcdsaP256(p256::ecdsa::VerifyingKey),
     /// id-ecPublicKey on P-384.
+    #[cfg(feature = "ecdsa")]
     EcdsaP384(p384::ecdsa::VerifyingKey),
 }
 
@@ -365,20 +448,20 @@ impl fmt::Display for PublicKeyKind {
 impl SubjectPublicKey {
     /// The key's algorithm and size or curve.
     pub fn kind(&self) -> PublicKeyKind {
-        use rsa::traits::PublicKeyParts;
         match self {
-            Self::Rsa(key) => PublicKeyKind::Rsa {
-                bits: key.n().bit_width_vartime() as usize,
-            },
+            Self::Rsa(key) => PublicKeyKind::Rsa { bits: key.bits() },
+            #[cfg(feature = "ecdsa")]
             Self::EcdsaP256(_) => PublicKeyKind::Ecdsa(EcdsaCurve::P256),
+            #[cfg(feature = "ecdsa")]
             Self::EcdsaP384(_) => PublicKeyKind::Ecdsa(EcdsaCurve::P384),
         }
     }
 
     /// The RSA key, if this is one (what RSA key exchange encrypts to).
-    pub fn as_rsa(&self) -> Option<&PublicKey> {
+    pub fn as_rsa(&self) -> Option<&RsaPublicKey> {
         match self {
             Self::Rsa(key) => Some(key),
+            #[cfg(feature = "ecdsa")]
             Self::EcdsaP256(_) | Self::EcdsaP384(_) => None,
         }
     }
@@ -387,7 +470,9 @@ impl SubjectPublicKey {
     pub fn ec_point_uncompressed(&self) -> Option<Box<[u8]>> {
         match self {
             Self::Rsa(_) => None,
+            #[cfg(feature = "ecdsa")]
             Self::EcdsaP256(key) => Some(Box::from(key.to_sec1_point(false).as_bytes())),
+            #[cfg(feature = "ecdsa")]
             Self::EcdsaP384(key) => Some(Box::from(key.to_sec1_point(false).as_bytes())),
         }
     }
@@ -455,12 +540,17 @@ pub fn subject_public_key(
     }
     // from_sec1_bytes checks that the point is on the curve and not the identity.
     match curve {
+        #[cfg(feature = "ecdsa")]
         EcdsaCurve::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map(SubjectPublicKey::EcdsaP256)
             .map_err(|_| CertificateError::BadEncoding),
+        #[cfg(feature = "ecdsa")]
         EcdsaCurve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map(SubjectPublicKey::EcdsaP384)
             .map_err(|_| CertificateError::BadEncoding),
+        // Built without ECDSA: a well-formed EC key is of an algorithm lucid cannot use.
+        #[cfg(not(feature = "ecdsa"))]
+        _ => Err(CertificateError::UnsupportedPublicKeyAlgorithm),
     }
 }
 
@@ -525,11 +615,13 @@ pub fn verify_signature_with_key(
         (SubjectPublicKey::Rsa(key), Some(prefix)) => {
             verify_rsa_pkcs1(key, prefix, &hash, signature)
         }
+        #[cfg(feature = "ecdsa")]
         (SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_), None) => {
             verify_ecdsa_prehash(key, &hash, signature)
         }
-        (SubjectPublicKey::Rsa(_), None)
-        | (SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_), Some(_)) => {
+        (SubjectPublicKey::Rsa(_), None) => Err(CertificateError::BadSignature),
+        #[cfg(feature = "ecdsa")]
+        (SubjectPublicKey::EcdsaP256(_) | SubjectPublicKey::EcdsaP384(_), Some(_)) => {
             Err(CertificateError::BadSignature)
         }
     }
@@ -541,6 +633,7 @@ pub fn verify_signature_with_key(
 ///
 /// # Errors
 /// [`CertificateError::BadSignature`] when it does not verify or `key` is RSA.
+#[cfg(feature = "ecdsa")]
 pub(crate) fn verify_ecdsa_prehash(
     key: &SubjectPublicKey,
     digest: &[u8],
@@ -568,7 +661,7 @@ pub(crate) fn verify_ecdsa_prehash(
 /// ECDSA algorithm.
 pub fn verify_rsa_signature(
     alg: SignatureAlgorithm,
-    key: &PublicKey,
+    key: &RsaPublicKey,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), CertificateError> {
@@ -585,12 +678,11 @@ pub fn verify_rsa_signature(
     reason = "offsets derived from k, checked against the minimum length first"
 )]
 fn verify_rsa_pkcs1(
-    key: &PublicKey,
+    key: &RsaPublicKey,
     prefix: &[u8],
     hash: &[u8],
     signature: &[u8],
 ) -> Result<(), CertificateError> {
-    use rsa::traits::PublicKeyParts;
     // RFC 8017 §8.2.2: the signature is exactly k bytes and below n; s^e mod n must be
     // *exactly* EM = 0x00 ‖ 0x01 ‖ 0xff… ‖ 0x00 ‖ DigestInfo ‖ H (the whole encoding is
     // compared, so BER variants and a missing NULL fail). The public operation runs on
@@ -600,7 +692,7 @@ fn verify_rsa_pkcs1(
     if signature.len() != k || k < t_len + 11 {
         return Err(CertificateError::BadSignature);
     }
-    let public = RsaPublic::from_rsa_crate(key).ok_or(CertificateError::BadSignature)?;
+    let public = key.public().ok_or(CertificateError::BadSignature)?;
     let mut em = alloc::vec![0u8; k];
     public
         .op(signature, &mut em)
@@ -651,6 +743,46 @@ mod tests {
         for n in 0..sha256_null.len() {
             assert!(SignatureAlgorithm::from_der(&sha256_null[..n]).is_err());
         }
+    }
+
+    #[test]
+    fn rsa_public_key_checks() {
+        // A 2048-bit odd modulus (its value does not matter to the checks).
+        let mut n = alloc::vec![0xc5u8; 256];
+        n[255] = 0x01;
+        let role = RsaKeyRole::LeafKey;
+        let key = RsaPublicKey::new(&n, &[0x01, 0x00, 0x01], 2048, role).unwrap();
+        assert_eq!((key.size(), key.bits()), (256, 2048));
+        assert_eq!((key.n_bytes(), key.e_bytes()), (&n[..], &[1u8, 0, 1][..]));
+        assert!(key.public().is_some());
+        // Largest exponent accepted: 2^33 − 1; e = 3 is the smallest.
+        assert!(RsaPublicKey::new(&n, &[0x01, 0xff, 0xff, 0xff, 0xff], 2048, role).is_ok());
+        assert!(RsaPublicKey::new(&n, &[3], 2048, role).is_ok());
+        let bad = |n: &[u8], e: &[u8]| RsaPublicKey::new(n, e, 2048, role).unwrap_err();
+        for e in [
+            &[1u8][..],
+            &[0x01, 0x00, 0x00],
+            &[0x03, 0x00, 0x00, 0x00, 0x01],
+            &[0x01, 0, 0, 0, 0, 0, 0, 0, 0x01],
+            &[],
+        ] {
+            assert_eq!(bad(&n, e), CertificateError::BadEncoding, "{e:?}");
+        }
+        let mut even = n.clone();
+        even[255] = 0x02;
+        assert_eq!(bad(&even, &[3]), CertificateError::BadEncoding);
+        assert_eq!(
+            bad(&n[1..], &[3]),
+            CertificateError::RsaKeyTooSmall {
+                bits: 2040,
+                min: 2048,
+                role
+            }
+        );
+        assert_eq!(
+            bad(&[0xc5; 1025], &[3]),
+            CertificateError::UnsupportedRsaKeySize { bits: 8200 }
+        );
     }
 
     #[test]

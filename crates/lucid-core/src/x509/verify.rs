@@ -16,7 +16,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use rsa::PublicKey;
 use rustls_pki_types::{ServerName, UnixTime};
 
 use super::CertificateError;
@@ -27,8 +26,9 @@ use super::name::{
     for_each_general_name, ip_to_string, name_to_string, names_equal, presented_names,
 };
 use super::signature::{
-    LEGACY_MIN_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, RsaKeyRole, SignatureAlgorithm,
-    SubjectPublicKey, rsa_public_key_checked, subject_public_key, verify_signature_with_key,
+    LEGACY_MIN_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, RsaKeyRole, RsaPublicKey,
+    SignatureAlgorithm, SubjectPublicKey, rsa_public_key_checked, subject_public_key,
+    verify_signature_with_key,
 };
 use super::time::Time;
 
@@ -112,7 +112,7 @@ impl VerifiedChain {
     /// # Errors
     /// [`CertificateError::UnsupportedPublicKeyAlgorithm`] when the leaf key is not RSA (see
     /// [`Self::leaf_key`]).
-    pub fn leaf_public_key(&self) -> Result<PublicKey, CertificateError> {
+    pub fn leaf_public_key(&self) -> Result<RsaPublicKey, CertificateError> {
         rsa_public_key_checked(
             &self.leaf_spki,
             LEGACY_MIN_RSA_MODULUS_BITS,
@@ -313,6 +313,18 @@ pub fn certificate_subject(cert_der: &[u8]) -> Result<String, CertificateError> 
 pub fn end_entity_key_usage(cert_der: &[u8]) -> Result<Option<KeyUsageBits>, CertificateError> {
     let cert = Cert::parse(cert_der, Mode::Anchor)?;
     Ok(cert.key_usage.as_ref().map(KeyUsageBits::from_extension))
+}
+
+/// The `subjectPublicKeyInfo` of a DER certificate (the whole SEQUENCE), the certificate
+/// parsed as [`end_entity_key_usage`] parses it: where a peer's or our own leaf key is
+/// read from.
+///
+/// # Errors
+/// [`CertificateError::BadEncoding`] when the certificate does not parse.
+pub(crate) fn certificate_spki(cert_der: &[u8]) -> Result<&[u8], CertificateError> {
+    Cert::parse(cert_der, Mode::Anchor)
+        .map(|c| c.spki)
+        .map_err(|_| CertificateError::BadEncoding)
 }
 
 fn chain_cert(c: &Cert<'_>) -> ChainCert {
