@@ -70,7 +70,9 @@ pub use client::{
 pub use conn::{KeyLog, Negotiated, RecordBuffers, Side};
 pub use connection::{ClientConnection, Connection, IoState, ServerConnection};
 pub use error::{CertificateError, Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
-pub use msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
+pub use msgs::enums::{
+    AlertDescription, CipherSuite, MaxFragmentLength, NamedGroup, ProtocolVersion,
+};
 /// The `rustls-pki-types` crate lucid's API uses (`ServerName`, `UnixTime`,
 /// `CertificateDer`, PEM decoding), re-exported so callers need not depend on it directly.
 pub use rustls_pki_types as pki_types;

@@ -58,7 +58,7 @@ use crate::crypto::suites::{self, Authentication, KeyExchange, SuiteParams};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
     CipherSuite, ClientCertificateType, Compression, EcCurveType, EcPointFormat, ExtensionType,
-    NamedGroup, ProtocolVersion, SignatureScheme,
+    MaxFragmentLength, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::handshake::{
@@ -161,6 +161,8 @@ struct Offer {
     point_formats: Option<Vec<EcPointFormat>>,
     /// signature_algorithms, if sent.
     sigalgs: Option<Vec<SignatureScheme>>,
+    /// max_fragment_length, if sent (a defined value) and accepted.
+    max_fragment_length: Option<MaxFragmentLength>,
 }
 
 impl ExpectClientHello {
@@ -200,7 +202,7 @@ fn client_hello(
     }
     let signal = check_secure_renegotiation(&config, hello)?;
     core.tracer.emit(&Event::RenegotiationSignal(signal));
-    let offer = read_offer(&config, hello, signal);
+    let offer = read_offer(&config, hello, signal)?;
 
     core.set_version(version);
     core.sni.clone_from(&offer.sni);
@@ -295,15 +297,27 @@ fn check_secure_renegotiation(
     Ok(signal)
 }
 
+/// What the ClientHello asks for beyond version, suites and compression. A
+/// max_fragment_length with a value RFC 6066 does not define is refused with
+/// illegal_parameter (§4: the server MUST abort), accepted or not.
 fn read_offer(
     config: &ServerConfig,
     hello: &ClientHelloPayload,
     signal: RenegotiationSignal,
-) -> Offer {
+) -> Result<Offer, Error> {
     let ems_offered = hello
         .find_extension(ExtensionType::EXTENDED_MASTER_SECRET)
         .is_some();
-    Offer {
+    let max_fragment_length = match hello.find_extension(ExtensionType::MAX_FRAGMENT_LENGTH) {
+        Some(ClientExtension::MaxFragmentLength(v)) if v.fragment_len().is_none() => {
+            return Err(PeerMisbehaved::InvalidMaxFragmentLength(*v).into());
+        }
+        Some(ClientExtension::MaxFragmentLength(v)) if config.accept_max_fragment_length => {
+            Some(*v)
+        }
+        _ => None,
+    };
+    Ok(Offer {
         sni: hello.host_name().and_then(normalize_name),
         ems_offered,
         ems: config.accept_extended_master_secret && ems_offered,
@@ -324,12 +338,14 @@ fn read_offer(
             Some(ClientExtension::SignatureAlgorithms(s)) => Some(s.clone()),
             _ => None,
         },
-    }
+        max_fragment_length,
+    })
 }
 
 /// The ServerHello's extensions: renegotiation_info only if the client signalled RFC 5746
 /// (§3.6: the server includes it when the client sent the extension or the SCSV; §4.3
-/// lets a server talk to a legacy client without it), then what was offered and accepted.
+/// lets a server talk to a legacy client without it), then what was offered and accepted
+/// (max_fragment_length: the client's value, echoed on resumption too, as OpenSSL does).
 fn server_extensions(
     offer: &Offer,
     sni: bool,
@@ -340,6 +356,9 @@ fn server_extensions(
     let mut extensions = Vec::new();
     if offer.secure_renegotiation {
         extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    }
+    if let Some(mfl) = offer.max_fragment_length {
+        extensions.push(ServerExtension::MaxFragmentLength(mfl));
     }
     if ecc && offer.point_formats.is_some() {
         // RFC 8422 §5.2: answers the client's ec_point_formats for an ECC suite.
@@ -392,10 +411,14 @@ fn find_resumable(
     let Some(session) = store.get(&hello.session_id, cx.now) else {
         return Ok(None);
     };
+    // RFC 6066 §4: the session's max_fragment_length applies to its resumptions; a client
+    // asking for another limit (or none) gets a full handshake that negotiates it anew
+    // (OpenSSL aborts with illegal_parameter instead; declining is always allowed).
     let usable = session.version == version
         && config.cipher_suites.contains(&session.suite)
         && suite_params(session.suite).is_ok_and(|p| p.usable_with(version))
-        && session.server_name == offer.sni;
+        && session.server_name == offer.sni
+        && session.max_fragment_length == offer.max_fragment_length;
     if !usable {
         return Ok(None);
     }
@@ -538,6 +561,8 @@ fn full_handshake(
     let ecc = suite.kx == KeyExchange::Ecdhe;
     let extensions = server_extensions(&offer, offer.sni.is_some(), offer.ems, etm, ecc);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
+    // RFC 6066 §4: the limit applies at once, to our whole flight (as in OpenSSL).
+    core.set_fragment_limit(offer.max_fragment_length);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
     let certificate = HandshakeMessage::new(HandshakePayload::Certificate(CertificatePayload(
         cert.chain.clone(),
@@ -604,6 +629,7 @@ fn full_handshake(
             secure_renegotiation: offer.secure_renegotiation,
             group,
             client_certificates: Vec::new(),
+            max_fragment_length: offer.max_fragment_length,
         },
         sni: offer.sni,
     };
@@ -754,6 +780,8 @@ fn resume(
     let etm = offer.etm && suite.can_encrypt_then_mac();
     let extensions = server_extensions(offer, false, session.extended_master_secret, etm, false);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
+    // `find_resumable`: the session's limit is the one the client asked for.
+    core.set_fragment_limit(session.max_fragment_length);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
 
     let master = session.master_secret.clone();
@@ -787,6 +815,7 @@ fn resume(
                 secure_renegotiation: offer.secure_renegotiation,
                 group: None,
                 client_certificates: session.client_certificates.clone(),
+                max_fragment_length: session.max_fragment_length,
             },
             our_sealer: None,
             side: ServerFinish {
@@ -1027,6 +1056,7 @@ impl PeerFinished for ServerFinish {
                 master_secret: master.clone(),
                 server_name: self.sni,
                 created: cx.now,
+                max_fragment_length: negotiated.max_fragment_length,
             },
         );
         core.tracer
