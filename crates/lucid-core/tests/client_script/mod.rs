@@ -24,7 +24,7 @@ pub(crate) use lucid_core::fuzzing::script::{parse_records, plain_record, raw_hs
 use lucid_core::internal::crypto::suites;
 use lucid_core::internal::msgs::enums::{
     AlertDescription as AD, CipherSuite, ClientCertificateType, Compression, ContentType,
-    ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
+    ExtensionType, HandshakeType, MaxFragmentLength, ProtocolVersion, SignatureScheme,
 };
 use lucid_core::internal::msgs::extensions::{ClientExtension, ServerExtension};
 use lucid_core::internal::msgs::handshake::{
@@ -79,6 +79,8 @@ pub(crate) struct Opts {
     pub(crate) extra_root: Option<&'static [u8]>,
     /// `ClientConfig::allow_rsa_1024_legacy`.
     pub(crate) rsa_1024: bool,
+    /// `ClientConfig::max_fragment_length`; the scripted server echoes it.
+    pub(crate) mfl: Option<MaxFragmentLength>,
 }
 
 impl Opts {
@@ -98,6 +100,7 @@ impl Opts {
             legacy_renegotiation: false,
             extra_root: None,
             rsa_1024: false,
+            mfl: None,
         }
     }
 
@@ -162,6 +165,7 @@ impl Script {
         config.offer_extended_master_secret = opts.ems;
         config.offer_encrypt_then_mac = opts.etm;
         config.allow_legacy_renegotiation = opts.legacy_renegotiation;
+        config.max_fragment_length = opts.mfl;
         config.session_store = opts.store.clone().map(|s| s as Arc<dyn ClientSessionStore>);
         let name = ServerName::try_from(opts.name).unwrap();
         let by_name = matches!(name, ServerName::DnsName(_));
@@ -225,6 +229,9 @@ impl Script {
         }
         if self.opts.etm {
             extensions.push(ServerExtension::EncryptThenMac);
+        }
+        if let Some(mfl) = self.opts.mfl {
+            extensions.push(ServerExtension::MaxFragmentLength(mfl));
         }
         ServerHelloPayload {
             server_version: version,
