@@ -152,7 +152,10 @@ fn the_client_sends_records_within_the_limit() {
     let mut written = 0;
     let mut lens = Vec::new();
     while written < data.len() {
-        written += s.client.write_plaintext(&data[written..], &mut s.crng).unwrap();
+        written += s
+            .client
+            .write_plaintext(&data[written..], &mut s.crng)
+            .unwrap();
         lens.extend(s.drain().iter().map(|r| r.plain.len()));
     }
     assert_eq!(lens, [512, 512, 476]);

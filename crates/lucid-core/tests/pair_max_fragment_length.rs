@@ -149,8 +149,7 @@ fn every_limit_at_every_version_both_ways() {
                 assert!(flight > 4, "{what}: {flight} handshake records");
             }
             let what = format!("{v} {mfl} client");
-            let (_, sealed) =
-                assert_records_within(after_client_hello(&p.c2s_log), limit, &what);
+            let (_, sealed) = assert_records_within(after_client_hello(&p.c2s_log), limit, &what);
             assert!(sealed > c_msg.len() / limit, "{what}");
 
             // And as each side saw it: every application data record at most the limit,
@@ -158,7 +157,10 @@ fn every_limit_at_every_version_both_ways() {
             for (d, what) in [(&c_data, "client"), (&s_data, "server")] {
                 let d = d.lock().unwrap();
                 for lens in [&d.sent, &d.received] {
-                    assert!(lens.iter().all(|l| *l <= limit), "{v} {mfl} {what}: {lens:?}");
+                    assert!(
+                        lens.iter().all(|l| *l <= limit),
+                        "{v} {mfl} {what}: {lens:?}"
+                    );
                     assert_eq!(lens.iter().max(), Some(&limit), "{v} {mfl} {what}");
                 }
             }
@@ -210,16 +212,11 @@ fn the_echo_is_in_the_server_hello_and_the_hello_offers_it() {
     );
     p.handshake().unwrap();
     let sh = server_hello_of(plain_prefix(&p.s2c_log));
-    assert_eq!(
-        sh.find_extension(ExtensionType::MAX_FRAGMENT_LENGTH),
-        None
-    );
+    assert_eq!(sh.find_extension(ExtensionType::MAX_FRAGMENT_LENGTH), None);
     assert_eq!(p.client.negotiated().unwrap().max_fragment_length, None);
 }
 
-fn hello_of(
-    record_bytes: &[u8],
-) -> lucid_core::internal::msgs::handshake::ClientHelloPayload {
+fn hello_of(record_bytes: &[u8]) -> lucid_core::internal::msgs::handshake::ClientHelloPayload {
     use lucid_core::internal::msgs::handshake::{HandshakeMessage, HandshakePayload};
     let msgs = handshake_messages(record_bytes);
     match HandshakeMessage::read_versioned(&msgs[0], V12)
@@ -243,10 +240,7 @@ fn a_server_that_declines_sends_full_records_and_the_client_takes_them() {
         assert_eq!(p.client.negotiated().unwrap().max_fragment_length, None);
         assert_eq!(p.server.negotiated().unwrap().max_fragment_length, None);
         let sh = server_hello_of(plain_prefix(&p.s2c_log));
-        assert_eq!(
-            sh.find_extension(ExtensionType::MAX_FRAGMENT_LENGTH),
-            None
-        );
+        assert_eq!(sh.find_extension(ExtensionType::MAX_FRAGMENT_LENGTH), None);
         p.exercise();
         // 2^14-byte records went both ways.
         for log in [&p.s2c_log, &p.c2s_log] {
@@ -287,10 +281,7 @@ fn a_resumed_session_keeps_its_limit() {
         let mut p = resuming_pair(Some(mfl), &cs, &ss, 11);
         p.handshake().unwrap();
         assert!(!p.client.negotiated().unwrap().resumed);
-        assert_eq!(
-            cs.get("localhost").unwrap().max_fragment_length,
-            Some(mfl)
-        );
+        assert_eq!(cs.get("localhost").unwrap().max_fragment_length, Some(mfl));
 
         let mut p = resuming_pair(Some(mfl), &cs, &ss, 12);
         p.handshake().unwrap();
@@ -366,9 +357,17 @@ use rand_core::SeedableRng;
 // ---- the server against a scripted client ----
 
 /// A scripted TLS 1.2 client (RSA key exchange) asking for `mfl`, and a default server.
-fn scripted_with(mfl: Mfl) -> (Scripted, lucid_core::ServerConnection, rand_chacha::ChaCha20Rng) {
+fn scripted_with(
+    mfl: Mfl,
+) -> (
+    Scripted,
+    lucid_core::ServerConnection,
+    rand_chacha::ChaCha20Rng,
+) {
     let mut c = scripted(9, V12, &rsa_kx_suites_for(V12), true, true);
-    c.hello.extensions.push(ClientExtension::MaxFragmentLength(mfl));
+    c.hello
+        .extensions
+        .push(ClientExtension::MaxFragmentLength(mfl));
     let (s, rng) = default_server(9);
     (c, s, rng)
 }
@@ -394,7 +393,11 @@ fn an_undefined_value_from_a_client_is_illegal_parameter() {
 
 /// The server's first flight to a scripted client that asked for 512 bytes: every record
 /// within the limit; the scripted client has read it.
-fn negotiated_512() -> (Scripted, lucid_core::ServerConnection, rand_chacha::ChaCha20Rng) {
+fn negotiated_512() -> (
+    Scripted,
+    lucid_core::ServerConnection,
+    rand_chacha::ChaCha20Rng,
+) {
     let (mut c, mut s, mut rng) = scripted_with(Mfl::LEN_512);
     feed(&mut s, &mut rng, &c.client_hello()).unwrap();
     let flight = drain(&mut s);
@@ -413,7 +416,11 @@ fn negotiated_512() -> (Scripted, lucid_core::ServerConnection, rand_chacha::Cha
 fn a_plaintext_record_over_the_limit_is_record_overflow() {
     // 513 bytes of plaintext: within what may be read before decrypting, over the limit.
     let (_, mut s, mut rng) = negotiated_512();
-    let res = feed(&mut s, &mut rng, &record(ContentType::HANDSHAKE, V12, &[0x10; 513]));
+    let res = feed(
+        &mut s,
+        &mut rng,
+        &record(ContentType::HANDSHAKE, V12, &[0x10; 513]),
+    );
     assert_fails(
         &mut s,
         res,
@@ -425,7 +432,12 @@ fn a_plaintext_record_over_the_limit_is_record_overflow() {
     let (_, mut s, mut rng) = negotiated_512();
     let mut part = vec![16, 0, 0x03, 0xe8];
     part.resize(512, 0);
-    feed(&mut s, &mut rng, &record(ContentType::HANDSHAKE, V12, &part)).unwrap();
+    feed(
+        &mut s,
+        &mut rng,
+        &record(ContentType::HANDSHAKE, V12, &part),
+    )
+    .unwrap();
     assert!(s.error().is_none() && s.is_handshaking());
 }
 
@@ -470,13 +482,19 @@ fn a_protected_record_over_the_limit_is_record_overflow() {
     s.consume_plaintext(n);
     // One byte over: record_overflow, sent sealed.
     let over = c.seal(ContentType::APPLICATION_DATA, &[0x62; 513]);
-    assert!(over.len() - 5 <= 512 + MAX_EXPANSION, "decrypted, then refused");
+    assert!(
+        over.len() - 5 <= 512 + MAX_EXPANSION,
+        "decrypted, then refused"
+    );
     let res = feed(&mut s, &mut rng, &over);
     let want = Error::RecordOverflow { len: 513, max: 512 };
     assert_eq!(res.as_ref(), Err(&want));
     assert_eq!(s.error(), Some(&want));
     let sent = c.open_protected(&drain(&mut s));
-    assert_eq!(sent, [(ContentType::ALERT, vec![2, AD::RECORD_OVERFLOW.get()])]);
+    assert_eq!(
+        sent,
+        [(ContentType::ALERT, vec![2, AD::RECORD_OVERFLOW.get()])]
+    );
 }
 
 #[test]

@@ -497,11 +497,9 @@ fn check_server_extensions(
             ServerExtension::MaxFragmentLength(got) => match config.max_fragment_length {
                 Some(offered) if offered == *got => seen.max_fragment_length = Some(offered),
                 Some(offered) => {
-                    return Err(PeerMisbehaved::MaxFragmentLengthMismatch {
-                        offered,
-                        got: *got,
-                    }
-                    .into());
+                    return Err(
+                        PeerMisbehaved::MaxFragmentLengthMismatch { offered, got: *got }.into(),
+                    );
                 }
                 None => return Err(PeerMisbehaved::UnofferedExtension(ext.ext_type()).into()),
             },

@@ -11,9 +11,9 @@ use crate::msgs::ccs::ChangeCipherSpecPayload;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 use crate::msgs::handshake::HandshakeMessage;
 use crate::msgs::sslv2::read_sslv2_client_hello;
+use crate::record::HEADER_LEN;
 use crate::record::deframer::{Deframed, Deframer};
 use crate::record::joiner::HandshakeJoiner;
-use crate::record::HEADER_LEN;
 use crate::trace::{Direction, Event};
 
 /// The receive side of a connection.
