@@ -128,6 +128,9 @@ pub fn session_summary(conn: &ServerConnection) -> String {
         }
     );
     let _ = writeln!(out, "SNI       : {}", conn.sni().unwrap_or("(none)"));
+    if let Some(len) = n.max_fragment_length.and_then(|m| m.fragment_len()) {
+        let _ = writeln!(out, "Max frag  : {len} (max_fragment_length, RFC 6066)");
+    }
     let client = match n.client_certificates.first() {
         None => "none".to_string(),
         Some(leaf) => lucid_core::x509::certificate_subject(leaf)
