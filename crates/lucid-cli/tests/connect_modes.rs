@@ -237,7 +237,13 @@ fn max_fragment_length_in_the_summary_trace_and_json() {
     let addr = server(3);
     let (_, stdout, stderr) = connect(
         &addr,
-        &["--max-fragment-length", "512", "--trace", "--reconnect", "1"],
+        &[
+            "--max-fragment-length",
+            "512",
+            "--trace",
+            "--reconnect",
+            "1",
+        ],
     );
     for want in [
         "max_fragment_length(1): asks both sides for smaller records",
@@ -251,7 +257,10 @@ fn max_fragment_length_in_the_summary_trace_and_json() {
                   (max_fragment_length, agreed)";
     // The first connection and its resumption (the server echoes the session's limit).
     assert_eq!(stderr.matches(agreed).count(), 2, "{stderr}");
-    assert!(stderr.contains("resumed (abbreviated handshake)"), "{stderr}");
+    assert!(
+        stderr.contains("resumed (abbreviated handshake)"),
+        "{stderr}"
+    );
 
     let (_, stdout, _) = connect(&addr, &["--max-fragment-length", "4096", "--json"]);
     let hellos: Vec<&str> = stdout
