@@ -132,6 +132,9 @@ pub fn session_summary(conn: &ServerConnection) -> String {
         Some(p) => writeln!(out, "ALPN      : {}", p.escape_ascii()),
         None => writeln!(out, "ALPN      : (none)"),
     };
+    if let Some(len) = n.max_fragment_length.and_then(|m| m.fragment_len()) {
+        let _ = writeln!(out, "Max frag  : {len} (max_fragment_length, RFC 6066)");
+    }
     let client = match n.client_certificates.first() {
         None => "none".to_string(),
         Some(leaf) => lucid_core::x509::certificate_subject(leaf)

@@ -98,7 +98,7 @@ fn suites_for(v: ProtocolVersion) -> Vec<CipherSuite> {
     use lucid_core::internal::crypto::suites::KeyExchange;
     lucid_core::internal::crypto::suites::ALL_SUITES
         .iter()
-        .filter(|s| (!s.tls12_only || v == V12) && s.kx == KeyExchange::Rsa)
+        .filter(|s| (!s.tls12_only || v == V12) && s.kx == KeyExchange::Rsa && s.legacy.is_none())
         .map(|s| s.suite)
         .collect()
 }

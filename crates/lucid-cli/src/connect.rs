@@ -24,7 +24,8 @@ use lucid_core::Error;
 use lucid_core::trace::wire::{CipherSuite, ProtocolVersion};
 use lucid_core::x509::{RootStore, VerifierOptions};
 use lucid_core::{
-    ClientConfig, ClientConnection, PinnedLeafVerifier, ServerCertVerifier, WebPkiVerifier,
+    ClientConfig, ClientConnection, MaxFragmentLength, PinnedLeafVerifier, ServerCertVerifier,
+    WebPkiVerifier,
 };
 use rustls_pki_types::ServerName;
 
@@ -110,6 +111,11 @@ pub(crate) struct ConnectArgs {
     /// Do not offer encrypt_then_mac (RFC 7366).
     #[arg(long)]
     pub(crate) no_etm: bool,
+    /// Ask the server for records of at most BYTES of plaintext (max_fragment_length, RFC
+    /// 6066): 512, 1024, 2048 or 4096. Both sides then keep to it and lucid's record buffers
+    /// shrink to match (the summary says whether the server agreed; many decline).
+    #[arg(long, value_name = "BYTES", value_parser = parse_max_fragment_length)]
+    pub(crate) max_fragment_length: Option<MaxFragmentLength>,
     /// Seconds allowed for name resolution, for the TCP connect, for the whole handshake,
     /// and for each read of the reply.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
@@ -136,6 +142,16 @@ pub(crate) struct ConnectArgs {
     /// resumption), each summarised (and traced when asked).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) reconnect: u32,
+}
+
+/// Parses a max_fragment_length in bytes: 512, 1024, 2048 or 4096.
+pub(crate) fn parse_max_fragment_length(s: &str) -> Result<MaxFragmentLength, String> {
+    s.parse::<usize>()
+        .ok()
+        .and_then(MaxFragmentLength::from_fragment_len)
+        .ok_or_else(|| {
+            format!("{s:?} is not a max_fragment_length: RFC 6066 has 512, 1024, 2048 and 4096")
+        })
 }
 
 /// Parses "1.0", "1.1", "1.2" (also "tls1.2", "TLSv1.2").
@@ -306,6 +322,7 @@ fn connect(args: &ConnectArgs) -> Result<(), String> {
     }
     config.offer_extended_master_secret = !args.no_ems;
     config.offer_encrypt_then_mac = !args.no_etm;
+    config.max_fragment_length = args.max_fragment_length;
     config.allow_legacy_renegotiation = args.allow_legacy_renegotiation;
     config.allow_rsa_1024_legacy = args.allow_rsa_1024;
     config.alpn_protocols.clone_from(&args.alpn);

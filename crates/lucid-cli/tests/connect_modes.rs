@@ -339,3 +339,54 @@ fn demo_seed_is_the_articles_rc4_md5_handshake() {
     let plain = lucid(&["demo", "--brief"]);
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("RC4"));
 }
+
+#[test]
+fn max_fragment_length_in_the_summary_trace_and_json() {
+    let addr = server(3);
+    let (_, stdout, stderr) = connect(
+        &addr,
+        &[
+            "--max-fragment-length",
+            "512",
+            "--trace",
+            "--reconnect",
+            "1",
+        ],
+    );
+    for want in [
+        "max_fragment_length(1): asks both sides for smaller records",
+        "2^9(1): records of at most 512 bytes of plaintext, both ways",
+        "max_fragment_length(1): agreed: from the ServerHello on",
+        "2^9(1): the client's value echoed; records of at most 512 bytes of plaintext",
+    ] {
+        assert!(stdout.contains(want), "{want:?} not in:\n{stdout}");
+    }
+    let agreed = "record size  at most 512 bytes of plaintext per record both ways \
+                  (max_fragment_length, agreed)";
+    // The first connection and its resumption (the server echoes the session's limit).
+    assert_eq!(stderr.matches(agreed).count(), 2, "{stderr}");
+    assert!(
+        stderr.contains("resumed (abbreviated handshake)"),
+        "{stderr}"
+    );
+
+    let (_, stdout, _) = connect(&addr, &["--max-fragment-length", "4096", "--json"]);
+    let hellos: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("\"ClientHello\"") || l.contains("\"ServerHello\""))
+        .collect();
+    assert_eq!(hellos.len(), 2, "{stdout}");
+    assert!(
+        hellos.iter().all(|l| l.contains("max_fragment_length")),
+        "{hellos:?}"
+    );
+
+    // Only the four sizes RFC 6066 defines.
+    let out = lucid(&["connect", "127.0.0.1:1", "--max-fragment-length", "16384"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("RFC 6066 has 512, 1024, 2048 and 4096"),
+        "{stderr}"
+    );
+}

@@ -15,8 +15,8 @@ use core::fmt;
 
 use crate::codec::InvalidMessage;
 use crate::msgs::enums::{
-    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup,
-    ProtocolVersion, SignatureScheme,
+    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, MaxFragmentLength,
+    NamedGroup, ProtocolVersion, SignatureScheme,
 };
 pub use crate::x509::CertificateError;
 
@@ -397,6 +397,17 @@ pub enum PeerMisbehaved {
         /// What the suite needs ("an RSA key", "an ECDSA key").
         expected: &'static str,
     },
+    /// A client's max_fragment_length holds a value RFC 6066 §4 does not define (only
+    /// 1..=4 are): the server MUST abort with illegal_parameter.
+    InvalidMaxFragmentLength(MaxFragmentLength),
+    /// The server answered max_fragment_length with another value than the client asked
+    /// for (RFC 6066 §4: the client MUST abort with illegal_parameter).
+    MaxFragmentLengthMismatch {
+        /// What the client offered.
+        offered: MaxFragmentLength,
+        /// What the server answered.
+        got: MaxFragmentLength,
+    },
     /// Any other protocol violation, named.
     Other(&'static str),
 }
@@ -431,6 +442,8 @@ impl PeerMisbehaved {
             | Self::UnofferedSignatureScheme(_)
             | Self::InvalidDhValue(_)
             | Self::UnofferedApplicationProtocol(_)
+            | Self::InvalidMaxFragmentLength(_)
+            | Self::MaxFragmentLengthMismatch { .. }
             | Self::Other(_) => A::ILLEGAL_PARAMETER,
             Self::BadServerKeyExchangeSignature | Self::BadCertificateVerifySignature => {
                 A::DECRYPT_ERROR
@@ -521,6 +534,15 @@ impl fmt::Display for PeerMisbehaved {
             Self::WrongCertificateKeyType { expected } => write!(
                 f,
                 "the negotiated suite needs {expected} in the server certificate, which has another"
+            ),
+            Self::InvalidMaxFragmentLength(v) => write!(
+                f,
+                "max_fragment_length value {} is not defined (RFC 6066: 1..=4)",
+                v.get()
+            ),
+            Self::MaxFragmentLengthMismatch { offered, got } => write!(
+                f,
+                "server answered max_fragment_length {got} to our {offered} (RFC 6066: it must echo it)"
             ),
             Self::Other(what) => f.write_str(what),
         }

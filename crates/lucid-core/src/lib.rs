@@ -77,7 +77,9 @@ pub use crypto::certified_key::{CertifiedKey, ServerKey};
 pub use crypto::ecdsa_key::{EcdsaKey, ServerEcdsaKey, SignError};
 pub use crypto::rsa_key::{RawRsaError, RsaCrateKey, ServerRsaKey};
 pub use error::{CertificateError, Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
-pub use msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
+pub use msgs::enums::{
+    AlertDescription, CipherSuite, MaxFragmentLength, NamedGroup, ProtocolVersion,
+};
 /// The `rustls-pki-types` crate lucid's API uses (`ServerName`, `UnixTime`,
 /// `CertificateDer`, PEM decoding), re-exported so callers need not depend on it directly.
 pub use rustls_pki_types as pki_types;

@@ -30,7 +30,7 @@ use core::time::Duration;
 use rustls_pki_types::UnixTime;
 
 use crate::crypto::keys::MasterSecret;
-use crate::msgs::enums::{CipherSuite, ProtocolVersion};
+use crate::msgs::enums::{CipherSuite, MaxFragmentLength, ProtocolVersion};
 use crate::msgs::handshake::SessionId;
 
 #[cfg(any(test, feature = "std"))]
@@ -57,6 +57,10 @@ pub struct ServerSession {
     /// The client's certificate chain from the full handshake (empty when it sent none),
     /// so a resumed connection knows its peer ([`crate::Negotiated::client_certificates`]).
     pub client_certificates: Vec<Vec<u8>>,
+    /// The max_fragment_length the full handshake negotiated: RFC 6066 §4, "the negotiated
+    /// length applies for the duration of the session including session resumptions". The
+    /// session is resumed only for a client that asks for the same limit again.
+    pub max_fragment_length: Option<MaxFragmentLength>,
 }
 
 impl fmt::Debug for ServerSession {
@@ -66,6 +70,7 @@ impl fmt::Debug for ServerSession {
             .field("suite", &self.suite)
             .field("extended_master_secret", &self.extended_master_secret)
             .field("server_name", &self.server_name)
+            .field("max_fragment_length", &self.max_fragment_length)
             .field("created", &self.created)
             .finish_non_exhaustive()
     }
@@ -234,6 +239,9 @@ pub struct ClientSession {
     pub master_secret: MasterSecret,
     /// When the session was established.
     pub established: UnixTime,
+    /// The max_fragment_length the session was established with (RFC 6066 §4: it applies
+    /// to its resumptions too). Offered only by a client configured with the same limit.
+    pub max_fragment_length: Option<MaxFragmentLength>,
 }
 
 impl fmt::Debug for ClientSession {
@@ -243,6 +251,7 @@ impl fmt::Debug for ClientSession {
             .field("version", &self.version)
             .field("suite", &self.suite)
             .field("extended_master_secret", &self.extended_master_secret)
+            .field("max_fragment_length", &self.max_fragment_length)
             .finish_non_exhaustive()
     }
 }
@@ -276,6 +285,7 @@ mod tests {
             server_name: Some("localhost".to_string()),
             created: UnixTime::since_unix_epoch(Duration::from_secs(created)),
             client_certificates: Vec::new(),
+            max_fragment_length: None,
         }
     }
 

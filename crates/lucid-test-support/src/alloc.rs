@@ -14,7 +14,9 @@
 //! - [`peak`]: the most bytes in use at once since the last [`reset_peak`]. A `realloc`
 //!   counts old and new block together at its peak (as an allocate-copy-free would);
 //!
-//! and, per thread, [`thread_current`]: bytes this thread allocated minus bytes it freed.
+//! and, per thread, [`thread_current`]: bytes this thread allocated minus bytes it freed,
+//! and [`thread_peak`]: the most [`thread_current`] reached since [`reset_thread_peak`]
+//! (one side of a connection run on its own thread: its peak alone).
 //!
 //! Because the counters are global, a test that measures should be the only test in its
 //! binary (or the only one running).
@@ -33,6 +35,7 @@ static PEAK: AtomicIsize = AtomicIsize::new(0);
 
 std::thread_local! {
     static THREAD_CURRENT: Cell<isize> = const { Cell::new(0) };
+    static THREAD_PEAK: Cell<isize> = const { Cell::new(0) };
 }
 
 /// The counting allocator: every call forwarded to [`System`], counters added.
@@ -45,7 +48,11 @@ fn allocated(size: usize) {
     let now = CURRENT.fetch_add(size as isize, Relaxed) + size as isize;
     PEAK.fetch_max(now, Relaxed);
     // `try_with`: the thread's counter may already be gone while the thread exits.
-    let _ = THREAD_CURRENT.try_with(|c| c.set(c.get() + size as isize));
+    let _ = THREAD_CURRENT.try_with(|c| {
+        let now = c.get() + size as isize;
+        c.set(now);
+        let _ = THREAD_PEAK.try_with(|p| p.set(p.get().max(now)));
+    });
 }
 
 /// A block of `size` bytes was given back.
@@ -124,6 +131,18 @@ pub fn reset_peak() {
 /// Heap bytes the calling thread allocated minus those it freed, since it started.
 pub fn thread_current() -> isize {
     THREAD_CURRENT.with(Cell::get)
+}
+
+/// The most [`thread_current`] reached on the calling thread since the last
+/// [`reset_thread_peak`] (or the thread's start).
+pub fn thread_peak() -> isize {
+    THREAD_PEAK.with(Cell::get)
+}
+
+/// Starts a new peak measurement on the calling thread at its bytes in use now.
+pub fn reset_thread_peak() {
+    let now = thread_current();
+    THREAD_PEAK.with(|p| p.set(now));
 }
 
 /// A snapshot of the global counters.

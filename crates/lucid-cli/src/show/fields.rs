@@ -7,8 +7,8 @@
 
 use lucid_core::internal::crypto::suites;
 use lucid_core::trace::wire::{
-    CipherSuite, ClientCertificateType, Compression, ExtensionType, HandshakeType, NamedGroup,
-    ProtocolVersion, SignatureScheme,
+    CipherSuite, ClientCertificateType, Compression, ExtensionType, HandshakeType,
+    MaxFragmentLength, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use lucid_core::x509::VerifiedChain;
 use lucid_core::x509::name::name_to_string;
@@ -496,7 +496,12 @@ fn extension_purpose(t: ExtensionType, client: bool) -> &'static str {
             "the application protocol the server picked from the client's list (ALPN, RFC 7301): what the records will carry"
         }
         (ExtensionType::SESSION_TICKET, _) => "stateless session resumption (RFC 5077)",
-        (ExtensionType::MAX_FRAGMENT_LENGTH, _) => "smaller records for small devices (RFC 6066)",
+        (ExtensionType::MAX_FRAGMENT_LENGTH, true) => {
+            "asks both sides for smaller records, for devices short of memory (RFC 6066)"
+        }
+        (ExtensionType::MAX_FRAGMENT_LENGTH, false) => {
+            "agreed: from the ServerHello on, both sides send records of at most this size (RFC 6066)"
+        }
         _ => "an extension lucid does not use",
     }
 }
@@ -610,6 +615,26 @@ fn extension_body(w: &mut Walk<'_>, t: ExtensionType, len: usize, client: bool) 
             Some(())
         }
         ExtensionType::SERVER_NAME if len == 0 => Some(()),
+        ExtensionType::MAX_FRAGMENT_LENGTH if len == 1 => {
+            w.field(1, "max_fragment_length", |b| {
+                let v = MaxFragmentLength(b.first().copied().unwrap_or(0));
+                match v.fragment_len() {
+                    Some(n) if client => format!(
+                        "{v}({}): records of at most {n} bytes of plaintext, both ways",
+                        v.get()
+                    ),
+                    Some(n) => format!(
+                        "{v}({}): the client's value echoed; records of at most {n} bytes of plaintext",
+                        v.get()
+                    ),
+                    None => format!(
+                        "{}: not a value RFC 6066 defines (1..4): refused with illegal_parameter",
+                        v.get()
+                    ),
+                }
+            })?;
+            Some(())
+        }
         _ => None,
     }
 }

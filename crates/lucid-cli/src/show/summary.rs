@@ -7,7 +7,7 @@ use core::time::Duration;
 use lucid_core::internal::crypto::suites;
 use lucid_core::trace::wire::HandshakePayload;
 use lucid_core::trace::wire::HandshakeType;
-use lucid_core::trace::wire::{ClientExtension, ServerExtension};
+use lucid_core::trace::wire::{ClientExtension, MaxFragmentLength, ServerExtension};
 use lucid_core::trace::{Direction, ResumptionEvent};
 use lucid_core::trace::{Event, KeyScheduleEvent};
 
@@ -72,6 +72,9 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
     let mut suite = None;
     let mut ems = false;
     let mut etm = false;
+    // max_fragment_length: what our ClientHello asked for, what the ServerHello echoed.
+    let mut mfl_offered = None;
+    let mut mfl_echoed = None;
     let mut reneg = None;
     let mut session_id = Vec::new();
     let mut resumed = None;
@@ -98,11 +101,11 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
                 msg,
                 ..
             }) => match &msg.payload {
-                HandshakePayload::Certificate(c) => our_cert = Some(c.0.first().cloned()),
-                HandshakePayload::CertificateVerify(v) => {
-                    our_signature = Some(v.scheme.map(|s| s.get()));
-                }
                 HandshakePayload::ClientHello(ch) => {
+                    mfl_offered = ch.extensions.iter().find_map(|x| match x {
+                        ClientExtension::MaxFragmentLength(v) => Some(*v),
+                        _ => None,
+                    });
                     alpn_offered = ch
                         .extensions
                         .iter()
@@ -111,6 +114,10 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
                             _ => None,
                         })
                         .unwrap_or_default();
+                }
+                HandshakePayload::Certificate(c) => our_cert = Some(c.0.first().cloned()),
+                HandshakePayload::CertificateVerify(v) => {
+                    our_signature = Some(v.scheme.map(|s| s.get()));
                 }
                 _ => {}
             },
@@ -132,6 +139,7 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
                             ServerExtension::ExtendedMasterSecret => ems = true,
                             ServerExtension::EncryptThenMac => etm = true,
                             ServerExtension::Alpn(p) => alpn_selected = Some(p.clone()),
+                            ServerExtension::MaxFragmentLength(v) => mfl_echoed = Some(*v),
                             _ => {}
                         }
                     }
@@ -242,6 +250,26 @@ pub fn render(events: &[Stamped], opts: &Options, index: usize) -> String {
             ),
         };
         let _ = writeln!(out, "  {:<13}{what}", "app protocol");
+    }
+    if let (Some(asked), true) = (mfl_offered, version.is_some()) {
+        let bytes = |v: MaxFragmentLength| v.fragment_len().unwrap_or(0);
+        let what = match (mfl_echoed, resumed) {
+            (Some(v), _) => st.good(&format!(
+                "at most {} bytes of plaintext per record both ways (max_fragment_length, agreed)",
+                bytes(v)
+            )),
+            // RFC 6066: a resumed session keeps its limit; lucid resumes only sessions made
+            // with the limit it asks for.
+            (None, Some(true)) => st.good(&format!(
+                "at most {} bytes of plaintext per record (the resumed session's max_fragment_length)",
+                bytes(asked)
+            )),
+            (None, _) => st.warn(&format!(
+                "asked for {} bytes (max_fragment_length); the server declined: records of up to 16384 bytes",
+                bytes(asked)
+            )),
+        };
+        let _ = writeln!(out, "  {:<13}{what}", "record size");
     }
     match &chain {
         Some((c, name)) => {

@@ -13,7 +13,7 @@ use crate::crypto::certified_key::CertifiedKey;
 use crate::crypto::ecdh;
 use crate::crypto::suites;
 use crate::error::Error;
-use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use crate::msgs::enums::{CipherSuite, MaxFragmentLength, NamedGroup, ProtocolVersion};
 use crate::session::ClientSessionStore;
 
 /// Client configuration. Build with [`ClientConfig::new`], then adjust the public fields
@@ -66,6 +66,20 @@ pub struct ClientConfig {
     /// How the record buffers are sized (default: preallocated, no allocation after the
     /// handshake).
     pub record_buffers: RecordBuffers,
+    /// Ask the server for records of at most 512, 1024, 2048 or 4096 bytes of plaintext
+    /// (max_fragment_length, RFC 6066 §4), for devices short of memory. Default `None`.
+    ///
+    /// The record buffers start at the size the limit needs (one record of the limit plus
+    /// 320 bytes of protection overhead to receive, one sealed record to send) instead of
+    /// ~18 KB and ~16 KB. A server that accepts echoes the value; from its ServerHello on,
+    /// both sides send records no longer than the limit and refuse longer ones with
+    /// record_overflow ([`crate::Negotiated::max_fragment_length`]). A server that declines
+    /// (many do: RFC 6066 makes it optional) sends full-size records, and the buffers
+    /// grow to the usual size. An answer with another value is refused with
+    /// illegal_parameter. Only sessions established with the same setting are resumed.
+    /// The values other than the four `MaxFragmentLength::LEN_*` constants are an
+    /// [`Error::Misuse`].
+    pub max_fragment_length: Option<MaxFragmentLength>,
     /// The ECDHE groups offered in supported_groups, most preferred first (sent only when
     /// an ECDHE suite is offered). Default: x25519, secp256r1, secp384r1 (none without the
     /// `ecdhe` feature); groups lucid does not implement are left out of the ClientHello.
@@ -154,6 +168,7 @@ impl ClientConfig {
             allow_legacy_renegotiation: false,
             allow_rsa_1024_legacy: false,
             record_buffers: RecordBuffers::default(),
+            max_fragment_length: None,
             #[cfg(feature = "ecdhe")]
             groups: ecdh::SUPPORTED_GROUPS.to_vec(),
             #[cfg(not(feature = "ecdhe"))]
@@ -164,6 +179,14 @@ impl ClientConfig {
     }
 
     pub(crate) fn check(&self) -> Result<(), Error> {
+        if self
+            .max_fragment_length
+            .is_some_and(|v| v.fragment_len().is_none())
+        {
+            return Err(Error::Misuse(
+                "max_fragment_length must be 512, 1024, 2048 or 4096 (MaxFragmentLength::LEN_*)",
+            ));
+        }
         check_versions_and_suites(
             self.min_version,
             self.max_version,

@@ -51,8 +51,8 @@ use crate::crypto::suites::Authentication;
 use crate::crypto::suites::{KeyExchange, SuiteParams};
 use crate::error::{Error, HandshakeStep, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, ClientCertificateType, Compression, EcPointFormat, HandshakeType, NamedGroup,
-    ProtocolVersion, SignatureScheme,
+    CipherSuite, ClientCertificateType, Compression, EcPointFormat, HandshakeType,
+    MaxFragmentLength, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 #[cfg(feature = "dhe")]
@@ -246,6 +246,9 @@ impl ExpectServerHello {
             extensions.push(ClientExtension::server_name(dns.as_ref().as_bytes()));
             h.offered_sni = true;
         }
+        if let Some(mfl) = config.max_fragment_length {
+            extensions.push(ClientExtension::MaxFragmentLength(mfl));
+        }
         extensions.push(ClientExtension::RenegotiationInfo(Vec::new()));
         if config.offer_extended_master_secret {
             extensions.push(ClientExtension::ExtendedMasterSecret);
@@ -289,6 +292,9 @@ impl ExpectServerHello {
                     && s.version <= config.max_version
                     && h.offered_suites.contains(&s.suite)
                     && (s.extended_master_secret || !config.offer_extended_master_secret)
+                    // RFC 6066 §4: the session's limit would apply; offer it only if that
+                    // is the one asked for now.
+                    && s.max_fragment_length == config.max_fragment_length
                     && !s.session_id.as_slice().is_empty();
                 if usable {
                     session_id = s.session_id;
@@ -385,6 +391,7 @@ impl ExpectServerHello {
             group: None,
             client_certificates: Vec::new(),
             alpn_protocol: ext.alpn,
+            max_fragment_length: ext.max_fragment_length,
         };
 
         // Resumption: the server echoed the session id we offered.
@@ -403,6 +410,9 @@ impl ExpectServerHello {
                     }
                     return Err(PeerMisbehaved::ResumptionMismatch.into());
                 }
+                // RFC 6066 §4: the session's limit applies to its resumptions, echoed or
+                // not (it is the one offered, see `send_client_hello`).
+                core.set_fragment_limit(session.max_fragment_length);
                 let master = session.master_secret.clone();
                 log_master(&config, &hello.client_random, &master);
                 core.tracer
@@ -424,6 +434,7 @@ impl ExpectServerHello {
                         master,
                         negotiated: Negotiated {
                             resumed: true,
+                            max_fragment_length: session.max_fragment_length,
                             ..negotiated
                         },
                         our_sealer: Some(client_sealer),
@@ -444,6 +455,8 @@ impl ExpectServerHello {
             }
         }
 
+        // RFC 6066 §4: from the rest of the server's flight on.
+        core.set_fragment_limit(negotiated.max_fragment_length);
         Ok(ClientState::ExpectCertificate(Box::new(
             ExpectCertificate {
                 hello,
@@ -462,6 +475,8 @@ struct ServerExtensionsSeen {
     secure_renegotiation: bool,
     /// The application protocol the server selected (one we offered).
     alpn: Option<Vec<u8>>,
+    /// max_fragment_length was echoed (with the value offered).
+    max_fragment_length: Option<MaxFragmentLength>,
 }
 
 /// Every extension in the ServerHello must answer one we offered (RFC 5246 §7.4.1.4);
@@ -486,6 +501,7 @@ fn check_server_extensions(
         etm: false,
         secure_renegotiation: false,
         alpn: None,
+        max_fragment_length: None,
     };
     for ext in &sh.extensions {
         match ext {
@@ -500,6 +516,16 @@ fn check_server_extensions(
                 seen.ems = true;
             }
             ServerExtension::EncryptThenMac if config.offer_encrypt_then_mac => seen.etm = true,
+            // RFC 6066 §4: the server echoes the value asked for, or aborts.
+            ServerExtension::MaxFragmentLength(got) => match config.max_fragment_length {
+                Some(offered) if offered == *got => seen.max_fragment_length = Some(offered),
+                Some(offered) => {
+                    return Err(
+                        PeerMisbehaved::MaxFragmentLengthMismatch { offered, got: *got }.into(),
+                    );
+                }
+                None => return Err(PeerMisbehaved::UnofferedExtension(ext.ext_type()).into()),
+            },
             // RFC 8422 §5.2: if sent, it must list uncompressed, the only format we use.
             ServerExtension::EcPointFormats(formats) if !hello.offered_groups.is_empty() => {
                 if !formats.contains(&EcPointFormat::UNCOMPRESSED) {
@@ -1081,6 +1107,7 @@ impl PeerFinished for ClientFinish {
                 extended_master_secret: negotiated.extended_master_secret,
                 master_secret: master.clone(),
                 established: cx.now,
+                max_fragment_length: negotiated.max_fragment_length,
             },
         );
         core.tracer

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 
-use super::{Context, Negotiated, SENDABLE_CAPACITY, SENDABLE_STEP, Side};
+use super::{Context, Negotiated, SENDABLE_STEP, Side, fragment_limit, sendable_capacity};
 use crate::codec::Codec;
 use crate::crypto::hash::Transcript;
 use crate::crypto::keys::{self, MasterSecret};
@@ -21,7 +21,7 @@ use crate::msgs::ccs::ChangeCipherSpecPayload;
 #[cfg(feature = "ecdhe")]
 use crate::msgs::enums::NamedGroup;
 use crate::msgs::enums::{
-    AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion,
+    AlertDescription, AlertLevel, ContentType, HandshakeType, MaxFragmentLength, ProtocolVersion,
 };
 use crate::msgs::handshake::{HandshakeMessage, HandshakePayload};
 use crate::record::{HEADER_LEN, MAX_PLAINTEXT, RecordHeader};
@@ -48,8 +48,12 @@ pub(crate) struct Core {
     pub(crate) error: Option<Error>,
     /// Warning alerts received (other than close_notify), most recent last; bounded.
     pub(crate) warnings: Vec<AlertDescription>,
-    /// Largest plaintext fragment we send (2^14 unless max_fragment_length says less).
+    /// Largest plaintext fragment we send and accept (2^14 unless max_fragment_length says
+    /// less; see [`Self::set_fragment_limit`]).
     pub(crate) max_fragment: usize,
+    /// The fragment limit was just settled: the receive side sizes its buffer for it
+    /// before the next record ([`super::Records::process`]).
+    pub(crate) resize_records: bool,
     /// Bytes written so far (offset of the next record header we send).
     pub(crate) tx_offset: u64,
     /// Renegotiation attempts refused so far.
@@ -77,18 +81,37 @@ const MAX_RENEGOTIATION_REFUSALS: usize = 8;
 const MAX_WARNING_ALERTS: usize = 16;
 
 impl Core {
+    /// The send buffer's capacity once the handshake is done: one sealed record of
+    /// `max_fragment` plaintext plus the 1/n-1 split record ([`super::SENDABLE_CAPACITY`]
+    /// without max_fragment_length).
+    pub(crate) fn sendable_capacity(&self) -> usize {
+        sendable_capacity(self.max_fragment)
+    }
+
+    /// Settles the fragment limit (RFC 6066 §4), from this point of the handshake on:
+    /// records we send carry at most its plaintext, a record received with more is refused
+    /// with record_overflow (before decryption if its ciphertext is already too long), and
+    /// the record buffers are sized for it. `None` (not negotiated) keeps TLS's 2^14.
+    /// Called once per handshake: by the server before its ServerHello, by the client when
+    /// the ServerHello arrives.
+    pub(crate) fn set_fragment_limit(&mut self, mfl: Option<MaxFragmentLength>) {
+        self.max_fragment = fragment_limit(mfl);
+        self.resize_records = true;
+    }
+
     /// Makes room for `len` more bytes in `sendable` without going over
-    /// [`SENDABLE_CAPACITY`]; false when they do not fit.
+    /// [`Self::sendable_capacity`]; false when they do not fit.
     pub(crate) fn reserve_sendable(&mut self, len: usize) -> bool {
+        let max = self.sendable_capacity();
         let want = self.sendable.len().saturating_add(len);
-        if want > SENDABLE_CAPACITY.max(self.sendable.capacity()) {
+        if want > max.max(self.sendable.capacity()) {
             return false;
         }
         if want > self.sendable.capacity() {
             let cap = want
                 .next_multiple_of(SENDABLE_STEP)
                 .max(self.sendable.capacity().saturating_mul(2))
-                .min(SENDABLE_CAPACITY);
+                .min(max);
             self.sendable
                 .reserve_exact(cap.saturating_sub(self.sendable.len()));
         }
@@ -111,6 +134,7 @@ impl Core {
             error: None,
             warnings: Vec::new(),
             max_fragment: MAX_PLAINTEXT,
+            resize_records: false,
             tx_offset: 0,
             renegotiation_refusals: 0,
             on_demand: false,

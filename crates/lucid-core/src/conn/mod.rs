@@ -48,11 +48,13 @@ use crate::crypto::keys::{self, MasterSecret};
 use crate::crypto::protection::{RecordOpener, RecordSealer};
 use crate::crypto::suites::{self, SuiteParams};
 use crate::error::{Error, PeerMisbehaved};
-use crate::msgs::enums::{CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion};
+use crate::msgs::enums::{
+    CipherSuite, ContentType, HandshakeType, MaxFragmentLength, NamedGroup, ProtocolVersion,
+};
 use crate::msgs::handshake::{
     ClientHelloPayload, HandshakeMessage, HandshakePayload, Random, SessionId,
 };
-use crate::record::{HEADER_LEN, MAX_PLAINTEXT};
+use crate::record::{HEADER_LEN, MAX_CIPHERTEXT, MAX_PLAINTEXT};
 
 mod core;
 pub(crate) mod finish;
@@ -80,8 +82,38 @@ pub(crate) const MAX_SEAL_OVERHEAD: usize = 16 + 32 + 16;
 
 /// Largest capacity application writes grow the send buffer to: one maximal sealed record,
 /// plus the one-byte record that the TLS 1.0 1/n-1 split puts in front of it.
-pub const SENDABLE_CAPACITY: usize =
-    (HEADER_LEN + MAX_PLAINTEXT + MAX_SEAL_OVERHEAD) + (HEADER_LEN + 1 + MAX_SEAL_OVERHEAD);
+pub const SENDABLE_CAPACITY: usize = sendable_capacity(MAX_PLAINTEXT);
+
+/// The send buffer's largest capacity when records carry at most `max_fragment` bytes of
+/// plaintext ([`SENDABLE_CAPACITY`] without max_fragment_length).
+pub(crate) const fn sendable_capacity(max_fragment: usize) -> usize {
+    (HEADER_LEN + max_fragment + MAX_SEAL_OVERHEAD) + (HEADER_LEN + 1 + MAX_SEAL_OVERHEAD)
+}
+
+/// The most record protection may add to a fragment under max_fragment_length: a 16-byte
+/// explicit IV, a 48-byte MAC (HMAC-SHA384) and 256 bytes of CBC padding (its length byte
+/// included) — the largest of any suite lucid implements, AEAD included. RFC 6066 §4:
+/// a record longer than the limit plus this is refused with record_overflow before it is
+/// decrypted (OpenSSL allows the same 320 bytes, `SSL3_RT_MAX_ENCRYPTED_OVERHEAD`).
+pub(crate) const MFL_MAX_EXPANSION: usize = 16 + 48 + 256;
+
+/// Largest record fragment (ciphertext) accepted when plaintext fragments are limited to
+/// `max_fragment` bytes: 2^14 + 2048 without a limit (RFC 5246 §6.2.3), the limit plus
+/// [`MFL_MAX_EXPANSION`] with one.
+pub(crate) const fn max_ciphertext(max_fragment: usize) -> usize {
+    if max_fragment >= MAX_PLAINTEXT {
+        MAX_CIPHERTEXT
+    } else {
+        max_fragment + MFL_MAX_EXPANSION
+    }
+}
+
+/// The plaintext fragment limit `mfl` stands for (2^14 without one).
+pub(crate) fn fragment_limit(mfl: Option<MaxFragmentLength>) -> usize {
+    mfl.and_then(MaxFragmentLength::fragment_len)
+        .unwrap_or(MAX_PLAINTEXT)
+        .min(MAX_PLAINTEXT)
+}
 
 /// Step in which application writes grow the send buffer.
 pub(crate) const SENDABLE_STEP: usize = 1024;
@@ -145,6 +177,11 @@ pub struct Negotiated {
     /// list, or the server chose to answer without one. Negotiated afresh on every
     /// handshake, resumed ones included (RFC 7301 §3.1), never taken from the session.
     pub alpn_protocol: Option<Vec<u8>>,
+    /// The max_fragment_length (RFC 6066 §4) in effect: both sides send records of at most
+    /// this much plaintext and refuse longer ones with record_overflow, and the record
+    /// buffers are sized for it. `None`: 2^14, TLS's own limit. A resumed session keeps
+    /// the limit of the handshake that established it.
+    pub max_fragment_length: Option<MaxFragmentLength>,
 }
 
 /// A message handed to a handshake state.

@@ -3,7 +3,7 @@
 
 use alloc::borrow::Cow;
 
-use super::{Context, Core, Message, SENDABLE_CAPACITY};
+use super::{Context, Core, Message, max_ciphertext};
 use crate::codec::Codec;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::alert::AlertMessage;
@@ -11,9 +11,9 @@ use crate::msgs::ccs::ChangeCipherSpecPayload;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 use crate::msgs::handshake::HandshakeMessage;
 use crate::msgs::sslv2::read_sslv2_client_hello;
+use crate::record::HEADER_LEN;
 use crate::record::deframer::{Deframed, Deframer};
 use crate::record::joiner::HandshakeJoiner;
-use crate::record::{HEADER_LEN, MAX_PLAINTEXT};
 use crate::trace::{Direction, Event};
 
 /// The receive side of a connection.
@@ -53,6 +53,18 @@ impl Records {
             if !self.plaintext().is_empty() {
                 // back-pressure: the caller reads before we decrypt more
                 return Ok(());
+            }
+            if core.resize_records {
+                // The handshake just settled the fragment limit: it applies from the next
+                // record on, its header checked before anything is decrypted.
+                core.resize_records = false;
+                self.deframer
+                    .set_record_limit(max_ciphertext(core.max_fragment), !core.on_demand);
+                if !core.on_demand {
+                    let want = core.sendable_capacity();
+                    core.sendable
+                        .reserve_exact(want.saturating_sub(core.sendable.len()));
+                }
             }
             let Some(deframed) = self.deframer.pop()? else {
                 return Ok(());
@@ -102,16 +114,15 @@ impl Records {
             let payload_addr = record.payload.as_ptr() as usize;
             let plain: &mut [u8] = match core.opener.as_mut() {
                 Some(o) => o.open(header.typ, header.version, record.payload)?,
-                None => {
-                    if record.payload.len() > MAX_PLAINTEXT {
-                        return Err(Error::RecordOverflow {
-                            len: record.payload.len(),
-                            max: MAX_PLAINTEXT,
-                        });
-                    }
-                    record.payload
-                }
+                None => record.payload,
             };
+            // 2^14, or the max_fragment_length in effect (RFC 6066 §4).
+            if plain.len() > core.max_fragment {
+                return Err(Error::RecordOverflow {
+                    len: plain.len(),
+                    max: core.max_fragment,
+                });
+            }
             match header.typ {
                 ContentType::HANDSHAKE => {
                     if plain.is_empty() {
@@ -143,8 +154,8 @@ impl Records {
                         if core.on_demand {
                             self.deframer.release_buffer();
                             core.sendable.shrink_to(0);
-                        } else if core.sendable.capacity() > SENDABLE_CAPACITY {
-                            core.sendable.shrink_to(SENDABLE_CAPACITY);
+                        } else if core.sendable.capacity() > core.sendable_capacity() {
+                            core.sendable.shrink_to(core.sendable_capacity());
                         }
                     }
                 }

@@ -11,8 +11,8 @@ use rustls_pki_types::{ServerName, UnixTime};
 
 use crate::client::{ClientConfig, ClientState};
 use crate::conn::{
-    Context, Core, MAX_SEAL_OVERHEAD, Message, Negotiated, RecordBuffers, Records,
-    SENDABLE_CAPACITY, Side,
+    Context, Core, MAX_SEAL_OVERHEAD, Message, Negotiated, RecordBuffers, Records, Side,
+    fragment_limit, max_ciphertext, sendable_capacity,
 };
 use crate::error::Error;
 use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType};
@@ -146,13 +146,18 @@ pub struct Connection {
 }
 
 impl Connection {
-    fn new(side: Side, state: State, buffers: RecordBuffers) -> Self {
+    /// `expected_fragment`: the largest plaintext fragment this side expects to exchange —
+    /// less than 2^14 only for a client offering max_fragment_length, whose buffers are
+    /// sized for the limit it asks for (and grow if the server declines it).
+    fn new(side: Side, state: State, buffers: RecordBuffers, expected_fragment: usize) -> Self {
         let mut deframer = Deframer::new();
+        deframer.expect_records_up_to(max_ciphertext(expected_fragment));
         let mut core = Core::new(side);
         core.on_demand = buffers == RecordBuffers::OnDemand;
         if !core.on_demand {
             deframer.preallocate();
-            core.sendable.reserve_exact(SENDABLE_CAPACITY);
+            core.sendable
+                .reserve_exact(sendable_capacity(expected_fragment));
         }
         let joiner = match side {
             Side::Client => HandshakeJoiner::new(),
@@ -348,8 +353,9 @@ impl Connection {
     ///
     /// With the default [`RecordBuffers::Preallocated`] this never allocates. Otherwise
     /// (or after [`release_buffers`](Self::release_buffers)) it allocates only to grow the
-    /// send buffer towards [`SENDABLE_CAPACITY`], a few times in a connection's life, never
-    /// per record once it has grown.
+    /// send buffer towards one sealed record (`SENDABLE_CAPACITY`, less under
+    /// max_fragment_length), a few times in a connection's life, never per record once it
+    /// has grown.
     pub fn write_plaintext(
         &mut self,
         data: &[u8],
@@ -494,8 +500,9 @@ impl ClientConnection {
         rng: &mut dyn CryptoRng,
     ) -> Result<Self, Error> {
         let buffers = config.record_buffers;
+        let expected = fragment_limit(config.max_fragment_length);
         let start = ClientState::initial(config, server_name)?;
-        let mut conn = Connection::new(Side::Client, State::Client(start), buffers);
+        let mut conn = Connection::new(Side::Client, State::Client(start), buffers, expected);
         if let Some(o) = observer {
             conn.set_observer(o);
         }
@@ -552,7 +559,13 @@ impl ServerConnection {
         let buffers = config.record_buffers;
         let state = ServerState::initial(config)?;
         Ok(Self {
-            conn: Connection::new(Side::Server, State::Server(state), buffers),
+            // A ClientHello may come in records of 2^14 bytes, whatever it then negotiates.
+            conn: Connection::new(
+                Side::Server,
+                State::Server(state),
+                buffers,
+                crate::record::MAX_PLAINTEXT,
+            ),
         })
     }
 

@@ -91,6 +91,7 @@ impl ClientSetup {
             extended_master_secret: self.ems(),
             master_secret: MasterSecret::from_bytes(RESUME_MASTER_SECRET),
             established: NOW,
+            max_fragment_length: None,
         }
     }
 

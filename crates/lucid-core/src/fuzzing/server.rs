@@ -80,6 +80,7 @@ impl ServerSetup {
                 server_name: Some(SERVER_NAME.to_string()),
                 created: NOW,
                 client_certificates: Default::default(),
+                max_fragment_length: None,
             })));
         }
         if self.byte & 32 != 0 {

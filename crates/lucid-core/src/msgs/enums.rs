@@ -412,8 +412,12 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// MaxFragmentLength (RFC 6066 §4). Only 1..=4 are defined; the extension decoder rejects
-    /// any other value with [`InvalidMessage::InvalidValue`].
+    /// MaxFragmentLength (RFC 6066 §4): the largest record plaintext a client asks both
+    /// sides to send, 2^9..=2^12 bytes. Only 1..=4 are defined; other values decode (so they
+    /// can be reported) and are refused by the handshake with illegal_parameter.
+    ///
+    /// A client offers one with [`crate::ClientConfig::max_fragment_length`]; the one in
+    /// effect is [`crate::Negotiated::max_fragment_length`].
     pub struct MaxFragmentLength(u8) {
         /// 2^9(1): 512-byte fragments.
         LEN_512 = 1 => "2^9",
@@ -433,6 +437,14 @@ impl MaxFragmentLength {
             1..=4 => Some(256usize << self.0),
             _ => None,
         }
+    }
+
+    /// The code point for a fragment length of `len` bytes (512, 1024, 2048 or 4096).
+    pub fn from_fragment_len(len: usize) -> Option<Self> {
+        Self::KNOWN
+            .iter()
+            .copied()
+            .find(|v| v.fragment_len() == Some(len))
     }
 }
 
@@ -469,6 +481,12 @@ mod tests {
         assert_eq!(MaxFragmentLength::LEN_4096.fragment_len(), Some(4096));
         assert_eq!(MaxFragmentLength(0).fragment_len(), None);
         assert_eq!(MaxFragmentLength(5).fragment_len(), None);
+        for v in MaxFragmentLength::KNOWN {
+            let len = v.fragment_len().unwrap();
+            assert_eq!(MaxFragmentLength::from_fragment_len(len), Some(*v));
+        }
+        assert_eq!(MaxFragmentLength::from_fragment_len(16384), None);
+        assert_eq!(MaxFragmentLength::from_fragment_len(0), None);
         assert_eq!(ServerNameType::HOST_NAME.get_encoding(), [0]);
     }
 }

@@ -54,13 +54,11 @@ fn expect_empty_body(body: &Reader<'_>, what: &'static str) -> Result<(), Invali
     body.expect_empty(what)
 }
 
-/// Reads a `max_fragment_length` body: one byte, 1..=4 (RFC 6066 §4).
+/// Reads a `max_fragment_length` body: one byte (RFC 6066 §4). Values outside 1..=4 are
+/// kept: RFC 6066 answers them with illegal_parameter, not decode_error, so the handshake
+/// refuses them where it knows what was offered.
 fn read_max_fragment_length(body: &mut Reader<'_>) -> Result<MaxFragmentLength, InvalidMessage> {
-    let v = MaxFragmentLength(body.u8("max_fragment_length")?);
-    match v.fragment_len() {
-        Some(_) => Ok(v),
-        None => Err(InvalidMessage::InvalidValue("max_fragment_length")),
-    }
+    Ok(MaxFragmentLength(body.u8("max_fragment_length")?))
 }
 
 /// Reads a `renegotiation_info` body: `opaque renegotiated_connection<0..255>` (RFC 5746).
@@ -167,7 +165,8 @@ fn read_server_name_list(body: &mut Reader<'_>) -> Result<Vec<ServerNameEntry>, 
 pub enum ClientExtension {
     /// server_name (RFC 6066 §3): the names the client wants to reach.
     ServerName(Vec<ServerNameEntry>),
-    /// max_fragment_length (RFC 6066 §4). Decoding rejects values outside 1..=4.
+    /// max_fragment_length (RFC 6066 §4). Values outside 1..=4 decode as they are (a server
+    /// refuses them with illegal_parameter).
     MaxFragmentLength(MaxFragmentLength),
     /// signature_algorithms (RFC 5246 §7.4.1.4.1), non-empty.
     SignatureAlgorithms(Vec<SignatureScheme>),
@@ -304,8 +303,8 @@ impl Codec for ClientExtension {
 pub enum ServerExtension {
     /// server_name (RFC 6066 §3): the server used the client's name; empty body.
     ServerName,
-    /// max_fragment_length (RFC 6066 §4): echoes the client's value. Decoding rejects values
-    /// outside 1..=4.
+    /// max_fragment_length (RFC 6066 §4): echoes the client's value (a client refuses any
+    /// other with illegal_parameter).
     MaxFragmentLength(MaxFragmentLength),
     /// ec_point_formats (RFC 8422 §5.1.2): the formats the server can parse; when present
     /// it must include `uncompressed`.
@@ -709,28 +708,28 @@ mod tests {
     }
 
     #[test]
-    fn max_fragment_length_range() {
-        for bad in [0u8, 5, 0xff] {
-            let bytes = [0x00, 0x01, 0x00, 0x01, bad];
+    fn max_fragment_length_any_value_decodes() {
+        // Undefined values survive decoding, to be refused by the handshake with
+        // illegal_parameter (RFC 6066 §4) rather than decode_error.
+        for v in [0u8, 1, 2, 3, 4, 5, 0xff] {
+            let bytes = [0x00, 0x01, 0x00, 0x01, v];
             assert_eq!(
                 ClientExtension::read_bytes(&bytes),
-                Err(InvalidMessage::InvalidValue("max_fragment_length"))
+                Ok(ClientExtension::MaxFragmentLength(MaxFragmentLength(v)))
             );
             assert_eq!(
                 ServerExtension::read_bytes(&bytes),
-                Err(InvalidMessage::InvalidValue("max_fragment_length"))
+                Ok(ServerExtension::MaxFragmentLength(MaxFragmentLength(v)))
             );
-        }
-        for good in 1u8..=4 {
             assert_eq!(
-                ClientExtension::read_bytes(&[0, 1, 0, 1, good]),
-                Ok(ClientExtension::MaxFragmentLength(MaxFragmentLength(good)))
+                ServerExtension::MaxFragmentLength(MaxFragmentLength(v)).get_encoding(),
+                bytes
             );
         }
-        // An out-of-range value is representable and encodes as-is (lucid never sends one).
+        // An empty body is malformed.
         assert_eq!(
-            ServerExtension::MaxFragmentLength(MaxFragmentLength(9)).get_encoding(),
-            [0, 1, 0, 1, 9]
+            ClientExtension::read_bytes(&h("0001 0000")),
+            Err(InvalidMessage::MissingData("max_fragment_length"))
         );
     }
 

@@ -11,8 +11,13 @@
 //!   on demand by `recv_buf` / `read_tls`: at least
 //!   [`MIN_RECV_BUF`] bytes to read a header into, and once the front record's header is
 //!   known, enough for that whole record, rounded up to [`GROWTH_STEP`] and never more than
-//!   [`CAPACITY`]. It only grows (at most a few times per connection, so a steady stream
-//!   of records never allocates) until [`Deframer::release_buffer`] frees it while empty.
+//!   `HEADER_LEN + max_record_len` ([`CAPACITY`] unless max_fragment_length lowered it).
+//!   `size_hint` (the largest record expected, header included) caps both the minimum and
+//!   the rounding, so a connection expecting 512-byte fragments never holds a 4 KiB page.
+//!   It only grows (at most a few times per connection, so a steady stream of records never
+//!   allocates) until [`Deframer::release_buffer`] frees it while empty, or until
+//!   [`Deframer::set_record_limit`] lowers the limit below its size: it then shrinks to the
+//!   new limit as soon as the unconsumed bytes fit.
 //! - `start <= start + popped <= end <= buf.len() <= CAPACITY` always holds.
 //! - `popped` is the length of the record (header included) handed out by the last `pop`. It
 //!   stays in place while the caller holds the borrowed [`OpaqueRecord`] and is released by
@@ -122,6 +127,9 @@ pub(crate) struct Deframer {
     popped: usize,
     end: usize,
     max_record_len: usize,
+    /// The largest item expected, header included (at most `HEADER_LEN + max_record_len`):
+    /// the buffer grows past it only for an item that needs more.
+    size_hint: usize,
     sslv2_allowed: bool,
     first_popped: bool,
     held: bool,
@@ -136,6 +144,7 @@ impl fmt::Debug for Deframer {
             .field("end", &self.end)
             .field("capacity", &self.buf.len())
             .field("max_record_len", &self.max_record_len)
+            .field("size_hint", &self.size_hint)
             .field("sslv2_allowed", &self.sslv2_allowed)
             .field("first_popped", &self.first_popped)
             .field("poisoned", &self.poisoned)
@@ -159,6 +168,7 @@ impl Deframer {
             popped: 0,
             end: 0,
             max_record_len: MAX_CIPHERTEXT,
+            size_hint: CAPACITY,
             sslv2_allowed: false,
             first_popped: false,
             held: false,
@@ -201,6 +211,36 @@ impl Deframer {
     #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn set_max_record_len(&mut self, max: usize) {
         self.max_record_len = max.min(MAX_CIPHERTEXT);
+        self.size_hint = self.size_hint.min(self.limit());
+    }
+
+    /// Expects no record fragment longer than `max` (a client that offered
+    /// max_fragment_length, before the server answers), without refusing longer ones: the
+    /// buffer is sized for such records ([`preallocate`](Self::preallocate) included) and
+    /// grows past them only for a record that needs it.
+    pub(crate) fn expect_records_up_to(&mut self, max: usize) {
+        self.size_hint = HEADER_LEN.saturating_add(max).min(self.limit());
+    }
+
+    /// Sets the largest record fragment accepted from now on (clamped to
+    /// [`MAX_CIPHERTEXT`]; a header announcing more fails with [`Error::RecordOverflow`]) and
+    /// sizes the buffer for it: a larger buffer shrinks to one record of that size as soon
+    /// as what it holds fits; with `preallocate`, a smaller one grows to it now, so that
+    /// receiving never allocates later. For max_fragment_length (RFC 6066 §4), once the
+    /// handshake has settled it.
+    pub(crate) fn set_record_limit(&mut self, max: usize, preallocate: bool) {
+        self.max_record_len = max.min(MAX_CIPHERTEXT);
+        self.size_hint = self.limit();
+        self.release();
+        self.shrink_to_limit();
+        if preallocate {
+            self.preallocate();
+        }
+    }
+
+    /// `HEADER_LEN + max_record_len`: the most the buffer ever needs.
+    fn limit(&self) -> usize {
+        HEADER_LEN.saturating_add(self.max_record_len)
     }
 
     /// The current maximum record fragment length.
@@ -374,13 +414,36 @@ impl Deframer {
         self.buf.len()
     }
 
-    /// Allocates the whole buffer ([`CAPACITY`] bytes) now, so receiving never allocates
-    /// later (until [`release_buffer`](Self::release_buffer)).
+    /// Allocates the whole buffer now — one record of the largest size expected
+    /// ([`CAPACITY`] bytes unless a smaller limit was set or announced) — so receiving never
+    /// allocates later (until [`release_buffer`](Self::release_buffer)).
     pub(crate) fn preallocate(&mut self) {
-        if self.buf.len() < CAPACITY {
-            self.buf.reserve_exact(CAPACITY - self.buf.len());
-            self.buf.resize(CAPACITY, 0);
+        let size = self.size_hint.min(self.limit());
+        if self.buf.len() < size {
+            self.buf.reserve_exact(size - self.buf.len());
+            self.buf.resize(size, 0);
         }
+    }
+
+    /// Shrinks a buffer larger than one record at the current limit, if what it holds
+    /// fits (compacting first); otherwise leaves it for a later call. Never while a record
+    /// is held.
+    fn shrink_to_limit(&mut self) {
+        let limit = self.limit();
+        if self.held || self.buf.len() <= limit {
+            return;
+        }
+        let pending = self.end.saturating_sub(self.start);
+        if pending > limit {
+            return;
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end = pending;
+            self.start = 0;
+        }
+        self.buf.truncate(limit);
+        self.buf.shrink_to_fit();
     }
 
     /// Frees the buffer if it holds nothing (no unconsumed bytes, no held record); the next
@@ -417,23 +480,31 @@ impl Deframer {
         if self.held {
             return;
         }
+        self.shrink_to_limit();
+        let limit = self.limit();
+        let hint = self.size_hint.min(limit);
+        let min = MIN_RECV_BUF.min(hint);
         let avail = self.buf.get(self.start..self.end).unwrap_or_default();
         let need = match self.frame(avail) {
-            Ok(Some(f)) => f.total_len().max(MIN_RECV_BUF),
-            // Header not complete yet (or invalid): room to read at least a page.
-            _ => MIN_RECV_BUF,
+            Ok(Some(f)) => f.total_len().max(min),
+            // Header not complete yet (or invalid): room to read at least a page (or the
+            // largest record expected, if smaller).
+            _ => min,
         }
-        .min(CAPACITY);
+        .min(limit);
         if self.start > 0 && self.start.saturating_add(need) > self.buf.len() {
             self.buf.copy_within(self.start..self.end, 0);
             self.end = self.end.saturating_sub(self.start);
             self.start = 0;
         }
         if need > self.buf.len() {
-            let size = need
-                .div_ceil(GROWTH_STEP)
-                .saturating_mul(GROWTH_STEP)
-                .min(CAPACITY);
+            let rounded = need.div_ceil(GROWTH_STEP).saturating_mul(GROWTH_STEP);
+            // Up to the expected largest record; past it, in pages up to the limit.
+            let size = if need <= hint {
+                rounded.min(hint)
+            } else {
+                rounded.min(limit)
+            };
             // Exactly `size`: `resize` alone may over-allocate (amortized doubling).
             self.buf.reserve_exact(size.saturating_sub(self.buf.len()));
             self.buf.resize(size, 0);

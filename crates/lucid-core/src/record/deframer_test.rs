@@ -444,3 +444,68 @@ fn record_header_codec() {
     assert_eq!(unknown.typ, ContentType(0xfe));
     assert_eq!(unknown.get_encoding(), [0xfe, 0x7f, 0x01, 0, 0]);
 }
+
+#[test]
+fn a_record_limit_shrinks_the_buffer_once_its_contents_fit_and_refuses_longer_headers() {
+    let mut d = Deframer::new();
+    d.preallocate();
+    assert_eq!(d.capacity(), CAPACITY);
+    // Two small records buffered: they fit a 512 + 320 limit, so the buffer shrinks now
+    // and keeps them.
+    let a = record(22, &[1; 100]);
+    let b = record(22, &[2; 200]);
+    assert_eq!(
+        d.read_tls(&[a.clone(), b.clone()].concat()),
+        a.len() + b.len()
+    );
+    d.set_record_limit(512 + 320, true);
+    assert_eq!(d.capacity(), HEADER_LEN + 512 + 320);
+    assert_eq!(
+        drain(&mut d),
+        [(22, 0x0303, vec![1; 100]), (22, 0x0303, vec![2; 200])]
+    );
+    // At the limit: taken whole; one byte over: refused from the header.
+    assert_eq!(drain_bytes(&mut d, &record(23, &[3; 832])).len(), 1);
+    assert_eq!(d.capacity(), HEADER_LEN + 832);
+    assert_eq!(d.read_tls(&record(23, &[4; 833])[..5]), 5);
+    assert_eq!(d.pop(), Err(Error::RecordOverflow { len: 833, max: 832 }));
+}
+
+/// Feeds `bytes` and pops what is whole.
+fn drain_bytes(d: &mut Deframer, bytes: &[u8]) -> Vec<Rec> {
+    assert_eq!(d.read_tls(bytes), bytes.len());
+    drain(d)
+}
+
+#[test]
+fn a_buffer_larger_than_the_limit_shrinks_later_when_it_cannot_now() {
+    let mut d = Deframer::new();
+    // 3,000 bytes of records buffered, over a 512 + 320 limit: no shrink yet.
+    let recs: Vec<u8> = (0..10).flat_map(|i| record(22, &[i; 295])).collect();
+    assert_eq!(d.read_tls(&recs), recs.len());
+    let before = d.capacity();
+    assert!(before >= recs.len());
+    d.set_record_limit(832, false);
+    assert_eq!(d.capacity(), before);
+    // Once they are popped, the next read shrinks it.
+    assert_eq!(drain(&mut d).len(), 10);
+    assert_eq!(drain_bytes(&mut d, &record(23, &[9; 10])).len(), 1);
+    assert_eq!(d.capacity(), HEADER_LEN + 832);
+}
+
+#[test]
+fn expected_records_size_the_buffer_without_refusing_longer_ones() {
+    // Preallocated for 512-byte fragments (plus their protection), not 18 KB.
+    let mut d = Deframer::new();
+    d.expect_records_up_to(512 + 320);
+    d.preallocate();
+    assert_eq!(d.capacity(), HEADER_LEN + 832);
+    // On demand, the first read offers that much, not a 4 KiB page.
+    let mut d = Deframer::new();
+    d.expect_records_up_to(832);
+    assert_eq!(d.recv_buf().len(), HEADER_LEN + 832);
+    // A longer record (a server that declined) is taken, growing the buffer.
+    let big = record(22, &[7; 5000]);
+    assert_eq!(drain_bytes(&mut d, &big), [(22, 0x0303, vec![7; 5000])]);
+    assert!(d.capacity() >= big.len());
+}

@@ -238,6 +238,15 @@ pub struct ServerConfig {
     pub accept_extended_master_secret: bool,
     /// Accept encrypt_then_mac (RFC 7366) when offered. Default on.
     pub accept_encrypt_then_mac: bool,
+    /// Honour a client's max_fragment_length (RFC 6066 §4) — 512, 1024, 2048 or 4096 bytes
+    /// of plaintext per record — by echoing it. Default on: a small device that asks
+    /// cannot take longer records. From the ServerHello on, both sides then send records no
+    /// longer than the limit and refuse longer ones with record_overflow; the connection's
+    /// record buffers shrink to the limit once the ClientHello is in; sessions remember it
+    /// and are resumed only for the same limit. Off: the extension is ignored, as by a
+    /// server that does not implement it. A value RFC 6066 does not define is refused with
+    /// illegal_parameter either way.
+    pub accept_max_fragment_length: bool,
     /// Refuse clients that signal neither renegotiation_info nor
     /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746) with handshake_failure
     /// ([`crate::PeerIncompatible::SecureRenegotiationRequired`]). Default off: such clients
@@ -293,6 +302,7 @@ impl ServerConfig {
             cert_resolver: resolver,
             accept_extended_master_secret: true,
             accept_encrypt_then_mac: true,
+            accept_max_fragment_length: true,
             require_secure_renegotiation: false,
             session_store: None,
             key_log: None,

@@ -62,8 +62,8 @@ use crate::crypto::suites::Authentication;
 use crate::crypto::suites::{self, KeyExchange, SuiteParams};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, ClientCertificateType, Compression, EcPointFormat, ExtensionType, NamedGroup,
-    ProtocolVersion, SignatureScheme,
+    CipherSuite, ClientCertificateType, Compression, EcPointFormat, ExtensionType,
+    MaxFragmentLength, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::{ClientExtension, ServerExtension};
 #[cfg(feature = "dhe")]
@@ -181,6 +181,8 @@ struct Offer {
     sigalgs: Option<Vec<SignatureScheme>>,
     /// The application protocol selected from the client's ALPN list, if both sides have one.
     alpn: Option<Vec<u8>>,
+    /// max_fragment_length, if sent (a defined value) and accepted.
+    max_fragment_length: Option<MaxFragmentLength>,
 }
 
 impl ExpectClientHello {
@@ -315,6 +317,9 @@ fn check_secure_renegotiation(
     Ok(signal)
 }
 
+/// What the ClientHello asks for beyond version, suites and compression. A
+/// max_fragment_length with a value RFC 6066 does not define is refused with
+/// illegal_parameter (§4: the server MUST abort), accepted or not.
 fn read_offer(
     config: &ServerConfig,
     hello: &ClientHelloPayload,
@@ -323,6 +328,15 @@ fn read_offer(
     let ems_offered = hello
         .find_extension(ExtensionType::EXTENDED_MASTER_SECRET)
         .is_some();
+    let max_fragment_length = match hello.find_extension(ExtensionType::MAX_FRAGMENT_LENGTH) {
+        Some(ClientExtension::MaxFragmentLength(v)) if v.fragment_len().is_none() => {
+            return Err(PeerMisbehaved::InvalidMaxFragmentLength(*v).into());
+        }
+        Some(ClientExtension::MaxFragmentLength(v)) if config.accept_max_fragment_length => {
+            Some(*v)
+        }
+        _ => None,
+    };
     Ok(Offer {
         sni: hello.host_name().and_then(normalize_name),
         ems_offered,
@@ -344,6 +358,7 @@ fn read_offer(
             Some(ClientExtension::SignatureAlgorithms(s)) => Some(s.clone()),
             _ => None,
         },
+        max_fragment_length,
         alpn: match hello.find_extension(ExtensionType::ALPN) {
             Some(ClientExtension::Alpn(theirs)) => choose_protocol(config, theirs)?,
             _ => None,
@@ -369,7 +384,8 @@ fn choose_protocol(config: &ServerConfig, theirs: &[Vec<u8>]) -> Result<Option<V
 
 /// The ServerHello's extensions: renegotiation_info only if the client signalled RFC 5746
 /// (§3.6: the server includes it when the client sent the extension or the SCSV; §4.3
-/// lets a server talk to a legacy client without it), then what was offered and accepted.
+/// lets a server talk to a legacy client without it), then what was offered and accepted
+/// (max_fragment_length: the client's value, echoed on resumption too, as OpenSSL does).
 fn server_extensions(
     offer: &Offer,
     sni: bool,
@@ -380,6 +396,9 @@ fn server_extensions(
     let mut extensions = Vec::new();
     if offer.secure_renegotiation {
         extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    }
+    if let Some(mfl) = offer.max_fragment_length {
+        extensions.push(ServerExtension::MaxFragmentLength(mfl));
     }
     if ecc && offer.point_formats.is_some() {
         // RFC 8422 §5.2: answers the client's ec_point_formats for an ECC suite.
@@ -435,10 +454,14 @@ fn find_resumable(
     let Some(session) = store.get(&hello.session_id, cx.now) else {
         return Ok(None);
     };
+    // RFC 6066 §4: the session's max_fragment_length applies to its resumptions; a client
+    // asking for another limit (or none) gets a full handshake that negotiates it anew
+    // (OpenSSL aborts with illegal_parameter instead; declining is always allowed).
     let usable = session.version == version
         && config.cipher_suites.contains(&session.suite)
         && suite_params(session.suite).is_ok_and(|p| p.usable_with(version))
-        && session.server_name == offer.sni;
+        && session.server_name == offer.sni
+        && session.max_fragment_length == offer.max_fragment_length;
     if !usable {
         return Ok(None);
     }
@@ -590,6 +613,8 @@ fn full_handshake(
     let ecc = false;
     let extensions = server_extensions(&offer, offer.sni.is_some(), offer.ems, etm, ecc);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
+    // RFC 6066 §4: the limit applies at once, to our whole flight (as in OpenSSL).
+    core.set_fragment_limit(offer.max_fragment_length);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
     let certificate = HandshakeMessage::new(HandshakePayload::Certificate(CertificatePayload(
         cert.chain.clone(),
@@ -660,6 +685,7 @@ fn full_handshake(
             group,
             client_certificates: Vec::new(),
             alpn_protocol: offer.alpn,
+            max_fragment_length: offer.max_fragment_length,
         },
         sni: offer.sni,
     };
@@ -814,6 +840,8 @@ fn resume(
     let etm = offer.etm && suite.can_encrypt_then_mac();
     let extensions = server_extensions(offer, false, session.extended_master_secret, etm, false);
     let sh = server_hello(&data, version, session_id, suite.suite, extensions);
+    // `find_resumable`: the session's limit is the one the client asked for.
+    core.set_fragment_limit(session.max_fragment_length);
     core.send_handshake(&sh, Some(&mut data.transcript), cx.rng)?;
 
     let master = session.master_secret.clone();
@@ -848,6 +876,7 @@ fn resume(
                 group: None,
                 client_certificates: session.client_certificates.clone(),
                 alpn_protocol: offer.alpn.clone(),
+                max_fragment_length: session.max_fragment_length,
             },
             our_sealer: None,
             side: ServerFinish {
@@ -1094,6 +1123,7 @@ impl PeerFinished for ServerFinish {
                 master_secret: master.clone(),
                 server_name: self.sni,
                 created: cx.now,
+                max_fragment_length: negotiated.max_fragment_length,
             },
         );
         core.tracer

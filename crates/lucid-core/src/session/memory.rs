@@ -153,6 +153,7 @@ mod tests {
             extended_master_secret: true,
             master_secret: MasterSecret::from_bytes([n; 48]),
             established: UnixTime::since_unix_epoch(Duration::from_secs(1)),
+            max_fragment_length: None,
         }
     }
 
@@ -190,6 +191,7 @@ mod tests {
             server_name: None,
             created: UnixTime::since_unix_epoch(Duration::from_secs(100)),
             client_certificates: Default::default(),
+            max_fragment_length: None,
         };
         s.put(id, session);
         let at = |t| UnixTime::since_unix_epoch(Duration::from_secs(t));
