@@ -37,8 +37,8 @@ use core::time::Duration;
 
 use lucid_core::pki_types::{ServerName, UnixTime};
 use lucid_core::{
-    CipherSuite, ClientConfig, ClientConnection, ProtocolVersion, RecordBuffers, RootStore,
-    WebPkiVerifier,
+    CipherSuite, ClientConfig, ClientConnection, MaxFragmentLength, ProtocolVersion, RecordBuffers,
+    RootStore, WebPkiVerifier,
 };
 use rand_core::{TryCryptoRng, TryRng};
 
@@ -144,9 +144,13 @@ impl TryRng for DemoRng {
 
 impl TryCryptoRng for DemoRng {}
 
+/// The limit the small-device runs ask for with max_fragment_length (RFC 6066): records of
+/// at most 2048 bytes of plaintext, so receive buffers of ~2.4 KB instead of ~16.7 KB.
+pub const MFL: MaxFragmentLength = MaxFragmentLength::LEN_2048;
+
 /// The client's configuration: TLS 1.2 (lucid's default), [`SUITE`] only, the chain
-/// verified to [`pki::ROOT`], record buffers as given.
-pub fn client_config(buffers: RecordBuffers) -> Res<ClientConfig> {
+/// verified to [`pki::ROOT`], record buffers as given, max_fragment_length when given.
+pub fn client_config(buffers: RecordBuffers, mfl: Option<MaxFragmentLength>) -> Res<ClientConfig> {
     let mut roots = RootStore::new();
     roots
         .add_der(pki::ROOT)
@@ -154,6 +158,7 @@ pub fn client_config(buffers: RecordBuffers) -> Res<ClientConfig> {
     let mut config = ClientConfig::new(Arc::new(WebPkiVerifier::new(roots)));
     config.cipher_suites = vec![SUITE];
     config.record_buffers = buffers;
+    config.max_fragment_length = mfl;
     Ok(config)
 }
 
@@ -192,9 +197,13 @@ pub struct Outcome {
 /// The client's whole life, every step accounted to [`Side::Client`]: configuration,
 /// handshake (checked: TLS 1.2, [`SUITE`]), the request written, the response read and
 /// checked byte for byte, close_notify sent, everything dropped.
-pub fn run_client(server: &mut impl ServerEnd, buffers: RecordBuffers) -> Res<Outcome> {
+pub fn run_client(
+    server: &mut impl ServerEnd,
+    buffers: RecordBuffers,
+    mfl: Option<MaxFragmentLength>,
+) -> Res<Outcome> {
     let mut rng = DemoRng::new(CLIENT_SEED);
-    let config = heap::as_side(Side::Client, || client_config(buffers).map(Arc::new))?;
+    let config = heap::as_side(Side::Client, || client_config(buffers, mfl).map(Arc::new))?;
     let name = ServerName::try_from(SERVER_NAME).map_err(|e| format!("server name: {e}"))?;
     let mut client = heap::as_side(Side::Client, || {
         ClientConnection::new(config, name, now(), &mut rng)

@@ -36,7 +36,7 @@ fn run() -> Res {
         let mut server = Replay {
             entries: transcript::Reader::new(&recorded),
         };
-        outcome = Some(run_client(&mut server, buffers)?);
+        outcome = Some(run_client(&mut server, buffers, None)?);
         if server.entries.next_entry()?.is_some() {
             return Err("the client finished before the recording did".into());
         }

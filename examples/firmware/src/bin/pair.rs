@@ -19,7 +19,7 @@ use lucid_core::{ServerConfig, ServerConnection};
 use lucid_firmware::heap::{self, Side};
 use lucid_firmware::transcript::{self, Entry};
 use lucid_firmware::{
-    BUFFER_MODES, DemoRng, MAX_ROUNDS, Outcome, REQUEST_LEN, RESPONSE_LEN, Res, SERVER_SEED,
+    BUFFER_MODES, DemoRng, MAX_ROUNDS, MFL, Outcome, REQUEST_LEN, RESPONSE_LEN, Res, SERVER_SEED,
     ServerEnd, now, pki, request_byte, response_byte, run_client, stack,
 };
 use panic_semihosting as _;
@@ -38,7 +38,7 @@ fn run() -> Res {
     for buffers in BUFFER_MODES {
         heap::reset();
         let mut server = heap::as_side(Side::Server, || InMemoryServer::new(buffers))?;
-        let this = run_client(&mut server, buffers)?;
+        let this = run_client(&mut server, buffers, None)?;
         if !server.saw_close_notify() {
             return Err("the server did not receive the client's close_notify".into());
         }
@@ -62,6 +62,23 @@ fn run() -> Res {
             Some(first) => return Err(format!("{buffers:?} negotiated {this:?}, not {first:?}")),
         }
     }
+    // The small-device configuration: the client asks for max_fragment_length 2048 and the
+    // server agrees, so both cut records to 2048 bytes and size their buffers for that
+    // (different bytes on the wire: not part of the recording).
+    let mut mfl_peaks = Vec::new();
+    for buffers in BUFFER_MODES {
+        heap::reset();
+        let mut server = heap::as_side(Side::Server, || InMemoryServer::new(buffers))?;
+        let this = run_client(&mut server, buffers, Some(MFL))?;
+        if Some(this) != outcome {
+            return Err(format!("max_fragment_length negotiated {this:?}"));
+        }
+        drop(core::mem::take(&mut server.log));
+        drop(core::mem::take(&mut server.request));
+        heap::as_side(Side::Server, || drop(server));
+        heap::check_empty()?;
+        mfl_peaks.push((buffers, heap::peak(Side::Client), heap::peak(Side::Server)));
+    }
     let outcome = outcome.ok_or("no run")?;
     hprintln!("handshake complete: {}, {}", outcome.version, outcome.suite);
     for (buffers, client, server) in peaks {
@@ -72,6 +89,21 @@ fn run() -> Res {
         );
         hprintln!(
             "peak heap, server, RecordBuffers::{:?}: {} bytes",
+            buffers,
+            server
+        );
+    }
+    let limit = MFL.fragment_len().unwrap_or(0);
+    for (buffers, client, server) in mfl_peaks {
+        hprintln!(
+            "peak heap, client, max_fragment_length {}, RecordBuffers::{:?}: {} bytes",
+            limit,
+            buffers,
+            client
+        );
+        hprintln!(
+            "peak heap, server, max_fragment_length {}, RecordBuffers::{:?}: {} bytes",
+            limit,
             buffers,
             server
         );
