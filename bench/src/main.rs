@@ -166,14 +166,18 @@ fn profile(workload: &str, lu: &mut lucid::Lucid, os: &ossl::OpenSsl, rl: &rustl
                     o.push(b);
                 }
                 let (l, o) = (median(l), median(o));
-                println!("RSA-{bits} private: lucid {l:.0} us, OpenSSL {o:.0} us, ratio {:.2}x", o / l);
+                println!(
+                    "RSA-{bits} private: lucid {l:.0} us, OpenSSL {o:.0} us, ratio {:.2}x",
+                    o / l
+                );
             }
             String::new()
         }
         "mte" => {
             for suite in [Suite::Aes128Sha, Suite::Aes256Sha256] {
                 for dir in [c2s, Dir::ServerToClient] {
-                    let (mut l, mut o, mut lr, mut orr) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                    let (mut l, mut o, mut lr, mut orr) =
+                        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
                     for _ in 0..ROUNDS {
                         let b = lu.bulk(suite, dir, false, 3_000);
                         l.push(b.mb_s);
