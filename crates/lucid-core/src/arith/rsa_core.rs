@@ -306,8 +306,8 @@ impl RsaPrivateKey {
                 } else {
                     let (mut a, mut ai) = (Blinding::load(&b.a), Blinding::load(&b.ai));
                     let (mut a2, mut ai2) = (vec![0u64; n.len()], vec![0u64; n.len()]);
-                    n.mul(&mut a2, &a, &a);
-                    n.mul(&mut ai2, &ai, &ai);
+                    n.sqr(&mut a2, &a);
+                    n.sqr(&mut ai2, &ai);
                     a.zeroize();
                     ai.zeroize();
                     (a2, ai2)

@@ -35,9 +35,7 @@
 
 use aes::cipher::Array;
 use aes::cipher::consts::{U64, U128};
-use subtle::{
-    Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess,
-};
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 use crate::crypto::suites::MacAlgorithm;
@@ -403,9 +401,11 @@ impl<H: CtHash> Keyed<H> {
         };
 
         // Message length m (after the ipad block) and its public bounds. Lengths of records
-        // are far below 2^32, so the u64 arithmetic below cannot overflow.
+        // are far below 2^32, so the u64 arithmetic below cannot overflow. `len` is secret:
+        // it goes through an optimisation barrier once, so the compiler cannot know its
+        // value or range, and every mask below is derived from it by arithmetic alone.
         let hl64 = hl as u64;
-        let m = hl64 + u64::from(len);
+        let m = hl64 + u64::from(core::hint::black_box(len));
         let m_min = hl64 + min_len as u64;
         let m_max = hl64 + data.len() as u64;
         // Total bits hashed by the inner hash, including the ipad block, as the last bytes
@@ -451,24 +451,30 @@ impl<H: CtHash> Keyed<H> {
         }
 
         // 2. Blocks where the message may end: built with masks, all of them compressed,
-        // the state after the true final block selected.
+        // the state after the true final block selected. Each byte is
+        // `data & (p < m) | 0x80 & (p == m)`, and in the length field's place
+        // `len & (this is the final block)`: masks from [`mask_lt64`] / [`mask_eq64`],
+        // plain arithmetic the compiler turns into (vector) compares, never a branch.
         let mut result = state;
         let len_at = bs - H::LEN_FIELD;
         while j <= last_block {
             let base = (j as usize) * bs;
             let is_final = j.ct_eq(&final_block);
+            let final_mask = mask_eq64(j, final_block) as u8;
             let block = buf.get_mut(..bs).unwrap_or_default();
             for (i, b) in block.iter_mut().enumerate() {
                 let p = (base + i) as u64;
-                let is_data = p.ct_lt(&m);
-                let is_terminator = p.ct_eq(&m);
-                let mut v = u8::conditional_select(&0, &msg_byte(base + i), is_data);
-                v.conditional_assign(&0x80, is_terminator);
-                if i >= len_at {
-                    let len_byte = len_field.get(i - len_at).copied().unwrap_or(0);
-                    v.conditional_assign(&len_byte, is_final);
+                let is_data = mask_lt64(p, m) as u8;
+                let is_terminator = mask_eq64(p, m) as u8;
+                *b = (msg_byte(base + i) & is_data) | (0x80 & is_terminator);
+            }
+            // The length field's place never holds data or the terminator of the final
+            // block (the terminator is at most at `len_at − 1` there, by the choice of
+            // `final_block`), so OR-ing it in under the mask is exact.
+            if let Some(tail) = block.get_mut(len_at..) {
+                for (b, l) in tail.iter_mut().zip(len_field) {
+                    *b |= l & final_mask;
                 }
-                *b = v;
             }
             H::compress(&mut state, block);
             for (r, s) in result.iter_mut().zip(state.iter()) {
@@ -651,9 +657,31 @@ fn copy_prefix(dst: &mut [u8], src: &[u8]) {
     }
 }
 
-/// `a <= b` as a constant-time choice.
-pub(crate) fn ct_le(a: u32, b: u32) -> Choice {
-    !a.ct_gt(&b)
+/// All-ones if `a <= b`, else zero; `a` and `b` below 2³¹ (record lengths are). The
+/// sign bit of `b − a` gives the answer with no branch and no table.
+#[inline(always)]
+pub(crate) fn mask_le(a: u32, b: u32) -> u32 {
+    0u32.wrapping_sub((b.wrapping_sub(a) >> 31) ^ 1)
+}
+
+/// All-ones if `a == b`, else zero, without a branch.
+#[inline(always)]
+pub(crate) fn mask_eq(a: u32, b: u32) -> u32 {
+    let d = a ^ b;
+    0u32.wrapping_sub(((d | d.wrapping_neg()) >> 31) ^ 1)
+}
+
+/// [`mask_le`] on 64-bit positions (below 2⁶³).
+#[inline(always)]
+fn mask_lt64(a: u64, b: u64) -> u64 {
+    0u64.wrapping_sub(a.wrapping_sub(b) >> 63)
+}
+
+/// [`mask_eq`] on 64-bit positions.
+#[inline(always)]
+fn mask_eq64(a: u64, b: u64) -> u64 {
+    let d = a ^ b;
+    0u64.wrapping_sub(((d | d.wrapping_neg()) >> 63) ^ 1)
 }
 
 #[cfg(test)]

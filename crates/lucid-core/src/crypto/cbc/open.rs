@@ -1,12 +1,12 @@
 //! [`CbcOpener`]: checks and decrypts incoming records, with the constant-time
 //! MAC-then-encrypt path (Lucky 13; see the module notes in `cbc/mod.rs`).
 
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use subtle::{Choice, ConstantTimeEq};
 
 use super::interleave::OpenInterleaved;
 use super::mode::CbcDecryptor;
 use super::{Iv, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header};
-use crate::crypto::hmac_ct::{CtHmacKey, MAX_MAC_LEN, ct_le};
+use crate::crypto::hmac_ct::{CtHmacKey, MAX_MAC_LEN, mask_eq, mask_le};
 use crate::crypto::suites::{SuiteParams, uses_explicit_iv};
 use crate::error::Error;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
@@ -187,16 +187,22 @@ impl CbcOpener {
         let total = u32::try_from(body.len()).map_err(|_| Error::BadRecordMac)?;
         let mac_len32 = u32::try_from(mac_len).map_err(|_| Error::BadRecordMac)?;
         let (&pad_byte, _) = body.split_last().ok_or(Error::BadRecordMac)?;
+        // The padding length is secret until the MAC is checked. It passes an optimisation
+        // barrier once; every mask below is arithmetic on it ([`mask_le`], [`mask_eq`]:
+        // all-ones or zero words from a sign bit), never a branch or an index.
+        let pad_byte = u32::from(core::hint::black_box(pad_byte));
 
         // 3. Does padding_length + 1 + MAC fit? If not, carry on with padding 0.
-        let mut good: Choice = ct_le(u32::from(pad_byte) + 1 + mac_len32, total);
-        let pad = u32::conditional_select(&0, &u32::from(pad_byte), good);
+        let fits = mask_le(pad_byte + 1 + mac_len32, total);
+        let pad = pad_byte & fits;
 
-        // 4. Every byte inside the padding must equal padding_length: scan a fixed window.
+        // 4. Every byte inside the padding must equal padding_length: scan a fixed window,
+        //    OR-ing the differences of the bytes inside the padding into one word.
+        let mut bad = 0u32;
         for (i, &b) in body.iter().rev().take(256).enumerate() {
-            let in_padding = ct_le(i as u32, pad);
-            good &= !in_padding | u32::from(b).ct_eq(&pad);
+            bad |= mask_le(i as u32, pad) & (u32::from(b) ^ pad);
         }
+        let good = fits & mask_eq(bad, 0);
 
         // 5. MAC over seq ‖ type ‖ version ‖ length ‖ data with the data length secret,
         //    in [min_len, max_len] (public).
@@ -211,21 +217,21 @@ impl CbcOpener {
             .mac_ct(&header, data_region, data_len, min_len, &mut expected);
 
         // 6. Copy the received MAC from its secret offset `data_len`: visit every
-        //    candidate offset, keep the bytes under an equality mask.
+        //    candidate offset, keep the bytes under an equality mask (a byte-wide AND/OR
+        //    over the MAC's length per offset, which the compiler vectorises).
         let mut received = [0u8; MAX_MAC_LEN];
         for offset in min_len..=max_len {
-            let hit = (offset as u32).ct_eq(&data_len);
-            let mask = u8::conditional_select(&0, &0xff, hit);
+            let hit = mask_eq(offset as u32, data_len) as u8;
             let candidate = body.get(offset..offset + mac_len).unwrap_or(&[]);
             for (r, &c) in received.iter_mut().zip(candidate) {
-                *r |= c & mask;
+                *r |= c & hit;
             }
         }
 
         // 7. Compare, fold in the padding verdict; only now does anything become public.
         let expected = expected.get(..mac_len).unwrap_or(&[]);
         let received = received.get(..mac_len).unwrap_or(&[]);
-        good &= expected.ct_eq(received);
+        let good = Choice::from((good & 1) as u8) & expected.ct_eq(received);
         if !bool::from(good) {
             return Err(Error::BadRecordMac);
         }
