@@ -24,6 +24,8 @@ const LUCID_CORE_FEATURE_SETS: &[&str] = &[
     "ecdsa",
     "aes-gcm",
     "dhe",
+    "legacy-ciphers",
+    "dhe,legacy-ciphers",
     "ecdhe,ecdsa",
     "server,ecdhe,ecdsa",
 ];

@@ -225,6 +225,7 @@ fn mont_mul_core(out: &mut [u64], a: &[u64], b: &[u64], m: &[u64], m0: u64, t: &
     assign_masked(out, t, keep_t);
 }
 
+#[cfg(target_pointer_width = "64")]
 /// [`mont_mul_core`] at a compile-time length: bounds checks vanish and the inner loop is
 /// unrolled (the RSA-2048/3072/4096 CRT halves and moduli).
 fn mont_mul_fixed<const N: usize>(
@@ -241,6 +242,7 @@ fn mont_mul_fixed<const N: usize>(
 /// `out = a·b·R⁻¹ mod m` (see [`mont_mul_core`] for the bounds). All slices have `m.len()`
 /// limbs. Dispatches on the (public) length to an unrolled instance.
 pub(crate) fn mont_mul(out: &mut [u64], a: &[u64], b: &[u64], m: &[u64], m0: u64) {
+    #[cfg(target_pointer_width = "64")]
     macro_rules! fixed {
         ($($n:literal),*) => {
             match m.len() {
@@ -258,11 +260,16 @@ pub(crate) fn mont_mul(out: &mut [u64], a: &[u64], b: &[u64], m: &[u64], m0: u64
             }
         };
     }
+    // The per-length instances are for 64-bit hosts (servers); on a 32-bit target (a
+    // microcontroller, where each u64 limb product is several instructions) they would
+    // multiply the code size for little gain, so everything runs the one loop.
+    #[cfg(target_pointer_width = "64")]
     fixed!(8, 12, 16, 24, 32, 48, 64);
     let mut t = vec![0u64; m.len()];
     mont_mul_core(out, a, b, m, m0, &mut t);
 }
 
+#[cfg(target_pointer_width = "64")]
 /// A column sum of product scanning: the low and the high halves of the 128-bit
 /// products are added up apart, so each product costs two independent `add`/`adc` pairs
 /// (no carry flag travels from one product to the next), and a column's value is
@@ -274,6 +281,7 @@ struct Column {
     hi: u128,
 }
 
+#[cfg(target_pointer_width = "64")]
 impl Column {
     #[inline(always)]
     fn mac(&mut self, a: u64, b: u64) {
@@ -299,6 +307,7 @@ impl Column {
     }
 }
 
+#[cfg(target_pointer_width = "64")]
 /// Column `k` of a Montgomery squaring by product scanning (Comba): the sum over
 /// `i + j = k` of `a[i]·a[j]` (each off-diagonal pair once, doubled; the diagonal
 /// `a[k/2]²` once) and of `q[i]·m[j]`. For `k < n` it then fixes `q[k]` so that the column's
@@ -340,6 +349,7 @@ fn sqr_column(
     }
 }
 
+#[cfg(target_pointer_width = "64")]
 /// [`sqr_column`] at a compile-time column: every bound is a constant, so LLVM unrolls the
 /// column's loops into straight-line code (no loop exits to mispredict).
 #[inline(always)]
@@ -356,6 +366,7 @@ fn sqr_column_fixed<const K: usize, const N: usize>(
     }
 }
 
+#[cfg(target_pointer_width = "64")]
 /// The end of a product-scanning Montgomery product: the last limb and the carry out of
 /// the column sum, then one masked subtraction of `m` (the result is below `2m`).
 #[inline(always)]
@@ -369,6 +380,7 @@ fn finish_columns(out: &mut [u64], acc: &mut Column, t: &mut [u64], m: &[u64]) {
     assign_masked(out, t, keep_t);
 }
 
+#[cfg(target_pointer_width = "64")]
 /// `out = a²·R⁻¹ mod m` for `a < m`, by product scanning: the square needs only
 /// `n(n+1)/2` limb products instead of `n²` (each off-diagonal product is taken once and
 /// doubled), the reduction `n²` as in a product, so a squaring costs about 3/4 of
@@ -382,6 +394,7 @@ fn mont_sqr_core(out: &mut [u64], a: &[u64], m: &[u64], m0: u64, q: &mut [u64], 
     finish_columns(out, &mut acc, t, m);
 }
 
+#[cfg(target_pointer_width = "64")]
 /// The columns `0..2N−1` of [`mont_sqr_unrolled`] as constants (up to `N = 16`).
 macro_rules! sqr_columns {
     ($args:tt; $($k:literal)*) => {
@@ -392,6 +405,7 @@ macro_rules! sqr_columns {
     };
 }
 
+#[cfg(target_pointer_width = "64")]
 /// [`mont_sqr_core`] fully unrolled, for `N ≤ 16` (the RSA-2048 CRT halves): measured
 /// ~1.25× faster than the loop at `N = 16`, while at 24 and 32 limbs the straight-line
 /// code spills registers and loses to the loop.
@@ -406,6 +420,7 @@ fn mont_sqr_unrolled<const N: usize>(out: &mut [u64; N], a: &[u64; N], m: &[u64;
     t.zeroize();
 }
 
+#[cfg(target_pointer_width = "64")]
 /// [`mont_sqr_core`] at a compile-time length (bounds checks gone).
 fn mont_sqr_fixed<const N: usize>(out: &mut [u64; N], a: &[u64; N], m: &[u64; N], m0: u64) {
     let (mut q, mut t) = ([0u64; N], [0u64; N]);
@@ -416,6 +431,7 @@ fn mont_sqr_fixed<const N: usize>(out: &mut [u64; N], a: &[u64; N], m: &[u64; N]
 
 /// `out = a²·R⁻¹ mod m` for `a < m` (all of `m.len()` limbs; `out` must not alias `a`).
 pub(crate) fn mont_sqr(out: &mut [u64], a: &[u64], m: &[u64], m0: u64) {
+    #[cfg(target_pointer_width = "64")]
     macro_rules! fixed {
         ($f:ident: $($n:literal),*) => {
             match m.len() {
@@ -432,8 +448,13 @@ pub(crate) fn mont_sqr(out: &mut [u64], a: &[u64], m: &[u64], m0: u64) {
             }
         };
     }
-    fixed!(mont_sqr_unrolled: 8, 12, 16);
-    fixed!(mont_sqr_fixed: 24, 32, 48, 64);
+    // As in [`mont_mul`]: the squaring instances are for 64-bit hosts; a 32-bit target (and
+    // any other length) squares with the one multiplication loop, keeping firmware small.
+    #[cfg(target_pointer_width = "64")]
+    {
+        fixed!(mont_sqr_unrolled: 8, 12, 16);
+        fixed!(mont_sqr_fixed: 24, 32, 48, 64);
+    }
     mont_mul(out, a, a, m, m0);
 }
 

@@ -110,8 +110,10 @@ pub(crate) enum Sha256Ct {}
 /// SHA-384 (HMAC-SHA384 records, the `*_CBC_SHA384` suites of RFC 5289).
 pub(crate) enum Sha384Ct {}
 /// MD5 (HMAC-MD5 records, TLS_RSA_WITH_RC4_128_MD5).
+#[cfg(feature = "legacy-ciphers")]
 pub(crate) enum Md5Ct {}
 
+#[cfg(feature = "legacy-ciphers")]
 impl CtHash for Md5Ct {
     type Word = u32;
     const BLOCK_SHIFT: u32 = 6;
@@ -267,6 +269,7 @@ impl<H: CtHash> Drop for Keyed<H> {
 #[derive(Clone)]
 pub(crate) enum CtHmacKey {
     /// HMAC-MD5.
+    #[cfg(feature = "legacy-ciphers")]
     Md5(Keyed<Md5Ct>),
     /// HMAC-SHA1.
     Sha1(Keyed<Sha1Ct>),
@@ -288,6 +291,7 @@ impl CtHmacKey {
     /// Prepares `key` (of any length, RFC 2104 §2) for HMAC with `alg`.
     pub(crate) fn new(alg: MacAlgorithm, key: &[u8]) -> Self {
         match alg {
+            #[cfg(feature = "legacy-ciphers")]
             MacAlgorithm::Md5 => Self::Md5(Keyed::new(key)),
             MacAlgorithm::Sha1 => Self::Sha1(Keyed::new(key)),
             MacAlgorithm::Sha256 => Self::Sha256(Keyed::new(key)),
@@ -297,6 +301,7 @@ impl CtHmacKey {
 
     fn alg(&self) -> MacAlgorithm {
         match self {
+            #[cfg(feature = "legacy-ciphers")]
             Self::Md5(_) => MacAlgorithm::Md5,
             Self::Sha1(_) => MacAlgorithm::Sha1,
             Self::Sha256(_) => MacAlgorithm::Sha256,
@@ -324,6 +329,7 @@ impl CtHmacKey {
         out: &mut [u8; MAX_MAC_LEN],
     ) {
         match self {
+            #[cfg(feature = "legacy-ciphers")]
             Self::Md5(k) => k.mac_ct(header, data, len, min_len, out),
             Self::Sha1(k) => k.mac_ct(header, data, len, min_len, out),
             Self::Sha256(k) => k.mac_ct(header, data, len, min_len, out),
@@ -334,6 +340,7 @@ impl CtHmacKey {
     /// An HMAC over public-length data, fed piecewise (see [`MacStream`]).
     pub(crate) fn stream(&self) -> MacStream<'_> {
         match self {
+            #[cfg(feature = "legacy-ciphers")]
             Self::Md5(k) => MacStream::Md5(k.stream()),
             Self::Sha1(k) => MacStream::Sha1(k.stream()),
             Self::Sha256(k) => MacStream::Sha256(k.stream()),
@@ -532,6 +539,7 @@ impl<H: CtHash> Keyed<H> {
 /// boundaries with [`MacStream::aligned`], so no byte is copied.
 pub(crate) enum MacStream<'k> {
     /// HMAC-MD5.
+    #[cfg(feature = "legacy-ciphers")]
     Md5(Stream<'k, Md5Ct>),
     /// HMAC-SHA1.
     Sha1(Stream<'k, Sha1Ct>),
@@ -545,6 +553,7 @@ impl MacStream<'_> {
     /// Appends `data` to the MACed message.
     pub(crate) fn update(&mut self, data: &[u8]) {
         match self {
+            #[cfg(feature = "legacy-ciphers")]
             Self::Md5(s) => s.update(data),
             Self::Sha1(s) => s.update(data),
             Self::Sha256(s) => s.update(data),
@@ -556,6 +565,7 @@ impl MacStream<'_> {
     /// a block boundary (0 if none does): what an interleaving caller hashes next.
     pub(crate) fn aligned(&self, available: usize) -> usize {
         match self {
+            #[cfg(feature = "legacy-ciphers")]
             Self::Md5(s) => s.aligned(available),
             Self::Sha1(s) => s.aligned(available),
             Self::Sha256(s) => s.aligned(available),
@@ -567,6 +577,7 @@ impl MacStream<'_> {
     /// returns its length.
     pub(crate) fn finish(self, out: &mut [u8; MAX_MAC_LEN]) -> usize {
         match self {
+            #[cfg(feature = "legacy-ciphers")]
             Self::Md5(s) => s.finish(out),
             Self::Sha1(s) => s.finish(out),
             Self::Sha256(s) => s.finish(out),

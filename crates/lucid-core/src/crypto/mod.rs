@@ -22,6 +22,7 @@ pub(crate) mod protection;
 pub(crate) mod rsa_key;
 pub(crate) mod rsa_kx;
 pub(crate) mod sign;
+#[cfg(feature = "legacy-ciphers")]
 pub(crate) mod stream;
 pub(crate) mod suites;
 

@@ -10,6 +10,7 @@ use rand_core::CryptoRng;
 use super::cbc::{CbcOpener, CbcSealer};
 #[cfg(feature = "aes-gcm")]
 use super::gcm::{GcmOpener, GcmSealer};
+#[cfg(feature = "legacy-ciphers")]
 use super::stream::{StreamOpener, StreamSealer};
 use super::suites::{Protection, SuiteParams};
 use crate::error::Error;
@@ -20,10 +21,15 @@ use crate::msgs::enums::{ContentType, ProtocolVersion};
 pub struct RecordSealer(Sealer);
 
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per connection direction; boxing would allocate for no gain"
+)]
 enum Sealer {
     Cbc(CbcSealer),
     #[cfg(feature = "aes-gcm")]
     Gcm(GcmSealer),
+    #[cfg(feature = "legacy-ciphers")]
     Stream(StreamSealer),
 }
 
@@ -32,10 +38,15 @@ enum Sealer {
 pub struct RecordOpener(Opener);
 
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per connection direction; boxing would allocate for no gain"
+)]
 enum Opener {
     Cbc(CbcOpener),
     #[cfg(feature = "aes-gcm")]
     Gcm(GcmOpener),
+    #[cfg(feature = "legacy-ciphers")]
     Stream(StreamOpener),
 }
 
@@ -58,6 +69,7 @@ impl RecordSealer {
             }
             #[cfg(feature = "aes-gcm")]
             Protection::Gcm => GcmSealer::new(enc_key, iv).map(|s| Self(Sealer::Gcm(s))),
+            #[cfg(feature = "legacy-ciphers")]
             Protection::Stream(_) => {
                 StreamSealer::new(suite, mac_key, enc_key).map(|s| Self(Sealer::Stream(s)))
             }
@@ -77,6 +89,7 @@ impl RecordSealer {
             Sealer::Cbc(s) => s.seal(typ, version, plaintext, out, rng),
             #[cfg(feature = "aes-gcm")]
             Sealer::Gcm(s) => s.seal(typ, version, plaintext, out),
+            #[cfg(feature = "legacy-ciphers")]
             Sealer::Stream(s) => s.seal(typ, version, plaintext, out),
         }
     }
@@ -87,6 +100,7 @@ impl RecordSealer {
             Sealer::Cbc(s) => s.seq(),
             #[cfg(feature = "aes-gcm")]
             Sealer::Gcm(s) => s.seq(),
+            #[cfg(feature = "legacy-ciphers")]
             Sealer::Stream(s) => s.seq(),
         }
     }
@@ -109,6 +123,7 @@ impl RecordOpener {
             }
             #[cfg(feature = "aes-gcm")]
             Protection::Gcm => GcmOpener::new(enc_key, iv).map(|o| Self(Opener::Gcm(o))),
+            #[cfg(feature = "legacy-ciphers")]
             Protection::Stream(_) => {
                 StreamOpener::new(suite, mac_key, enc_key).map(|o| Self(Opener::Stream(o)))
             }
@@ -126,6 +141,7 @@ impl RecordOpener {
             Opener::Cbc(o) => o.open(typ, version, payload),
             #[cfg(feature = "aes-gcm")]
             Opener::Gcm(o) => o.open(typ, version, payload),
+            #[cfg(feature = "legacy-ciphers")]
             Opener::Stream(o) => o.open(typ, version, payload),
         }
     }
@@ -136,6 +152,7 @@ impl RecordOpener {
             Opener::Cbc(o) => o.seq(),
             #[cfg(feature = "aes-gcm")]
             Opener::Gcm(o) => o.seq(),
+            #[cfg(feature = "legacy-ciphers")]
             Opener::Stream(o) => o.seq(),
         }
     }

@@ -15,6 +15,7 @@ use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MacAlgorithm {
     /// HMAC-MD5: 16-byte MAC and MAC key (only TLS_RSA_WITH_RC4_128_MD5, a legacy opt-in).
+    #[cfg(feature = "legacy-ciphers")]
     Md5,
     /// HMAC-SHA1: 20-byte MAC and MAC key.
     Sha1,
@@ -28,6 +29,7 @@ impl MacAlgorithm {
     /// Length of the MAC and of the MAC key, in bytes.
     pub const fn mac_len(self) -> usize {
         match self {
+            #[cfg(feature = "legacy-ciphers")]
             Self::Md5 => 16,
             Self::Sha1 => 20,
             Self::Sha256 => 32,
@@ -38,6 +40,7 @@ impl MacAlgorithm {
     /// "HMAC-SHA1", ...
     pub const fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "legacy-ciphers")]
             Self::Md5 => "HMAC-MD5",
             Self::Sha1 => "HMAC-SHA1",
             Self::Sha256 => "HMAC-SHA256",
@@ -55,9 +58,11 @@ pub enum BulkCipher {
     Aes256,
     /// Triple DES, EDE with three independent keys (a 24-byte key: RFC 5246 appendix C),
     /// in CBC mode. A 64-bit block: a legacy opt-in (see [`TRIPLE_DES_WEAKNESS`]).
+    #[cfg(feature = "legacy-ciphers")]
     TripleDesEde,
     /// RC4 with a 128-bit key, a stream cipher. A legacy opt-in prohibited by RFC 7465
     /// (see [`RC4_WEAKNESS`]).
+    #[cfg(feature = "legacy-ciphers")]
     Rc4_128,
 }
 
@@ -65,7 +70,10 @@ impl BulkCipher {
     /// Length of each direction's encryption key in the key block.
     pub const fn key_len(self) -> usize {
         match self {
-            Self::Aes128 | Self::Rc4_128 => 16,
+            Self::Aes128 => 16,
+            #[cfg(feature = "legacy-ciphers")]
+            Self::Rc4_128 => 16,
+            #[cfg(feature = "legacy-ciphers")]
             Self::TripleDesEde => 24,
             Self::Aes256 => 32,
         }
@@ -75,7 +83,9 @@ impl BulkCipher {
     pub const fn block_len(self) -> usize {
         match self {
             Self::Aes128 | Self::Aes256 => 16,
+            #[cfg(feature = "legacy-ciphers")]
             Self::TripleDesEde => 8,
+            #[cfg(feature = "legacy-ciphers")]
             Self::Rc4_128 => 0,
         }
     }
@@ -85,7 +95,9 @@ impl BulkCipher {
         match self {
             Self::Aes128 => "AES-128",
             Self::Aes256 => "AES-256",
+            #[cfg(feature = "legacy-ciphers")]
             Self::TripleDesEde => "3DES-EDE",
+            #[cfg(feature = "legacy-ciphers")]
             Self::Rc4_128 => "RC4-128",
         }
     }
@@ -135,6 +147,7 @@ pub enum Protection {
     Gcm,
     /// A stream cipher (RC4, legacy opt-in) with an HMAC: MAC-then-encrypt, no IV, no
     /// padding (RFC 5246 §6.2.3.1); encrypt-then-MAC never applies (RFC 7366 §3).
+    #[cfg(feature = "legacy-ciphers")]
     Stream(MacAlgorithm),
 }
 
@@ -194,7 +207,9 @@ impl SuiteParams {
     /// The record MAC, for CBC and stream suites.
     pub const fn mac(&self) -> Option<MacAlgorithm> {
         match self.protection {
-            Protection::Cbc(mac) | Protection::Stream(mac) => Some(mac),
+            Protection::Cbc(mac) => Some(mac),
+            #[cfg(feature = "legacy-ciphers")]
+            Protection::Stream(mac) => Some(mac),
             #[cfg(feature = "aes-gcm")]
             Protection::Gcm => None,
         }
@@ -218,6 +233,7 @@ impl SuiteParams {
     pub const fn block_len(&self) -> usize {
         match self.protection {
             Protection::Cbc(_) => self.cipher.block_len(),
+            #[cfg(feature = "legacy-ciphers")]
             Protection::Stream(_) => 0,
             #[cfg(feature = "aes-gcm")]
             Protection::Gcm => 0,
@@ -237,6 +253,7 @@ impl SuiteParams {
         match self.protection {
             #[cfg(feature = "aes-gcm")]
             Protection::Gcm => crate::crypto::gcm::SALT_LEN,
+            #[cfg(feature = "legacy-ciphers")]
             Protection::Stream(_) => 0,
             Protection::Cbc(_) if uses_explicit_iv(version) => 0,
             Protection::Cbc(_) => self.block_len(),
@@ -545,7 +562,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: true,
         legacy: Some(DHE_WEAKNESS),
     },
-    #[cfg(feature = "dhe")]
+    #[cfg(all(feature = "dhe", feature = "legacy-ciphers"))]
     SuiteParams {
         suite: CipherSuite::TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA,
         kx: KeyExchange::Dhe,
@@ -556,6 +573,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: Some(DHE_TRIPLE_DES_WEAKNESS),
     },
+    #[cfg(feature = "legacy-ciphers")]
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_3DES_EDE_CBC_SHA,
         kx: KeyExchange::Rsa,
@@ -566,6 +584,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: Some(TRIPLE_DES_WEAKNESS),
     },
+    #[cfg(feature = "legacy-ciphers")]
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_RC4_128_SHA,
         kx: KeyExchange::Rsa,
@@ -576,6 +595,7 @@ pub static ALL_SUITES: &[SuiteParams] = &[
         tls12_only: false,
         legacy: Some(RC4_WEAKNESS),
     },
+    #[cfg(feature = "legacy-ciphers")]
     SuiteParams {
         suite: CipherSuite::TLS_RSA_WITH_RC4_128_MD5,
         kx: KeyExchange::Rsa,

@@ -9,13 +9,16 @@
 use core::marker::PhantomData;
 
 use aes::cipher::array::ArraySize;
-use aes::cipher::consts::{U8, U16};
+#[cfg(feature = "legacy-ciphers")]
+use aes::cipher::consts::U8;
+use aes::cipher::consts::U16;
 use aes::cipher::typenum::Unsigned;
 use aes::cipher::{
     Array, BlockModeDecBackend, BlockModeDecClosure, BlockModeDecrypt, BlockModeEncBackend,
     BlockModeEncClosure, BlockModeEncrypt, BlockSizeUser, KeyIvInit, ParBlocks, SetIvState,
 };
 use aes::{Aes128, Aes256};
+#[cfg(feature = "legacy-ciphers")]
 use des::TdesEde3;
 
 use crate::crypto::suites::BulkCipher;
@@ -69,6 +72,7 @@ fn iv_of<BS: ArraySize>(iv: &[u8]) -> Result<Array<u8, BS>, Error> {
 pub(crate) enum CbcEncryptor {
     Aes128(cbc::Encryptor<Aes128>),
     Aes256(cbc::Encryptor<Aes256>),
+    #[cfg(feature = "legacy-ciphers")]
     TripleDes(cbc::Encryptor<TdesEde3>),
 }
 
@@ -80,6 +84,7 @@ pub(crate) enum CbcEncryptor {
 pub(crate) enum CbcDecryptor {
     Aes128(cbc::Decryptor<Aes128>),
     Aes256(cbc::Decryptor<Aes256>),
+    #[cfg(feature = "legacy-ciphers")]
     TripleDes(cbc::Decryptor<TdesEde3>),
 }
 
@@ -90,9 +95,11 @@ impl CbcEncryptor {
         Some(match cipher {
             BulkCipher::Aes128 => Self::Aes128(cbc::Encryptor::new_from_slices(key, iv).ok()?),
             BulkCipher::Aes256 => Self::Aes256(cbc::Encryptor::new_from_slices(key, iv).ok()?),
+            #[cfg(feature = "legacy-ciphers")]
             BulkCipher::TripleDesEde => {
                 Self::TripleDes(cbc::Encryptor::new_from_slices(key, iv).ok()?)
             }
+            #[cfg(feature = "legacy-ciphers")]
             BulkCipher::Rc4_128 => return None,
         })
     }
@@ -117,6 +124,7 @@ impl CbcEncryptor {
                 }
                 c.encrypt_with_backend(closure::<_, U16>(job));
             }
+            #[cfg(feature = "legacy-ciphers")]
             Self::TripleDes(c) => {
                 if let Some(iv) = iv {
                     c.set_iv(&iv_of::<U8>(iv)?);
@@ -143,9 +151,11 @@ impl CbcDecryptor {
         Some(match cipher {
             BulkCipher::Aes128 => Self::Aes128(cbc::Decryptor::new_from_slices(key, iv).ok()?),
             BulkCipher::Aes256 => Self::Aes256(cbc::Decryptor::new_from_slices(key, iv).ok()?),
+            #[cfg(feature = "legacy-ciphers")]
             BulkCipher::TripleDesEde => {
                 Self::TripleDes(cbc::Decryptor::new_from_slices(key, iv).ok()?)
             }
+            #[cfg(feature = "legacy-ciphers")]
             BulkCipher::Rc4_128 => return None,
         })
     }
@@ -170,6 +180,7 @@ impl CbcDecryptor {
                 }
                 c.decrypt_with_backend(closure::<_, U16>(job));
             }
+            #[cfg(feature = "legacy-ciphers")]
             Self::TripleDes(c) => {
                 if let Some(iv) = iv {
                     c.set_iv(&iv_of::<U8>(iv)?);
