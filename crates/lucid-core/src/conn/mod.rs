@@ -76,9 +76,9 @@ pub trait KeyLog: fmt::Debug + Send + Sync {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]);
 }
 
-/// Largest overhead lucid adds when sealing one record: explicit IV (16), MAC (≤32),
+/// Largest overhead lucid adds when sealing one record: explicit IV (16), MAC (≤48, HMAC-SHA384),
 /// padding (≤16).
-pub(crate) const MAX_SEAL_OVERHEAD: usize = 16 + 32 + 16;
+pub(crate) const MAX_SEAL_OVERHEAD: usize = 16 + 48 + 16;
 
 /// Largest capacity application writes grow the send buffer to: one maximal sealed record,
 /// plus the one-byte record that the TLS 1.0 1/n-1 split puts in front of it.
