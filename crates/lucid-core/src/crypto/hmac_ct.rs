@@ -412,7 +412,7 @@ impl<H: CtHash> Keyed<H> {
         // it goes through an optimisation barrier once, so the compiler cannot know its
         // value or range, and every mask below is derived from it by arithmetic alone.
         let hl64 = hl as u64;
-        let m = hl64 + u64::from(core::hint::black_box(len));
+        let m = hl64 + u64::from(opaque(len));
         let m_min = hl64 + min_len as u64;
         let m_max = hl64 + data.len() as u64;
         // Total bits hashed by the inner hash, including the ipad block, as the last bytes
@@ -666,6 +666,15 @@ fn copy_prefix(dst: &mut [u8], src: &[u8]) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d = *s;
     }
+}
+
+/// `x`, through `subtle`'s optimisation barrier (its volatile read, on the mask `x` is then
+/// ANDed with), so the compiler can assume nothing about the value or range of the result
+/// and cannot turn the masks derived from it by arithmetic back into branches. Called once
+/// per record on a secret length (`core::hint::black_box` would do the same job but is
+/// documented as giving no guarantee for cryptographic use).
+pub(crate) fn opaque(x: u32) -> u32 {
+    u32::conditional_select(&0, &x, subtle::Choice::from(1))
 }
 
 /// All-ones if `a <= b`, else zero; `a` and `b` below 2³¹ (record lengths are). The

@@ -60,7 +60,8 @@
 //!
 //! The masks of steps 3, 4 and 6 (and of the message blocks in `mac_ct`) are all-ones or
 //! zero words computed from a sign bit (`hmac_ct::mask_le`, `mask_eq`): the padding length
-//! passes `core::hint::black_box` once per record, so the compiler cannot know its value,
+//! passes `subtle`'s volatile barrier once per record (`hmac_ct::opaque`), so the compiler
+//! cannot know its value,
 //! and the masks are plain arithmetic on it, which LLVM compiles to (vector) compares and
 //! logic, not branches. That replaced one `subtle` barrier per byte and per candidate
 //! offset (a non-inlined volatile access each, ~1,500 per 16 KiB record; about a third of

@@ -6,7 +6,7 @@ use subtle::{Choice, ConstantTimeEq};
 use super::interleave::OpenInterleaved;
 use super::mode::CbcDecryptor;
 use super::{Iv, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header};
-use crate::crypto::hmac_ct::{CtHmacKey, MAX_MAC_LEN, mask_eq, mask_le};
+use crate::crypto::hmac_ct::{CtHmacKey, MAX_MAC_LEN, mask_eq, mask_le, opaque};
 use crate::crypto::suites::{SuiteParams, uses_explicit_iv};
 use crate::error::Error;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
@@ -190,7 +190,7 @@ impl CbcOpener {
         // The padding length is secret until the MAC is checked. It passes an optimisation
         // barrier once; every mask below is arithmetic on it ([`mask_le`], [`mask_eq`]:
         // all-ones or zero words from a sign bit), never a branch or an index.
-        let pad_byte = u32::from(core::hint::black_box(pad_byte));
+        let pad_byte = opaque(u32::from(pad_byte));
 
         // 3. Does padding_length + 1 + MAC fit? If not, carry on with padding 0.
         let fits = mask_le(pad_byte + 1 + mac_len32, total);
