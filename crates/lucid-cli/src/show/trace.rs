@@ -6,7 +6,6 @@
 //! the bytes it belongs to; [`render`] lays them out for a terminal and
 //! [`html`](super::html) for a page, so the two say exactly the same.
 
-use core::fmt::Write;
 use core::time::Duration;
 
 use lucid_core::internal::crypto::suites;
@@ -17,13 +16,18 @@ use lucid_core::trace::wire::{
 };
 use lucid_core::trace::{Direction, RenegotiationSignal, ResumptionEvent};
 use lucid_core::trace::{Event, KeyScheduleEvent};
-use lucid_core::x509::{Time, VerifiedChain};
+use lucid_core::x509::VerifiedChain;
 
 use super::fields::{self, Ctx, Field, version_label};
-use super::{Ev, Options, Side, Stamped, Style, hex, ms, version_name, way};
+use super::{Ev, Options, Side, Stamped, version_name, way};
 
-/// Column where field names start (after the hex).
-const INDENT: &str = "    ";
+mod chain;
+mod layout;
+mod render;
+
+pub use chain::{CertCheck, ChainCheck, Verdict, chain_check, chain_verdicts};
+use layout::{plaintext_len_after, protected_layout};
+pub use render::render;
 
 /// What the renderer has learnt from earlier events.
 #[derive(Default)]
@@ -198,46 +202,6 @@ pub struct Part {
     pub len: usize,
     /// Whether it is under the encryption.
     pub encrypted: bool,
-}
-
-/// A check and whether it passed: reads as `text`, the verdict, then `after`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    /// What was checked.
-    pub text: String,
-    /// Whether it passed.
-    pub ok: bool,
-    /// Text after the verdict.
-    pub after: String,
-}
-
-/// The checks of one certificate on the path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertCheck {
-    /// Its subject.
-    pub subject: String,
-    /// Its validity window against the time of the check.
-    pub validity: Verdict,
-    /// Its signature.
-    pub signature: Verdict,
-}
-
-/// What the certificate check found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChainCheck {
-    /// A pinned certificate, compared byte for byte.
-    Pinned(Verdict),
-    /// A path to a trust anchor.
-    Path {
-        /// When and for which name.
-        header: String,
-        /// Each certificate, leaf first.
-        certs: Vec<CertCheck>,
-        /// The anchor that ends the path.
-        anchor: Verdict,
-        /// The name check.
-        name: Verdict,
-    },
 }
 
 /// Turns the events of one connection into the steps of its walk-through.
@@ -709,107 +673,6 @@ pub fn steps(events: &[Stamped], opts: &Options) -> Vec<Step> {
     }
     out
 }
-
-/// Renders the annotated trace of one connection.
-pub fn render(events: &[Stamped], opts: &Options) -> String {
-    let st = Style::new(opts.color);
-    let mut out = String::new();
-    for step in steps(events, opts) {
-        let t = st.dim(&format!("[{:>10}]", ms(step.at)));
-        match &step.kind {
-            StepKind::Banner { tone, text } => {
-                let _ = writeln!(out, "{t} {}", paint(st, *tone, text));
-            }
-            StepKind::Record { title, fields, .. } => {
-                let _ = writeln!(out, "{t} {}", st.head(title));
-                for f in fields {
-                    field_lines(&mut out, st, f, true);
-                }
-            }
-            StepKind::Message {
-                name,
-                size,
-                fields,
-                warning,
-                ..
-            } => {
-                let _ = writeln!(out, "{INDENT}{} {}", st.field(name), st.dim(size));
-                for f in fields {
-                    field_lines(&mut out, st, f, opts.full_hex);
-                }
-                if let Some(w) = warning {
-                    let _ = writeln!(out, "{INDENT}{}", st.warn(w));
-                }
-            }
-            StepKind::Sslv2Hello { title, fields } => {
-                let _ = writeln!(out, "{t} {}", st.head(title));
-                for f in fields {
-                    field_lines(&mut out, st, f, true);
-                }
-            }
-            StepKind::ChangeCipherSpec { field, .. } => field_lines(&mut out, st, field, true),
-            StepKind::ApplicationData { lines, .. } => {
-                for l in lines {
-                    let _ = writeln!(out, "{INDENT}{}", st.dim(l));
-                }
-            }
-            StepKind::PreMaster {
-                title,
-                text,
-                secret,
-            } => {
-                let _ = writeln!(out, "{t} {}", st.head(title));
-                let _ = writeln!(out, "{INDENT}{} {text}", st.field("pre_master_secret:"));
-                secret_line(&mut out, st, secret.as_deref());
-            }
-            StepKind::MasterSecret {
-                title,
-                lines,
-                secret,
-                ..
-            } => {
-                let _ = writeln!(out, "{t} {}", st.head(title));
-                for (label, text) in lines {
-                    let _ = writeln!(out, "{INDENT}{} {text}", st.field(label));
-                }
-                secret_line(&mut out, st, secret.as_deref());
-                // The key block follows at once, under the same heading.
-                continue;
-            }
-            StepKind::KeyBlock { text, keys, note } => {
-                let _ = writeln!(out, "{INDENT}{} {text}", st.field("key_block:"));
-                let parts: Vec<String> = keys.iter().map(|(k, n)| format!("{k}[{n}]")).collect();
-                let _ = writeln!(out, "{INDENT}    {}", parts.join(" "));
-                if let Some(n) = note {
-                    let _ = writeln!(out, "{INDENT}    {}", st.dim(n));
-                }
-            }
-            StepKind::Chain { title, check } => {
-                let _ = writeln!(out, "{t} {}", st.head(title));
-                for l in check.lines(st) {
-                    let _ = writeln!(out, "{INDENT}{l}");
-                }
-            }
-            StepKind::Unknown { text } => {
-                let _ = writeln!(out, "{t} {text}");
-                continue;
-            }
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn paint(st: Style, tone: Tone, s: &str) -> String {
-    match tone {
-        Tone::Head => st.head(s),
-        Tone::Dim => st.dim(s),
-        Tone::Good => st.good(s),
-        Tone::Bad => st.bad(s),
-        Tone::Warn => st.warn(s),
-    }
-}
-
 fn field(bytes: &[u8], name: &str, note: String) -> Field {
     Field {
         bytes: bytes.to_vec(),
@@ -849,124 +712,6 @@ fn learn(s: &mut State, p: &HandshakePayload) {
 
 fn bytes_word(n: usize) -> &'static str {
     if n == 1 { "byte" } else { "bytes" }
-}
-
-/// Plaintext length of the record whose event is at `i`, from the next event in the same
-/// direction, when that is a single item of known size.
-fn plaintext_len_after(events: &[Stamped], i: usize, dir: Direction) -> Option<usize> {
-    for e in events.iter().skip(i + 1) {
-        match &e.ev {
-            Ev::Tls(Event::Handshake { dir: d, raw, .. }) if *d == dir => return Some(raw.len()),
-            Ev::Tls(Event::ChangeCipherSpec { dir: d }) if *d == dir => return Some(1),
-            Ev::Tls(Event::Alert { dir: d, .. }) if *d == dir => return Some(2),
-            Ev::Tls(Event::ApplicationData { dir: d, len }) if *d == dir => return Some(*len),
-            Ev::Tls(Event::Record { dir: d, .. }) if *d == dir => return None,
-            _ => {}
-        }
-    }
-    None
-}
-
-/// How a protected record's length splits into IV, ciphertext, MAC and padding — only when
-/// the arithmetic checks out for the negotiated parameters.
-fn protected_layout(
-    len: usize,
-    s: &State,
-    plain: Option<usize>,
-    who: &str,
-    first: bool,
-) -> Option<Layout> {
-    let version = s.version?;
-    let params = suites::lookup(s.suite?)?;
-    let part = |name, len, encrypted| Part {
-        name,
-        len,
-        encrypted,
-    };
-    let cipher = params.cipher.name();
-    let mac = params.mac_len();
-    let mac_name = params.mac().map_or("", suites::MacAlgorithm::name);
-    let b = params.block_len();
-    match params.protection {
-        suites::Protection::Gcm => {
-            // RFC 5288 §3 / RFC 5246 §6.2.3.3: nonce_explicit ‖ ciphertext ‖ tag.
-            let plain = plain?;
-            let text = len.checked_sub(8 + 16)?;
-            return (text == plain).then(|| Layout {
-                text: format!(
-                    "explicit nonce 8 (the sender's sequence number; the full 12-byte nonce is the 4-byte implicit part from the key block + these 8) + {cipher}-GCM ciphertext {text} (same length as the plaintext: a stream, no padding) + tag 16 over sequence number, type, version and plaintext length as additional data (RFC 5288)"
-                ),
-                parts: vec![
-                    part("explicit nonce", 8, false),
-                    part("ciphertext", text, true),
-                    part("tag", 16, false),
-                ],
-            });
-        }
-        suites::Protection::Stream(_) => {
-            // RFC 5246 §6.2.3.1: RC4(fragment ‖ MAC), no IV, no padding.
-            let plain = plain?;
-            return (len.checked_sub(mac)? == plain).then(|| Layout {
-                text: format!(
-                    "{cipher}(plaintext {plain} + {mac_name} {mac}) = {len}: a stream cipher, so no IV and no padding; the keystream runs on from the previous record (MAC-then-encrypt, RFC 5246 §6.2.3.1). LEGACY: RC4's keystream is biased (RFC 7465 prohibits it)"
-                ),
-                parts: vec![part("plaintext", plain, true), part("MAC", mac, true)],
-            });
-        }
-        suites::Protection::Cbc(_) => {}
-    }
-    let iv = if suites::uses_explicit_iv(version) {
-        b
-    } else {
-        0
-    };
-    let iv_text = if iv > 0 {
-        format!("explicit IV {b} + ")
-    } else if first {
-        format!("(no IV on the wire: TLS 1.0 starts from {who}_write_IV) ")
-    } else {
-        "(no IV on the wire: TLS 1.0 chains from the previous record's last block) ".to_string()
-    };
-    let mut parts = Vec::new();
-    if iv > 0 {
-        parts.push(part("explicit IV", iv, false));
-    }
-    let plain = plain?;
-    let block_ok = |enc: usize| b > 0 && enc % b == 0;
-    if s.etm {
-        let enc = len.checked_sub(iv + mac)?;
-        let pad = enc.checked_sub(plain)?;
-        (block_ok(enc) && (1..=256).contains(&pad)).then(|| {
-            parts.extend([
-                part("plaintext", plain, true),
-                part("padding", pad, true),
-                part("MAC", mac, false),
-            ]);
-            Layout {
-                text: format!(
-                    "{iv_text}{cipher}-CBC(plaintext {plain} + padding {pad}) = {enc}, then {mac_name} {mac} over sequence number, header, {}ciphertext (encrypt-then-MAC, RFC 7366)",
-                    if iv > 0 { "IV and " } else { "" }
-                ),
-                parts,
-            }
-        })
-    } else {
-        let enc = len.checked_sub(iv)?;
-        let pad = enc.checked_sub(plain + mac)?;
-        (block_ok(enc) && (1..=256).contains(&pad)).then(|| {
-            parts.extend([
-                part("plaintext", plain, true),
-                part("MAC", mac, true),
-                part("padding", pad, true),
-            ]);
-            Layout {
-                text: format!(
-                    "{iv_text}{cipher}-CBC(plaintext {plain} + {mac_name} {mac} + padding {pad}) = {enc} (MAC-then-encrypt, RFC 5246 §6.2.3.2)"
-                ),
-                parts,
-            }
-        })
-    }
 }
 
 fn prf_name(v: Option<ProtocolVersion>, suite: Option<CipherSuite>) -> &'static str {
@@ -1014,191 +759,5 @@ fn alert_purpose(level: AlertLevel, d: AlertDescription) -> &'static str {
         AlertDescription::BAD_RECORD_MAC => "a record failed its MAC or padding check",
         _ if level == AlertLevel::FATAL => "fatal: the connection ends here",
         _ => "a warning",
-    }
-}
-
-fn secret_line(out: &mut String, st: Style, secret: Option<&[u8]>) {
-    match secret {
-        Some(v) => {
-            let _ = writeln!(
-                out,
-                "{}    {}",
-                INDENT,
-                st.warn(&format!("value: {}", hex::compact(v)))
-            );
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "{}    {}",
-                INDENT,
-                st.dim("(value not shown; --show-secrets prints it)")
-            );
-        }
-    }
-}
-
-/// The checks behind a `CertificateVerified` event, at `opts.now`.
-pub fn chain_check(chain: Option<&VerifiedChain>, server_name: &str, opts: &Options) -> ChainCheck {
-    let verdict = |text: String, ok: bool, after: &str| Verdict {
-        text,
-        ok,
-        after: after.to_string(),
-    };
-    let now = Time::from(opts.now);
-    let Some(chain) = chain else {
-        return ChainCheck::Pinned(verdict(
-            "the certificate is byte for byte the pinned one".to_string(),
-            true,
-            "; no path, date or name checks",
-        ));
-    };
-    let n = chain.certificates.len();
-    let certs = chain
-        .certificates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let key = if i + 1 < n {
-                format!("the public key of [{}]", i + 1)
-            } else {
-                "the trust anchor's public key".to_string()
-            };
-            CertCheck {
-                subject: c.subject.clone(),
-                validity: verdict(
-                    format!("valid {} .. {}: now is inside", c.not_before, c.not_after),
-                    c.not_before <= now && now <= c.not_after,
-                    "",
-                ),
-                signature: verdict(
-                    format!(
-                        "signed by {} ({}): signature verified with {key}",
-                        c.issuer, c.signature_algorithm
-                    ),
-                    true,
-                    "",
-                ),
-            }
-        })
-        .collect();
-    // A server's check of a client certificate names no host: its purpose is checked.
-    let client = server_name.is_empty();
-    ChainCheck::Path {
-        header: if client {
-            format!("checked at {now} as a client certificate")
-        } else {
-            format!("checked at {now} for the name \"{server_name}\"")
-        },
-        certs,
-        anchor: verdict(
-            format!(
-                "anchor: {}: in the trusted root store, so the path ends here",
-                chain.anchor_subject()
-            ),
-            true,
-            "",
-        ),
-        name: if client {
-            verdict(
-                "purpose: [0] may authenticate a TLS client (clientAuth, or no extendedKeyUsage) and sign (digitalSignature)".to_string(),
-                true,
-                "",
-            )
-        } else {
-            verdict(
-                format!("name: \"{server_name}\" is one of [0]'s subjectAltNames"),
-                true,
-                "",
-            )
-        },
-    }
-}
-
-impl Verdict {
-    /// "ok" or "NO".
-    pub fn word(&self) -> &'static str {
-        if self.ok { "ok" } else { "NO" }
-    }
-
-    fn line(&self, st: Style) -> String {
-        let mark = if self.ok {
-            st.good(self.word())
-        } else {
-            st.bad(self.word())
-        };
-        format!("{} {mark}{}", self.text, self.after)
-    }
-}
-
-impl ChainCheck {
-    /// The verdicts as lines of text (`--trace` and the summary).
-    pub fn lines(&self, st: Style) -> Vec<String> {
-        match self {
-            Self::Pinned(v) => vec![v.line(st)],
-            Self::Path {
-                header,
-                certs,
-                anchor,
-                name,
-            } => {
-                let mut v = vec![header.clone()];
-                for (i, c) in certs.iter().enumerate() {
-                    v.push(format!("[{i}] {}", st.field(&c.subject)));
-                    v.push(format!("    {}", c.validity.line(st)));
-                    v.push(format!("    {}", c.signature.line(st)));
-                }
-                v.push(anchor.line(st));
-                v.push(name.line(st));
-                v
-            }
-        }
-    }
-}
-
-/// The verdict lines for a verified chain (shared with the summary).
-pub fn chain_verdicts(
-    chain: Option<&VerifiedChain>,
-    server_name: &str,
-    opts: &Options,
-    st: Style,
-) -> Vec<String> {
-    chain_check(chain, server_name, opts).lines(st)
-}
-
-/// One field: hex at the left, name and note at the right.
-fn field_lines(out: &mut String, st: Style, f: &Field, full: bool) {
-    let pad = "  ".repeat(f.depth);
-    let label = if f.note.is_empty() {
-        st.field(&f.name)
-    } else {
-        format!("{}: {}", st.field(&f.name), f.note)
-    };
-    let lines = hex::lines(&f.bytes, full);
-    if lines.is_empty() {
-        let _ = writeln!(out, "{INDENT}{:w$}  {pad}{label}", "", w = hex::LINE_WIDTH);
-        return;
-    }
-    let omitted = hex::omitted(f.bytes.len(), full);
-    for (k, l) in lines.iter().enumerate() {
-        let (text, colored) = match l {
-            Some(h) => (h.clone(), st.hex(h)),
-            None => {
-                let m = "...".to_string();
-                (m.clone(), st.dim(&m))
-            }
-        };
-        let fill = " ".repeat(hex::LINE_WIDTH.saturating_sub(text.len()));
-        if k == 0 {
-            let _ = writeln!(out, "{INDENT}{colored}{fill}  {pad}{label}");
-        } else if l.is_none() {
-            let _ = writeln!(
-                out,
-                "{INDENT}{colored}{fill}  {pad}  {}",
-                st.dim(&format!("({omitted} more bytes; --full-hex shows them)"))
-            );
-        } else {
-            let _ = writeln!(out, "{INDENT}{colored}");
-        }
     }
 }

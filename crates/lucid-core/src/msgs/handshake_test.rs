@@ -1,5 +1,10 @@
 use super::*;
-use crate::msgs::enums::{EcCurveType, MaxFragmentLength, NamedGroup};
+use crate::codec::put_vec;
+use crate::msgs::enums::{
+    CipherSuite, ClientCertificateType, Compression, EcCurveType, ExtensionType, MaxFragmentLength,
+    NamedGroup, SignatureScheme,
+};
+use crate::msgs::extensions::{ClientExtension, ServerExtension};
 use crate::msgs::mutate::{check_codec_mutants, check_mutants, check_truncations};
 use alloc::string::String;
 use alloc::vec;
