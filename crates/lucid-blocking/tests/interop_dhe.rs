@@ -23,7 +23,9 @@ use std::fs;
 use std::process::Command;
 use std::sync::Arc;
 
-use common::{Peer, fetch, find_program, free_port, missing_peer, out_dir, pki};
+use common::{
+    Peer, dh_params_pem, fetch, ffdhe2048_pem, find_program, free_port, missing_peer, out_dir, pki,
+};
 use lucid_core::internal::crypto::suites::{self, Protection};
 use lucid_core::{CipherSuite, Error, PeerIncompatible, ProtocolVersion};
 use server_support::{TestServer, run, tail};
@@ -141,48 +143,6 @@ fn report(name: &str, rows: &[String], failures: usize) {
     assert_eq!(failures, 0, "{failures} failing cells, see above");
 }
 
-/// A DER length.
-fn der_len(n: usize) -> Vec<u8> {
-    match n {
-        0..=127 => vec![n as u8],
-        128..=255 => vec![0x81, n as u8],
-        _ => vec![0x82, (n >> 8) as u8, n as u8],
-    }
-}
-
-/// A PEM DHparams file for prime `p` (big-endian, top bit set) and g = 2:
-/// `DHParameter ::= SEQUENCE { prime INTEGER, base INTEGER }`.
-fn dh_params_pem(dir: &std::path::Path, name: &str, p: &[u8]) -> std::path::PathBuf {
-    let mut int = vec![0x02];
-    int.extend(der_len(p.len() + 1));
-    int.push(0); // the prime's top bit is set: a leading zero keeps it positive
-    int.extend_from_slice(p);
-    let mut body = int;
-    body.extend_from_slice(&[0x02, 0x01, 0x02]);
-    let mut der = vec![0x30];
-    der.extend(der_len(body.len()));
-    der.extend_from_slice(&body);
-    let b64 = base64(&der);
-    let mut pem = String::from("-----BEGIN DH PARAMETERS-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(line).unwrap());
-        pem.push('\n');
-    }
-    pem.push_str("-----END DH PARAMETERS-----\n");
-    let path = dir.join(name);
-    fs::write(&path, pem).unwrap();
-    path
-}
-
-/// The RFC 7919 ffdhe2048 group (gnutls-serv --dhparams).
-fn ffdhe2048_pem(dir: &std::path::Path) -> std::path::PathBuf {
-    dh_params_pem(
-        dir,
-        "ffdhe2048.pem",
-        lucid_core::internal::crypto::dh_ffdhe2048_prime(),
-    )
-}
-
 /// RFC 2409's 1024-bit Oakley group 2, the prime old servers shipped.
 fn oakley_group2_pem(dir: &std::path::Path) -> std::path::PathBuf {
     const P: &str = "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74\
@@ -195,27 +155,6 @@ fn oakley_group2_pem(dir: &std::path::Path) -> std::path::PathBuf {
         .collect();
     assert_eq!(p.len(), 128);
     dh_params_pem(dir, "dh1024.pem", &p)
-}
-
-fn base64(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -23,7 +23,7 @@ use std::fs;
 use std::process::Command;
 use std::sync::Arc;
 
-use common::{Peer, fetch, find_program, free_port, missing_peer, out_dir, pki};
+use common::{Peer, fetch, ffdhe2048_pem, find_program, free_port, missing_peer, out_dir, pki};
 use lucid_core::internal::crypto::suites::{self, BulkCipher, KeyExchange, MacAlgorithm};
 use lucid_core::{CipherSuite, ProtocolVersion};
 use server_support::{TestServer, run, tail};
@@ -121,48 +121,6 @@ fn gnutls_version(v: ProtocolVersion) -> &'static str {
         V11 => "+VERS-TLS1.1",
         _ => "+VERS-TLS1.2",
     }
-}
-
-/// The RFC 7919 ffdhe2048 group as a PEM DHparams file, for `gnutls-serv --dhparams`.
-fn ffdhe2048_pem(dir: &std::path::Path) -> std::path::PathBuf {
-    let p = lucid_core::internal::crypto::dh_ffdhe2048_prime();
-    // DHParameter ::= SEQUENCE { prime INTEGER, base INTEGER }; the prime (256 bytes, top
-    // bit set) takes a leading zero.
-    let mut der = vec![0x30, 0x82, 0x01, 0x08, 0x02, 0x82, 0x01, 0x01, 0x00];
-    der.extend_from_slice(p);
-    der.extend_from_slice(&[0x02, 0x01, 0x02]);
-    assert_eq!(p.len(), 256);
-    let text = base64(&der);
-    let mut pem = String::from("-----BEGIN DH PARAMETERS-----\n");
-    for line in text.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(line).unwrap());
-        pem.push('\n');
-    }
-    pem.push_str("-----END DH PARAMETERS-----\n");
-    let path = dir.join("ffdhe2048.pem");
-    fs::write(&path, pem).unwrap();
-    path
-}
-
-fn base64(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// lucid's client against `gnutls-serv --http` and a tlslite-ng server.

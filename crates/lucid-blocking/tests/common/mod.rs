@@ -153,3 +153,68 @@ pub(crate) fn fetch(
         local_port,
     })
 }
+
+// ---- DH parameter files for the DHE peers (gnutls-serv --dhparams, openssl -dhparam).
+
+/// A DER length.
+pub(crate) fn der_len(n: usize) -> Vec<u8> {
+    match n {
+        0..=127 => vec![n as u8],
+        128..=255 => vec![0x81, n as u8],
+        _ => vec![0x82, (n >> 8) as u8, n as u8],
+    }
+}
+
+/// A PEM DHparams file for prime `p` (big-endian, top bit set) and g = 2:
+/// `DHParameter ::= SEQUENCE { prime INTEGER, base INTEGER }`.
+pub(crate) fn dh_params_pem(dir: &std::path::Path, name: &str, p: &[u8]) -> std::path::PathBuf {
+    let mut int = vec![0x02];
+    int.extend(der_len(p.len() + 1));
+    int.push(0); // the prime's top bit is set: a leading zero keeps it positive
+    int.extend_from_slice(p);
+    let mut body = int;
+    body.extend_from_slice(&[0x02, 0x01, 0x02]);
+    let mut der = vec![0x30];
+    der.extend(der_len(body.len()));
+    der.extend_from_slice(&body);
+    let b64 = base64(&der);
+    let mut pem = String::from("-----BEGIN DH PARAMETERS-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).unwrap());
+        pem.push('\n');
+    }
+    pem.push_str("-----END DH PARAMETERS-----\n");
+    let path = dir.join(name);
+    fs::write(&path, pem).unwrap();
+    path
+}
+
+/// The RFC 7919 ffdhe2048 group (gnutls-serv --dhparams).
+pub(crate) fn ffdhe2048_pem(dir: &std::path::Path) -> std::path::PathBuf {
+    dh_params_pem(
+        dir,
+        "ffdhe2048.pem",
+        lucid_core::internal::crypto::dh_ffdhe2048_prime(),
+    )
+}
+
+pub(crate) fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
