@@ -31,7 +31,9 @@ type GcmNonce = Nonce<aes_gcm::aead::consts::U12>;
 use super::record_pseudo_header;
 use crate::error::Error;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
-use crate::msgs::record::{HEADER_LEN, MAX_CIPHERTEXT, MAX_PLAINTEXT, RecordHeader};
+#[cfg(test)]
+use crate::msgs::record::MAX_CIPHERTEXT;
+use crate::msgs::record::{HEADER_LEN, MAX_PLAINTEXT, RecordHeader};
 
 /// Length of the implicit nonce part from the key block.
 pub(crate) const SALT_LEN: usize = 4;
@@ -239,15 +241,7 @@ impl GcmOpener {
         version: ProtocolVersion,
         payload: &'b mut [u8],
     ) -> Result<&'b mut [u8], Error> {
-        if self.seq == u64::MAX {
-            return Err(Error::SequenceNumberExhausted);
-        }
-        if payload.len() > MAX_CIPHERTEXT {
-            return Err(Error::RecordOverflow {
-                len: payload.len(),
-                max: MAX_CIPHERTEXT,
-            });
-        }
+        super::check_record_in(self.seq, payload.len())?;
         let (explicit, rest) = payload
             .split_first_chunk_mut::<EXPLICIT_NONCE_LEN>()
             .ok_or(Error::BadRecordMac)?;

@@ -31,6 +31,23 @@ mod wycheproof_tests;
 
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 
+/// What every record opener checks before it touches a record body: the sequence number is
+/// not used up (RFC 5246 §6.1: it must not wrap) and the body is at most 2^14 + 2048 bytes
+/// (§6.2.3). Public facts only.
+pub(crate) fn check_record_in(seq: u64, body_len: usize) -> Result<(), crate::error::Error> {
+    use crate::msgs::record::MAX_CIPHERTEXT;
+    if seq == u64::MAX {
+        return Err(crate::error::Error::SequenceNumberExhausted);
+    }
+    if body_len > MAX_CIPHERTEXT {
+        return Err(crate::error::Error::RecordOverflow {
+            len: body_len,
+            max: MAX_CIPHERTEXT,
+        });
+    }
+    Ok(())
+}
+
 /// Bytes of the record pseudo-header: seq(8) ‖ type(1) ‖ version(2) ‖ length(2).
 pub(crate) const PSEUDO_HEADER_LEN: usize = 13;
 

@@ -33,7 +33,9 @@ use super::record_pseudo_header;
 use super::suites::{BulkCipher, Protection, SuiteParams};
 use crate::error::Error;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
-use crate::msgs::record::{HEADER_LEN, MAX_CIPHERTEXT, MAX_PLAINTEXT};
+#[cfg(test)]
+use crate::msgs::record::MAX_CIPHERTEXT;
+use crate::msgs::record::{HEADER_LEN, MAX_PLAINTEXT};
 
 /// Keys one direction: the MAC and the RC4 state.
 fn keyed(suite: &SuiteParams, mac_key: &[u8], enc_key: &[u8]) -> Result<(CtHmacKey, Rc4), Error> {
@@ -155,15 +157,7 @@ impl StreamOpener {
         version: ProtocolVersion,
         payload: &'b mut [u8],
     ) -> Result<&'b mut [u8], Error> {
-        if self.seq == u64::MAX {
-            return Err(Error::SequenceNumberExhausted);
-        }
-        if payload.len() > MAX_CIPHERTEXT {
-            return Err(Error::RecordOverflow {
-                len: payload.len(),
-                max: MAX_CIPHERTEXT,
-            });
-        }
+        super::check_record_in(self.seq, payload.len())?;
         let mac_len = self.mac.mac_len();
         // Public: the record length.
         let data_len = payload

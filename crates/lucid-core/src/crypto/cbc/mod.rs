@@ -89,9 +89,9 @@ pub(crate) use seal::CbcSealer;
 // The record size limits and header length, under the names this module has always used
 // (one definition, in `crate::msgs::record`).
 pub(crate) use super::record_pseudo_header as mac_header;
-pub(crate) use crate::msgs::record::{
-    HEADER_LEN, MAX_CIPHERTEXT as MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT as MAX_PLAINTEXT_LEN,
-};
+#[cfg(test)]
+use crate::msgs::record::MAX_CIPHERTEXT as MAX_CIPHERTEXT_LEN;
+pub(crate) use crate::msgs::record::{HEADER_LEN, MAX_PLAINTEXT as MAX_PLAINTEXT_LEN};
 
 /// One block of IV, for a cipher whose block is `len` (8 or 16) bytes.
 #[derive(Clone, Copy)]

@@ -5,7 +5,7 @@ use subtle::{Choice, ConstantTimeEq};
 
 use super::interleave::OpenInterleaved;
 use super::mode::CbcDecryptor;
-use super::{Iv, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header};
+use super::{Iv, MAX_PLAINTEXT_LEN, check_keys, err_internal, mac_header};
 use crate::crypto::hmac_ct::{CtHmacKey, MAX_MAC_LEN, mask_eq, mask_le, opaque};
 use crate::crypto::suites::{SuiteParams, uses_explicit_iv};
 use crate::error::Error;
@@ -86,15 +86,7 @@ impl CbcOpener {
         version: ProtocolVersion,
         payload: &'b mut [u8],
     ) -> Result<&'b mut [u8], Error> {
-        if self.seq == u64::MAX {
-            return Err(Error::SequenceNumberExhausted);
-        }
-        if payload.len() > MAX_CIPHERTEXT_LEN {
-            return Err(Error::RecordOverflow {
-                len: payload.len(),
-                max: MAX_CIPHERTEXT_LEN,
-            });
-        }
+        crate::crypto::check_record_in(self.seq, payload.len())?;
         let iv_len = if self.explicit_iv { self.block_len } else { 0 };
         let (iv_bytes, body) = payload
             .split_at_mut_checked(iv_len)
