@@ -1504,13 +1504,22 @@ fn tlslite_client_against_lucid_server() {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    let by_port = |port: u16| {
-        served
-            .iter()
-            .map(|(_, r)| r)
-            .find(|r| r.as_ref().is_ok_and(|s| s.peer_port == port))
-            .cloned()
-            .unwrap_or_else(|| Err(format!("no served connection from port {port}")))
+    // Matched by server and client port, each record used once and in order: the one
+    // tlslite process makes ~55 connections to two servers, and the kernel may hand a
+    // later connection the same ephemeral port as an earlier one.
+    let used = std::cell::RefCell::new(vec![false; served.len()]);
+    let by_port = |mode: Mode, port: u16| {
+        let mut used = used.borrow_mut();
+        let hit = served.iter().enumerate().position(|(i, (m, r))| {
+            !used[i] && *m == mode && r.as_ref().is_ok_and(|s| s.peer_port == port)
+        });
+        match hit {
+            Some(i) => {
+                used[i] = true;
+                served[i].1.clone()
+            }
+            None => Err(format!("no served connection from port {port}")),
+        }
     };
     let mut rows = Vec::new();
     for (i, c) in cells.iter().enumerate() {
@@ -1527,8 +1536,15 @@ fn tlslite_client_against_lucid_server() {
                     "connection {conn}: tlslite says {status}, expected {want}"
                 ));
             }
-            check_lucid_server(page, &by_port(*port), c.version, c.suite, c.id, resumed)
-                .map_err(|e| format!("connection {conn}: {e}"))
+            check_lucid_server(
+                page,
+                &by_port(c.mode, *port),
+                c.version,
+                c.suite,
+                c.id,
+                resumed,
+            )
+            .map_err(|e| format!("connection {conn}: {e}"))
         };
         let result = match (&failure, c.refused) {
             (Some(f), _) => Err(f.clone()),
