@@ -385,15 +385,11 @@ fn finish_columns(out: &mut [u64], acc: &mut Column, t: &mut [u64], m: &[u64]) {
 /// `n(n+1)/2` limb products instead of `n²` (each off-diagonal product is taken once and
 /// doubled), the reduction `n²` as in a product, so a squaring costs about 3/4 of
 /// [`mont_mul_core`]. RSA's exponentiation is five squarings to one multiplication.
-#[inline(always)]
-fn mont_sqr_core(out: &mut [u64], a: &[u64], m: &[u64], m0: u64, q: &mut [u64], t: &mut [u64]) {
-    let mut acc = Column::default();
-    for k in 0..2 * m.len() - 1 {
-        sqr_column(k, &mut acc, a, q, m, m0, t);
-    }
-    finish_columns(out, &mut acc, t, m);
-}
-
+/// Only fully unrolled ([`mont_sqr_unrolled`], up to 16 limbs): as a loop, and unrolled at
+/// 24 limbs and more, the column sums spill registers, and on the bench host the squaring
+/// was 5–10% *slower* than [`mont_mul_core`] at 24 and 32 limbs and no faster at 48 and 64
+/// (a row-wise squaring with one carry chain per row measured the same), so those lengths
+/// square with the product.
 #[cfg(target_pointer_width = "64")]
 /// The columns `0..2N−1` of [`mont_sqr_unrolled`] as constants (up to `N = 16`).
 macro_rules! sqr_columns {
@@ -406,9 +402,8 @@ macro_rules! sqr_columns {
 }
 
 #[cfg(target_pointer_width = "64")]
-/// [`mont_sqr_core`] fully unrolled, for `N ≤ 16` (the RSA-2048 CRT halves): measured
-/// ~1.25× faster than the loop at `N = 16`, while at 24 and 32 limbs the straight-line
-/// code spills registers and loses to the loop.
+/// The Montgomery squaring described above, fully unrolled, for `N ≤ 16` (the RSA-2048
+/// CRT halves): ~1.3× faster than [`mont_mul_core`] at `N = 16` on the bench host.
 fn mont_sqr_unrolled<const N: usize>(out: &mut [u64; N], a: &[u64; N], m: &[u64; N], m0: u64) {
     const { assert!(N <= 16) };
     let (mut q, mut t) = ([0u64; N], [0u64; N]);
@@ -416,15 +411,6 @@ fn mont_sqr_unrolled<const N: usize>(out: &mut [u64; N], a: &[u64; N], m: &[u64;
     sqr_columns!((&mut acc, a, &mut q, m, m0, &mut t);
         0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30);
     finish_columns(out, &mut acc, &mut t, m);
-    q.zeroize();
-    t.zeroize();
-}
-
-#[cfg(target_pointer_width = "64")]
-/// [`mont_sqr_core`] at a compile-time length (bounds checks gone).
-fn mont_sqr_fixed<const N: usize>(out: &mut [u64; N], a: &[u64; N], m: &[u64; N], m0: u64) {
-    let (mut q, mut t) = ([0u64; N], [0u64; N]);
-    mont_sqr_core(out, a, m, m0, &mut q, &mut t);
     q.zeroize();
     t.zeroize();
 }
@@ -448,12 +434,11 @@ pub(crate) fn mont_sqr(out: &mut [u64], a: &[u64], m: &[u64], m0: u64) {
             }
         };
     }
-    // As in [`mont_mul`]: the squaring instances are for 64-bit hosts; a 32-bit target (and
-    // any other length) squares with the one multiplication loop, keeping firmware small.
+    // As in [`mont_mul`]: the squaring instances are for 64-bit hosts; a 32-bit target, and
+    // every length above 16 limbs (see above), squares with the product.
     #[cfg(target_pointer_width = "64")]
     {
         fixed!(mont_sqr_unrolled: 8, 12, 16);
-        fixed!(mont_sqr_fixed: 24, 32, 48, 64);
     }
     mont_mul(out, a, a, m, m0);
 }
@@ -480,7 +465,26 @@ impl Drop for Modulus {
 
 impl Modulus {
     /// `m` in little-endian limbs, its top limb nonzero; `None` if `m` is even or < 3.
+    /// Constant-time in the value of `m` (an RSA prime).
     pub(crate) fn new(m: Vec<u64>) -> Option<Self> {
+        let mut this = Self::without_r2(m)?;
+        this.r2 = this.compute_r2();
+        Some(this)
+    }
+
+    /// [`Modulus::new`] for a *public* modulus (an RSA public key's `n`, a DH prime):
+    /// `R² mod m` by variable-time long division ([`rem_r2_vartime`]), about one Montgomery
+    /// product's work instead of the `log₂(64·len)` squarings of the constant-time
+    /// [`Modulus::new`] — which were as much work as the whole `e = 65537` exponentiation
+    /// of a signature check.
+    pub(crate) fn new_public(m: Vec<u64>) -> Option<Self> {
+        let mut this = Self::without_r2(m)?;
+        this.r2 = rem_r2_vartime(&this.m);
+        Some(this)
+    }
+
+    /// The checks and `m0`, with `r2` still zero.
+    fn without_r2(m: Vec<u64>) -> Option<Self> {
         let n = m.len();
         let top = *m.last()?;
         // Public facts: the limb count and the bit length (of a prime: the key size).
@@ -494,14 +498,12 @@ impl Modulus {
             inv = inv.wrapping_mul(2u64.wrapping_sub(m[0].wrapping_mul(inv)));
         }
         let m0 = inv.wrapping_neg();
-        let mut this = Self {
+        Some(Self {
             m,
             m0,
             r2: vec![0; n],
             bits,
-        };
-        this.r2 = this.compute_r2();
-        Some(this)
+        })
     }
 
     /// `R² mod m` in constant time: start from `2^(bits−1)` (below `m`), double with
@@ -709,6 +711,79 @@ impl Modulus {
         }
         self.retrieve(&acc)
     }
+}
+
+/// `R² mod m` for `R = 2^(64·len)`, by schoolbook long division (Knuth, TAOCP vol. 2,
+/// §4.3.1, Algorithm D) of `2^(128·len)` by `m`: **variable time**, for public moduli only
+/// ([`Modulus::new_public`]). `m` has its top limb nonzero.
+fn rem_r2_vartime(m: &[u64]) -> Vec<u64> {
+    let n = m.len();
+    // D1: normalise so the divisor's top bit is set; the dividend 2^(128n) shifted by the
+    // same amount is the single limb `1 << s` at position 2n.
+    let s = m[n - 1].leading_zeros();
+    let mut v = vec![0u64; n];
+    for i in (0..n).rev() {
+        let lo = if i > 0 && s > 0 {
+            m[i - 1] >> (64 - s)
+        } else {
+            0
+        };
+        v[i] = (m[i] << s) | lo;
+    }
+    let mut u = vec![0u64; 2 * n + 1];
+    u[2 * n] = 1 << s;
+    let vt = u128::from(v[n - 1]);
+    let vt2 = if n > 1 { v[n - 2] } else { 0 };
+    // D2–D7: one quotient limb per step, from the top.
+    for j in (0..=n).rev() {
+        // D3: estimate q̂ from the top two limbs, correct it with the third (at most twice).
+        let top = (u128::from(u[j + n]) << 64) | u128::from(u[j + n - 1]);
+        let mut qhat = top / vt;
+        let mut rhat = top % vt;
+        let below = if n > 1 { u[j + n - 2] } else { 0 };
+        while qhat >> 64 != 0 || qhat * u128::from(vt2) > ((rhat << 64) | u128::from(below)) {
+            qhat -= 1;
+            rhat += vt;
+            if rhat >> 64 != 0 {
+                break;
+            }
+        }
+        // D4: u[j..=j+n] −= q̂·v.
+        let q = qhat as u64;
+        let (mut mul_carry, mut borrow) = (0u64, 0u64);
+        for i in 0..n {
+            let p = u128::from(q) * u128::from(v[i]) + u128::from(mul_carry);
+            mul_carry = (p >> 64) as u64;
+            let (d1, b1) = u[j + i].overflowing_sub(p as u64);
+            let (d2, b2) = d1.overflowing_sub(borrow);
+            u[j + i] = d2;
+            borrow = u64::from(b1) + u64::from(b2);
+        }
+        let (d1, b1) = u[j + n].overflowing_sub(mul_carry);
+        let (d2, b2) = d1.overflowing_sub(borrow);
+        u[j + n] = d2;
+        // D5–D6: q̂ was one too large (rare): add v back.
+        if b1 || b2 {
+            let mut carry = 0u64;
+            for i in 0..n {
+                let t = u128::from(u[j + i]) + u128::from(v[i]) + u128::from(carry);
+                u[j + i] = t as u64;
+                carry = (t >> 64) as u64;
+            }
+            u[j + n] = u[j + n].wrapping_add(carry);
+        }
+    }
+    // D8: the remainder is u[0..n] shifted back.
+    let mut r = vec![0u64; n];
+    for i in 0..n {
+        let hi = if i + 1 < n && s > 0 {
+            u[i + 1] << (64 - s)
+        } else {
+            0
+        };
+        r[i] = if s > 0 { (u[i] >> s) | hi } else { u[i] };
+    }
+    r
 }
 
 /// Bits `pos..pos+w` of `exp` (zero past its end); the positions are public, so the

@@ -121,3 +121,47 @@ fn mont_sqr_matches_mont_mul() {
         }
     }
 }
+
+#[test]
+fn public_r2_by_division_equals_the_constant_time_one() {
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    for n in [1usize, 2, 3, 8, 16, 17, 32, 64] {
+        for top_bits in [64u32, 63, 33, 1] {
+            for _ in 0..8 {
+                let mut m = random_limbs(&mut rng, n);
+                // The top limb has exactly `top_bits` significant bits (the
+                // normalising shift of the division is 64 − top_bits).
+                m[n - 1] = (m[n - 1] >> (64 - top_bits)) | (1 << (top_bits - 1));
+                m[0] |= 1;
+                if n == 1 && m[0] < 3 {
+                    m[0] = 3;
+                }
+                let ct = Modulus::new(m.clone()).unwrap();
+                let public = Modulus::new_public(m.clone()).unwrap();
+                assert_eq!(ct.r2, public.r2, "n={n} top_bits={top_bits} m={m:x?}");
+            }
+        }
+        // Moduli that make the quotient estimate overshoot: top limbs all ones / just
+        // above a power of two.
+        for m in [
+            {
+                let mut m = vec![u64::MAX; n];
+                m[0] = u64::MAX;
+                m
+            },
+            {
+                let mut m = vec![0u64; n];
+                m[0] |= 1;
+                m[n - 1] |= 1 << 63;
+                if n == 1 {
+                    m[0] |= 2;
+                }
+                m
+            },
+        ] {
+            let ct = Modulus::new(m.clone()).unwrap();
+            let public = Modulus::new_public(m.clone()).unwrap();
+            assert_eq!(ct.r2, public.r2, "n={n} m={m:x?}");
+        }
+    }
+}

@@ -61,7 +61,7 @@ impl RsaPublic {
     pub(crate) fn new(n_be: &[u8], e_be: &[u8]) -> Option<Self> {
         let n_be = strip_zeros(n_be);
         let k = n_be.len();
-        let n = Modulus::new(bignum::from_be_bytes(n_be, k.div_ceil(8))?)?;
+        let n = Modulus::new_public(bignum::from_be_bytes(n_be, k.div_ceil(8))?)?;
         let e = bignum::from_be_bytes(strip_zeros(e_be), e_be.len().div_ceil(8).max(1))?;
         if e.first().is_none_or(|w| w & 1 == 0) {
             return None;

@@ -119,7 +119,7 @@ fn group(p: &[u8], g: &[u8], min_bits: usize) -> Result<(Modulus, Vec<u64>), Err
     }
     let limbs = p.len().div_ceil(8);
     let m = bignum::from_be_bytes(p, limbs).ok_or_else(|| bad("prime"))?;
-    let modulus = Modulus::new(m).ok_or_else(|| bad("even prime"))?;
+    let modulus = Modulus::new_public(m).ok_or_else(|| bad("even prime"))?;
     let g = in_range(&modulus, g).ok_or_else(|| bad("generator outside [2, p-2]"))?;
     Ok((modulus, g))
 }
