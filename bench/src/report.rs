@@ -488,12 +488,14 @@ pub fn ecdhe_bounds(rows: &[Row], f: &EcdheFacts) -> Vec<String> {
              records. OpenSSL 3.0's client is bounded outside the arithmetic: a verification \
              with its key parse costs it {:.0} us (the 3.0 decoder framework), and its \
              per-connection setup is heavy (see the resumed rows). rustls ({:.0} us) is ahead \
-             of lucid mostly on RSA verification, where ring is {:.1}x faster. In lucid's \
-             verification the key setup is done twice: the `rsa` crate's `PublicKey::new` \
-             builds crypto-bigint Montgomery parameters (a slow division) that lucid then \
-             does not use, and lucid's `arith::Modulus::new` computes R^2 again; in a perf \
-             profile of the ECDHE handshake pair each is ~7%, the clearest client-side \
-             saving left.",
+             of lucid mostly on RSA verification, where ring is {:.1}x faster. A lucid \
+             verification is the key's setup (~2 us: R^2 mod n by one long division, \
+             `Modulus::new_public`; it was 11 constant-time Montgomery squarings, ~19 us, \
+             until issue 18) and e = 65537's 16 squarings and 2 products on 32 limbs \
+             (baseline x86-64 `mul`, ~1.1 us each). In a perf profile of lucid's ECDHE \
+             handshakes (client, and lucid's server on the openssl-key backend) those \
+             products are ~32% of lucid's samples, x25519 (both sides) ~45%, DER \
+             parsing ~6%.",
             verdict(ratio(&hs("client CPU")), 1.5),
             ratio(&hs("client CPU")),
             x.lucid,
@@ -623,11 +625,19 @@ const BOUNDS: &[&str] = &[
      4096. The optional `lucid-blocking/openssl-key` backend (`OpensslRsaKey`) runs \
      OpenSSL's code. ring has no RSA decryption and aws-lc-rs only OAEP, so neither can \
      back the RSA key exchange.",
-    "**Client full handshake and resumption (AES128-SHA):** lucid's client work is three RSA public-key \
-     operations (the pre-master secret, two chain signatures) plus hashing; a resumed \
-     handshake is a few hashes and records on each side. OpenSSL 3.0 spends most of these \
-     handshakes outside the cryptography (per-connection setup and lookups; not profiled in \
-     detail here), rustls sits in between.",
+    "**Client full handshake and resumption (AES128-SHA; issue 18 target for the full \
+     handshake: >= 2.5x):** lucid's client work is three RSA-2048 public-key operations \
+     (the pre-master secret, two chain signatures) plus certificate parsing and hashing; \
+     a resumed handshake is a few hashes and records on each side. In a perf profile of \
+     lucid's client (`--profile lucid-full-client`, the server on the openssl-key backend) \
+     the 32-limb Montgomery products of those three operations are ~55% of lucid's \
+     samples, DER parsing of the two certificates ~12%, the key setups (`Modulus::new_public`, \
+     one long division each) ~4%, SHA-256 ~4%. Until issue 18 each key setup was 11 \
+     constant-time squarings (R^2 mod n), as much work as the exponentiation itself, and \
+     the client took ~229 us (2.2x). The hardware bound is the same scalar `mul` chain as \
+     the server's (~0.55 ns per limb product). OpenSSL 3.0 spends most of these handshakes \
+     outside the cryptography (per-connection setup and lookups; not profiled in detail \
+     here), rustls sits in between.",
     "**Memory per idle connection:** DESIGN.md requires that application data never \
      allocates once the handshake is done, so by default lucid allocates both record buffers \
      whole when a connection is created: one maximal ciphertext record to receive (5 + 2^14 \
