@@ -5,4 +5,5 @@
 //! the pre-master secret, and `server`, the private-key operation) can use it.
 
 pub(crate) mod bignum;
+mod division;
 pub(crate) mod rsa_core;
