@@ -619,12 +619,15 @@ fn main() {
     ] {
         rows.push(Row::new(name, "us", Better::Lower, l, o, Some(r)));
     }
-    let (ctr_us, ghash_us) = (
+    let (portable_seal_us, ctr_us, ghash_us) = (
+        median(rounds.iter().map(|r| r.portable_seal).collect()),
         median(rounds.iter().map(|r| r.ctr).collect()),
         median(rounds.iter().map(|r| r.ghash).collect()),
     );
+    let gcm_backend = lucid_core::internal::crypto::gcm_backend();
     notes.push(format!(
-        "Component rows: each primitive alone, in the same process and rounds (rustls' column is ring, its crypto provider here). GCM: lucid through its record layer (`RecordSealer`/`RecordOpener` over the `aes-gcm` crate), OpenSSL through EVP aes-128-gcm, ring through `LessSafeKey`. lucid's GCM taken apart, per 16 KiB: the AES-128-CTR pass (`ctr` over `aes`) {ctr_us:.2} us, the GHASH pass (`ghash` over `polyval`) {ghash_us:.2} us. x25519: lucid's is `x25519-dalek` as `crypto/ecdh.rs` calls it. RSA verify: lucid's `x509::signature::verify_signature`, the path every certificate and ServerKeyExchange signature takes."
+        "Component rows: each primitive alone, in the same process and rounds (rustls' column is ring, its crypto provider here). GCM: lucid through its record layer (`RecordSealer`/`RecordOpener`) over {}, OpenSSL through EVP aes-128-gcm, ring through `LessSafeKey`. lucid's portable GCM, the `aes-gcm` crate (its fallback without `graviola-gcm` or on CPUs graviola does not support), per 16 KiB: a whole seal {portable_seal_us:.2} us, of which the AES-128-CTR pass (`ctr` over `aes`) {ctr_us:.2} us and the GHASH pass (`ghash` over `polyval`) {ghash_us:.2} us. x25519: lucid's is `x25519-dalek` as `crypto/ecdh.rs` calls it. RSA verify: lucid's `x509::signature::verify_signature`, the path every certificate and ServerKeyExchange signature takes.",
+        report::gcm_backend_label(gcm_backend),
     ));
 
     progress("idle connection memory");
@@ -686,6 +689,9 @@ fn main() {
     let ecdhe_bounds = report::ecdhe_bounds(
         &rows,
         &report::EcdheFacts {
+            gcm_backend,
+            avx512_gcm: avx512_gcm(),
+            portable_seal_us,
             ctr_us,
             ghash_us,
             rsa_lucid,
@@ -723,5 +729,22 @@ fn main() {
         };
         std::fs::write(&p, &md).unwrap();
         println!("wrote {}", p.display());
+    }
+}
+
+/// Whether graviola's AES-GCM takes its 512-bit path on this CPU (graviola's own test:
+/// AVX-512 F, BW and VL, VPCLMULQDQ, VAES).
+fn avx512_gcm() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512vl")
+            && std::is_x86_feature_detected!("vpclmulqdq")
+            && std::is_x86_feature_detected!("vaes")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }

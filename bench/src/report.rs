@@ -407,10 +407,26 @@ pub struct Context {
     pub ecdhe_bounds: Vec<String>,
 }
 
+/// How the notes name the GCM backend lucid's records ran on.
+pub fn gcm_backend_label(backend: &str) -> &'static str {
+    if backend == "graviola" {
+        "graviola's stitched AES-GCM (lucid-core's `graviola-gcm` feature; this CPU has what it needs)"
+    } else {
+        "the portable `aes-gcm` crate"
+    }
+}
+
 /// Measured values the ECDHE explanations quote besides the rows.
 #[derive(Debug, Clone, Copy)]
 pub struct EcdheFacts {
-    /// lucid's AES-128-CTR and GHASH passes over 16 KiB, µs.
+    /// The GCM backend lucid's records ran on (`lucid_core::internal::crypto::gcm_backend()`).
+    pub gcm_backend: &'static str,
+    /// Whether this CPU has what graviola's 512-bit AES-GCM path needs (AVX-512 F/BW/VL,
+    /// VAES, VPCLMULQDQ); without them it runs its 128-bit AES-NI + PCLMULQDQ path.
+    pub avx512_gcm: bool,
+    /// lucid's portable GCM (the `aes-gcm` crate) over 16 KiB: a whole seal, then its
+    /// AES-128-CTR and GHASH passes alone, µs.
+    pub portable_seal_us: f64,
     pub ctr_us: f64,
     pub ghash_us: f64,
     /// RSA-2048 private op: lucid default backend, lucid openssl-key backend, OpenSSL; µs.
@@ -439,44 +455,85 @@ pub fn ecdhe_bounds(rows: &[Row], f: &EcdheFacts) -> Vec<String> {
     let verdict = |x: f64, min: f64| if x >= min { "met" } else { "missed" };
     let c2s = ratio(&bulk(Dir::ClientToServer));
     let s2c = ratio(&bulk(Dir::ServerToClient));
-    vec![
+    let bulk_verdict = if c2s >= 1.0 && s2c >= 1.0 {
+        "met"
+    } else {
+        "missed"
+    };
+    let seal_ratio = seal.ratio().unwrap_or(f64::INFINITY);
+    let open_ratio = open.ratio().unwrap_or(f64::INFINITY);
+    let bulk_bound = if f.gcm_backend == "graviola" {
         format!(
-            "**Bulk, ECDHE-RSA-AES128-GCM-SHA256 (issue 15 target {}: {c2s:.2}x / {s2c:.2}x \
-             OpenSSL):** the cipher is the bound, not lucid's record path. Sealing one 16 KiB \
-             record through lucid's record layer costs {:.2} us, and the `aes-gcm` crate's two \
-             passes alone add up to as much: AES-128-CTR ({:.2} us, the `aes` crate's VAES-512 \
-             backend) and then GHASH ({:.2} us: `ghash` 0.6 over `polyval` 0.7, 128-bit \
-             PCLMULQDQ with a 4-block aggregated reduction, and `ghash` byte-reverses every \
-             block in memory before POLYVAL sees it). In a perf profile of lucid's bulk run \
-             ~63% of the samples are GHASH, ~17% AES, ~9% memcpy; records are sealed and \
-             opened in place with no allocation. GHASH alone costs about what OpenSSL's whole \
-             GCM does ({:.2} us seal / {:.2} us open: OpenSSL 3.0's stitched AES-NI + \
-             PCLMULQDQ assembly, one pass), and ring, under rustls, runs a stitched \
-             VAES/VPCLMULQDQ AVX2 GCM ({rs:.2} / {rr:.2} us), which is why rustls leads these \
-             rows. The cipher alone is {:.2}x (seal) / {:.2}x (open) OpenSSL's in this run (component \
-             rows); the bulk rows add each library's record layer and the in-memory transport \
-             copies, and move more from run to run on this shared machine. Matching OpenSSL's \
-             seal would take GHASH at ~{:.1} us instead of {:.1} ({:.1}x faster: wider \
-             carry-less multiplies, the byte swap in registers, or the pass stitched with \
-             CTR), i.e. another GCM implementation under lucid-core (its \
-             `unsafe_code = \"deny\"` rules out its own intrinsics), not a change to the record \
-             path. CPU per record on each side is in Notes.",
-            if c2s >= 1.0 && s2c >= 1.0 {
-                "met"
+            "**Bulk, ECDHE-RSA-AES128-GCM-SHA256 (issue 15 target {bulk_verdict}: {c2s:.2}x / \
+             {s2c:.2}x OpenSSL):** lucid's records ran on graviola's AES-GCM (lucid-core's \
+             `graviola-gcm` feature, chosen at key setup because this CPU has the AES-NI, \
+             PCLMULQDQ, AVX2, BMI and ADX graviola needs): AES-CTR and GHASH stitched in one \
+             loop, {}, where OpenSSL 3.0 runs its stitched AES-NI + PCLMULQDQ assembly and \
+             ring under rustls a stitched VAES/VPCLMULQDQ AVX2 one. Sealing one 16 KiB record through lucid's record layer \
+             costs {:.2} us and opening one {:.2} us (OpenSSL {:.2} / {:.2}, ring {rs:.2} / \
+             {rr:.2}): the cipher alone is {seal_ratio:.2}x (seal) / {open_ratio:.2}x (open) \
+             OpenSSL's in this run. Records are sealed and opened in place with no \
+             allocation. Without the feature, or on a CPU graviola does not support, lucid \
+             falls back to the portable `aes-gcm` crate: {:.2} us per 16 KiB seal \
+             ({:.2}x OpenSSL's), its AES-128-CTR ({:.2} us, the `aes` crate) and GHASH \
+             ({:.2} us: `ghash` 0.6 over `polyval` 0.7, 128-bit PCLMULQDQ, every block \
+             byte-reversed in memory) passes run one after the other. The bulk rows add \
+             each library's record layer and the in-memory transport copies, and move more \
+             from run to run on this shared machine. CPU per record on each side is in \
+             Notes.",
+            if f.avx512_gcm {
+                "here its AVX-512 path (VAES and VPCLMULQDQ on 512-bit registers, 16 blocks \
+                 per iteration, for records of 256 bytes and more); a CPU without AVX-512 gets \
+                 its 128-bit AES-NI + PCLMULQDQ path, not measured here"
             } else {
-                "missed"
+                "here its 128-bit AES-NI + PCLMULQDQ path (this CPU lacks the AVX-512 VAES / \
+                 VPCLMULQDQ its wide path needs)"
             },
+            seal.lucid,
+            open.lucid,
+            seal.openssl,
+            open.openssl,
+            f.portable_seal_us,
+            seal.openssl / f.portable_seal_us.max(0.01),
+            f.ctr_us,
+            f.ghash_us,
+        )
+    } else {
+        format!(
+            "**Bulk, ECDHE-RSA-AES128-GCM-SHA256 (issue 15 target {bulk_verdict}: {c2s:.2}x / \
+             {s2c:.2}x OpenSSL):** the cipher is the bound, not lucid's record path. Sealing \
+             one 16 KiB record through lucid's record layer costs {:.2} us on the portable \
+             `aes-gcm` crate (lucid-core without `graviola-gcm`, or a CPU graviola does not \
+             support), and the crate's two passes alone add up to as much: AES-128-CTR \
+             ({:.2} us, the `aes` crate's VAES-512 backend) and then GHASH ({:.2} us: \
+             `ghash` 0.6 over `polyval` 0.7, 128-bit PCLMULQDQ with a 4-block aggregated \
+             reduction, and `ghash` byte-reverses every block in memory before POLYVAL sees \
+             it). In a perf profile of lucid's bulk run ~63% of the samples are GHASH, ~17% \
+             AES, ~9% memcpy; records are sealed and opened in place with no allocation. \
+             GHASH alone costs about what OpenSSL's whole GCM does ({:.2} us seal / {:.2} us \
+             open: OpenSSL 3.0's stitched AES-NI + PCLMULQDQ assembly, one pass), and ring, \
+             under rustls, runs a stitched VAES/VPCLMULQDQ AVX2 GCM ({rs:.2} / {rr:.2} us), \
+             which is why rustls leads these rows. The cipher alone is {seal_ratio:.2}x \
+             (seal) / {open_ratio:.2}x (open) OpenSSL's in this run (component rows); the \
+             bulk rows add each library's record layer and the in-memory transport copies, \
+             and move more from run to run on this shared machine. Matching OpenSSL's seal \
+             would take GHASH at ~{:.1} us instead of {:.1} ({:.1}x faster: wider \
+             carry-less multiplies, the byte swap in registers, or the pass stitched with \
+             CTR), i.e. a stitched GCM under lucid-core (its `unsafe_code = \"deny\"` rules \
+             out its own intrinsics): its `graviola-gcm` feature on x86_64 and aarch64. CPU \
+             per record on each side is in Notes.",
             seal.lucid,
             f.ctr_us,
             f.ghash_us,
             seal.openssl,
             open.openssl,
-            seal.ratio().unwrap_or(f64::INFINITY),
-            open.ratio().unwrap_or(f64::INFINITY),
             (seal.openssl - f.ctr_us).max(0.1),
             f.ghash_us,
             f.ghash_us / (seal.openssl - f.ctr_us).max(0.1),
-        ),
+        )
+    };
+    vec![
+        bulk_bound,
         format!(
             "**ECDHE full handshake, client (target 1.5x: {} at {:.2}x):** lucid's client runs \
              one x25519 key pair and shared secret ({:.0} us: `x25519-dalek`, serial 64-bit \

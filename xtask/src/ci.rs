@@ -16,13 +16,15 @@ use crate::{Result, cargo, embedded, fuzz, layers, output, project_root, run, su
 
 const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
 /// lucid-core's feature sets the `lucid-core features` step checks with its defaults off:
-/// none, each optional family alone, the server alone and with the ECC families.
+/// none, each optional family alone, the server alone and with the ECC families, and the
+/// `graviola-gcm` AES-GCM backend (it brings `std` and `aes-gcm`).
 const LUCID_CORE_FEATURE_SETS: &[&str] = &[
     "",
     "server",
     "ecdhe",
     "ecdsa",
     "aes-gcm",
+    "graviola-gcm",
     "dhe",
     "legacy-ciphers",
     "dhe,legacy-ciphers",

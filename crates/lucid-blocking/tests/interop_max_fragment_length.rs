@@ -356,10 +356,10 @@ fn received_record_lens(msg_output: &str, content_type: u8) -> Vec<usize> {
             .split_whitespace()
             .filter_map(|b| u8::from_str_radix(b, 16).ok())
             .collect();
-        if let [typ, _, _, hi, lo] = bytes[..] {
-            if typ == content_type {
-                out.push(usize::from(u16::from_be_bytes([hi, lo])));
-            }
+        if let [typ, _, _, hi, lo] = bytes[..]
+            && typ == content_type
+        {
+            out.push(usize::from(u16::from_be_bytes([hi, lo])));
         }
     }
     out

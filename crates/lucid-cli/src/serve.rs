@@ -332,10 +332,10 @@ fn handle(sock: TcpStream, server: &Server) -> String {
     let mut line = match &result {
         Ok(l) | Err(l) => l.clone(),
     };
-    if let (Some(pcap), Some(capture)) = (&server.pcap, &capture) {
-        if let Err(e) = pcap.write(capture) {
-            line.push_str(&format!("; not written to {}: {e}", pcap.path().display()));
-        }
+    if let (Some(pcap), Some(capture)) = (&server.pcap, &capture)
+        && let Err(e) = pcap.write(capture)
+    {
+        line.push_str(&format!("; not written to {}: {e}", pcap.path().display()));
     }
     if let (Some((dir, count)), Some(rec)) = (&server.html_dir, &recorder) {
         if let Err(reason) = &result {

@@ -40,6 +40,13 @@ pub mod crypto {
         &crate::crypto::dh::FFDHE2048_P
     }
 
+    /// The AES-GCM implementation new GCM record keys get on this machine: `"graviola"`
+    /// (feature `graviola-gcm`, and the CPU has what graviola needs) or `"aes-gcm"`.
+    #[cfg(feature = "aes-gcm")]
+    pub fn gcm_backend() -> &'static str {
+        crate::crypto::gcm::backend_name()
+    }
+
     /// Record protection (CBC + HMAC, AES-GCM).
     pub mod protection {
         pub use crate::crypto::protection::{RecordOpener, RecordSealer};

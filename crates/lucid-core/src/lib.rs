@@ -23,6 +23,15 @@
 //! [`trace`] is a sink: any layer may emit events into it; it depends only on `msgs`,
 //! `error` and [`x509`]. `codec`, `msgs`, `crypto`, `record` and `conn` are private; fuzz
 //! targets, benchmarks and tests reach what they need through the hidden `internal` module.
+//!
+//! # Cargo features
+//!
+//! The algorithm families `server`, `ecdhe`, `ecdsa`, `aes-gcm`, `dhe` and `legacy-ciphers`
+//! are on by default; `std` adds the `std::io` adapters. `graviola-gcm` (off by default here,
+//! on in the std drivers; needs `std` and Rust 1.89) protects AES-GCM records with
+//! `graviola`'s stitched AES-GCM on x86_64 and aarch64 CPUs that have the instructions it
+//! needs, chosen when a record key is set up; on other CPUs and targets, and without the
+//! feature, the portable RustCrypto `aes-gcm` crate does it. `Cargo.toml` describes each.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -237,10 +237,10 @@ pub fn check_page(
         .is_some_and(|s| s.can_encrypt_then_mac());
     let etm = etm.map(|e| e && cbc);
     for (k, want) in [("EMS", ems), ("ETM", etm), ("Resumed", resumed)] {
-        if let Some(w) = want {
-            if get(k) != yes_no(w) {
-                wrong.push(format!("{k} {}", get(k)));
-            }
+        if let Some(w) = want
+            && get(k) != yes_no(w)
+        {
+            wrong.push(format!("{k} {}", get(k)));
         }
     }
     if wrong.is_empty() {

@@ -176,19 +176,19 @@ pub fn handshake_fields(raw: &[u8], ctx: &Ctx<'_>) -> Vec<Field> {
         };
         w.push(&[], "(no body)", note);
     }
-    if typ == HandshakeType::FINISHED {
-        if let Some((label, hash)) = ctx.finished {
-            w.push(
-                &[],
-                "covers",
-                format!(
-                    "{} of every handshake message before this one, both directions, ClientHello onwards (not ChangeCipherSpec, which is not a handshake message): {}",
-                    transcript_hash_name(hash.len()),
-                    super::hex::compact(hash)
-                ),
-            );
-            let _ = label;
-        }
+    if typ == HandshakeType::FINISHED
+        && let Some((label, hash)) = ctx.finished
+    {
+        w.push(
+            &[],
+            "covers",
+            format!(
+                "{} of every handshake message before this one, both directions, ClientHello onwards (not ChangeCipherSpec, which is not a handshake message): {}",
+                transcript_hash_name(hash.len()),
+                super::hex::compact(hash)
+            ),
+        );
+        let _ = label;
     }
     w.out
 }

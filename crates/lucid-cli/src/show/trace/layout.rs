@@ -90,7 +90,7 @@ pub(super) fn protected_layout(
         parts.push(part("explicit IV", iv, false));
     }
     let plain = plain?;
-    let block_ok = |enc: usize| b > 0 && enc % b == 0;
+    let block_ok = |enc: usize| b > 0 && enc.is_multiple_of(b);
     if s.etm {
         let enc = len.checked_sub(iv + mac)?;
         let pad = enc.checked_sub(plain)?;
