@@ -563,6 +563,7 @@ impl MacStream<'_> {
 
     /// The largest `n <= available` such that `update` with `n` more bytes ends exactly on
     /// a block boundary (0 if none does): what an interleaving caller hashes next.
+    #[inline]
     pub(crate) fn aligned(&self, available: usize) -> usize {
         match self {
             #[cfg(feature = "legacy-ciphers")]

@@ -42,6 +42,7 @@ pub(super) struct SealInterleaved<'r, 'p, 't, 'k> {
 }
 
 impl EncJob for SealInterleaved<'_, '_, '_, '_> {
+    #[inline]
     fn run<B: BlockModeEncBackend>(self, backend: &mut B) {
         let Self {
             region,
@@ -106,6 +107,7 @@ pub(super) struct OpenInterleaved<'r, 'm, 'k> {
 }
 
 impl DecJob for OpenInterleaved<'_, '_, '_> {
+    #[inline]
     fn run<B: BlockModeDecBackend>(self, backend: &mut B) {
         let Self { region, mac } = self;
         let mut hashed = 0;

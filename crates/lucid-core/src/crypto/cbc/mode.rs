@@ -44,12 +44,14 @@ impl<J, BS: ArraySize> BlockSizeUser for Closure<J, BS> {
 }
 
 impl<J: EncJob, BS: ArraySize> BlockModeEncClosure for Closure<J, BS> {
+    #[inline]
     fn call<B: BlockModeEncBackend<BlockSize = BS>>(self, backend: &mut B) {
         self.0.run(backend);
     }
 }
 
 impl<J: DecJob, BS: ArraySize> BlockModeDecClosure for Closure<J, BS> {
+    #[inline]
     fn call<B: BlockModeDecBackend<BlockSize = BS>>(self, backend: &mut B) {
         self.0.run(backend);
     }
@@ -236,17 +238,20 @@ pub(super) fn decrypt_blocks_with<B: BlockModeDecBackend>(backend: &mut B, bytes
 struct DecryptBlocks<'r>(&'r mut [u8]);
 
 impl DecJob for DecryptBlocks<'_> {
+    #[inline]
     fn run<B: BlockModeDecBackend>(self, backend: &mut B) {
         decrypt_blocks_with(backend, self.0);
     }
 }
 
 /// Rounds `n` down to a whole number of blocks of `block_len` bytes (8 or 16).
+#[inline]
 pub(super) fn round_down_to(n: usize, block_len: usize) -> usize {
     n - n.checked_rem(block_len).unwrap_or(0)
 }
 
 /// The block length of a backend, as a number.
+#[inline]
 pub(super) fn block_len_of<B: BlockSizeUser>() -> usize {
     B::BlockSize::USIZE
 }
