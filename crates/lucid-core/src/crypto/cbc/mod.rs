@@ -29,9 +29,11 @@
 //! chaining states after `K ⊕ ipad` and `K ⊕ opad`, see `hmac_ct`), each record's MAC runs
 //! on stack buffers from those, and `seal` only grows `out` if it lacks capacity.
 //!
-//! **Interleaving.** With encrypt-then-MAC the sealer encrypts and MACs the record in
-//! 64-byte groups, the MAC one group behind, so the CPU overlaps the serial CBC chain with
-//! the hash (see `INTERLEAVE`).
+//! **Interleaving.** The sealer encrypts and MACs the record in 64-byte groups, so the CPU
+//! overlaps the serial CBC chain with the hash (see `INTERLEAVE`): with encrypt-then-MAC
+//! the MAC takes the ciphertext one group behind the encryption, with MAC-then-encrypt it
+//! takes the caller's plaintext beside it and only the blocks holding the MAC and padding
+//! wait for the tag. The encryption chain keeps its block in a register (`mode::Chained`).
 //!
 //! **Sequence numbers.** Each direction starts at 0 and increases by one per record
 //! successfully sealed or opened. Numbers `0 ..= u64::MAX - 1` are used; once `u64::MAX - 1`
