@@ -19,7 +19,7 @@ use aes::cipher::typenum::Unsigned;
 use aes::cipher::{
     Array, Block, BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt,
     BlockModeDecBackend, BlockModeDecClosure, BlockModeDecrypt, BlockModeEncBackend, BlockSizeUser,
-    KeyInit, KeyIvInit, ParBlocks, ParBlocksSizeUser, SetIvState,
+    IvState, KeyInit, KeyIvInit, ParBlocks, ParBlocksSizeUser, SetIvState,
 };
 use aes::{Aes128, Aes128Enc, Aes256, Aes256Enc};
 #[cfg(feature = "legacy-ciphers")]
@@ -273,6 +273,18 @@ impl CbcDecryptor {
     pub(crate) fn decrypt(&mut self, iv: Option<&[u8]>, buf: &mut [u8]) -> Result<(), Error> {
         self.with_backend(iv, DecryptBlocks(buf))
     }
+
+    /// Copies the chaining block (the block the next record's first block is chained to)
+    /// to the front of `out`.
+    pub(super) fn chain(&self, out: &mut [u8]) {
+        let iv = match self {
+            Self::Aes128(c) => c.iv_state(),
+            Self::Aes256(c) => c.iv_state(),
+            #[cfg(feature = "legacy-ciphers")]
+            Self::TripleDes(c) => return copy_front(out, &c.iv_state()),
+        };
+        copy_front(out, &iv);
+    }
 }
 
 /// Encrypts the whole blocks of `bytes` through `backend`.
@@ -317,6 +329,12 @@ impl DecJob for DecryptBlocks<'_> {
     #[inline]
     fn run<B: BlockModeDecBackend>(self, backend: &mut B) {
         decrypt_blocks_with(backend, self.0);
+    }
+}
+
+fn copy_front(out: &mut [u8], src: &[u8]) {
+    for (o, s) in out.iter_mut().zip(src) {
+        *o = *s;
     }
 }
 
