@@ -185,11 +185,18 @@ impl CbcOpener {
             Some(iv) => start.as_mut_slice().copy_from_slice(iv),
             None => self.dec.chain(start.as_mut_slice()),
         }
-        let n = body.len();
+        let (front, last_cipher) = body
+            .len()
+            .checked_sub(bl)
+            .and_then(|at| body.split_at_checked(at))
+            .ok_or(Error::BadRecordMac)?;
+        let before_last = front
+            .len()
+            .checked_sub(bl)
+            .and_then(|at| front.get(at..))
+            .ok_or(Error::BadRecordMac)?;
         let mut last = Iv::zero(bl);
-        last.as_mut_slice()
-            .copy_from_slice(body.get(n - bl..).ok_or(Error::BadRecordMac)?);
-        let before_last = body.get(n - 2 * bl..n - bl).ok_or(Error::BadRecordMac)?;
+        last.as_mut_slice().copy_from_slice(last_cipher);
         self.dec.decrypt(Some(before_last), last.as_mut_slice())?;
 
         let total = u32::try_from(body.len()).map_err(|_| Error::BadRecordMac)?;
@@ -199,7 +206,6 @@ impl CbcOpener {
         // barrier once; every mask below is arithmetic on it ([`mask_le`], [`mask_eq`]:
         // all-ones or zero words from a sign bit), never a branch or an index.
         let pad_byte = opaque(u32::from(pad_byte));
-        last.as_mut_slice().fill(0);
 
         // 3. Does padding_length + 1 + MAC fit? If not, carry on with padding 0.
         let fits = mask_le(pad_byte + 1 + mac_len32, total);
