@@ -230,7 +230,40 @@ pub fn targets(
             issue: 15,
             targets: targets_issue15(rows),
         },
+        TargetGroup {
+            issue: 18,
+            targets: targets_issue18(rows),
+        },
     ]
+}
+
+/// The per-record CPU row of one side (`"sender"` / `"receiver"`) of a MAC-then-encrypt
+/// bulk run.
+pub fn mte_cpu_row(suite: Suite, dir: Dir, side: &str) -> String {
+    format!(
+        "bulk 16 KiB records {} {}, ETM off (MAC-then-encrypt): {side} CPU per record",
+        suite.label(),
+        dir.label()
+    )
+}
+
+/// Issue 18: the MAC-then-encrypt receiver (the constant-time Lucky-13 path) against
+/// OpenSSL's.
+fn targets_issue18(rows: &[Row]) -> Vec<Target> {
+    let mut t = Vec::new();
+    for suite in [Suite::Aes128Sha, Suite::Aes256Sha256] {
+        for dir in [Dir::ClientToServer, Dir::ServerToClient] {
+            let name = mte_cpu_row(suite, dir, "receiver");
+            let r = find(rows, &name);
+            let x = r.ratio().unwrap_or(f64::INFINITY);
+            t.push(Target {
+                what: format!("{name} >= 1.0x OpenSSL"),
+                measured: evidence(r),
+                met: x >= 1.0,
+            });
+        }
+    }
+    t
 }
 
 /// Issue 15: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 over x25519, all three libraries.
@@ -646,28 +679,36 @@ const BOUNDS: &[&str] = &[
     "**Bulk, ETM on (the default):** the work is one serial AES-CBC chain per record on the \
      sender (each block's AESENC rounds wait for the previous block) and HMAC (SHA-NI) over \
      every record on both sides. lucid interleaves the two in 64-byte groups inside a single \
-     call of the AES backend (`SealInterleaved` / `OpenInterleaved` in `crypto/cbc.rs`, safe \
-     Rust), so the CPU's out-of-order engine runs the hash while the AES chain waits: on a \
-     quiet core the 16 KiB AES128-SHA seal went from 23.5 to 15.3 us and the open from 11.6 \
-     to 9.8 us. OpenSSL 3.0 stitches AES and SHA only for MAC-then-encrypt, so with ETM it \
-     runs them one after the other. What is left is the hardware bound of that overlap \
-     (the longer of the two chains) plus the copies in and out.",
-    "**Bulk, ETM off (MAC-then-encrypt):** these rows are sender + receiver on one core. \
-     The receiver (issue 18 target: >= 1.0x) decrypts the whole record (VAES), then runs \
-     the Lucky-13 constant-time HMAC: ordinary compressions up to 255 bytes before the end, \
-     then every block where the record may end (5-6 for SHA-1/SHA-256) built with masks \
-     and compressed, the padding check over the last 256 bytes and the MAC copied out of \
-     its secret offset by a masked scan. Its masks are sign-bit arithmetic on the padding \
-     length, which passes `core::hint::black_box` once per record; until issue 18 they \
-     went through `subtle`, one non-inlined volatile barrier per byte and per offset \
-     (~1,500 per record, ~9% of the pair's samples in perf). Quick runs on this host put \
-     the receiver at 12.1-13.8 us per 16 KiB record against OpenSSL's 12.2-13.6 (about \
-     1.0x; it was 17.4-20.0 us, 0.64-0.77x). What bounds it now is the hash (SHA-NI \
-     compressions over the record plus the masked tail blocks, as in OpenSSL) and the \
-     decryption as a pass of its own: the MAC's first block holds the secret record \
-     length, so the hash cannot start before the last block is decrypted. The pair rows \
-     are bounded by lucid's MtE sender, ~20 us per record against OpenSSL's ~13 in the \
-     same quick runs (its stitched `aesni_cbc_sha1_enc`); not profiled further here.",
+     call of the AES backend (`SealInterleaved` / `OpenInterleaved` in \
+     `crypto/cbc/interleave.rs`, safe Rust), so the CPU's out-of-order engine runs the hash \
+     while the AES chain waits. The chaining block stays in a register (`cbc/mode.rs`, \
+     `Chained`: the `cbc` crate's encryptor stored and reloaded it for every block, on the \
+     critical path), and the jobs are `#[inline]` so that the AES rounds are inlined into \
+     their loop whatever the codegen-unit partitioning (issue 13: without it the 16 KiB \
+     AES128-SHA seal cost ~23 us instead of ~19). Quick runs on this host put that seal at \
+     ~14-16 us against OpenSSL's ~23-25: OpenSSL 3.0 stitches AES and SHA only for \
+     MAC-then-encrypt, so with ETM it runs them one after the other. What is left is the \
+     AES-CBC chain itself (~12 us per 16 KiB for AES-128 in `openssl speed`) plus the \
+     copies in and out.",
+    "**Bulk, ETM off (MAC-then-encrypt):** these rows are sender + receiver on one core; \
+     the CPU rows below them split the two sides. The sender interleaves as with ETM: the \
+     MAC over the plaintext beside the encryption of the blocks that hold only plaintext, \
+     then the blocks with the MAC and the padding. Quick runs on this host put it at \
+     ~14 us per 16 KiB AES128-SHA record against ~13.6-14 for OpenSSL's stitched \
+     `aesni_cbc_sha1_enc`: both are bounded by the AES-CBC chain. The receiver (issue 18 \
+     target: >= 1.0x) decrypts the last block first (CBC decrypts any block from the one \
+     before it) for the padding length, which fixes the length in the MAC's first block; \
+     then it decrypts the record in 64-byte groups while the MAC takes the blocks that are \
+     data whatever the padding length, then runs the Lucky-13 part: every block where the \
+     record may end (5-6 for SHA-1/SHA-256) built with masks and compressed, the padding \
+     check over the last 256 bytes and the MAC copied out of its secret offset by a \
+     masked scan. The masks are sign-bit arithmetic on the padding length, which passes \
+     `subtle`'s barrier once per record (until issue 18 it was one non-inlined barrier \
+     per byte and per offset, ~1,500 per record). Least-of-15 quick runs \
+     (`--profile mte-min`) put the receiver at 10.5-11.1 us per AES128-SHA record against \
+     OpenSSL's 11.5-12.0 (1.07-1.09x; it was about 1.0x with the decryption as a pass of \
+     its own). What bounds it is the hash: SHA-NI over the record plus the masked tail \
+     blocks, as in OpenSSL.",
     "**Server full handshake:** one RSA-2048 private-key operation is >95% of it; lucid's \
      own work (hashes, PRF, countermeasure, records) is ~15-25 us. lucid's default backend \
      runs lucid's own constant-time arithmetic (`arith/`: CRT + Garner, 5-bit fixed \

@@ -4,16 +4,21 @@
 //! After CBC decryption of a MAC-then-encrypt record, the length of the data that was MACed
 //! depends on the padding length, which is secret until the MAC has been checked. A plain HMAC
 //! over the data would run one compression-function call per block (64 bytes; 128 for
-//! SHA-384), so its running time would reveal `len / 64` and with it a padding oracle. [`CtHmacKey::mac_ct`] instead does the
-//! same work for every `len` in a public range `[min_len, max_len]`:
+//! SHA-384), so its running time would reveal `len / 64` and with it a padding oracle. The
+//! constant-time MAC instead does the same work for every `len` in a public range
+//! `[min_len, max_len]`:
 //!
 //! - blocks that hold only data for *every* candidate length (those before `min_len`) are
-//!   hashed normally: their number depends only on public values;
+//!   hashed normally, in a [`MacStream`] (the record opener feeds it while it decrypts):
+//!   their number depends only on public values ([`MacStream::ct_public_len`]);
 //! - every remaining block up to the last block the *longest* candidate could end in is
 //!   built byte by byte with constant-time masks (data byte, the 0x80 terminator, zero, or
 //!   the bit-length field: 8 bytes, 16 for SHA-384), compressed, and the chaining state
 //!   after the block that really ends the message is kept with a constant-time select;
 //! - the outer hash is one compression of a fixed-size block.
+//!
+//! (The last two are [`MacStream::finish_ct`]; `CtHmacKey::mac_ct`, in tests, runs all
+//! three.)
 //!
 //! So the number of compression calls is `(header_len + max_len + L) / B + 2` (block size
 //! `B`, length field `L`) whatever `len` is, and memory is accessed at public offsets only.
@@ -320,6 +325,11 @@ impl CtHmacKey {
     /// The running time and memory access pattern depend only on the public values. The MAC
     /// is written to `out[..self.mac_len()]`. If the caller's precondition on `len` does not
     /// hold the result is garbage (but nothing panics).
+    ///
+    /// (Tests. The record opener runs the same two parts itself — the ordinary blocks in a
+    /// [`MacStream`], interleaved with its decryption, then [`MacStream::finish_ct`] — so
+    /// this is the reference for that split.)
+    #[cfg(test)]
     pub(crate) fn mac_ct(
         &self,
         header: &[u8],
@@ -388,6 +398,7 @@ impl<H: CtHash> Keyed<H> {
         Self { inner, outer }
     }
 
+    #[cfg(test)]
     fn mac_ct(
         &self,
         header: &[u8],
@@ -396,105 +407,15 @@ impl<H: CtHash> Keyed<H> {
         min_len: usize,
         out: &mut [u8; MAX_MAC_LEN],
     ) {
-        let bs = H::BLOCK;
-        let hl = header.len();
-        // Byte `p` of `header ‖ data`, zero past the end. `p` is always public.
-        let msg_byte = |p: usize| -> u8 {
-            if p < hl {
-                header.get(p).copied().unwrap_or(0)
-            } else {
-                data.get(p - hl).copied().unwrap_or(0)
-            }
-        };
-
-        // Message length m (after the ipad block) and its public bounds. Lengths of records
-        // are far below 2^32, so the u64 arithmetic below cannot overflow. `len` is secret:
-        // it goes through an optimisation barrier once, so the compiler cannot know its
-        // value or range, and every mask below is derived from it by arithmetic alone.
-        let hl64 = hl as u64;
-        let m = hl64 + u64::from(opaque(len));
-        let m_min = hl64 + min_len as u64;
-        let m_max = hl64 + data.len() as u64;
-        // Total bits hashed by the inner hash, including the ipad block, as the last bytes
-        // of a 16-byte field (SHA-1/256 and MD5 use its last 8; MD5's are little-endian).
-        let bit_len = (bs as u64 + m) * 8;
-        let mut len_field = [0u8; 16];
-        if let Some((_, tail)) = len_field.split_last_chunk_mut::<8>() {
-            *tail = len_bytes::<H>(bit_len);
+        // 1. Blocks that are data for every candidate length: ordinary hashing, whole
+        //    blocks (their number depends only on `header.len()` and `min_len`).
+        let mut s = self.stream();
+        let public = s.ct_public_len(header.len(), min_len);
+        if public > 0 {
+            s.update(header);
+            s.update(data.get(..public).unwrap_or_default());
         }
-        let len_field = len_field.get(16 - H::LEN_FIELD..).unwrap_or_default();
-        // Index of the block that holds the end of the padded message: the 0x80 byte and the
-        // length field must fit, so it is floor((m + L) / B). A shift: constant time.
-        let final_block = (m + H::LEN_FIELD as u64) >> H::BLOCK_SHIFT;
-        let last_block = (m_max + H::LEN_FIELD as u64) >> H::BLOCK_SHIFT;
-        let public_blocks = m_min >> H::BLOCK_SHIFT;
-
-        let mut state = self.inner;
-        let mut buf = [0u8; MAX_BLOCK];
-
-        // 1. Blocks that are data for every candidate length: ordinary hashing. The blocks
-        //    that hold header bytes are assembled; after them the public blocks are whole
-        //    runs of `data`, hashed in place in one call. Every offset here depends only on
-        //    `hl` and `min_len` (public).
-        let public_bytes = (public_blocks as usize) * bs;
-        let head_bytes = public_bytes.min(hl.div_ceil(bs) * bs);
-        let mut j = 0u64;
-        while (j as usize) * bs < head_bytes {
-            let base = (j as usize) * bs;
-            let block = buf.get_mut(..bs).unwrap_or_default();
-            for (i, b) in block.iter_mut().enumerate() {
-                *b = msg_byte(base + i);
-            }
-            H::compress(&mut state, block);
-            j += 1;
-        }
-        let run = head_bytes
-            .checked_sub(hl)
-            .zip(public_bytes.checked_sub(hl))
-            .and_then(|(from, to)| data.get(from..to));
-        if let Some(run) = run {
-            H::compress(&mut state, run);
-            j += (run.len() / bs) as u64;
-        }
-
-        // 2. Blocks where the message may end: built with masks, all of them compressed,
-        // the state after the true final block selected. Each byte is
-        // `data & (p < m) | 0x80 & (p == m)`, and in the length field's place
-        // `len & (this is the final block)`: masks from [`mask_lt64`] / [`mask_eq64`],
-        // plain arithmetic the compiler turns into (vector) compares, never a branch.
-        let mut result = state;
-        let len_at = bs - H::LEN_FIELD;
-        while j <= last_block {
-            let base = (j as usize) * bs;
-            let is_final = j.ct_eq(&final_block);
-            let final_mask = mask_eq64(j, final_block) as u8;
-            let block = buf.get_mut(..bs).unwrap_or_default();
-            for (i, b) in block.iter_mut().enumerate() {
-                let p = (base + i) as u64;
-                let is_data = mask_lt64(p, m) as u8;
-                let is_terminator = mask_eq64(p, m) as u8;
-                *b = (msg_byte(base + i) & is_data) | (0x80 & is_terminator);
-            }
-            // The length field's place never holds data or the terminator of the final
-            // block (the terminator is at most at `len_at − 1` there, by the choice of
-            // `final_block`), so OR-ing it in under the mask is exact.
-            if let Some(tail) = block.get_mut(len_at..) {
-                for (b, l) in tail.iter_mut().zip(len_field) {
-                    *b |= l & final_mask;
-                }
-            }
-            H::compress(&mut state, block);
-            for (r, s) in result.iter_mut().zip(state.iter()) {
-                r.conditional_assign(s, is_final);
-            }
-            j += 1;
-        }
-
-        // 3. Outer hash over the inner digest: always exactly one block.
-        self.finish_outer(&result, out);
-        state.zeroize();
-        result.zeroize();
-        buf.zeroize();
+        s.finish_ct(header, data, len, out);
     }
 
     /// The outer hash: `H(K ⊕ opad ‖ inner digest)` from the inner hash's final state.
@@ -563,6 +484,7 @@ impl MacStream<'_> {
 
     /// The largest `n <= available` such that `update` with `n` more bytes ends exactly on
     /// a block boundary (0 if none does): what an interleaving caller hashes next.
+    #[inline]
     pub(crate) fn aligned(&self, available: usize) -> usize {
         match self {
             #[cfg(feature = "legacy-ciphers")]
@@ -570,6 +492,41 @@ impl MacStream<'_> {
             Self::Sha1(s) => s.aligned(available),
             Self::Sha256(s) => s.aligned(available),
             Self::Sha384(s) => s.aligned(available),
+        }
+    }
+
+    /// How many leading bytes of `data` a constant-time MAC over `header ‖ data[..len]`,
+    /// `len >= min_len` secret, may take as ordinary blocks (0 or more; public): stream
+    /// `header` and then up to that many bytes of `data`, ending on a block boundary,
+    /// before [`Self::finish_ct`].
+    pub(crate) fn ct_public_len(&self, header_len: usize, min_len: usize) -> usize {
+        match self {
+            #[cfg(feature = "legacy-ciphers")]
+            Self::Md5(s) => s.ct_public_len(header_len, min_len),
+            Self::Sha1(s) => s.ct_public_len(header_len, min_len),
+            Self::Sha256(s) => s.ct_public_len(header_len, min_len),
+            Self::Sha384(s) => s.ct_public_len(header_len, min_len),
+        }
+    }
+
+    /// Finishes a constant-time `HMAC(K, header ‖ data[..len])` (`len` secret,
+    /// `min_len <= len <= data.len()`) whose public leading blocks this stream has taken
+    /// (see [`Self::ct_public_len`]); writes the MAC to the front of `out`. What
+    /// `CtHmacKey::mac_ct` does after its ordinary blocks, for a caller that hashes
+    /// those while it decrypts.
+    pub(crate) fn finish_ct(
+        self,
+        header: &[u8],
+        data: &[u8],
+        len: u32,
+        out: &mut [u8; MAX_MAC_LEN],
+    ) {
+        match &self {
+            #[cfg(feature = "legacy-ciphers")]
+            Self::Md5(s) => s.finish_ct(header, data, len, out),
+            Self::Sha1(s) => s.finish_ct(header, data, len, out),
+            Self::Sha256(s) => s.finish_ct(header, data, len, out),
+            Self::Sha384(s) => s.finish_ct(header, data, len, out),
         }
     }
 
@@ -658,6 +615,100 @@ impl<H: CtHash> Stream<'_, H> {
         buf.zeroize();
         self.key.finish_outer(&self.state, out);
         H::OUT
+    }
+}
+
+impl<H: CtHash> Stream<'_, H> {
+    /// Bytes of `data` that [`Self::finish_ct`] may have taken as ordinary blocks: the
+    /// whole blocks of `header ‖ data` below `header.len() + min_len`, less the header;
+    /// 0 if there is no such block. Public: a function of public lengths only.
+    fn ct_public_len(&self, header_len: usize, min_len: usize) -> usize {
+        let public_bytes = (header_len + min_len) >> H::BLOCK_SHIFT << H::BLOCK_SHIFT;
+        public_bytes.saturating_sub(header_len)
+    }
+
+    /// Finishes `HMAC(K, header ‖ data[..len])` with `len` secret, `min_len <= len <=
+    /// data.len()` (see `CtHmacKey::mac_ct`; `min_len` public), from a stream that has
+    /// taken either
+    /// nothing or `header ‖ data[..k]` ending on a block boundary with
+    /// `header.len() + k <= header.len() + min_len` (whole public blocks: what
+    /// [`Self::ct_public_len`] allows). The compression count, `(header.len() + max_len +
+    /// L) / B + 2` in all, and the memory accesses depend only on the public lengths.
+    fn finish_ct(&self, header: &[u8], data: &[u8], len: u32, out: &mut [u8; MAX_MAC_LEN]) {
+        let bs = H::BLOCK;
+        let hl = header.len();
+        // Byte `p` of `header ‖ data`, zero past the end. `p` is always public.
+        let msg_byte = |p: usize| -> u8 {
+            if p < hl {
+                header.get(p).copied().unwrap_or(0)
+            } else {
+                data.get(p - hl).copied().unwrap_or(0)
+            }
+        };
+
+        // Message length m (after the ipad block) and its public bounds. Lengths of records
+        // are far below 2^32, so the u64 arithmetic below cannot overflow. `len` is secret:
+        // it goes through an optimisation barrier once, so the compiler cannot know its
+        // value or range, and every mask below is derived from it by arithmetic alone.
+        let hl64 = hl as u64;
+        let m = hl64 + u64::from(opaque(len));
+        let m_max = hl64 + data.len() as u64;
+        // Total bits hashed by the inner hash, including the ipad block, as the last bytes
+        // of a 16-byte field (SHA-1/256 and MD5 use its last 8; MD5's are little-endian).
+        let bit_len = (bs as u64 + m) * 8;
+        let mut len_field = [0u8; 16];
+        if let Some((_, tail)) = len_field.split_last_chunk_mut::<8>() {
+            *tail = len_bytes::<H>(bit_len);
+        }
+        let len_field = len_field.get(16 - H::LEN_FIELD..).unwrap_or_default();
+        // Index of the block that holds the end of the padded message: the 0x80 byte and the
+        // length field must fit, so it is floor((m + L) / B). A shift: constant time.
+        let final_block = (m + H::LEN_FIELD as u64) >> H::BLOCK_SHIFT;
+        let last_block = (m_max + H::LEN_FIELD as u64) >> H::BLOCK_SHIFT;
+        // The whole public blocks the stream has taken (its length: public).
+        let mut j = self.len >> H::BLOCK_SHIFT;
+
+        let mut state = self.state;
+        let mut buf = [0u8; MAX_BLOCK];
+
+        // 2. Blocks where the message may end: built with masks, all of them compressed,
+        // the state after the true final block selected. Each byte is
+        // `data & (p < m) | 0x80 & (p == m)`, and in the length field's place
+        // `len & (this is the final block)`: masks from [`mask_lt64`] / [`mask_eq64`],
+        // plain arithmetic the compiler turns into (vector) compares, never a branch.
+        let mut result = state;
+        let len_at = bs - H::LEN_FIELD;
+        while j <= last_block {
+            let base = (j as usize) * bs;
+            let is_final = j.ct_eq(&final_block);
+            let final_mask = mask_eq64(j, final_block) as u8;
+            let block = buf.get_mut(..bs).unwrap_or_default();
+            for (i, b) in block.iter_mut().enumerate() {
+                let p = (base + i) as u64;
+                let is_data = mask_lt64(p, m) as u8;
+                let is_terminator = mask_eq64(p, m) as u8;
+                *b = (msg_byte(base + i) & is_data) | (0x80 & is_terminator);
+            }
+            // The length field's place never holds data or the terminator of the final
+            // block (the terminator is at most at `len_at − 1` there, by the choice of
+            // `final_block`), so OR-ing it in under the mask is exact.
+            if let Some(tail) = block.get_mut(len_at..) {
+                for (b, l) in tail.iter_mut().zip(len_field) {
+                    *b |= l & final_mask;
+                }
+            }
+            H::compress(&mut state, block);
+            for (r, s) in result.iter_mut().zip(state.iter()) {
+                r.conditional_assign(s, is_final);
+            }
+            j += 1;
+        }
+
+        // 3. Outer hash over the inner digest: always exactly one block.
+        self.key.finish_outer(&result, out);
+        state.zeroize();
+        result.zeroize();
+        buf.zeroize();
     }
 }
 

@@ -42,6 +42,7 @@ pub(super) struct SealInterleaved<'r, 'p, 't, 'k> {
 }
 
 impl EncJob for SealInterleaved<'_, '_, '_, '_> {
+    #[inline]
     fn run<B: BlockModeEncBackend>(self, backend: &mut B) {
         let Self {
             region,
@@ -96,38 +97,75 @@ impl EncJob for SealInterleaved<'_, '_, '_, '_> {
     }
 }
 
-/// The [`DecJob`] that opens an encrypt-then-MAC record body: feeds the
-/// ciphertext in `region` to `mac` and CBC-decrypts it in place one [`INTERLEAVE`] group
-/// behind (a group is decrypted only once the MAC has taken it). The caller checks the MAC
-/// before it looks at the plaintext; on a mismatch the decrypted bytes are discarded.
+/// The [`DecJob`] that opens a record body: CBC-decrypts `region` in place while `mac`
+/// takes its bytes, interleaved in [`INTERLEAVE`] groups.
+///
+/// - Encrypt-then-MAC (`mte_public: None`): `mac` takes the ciphertext, and each group is
+///   decrypted one group behind it (only once the MAC has taken it). The caller checks the
+///   MAC before it looks at the plaintext; on a mismatch the decrypted bytes are discarded.
+/// - MAC-then-encrypt (`mte_public: Some(n)`): `mac` takes the first `n` bytes of
+///   *plaintext*, one group behind the decryption: the ordinary blocks of the
+///   constant-time MAC (`MacStream::ct_public_len`), whose caller has already put the
+///   header, with the record's secret length, into `mac`. `n` and the group boundaries are
+///   public, so the work done depends only on the record's length.
 pub(super) struct OpenInterleaved<'r, 'm, 'k> {
     pub(super) region: &'r mut [u8],
     pub(super) mac: &'m mut MacStream<'k>,
+    pub(super) mte_public: Option<usize>,
 }
 
 impl DecJob for OpenInterleaved<'_, '_, '_> {
+    #[inline]
     fn run<B: BlockModeDecBackend>(self, backend: &mut B) {
-        let Self { region, mac } = self;
+        let Self {
+            region,
+            mac,
+            mte_public,
+        } = self;
         let mut hashed = 0;
         let mut decrypted = 0;
-        while hashed < region.len() {
-            // Up to the MAC's next block boundary (so it hashes straight from `region`),
-            // or the rest.
-            let rest = region.len() - hashed;
-            let n = match mac.aligned(rest.min(INTERLEAVE)) {
-                0 => rest,
-                n => n,
-            };
-            mac.update(region.get(hashed..hashed + n).unwrap_or_default());
-            // Decrypt what earlier steps hashed.
-            let ready = round_down_to(hashed, block_len_of::<B>());
-            decrypt_blocks_with(
-                backend,
-                region.get_mut(decrypted..ready).unwrap_or_default(),
-            );
-            decrypted = ready.max(decrypted);
-            hashed += n;
+        match mte_public {
+            None => {
+                while hashed < region.len() {
+                    // Up to the MAC's next block boundary (so it hashes straight from
+                    // `region`), or the rest.
+                    let rest = region.len() - hashed;
+                    let n = match mac.aligned(rest.min(INTERLEAVE)) {
+                        0 => rest,
+                        n => n,
+                    };
+                    mac.update(region.get(hashed..hashed + n).unwrap_or_default());
+                    // Decrypt what earlier steps hashed.
+                    let ready = round_down_to(hashed, block_len_of::<B>());
+                    decrypt_blocks_with(
+                        backend,
+                        region.get_mut(decrypted..ready).unwrap_or_default(),
+                    );
+                    decrypted = ready.max(decrypted);
+                    hashed += n;
+                }
+                decrypt_blocks_with(backend, region.get_mut(decrypted..).unwrap_or_default());
+            }
+            Some(public) => {
+                let public = public.min(region.len());
+                while decrypted < region.len() {
+                    let end = decrypted.saturating_add(INTERLEAVE).min(region.len());
+                    let (done, rest) = region.split_at_mut(decrypted);
+                    decrypt_blocks_with(
+                        backend,
+                        rest.get_mut(..end - decrypted).unwrap_or_default(),
+                    );
+                    // Plaintext finished before this group, within the public blocks, up
+                    // to the MAC's next block boundary (so it is hashed straight from
+                    // `region`).
+                    let upto = hashed + mac.aligned(decrypted.min(public) - hashed);
+                    mac.update(done.get(hashed..upto).unwrap_or_default());
+                    hashed = upto;
+                    decrypted = end;
+                }
+                // The rest of the public blocks (`public` ends on a block boundary).
+                mac.update(region.get(hashed..public).unwrap_or_default());
+            }
         }
-        decrypt_blocks_with(backend, region.get_mut(decrypted..).unwrap_or_default());
     }
 }

@@ -29,9 +29,11 @@
 //! chaining states after `K ⊕ ipad` and `K ⊕ opad`, see `hmac_ct`), each record's MAC runs
 //! on stack buffers from those, and `seal` only grows `out` if it lacks capacity.
 //!
-//! **Interleaving.** With encrypt-then-MAC the sealer encrypts and MACs the record in
-//! 64-byte groups, the MAC one group behind, so the CPU overlaps the serial CBC chain with
-//! the hash (see `INTERLEAVE`).
+//! **Interleaving.** The sealer encrypts and MACs the record in 64-byte groups, so the CPU
+//! overlaps the serial CBC chain with the hash (see `INTERLEAVE`): with encrypt-then-MAC
+//! the MAC takes the ciphertext one group behind the encryption, with MAC-then-encrypt it
+//! takes the caller's plaintext beside it and only the blocks holding the MAC and padding
+//! wait for the tag. The encryption chain keeps its block in a register (`mode::Chained`).
 //!
 //! **Sequence numbers.** Each direction starts at 0 and increases by one per record
 //! successfully sealed or opened. Numbers `0 ..= u64::MAX - 1` are used; once `u64::MAX - 1`
@@ -47,13 +49,17 @@
 //! [`CbcOpener::open`] in that mode:
 //! 1. rejects on public facts only (ciphertext not a multiple of the block size, too short
 //!    for a MAC);
-//! 2. decrypts everything;
+//! 2. decrypts the last block first (into a copy: CBC decrypts any block from the one
+//!    before it), for the padding length that the MAC's first block needs, then decrypts
+//!    everything while the MAC takes the blocks that are data whatever the padding length
+//!    (`OpenInterleaved`; how many depends only on the record length);
 //! 3. derives a "padding fits" mask with constant-time compares and, if it does not fit,
 //!    continues as if the padding length were 0 (keeping the remaining indices in range);
 //! 4. checks the padding bytes over a fixed window of the last min(256, len) bytes, using a
 //!    mask for "this byte is inside the padding";
-//! 5. computes the HMAC with `CtHmacKey::mac_ct`, whose compression-call count and memory
-//!    accesses depend only on the record length (see `hmac_ct.rs`);
+//! 5. finishes the HMAC with `MacStream::finish_ct` (the two parts are `CtHmacKey::mac_ct`
+//!    split in two), whose compression-call count and memory accesses depend only on the
+//!    record length (see `hmac_ct.rs`);
 //! 6. copies the received MAC out of its secret position by scanning every candidate
 //!    position (at most 256) and OR-ing in the bytes under an equality mask;
 //! 7. compares the MACs with `subtle::ConstantTimeEq` and folds in the padding mask.

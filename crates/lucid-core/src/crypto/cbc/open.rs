@@ -14,8 +14,9 @@ use crate::msgs::enums::{ContentType, ProtocolVersion};
 /// Checks and decrypts incoming records for one direction.
 pub(crate) struct CbcOpener {
     dec: CbcDecryptor,
-    /// The keyed MAC: [`CtHmacKey::stream`] for encrypt-then-MAC (public lengths),
-    /// [`CtHmacKey::mac_ct`] for MAC-then-encrypt (secret lengths).
+    /// The keyed MAC: [`CtHmacKey::stream`] for encrypt-then-MAC (public lengths), a stream
+    /// finished by [`MacStream::finish_ct`](crate::crypto::hmac_ct::MacStream::finish_ct)
+    /// for MAC-then-encrypt (secret lengths).
     ct_mac: CtHmacKey,
     /// The cipher's block: 16 (AES) or 8 (3DES).
     block_len: usize,
@@ -136,6 +137,7 @@ impl CbcOpener {
             OpenInterleaved {
                 region: cipher,
                 mac: &mut mac,
+                mte_public: None,
             },
         )?;
         let mut expected = [0u8; MAX_MAC_LEN];
@@ -169,16 +171,37 @@ impl CbcOpener {
         body: &'b mut [u8],
     ) -> Result<&'b mut [u8], Error> {
         let mac_len = self.ct_mac.mac_len();
+        let bl = self.block_len;
         // 1. Public checks: whole blocks, room for a MAC and the padding-length byte.
-        if body.len() % self.block_len != 0 || body.len() < mac_len + 1 {
+        if body.len() % bl != 0 || body.len() < mac_len + 1 {
             return Err(Error::BadRecordMac);
         }
-        // 2. Decrypt everything.
-        self.dec.decrypt(iv, body)?;
+        // 2a. The last block first, into a copy: its last byte is the padding length, which
+        //     fixes the length inside the MAC's first block, so the MAC can then run beside
+        //     the decryption of the record (2b). CBC decrypts any block from the one before
+        //     it; a record has at least two (mac_len + 1 > one block).
+        let mut start = Iv::zero(bl);
+        match iv {
+            Some(iv) => start.as_mut_slice().copy_from_slice(iv),
+            None => self.dec.chain(start.as_mut_slice()),
+        }
+        let (front, last_cipher) = body
+            .len()
+            .checked_sub(bl)
+            .and_then(|at| body.split_at_checked(at))
+            .ok_or(Error::BadRecordMac)?;
+        let before_last = front
+            .len()
+            .checked_sub(bl)
+            .and_then(|at| front.get(at..))
+            .ok_or(Error::BadRecordMac)?;
+        let mut last = Iv::zero(bl);
+        last.as_mut_slice().copy_from_slice(last_cipher);
+        self.dec.decrypt(Some(before_last), last.as_mut_slice())?;
 
         let total = u32::try_from(body.len()).map_err(|_| Error::BadRecordMac)?;
         let mac_len32 = u32::try_from(mac_len).map_err(|_| Error::BadRecordMac)?;
-        let (&pad_byte, _) = body.split_last().ok_or(Error::BadRecordMac)?;
+        let (&pad_byte, _) = last.as_slice().split_last().ok_or(Error::BadRecordMac)?;
         // The padding length is secret until the MAC is checked. It passes an optimisation
         // barrier once; every mask below is arithmetic on it ([`mask_le`], [`mask_eq`]:
         // all-ones or zero words from a sign bit), never a branch or an index.
@@ -188,6 +211,33 @@ impl CbcOpener {
         let fits = mask_le(pad_byte + 1 + mac_len32, total);
         let pad = pad_byte & fits;
 
+        // The MAC input: seq ‖ type ‖ version ‖ length ‖ data with the data length secret,
+        // in [min_len, max_len] (public).
+        let data_len = total - 1 - mac_len32 - pad; // ≥ 0: pad ≤ total - 1 - mac_len
+        let max_len = body.len() - 1 - mac_len;
+        let min_len = max_len.saturating_sub(255);
+        // data_len ≤ 2^14 + 2048 < 2^16: the truncation is exact.
+        let header = mac_header(self.seq, typ, version, data_len as u16);
+
+        // 2b. Decrypt everything from the record's IV, while the MAC takes the blocks that
+        //     are data whatever the padding length (step 5's ordinary blocks; how many
+        //     depends only on `min_len`, public). Hashing the header, which holds the secret
+        //     length, is a compression like any other: its time does not depend on the
+        //     value.
+        let mut mac = self.ct_mac.stream();
+        let public = mac.ct_public_len(header.len(), min_len);
+        if public > 0 {
+            mac.update(&header);
+        }
+        self.dec.with_backend(
+            Some(start.as_slice()),
+            OpenInterleaved {
+                region: body,
+                mac: &mut mac,
+                mte_public: Some(public),
+            },
+        )?;
+
         // 4. Every byte inside the padding must equal padding_length: scan a fixed window,
         //    OR-ing the differences of the bytes inside the padding into one word.
         let mut bad = 0u32;
@@ -196,17 +246,11 @@ impl CbcOpener {
         }
         let good = fits & mask_eq(bad, 0);
 
-        // 5. MAC over seq ‖ type ‖ version ‖ length ‖ data with the data length secret,
-        //    in [min_len, max_len] (public).
-        let data_len = total - 1 - mac_len32 - pad; // ≥ 0: pad ≤ total - 1 - mac_len
-        let max_len = body.len() - 1 - mac_len;
-        let min_len = max_len.saturating_sub(255);
-        // data_len ≤ 2^14 + 2048 < 2^16: the truncation is exact.
-        let header = mac_header(self.seq, typ, version, data_len as u16);
+        // 5. The rest of the MAC: every block where the data may end, built with masks
+        //    (`MacStream::finish_ct`; the compression count depends only on `max_len`).
         let mut expected = [0u8; MAX_MAC_LEN];
         let data_region = body.get(..max_len).unwrap_or(&[]);
-        self.ct_mac
-            .mac_ct(&header, data_region, data_len, min_len, &mut expected);
+        mac.finish_ct(&header, data_region, data_len, &mut expected);
 
         // 6. Copy the received MAC from its secret offset `data_len`: visit every
         //    candidate offset, keep the bytes under an equality mask (a byte-wide AND/OR
