@@ -162,15 +162,18 @@ enum Cipher {
     Aes128(Aes128Gcm),
     /// RustCrypto `aes-gcm`, AES-256.
     Aes256(Aes256Gcm),
-    /// graviola, either key size (see [`fast`]).
-    Fast(fast::Gcm),
+    /// graviola, either key size (see [`fast`]). Boxed: its key schedule and GHASH powers
+    /// are ~360 bytes larger than `Aes256Gcm`, and inline they would grow every record
+    /// protection (CBC ones too) by that much; the box is one allocation per record key,
+    /// made during the handshake.
+    Fast(alloc::boxed::Box<fast::Gcm>),
 }
 
 impl Cipher {
     /// The fast backend when this build and CPU have it, else the portable one.
     fn new(key: &[u8]) -> Result<Self, Error> {
         match fast::Gcm::new(key) {
-            Some(c) => Ok(Self::Fast(c)),
+            Some(c) => Ok(Self::Fast(alloc::boxed::Box::new(c))),
             None => Self::portable(key),
         }
     }
