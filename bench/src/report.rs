@@ -747,17 +747,20 @@ const BOUNDS: &[&str] = &[
      `aesni_cbc_sha1_enc`: both are bounded by the AES-CBC chain. The receiver (issue 18 \
      target: >= 1.0x) decrypts the last block first (CBC decrypts any block from the one \
      before it) for the padding length, which fixes the length in the MAC's first block; \
-     then it decrypts the record in 64-byte groups while the MAC takes the blocks that are \
-     data whatever the padding length, then runs the Lucky-13 part: every block where the \
+     then it decrypts the record in 1 KiB groups while the MAC takes the blocks that are \
+     data whatever the padding length (the decryption is not a serial chain, so larger \
+     groups only save calls: at 64 bytes the per-group hash calls were ~13% of the \
+     receiver), then runs the Lucky-13 part: every block where the \
      record may end (5-6 for SHA-1/SHA-256) built with masks and compressed, the padding \
      check over the last 256 bytes and the MAC copied out of its secret offset by a \
      masked scan. The masks are sign-bit arithmetic on the padding length, which passes \
      `subtle`'s barrier once per record (until issue 18 it was one non-inlined barrier \
      per byte and per offset, ~1,500 per record). Least-of-15 quick runs \
-     (`--profile mte-min`) put the receiver at 10.5-11.1 us per AES128-SHA record against \
-     OpenSSL's 11.5-12.0 (1.07-1.09x; it was about 1.0x with the decryption as a pass of \
-     its own). What bounds it is the hash: SHA-NI over the record plus the masked tail \
-     blocks, as in OpenSSL.",
+     (`--profile mte-min`) put the receiver at 1.04-1.12x OpenSSL's per AES128-SHA record \
+     and 1.06-1.11x per AES256-SHA256 record (about 1.0x with the decryption as a pass of \
+     its own, 0.97-1.00x with 64-byte groups); the medians of the full run above move a \
+     few % either way on this shared host. What bounds it is the hash: SHA-NI over the \
+     record plus the masked tail blocks, as in OpenSSL.",
     "**Server full handshake:** one RSA-2048 private-key operation is >95% of it; lucid's \
      own work (hashes, PRF, countermeasure, records) is ~15-25 us. lucid's default backend \
      runs lucid's own constant-time arithmetic (`arith/`: CRT + Garner, 5-bit fixed \
