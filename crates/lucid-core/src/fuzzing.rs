@@ -13,6 +13,7 @@
 //! | `x509` | [`x509`] | flags byte, then length-prefixed certificates |
 //! | `cbc_open` | [`cbc_open`] | configuration and content type bytes, then records |
 //! | `stream_open` | [`stream_open`] | the same, for the legacy RC4 suites |
+//! | `gcm_open` | [`gcm_open`] | the same, for AES-GCM, both GCM backends compared |
 //! | `client` | [`client`] | setup byte, then the server's byte stream |
 //! | `server` | [`server`] ([`ServerHarness`]) | setup byte, then the client's byte stream |
 //! | `alloc_bound` | [`ALLOC_BOUND_RUNS`] | the `client` (pinned leaf; path validation with on-demand buffers), `server` (both buffer configurations) and `deframer` inputs |
@@ -36,6 +37,7 @@ mod cbc;
 mod client;
 mod drive;
 mod example;
+mod gcm;
 mod messages;
 mod rng;
 mod rsa_diff;
@@ -51,6 +53,7 @@ pub use client::{
     SERVER_NAME, client, client_path_validation,
 };
 pub use example::{example_configs, example_rng};
+pub use gcm::gcm_open;
 pub use messages::handshake_messages;
 pub use rng::FuzzRng;
 pub use rsa_diff::rsa_diff;

@@ -280,6 +280,13 @@ impl GcmSealer {
         })
     }
 
+    /// On the portable `aes-gcm` backend whatever the CPU (the `gcm_open` fuzz target
+    /// compares the two backends).
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn portable(key: &[u8], iv: &[u8]) -> Result<Self, Error> {
+        Self::with_cipher(Cipher::portable(key)?, iv)
+    }
+
     /// The sequence number the next record will use.
     pub(crate) fn seq(&self) -> u64 {
         self.seq
@@ -372,6 +379,13 @@ impl GcmOpener {
             salt: salt_from(iv)?,
             seq: 0,
         })
+    }
+
+    /// On the portable `aes-gcm` backend whatever the CPU (the `gcm_open` fuzz target
+    /// compares the two backends).
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn portable(key: &[u8], iv: &[u8]) -> Result<Self, Error> {
+        Self::with_cipher(Cipher::portable(key)?, iv)
     }
 
     /// The sequence number the next record must carry.

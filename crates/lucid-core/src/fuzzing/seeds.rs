@@ -597,6 +597,7 @@ pub fn generate() -> Vec<Seed> {
         add("client", name, [&[*cs][..], &s2c].concat());
     }
     other_seeds(&mut add);
+    records::record_seeds(&mut add);
     seeds
 }
 
@@ -777,35 +778,9 @@ fn other_seeds(write: &mut impl FnMut(&'static str, &str, Vec<u8>)) {
         "lucid-tls12-ecdhe-gcm-server",
         [&[ss][..], &c2s].concat(),
     );
-
-    // cbc_open: configuration, type, then length-prefixed records.
-    for (n, name) in [
-        (0, "tls10_sha_mte"),
-        (3, "tls11_sha_etm"),
-        (13, "tls12_sha256_etm"),
-        (14, "tls12_aes256sha256_mte"),
-        (16, "tls10_3des_sha_mte"),
-        (19, "tls11_3des_sha_etm"),
-        (20, "tls12_3des_sha_mte"),
-    ] {
-        let body = super::cbc::sealed_body(n, ContentType::APPLICATION_DATA, b"hello, world");
-        let mut input = vec![n as u8, ContentType::APPLICATION_DATA.get()];
-        put_vec(&mut input, ListLength::U16, &body);
-        write("cbc_open", name, input);
-    }
-
-    // stream_open: the same layout, for the RC4 suites.
-    for (n, name) in [
-        (0, "tls10_rc4_sha"),
-        (4, "tls11_rc4_md5"),
-        (5, "tls12_rc4_md5"),
-    ] {
-        let body = super::stream::sealed_body(n, ContentType::APPLICATION_DATA, b"hello, world");
-        let mut input = vec![n as u8, ContentType::APPLICATION_DATA.get()];
-        put_vec(&mut input, ListLength::U16, &body);
-        write("stream_open", name, input);
-    }
 }
+
+mod records;
 
 #[cfg(test)]
 #[path = "seeds_test.rs"]
