@@ -110,7 +110,13 @@ fn parse_args() -> Args {
 }
 
 /// One workload, long enough for `perf record` / callgrind.
-fn profile(workload: &str, lu: &mut lucid::Lucid, os: &ossl::OpenSsl, rl: &rustls_side::Rustls) {
+fn profile(
+    workload: &str,
+    quick: bool,
+    lu: &mut lucid::Lucid,
+    os: &ossl::OpenSsl,
+    rl: &rustls_side::Rustls,
+) {
     let t = Instant::now();
     let gcm = Suite::EcdheRsaAes128Gcm;
     let c2s = Dir::ClientToServer;
@@ -153,6 +159,21 @@ fn profile(workload: &str, lu: &mut lucid::Lucid, os: &ossl::OpenSsl, rl: &rustl
         }
         // Quick comparisons (same process, interleaved rounds, medians): the RSA private
         // op at three sizes and the CBC bulk rows (`cbc`: ETM on and off; `mte`: off only).
+        // lucid's default RSA-2048 key and OpenSSL's on the testdata key, interleaved
+        // rounds, one line `rsa-op-pair LUCID_US OPENSSL_US` (the parent runs this in a
+        // child with OPENSSL_ia32cap set, see `rsa_without_ifma`).
+        "rsa-op-pair" => {
+            let ct = lu.sample_ciphertext();
+            let key = lu.default_key();
+            let n = Sizes::new(quick).rsa_ops / ROUNDS;
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for _ in 0..ROUNDS {
+                a.push(lu.rsa_op(&*key, &ct, n));
+                b.push(os.rsa_op(&ct, n));
+            }
+            println!("rsa-op-pair {} {}", median(a), median(b));
+            String::new()
+        }
         "rsa" => {
             let mut rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(2018);
             for bits in [2048_u32, 3072, 4096] {
@@ -234,6 +255,47 @@ fn profile(workload: &str, lu: &mut lucid::Lucid, os: &ossl::OpenSsl, rl: &rustl
     eprintln!("{workload}: {what} in {:.1} s", t.elapsed().as_secs_f64());
 }
 
+/// Whether this CPU has AVX-512 IFMA (OpenSSL 3.0's RSA-2048 code path on it).
+fn has_avx512_ifma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512ifma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// lucid's and OpenSSL's RSA-2048 private operation (µs), measured by a child process of
+/// this binary whose OpenSSL has AVX-512 IFMA masked out of its CPU capabilities
+/// (`OPENSSL_ia32cap`, bit 21 of CPUID leaf 7's EBX).
+fn rsa_without_ifma(args: &Args) -> (f64, f64) {
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    let mut cmd = std::process::Command::new(exe);
+    cmd.env("OPENSSL_ia32cap", ":~0x200000")
+        .arg("--pki")
+        .arg(&args.pki)
+        .arg("--out")
+        .arg(&args.out)
+        .args(["--profile", "rsa-op-pair"]);
+    if args.quick {
+        cmd.arg("--quick");
+    }
+    let out = cmd.output().expect("run the bench binary again");
+    assert!(out.status.success(), "rsa-op-pair child failed: {out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("rsa-op-pair "))
+        .unwrap_or_else(|| panic!("no rsa-op-pair line in {text:?}"));
+    let mut v = line.split(' ').map(|x| x.parse::<f64>().expect("a number"));
+    match (v.next(), v.next()) {
+        (Some(l), Some(o)) => (l, o),
+        _ => panic!("bad rsa-op-pair line {line:?}"),
+    }
+}
+
 /// Markers around BENCHMARKS.md's Embedded section, which a bench run keeps as it is.
 const EMBEDDED_BEGIN: &str = "<!-- embedded:begin -->";
 const EMBEDDED_END: &str = "<!-- embedded:end -->";
@@ -255,7 +317,7 @@ fn main() {
     // What one clock read costs: taken out of every handshake interval (measure::Charge).
     let clock_cost = measure::calibrate_clock();
     if let Some(w) = &args.profile {
-        profile(w, &mut lu, &os, &rl);
+        profile(w, args.quick, &mut lu, &os, &rl);
         return;
     }
     let mut rows: Vec<Row> = Vec::new();
@@ -290,6 +352,21 @@ fn main() {
         rsa_ossl,
         None,
     ));
+
+    // The same pair with OpenSSL's AVX-512 IFMA code switched off (what it runs on CPUs
+    // without it), in a child process: OpenSSL reads OPENSSL_ia32cap once, at start-up.
+    if has_avx512_ifma() {
+        progress("RSA-2048 private-key operation, OpenSSL without AVX-512 IFMA");
+        let (l, o) = rsa_without_ifma(&args);
+        rows.push(Row::new(
+            "RSA-2048 private-key op, testdata key, lucid default backend vs OpenSSL with its AVX-512 IFMA code off (OPENSSL_ia32cap=:~0x200000: the MULX/ADX code it runs on CPUs without IFMA)",
+            "us",
+            Better::Lower,
+            l,
+            o,
+            None,
+        ));
+    }
 
     // RSA private and public operations at three sizes: lucid, the rsa crate, OpenSSL.
     let mut rsa_rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(2018);

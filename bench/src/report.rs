@@ -774,6 +774,9 @@ const BOUNDS: &[&str] = &[
      latency) measured 0.6x of two separate squarings: the doubled column state spills \
      registers. So the issue-18 targets for the default backend (server handshake >= 0.5x, \
      RSA-2048 op <= 2x OpenSSL's) are out of reach of safe scalar Rust on this CPU. \
+     Against OpenSSL's own code for CPUs without AVX-512 IFMA (the row with \
+     OPENSSL_ia32cap masking it, measured in a child process in the same run), lucid's \
+     RSA-2048 op is above 0.5x: the gap to IFMA is the whole shortfall. \
      OpenSSL 3.0 runs RSA-2048's two \
      1024-bit halves together on AVX-512 IFMA (`rsaz_avx512`, which this CPU has) and \
      3072/4096 on MULX/ADCX/ADOX, hence lucid's ~0.3x at 2048 bits and ~0.5x at 3072 and \
